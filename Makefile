@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# quell - plain Makefile in the libbpf-bootstrap pattern:
+#   vmlinux.h (from the running kernel's BTF) -> clang -target bpf -> .bpf.o
+#   -> bpftool gen skeleton -> .skel.h, which only src/quelld/bpf_loader.c includes.
+#
+# Sources are found by directory, so adding a file needs no Makefile edit:
+#   src/lib/*.c, collectors/*.c   -> libquell.a   (every binary; no libbpf, no ncurses)
+#   src/quelld/*.c but main.c      -> libquelld.a  (daemon; links libbpf)
+#   src/quellctl/*.c, top/*.c      -> quellctl, quelltop
+#   tests/unit/test_*.c            -> one cmocka binary each
+#   src/pam/pam_quell.c            -> pam_quell.so
+#
+# make            build everything (quiet; V=1 shows commands)
+# make deps       apt-get install what is missing (Debian 12)
+# make test       unit tests under ASan/UBSan, then (as root) integration tests
+# make test-vm    the integration suite inside a pure cgroup-v2 qemu guest
+# make bench      tests/bench
+# make install / uninstall   PREFIX, DESTDIR
+
+PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+BUILD		?= build
+V		?= 0
+SANITIZE	?= 0
+
+CC		?= cc
+CLANG		?= clang
+LLVM_STRIP	?= llvm-strip
+BPFTOOL		?= bpftool
+PKG_CONFIG	?= pkg-config
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+DEB_DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev \
+	librrd-dev rrdtool libcmocka-dev libjansson-dev libinih-dev libmicrohttpd-dev \
+	libsystemd-dev libpam0g-dev pkg-config make gcc stress-ng fio tmux rt-tests \
+	util-linux procps passwd
+
+WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS	?= -O2 -g
+CFLAGS	+= $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) -fPIC
+ifeq ($(SANITIZE),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+LIBS_COMMON	:= $(shell $(PKG_CONFIG) --libs jansson inih librrd 2>/dev/null || echo -ljansson -linih -lrrd) -lm
+LIBS_DAEMON	:= $(shell $(PKG_CONFIG) --libs libbpf libmicrohttpd libsystemd 2>/dev/null || echo -lbpf -lmicrohttpd -lsystemd) -lelf -lz
+LIBS_TOP	:= $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+LIBS_TEST	:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+LIB_SRCS	:= $(sort $(wildcard src/lib/*.c collectors/*.c))
+QUELLD_SRCS	:= $(sort $(filter-out src/quelld/main.c,$(wildcard src/quelld/*.c)))
+CTL_SRCS	:= $(sort $(wildcard src/quellctl/*.c))
+TOP_SRCS	:= $(sort $(wildcard top/*.c))
+UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
+BPF_SRCS	:= $(sort $(wildcard bpf/*.bpf.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJS	:= $(call obj,$(LIB_SRCS))
+QUELLD_OBJS	:= $(call obj,$(QUELLD_SRCS))
+CTL_OBJS	:= $(call obj,$(CTL_SRCS))
+TOP_OBJS	:= $(call obj,$(TOP_SRCS))
+SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+BINS := $(BUILD)/quelld $(BUILD)/quellctl $(BUILD)/quelltop
+PAM  := $(if $(wildcard src/pam/pam_quell.c),$(BUILD)/pam_quell.so)
+
+.PHONY: all deps test unit integration test-vm bench install uninstall clean
+.DELETE_ON_ERROR:
+
+all: $(BINS) $(PAM)
+
+deps:
+	@missing=$$(for p in $(DEB_DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "  DEPS     all present"; fi
+
+# --- BPF -------------------------------------------------------------------
+
+$(BUILD)/vmlinux.h:
+	$(call msg,VMLINUX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h include/quell_bpf.h $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Iinclude -Ibpf \
+		-Wall -Werror -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- userspace ------------------------------------------------------------
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# only the loader sees the skeleton
+$(BUILD)/obj/src/quelld/bpf_loader.o: $(SKELS)
+
+$(BUILD)/libquell.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libquelld.a: $(QUELLD_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/quelld: $(BUILD)/obj/src/quelld/main.o $(BUILD)/libquelld.a $(BUILD)/libquell.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_DAEMON) $(LIBS_COMMON)
+
+$(BUILD)/quellctl: $(CTL_OBJS) $(BUILD)/libquell.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
+
+$(BUILD)/quelltop: $(TOP_OBJS) $(BUILD)/libquell.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_TOP) $(LIBS_COMMON)
+
+$(BUILD)/pam_quell.so: src/pam/pam_quell.c $(BUILD)/libquell.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared $(LDFLAGS) $^ -o $@ -lpam $(LIBS_COMMON)
+
+# unit tests link everything but the mains; quelltop's pieces are in
+# libquelltop.a (top/ without main.c) so its logic is testable too
+TOP_LIB_OBJS := $(call obj,$(filter-out top/main.c,$(TOP_SRCS)))
+CTL_LIB_OBJS := $(call obj,$(filter-out src/quellctl/main.c,$(CTL_SRCS)))
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libquelld.a $(BUILD)/libquell.a $(TOP_LIB_OBJS) $(CTL_LIB_OBJS) tests/unit/fixture.h
+	$(call msg,TEST-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TOP_LIB_OBJS) $(CTL_LIB_OBJS) \
+		$(BUILD)/libquelld.a $(BUILD)/libquell.a -o $@ \
+		$(LIBS_TEST) $(LIBS_TOP) $(LIBS_DAEMON) $(LIBS_COMMON)
+
+# --- tests ----------------------------------------------------------------
+
+unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+test:
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SANITIZE=1 unit
+	$(Q)if [ "$$(id -u)" = 0 ]; then tests/integration/run.sh $(BUILD); \
+	else echo "integration: not root, not run (not counted as passed)"; fi
+
+integration: all
+	$(Q)tests/integration/run.sh $(BUILD)
+
+test-vm: all
+	$(Q)tests/vm/run.sh $(BUILD)
+
+bench: all
+	$(Q)tests/bench/run.sh $(BUILD)
+
+# --- install --------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/quelld $(DESTDIR)$(PREFIX)/sbin/quelld
+	install -m 0755 $(BUILD)/quellctl $(DESTDIR)$(PREFIX)/sbin/quellctl
+	install -m 0755 $(BUILD)/quelltop $(DESTDIR)$(PREFIX)/bin/quelltop
+	@if [ -d docs/man ]; then for m in docs/man/*.[1-8]; do \
+		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; fi
+	install -d $(DESTDIR)$(SYSCONFDIR)/quell
+	@if [ -f docs/quell.conf ] && [ ! -f $(DESTDIR)$(SYSCONFDIR)/quell/quell.conf ]; then \
+		install -m 0644 docs/quell.conf $(DESTDIR)$(SYSCONFDIR)/quell/quell.conf; fi
+	@if [ -f docs/quelld.service ]; then install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \
+		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' docs/quelld.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/quelld.service; fi
+	@if [ -n "$(PAM)" ]; then install -d $(DESTDIR)$(PREFIX)/lib/security; \
+		install -m 0644 $(PAM) $(DESTDIR)$(PREFIX)/lib/security/pam_quell.so; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/quelld $(DESTDIR)$(PREFIX)/sbin/quellctl \
+		$(DESTDIR)$(PREFIX)/bin/quelltop $(DESTDIR)$(PREFIX)/lib/systemd/system/quelld.service \
+		$(DESTDIR)$(PREFIX)/lib/security/pam_quell.so
+	@for m in docs/man/*.[1-8]; do [ -f "$$m" ] || continue; s=$${m##*.}; \
+		rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
+	@echo "  kept $(DESTDIR)$(SYSCONFDIR)/quell (configuration)"
+
+clean:
+	rm -rf build

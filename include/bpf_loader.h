@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bpf_loader.h - the only door to the BPF side. Implemented in
+ * src/quelld/bpf_loader.c, the one file that includes the skeleton and
+ * libbpf (STYLE.md point 2). Everything here returns 0 / -errno.
+ */
+#ifndef QUELL_BPF_LOADER_H
+#define QUELL_BPF_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quell_bpf.h"
+
+struct qbpf;
+
+struct qbpf_opts {
+	uint32_t key_mode;	/* QUELL_KEY_UID or QUELL_KEY_CGROUP */
+	uint32_t cg_level;	/* cgroup mode: v2 level of the tenant cgroups */
+	uint32_t max_tenants;	/* acct map entries */
+	uint32_t max_tasks;	/* per-task state entries (0: from pid_max) */
+	bool events;		/* placement events on the ring buffer */
+};
+
+/* What the running kernel offers; filled by qbpf_probe(). */
+struct qbpf_features {
+	bool btf;		/* /sys/kernel/btf/vmlinux */
+	bool tp_btf;		/* tp_btf programs load */
+	bool raw_tp;
+	bool kprobe;		/* informational: quell never needs it */
+	bool ringbuf;
+	bool syscall_tps;	/* syscalls:sys_exit_set*uid exist */
+};
+
+int qbpf_probe(struct qbpf_features *f);
+/* Mount bpffs at /sys/fs/bpf and tracefs at /sys/kernel/tracing when missing. */
+int qbpf_mount_fs(void);
+/* open -> set rodata and map sizes -> load -> attach. Message in err on failure. */
+int qbpf_load(const struct qbpf_opts *o, struct qbpf **out, char *err, size_t errlen);
+void qbpf_destroy(struct qbpf *b);
+/* "tp_btf" or "raw_tp" */
+const char *qbpf_variant(const struct qbpf *b);
+
+/*
+ * qbpf_read_acct - call cb once per key with the per-CPU values summed and
+ * the in-progress slice of currently running tasks added to cpu_ns
+ * (now_ns: CLOCK_MONOTONIC). Returns number of keys or -errno.
+ */
+int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
+		   int (*cb)(uint64_t key, const struct quell_acct *a, void *arg), void *arg);
+/* Delete a key from the acct map (tenant gone). */
+int qbpf_forget(struct qbpf *b, uint64_t key);
+int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR]);
+/* Entries currently in the acct map, for the map-fill self-metric. */
+int qbpf_acct_fill(struct qbpf *b, uint32_t *used, uint32_t *max);
+
+/* Per-program run time (kernel.bpf_stats_enabled must be 1 for non-zero). */
+struct qbpf_prog_stat {
+	char name[64];
+	uint64_t run_ns, run_cnt;
+};
+int qbpf_prog_stats(struct qbpf *b, struct qbpf_prog_stat *out, int max);
+
+/* Ring buffer of struct quell_event; fd for poll/epoll, or -1 if disabled. */
+int qbpf_events_fd(struct qbpf *b);
+/* Drain pending events into cb; returns events handled or -errno. */
+int qbpf_events_consume(struct qbpf *b, int (*cb)(const struct quell_event *e, void *arg),
+			void *arg);
+
+#endif /* QUELL_BPF_LOADER_H */

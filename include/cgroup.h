@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * cgroup.h - one interface over cgroup v1 and v2 (STYLE.md point 5).
+ *
+ * Everything outside collectors/cg_*.c speaks in terms of a cgroup
+ * *relative path* ("quell/alice") that exists in every hierarchy quell
+ * uses, and of struct cg_limits / struct cg_usage. No other file spells a
+ * cgroup file name.
+ *
+ * All functions take a struct cg_layout whose fds are opened relative to a
+ * root directory fd (normally /sys/fs/cgroup, a mkdtemp() tree in tests).
+ * Return 0 or -errno. A cgroup that vanished mid-read is -ENOENT, which
+ * callers treat as normal, not as an error.
+ */
+#ifndef QUELL_CGROUP_H
+#define QUELL_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum cg_mode {
+	CG_MODE_NONE,		/* no usable cgroupfs */
+	CG_MODE_V1,		/* v1 controllers only */
+	CG_MODE_HYBRID,		/* v1 controllers + v2 at <root>/unified */
+	CG_MODE_V2,		/* unified only */
+};
+
+/* v1 controller hierarchies quell uses. */
+enum cg_ctrl {
+	CGC_CPU,
+	CGC_CPUACCT,
+	CGC_MEMORY,
+	CGC_BLKIO,
+	CGC_PIDS,
+	CGC_FREEZER,
+	CGC_NR
+};
+
+struct cg_layout {
+	enum cg_mode mode;
+	int root_fd;		/* the cgroupfs mount root (/sys/fs/cgroup) */
+	int v2_fd;		/* unified hierarchy root, -1 if none */
+	int v1_fd[CGC_NR];	/* v1 controller roots, -1 if absent */
+	bool v2_has[CGC_NR];	/* v2: controller listed in cgroup.controllers */
+};
+
+/* "unlimited" in struct cg_limits */
+#define CG_UNLIMITED	UINT64_MAX
+
+struct cg_io_limit {
+	uint32_t major, minor;	/* 0:0 is "every block device" (expanded by the backend) */
+	uint64_t rbps, wbps;	/* bytes/s, CG_UNLIMITED for none */
+	uint64_t riops, wiops;
+};
+
+#define CG_IO_MAX_DEVS	8
+
+struct cg_limits {
+	uint64_t cpu_quota_us;	/* per cpu_period_us; CG_UNLIMITED for none */
+	uint64_t cpu_period_us;	/* 0 means 100000 */
+	uint64_t mem_high;	/* soft: v2 memory.high, v1 soft_limit_in_bytes */
+	uint64_t mem_max;	/* hard: v2 memory.max, v1 limit_in_bytes */
+	uint64_t pids_max;
+	int nr_io;
+	struct cg_io_limit io[CG_IO_MAX_DEVS];
+};
+
+struct cg_usage {
+	uint64_t valid;		/* bits from enum cg_usage_bit */
+	uint64_t cpu_ns;
+	uint64_t cpu_throttled;		/* periods */
+	uint64_t cpu_throttled_ns;
+	uint64_t mem_bytes;
+	uint64_t mem_peak;
+	uint64_t mem_high_events;
+	uint64_t mem_max_events;	/* v1: failcnt */
+	uint64_t oom_kills;
+	uint64_t pgfaults;
+	uint64_t io_rbytes, io_wbytes, io_rops, io_wops;
+	uint64_t pids_current;
+	uint64_t pids_max_events;
+	uint64_t psi_cpu_some_us;
+	uint64_t psi_mem_some_us, psi_mem_full_us;
+	uint64_t psi_io_some_us, psi_io_full_us;
+	bool frozen;
+};
+
+enum cg_usage_bit {
+	CGU_CPU = 1 << 0,
+	CGU_THROTTLE = 1 << 1,
+	CGU_MEM = 1 << 2,
+	CGU_MEM_PEAK = 1 << 3,
+	CGU_MEM_EVENTS = 1 << 4,
+	CGU_OOM = 1 << 5,
+	CGU_PGFAULT = 1 << 6,
+	CGU_IO = 1 << 7,
+	CGU_PIDS = 1 << 8,
+	CGU_PIDS_EVENTS = 1 << 9,
+	CGU_PSI_CPU = 1 << 10,
+	CGU_PSI_MEM = 1 << 11,
+	CGU_PSI_IO = 1 << 12,
+	CGU_FROZEN = 1 << 13,
+};
+
+/*
+ * cg_layout_open - detect v1 / hybrid / v2 under root_fd and open the
+ * hierarchy roots. root_fd is borrowed (not closed by cg_layout_close).
+ */
+int cg_layout_open(int root_fd, struct cg_layout *l);
+void cg_layout_close(struct cg_layout *l);
+const char *cg_mode_name(enum cg_mode m);
+
+/* Create rel in every hierarchy (and on v2 enable cpu/memory/io/pids in parents). */
+int cg_create(const struct cg_layout *l, const char *rel);
+/* Remove rel everywhere; -EBUSY if it still has processes. */
+int cg_remove(const struct cg_layout *l, const char *rel);
+bool cg_exists(const struct cg_layout *l, const char *rel);
+/* Move a whole process (all threads) into rel in every hierarchy. */
+int cg_attach(const struct cg_layout *l, const char *rel, pid_t pid);
+/* Where is pid? Writes the v2 (or v1 cpu) path relative to the root, without leading '/'. */
+int cg_where(const struct cg_layout *l, pid_t pid, char *buf, size_t len);
+/* List processes in rel (v2, else v1 cpu hierarchy); returns count or -errno. */
+int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max);
+/* Child directory names of rel (one per call to cb); returns count or -errno. */
+int cg_children(const struct cg_layout *l, const char *rel,
+		int (*cb)(const char *name, void *arg), void *arg);
+
+int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u);
+int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);
+int cg_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim);
+int cg_freeze(const struct cg_layout *l, const char *rel, bool frozen);
+/* Kill every process in rel: cgroup.kill where there is one, else SIGKILL loop. */
+int cg_kill(const struct cg_layout *l, const char *rel);
+/* v2 cgroup id (inode number of the unified directory), for BPF keys. */
+int cg_id(const struct cg_layout *l, const char *rel, uint64_t *id);
+/* Nesting level of rel in the v2 hierarchy (root = 0), as bpf_get_current_ancestor_cgroup_id wants. */
+int cg_level(const char *rel);
+
+void cg_limits_init(struct cg_limits *lim);	/* everything unlimited */
+
+#endif /* QUELL_CGROUP_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daemon.h - quelld's state, shared by the modules of src/quelld.
+ * Tick: gather (collectors + BPF) -> decide (policy_evaluate, pure) ->
+ * act (enforcer) -> record (history, metrics). See docs/architecture.md.
+ */
+#ifndef QUELL_DAEMON_H
+#define QUELL_DAEMON_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "proto.h"
+#include "tenant.h"
+
+struct qbpf;
+
+struct daemon {
+	struct quell_config cfg;
+	const char *cfg_path;		/* NULL: defaults only */
+	bool foreground;
+
+	int cg_root_fd;			/* cfg.cgroup_root */
+	struct cg_layout cg;
+	int proc_fd;			/* cfg.proc_root */
+
+	struct registry reg;
+	struct qbpf *bpf;		/* NULL when running on the cgroupfs/procfs fallback */
+	uint64_t bpf_stats[8];
+	struct hview host;		/* last tick's host view */
+
+	uint64_t start_mono_ns;
+	uint64_t tick_no;
+	double last_tick_ms;
+
+	struct history *hist;		/* RRD writer, NULL if disabled */
+	struct events_log *events;	/* audit log */
+	struct api_server *api;
+	struct metrics_http *http;
+
+	volatile sig_atomic_t want_reload, want_stop;
+};
+
+/* Socket API: one handler per command. Fill resp (an object) and return 0, or
+ * return -errno with a message in err (sent as {"ok":false,"error":err}). */
+typedef int (*api_handler_fn)(struct daemon *d, json_t *req, json_t *resp,
+			      char *err, size_t errlen);
+int api_register(const char *cmd, api_handler_fn fn);
+
+uint64_t mono_ns(void);
+uint64_t real_s(void);
+
+#endif /* QUELL_DAEMON_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * limits.h - a tenant's static limits (LVE parity): CPU, memory, IO, nproc.
+ * Parsed from the config ([limits] defaults, [tenant:NAME] overrides), from
+ * `quellctl set NAME cpu=50% mem=1G io=10M iops=500 nproc=100` and from the
+ * socket API; turned into struct cg_limits for the cgroup backends.
+ */
+#ifndef QUELL_LIMITS_H
+#define QUELL_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+
+enum limit_bit {
+	LIM_CPU = 1 << 0,
+	LIM_MEM_HIGH = 1 << 1,
+	LIM_MEM_MAX = 1 << 2,
+	LIM_NPROC = 1 << 3,
+	LIM_IO_RBPS = 1 << 4,
+	LIM_IO_WBPS = 1 << 5,
+	LIM_IO_RIOPS = 1 << 6,
+	LIM_IO_WIOPS = 1 << 7,
+};
+
+struct tenant_limits {
+	uint32_t set;		/* enum limit_bit: which fields were given */
+	double cpu_pct;		/* % of one core, may exceed 100; INFINITY = unlimited */
+	uint64_t mem_high;	/* bytes, CG_UNLIMITED = none */
+	uint64_t mem_max;
+	uint64_t nproc;
+	uint64_t io_rbps, io_wbps;	/* bytes/s on every block device */
+	uint64_t io_riops, io_wiops;
+};
+
+/* Everything unlimited, nothing set. */
+void limits_init(struct tenant_limits *l);
+/*
+ * limits_parse_kv - one "key = value". Keys: cpu, mem (= mem_max), mem_high,
+ * mem_max, nproc, io (read and write bytes/s), io_read, io_write, iops (both),
+ * riops, wiops. Returns 0, -ENOENT for an unknown key, -EINVAL / -ERANGE for a
+ * bad value, with a message in err.
+ */
+int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
+		    char *err, size_t errlen);
+/* Fields set in over replace those of dst. */
+void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over);
+/*
+ * limits_to_cg - the cgroup form. devs/ndevs: block devices the IO limits
+ * are written for (v1 and v2 both need one line per device).
+ */
+void limits_to_cg(const struct tenant_limits *l, const uint32_t (*devs)[2], int ndevs,
+		  struct cg_limits *out);
+/* "cpu=50% mem=1G nproc=100" (only what is set); returns buf. */
+char *limits_fmt(const struct tenant_limits *l, char *buf, size_t len);
+
+#endif /* QUELL_LIMITS_H */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * proto.h - quelld's UNIX-socket API: newline-delimited JSON (jansson).
+ *
+ * Request:  {"cmd":"snapshot"}\n              one JSON object per line
+ * Reply:    {"ok":true, ...}\n  or  {"ok":false,"error":"message"}\n
+ *
+ * Commands (docs/protocol.md has the full reference):
+ *   ping                               -> version, pid, uptime
+ *   status                             -> "host" object
+ *   snapshot                           -> "host", "tenants": [tenant...]
+ *   tenant     name                    -> "tenant" with "procs", "limits", "events"
+ *   tenants                            -> "tenants": [{name,uid,cgroup,nproc}]
+ *   place      pid                     -> "tenant", "cgroup"
+ *   where      pid                     -> "cgroup", "tenant" (or null)
+ *   limits     name                    -> "limits" (static + dynamic)
+ *   set        name, limits{key:str}   -> "limits"
+ *   throttle   name, [for (s)]         -> "state"
+ *   release    name                    -> "state"
+ *   freeze     name, [for (s)]         -> "state"
+ *   kill       name                    -> "state"
+ *   events     [tenant], [since (epoch s)], [limit] -> "events": [...]
+ *
+ * Both sides are in this file: the daemon encodes with proto_*_json(), the
+ * clients (quellctl, quelltop) decode with proto_*_from_json() into the
+ * plain structs below and never see struct tenant.
+ */
+#ifndef QUELL_PROTO_H
+#define QUELL_PROTO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "metrics.h"
+
+#define PROTO_MAX_LINE		(64 * 1024)	/* longer requests get an error reply */
+#define PROTO_VERSION		1
+
+struct tenant;
+
+/* A tenant as a client sees it. */
+struct tview {
+	char name[QUELL_NAME_MAX];
+	int64_t uid;			/* -1 in cgroup mode */
+	char cgroup[192];
+	char state[16];			/* ok / throttled / frozen / killed */
+	char rule[QUELL_NAME_MAX];	/* rule behind state, "" */
+	bool offender;			/* a rule is currently tripping */
+	struct qm_view v;		/* rates and gauges; NAN = unknown */
+	double counters[QM_NR];		/* cumulative values; NAN = unknown */
+	char src[QM_NR];		/* 'b' bpf, 'c' cgroupfs, 'p' procfs, '-' */
+	double mem_limit;		/* bytes, INFINITY unlimited */
+	double cpu_limit_pct;		/* INFINITY unlimited */
+	double nproc_limit;
+	uint64_t faults_cpu, faults_mem, faults_pids, faults_io;	/* limit-hit counters */
+};
+
+struct hview {
+	char hostname[64];
+	double load[3];
+	double cpu_pct;			/* all CPUs busy, % of one core * ncpu */
+	int ncpu;
+	double mem_total, mem_used;
+	double io_rbps, io_wbps;
+	double psi_cpu_some, psi_mem_some, psi_mem_full, psi_io_some, psi_io_full;	/* avg10 % */
+	int tenants, throttled, frozen;
+	char source[16];		/* "bpf" or "cgroupfs" */
+	char cgroup_mode[16];		/* v1 / hybrid / v2 */
+	double tick_ms;			/* duration of the last tick */
+	uint64_t bpf_dropped;		/* events / updates lost on the BPF side */
+};
+
+struct pview {
+	int pid;
+	char comm[32];
+	double cpu_pct;
+	double rss_bytes;
+	int threads;
+};
+
+/* --- framing, both sides --- */
+
+/* Write one JSON object and '\n'. Returns 0 or -errno. */
+int proto_send(int fd, json_t *msg);
+/*
+ * proto_recv - read one line into *msg (caller json_decref()s).
+ * Returns 0, -EPIPE on EOF, -EMSGSIZE for a line over PROTO_MAX_LINE,
+ * -EBADMSG for invalid JSON / not an object, -errno otherwise.
+ */
+int proto_recv(int fd, json_t **msg);
+
+/* --- client --- */
+
+/* Connect to path; returns fd or -errno. */
+int proto_connect(const char *path);
+/*
+ * proto_call - send req (stolen reference) and wait for the reply.
+ * Returns 0 with *resp set when ok:true; -EREMOTEIO with the daemon's
+ * message in err when ok:false; -errno on transport errors.
+ */
+int proto_call(int fd, json_t *req, json_t **resp, char *err, size_t errlen);
+
+int proto_tview_from_json(json_t *j, struct tview *out);
+int proto_hview_from_json(json_t *j, struct hview *out);
+int proto_pview_from_json(json_t *j, struct pview *out);
+
+/* --- daemon --- */
+
+json_t *proto_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+json_t *proto_tenant_json(const struct tenant *t);
+json_t *proto_hview_json(const struct hview *h);
+
+#endif /* QUELL_PROTO_H */

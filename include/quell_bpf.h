@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * quell_bpf.h - the one contract between bpf/ and userspace.
+ *
+ * Rules (STYLE.md point 1): fixed-width fields only, explicit padding, no
+ * pointers, bools or enums in shared structs; sizes are pinned with
+ * _Static_assert so a change on one side cannot silently skew the other.
+ * This header is included by bpf/*.bpf.c (after vmlinux.h) and by the
+ * loader in src/quelld; nothing else is shared with bpf/.
+ */
+#ifndef QUELL_BPF_H
+#define QUELL_BPF_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* How the BPF side turns a task into a tenant key (rodata key_mode). */
+#define QUELL_KEY_UID		0	/* key = real uid of the task */
+#define QUELL_KEY_CGROUP	1	/* key = id of the v2 ancestor cgroup at cg_level */
+
+/* Key used for tasks that belong to no tenant in cgroup mode. */
+#define QUELL_KEY_NONE		((__u64)-1)
+
+/* Slices remembered per CPU to attribute run-queue waits (see docs/attribution.md). */
+#define QUELL_SLICE_RING	16
+
+/*
+ * Per-tenant cumulative counters; value of the per-CPU hash "acct" keyed by
+ * a __u64 tenant key. Userspace sums the per-CPU copies.
+ */
+struct quell_acct {
+	__u64 cpu_ns;		/* on-CPU time, sched_switch */
+	__u64 ctxsw;		/* times switched out */
+	__u64 rq_suffered_ns;	/* own tasks' wait runnable -> on CPU, behind other tenants */
+	__u64 rq_self_ns;	/* own tasks' wait behind the same tenant's tasks */
+	__u64 rq_inflicted_ns;	/* other tenants' wait while this tenant held the CPU */
+	__u64 forks;		/* sched_process_fork, counted for the parent */
+	__u64 execs;		/* sched_process_exec */
+	__u64 io_rbytes;	/* block_bio_queue, submitter's tenant */
+	__u64 io_wbytes;
+	__u64 io_rops;
+	__u64 io_wops;
+	__u64 io_lat_ns;	/* sum of block_rq_issue -> block_rq_complete latency */
+	__u64 io_lat_cnt;	/* requests in io_lat_ns */
+	__u64 pgfaults;		/* exceptions:page_fault_user */
+	__u64 reclaim_ns;	/* direct + memcg reclaim stall */
+	__u64 oom_kills;	/* oom:mark_victim, counted for the victim's tenant */
+};
+_Static_assert(sizeof(struct quell_acct) == 16 * 8, "quell_acct layout");
+
+/*
+ * Per-CPU "who is on this CPU now" (array map "cpu_cur", one entry). Lets
+ * userspace add the in-progress slice of a task that has not switched out
+ * since the last tick, so a lone CPU hog is accounted smoothly.
+ */
+struct quell_cpu_cur {
+	__u64 key;		/* tenant key of the running task, QUELL_KEY_NONE for idle */
+	__u64 start_ns;		/* bpf_ktime_get_ns() when it was switched in */
+	__u32 pid;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct quell_cpu_cur) == 24, "quell_cpu_cur layout");
+
+/* Indices of the per-CPU array map "stats": self-health of the BPF side. */
+#define QUELL_STAT_ACCT_FULL	0	/* acct update failed: map full */
+#define QUELL_STAT_TASK_FULL	1	/* per-task state map full: a wait was lost */
+#define QUELL_STAT_RB_DROP	2	/* ring buffer full: an event was lost */
+#define QUELL_STAT_UNATTRIB_NS	3	/* wait older than the slice ring: not attributed */
+#define QUELL_STAT_IO_FULL	4	/* bio/request map full: an IO latency was lost */
+#define QUELL_STAT_EVENTS	5	/* events sent on the ring buffer */
+#define QUELL_STAT_NR		8
+
+/* Ring buffer events (map "events"). */
+#define QUELL_EV_UID_CHANGE	1	/* set*uid() changed the real uid */
+#define QUELL_EV_EXEC		2	/* exec by a task whose tenant may need placement */
+
+struct quell_event {
+	__u32 type;		/* QUELL_EV_* */
+	__u32 pid;		/* thread id */
+	__u32 tgid;		/* process id: what gets moved (cgroup.procs) */
+	__u32 uid;		/* real uid after the event */
+	__u32 old_uid;
+	__u32 pad;
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u64 cgid;		/* v2 cgroup id at the time of the event */
+};
+_Static_assert(sizeof(struct quell_event) == 40, "quell_event layout");
+
+#endif /* QUELL_BPF_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tenant.h - the tenant registry: who the tenants are, their BPF key, their
+ * cgroup, the last two samples and derived rates.
+ */
+#ifndef QUELL_TENANT_H
+#define QUELL_TENANT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "limits.h"
+#include "metrics.h"
+#include "policy.h"
+
+#define TENANT_UID_NONE		UINT32_MAX
+#define TENANT_CG_MAX		192
+
+enum tenant_state {
+	TS_OK,
+	TS_THROTTLED,
+	TS_FROZEN,
+	TS_KILLED,
+};
+
+struct tenant {
+	char name[QUELL_NAME_MAX];
+	uint32_t uid;			/* TENANT_UID_NONE in cgroup mode */
+	uint64_t key;			/* BPF acct key: uid, or v2 cgroup id */
+	char cg[TENANT_CG_MAX];		/* cgroup path relative to the hierarchy roots, "" if none */
+	bool exempt;
+	struct qm_sample prev, cur;
+	struct qm_rates rates;
+	struct qm_view view;
+	struct tenant_limits lim;	/* effective static limits */
+	struct tenant_limits dyn;	/* dynamic limits written by the policy engine */
+	enum tenant_state state;
+	char state_rule[QUELL_NAME_MAX];	/* rule (or "manual") behind state */
+	uint64_t state_until;		/* CLOCK_REALTIME s when a dynamic action expires, 0 never */
+	struct policy_tstate pol;
+	bool seen;			/* found by this tick's discovery */
+};
+
+struct registry {
+	struct tenant **t;		/* dense array, order of creation */
+	int nr, cap;
+	/* open-addressing indexes into t[] by key and by name */
+	int *by_key, *by_name;
+	int idx_cap;			/* power of two, >= 2 * nr */
+};
+
+int registry_init(struct registry *r);
+void registry_free(struct registry *r);
+/* Returns the tenant, or NULL. */
+struct tenant *registry_by_key(const struct registry *r, uint64_t key);
+struct tenant *registry_by_name(const struct registry *r, const char *name);
+/* Adds a zeroed tenant with name/uid/key; returns it or NULL (ENOMEM / EEXIST in errno). */
+struct tenant *registry_add(struct registry *r, const char *name, uint32_t uid, uint64_t key);
+/* Removes t (pointer invalid afterwards). */
+void registry_remove(struct registry *r, struct tenant *t);
+/* Changes t's key keeping the index right. */
+int registry_rekey(struct registry *r, struct tenant *t, uint64_t key);
+
+const char *tenant_state_name(enum tenant_state s);
+
+#endif /* QUELL_TENANT_H */

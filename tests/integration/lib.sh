@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared helpers for root integration tests. Source it first; it installs an
+# EXIT trap that kills every process the test started, stops quelld, removes
+# the test's cgroups (only those named $QT_ID, in every hierarchy) and its
+# users, even when the test fails.
+#
+#   QT_ID        unique name, also quelld's managed subtree (quelltest-PID-RAND)
+#   QT_DIR       temp dir: config, socket, state
+#   qt_user NAME      useradd a test user (removed on exit); prints its uid
+#   qt_quelld [ARGS]  start quelld in the foreground on QT_DIR/quell.conf
+#   qt_ctl ARGS       quellctl against the test daemon
+#   qt_fail MSG       print and exit 1
+#   qt_bg CMD...      start CMD in the background, remembered for cleanup
+set -u
+QT_BUILD=${QT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
+QT_ID=quelltest-$$-$RANDOM
+QT_DIR=$(mktemp -d /tmp/$QT_ID.XXXX)
+QT_PIDS=()
+QT_USERS=()
+QT_QUELLD_PID=
+CG=/sys/fs/cgroup
+
+qt_log() { echo "[$(date +%T)] $*"; }
+qt_fail() { echo "FAIL: $*" >&2; exit 1; }
+qt_skip() { echo "SKIP: $*"; exit 77; }
+
+qt_bg() {
+	"$@" &
+	QT_PIDS+=($!)
+}
+
+qt_user() {
+	local name=$1
+	userdel -r "$name" >/dev/null 2>&1
+	useradd -M -N -s /bin/sh "$name" || qt_fail "useradd $name"
+	QT_USERS+=("$name")
+	id -u "$name"
+}
+
+# the cgroup dirs that belong to this test, deepest first
+qt_cgroups() {
+	find $CG -mindepth 2 -depth -type d -path "*$QT_ID*" 2>/dev/null
+}
+
+qt_kill_cgroup_procs() {
+	local d p
+	for d in $(qt_cgroups); do
+		[ -f "$d/cgroup.kill" ] && echo 1 > "$d/cgroup.kill" 2>/dev/null
+		[ -f "$d/freezer.state" ] && echo THAWED > "$d/freezer.state" 2>/dev/null
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+}
+
+qt_cleanup() {
+	local rc=$? p u d i
+	set +e
+	[ -n "$QT_QUELLD_PID" ] && kill -TERM "$QT_QUELLD_PID" 2>/dev/null
+	for p in "${QT_PIDS[@]}"; do
+		pkill -9 -P "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null
+	done
+	for u in "${QT_USERS[@]}"; do pkill -9 -u "$u" 2>/dev/null; done
+	if [ -n "$QT_QUELLD_PID" ]; then
+		for i in $(seq 50); do kill -0 "$QT_QUELLD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$QT_QUELLD_PID" 2>/dev/null
+	fi
+	for i in 1 2 3 4 5; do
+		qt_kill_cgroup_procs
+		for d in $(qt_cgroups); do rmdir "$d" 2>/dev/null; done
+		[ -z "$(qt_cgroups)" ] && break
+		sleep 0.3
+	done
+	for u in "${QT_USERS[@]}"; do userdel -r "$u" >/dev/null 2>&1 || userdel "$u" >/dev/null 2>&1; done
+	wait 2>/dev/null
+	rm -rf "$QT_DIR"
+	exit $rc
+}
+trap qt_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# write QT_DIR/quell.conf: base settings plus whatever is on stdin
+qt_config() {
+	{
+		cat <<CONF
+[daemon]
+tick = 1s
+socket = $QT_DIR/quell.sock
+state_dir = $QT_DIR/state
+log_level = debug
+
+[tenants]
+managed = $QT_ID
+
+[history]
+enabled = no
+CONF
+		cat
+	} > "$QT_DIR/quell.conf"
+}
+
+qt_quelld() {
+	[ -f "$QT_DIR/quell.conf" ] || qt_config </dev/null
+	"$QT_BUILD/quelld" --foreground -c "$QT_DIR/quell.conf" "$@" > "$QT_DIR/quelld.log" 2>&1 &
+	QT_QUELLD_PID=$!
+	local i
+	for i in $(seq 100); do
+		[ -S "$QT_DIR/quell.sock" ] && "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" status >/dev/null 2>&1 && return 0
+		kill -0 $QT_QUELLD_PID 2>/dev/null || { cat "$QT_DIR/quelld.log"; qt_fail "quelld exited"; }
+		sleep 0.1
+	done
+	cat "$QT_DIR/quelld.log"
+	qt_fail "quelld did not come up"
+}
+
+qt_ctl() { "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" "$@"; }
+
+# float compare: qt_assert_near NAME GOT WANT PCT
+qt_assert_near() {
+	awk -v n="$1" -v g="$2" -v w="$3" -v p="$4" 'BEGIN {
+		d = g - w; if (d < 0) d = -d;
+		if (w == 0 || d / w * 100 > p) { printf "FAIL %s: got %s want %s (+-%s%%)\n", n, g, w, p; exit 1 }
+		printf "ok   %s: got %s want %s (%.1f%% off, limit %s%%)\n", n, g, w, d / w * 100, p }'
+}

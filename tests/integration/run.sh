@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Root integration suite: runs every tests/integration/t_*.sh (or those
+# given in QT_ONLY="t_a t_b") against the binaries in $1 (build dir).
+# A test exits 0 (pass), 77 (skipped: printed, not counted as passed) or
+# anything else (fail). Each test cleans up after itself (lib.sh traps);
+# this runner checks afterwards that no cgroup named quelltest-* is left.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-build}" && pwd)
+export QT_BUILD=$build
+pass=0 fail=0 skip=0 failed=""
+tests=${QT_ONLY:-$(cd "$here" && ls t_*.sh)}
+for t in $tests; do
+	t=${t%.sh}
+	echo "=== integration: $t"
+	start=$(date +%s)
+	timeout -k 10 ${QT_TIMEOUT:-600} bash "$here/$t.sh"
+	rc=$?
+	dur=$(($(date +%s) - start))
+	case $rc in
+	0) pass=$((pass + 1)); echo "--- PASS $t (${dur}s)";;
+	77) skip=$((skip + 1)); echo "--- SKIP $t (${dur}s)";;
+	*) fail=$((fail + 1)); failed="$failed $t"; echo "--- FAIL $t (rc=$rc, ${dur}s)";;
+	esac
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name 'quelltest*' 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "--- FAIL $t left cgroups behind:"; echo "$left"
+		fail=$((fail + 1)); failed="$failed $t(cleanup)"
+	fi
+done
+[ -n "$failed" ] && echo "integration failures:$failed"
+echo "integration: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ] && [ $pass -gt 0 ]
