@@ -21,6 +21,9 @@ struct qbpf_opts {
 	uint32_t max_tenants;	/* acct map entries */
 	uint32_t max_tasks;	/* per-task state entries (0: from pid_max) */
 	bool events;		/* placement events on the ring buffer */
+	bool events_exec;	/* also an event on every exec (QUELL_EV_EXEC) */
+	bool force_raw_tp;	/* use the raw_tp twins even if tp_btf works (also env
+				 * QUELL_BPF_FORCE_RAW_TP=1) */
 };
 
 /* What the running kernel offers; filled by qbpf_probe(). */
@@ -41,6 +44,16 @@ int qbpf_load(const struct qbpf_opts *o, struct qbpf **out, char *err, size_t er
 void qbpf_destroy(struct qbpf *b);
 /* "tp_btf" or "raw_tp" */
 const char *qbpf_variant(const struct qbpf *b);
+/*
+ * Hooks as a space-separated list: attached ones by name, the ones absent on
+ * this kernel or disabled as "-name" (e.g. "-page_fault_user" off x86).
+ */
+const char *qbpf_hooks(const struct qbpf *b);
+/*
+ * Turn on BPF run-time stats (BPF_ENABLE_STATS) for as long as the returned
+ * fd is open; close() restores the previous state. Returns fd or -errno.
+ */
+int qbpf_enable_stats(void);
 
 /*
  * qbpf_read_acct - call cb once per key with the per-CPU values summed and

@@ -43,6 +43,9 @@ struct cg_layout {
 	int v2_fd;		/* unified hierarchy root, -1 if none */
 	int v1_fd[CGC_NR];	/* v1 controller roots, -1 if absent */
 	bool v2_has[CGC_NR];	/* v2: controller listed in cgroup.controllers */
+	/* added by collectors: borrowed, never closed; cg_layout_open sets -1 */
+	int proc_fd;		/* procfs root for cg_where; -1 = "/proc" */
+	int sys_fd;		/* sysfs root for io limits on 0:0; -1 = "/sys" */
 };
 
 /* "unlimited" in struct cg_limits */

@@ -1,32 +1,219 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * policy.h - bad-neighbour rules and the escalation ladder.
- * (Skeleton: the policy engine fills this in; config.c only calls
- * policy_config_init() and policy_parse_kv().)
+ * policy.h - bad-neighbour rules and the escalation ladder (docs/policy.md).
+ *
+ * A rule says: a tenant whose METRIC stays above X for N seconds WHILE its
+ * neighbours suffer (SIGNAL above Y) is an offender; walk it up a ladder of
+ * steps (throttle -> harder throttle -> freeze -> kill), each held for a
+ * duration; release one rung at a time after it stays calm for M seconds.
+ *
+ * policy_evaluate() is pure: (config, inputs, previous state, now) ->
+ * (actions, next state). It never touches a cgroup or a file; the enforcer
+ * (src/quelld/enforcer.c) applies the actions. struct policy_config holds
+ * no heap pointers: config.c copies it by value.
  */
 #ifndef QUELL_POLICY_H
 #define QUELL_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "metrics.h"
+
+#define POLICY_MAX_RULES	16
+#define POLICY_MAX_STEPS	6
+#define POLICY_RULE_NAME_MAX	32
+
+/* What a rule watches on the candidate offender. */
+enum policy_metric {
+	PM_CPU_PCT,		/* cpu_pct: % of one core */
+	PM_INFLICTED,		/* inflicted: ms of others' run-queue wait per second */
+	PM_IO_BPS,		/* io_bps: read + write bytes/s */
+	PM_IOPS,		/* iops */
+	PM_MEM_GROWTH,		/* mem_growth: bytes/s of memory growth (one tick's delta) */
+	PM_MEM_BYTES,		/* mem_bytes */
+	PM_FORKS,		/* forks_s */
+	PM_FAULTS,		/* faults_s: page faults/s */
+	PM_NR
+};
+
+/* "Neighbours suffer": computed over the OTHER tenants (never the candidate). */
+enum policy_signal {
+	PS_NONE,		/* none: no neighbour condition (a plain cap) */
+	PS_SUFFERED_SUM,	/* suffered_sum: sum of others' suffered ms/s */
+	PS_SUFFERED_MAX,	/* suffered_max: max of others' suffered ms/s */
+	PS_PSI_CPU,		/* psi_cpu: max of others' cpu PSI some % */
+	PS_PSI_MEM,		/* psi_mem */
+	PS_PSI_IO,		/* psi_io */
+	PS_IO_LAT,		/* io_lat: max of others' mean IO completion latency, ms */
+	PS_NR
+};
+
+enum policy_step_kind {
+	PSTEP_THROTTLE,		/* write lim as dynamic limits */
+	PSTEP_FREEZE,		/* freeze for dur_ms, then thaw on parole */
+	PSTEP_KILL,		/* kill every process of the tenant */
+};
+
+struct policy_step {
+	enum policy_step_kind kind;
+	struct tenant_limits lim;	/* PSTEP_THROTTLE: limits to write (lim.set says which) */
+	bool mem_high_current;		/* mem_high=current: memory.high = usage when tripped */
+	uint64_t dur_ms;		/* minimum hold before escalating / stepping down */
+};
+
+struct policy_rule {
+	char name[POLICY_RULE_NAME_MAX];
+	bool enabled;			/* enabled = yes */
+	bool dry_run;			/* dry_run = no: log only, for this rule */
+	bool builtin;			/* embedded default (dropped by default_rules = no) */
+	bool user;			/* named in the config file */
+	enum policy_metric metric;	/* metric = cpu_pct */
+	double above;			/* above = 80 */
+	uint64_t for_ms;		/* for = 10s */
+	enum policy_signal signal;	/* while = suffered_sum */
+	double while_above;		/* while_above = 50 */
+	uint64_t calm_ms;		/* calm = 30s */
+	int nr_steps;
+	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
+	uint32_t seen;			/* keys given in the file (parser bookkeeping) */
+};
 
 struct policy_config {
-	int dry_run;
+	bool enabled;			/* enabled = yes: evaluate rules at all */
+	int dry_run;			/* dry_run = no: every rule logs only */
+	bool release_on_exit;		/* release_on_exit = yes: SIGTERM drops dynamic throttles */
+	bool default_rules;		/* default_rules = yes: keep the embedded rules */
+	uint64_t forget_ms;		/* forget = 10m: re-offending within this after a
+					 * release starts one rung higher */
+	double saturation;		/* saturation = 0.8: "still pressing" = metric >= 0.8 x its throttle */
+	struct tenant_limits manual_lim;	/* throttle_limits = cpu=25%: `quellctl throttle` */
+	uint64_t manual_ms;		/* throttle_for = 10m: default `throttle` duration */
+	int nr_rules;
+	struct policy_rule rules[POLICY_MAX_RULES];
+};
+
+/* One rule's ladder position for one tenant. */
+struct policy_rstate {
+	int level;			/* 0 calm, k = steps[k-1] in force */
+	bool dry;			/* entered in dry-run: nothing was written */
+	bool thawed;			/* freeze rung whose freeze has expired (parole) */
+	uint64_t since_ms;		/* when the current level was entered */
+	bool over, calm;		/* condition true / calm continuously ... */
+	uint64_t over_ms;		/* ... since */
+	uint64_t calm_ms;
+	uint64_t released_ms;		/* last step down to 0 (for forget) */
+	int released_from;		/* level left at that release */
+	double mem_at_trip;		/* usage when tripped, for mem_high=current */
 };
 
 /* Per-tenant policy state, kept in struct tenant between ticks. */
 struct policy_tstate {
-	int level;		/* 0 = calm, 1.. = rung of the ladder */
+	int level;		/* highest rung over all rules: 0 = calm */
+	int rule;		/* rule index behind level, -1 none */
+	double mem_last;	/* for mem_growth */
+	uint64_t mem_last_ms;
+	struct policy_rstate r[POLICY_MAX_RULES];
+};
+
+/* One tenant as policy_evaluate sees it (built by the enforcer from struct tenant). */
+struct policy_input {
+	const char *name;
+	bool exempt;		/* never touched; an active ladder is released */
+	bool has_cg;		/* no cgroup: nothing can be applied, rules ignored */
+	struct qm_view v;	/* per-second rates; NAN = unknown (never trips) */
+	/* limit-hit rates (fault counters, per second), evidence + saturation */
+	double cpu_throttled_s, mem_high_s, mem_max_s, pids_max_s, oom_s;
+};
+
+enum policy_act {
+	PA_APPLY,		/* first rung: throttle */
+	PA_ESCALATE,		/* one rung up: throttle */
+	PA_STEP_DOWN,		/* one rung down: throttle of the lower rung */
+	PA_RELEASE,		/* back to level 0: drop this rule's limits */
+	PA_FREEZE,
+	PA_THAW,		/* freeze expired: thaw, the lower throttle stays */
+	PA_KILL,
+	PA_NR
+};
+
+struct policy_evidence {
+	double metric;		/* value of the rule's metric */
+	double threshold;
+	double signal;		/* neighbours' signal value (NAN for none) */
+	double signal_threshold;
+	uint64_t over_ms;	/* how long the condition has held */
+	double cpu_throttled_s, mem_high_s, mem_max_s, pids_max_s, oom_s;
+};
+
+struct policy_action {
+	int tenant;			/* index into the inputs */
+	enum policy_act kind;
+	int rule;			/* index into pc->rules */
+	int level;			/* level after the action */
+	bool dry_run;			/* log only: the enforcer writes nothing */
+	struct tenant_limits lim;	/* this rule's throttle now in force (none after release) */
+	uint64_t hold_ms;		/* the rung's minimum hold (0: none) */
+	struct policy_evidence ev;
 };
 
 void policy_config_init(struct policy_config *pc);
 /*
  * policy_parse_kv - one key of section "policy" or "rule:NAME".
- * Returns 0, -ENOENT unknown key/section, -EINVAL bad value (message in err).
+ * Returns 0, -ENOENT unknown key/section, -EINVAL bad value (message in err),
+ * -ENOSPC too many rules.
  */
 int policy_parse_kv(struct policy_config *pc, const char *section, const char *key,
 		    const char *val, char *err, size_t errlen);
-/* Check cross-key consistency after the whole file was read. */
+/* Check cross-key consistency after the whole file was read. 0 or -EINVAL. */
 int policy_config_finish(struct policy_config *pc, char *err, size_t errlen);
 void policy_config_free(struct policy_config *pc);
+
+/* Parse "cpu=50% for 60s, cpu=25% for 5m, freeze for 60s, kill". 0 or -EINVAL. */
+int policy_parse_steps(const char *val, struct policy_step *steps, int *nr,
+		       char *err, size_t errlen);
+/* Index of the rule called name, or -1. */
+int policy_rule_find(const struct policy_config *pc, const char *name);
+
+void policy_tstate_init(struct policy_tstate *s);
+
+/*
+ * policy_evaluate - one tick of the ladder, for n tenants.
+ * in[i] and prev[i] describe tenant i; next[i] receives its new state
+ * (prev and next may not alias). now_ms: wall clock in ms (CLOCK_REALTIME in
+ * quelld, so persisted state survives a restart). Up to max actions are
+ * written to acts. Returns the number of actions, or -EINVAL (bad args),
+ * -ENOSPC (acts too small: the state is still fully advanced).
+ */
+int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
+		    const struct policy_tstate *prev, struct policy_tstate *next, int n,
+		    uint64_t now_ms, struct policy_action *acts, int max);
+
+/*
+ * policy_effective - the dynamic limits and freeze a tenant's state asks for:
+ * the strictest of every non-dry rule's rung. Returns true if anything is in force.
+ */
+bool policy_effective(const struct policy_config *pc, const struct policy_tstate *s,
+		      struct tenant_limits *dyn, bool *frozen);
+
+/*
+ * policy_tstate_remap - after a reload, move each rule's state to the index
+ * the rule of the same name has in cur (rules gone from cur are dropped: the
+ * enforcer recomputes and writes the effective limits afterwards).
+ */
+void policy_tstate_remap(const struct policy_config *old, const struct policy_config *cur,
+			 struct policy_tstate *s);
+
+/* Names: "cpu_pct", "suffered_sum", "escalate", ...; NULL-safe lookups return -1. */
+const char *policy_metric_name(enum policy_metric m);
+const char *policy_signal_name(enum policy_signal s);
+const char *policy_act_name(enum policy_act a);
+int policy_metric_by_name(const char *s);
+int policy_signal_by_name(const char *s);
+
+/* Stricter of two limit sets, field by field (min where both are set). */
+void policy_limits_stricter(struct tenant_limits *dst, const struct tenant_limits *b);
 
 #endif /* QUELL_POLICY_H */

@@ -111,5 +111,8 @@ int proto_pview_from_json(json_t *j, struct pview *out);
 json_t *proto_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 json_t *proto_tenant_json(const struct tenant *t);
 json_t *proto_hview_json(const struct hview *h);
+/* Additive (h3): a tenant_limits object, null = unlimited (docs/protocol.md). */
+json_t *proto_limits_json(const struct tenant_limits *l);
+json_t *proto_pview_json(const struct pview *p);
 
 #endif /* QUELL_PROTO_H */

@@ -5,7 +5,7 @@
  * Rules (STYLE.md point 1): fixed-width fields only, explicit padding, no
  * pointers, bools or enums in shared structs; sizes are pinned with
  * _Static_assert so a change on one side cannot silently skew the other.
- * This header is included by bpf/*.bpf.c (after vmlinux.h) and by the
+ * This header is included by the bpf/ programs (after vmlinux.h) and by the
  * loader in src/quelld; nothing else is shared with bpf/.
  */
 #ifndef QUELL_BPF_H

@@ -29,10 +29,18 @@ qt_bg() {
 	QT_PIDS+=($!)
 }
 
+# Test users get uids in [QT_UID_MIN, QT_UID_MAX], and test daemons only
+# treat that range as tenants, so the machine's own users are never touched.
+QT_UID_MIN=61000
+QT_UID_MAX=61999
 qt_user() {
-	local name=$1
+	local name=$1 uid
 	userdel -r "$name" >/dev/null 2>&1
-	useradd -M -N -s /bin/sh "$name" || qt_fail "useradd $name"
+	for uid in $(shuf -i $QT_UID_MIN-$QT_UID_MAX -n 50); do
+		getent passwd $uid >/dev/null && continue
+		useradd -M -N -u $uid -s /bin/sh "$name" >/dev/null 2>&1 && break
+	done
+	id -u "$name" >/dev/null 2>&1 || qt_fail "useradd $name"
 	QT_USERS+=("$name")
 	id -u "$name"
 }
@@ -90,6 +98,8 @@ log_level = debug
 
 [tenants]
 managed = $QT_ID
+min_uid = $QT_UID_MIN
+max_uid = $QT_UID_MAX
 
 [history]
 enabled = no

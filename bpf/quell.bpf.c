@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * quell.bpf.c - per-tenant accounting in the kernel.
+ *
+ * Every hook is a thin wrapper around one __always_inline handler. Hooks on
+ * scheduler/block/memory tracepoints come twice, tp_btf and raw_tp (the bcc
+ * libbpf-tools pattern); the loader keeps one twin and turns autoload off
+ * for the other. Hooks that exist only as classic tracepoints (oom, syscalls)
+ * read their context through CO-RE'd trace_event_raw_* structs.
+ *
+ * Everything is per-CPU on the hot path (acct, stats, cpu_cur, rings); only
+ * the per-task map "tasks" and the IO maps are shared hashes.
+ * The attribution rules are documented in docs/attribution.md.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "quell_bpf.h"
+#include "compat.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load (rodata). */
+const volatile __u32 key_mode = QUELL_KEY_UID;
+const volatile __u32 cg_level = 1;
+const volatile __u32 events_exec = 0;
+
+#define TASK_RUNNING_STATE	0
+#define E2BIG			7	/* errno; vmlinux.h has no uapi errno */
+#define QUELL_REQ_OP_MASK	0xff	/* REQ_OP_BITS = 8 since 4.10 */
+#define QUELL_REQ_OP_READ	0
+#define QUELL_REQ_OP_WRITE	1
+
+/* One on-CPU slice: who held this CPU over [start, end). Private to bpf/. */
+struct slice {
+	__u64 key;
+	__u64 start;
+	__u64 end;
+};
+
+struct slice_ring {
+	struct slice s[QUELL_SLICE_RING];
+	__u64 head;		/* next slot to write; slots are head & (RING - 1) */
+};
+
+_Static_assert((QUELL_SLICE_RING & (QUELL_SLICE_RING - 1)) == 0, "ring size power of 2");
+
+/* Per-task (tid) state; entries die at sched_process_exit. */
+struct task_state {
+	__u64 wait_ts;		/* runnable since (0: not waiting) */
+	__u64 reclaim_ts;	/* in direct/memcg reclaim since (0: not) */
+};
+
+struct io_rq {
+	__u64 key;
+	__u64 issue_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);	/* loader: qbpf_opts.max_tenants */
+	__type(key, __u64);
+	__type(value, struct quell_acct);
+} acct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, QUELL_STAT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct quell_cpu_cur);
+} cpu_cur SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slice_ring);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);	/* loader: qbpf_opts.max_tasks or pid_max */
+	__type(key, __u32);
+	__type(value, struct task_state);
+} tasks SEC(".maps");
+
+/* bio -> submitter's key. LRU: bios of bio-based devices (dm) never issue. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} bios SEC(".maps");
+
+/* request -> key + issue time; bounded by the in-flight requests. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct io_rq);
+} rqs SEC(".maps");
+
+/* pids chosen by the OOM killer, counted when they exit */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} oom_victims SEC(".maps");
+
+/* real uid at sys_enter_set*uid, to emit an event only when it changed */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} uid_enter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static __always_inline void stat_add(__u32 idx, __u64 v)
+{
+	__u64 *p = bpf_map_lookup_elem(&stats, &idx);
+
+	if (p)
+		*p += v;
+}
+
+/* This CPU's counters for key, created on first use; NULL (and counted) if full. */
+static __always_inline struct quell_acct *acct_get(__u64 key)
+{
+	struct quell_acct zero = {};
+	struct quell_acct *a;
+
+	a = bpf_map_lookup_elem(&acct, &key);
+	if (a)
+		return a;
+	/* -EEXIST from a racing CPU is fine: the lookup below finds it */
+	bpf_map_update_elem(&acct, &key, &zero, BPF_NOEXIST);
+	a = bpf_map_lookup_elem(&acct, &key);
+	if (!a)
+		stat_add(QUELL_STAT_ACCT_FULL, 1);
+	return a;
+}
+
+static __always_inline __u64 task_key(struct task_struct *t)
+{
+	struct cgroup *cg;
+
+	if (!t || BPF_CORE_READ(t, pid) == 0)
+		return QUELL_KEY_NONE;	/* idle task */
+	if (key_mode == QUELL_KEY_UID)
+		/* real_cred: the objective credentials; ->cred may be overridden */
+		return BPF_CORE_READ(t, real_cred, uid.val);
+	cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	if (!cg || BPF_CORE_READ(cg, level) < (int)cg_level)
+		return QUELL_KEY_NONE;
+	return compat_cgroup_ancestor_id(cg, cg_level) ?: QUELL_KEY_NONE;
+}
+
+static __always_inline struct task_struct *current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+static __always_inline struct task_state *task_state_get(__u32 pid)
+{
+	struct task_state zero = {};
+	struct task_state *ts;
+
+	ts = bpf_map_lookup_elem(&tasks, &pid);
+	if (ts)
+		return ts;
+	if (bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST) == -E2BIG) {
+		stat_add(QUELL_STAT_TASK_FULL, 1);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&tasks, &pid);
+}
+
+static __always_inline void wait_begin(__u32 pid, __u64 now)
+{
+	struct task_state *ts;
+
+	if (!pid)
+		return;
+	ts = task_state_get(pid);
+	if (ts)
+		ts->wait_ts = now;
+}
+
+/*
+ * next (waiter_key) is switched in at now after being runnable since its
+ * wait_ts: split the wait over the slices this CPU ran meanwhile.
+ */
+static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
+				     struct slice_ring *ring)
+{
+	__u64 t_w, wait, covered = 0, suffered = 0, self = 0;
+	struct task_state *ts;
+	struct quell_acct *a;
+	__u64 head = ring->head;
+	int i;
+
+	ts = bpf_map_lookup_elem(&tasks, &pid);
+	if (!ts || !ts->wait_ts)
+		return;
+	t_w = ts->wait_ts;
+	ts->wait_ts = 0;
+	if (now <= t_w)
+		return;
+	wait = now - t_w;
+
+	for (i = 0; i < QUELL_SLICE_RING; i++) {
+		struct slice *s = &ring->s[(head - 1 - i) & (QUELL_SLICE_RING - 1)];
+		__u64 lo, hi, ov;
+
+		if (i >= head || !s->end || s->end <= t_w)
+			break;	/* empty slot, or older than the wait: done */
+		lo = s->start > t_w ? s->start : t_w;
+		hi = s->end < now ? s->end : now;
+		if (hi <= lo)
+			continue;
+		ov = hi - lo;
+		covered += ov;
+		if (s->key == QUELL_KEY_NONE)
+			continue;	/* idle (or no tenant) held the CPU: nobody to blame */
+		if (s->key == waiter_key) {
+			self += ov;
+			continue;
+		}
+		suffered += ov;
+		a = acct_get(s->key);
+		if (a)
+			a->rq_inflicted_ns += ov;
+	}
+	if (wait > covered) {
+		/* older than the ring: suffered, but we cannot say behind whom */
+		suffered += wait - covered;
+		stat_add(QUELL_STAT_UNATTRIB_NS, wait - covered);
+	}
+	if (waiter_key == QUELL_KEY_NONE)
+		return;
+	a = acct_get(waiter_key);
+	if (a) {
+		a->rq_suffered_ns += suffered;
+		a->rq_self_ns += self;
+	}
+}
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next)
+{
+	struct quell_cpu_cur *cur;
+	struct slice_ring *ring;
+	struct quell_acct *a;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0, prev_pid, next_pid;
+	__u64 pkey, nkey;
+
+	cur = bpf_map_lookup_elem(&cpu_cur, &zero);
+	ring = bpf_map_lookup_elem(&rings, &zero);
+	if (!cur || !ring)
+		return 0;
+	prev_pid = BPF_CORE_READ(prev, pid);
+	next_pid = BPF_CORE_READ(next, pid);
+
+	/* 1. prev's slice [cur->start_ns, now); unknown before our first switch here */
+	if (cur->start_ns && cur->pid == prev_pid && now > cur->start_ns) {
+		struct slice *s = &ring->s[ring->head & (QUELL_SLICE_RING - 1)];
+
+		pkey = task_key(prev);
+		if (pkey != QUELL_KEY_NONE) {
+			a = acct_get(pkey);
+			if (a) {
+				a->cpu_ns += now - cur->start_ns;
+				a->ctxsw++;
+			}
+		}
+		s->key = pkey;
+		s->start = cur->start_ns;
+		s->end = now;
+		ring->head++;
+	}
+
+	/* 2. preempted while runnable: prev's wait starts now */
+	if (prev_pid && compat_task_state(prev) == TASK_RUNNING_STATE)
+		wait_begin(prev_pid, now);
+
+	/* 3. next's wait (if any) ends now, against the ring including prev's slice */
+	nkey = task_key(next);
+	if (next_pid)
+		wait_end(next_pid, nkey, now, ring);
+
+	cur->key = nkey;
+	cur->start_ns = now;
+	cur->pid = next_pid;
+	return 0;
+}
+
+static __always_inline int on_wakeup(struct task_struct *p)
+{
+	wait_begin(BPF_CORE_READ(p, pid), bpf_ktime_get_ns());
+	return 0;
+}
+
+static __always_inline int on_fork(struct task_struct *parent)
+{
+	__u64 key = task_key(parent);
+	struct quell_acct *a;
+
+	if (key == QUELL_KEY_NONE)
+		return 0;
+	a = acct_get(key);
+	if (a)
+		a->forks++;
+	return 0;
+}
+
+static __always_inline void event_emit(__u32 type, struct task_struct *t, __u32 uid,
+				       __u32 old_uid)
+{
+	struct quell_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(QUELL_STAT_RB_DROP, 1);
+		return;
+	}
+	e->type = type;
+	e->pid = BPF_CORE_READ(t, pid);
+	e->tgid = BPF_CORE_READ(t, tgid);
+	e->uid = uid;
+	e->old_uid = old_uid;
+	e->pad = 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgid = bpf_get_current_cgroup_id();
+	bpf_ringbuf_submit(e, 0);
+	stat_add(QUELL_STAT_EVENTS, 1);
+}
+
+static __always_inline int on_exec(struct task_struct *p)
+{
+	__u64 key = task_key(p);
+	struct quell_acct *a;
+
+	if (key != QUELL_KEY_NONE) {
+		a = acct_get(key);
+		if (a)
+			a->execs++;
+	}
+	if (events_exec) {
+		__u32 uid = BPF_CORE_READ(p, real_cred, uid.val);
+
+		event_emit(QUELL_EV_EXEC, p, uid, uid);
+	}
+	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, pid);
+	struct quell_acct *a;
+	__u64 key;
+
+	bpf_map_delete_elem(&tasks, &pid);
+	bpf_map_delete_elem(&uid_enter, &pid);
+	if (!bpf_map_lookup_elem(&oom_victims, &pid))
+		return 0;
+	bpf_map_delete_elem(&oom_victims, &pid);
+	key = task_key(p);
+	if (key == QUELL_KEY_NONE)
+		return 0;
+	a = acct_get(key);
+	if (a)
+		a->oom_kills++;
+	return 0;
+}
+
+static __always_inline int on_bio_queue(struct bio *bio)
+{
+	__u32 op = BPF_CORE_READ(bio, bi_opf) & QUELL_REQ_OP_MASK;
+	__u64 bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	__u64 key, ptr = (__u64)bio;
+	struct quell_acct *a;
+
+	if (op != QUELL_REQ_OP_READ && op != QUELL_REQ_OP_WRITE)
+		return 0;	/* flush, discard, zone ops: not data */
+	key = task_key(current_task());
+	if (key == QUELL_KEY_NONE)
+		return 0;
+	a = acct_get(key);
+	if (a) {
+		if (op == QUELL_REQ_OP_READ) {
+			a->io_rbytes += bytes;
+			a->io_rops++;
+		} else {
+			a->io_wbytes += bytes;
+			a->io_wops++;
+		}
+	}
+	bpf_map_update_elem(&bios, &ptr, &key, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_rq_issue(struct request *rq)
+{
+	__u64 bio = (__u64)BPF_CORE_READ(rq, bio), ptr = (__u64)rq;
+	struct io_rq v;
+	__u64 *key;
+
+	if (!bio)
+		return 0;
+	key = bpf_map_lookup_elem(&bios, &bio);
+	if (!key)
+		return 0;	/* queued before we loaded, or not by a tenant */
+	v.key = *key;
+	v.issue_ns = bpf_ktime_get_ns();
+	bpf_map_delete_elem(&bios, &bio);
+	if (bpf_map_update_elem(&rqs, &ptr, &v, BPF_ANY))
+		stat_add(QUELL_STAT_IO_FULL, 1);
+	return 0;
+}
+
+static __always_inline int on_rq_complete(struct request *rq)
+{
+	__u64 ptr = (__u64)rq, now = bpf_ktime_get_ns();
+	struct quell_acct *a;
+	struct io_rq *v;
+
+	v = bpf_map_lookup_elem(&rqs, &ptr);
+	if (!v)
+		return 0;
+	if (now > v->issue_ns) {
+		a = acct_get(v->key);
+		if (a) {
+			a->io_lat_ns += now - v->issue_ns;
+			a->io_lat_cnt++;
+		}
+	}
+	bpf_map_delete_elem(&rqs, &ptr);
+	return 0;
+}
+
+static __always_inline int on_page_fault(void)
+{
+	__u64 key = task_key(current_task());
+	struct quell_acct *a;
+
+	if (key == QUELL_KEY_NONE)
+		return 0;
+	a = acct_get(key);
+	if (a)
+		a->pgfaults++;
+	return 0;
+}
+
+static __always_inline int on_reclaim_begin(void)
+{
+	struct task_state *ts = task_state_get((__u32)bpf_get_current_pid_tgid());
+
+	if (ts)
+		ts->reclaim_ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int on_reclaim_end(void)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	__u64 now = bpf_ktime_get_ns(), key;
+	struct task_state *ts;
+	struct quell_acct *a;
+
+	ts = bpf_map_lookup_elem(&tasks, &pid);
+	if (!ts || !ts->reclaim_ts)
+		return 0;
+	if (now > ts->reclaim_ts) {
+		key = task_key(current_task());
+		if (key != QUELL_KEY_NONE) {
+			a = acct_get(key);
+			if (a)
+				a->reclaim_ns += now - ts->reclaim_ts;
+		}
+	}
+	ts->reclaim_ts = 0;
+	return 0;
+}
+
+/* --- hooks: tp_btf and raw_tp twins ------------------------------------ */
+
+#define TWIN(tp, handler_call, args...)					\
+	SEC("tp_btf/" #tp)						\
+	int BPF_PROG(tb_##tp, ##args) { return handler_call; }		\
+	SEC("raw_tp/" #tp)						\
+	int BPF_PROG(rt_##tp, ##args) { return handler_call; }
+
+TWIN(sched_switch, on_switch(prev, next),
+     bool preempt, struct task_struct *prev, struct task_struct *next)
+TWIN(sched_wakeup, on_wakeup(p), struct task_struct *p)
+TWIN(sched_wakeup_new, on_wakeup(p), struct task_struct *p)
+TWIN(sched_process_fork, on_fork(parent), struct task_struct *parent, struct task_struct *child)
+TWIN(sched_process_exec, on_exec(p), struct task_struct *p)
+TWIN(sched_process_exit, on_exit(p), struct task_struct *p)
+TWIN(block_bio_queue, on_bio_queue(bio), struct bio *bio)
+TWIN(block_rq_issue, on_rq_issue(rq), struct request *rq)
+TWIN(block_rq_complete, on_rq_complete(rq), struct request *rq)
+TWIN(page_fault_user, on_page_fault())
+TWIN(mm_vmscan_direct_reclaim_begin, on_reclaim_begin())
+TWIN(mm_vmscan_direct_reclaim_end, on_reclaim_end())
+TWIN(mm_vmscan_memcg_reclaim_begin, on_reclaim_begin())
+TWIN(mm_vmscan_memcg_reclaim_end, on_reclaim_end())
+
+/* --- classic tracepoints ---------------------------------------------- */
+
+/*
+ * oom:mark_victim's raw arguments changed in 6.8 (int pid -> task, uid), but
+ * the trace event keeps a "pid" field in both; CO-RE finds it.
+ */
+SEC("tracepoint/oom/mark_victim")
+int tp_mark_victim(struct trace_event_raw_mark_victim *ctx)
+{
+	__u32 pid = ctx->pid, one = 1;
+
+	bpf_map_update_elem(&oom_victims, &pid, &one, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int setuid_enter(void)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	__u32 uid = BPF_CORE_READ(current_task(), real_cred, uid.val);
+
+	bpf_map_update_elem(&uid_enter, &pid, &uid, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int setuid_exit(long ret)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *t = current_task();
+	__u32 uid, old_uid = (__u32)-1, *old;
+
+	old = bpf_map_lookup_elem(&uid_enter, &pid);
+	if (old) {
+		old_uid = *old;
+		bpf_map_delete_elem(&uid_enter, &pid);
+	}
+	if (ret != 0)
+		return 0;
+	uid = BPF_CORE_READ(t, real_cred, uid.val);
+	if (old && uid == old_uid)
+		return 0;	/* effective/saved uid changed only: same tenant */
+	event_emit(QUELL_EV_UID_CHANGE, t, uid, old_uid);
+	return 0;
+}
+
+#define SETUID_TPS(sc)							\
+	SEC("tracepoint/syscalls/sys_enter_" #sc)			\
+	int tp_enter_##sc(void *ctx) { return setuid_enter(); }		\
+	SEC("tracepoint/syscalls/sys_exit_" #sc)			\
+	int tp_exit_##sc(struct trace_event_raw_sys_exit *ctx)		\
+	{ return setuid_exit(ctx->ret); }
+
+SETUID_TPS(setuid)
+SETUID_TPS(setreuid)
+SETUID_TPS(setresuid)

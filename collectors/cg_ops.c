@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cg_ops.c - include/cgroup.h: create, remove, attach, where, list,
+ * freeze, kill, and the dispatch of usage/limits to the v1 or v2 backend.
+ *
+ * Hybrid hosts (v1 controllers + unified/): the controllers come from v1,
+ * the cgroup id, PSI, cgroup.kill and cgroup.freeze from unified/, so
+ * every tenant directory exists in both.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cg_internal.h"
+#include "procfs.h"
+
+/* v2 controllers quell enables for its children (cgroup.subtree_control). */
+static const char *const v2_ctrls[] = { "cpu", "memory", "io", "pids" };
+
+/*
+ * The distinct hierarchies of l, unified first. A "cpu,cpuacct" mount is
+ * reachable as both cpu and cpuacct: it is listed once.
+ */
+static int hierarchies(const struct cg_layout *l, int fds[CGC_NR + 1])
+{
+	struct stat seen[CGC_NR + 1];
+	int n = 0;
+
+	if (l->v2_fd >= 0 && !fstat(l->v2_fd, &seen[n]))
+		fds[n++] = l->v2_fd;
+	if (l->mode == CG_MODE_V2)
+		return n;
+	for (int c = 0; c < CGC_NR; c++) {
+		struct stat st;
+		int i;
+
+		if (l->v1_fd[c] < 0 || fstat(l->v1_fd[c], &st))
+			continue;
+		for (i = 0; i < n; i++)
+			if (seen[i].st_dev == st.st_dev && seen[i].st_ino == st.st_ino)
+				break;
+		if (i < n)
+			continue;
+		seen[n] = st;
+		fds[n++] = l->v1_fd[c];
+	}
+	return n;
+}
+
+/* The hierarchy whose cgroup.procs / children are authoritative. */
+static int primary_fd(const struct cg_layout *l)
+{
+	if (l->mode != CG_MODE_V1 && l->v2_fd >= 0)
+		return l->v2_fd;
+	for (int c = 0; c < CGC_NR; c++)
+		if (l->v1_fd[c] >= 0)
+			return l->v1_fd[c];
+	return -1;
+}
+
+static bool rel_valid(const char *rel, bool root_ok)
+{
+	return rel && cgu_rel_ok(rel) && (root_ok || rel[0]);
+}
+
+bool cg_exists(const struct cg_layout *l, const char *rel)
+{
+	return rel_valid(rel, true) && cgu_dir_exists(primary_fd(l), rel);
+}
+
+/* v2: enable our controllers in dir's subtree_control (only those it has). */
+static int enable_ctrls(int dfd, const char *dir)
+{
+	char avail[512], on[512];
+	int err = 0;
+
+	if (cgu_read(dfd, dir, "cgroup.controllers", avail, sizeof(avail)) < 0)
+		return 0;
+	if (cgu_read(dfd, dir, "cgroup.subtree_control", on, sizeof(on)) < 0)
+		on[0] = '\0';
+	for (size_t i = 0; i < sizeof(v2_ctrls) / sizeof(v2_ctrls[0]); i++) {
+		char plus[16];
+		int e;
+
+		if (!cgu_keyed_word(avail, v2_ctrls[i]) || cgu_keyed_word(on, v2_ctrls[i]))
+			continue;
+		snprintf(plus, sizeof(plus), "+%s", v2_ctrls[i]);
+		/* one per write: a refused one must not take the others with it */
+		e = cgu_write(dfd, dir, "cgroup.subtree_control", plus);
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
+/* mkdir -p rel under dfd; on v2 (enable) also set up each parent's subtree_control. */
+static int mkdirs(int dfd, const char *rel, bool enable)
+{
+	char path[4096];
+	size_t len = strlen(rel);
+	int err = 0;
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, rel, len + 1);
+	for (size_t i = 0; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (enable) {
+			/* the parent of this component: "" is the hierarchy root */
+			char *slash = strrchr(path, '/');
+			int e;
+
+			if (slash)
+				*slash = '\0';
+			e = enable_ctrls(dfd, slash ? path : "");
+			if (slash)
+				*slash = '/';
+			if (e && !err)
+				err = e;
+		}
+		if (mkdirat(dfd, path, 0755) && errno != EEXIST)
+			return -errno;
+		if (i < len)
+			path[i] = '/';
+	}
+	return err;
+}
+
+int cg_create(const struct cg_layout *l, const char *rel)
+{
+	int fds[CGC_NR + 1], n, err = 0;
+
+	if (!rel_valid(rel, false))
+		return -EINVAL;
+	n = hierarchies(l, fds);
+	if (!n)
+		return -ENOENT;
+	for (int i = 0; i < n; i++) {
+		bool v2 = fds[i] == l->v2_fd && l->mode == CG_MODE_V2;
+		int e = mkdirs(fds[i], rel, v2);
+
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
+/* Does rel hold processes (in this hierarchy)? */
+static bool populated(int dfd, const char *rel, bool v2)
+{
+	char buf[64];
+	uint64_t v;
+	int n;
+
+	/* v2 "populated" covers descendants too */
+	if (v2 && cgu_read(dfd, rel, "cgroup.events", buf, sizeof(buf)) >= 0 &&
+	    !cgu_keyed(buf, "populated", &v))
+		return v != 0;
+	n = cgu_read(dfd, rel, "cgroup.procs", buf, sizeof(buf));
+	return n == -EFBIG || (n > 0 && buf[0] >= '0' && buf[0] <= '9');
+}
+
+/* Remove regular files of a plain directory (fake trees only: cgroupfs never gets here). */
+static void unlink_files(int dfd, const char *rel)
+{
+	int fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_type == DT_REG)
+			unlinkat(fd, de->d_name, 0);
+	closedir(d);
+}
+
+/* rmdir rel and its child cgroups, deepest first. */
+static int rm_tree(int dfd, const char *rel, int depth)
+{
+	int fd, err = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > 64)
+		return -ELOOP;
+	fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		char child[4096];
+		int e;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) >= (int)sizeof(child))
+			continue;
+		e = rm_tree(dfd, child, depth + 1);
+		if (e && e != -ENOENT && !err)
+			err = e;
+	}
+	closedir(d);
+	if (err)
+		return err;
+	if (!unlinkat(dfd, rel, AT_REMOVEDIR))
+		return 0;
+	if (errno == ENOTEMPTY) {
+		/* cgroupfs says EBUSY for a busy cgroup; ENOTEMPTY is a fake tree */
+		unlink_files(dfd, rel);
+		if (!unlinkat(dfd, rel, AT_REMOVEDIR))
+			return 0;
+	}
+	return -errno;
+}
+
+int cg_remove(const struct cg_layout *l, const char *rel)
+{
+	int fds[CGC_NR + 1], n, found = 0, err = 0;
+
+	if (!rel_valid(rel, false))
+		return -EINVAL;
+	n = hierarchies(l, fds);
+	/* nothing is removed while any hierarchy still holds processes */
+	for (int i = 0; i < n; i++)
+		if (cgu_dir_exists(fds[i], rel) && populated(fds[i], rel, fds[i] == l->v2_fd))
+			return -EBUSY;
+	for (int i = 0; i < n; i++) {
+		int e;
+
+		if (!cgu_dir_exists(fds[i], rel))
+			continue;
+		found++;
+		e = rm_tree(fds[i], rel, 0);
+		if (e && e != -ENOENT && !err)
+			err = e;
+	}
+	if (!found)
+		return -ENOENT;
+	return err;
+}
+
+int cg_attach(const struct cg_layout *l, const char *rel, pid_t pid)
+{
+	int fds[CGC_NR + 1], n, err = 0;
+	char v[24];
+
+	if (!rel_valid(rel, true) || pid < 0)
+		return -EINVAL;
+	n = hierarchies(l, fds);
+	if (!n)
+		return -ENOENT;
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	/* unified first: the BPF cgroup key follows it */
+	for (int i = 0; i < n; i++) {
+		int e = cgu_write(fds[i], rel, "cgroup.procs", v);
+
+		if (e == -ESRCH)
+			return -ESRCH;	/* gone: nothing more to do */
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
+static int open_proc(const struct cg_layout *l)
+{
+	int fd;
+
+	if (l->proc_fd >= 0)
+		return l->proc_fd;
+	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int cg_parse_where(const char *text, bool want_v2, char *buf, size_t len)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *c1 = strchr(p, ':'), *c2, *path, *end;
+		bool match = false;
+		size_t n;
+
+		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
+			return -EINVAL;
+		if (want_v2) {
+			match = c2 == c1 + 1 && p[0] == '0' && c1 == p + 1;
+		} else {
+			for (const char *t = c1 + 1; t < c2; ) {
+				size_t tl = strcspn(t, ",:");
+
+				match |= tl == 3 && !strncmp(t, "cpu", 3);
+				t += tl + (t[tl] == ',');
+			}
+		}
+		if (!match)
+			continue;
+		path = c2 + 1;
+		end = strchr(path, '\n');
+		n = end ? (size_t)(end - path) : strlen(path);
+		if (n >= 10 && !strncmp(path + n - 10, " (deleted)", 10))
+			n -= 10;
+		while (n && *path == '/') {
+			path++;
+			n--;
+		}
+		if (n >= len)
+			return -ENAMETOOLONG;
+		memcpy(buf, path, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int cg_where(const struct cg_layout *l, pid_t pid, char *buf, size_t len)
+{
+	char text[4096], rel[24];
+	int pfd, n;
+
+	if (pid <= 0 || !buf || !len)
+		return -EINVAL;
+	pfd = open_proc(l);
+	if (pfd < 0)
+		return pfd;
+	snprintf(rel, sizeof(rel), "%d", (int)pid);
+	n = cgu_read(pfd, rel, "cgroup", text, sizeof(text));
+	if (pfd != l->proc_fd)
+		close(pfd);
+	if (n == -ESRCH)
+		n = -ENOENT;
+	if (n < 0)
+		return n;
+	return cg_parse_where(text, l->mode != CG_MODE_V1 && l->v2_fd >= 0, buf, len);
+}
+
+int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max)
+{
+	int fd, count = 0;
+	long v;
+	FILE *f;
+
+	if (!rel_valid(rel, true))
+		return -EINVAL;
+	fd = cgu_open(primary_fd(l), rel, "cgroup.procs", O_RDONLY);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* one pid per line; can be long, so streamed */
+	while (fscanf(f, "%ld", &v) == 1) {
+		if (count < max && pids)
+			pids[count] = (pid_t)v;
+		count++;
+	}
+	if (ferror(f) && !count) {
+		fclose(f);
+		return -ENOENT;	/* ENODEV: removed while reading */
+	}
+	fclose(f);
+	return count;
+}
+
+int cg_children(const struct cg_layout *l, const char *rel,
+		int (*cb)(const char *name, void *arg), void *arg)
+{
+	int fd, n = 0, ret = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (!rel_valid(rel, true) || !cb)
+		return -EINVAL;
+	fd = cgu_open(primary_fd(l), rel, NULL, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_DIR &&
+		    (de->d_type != DT_UNKNOWN || fstatat(fd, de->d_name, &st, 0) ||
+		     !S_ISDIR(st.st_mode)))
+			continue;
+		ret = cb(de->d_name, arg);
+		if (ret)
+			break;
+		n++;
+	}
+	closedir(d);
+	return ret < 0 ? ret : n;
+}
+
+int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u)
+{
+	int err;
+
+	memset(u, 0, sizeof(*u));
+	if (!rel_valid(rel, true))
+		return -EINVAL;
+	switch (l->mode) {
+	case CG_MODE_V2:
+		return cg_v2_read_usage(l, rel, u);
+	case CG_MODE_V1:
+		return cg_v1_read_usage(l, rel, u);
+	case CG_MODE_HYBRID:
+		err = cg_v1_read_usage(l, rel, u);
+		if (err == -ENOENT)
+			return err;
+		/* PSI and frozen from unified/; missing there is not an error */
+		{
+			int e = cg_v2_read_common(l, rel, u);
+
+			if (e && e != -ENOENT && !err)
+				err = e;
+		}
+		return err;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
+{
+	if (!rel_valid(rel, false) || !lim)
+		return -EINVAL;
+	switch (l->mode) {
+	case CG_MODE_V2:
+		return cg_v2_apply_limits(l, rel, lim);
+	case CG_MODE_V1:
+	case CG_MODE_HYBRID:
+		return cg_v1_apply_limits(l, rel, lim);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+int cg_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim)
+{
+	if (!rel_valid(rel, true) || !lim)
+		return -EINVAL;
+	switch (l->mode) {
+	case CG_MODE_V2:
+		return cg_v2_read_limits(l, rel, lim);
+	case CG_MODE_V1:
+	case CG_MODE_HYBRID:
+		return cg_v1_read_limits(l, rel, lim);
+	default:
+		cg_limits_init(lim);
+		return -EOPNOTSUPP;
+	}
+}
+
+int cg_freeze(const struct cg_layout *l, const char *rel, bool frozen)
+{
+	int e;
+
+	if (!rel_valid(rel, false))
+		return -EINVAL;
+	switch (l->mode) {
+	case CG_MODE_V2:
+		return cg_v2_freeze(l, rel, frozen);
+	case CG_MODE_HYBRID:
+		/* the v2 freezer (5.2+) works on unified/ without any controller */
+		e = cg_v2_freeze(l, rel, frozen);
+		if (e == -EOPNOTSUPP || (e == -ENOENT && l->v1_fd[CGC_FREEZER] >= 0))
+			return cg_v1_freeze(l, rel, frozen);
+		/* thaw the v1 freezer too, in case anything froze it there */
+		if (!e && !frozen && l->v1_fd[CGC_FREEZER] >= 0)
+			cg_v1_freeze(l, rel, false);
+		return e;
+	case CG_MODE_V1:
+		return cg_v1_freeze(l, rel, frozen);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static bool is_zombie(int pfd, pid_t pid)
+{
+	struct proc_info pi;
+
+	return pfd >= 0 && !procfs_read_pid(pfd, pid, &pi) && (pi.state == 'Z' || pi.state == 'X');
+}
+
+/* Without cgroup.kill: SIGKILL everything listed until nothing is, bounded. */
+static int kill_loop(const struct cg_layout *l, const char *rel)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	bool v1_freezer = l->v1_fd[CGC_FREEZER] >= 0 && l->mode != CG_MODE_V2;
+	int pfd = open_proc(l), ret = -EAGAIN;
+	pid_t pids[1024];
+
+	for (int round = 0; round < 100; round++) {	/* ~1 s */
+		int n = cg_procs(l, rel, pids, 1024), alive = 0;
+
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		/* freeze so a fork bomb cannot outrun us, signal, then thaw so it dies */
+		if (v1_freezer)
+			cg_v1_freeze(l, rel, true);
+		for (int i = 0; i < n && i < 1024; i++) {
+			if (is_zombie(pfd, pids[i]))
+				continue;
+			alive++;
+			kill(pids[i], SIGKILL);
+		}
+		if (v1_freezer)
+			cg_v1_freeze(l, rel, false);
+		if (!alive) {
+			ret = 0;
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (pfd >= 0 && pfd != l->proc_fd)
+		close(pfd);
+	return ret;
+}
+
+int cg_kill(const struct cg_layout *l, const char *rel)
+{
+	int e;
+
+	if (!rel_valid(rel, false))
+		return -EINVAL;
+	if (l->mode == CG_MODE_NONE)
+		return -EOPNOTSUPP;
+	/* cgroup.kill (5.14+) kills the whole subtree atomically, forks included */
+	if (l->v2_fd >= 0) {
+		e = cgu_write(l->v2_fd, rel, "cgroup.kill", "1");
+		if (e != -ENOENT)
+			return e;
+		if (l->mode == CG_MODE_V2 && !cgu_dir_exists(l->v2_fd, rel))
+			return -ENOENT;
+	}
+	return kill_loop(l, rel);
+}
+
+int cg_id(const struct cg_layout *l, const char *rel, uint64_t *id)
+{
+	struct stat st;
+
+	if (!rel_valid(rel, true) || !id)
+		return -EINVAL;
+	if (l->v2_fd < 0)
+		return -EOPNOTSUPP;
+	if (fstatat(l->v2_fd, rel[0] ? rel : ".", &st, 0))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*id = (uint64_t)st.st_ino;
+	return 0;
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cg_v2.c - cgroup v2 backend (Documentation/admin-guide/cgroup-v2.rst).
+ * Also serves hybrid hosts for what only the unified tree has: PSI,
+ * cgroup.events "frozen", cgroup.freeze.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg_internal.h"
+#include "psi.h"
+
+/* Keep the first real error; ENOENT of an optional file is not one. */
+static void note(int *err, int e)
+{
+	if (e < 0 && e != -ENOENT && !*err)
+		*err = e;
+}
+
+static int finish(int dfd, const char *rel, int err)
+{
+	/* the cgroup went away under us: that is ENOENT, whatever else failed */
+	if (!cgu_dir_exists(dfd, rel))
+		return -ENOENT;
+	return err;
+}
+
+/* "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device, summed. */
+int cg_v2_parse_io_stat(const char *buf, struct cg_usage *u)
+{
+	uint64_t rb = 0, wb = 0, ro = 0, wo = 0;
+	const char *p = buf;
+
+	while (*p) {
+		unsigned ma, mi;
+		int n = 0;
+
+		if (*p == '\n') {
+			p++;
+			continue;
+		}
+		if (sscanf(p, "%u:%u%n", &ma, &mi, &n) != 2)
+			return -EINVAL;
+		p += n;
+		while (*p == ' ') {
+			char key[32];
+			const char *eq, *end;
+			uint64_t v;
+			size_t klen;
+
+			p++;
+			eq = strchr(p, '=');
+			if (!eq || (size_t)(eq - p) >= sizeof(key) || memchr(p, '\n', (size_t)(eq - p)))
+				return -EINVAL;
+			klen = (size_t)(eq - p);
+			memcpy(key, p, klen);
+			key[klen] = '\0';
+			/* io.cost adds "cost.usage=" etc.; only counters matter */
+			if (cgu_parse_u64(eq + 1, &end, &v)) {
+				end = eq + 1 + strcspn(eq + 1, " \n");
+				v = 0;
+				if (!strcmp(key, "rbytes") || !strcmp(key, "wbytes") ||
+				    !strcmp(key, "rios") || !strcmp(key, "wios"))
+					return -EINVAL;
+			}
+			if (!strcmp(key, "rbytes"))
+				rb += v;
+			else if (!strcmp(key, "wbytes"))
+				wb += v;
+			else if (!strcmp(key, "rios"))
+				ro += v;
+			else if (!strcmp(key, "wios"))
+				wo += v;
+			p = end;
+		}
+		if (*p == '\n')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	u->io_rbytes = rb;
+	u->io_wbytes = wb;
+	u->io_rops = ro;
+	u->io_wops = wo;
+	u->valid |= CGU_IO;
+	return 0;
+}
+
+static int read_psi(int dfd, const char *rel, const char *file, struct psi_stats *ps)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "", file) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return psi_read_at(dfd, path, ps);
+}
+
+int cg_v2_read_common(const struct cg_layout *l, const char *rel, struct cg_usage *u)
+{
+	struct psi_stats ps;
+	char buf[512];
+	uint64_t v;
+	int e, err = 0;
+
+	if (l->v2_fd < 0)
+		return -EOPNOTSUPP;
+	if (!cgu_dir_exists(l->v2_fd, rel))
+		return -ENOENT;
+	e = read_psi(l->v2_fd, rel, "cpu.pressure", &ps);
+	if (!e) {
+		u->psi_cpu_some_us = ps.some.total_us;
+		u->valid |= CGU_PSI_CPU;
+	}
+	note(&err, e == -EOPNOTSUPP ? 0 : e);
+	e = read_psi(l->v2_fd, rel, "memory.pressure", &ps);
+	if (!e) {
+		u->psi_mem_some_us = ps.some.total_us;
+		u->psi_mem_full_us = ps.full.total_us;
+		u->valid |= CGU_PSI_MEM;
+	}
+	note(&err, e == -EOPNOTSUPP ? 0 : e);
+	e = read_psi(l->v2_fd, rel, "io.pressure", &ps);
+	if (!e) {
+		u->psi_io_some_us = ps.some.total_us;
+		u->psi_io_full_us = ps.full.total_us;
+		u->valid |= CGU_PSI_IO;
+	}
+	note(&err, e == -EOPNOTSUPP ? 0 : e);
+
+	/* cgroup.events "frozen" (5.2+) is the state reached, cgroup.freeze only the wish */
+	e = cgu_read(l->v2_fd, rel, "cgroup.events", buf, sizeof(buf));
+	if (e >= 0) {
+		e = cgu_keyed(buf, "frozen", &v);
+		if (!e) {
+			u->frozen = u->frozen || v;
+			u->valid |= CGU_FROZEN;
+		}
+	}
+	note(&err, e);
+	return finish(l->v2_fd, rel, err);
+}
+
+int cg_v2_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u)
+{
+	int dfd = l->v2_fd, e, err = 0;
+	char *buf;
+	uint64_t a, b;
+
+	if (dfd < 0)
+		return -EOPNOTSUPP;
+	if (!cgu_dir_exists(dfd, rel))
+		return -ENOENT;
+	buf = malloc(CGU_BUF);
+	if (!buf)
+		return -ENOMEM;
+
+	/* cpu.stat: usage_usec is core (rstat), throttling needs the cpu controller */
+	e = cgu_read(dfd, rel, "cpu.stat", buf, CGU_BUF);
+	if (e >= 0) {
+		e = cgu_keyed(buf, "usage_usec", &a);
+		if (!e) {
+			u->cpu_ns = a * 1000;
+			u->valid |= CGU_CPU;
+		}
+		note(&err, e);
+		if (!(e = cgu_keyed(buf, "nr_throttled", &a)) &&
+		    !(e = cgu_keyed(buf, "throttled_usec", &b))) {
+			u->cpu_throttled = a;
+			u->cpu_throttled_ns = b * 1000;
+			u->valid |= CGU_THROTTLE;
+		}
+	}
+	note(&err, e);
+
+	e = cgu_read_u64(dfd, rel, "memory.current", &a);
+	if (!e) {
+		u->mem_bytes = a;
+		u->valid |= CGU_MEM;
+	}
+	note(&err, e);
+	/* memory.peak: 5.19+ */
+	e = cgu_read_u64(dfd, rel, "memory.peak", &a);
+	if (!e) {
+		u->mem_peak = a;
+		u->valid |= CGU_MEM_PEAK;
+	}
+	note(&err, e);
+	e = cgu_read(dfd, rel, "memory.events", buf, CGU_BUF);
+	if (e >= 0) {
+		if (!(e = cgu_keyed(buf, "high", &a)) && !(e = cgu_keyed(buf, "max", &b))) {
+			u->mem_high_events = a;
+			u->mem_max_events = b;
+			u->valid |= CGU_MEM_EVENTS;
+		}
+		note(&err, e);
+		e = cgu_keyed(buf, "oom_kill", &a);
+		if (!e) {
+			u->oom_kills = a;
+			u->valid |= CGU_OOM;
+		}
+	}
+	note(&err, e);
+	e = cgu_read(dfd, rel, "memory.stat", buf, CGU_BUF);
+	if (e >= 0) {
+		e = cgu_keyed(buf, "pgfault", &a);
+		if (!e) {
+			u->pgfaults = a;
+			u->valid |= CGU_PGFAULT;
+		}
+	}
+	note(&err, e);
+
+	e = cgu_read(dfd, rel, "io.stat", buf, CGU_BUF);
+	if (e >= 0)
+		e = cg_v2_parse_io_stat(buf, u);
+	note(&err, e);
+
+	e = cgu_read_u64(dfd, rel, "pids.current", &a);
+	if (!e) {
+		u->pids_current = a;
+		u->valid |= CGU_PIDS;
+	}
+	note(&err, e);
+	e = cgu_read(dfd, rel, "pids.events", buf, CGU_BUF);
+	if (e >= 0) {
+		e = cgu_keyed(buf, "max", &a);
+		if (!e) {
+			u->pids_max_events = a;
+			u->valid |= CGU_PIDS_EVENTS;
+		}
+	}
+	note(&err, e);
+	free(buf);
+
+	e = cg_v2_read_common(l, rel, u);
+	note(&err, e);
+	return finish(dfd, rel, err);
+}
+
+/* --- limits --------------------------------------------------------------- */
+
+/*
+ * Write a limit file. A missing file in an existing cgroup means the
+ * controller is not enabled there: fine when asking for "unlimited",
+ * -EOPNOTSUPP otherwise.
+ */
+static int put(int dfd, const char *rel, const char *file, const char *val, bool limited)
+{
+	int e = cgu_write(dfd, rel, file, val);
+
+	if (e == -ENOENT) {
+		if (!cgu_dir_exists(dfd, rel))
+			return -ENOENT;
+		return limited ? -EOPNOTSUPP : 0;
+	}
+	return e;
+}
+
+int cg_cpu_normalize(const struct cg_limits *lim, uint64_t *quota, uint64_t *period)
+{
+	*period = lim->cpu_period_us ? lim->cpu_period_us : 100000;
+	if (*period < 1000 || *period > 1000000)
+		return -EINVAL;
+	*quota = lim->cpu_quota_us;
+	if (*quota != CG_UNLIMITED && *quota < 1000)
+		*quota = 1000;
+	return 0;
+}
+
+static int parse_io_max(const char *buf, struct cg_io_limit *io, int max, int *n);
+
+static bool in_set(const struct cg_io_limit *set, int n, uint32_t ma, uint32_t mi)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i].major == ma && set[i].minor == mi)
+			return true;
+	return false;
+}
+
+static int apply_io(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
+{
+	struct cg_io_limit want[CGU_MAX_DEVS], cur[CGU_MAX_DEVS];
+	char (*lines)[128];
+	char buf[4096], r[24], w[24], ri[24], wi[24];
+	int nw, nc = 0, nl = 0, e;
+
+	nw = cgu_expand_devs(l, lim, want, CGU_MAX_DEVS);
+	if (nw < 0)
+		return nw;
+	/* devices limited now but not any more go back to max */
+	e = cgu_read(l->v2_fd, rel, "io.max", buf, sizeof(buf));
+	if (e == -ENOENT) {
+		if (!cgu_dir_exists(l->v2_fd, rel))
+			return -ENOENT;
+		return nw ? -EOPNOTSUPP : 0;
+	}
+	if (e < 0)
+		return e;
+	if (parse_io_max(buf, cur, CGU_MAX_DEVS, &nc))
+		nc = 0;
+	lines = calloc((size_t)(nw + nc) + 1, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	for (int i = 0; i < nw; i++)
+		snprintf(lines[nl++], sizeof(lines[0]), "%u:%u rbps=%s wbps=%s riops=%s wiops=%s",
+			 want[i].major, want[i].minor,
+			 cgu_fmt_limit(want[i].rbps, r, sizeof(r)),
+			 cgu_fmt_limit(want[i].wbps, w, sizeof(w)),
+			 cgu_fmt_limit(want[i].riops, ri, sizeof(ri)),
+			 cgu_fmt_limit(want[i].wiops, wi, sizeof(wi)));
+	for (int i = 0; i < nc; i++)
+		if (!in_set(want, nw, cur[i].major, cur[i].minor))
+			snprintf(lines[nl++], sizeof(lines[0]),
+				 "%u:%u rbps=max wbps=max riops=max wiops=max",
+				 cur[i].major, cur[i].minor);
+	e = nl ? cgu_write_lines(l->v2_fd, rel, "io.max", lines, nl) : 0;
+	free(lines);
+	return e;
+}
+
+int cg_v2_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
+{
+	uint64_t quota, period;
+	char v[64], q[24];
+	int dfd = l->v2_fd, err = 0, e;
+
+	if (dfd < 0)
+		return -EOPNOTSUPP;
+	if (!cgu_dir_exists(dfd, rel))
+		return -ENOENT;
+	if (cg_cpu_normalize(lim, &quota, &period))
+		return -EINVAL;
+
+	snprintf(v, sizeof(v), "%s %" PRIu64, cgu_fmt_limit(quota, q, sizeof(q)), period);
+	note(&err, put(dfd, rel, "cpu.max", v, quota != CG_UNLIMITED));
+	/* high before max: a tightening reclaims gently before the hard wall */
+	note(&err, put(dfd, rel, "memory.high", cgu_fmt_limit(lim->mem_high, v, sizeof(v)),
+		       lim->mem_high != CG_UNLIMITED));
+	note(&err, put(dfd, rel, "memory.max", cgu_fmt_limit(lim->mem_max, v, sizeof(v)),
+		       lim->mem_max != CG_UNLIMITED));
+	note(&err, put(dfd, rel, "pids.max", cgu_fmt_limit(lim->pids_max, v, sizeof(v)),
+		       lim->pids_max != CG_UNLIMITED));
+	e = apply_io(l, rel, lim);
+	note(&err, e == -ENOENT && cgu_dir_exists(dfd, rel) ? -EOPNOTSUPP : e);
+	return finish(dfd, rel, err);
+}
+
+/* "8:0 rbps=1048576 wbps=max riops=max wiops=max" lines. */
+static int parse_io_max(const char *buf, struct cg_io_limit *io, int max, int *n)
+{
+	const char *p = buf;
+
+	*n = 0;
+	while (*p) {
+		char k[4][8], val[4][24];
+		struct cg_io_limit x = { 0 };
+		unsigned ma, mi;
+		int got, used = 0;
+
+		if (*p == '\n') {
+			p++;
+			continue;
+		}
+		got = sscanf(p, "%u:%u %7[a-z]=%23s %7[a-z]=%23s %7[a-z]=%23s %7[a-z]=%23s%n",
+			     &ma, &mi, k[0], val[0], k[1], val[1], k[2], val[2], k[3], val[3],
+			     &used);
+		if (got != 10)
+			return -EINVAL;
+		x.major = ma;
+		x.minor = mi;
+		for (int i = 0; i < 4; i++) {
+			uint64_t *dst = !strcmp(k[i], "rbps") ? &x.rbps :
+					!strcmp(k[i], "wbps") ? &x.wbps :
+					!strcmp(k[i], "riops") ? &x.riops :
+					!strcmp(k[i], "wiops") ? &x.wiops : NULL;
+
+			if (!dst || cgu_parse_limit(val[i], dst))
+				return -EINVAL;
+		}
+		if (*n >= max)
+			return -E2BIG;
+		io[(*n)++] = x;
+		p += used;
+		p += strcspn(p, "\n");	/* later kernels may append keys */
+	}
+	return 0;
+}
+
+int cg_v2_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim)
+{
+	struct cg_io_limit io[CGU_MAX_DEVS];
+	char buf[4096], qs[24];
+	uint64_t v, period;
+	int dfd = l->v2_fd, err = 0, e, n = 0;
+
+	cg_limits_init(lim);
+	if (dfd < 0)
+		return -EOPNOTSUPP;
+	if (!cgu_dir_exists(dfd, rel))
+		return -ENOENT;
+	e = cgu_read(dfd, rel, "cpu.max", buf, sizeof(buf));
+	if (e >= 0) {
+		/* "max 100000" or "50000 100000" */
+		if (sscanf(buf, "%23s %" SCNu64, qs, &period) != 2 || cgu_parse_limit(qs, &v)) {
+			e = -EINVAL;
+		} else {
+			lim->cpu_quota_us = v;
+			lim->cpu_period_us = period;
+		}
+	}
+	note(&err, e);
+	e = cgu_read_u64(dfd, rel, "memory.high", &v);
+	if (!e)
+		lim->mem_high = v;
+	note(&err, e);
+	e = cgu_read_u64(dfd, rel, "memory.max", &v);
+	if (!e)
+		lim->mem_max = v;
+	note(&err, e);
+	e = cgu_read_u64(dfd, rel, "pids.max", &v);
+	if (!e)
+		lim->pids_max = v;
+	note(&err, e);
+	e = cgu_read(dfd, rel, "io.max", buf, sizeof(buf));
+	if (e >= 0)
+		e = parse_io_max(buf, io, CGU_MAX_DEVS, &n);
+	if (!e) {
+		if (n > CG_IO_MAX_DEVS) {
+			e = -E2BIG;
+			n = CG_IO_MAX_DEVS;
+		}
+		memcpy(lim->io, io, (size_t)n * sizeof(io[0]));
+		lim->nr_io = n;
+	}
+	note(&err, e);
+	return finish(dfd, rel, err);
+}
+
+int cg_v2_freeze(const struct cg_layout *l, const char *rel, bool frozen)
+{
+	int e;
+
+	if (l->v2_fd < 0)
+		return -EOPNOTSUPP;
+	e = cgu_write(l->v2_fd, rel, "cgroup.freeze", frozen ? "1" : "0");
+	if (e == -ENOENT && cgu_dir_exists(l->v2_fd, rel))
+		return -EOPNOTSUPP;	/* before 5.2, or the root */
+	return e;
+}

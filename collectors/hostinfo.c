@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hostinfo.c - load, memory, CPU and disk totals of the host, and the list
+ * of whole block devices that an "every device" IO limit is written for.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cg_internal.h"
+#include "hostinfo.h"
+#include "procfs.h"
+
+static int root_open(int fd, const char *dflt)
+{
+	/* a dup, so callers always close what they got */
+	if (fd >= 0)
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = open(dflt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int hostinfo_parse_loadavg(const char *buf, double load[3])
+{
+	double a, b, c;
+
+	/* "0.52 0.58 0.59 1/389 12345" */
+	if (!buf || sscanf(buf, "%lf %lf %lf", &a, &b, &c) != 3 || a < 0 || b < 0 || c < 0)
+		return -EINVAL;
+	load[0] = a;
+	load[1] = b;
+	load[2] = c;
+	return 0;
+}
+
+static int meminfo_kb(const char *buf, const char *key, uint64_t *bytes)
+{
+	size_t klen = strlen(key);
+	const char *p = buf;
+
+	while (p && *p) {
+		if (!strncmp(p, key, klen) && p[klen] == ':') {
+			const char *q = p + klen + 1, *end;
+			uint64_t kb;
+
+			while (*q == ' ')
+				q++;
+			if (cgu_parse_u64(q, &end, &kb) || kb > UINT64_MAX / 1024)
+				return -EINVAL;
+			*bytes = kb * 1024;
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}
+
+int hostinfo_parse_meminfo(const char *buf, struct host_mem *m)
+{
+	struct host_mem t;
+
+	if (!buf || meminfo_kb(buf, "MemTotal", &t.total) ||
+	    meminfo_kb(buf, "MemAvailable", &t.available))
+		return -EINVAL;	/* MemAvailable exists since 3.14 */
+	*m = t;
+	return 0;
+}
+
+int hostinfo_parse_stat(const char *buf, struct host_cpu *c)
+{
+	uint64_t v[10] = { 0 };
+	const char *p, *end;
+	int n = 0, ncpu = 0;
+	long hz;
+
+	if (!buf || strncmp(buf, "cpu ", 4))
+		return -EINVAL;
+	p = buf + 4;
+	while (n < 10) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\n' || !*p)
+			break;
+		if (cgu_parse_u64(p, &end, &v[n]))
+			return -EINVAL;
+		p = end;
+		n++;
+	}
+	if (n < 4)		/* user nice system idle are always there */
+		return -EINVAL;
+	for (p = strchr(buf, '\n'); p; p = strchr(p, '\n')) {
+		p++;
+		if (!strncmp(p, "cpu", 3) && p[3] >= '0' && p[3] <= '9')
+			ncpu++;
+	}
+	hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	/* jiffies -> ns; user already includes guest, nice includes guest_nice */
+	c->busy_ns = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * (1000000000ULL / (uint64_t)hz);
+	c->idle_ns = (v[3] + v[4]) * (1000000000ULL / (uint64_t)hz);
+	c->total_ns = c->busy_ns + c->idle_ns;
+	c->ncpu = ncpu ? ncpu : 1;
+	return 0;
+}
+
+static bool dev_wanted(const uint32_t (*devs)[2], int ndevs, uint32_t ma, uint32_t mi)
+{
+	if (ndevs < 0)
+		return true;
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i][0] == ma && devs[i][1] == mi)
+			return true;
+	return false;
+}
+
+int hostinfo_parse_diskstats(const char *buf, const uint32_t (*devs)[2], int ndevs,
+			     struct host_disk *d)
+{
+	struct host_disk t = { 0 };
+	const char *p = buf;
+
+	if (!buf)
+		return -EINVAL;
+	/* " 254  0 vda 1234 0 5678 ... ": reads, merged, sectors, ms, writes, merged, sectors */
+	while (*p) {
+		unsigned ma, mi;
+		unsigned long long rd, rm, rs, rt, wr, wm, ws;
+		char name[64];
+		const char *nl = strchr(p, '\n');
+
+		if (sscanf(p, "%u %u %63s %llu %llu %llu %llu %llu %llu %llu", &ma, &mi, name,
+			   &rd, &rm, &rs, &rt, &wr, &wm, &ws) != 10)
+			return -EINVAL;
+		if (dev_wanted(devs, ndevs, ma, mi)) {
+			t.rios += rd;
+			t.rbytes += rs * 512;
+			t.wios += wr;
+			t.wbytes += ws * 512;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	*d = t;
+	return 0;
+}
+
+static int read_at(int dfd, const char *file, char *buf, size_t len)
+{
+	int n = cgu_read(dfd, "", file, buf, len);
+
+	return n < 0 ? n : 0;
+}
+
+int hostinfo_ncpu(int proc_fd)
+{
+	struct host_cpu c;
+	char *buf = malloc(CGU_BUF * 4);
+	int fd = root_open(proc_fd, "/proc"), err;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? fd : -ENOMEM;
+	}
+	err = read_at(fd, "stat", buf, CGU_BUF * 4);
+	if (!err)
+		err = hostinfo_parse_stat(buf, &c);
+	free(buf);
+	close(fd);
+	return err ? err : c.ncpu;
+}
+
+int hostinfo_read(int proc_fd, int sys_fd, struct host_info *hi)
+{
+	uint32_t devs[CGU_MAX_DEVS][2];
+	char *buf = malloc(CGU_BUF * 4);
+	int fd, nd, err = 0;
+
+	memset(hi, 0, sizeof(*hi));
+	if (!buf)
+		return -ENOMEM;
+	fd = root_open(proc_fd, "/proc");
+	if (fd < 0) {
+		free(buf);
+		return fd;
+	}
+	if (!(err = read_at(fd, "loadavg", buf, CGU_BUF)) &&
+	    !(err = hostinfo_parse_loadavg(buf, hi->load)))
+		hi->valid |= HOST_LOAD;
+	if (!(err = read_at(fd, "meminfo", buf, CGU_BUF)) &&
+	    !(err = hostinfo_parse_meminfo(buf, &hi->mem)))
+		hi->valid |= HOST_MEM;
+	/* /proc/stat grows with CPUs and interrupts: ~40 KiB on 64 CPUs */
+	if (!(err = read_at(fd, "stat", buf, CGU_BUF * 4)) &&
+	    !(err = hostinfo_parse_stat(buf, &hi->cpu)))
+		hi->valid |= HOST_CPU;
+	nd = hostinfo_block_devs(sys_fd, devs, CGU_MAX_DEVS);
+	if (nd >= 0 && !(err = read_at(fd, "diskstats", buf, CGU_BUF * 4)) &&
+	    !(err = hostinfo_parse_diskstats(buf, (const uint32_t (*)[2])devs, nd, &hi->disk)))
+		hi->valid |= HOST_DISK;
+	close(fd);
+	free(buf);
+	return hi->valid ? 0 : (err ? err : -ENOENT);
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+int hostinfo_block_devs(int sys_fd, uint32_t (*devs)[2], int max)
+{
+	int fd = root_open(sys_fd, "/sys"), bfd, n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return fd;
+	bfd = openat(fd, "block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(fd);
+	if (bfd < 0)
+		return -errno;
+	d = fdopendir(bfd);
+	if (!d) {
+		close(bfd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d)) && n < max) {
+		char buf[64];
+		uint64_t size;
+		unsigned ma, mi;
+
+		if (de->d_name[0] == '.' || !strncmp(de->d_name, "ram", 3))
+			continue;
+		if (cgu_read(bfd, de->d_name, "dev", buf, sizeof(buf)) < 0 ||
+		    sscanf(buf, "%u:%u", &ma, &mi) != 2)
+			continue;
+		/* unbound loop, unconfigured zram, drive without media: size 0 */
+		if (cgu_read_u64(bfd, de->d_name, "size", &size) || size == 0)
+			continue;
+		devs[n][0] = ma;
+		devs[n][1] = mi;
+		n++;
+	}
+	closedir(d);
+	qsort(devs, (size_t)n, sizeof(devs[0]), dev_cmp);
+	return n;
+}

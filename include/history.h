@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * history.h - per-tenant RRD history (issue 6). docs/history.md explains the
+ * layout, the retention and why every archive keeps AVERAGE and MAX.
+ *
+ *   <rrd_dir>/tenants/<escaped name>.rrd	one file per tenant
+ *   <rrd_dir>/host.rrd			host-wide view
+ *
+ * Three layers:
+ *   src/lib/rrd_schema.c	pure: DS and RRA lists derived from qm_desc[],
+ *				update lines, file names (no librrd)
+ *   src/lib/history_read.c	librrd readers: fetch, summaries, report
+ *				ranking, graph arguments, event log; used by
+ *				quellctl and quelltop without the daemon
+ *   src/quelld/history.c	the daemon's writer (worker thread, rrdcached)
+ *
+ * All functions return 0 / -errno unless they say otherwise.
+ */
+#ifndef QUELL_HISTORY_H
+#define QUELL_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "proto.h"
+
+struct daemon;
+
+#define HIST_DS_NAME_MAX	20	/* rrdtool: 19 chars [a-zA-Z0-9_] + NUL */
+#define HIST_MAX_DS		32
+#define HIST_MAX_RRA		8
+#define HIST_RRA_LEN		64
+#define HIST_DEFAULT_DIR	"/var/lib/quell/rrd"
+#define HIST_HOST_FILE		"host.rrd"
+#define HIST_TENANT_DIR		"tenants"
+
+/* ---- schema (rrd_schema.c, pure) ---- */
+
+enum hist_ds_type {
+	HIST_DS_DERIVE,		/* cumulative counter stored raw; RRD turns it into a rate */
+	HIST_DS_GAUGE,
+};
+
+/* Host DS: fields of struct hview, gauges. */
+enum hist_host_ds {
+	HH_CPU_PCT,
+	HH_MEM_USED,
+	HH_MEM_TOTAL,
+	HH_IO_RBPS,
+	HH_IO_WBPS,
+	HH_LOAD1,
+	HH_PSI_CPU,
+	HH_PSI_MEM,
+	HH_PSI_IO,
+	HH_TENANTS,
+	HH_THROTTLED,
+	HH_FROZEN,
+	HH_TICK_MS,
+	HH_NR
+};
+
+struct hist_ds {
+	char name[HIST_DS_NAME_MAX];
+	enum hist_ds_type type;
+	int src;		/* tenant: enum qm_id; host: enum hist_host_ds */
+};
+
+struct hist_schema {
+	uint64_t step_s;
+	uint64_t heartbeat_s;
+	int nds;
+	struct hist_ds ds[HIST_MAX_DS];
+	int nrra;
+	char rra[HIST_MAX_RRA][HIST_RRA_LEN];	/* "RRA:AVERAGE:0.5:6:20160" */
+};
+
+/* The qm ids stored per tenant, in DS order (a subset of qm_desc[]). */
+extern const enum qm_id hist_tenant_qm[];
+extern const int hist_tenant_nqm;
+
+/*
+ * hist_ds_name - RRD DS name from a metric key: [a-zA-Z0-9_] kept, anything
+ * else becomes '_', cut at 19 chars. Returns 0, -EINVAL for an empty key.
+ */
+int hist_ds_name(const char *key, char out[HIST_DS_NAME_MAX]);
+/*
+ * hist_schema_tenant / hist_schema_host - DS and RRA lists for a step (s).
+ * RRAs: the step for 2 days, 1 min for 14 days, 1 h for 395 days; a tier
+ * whose resolution is not coarser than the previous one is merged into it.
+ * Returns 0, -EINVAL for step 0 or > 3600.
+ */
+int hist_schema_tenant(uint64_t step_s, struct hist_schema *out);
+int hist_schema_host(uint64_t step_s, struct hist_schema *out);
+/* Seconds an RRA definition "RRA:CF:xff:pdp:rows" keeps at step; 0 if unparsable. */
+uint64_t hist_rra_span_s(const char *rra, uint64_t step_s);
+/* Index of DS name in s, or -ENOENT. */
+int hist_schema_find(const struct hist_schema *s, const char *name);
+
+/* One update queued by the daemon: raw values, formatted by the writer. */
+struct hist_rec {
+	char name[QUELL_NAME_MAX];	/* tenant name; "" for the host */
+	int64_t t;			/* CLOCK_REALTIME seconds */
+	uint64_t valid;			/* bit i: value i known */
+	union {
+		uint64_t u[HIST_MAX_DS];	/* tenant: counters / gauges in DS order */
+		double d[HIST_MAX_DS];		/* host */
+	};
+};
+
+/* Fill a tenant record from a sample (DS order of hist_tenant_qm). */
+void hist_rec_from_sample(struct hist_rec *r, const char *name, int64_t t,
+			  const struct qm_sample *s);
+/* Fill the host record from a host view; NAN / negative fields are unknown. */
+void hist_rec_from_hview(struct hist_rec *r, int64_t t, const struct hview *h);
+/*
+ * hist_update_line - "T:v1:v2:..." for rrd_update ("U" for unknown).
+ * Returns the length, -ENOSPC when len is too small.
+ */
+int hist_update_line(const struct hist_rec *r, char *buf, size_t len);
+
+/*
+ * hist_name_escape - tenant name -> file stem: [A-Za-z0-9_-] kept, '.'
+ * kept except in front, anything else "%XX". Returns 0, -EINVAL for "",
+ * -ENAMETOOLONG.
+ */
+int hist_name_escape(const char *name, char *out, size_t len);
+/* Inverse of hist_name_escape. Returns 0, -EINVAL for a bad escape. */
+int hist_name_unescape(const char *stem, char *out, size_t len);
+/* "<dir>/tenants/<escaped>.rrd", or "<dir>/host.rrd" for name NULL / "". */
+int hist_path(const char *dir, const char *name, char *out, size_t len);
+
+/* ---- reading (history_read.c, librrd) ---- */
+
+/* A fetched series: row i is the interval (start + i*step, start + (i+1)*step]. */
+struct hist_series {
+	int64_t start;
+	uint64_t step;
+	int rows, nds;
+	char ds[HIST_MAX_DS][HIST_DS_NAME_MAX];
+	double *v;		/* rows * nds, NAN = unknown; hist_series_free() */
+};
+
+#define hist_at(s, row, col)	((s)->v[(size_t)(row) * (size_t)(s)->nds + (size_t)(col)])
+
+/*
+ * hist_fetch - rrd_fetch of path with CF "AVERAGE" / "MAX" over
+ * (start, end] at resolution step (0: finest available). librrd's message
+ * goes to err. Returns 0, -ENOENT (no file), -EIO (librrd error).
+ */
+int hist_fetch(const char *path, const char *cf, int64_t start, int64_t end, uint64_t step,
+	       struct hist_series *out, char *err, size_t errlen);
+void hist_series_free(struct hist_series *s);
+/*
+ * hist_read_set_rrdcached - when the daemon writes through rrdcached
+ * (cfg.rrdcached), readers ask it to flush a file before fetching / graphing
+ * it, so they see the latest values. NULL / "" turns that off.
+ */
+void hist_read_set_rrdcached(const char *addr);
+/* Column of DS name, -ENOENT if none. */
+int hist_series_col(const struct hist_series *s, const char *name);
+/* Time at the end of row i. */
+static inline int64_t hist_row_time(const struct hist_series *s, int row)
+{
+	return s->start + (int64_t)((uint64_t)(row + 1) * s->step);
+}
+
+/*
+ * Display units of a stored tenant DS value (a rate for DERIVE, the value
+ * for GAUGE): cpu_ns -> % of one core, *_ns -> ms/s, others unchanged.
+ */
+double hist_display_value(const char *ds, double v);
+/* Same conversion into qm_rates form, then a struct qm_view. */
+void hist_view_from_row(const struct hist_series *s, int row, struct qm_view *v,
+			double rates[QM_NR]);
+void hist_hview_from_row(const struct hist_series *s, int row, struct hview *h);
+
+/* Report keys: who used most / hurt neighbours most / hit limits most. */
+enum hist_by {
+	HIST_BY_CPU,
+	HIST_BY_IO,
+	HIST_BY_MEM,
+	HIST_BY_INFLICTED,
+	HIST_BY_FAULTS,
+	HIST_BY_NR
+};
+
+/* Returns 0, -EINVAL for an unknown key (cpu, io, mem, inflicted, faults). */
+int hist_by_parse(const char *s, enum hist_by *out);
+const char *hist_by_name(enum hist_by by);
+
+/* One tenant's period, from the AVERAGE and MAX series. NAN: no data. */
+struct hist_summary {
+	char name[QUELL_NAME_MAX];
+	double covered_s;		/* seconds with data (AVERAGE rows known) */
+	double cpu_avg, cpu_max;	/* % of one core */
+	double cpu_core_s;		/* CPU seconds used in the period */
+	double io_avg, io_max;		/* bytes/s, read + write */
+	double io_bytes;		/* bytes moved in the period */
+	double iops_avg;
+	double mem_avg, mem_max;	/* bytes */
+	double inflicted_avg, inflicted_max;	/* ms of others' waiting per s */
+	double inflicted_s;		/* others' waiting caused in the period, s */
+	double suffered_avg;
+	double faults_cpu, faults_mem, faults_pids;	/* limit hits in the period */
+	double faults;			/* their sum */
+	double nproc_max;
+};
+
+/*
+ * hist_summarize - pure: averages, maxima and totals of a tenant's period.
+ * avg is the AVERAGE series (needed), max the MAX series (NULL: maxima from
+ * avg). Returns 0, -EINVAL when avg is NULL.
+ */
+int hist_summarize(const struct hist_series *avg, const struct hist_series *max,
+		   struct hist_summary *out);
+/*
+ * The number a report ranks by (NAN counts as 0): cpu = CPU seconds used,
+ * io = bytes moved, mem = average memory, inflicted = seconds of others'
+ * waiting caused, faults = limit hits.
+ */
+double hist_summary_score(const struct hist_summary *s, enum hist_by by);
+/* Sort biggest first by by; ties by name. */
+void hist_rank(struct hist_summary *s, int n, enum hist_by by);
+/*
+ * hist_report - summarize every tenant file in dir over (start, end] and
+ * rank them. *out is malloc()ed (caller frees), *n its length (tenants
+ * with no data at all in the period are left out). Unreadable files are
+ * skipped with a line in err. Returns 0, -ENOENT for a missing dir.
+ */
+int hist_report(const char *dir, int64_t start, int64_t end, enum hist_by by,
+		struct hist_summary **out, int *n, char *err, size_t errlen);
+/* Tenant names that have a file in dir (malloc()ed array of QUELL_NAME_MAX strings). */
+int hist_list_tenants(const char *dir, char (**names)[QUELL_NAME_MAX], int *n);
+
+/* An audit-log event (cfg.events_path, one JSON object per line). */
+struct hist_event {
+	int64_t time;
+	char tenant[QUELL_NAME_MAX];
+	char action[32];
+	char rule[QUELL_NAME_MAX];
+};
+
+/*
+ * hist_events_parse_line - one JSON line; needs "time" (epoch s) and
+ * "action". Returns 0, -EINVAL for anything else.
+ */
+int hist_events_parse_line(const char *line, struct hist_event *ev);
+/*
+ * hist_events_load - events of tenant (NULL: all) in [start, end] from
+ * path and its rotated "path.1" (older first). Bad lines are skipped.
+ * *out malloc()ed. Returns 0 (also when the log does not exist), -ENOMEM.
+ */
+int hist_events_load(const char *path, const char *tenant, int64_t start, int64_t end,
+		     struct hist_event **out, int *n);
+
+/* Graph metrics: which DS (and how) a `quellctl graph --metric` draws. */
+enum hist_metric {
+	HIST_M_CPU,
+	HIST_M_MEM,
+	HIST_M_IO,
+	HIST_M_IOPS,
+	HIST_M_INFLICTED,
+	HIST_M_SUFFERED,
+	HIST_M_FAULTS,
+	HIST_M_NPROC,
+	HIST_M_NR
+};
+
+int hist_metric_parse(const char *s, enum hist_metric *out);
+const char *hist_metric_name(enum hist_metric m);
+/* Period total / level of a metric in a summary, to pick the tenants a host graph stacks. */
+double hist_metric_score(const struct hist_summary *s, enum hist_metric m);
+
+struct hist_graph_opts {
+	const char *dir;		/* rrd dir */
+	const char *tenant;		/* NULL: host graph stacking the top tenants */
+	enum hist_metric metric;
+	int64_t start, end;
+	const char *out;		/* PNG path */
+	int width, height;		/* 0: 800 x 250 */
+	int top;			/* host graph: tenants stacked (0: 8) */
+	bool host_line;			/* host graph: draw host.rrd's total too (cpu, mem, io) */
+	const struct hist_event *ev;	/* marked as VRULEs */
+	int nev;
+};
+
+/*
+ * hist_graph_args - pure: the rrd_graph argument vector for o, with the
+ * stacked tenants' names in stack[0..nstack) (host graph). *argv and its
+ * strings are malloc()ed; free with hist_args_free. Returns argc or -errno.
+ */
+int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[QUELL_NAME_MAX],
+		    int nstack, char ***argv);
+void hist_args_free(int argc, char **argv);
+/*
+ * hist_graph - write the PNG: for the host graph, ranks the tenants by the
+ * metric first. Returns 0, -ENOENT (no such file), -EIO with librrd's
+ * message in err.
+ */
+int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen);
+
+/* ---- the daemon's writer (src/quelld/history.c) ---- */
+
+/*
+ * hist_file_ensure - make path a usable RRD of schema s: create it if
+ * missing (last update t - 1), set a corrupt / incompatible one (not an
+ * RRD, other step or DS set) aside as <path>.corrupt-<t> and recreate it.
+ * *last: its last update time. Returns 0 (was fine), 1 (created),
+ * 2 (set aside and recreated), -errno with a message in err.
+ */
+int hist_file_ensure(const char *path, const struct hist_schema *s, int64_t t, int64_t *last,
+		     char *err, size_t errlen);
+
+struct history_stats {
+	uint64_t batches;		/* steps handed to the writer */
+	uint64_t updates;		/* RRD updates done */
+	uint64_t errors;		/* updates that failed */
+	uint64_t dropped;		/* batches dropped: writer too far behind */
+	uint64_t recreated;		/* corrupt / incompatible files set aside */
+	uint64_t last_batch_ns;		/* writer time of the last batch */
+	uint64_t max_batch_ns;
+	uint64_t last_enqueue_ns;	/* tick-path cost of the last history_tick */
+	uint64_t max_enqueue_ns;
+	bool rrdcached;			/* updates go through rrdcached */
+};
+
+/*
+ * history_open - mkdir cfg.rrd_dir (and tenants/), connect to rrdcached if
+ * cfg.rrdcached is set (falls back to direct writes with a warning), start
+ * the writer thread. d->hist stays NULL when [history] enabled = no.
+ */
+int history_open(struct daemon *d);
+/*
+ * history_tick - once per step (now crossing a multiple of cfg.rrd_step_s)
+ * copy every tenant's sample and the host view into a batch for the
+ * writer thread; otherwise nothing. Never blocks on disk: if the writer is
+ * more than a few batches behind, the batch is dropped and counted.
+ */
+int history_tick(struct daemon *d, time_t now);
+/* Write what is queued, stop the writer, disconnect. NULL-safe. */
+void history_close(struct daemon *d);
+/* Counters for the metrics endpoint / status. Returns 0, -ENODEV when disabled. */
+int history_get_stats(struct daemon *d, struct history_stats *out);
+/* Wait until everything queued so far is written (tests, benches). */
+int history_flush(struct daemon *d);
+
+#endif /* QUELL_HISTORY_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * quelld.h - the daemon's own modules (src/quelld), for main.c and tests.
+ * All return 0 / -errno unless said otherwise.
+ */
+#ifndef QUELL_QUELLD_H
+#define QUELL_QUELLD_H
+
+#include <stdint.h>
+
+#include "daemon.h"
+
+/* daemon.c: life cycle */
+int daemon_init(struct daemon *d);	/* cgroups, BPF (or fallback), socket, modules */
+void daemon_fini(struct daemon *d);	/* detach everything, remove nothing that is not ours */
+void daemon_tick(struct daemon *d);	/* gather -> decide -> act -> record */
+void daemon_ready(struct daemon *d);	/* after init: sd_notify READY=1 */
+/* Adopt a freshly loaded configuration (SIGHUP); n is copied. */
+void daemon_reconfigure(struct daemon *d, const struct quell_config *n);
+
+/* discover.c: who the tenants are */
+/*
+ * discover_tenants - users mode: walk the passwd database; cgroup mode: the
+ * children of cfg.parent. New tenants are added (and get their cgroup and
+ * static limits), vanished ones are removed once their cgroup is empty.
+ * Returns the number of tenants.
+ */
+int discover_tenants(struct daemon *d);
+/* Add (or find) the tenant of uid now, e.g. on a placement event for an unknown uid. */
+struct tenant *discover_uid(struct daemon *d, uint32_t uid);
+/* A user name quell accepts as a tenant name (also a safe cgroup dir name). */
+bool tenant_name_ok(const char *name);
+
+/* gather.c: one sample per tenant from BPF, cgroupfs and procfs, plus host view */
+int gather_tick(struct daemon *d);
+
+/* placement.c: tenants' processes into their cgroups */
+int placement_init(struct daemon *d);		/* create <managed>, adopt existing tenant cgroups */
+int placement_tenant(struct daemon *d, struct tenant *t);	/* ensure t's cgroup exists */
+int placement_sweep(struct daemon *d);		/* move every stray process; returns moved */
+void placement_events(struct daemon *d);	/* drain the BPF ring buffer */
+/* Place one process by its uid now; returns 1 moved, 0 nothing to do, -errno. */
+int placement_pid(struct daemon *d, int pid, struct tenant **tp);
+
+/* api_core.c: core socket commands (ping status snapshot tenant tenants place where) */
+void api_core_register(void);
+
+#endif /* QUELL_QUELLD_H */

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * limits.c - static per-tenant limits: parse "key = value", merge defaults
+ * with overrides, convert to struct cg_limits, print back.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "limits.h"
+#include "units.h"
+
+#define CPU_PERIOD_US	100000ULL
+/* the kernel refuses cpu.max / cfs_quota_us below 1 ms */
+#define CPU_QUOTA_MIN_US	1000ULL
+
+void limits_init(struct tenant_limits *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->cpu_pct = INFINITY;
+	l->mem_high = CG_UNLIMITED;
+	l->mem_max = CG_UNLIMITED;
+	l->nproc = CG_UNLIMITED;
+	l->io_rbps = CG_UNLIMITED;
+	l->io_wbps = CG_UNLIMITED;
+	l->io_riops = CG_UNLIMITED;
+	l->io_wiops = CG_UNLIMITED;
+}
+
+enum val_kind { V_PCT, V_SIZE, V_RATE, V_COUNT };
+
+static const struct {
+	const char *key;
+	enum val_kind kind;
+	uint32_t bits;
+} lkeys[] = {
+	{ "cpu", V_PCT, LIM_CPU },
+	{ "mem", V_SIZE, LIM_MEM_MAX },
+	{ "mem_max", V_SIZE, LIM_MEM_MAX },
+	{ "mem_high", V_SIZE, LIM_MEM_HIGH },
+	{ "nproc", V_COUNT, LIM_NPROC },
+	{ "io", V_RATE, LIM_IO_RBPS | LIM_IO_WBPS },
+	{ "io_read", V_RATE, LIM_IO_RBPS },
+	{ "io_write", V_RATE, LIM_IO_WBPS },
+	{ "iops", V_COUNT, LIM_IO_RIOPS | LIM_IO_WIOPS },
+	{ "riops", V_COUNT, LIM_IO_RIOPS },
+	{ "wiops", V_COUNT, LIM_IO_WIOPS },
+};
+
+static int parse_u64_limit(enum val_kind kind, const char *val, uint64_t *out)
+{
+	char tmp[64];
+	size_t n = strlen(val);
+
+	if (!strcasecmp(val, "unlimited") || !strcasecmp(val, "max") || !strcasecmp(val, "none")) {
+		*out = CG_UNLIMITED;
+		return 0;
+	}
+	if (kind == V_COUNT)
+		return units_parse_count(val, out);
+	/* rates may say so: "10M/s" */
+	if (kind == V_RATE && n > 2 && n < sizeof(tmp) && !strcmp(val + n - 2, "/s")) {
+		memcpy(tmp, val, n - 2);
+		tmp[n - 2] = '\0';
+		val = tmp;
+	}
+	return units_parse_size(val, out);
+}
+
+int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
+		    char *err, size_t errlen)
+{
+	const char *what;
+	double pct = 0;
+	uint64_t v = 0;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(lkeys) / sizeof(lkeys[0]); i++) {
+		uint32_t b = lkeys[i].bits;
+
+		if (strcmp(key, lkeys[i].key))
+			continue;
+		switch (lkeys[i].kind) {
+		case V_PCT:
+			ret = units_parse_percent(val, &pct);
+			if (!ret && pct <= 0) {
+				snprintf(err, errlen, "%s: must be above 0%% (or \"unlimited\")", key);
+				return -ERANGE;
+			}
+			what = "a percentage such as 50% or \"unlimited\"";
+			break;
+		case V_SIZE:
+			ret = parse_u64_limit(lkeys[i].kind, val, &v);
+			what = "a size such as 512M, 1G or \"unlimited\"";
+			break;
+		case V_RATE:
+			ret = parse_u64_limit(lkeys[i].kind, val, &v);
+			what = "a rate in bytes/s such as 10M or \"unlimited\"";
+			break;
+		default:
+			ret = parse_u64_limit(lkeys[i].kind, val, &v);
+			what = "a count such as 100, 5k or \"unlimited\"";
+			break;
+		}
+		if (ret == -ERANGE) {
+			snprintf(err, errlen, "%s: value \"%s\" is out of range", key, val);
+			return ret;
+		}
+		if (ret) {
+			snprintf(err, errlen, "%s: bad value \"%s\": expected %s", key, val, what);
+			return -EINVAL;
+		}
+		if (lkeys[i].kind != V_PCT && v == 0) {
+			snprintf(err, errlen, "%s: 0 would stop the tenant; use a positive value or \"unlimited\"", key);
+			return -ERANGE;
+		}
+		if (b & LIM_CPU)
+			l->cpu_pct = pct;
+		if (b & LIM_MEM_HIGH)
+			l->mem_high = v;
+		if (b & LIM_MEM_MAX)
+			l->mem_max = v;
+		if (b & LIM_NPROC)
+			l->nproc = v;
+		if (b & LIM_IO_RBPS)
+			l->io_rbps = v;
+		if (b & LIM_IO_WBPS)
+			l->io_wbps = v;
+		if (b & LIM_IO_RIOPS)
+			l->io_riops = v;
+		if (b & LIM_IO_WIOPS)
+			l->io_wiops = v;
+		l->set |= b;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown limit \"%s\" (known: cpu, mem, mem_high, mem_max, nproc, io, io_read, io_write, iops, riops, wiops)", key);
+	return -ENOENT;
+}
+
+void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over)
+{
+	uint32_t s = over->set;
+
+	if (s & LIM_CPU)
+		dst->cpu_pct = over->cpu_pct;
+	if (s & LIM_MEM_HIGH)
+		dst->mem_high = over->mem_high;
+	if (s & LIM_MEM_MAX)
+		dst->mem_max = over->mem_max;
+	if (s & LIM_NPROC)
+		dst->nproc = over->nproc;
+	if (s & LIM_IO_RBPS)
+		dst->io_rbps = over->io_rbps;
+	if (s & LIM_IO_WBPS)
+		dst->io_wbps = over->io_wbps;
+	if (s & LIM_IO_RIOPS)
+		dst->io_riops = over->io_riops;
+	if (s & LIM_IO_WIOPS)
+		dst->io_wiops = over->io_wiops;
+	dst->set |= s;
+}
+
+void limits_to_cg(const struct tenant_limits *l, const uint32_t (*devs)[2], int ndevs,
+		  struct cg_limits *out)
+{
+	const uint32_t io_bits = LIM_IO_RBPS | LIM_IO_WBPS | LIM_IO_RIOPS | LIM_IO_WIOPS;
+
+	/* same as cg_limits_init(), kept local so libquell needs no cgroup backend */
+	memset(out, 0, sizeof(*out));
+	out->cpu_quota_us = CG_UNLIMITED;
+	out->cpu_period_us = CPU_PERIOD_US;
+	out->mem_high = l->mem_high;
+	out->mem_max = l->mem_max;
+	out->pids_max = l->nproc;
+
+	if (isfinite(l->cpu_pct) && l->cpu_pct > 0) {
+		double q = l->cpu_pct / 100.0 * (double)CPU_PERIOD_US;
+
+		out->cpu_quota_us = q < CPU_QUOTA_MIN_US ? CPU_QUOTA_MIN_US : (uint64_t)(q + 0.5);
+	}
+
+	if (!(l->set & io_bits))
+		return;
+	if (ndevs <= 0 || !devs) {
+		/* 0:0 = every block device, expanded by the backend */
+		out->io[0] = (struct cg_io_limit){ 0, 0, l->io_rbps, l->io_wbps,
+						   l->io_riops, l->io_wiops };
+		out->nr_io = 1;
+		return;
+	}
+	for (int i = 0; i < ndevs && i < CG_IO_MAX_DEVS; i++) {
+		out->io[i] = (struct cg_io_limit){ devs[i][0], devs[i][1], l->io_rbps, l->io_wbps,
+						   l->io_riops, l->io_wiops };
+		out->nr_io = i + 1;
+	}
+}
+
+/* Exact (re-parsable) size: the biggest binary unit that divides it. */
+static void fmt_exact_size(uint64_t v, char *buf, size_t len)
+{
+	static const char sfx[] = "KMGTP";
+	int u = -1;
+
+	if (v == CG_UNLIMITED) {
+		snprintf(buf, len, "unlimited");
+		return;
+	}
+	while (v && v % 1024 == 0 && u < (int)sizeof(sfx) - 2) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, len, "%llu%c", (unsigned long long)v, sfx[u]);
+}
+
+static void fmt_count(uint64_t v, char *buf, size_t len)
+{
+	if (v == CG_UNLIMITED)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+char *limits_fmt(const struct tenant_limits *l, char *buf, size_t len)
+{
+	size_t off = 0;
+	char v[32], v2[32];
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+#define ADD(...) do { \
+		if (off < len) \
+			off += (size_t)snprintf(buf + off, len - off, "%s", off ? " " : ""); \
+		if (off < len) \
+			off += (size_t)snprintf(buf + off, len - off, __VA_ARGS__); \
+	} while (0)
+
+	if (l->set & LIM_CPU) {
+		if (isfinite(l->cpu_pct))
+			ADD("cpu=%g%%", l->cpu_pct);
+		else
+			ADD("cpu=unlimited");
+	}
+	if (l->set & LIM_MEM_HIGH) {
+		fmt_exact_size(l->mem_high, v, sizeof(v));
+		ADD("mem_high=%s", v);
+	}
+	if (l->set & LIM_MEM_MAX) {
+		fmt_exact_size(l->mem_max, v, sizeof(v));
+		ADD("mem=%s", v);
+	}
+	if (l->set & LIM_NPROC) {
+		fmt_count(l->nproc, v, sizeof(v));
+		ADD("nproc=%s", v);
+	}
+	fmt_exact_size(l->io_rbps, v, sizeof(v));
+	fmt_exact_size(l->io_wbps, v2, sizeof(v2));
+	if ((l->set & LIM_IO_RBPS) && (l->set & LIM_IO_WBPS) && l->io_rbps == l->io_wbps) {
+		ADD("io=%s", v);
+	} else {
+		if (l->set & LIM_IO_RBPS)
+			ADD("io_read=%s", v);
+		if (l->set & LIM_IO_WBPS)
+			ADD("io_write=%s", v2);
+	}
+	fmt_count(l->io_riops, v, sizeof(v));
+	fmt_count(l->io_wiops, v2, sizeof(v2));
+	if ((l->set & LIM_IO_RIOPS) && (l->set & LIM_IO_WIOPS) && l->io_riops == l->io_wiops) {
+		ADD("iops=%s", v);
+	} else {
+		if (l->set & LIM_IO_RIOPS)
+			ADD("riops=%s", v);
+		if (l->set & LIM_IO_WIOPS)
+			ADD("wiops=%s", v2);
+	}
+#undef ADD
+	if (off >= len)
+		buf[len - 1] = '\0';
+	return buf;
+}

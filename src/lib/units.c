@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * units.c - human units: sizes, counts, durations, percentages, booleans.
+ *
+ * Parsers are strict: no leading/trailing blanks, no sign, no hex, no
+ * "nan"/"inf" (strtod would take all of those), so a typo in the config is
+ * an error rather than a surprising limit. *out is written only on success.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "units.h"
+
+static bool is_unlimited(const char *s)
+{
+	return !strcasecmp(s, "unlimited") || !strcasecmp(s, "max") || !strcasecmp(s, "none");
+}
+
+/*
+ * parse_decimal - "123" or "123.456" at *sp; advances *sp past the digits.
+ * ip gets the integer part, frac the first 9 fractional digits scaled to
+ * 1e9 (so "1.5" -> ip 1, frac 500000000). Returns 0, -EINVAL (no digits),
+ * -ERANGE (integer part over 2^64).
+ */
+static int parse_decimal(const char **sp, uint64_t *ip, uint64_t *frac)
+{
+	const char *s = *sp;
+	uint64_t i = 0, f = 0, scale = 100000000;
+	int ndig = 0;
+
+	while (*s >= '0' && *s <= '9') {
+		if (__builtin_mul_overflow(i, 10, &i) || __builtin_add_overflow(i, (uint64_t)(*s - '0'), &i))
+			return -ERANGE;
+		s++;
+		ndig++;
+	}
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return -EINVAL;
+		while (*s >= '0' && *s <= '9') {
+			f += (uint64_t)(*s - '0') * scale;
+			scale /= 10;
+			s++;
+			ndig++;
+		}
+	}
+	if (!ndig)
+		return -EINVAL;
+	*sp = s;
+	*ip = i;
+	*frac = f;
+	return 0;
+}
+
+/* ip.frac * mult, rounded down; -ERANGE on overflow. */
+static int scale_mult(uint64_t ip, uint64_t frac, uint64_t mult, uint64_t *out)
+{
+	uint64_t v, fpart;
+
+	if (__builtin_mul_overflow(ip, mult, &v))
+		return -ERANGE;
+	fpart = (uint64_t)(((unsigned __int128)frac * mult) / 1000000000u);
+	if (__builtin_add_overflow(v, fpart, &v))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int units_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t ip, frac, mult = 1, v;
+	const char *p = s;
+	int ret;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (is_unlimited(s)) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	ret = parse_decimal(&p, &ip, &frac);
+	if (ret)
+		return ret;
+	switch (*p) {
+	case 'k': case 'K':
+		mult = 1ULL << 10;
+		break;
+	case 'm': case 'M':
+		mult = 1ULL << 20;
+		break;
+	case 'g': case 'G':
+		mult = 1ULL << 30;
+		break;
+	case 't': case 'T':
+		mult = 1ULL << 40;
+		break;
+	case 'p': case 'P':
+		mult = 1ULL << 50;
+		break;
+	case 'b': case 'B': case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (mult != 1) {
+		p++;
+		/* accept "1G", "1GB", "1GiB" */
+		if (*p == 'i' && (p[1] == 'B' || p[1] == 'b'))
+			p += 2;
+		else if (*p == 'B' || *p == 'b')
+			p++;
+	} else if (*p) {
+		p++;		/* "12B" */
+	}
+	if (*p)
+		return -EINVAL;
+	ret = scale_mult(ip, frac, mult, &v);
+	if (ret)
+		return ret;
+	/* UINT64_MAX is "unlimited"; a number must not alias it */
+	if (v == UINT64_MAX)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int units_parse_count(const char *s, uint64_t *out)
+{
+	uint64_t ip, frac, mult = 1, v;
+	const char *p = s;
+	int ret;
+
+	if (!s || !*s)
+		return -EINVAL;
+	ret = parse_decimal(&p, &ip, &frac);
+	if (ret)
+		return ret;
+	switch (*p) {
+	case 'k': case 'K':
+		mult = 1000;
+		p++;
+		break;
+	case 'm': case 'M':
+		mult = 1000000;
+		p++;
+		break;
+	case 'g': case 'G':
+		mult = 1000000000;
+		p++;
+		break;
+	}
+	if (*p)
+		return -EINVAL;
+	/* "1.5" without a suffix is not a count */
+	if (mult == 1 && frac)
+		return -EINVAL;
+	ret = scale_mult(ip, frac, mult, &v);
+	if (ret)
+		return ret;
+	*out = v;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint64_t ms;
+} dur_units[] = {
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "sec", 1000 },
+	{ "m", 60 * 1000 },
+	{ "min", 60 * 1000 },
+	{ "h", 3600 * 1000 },
+	{ "d", 24 * 3600 * 1000ULL },
+	{ "w", 7 * 24 * 3600 * 1000ULL },
+};
+
+/* A bare number is seconds; otherwise a sequence such as "1h30m" or "250ms". */
+int units_parse_duration_ms(const char *s, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t total = 0;
+	int parts = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	while (*p) {
+		uint64_t ip, frac, v, mult = 0;
+		size_t best = 0;
+		int ret = parse_decimal(&p, &ip, &frac);
+
+		if (ret)
+			return ret;
+		if (!*p) {
+			if (parts)
+				return -EINVAL;	/* "1h30": ambiguous tail */
+			mult = 1000;
+		} else {
+			/* longest unit name that matches ("ms" before "m") */
+			for (size_t i = 0; i < sizeof(dur_units) / sizeof(dur_units[0]); i++) {
+				size_t n = strlen(dur_units[i].name);
+
+				if (!strncmp(p, dur_units[i].name, n) && n > best &&
+				    !(p[n] >= 'a' && p[n] <= 'z')) {
+					best = n;
+					mult = dur_units[i].ms;
+				}
+			}
+			if (!best)
+				return -EINVAL;
+			p += best;
+		}
+		ret = scale_mult(ip, frac, mult, &v);
+		if (ret)
+			return ret;
+		if (__builtin_add_overflow(total, v, &total))
+			return -ERANGE;
+		parts++;
+	}
+	*out = total;
+	return 0;
+}
+
+int units_parse_percent(const char *s, double *out)
+{
+	uint64_t ip, frac;
+	const char *p = s;
+	int ret;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (is_unlimited(s)) {
+		*out = INFINITY;
+		return 0;
+	}
+	ret = parse_decimal(&p, &ip, &frac);
+	if (ret)
+		return ret;
+	if (*p == '%')
+		p++;
+	if (*p)
+		return -EINVAL;
+	/* 1e9 % is 10 million cores: anything above is a typo */
+	if (ip > 1000000000)
+		return -ERANGE;
+	*out = (double)ip + (double)frac / 1e9;
+	return 0;
+}
+
+int units_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y" };
+	static const char *const no[] = { "no", "false", "off", "0", "n" };
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+char *units_fmt_size(double bytes, char *buf, size_t len)
+{
+	static const char sfx[] = "BKMGTPE";
+	int u = 0;
+
+	if (!len)
+		return buf;
+	if (isnan(bytes) || bytes < 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (isinf(bytes)) {
+		snprintf(buf, len, "max");
+		return buf;
+	}
+	/* 1023.96K would print as "1024.0K": move up a unit before rounding does */
+	while (bytes >= 1023.95 && u < (int)sizeof(sfx) - 2) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%.0fB", bytes);
+	else if (bytes >= 99.95 || fabs(bytes - round(bytes)) < 0.05)
+		snprintf(buf, len, "%.0f%c", bytes, sfx[u]);
+	else
+		snprintf(buf, len, "%.1f%c", bytes, sfx[u]);
+	return buf;
+}
+
+char *units_fmt_duration_ms(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t s = ms / 1000;
+
+	if (!len)
+		return buf;
+	if (ms < 1000)
+		snprintf(buf, len, "%llums", (unsigned long long)ms);
+	else if (s < 60 && ms % 1000)
+		snprintf(buf, len, "%.1fs", (double)ms / 1000);
+	else if (s < 60)
+		snprintf(buf, len, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+	else
+		snprintf(buf, len, "%llud%02lluh", (unsigned long long)(s / 86400),
+			 (unsigned long long)(s % 86400 / 3600));
+	return buf;
+}

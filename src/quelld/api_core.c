@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * api_core.c - the core socket commands: ping, status, snapshot, tenant,
+ * tenants, place, where. (Policy commands live in api_policy.c.)
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "bpf_loader.h"
+#include "cgroup.h"
+#include "placement.h"
+#include "procfs.h"
+#include "quelld.h"
+
+#define QUELL_VERSION_STR	"0.1.0"
+#define PROCS_MAX		4096
+
+static int req_string(json_t *req, const char *key, const char **out, char *err, size_t len)
+{
+	*out = json_string_value(json_object_get(req, key));
+	if (!*out || !**out) {
+		snprintf(err, len, "missing \"%s\" (a string)", key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int req_pid(json_t *req, int *pid, char *err, size_t len)
+{
+	json_t *j = json_object_get(req, "pid");
+
+	if (!json_is_integer(j) || json_integer_value(j) <= 0 ||
+	    json_integer_value(j) > 0x7fffffff) {
+		snprintf(err, len, "missing or bad \"pid\" (a positive integer)");
+		return -EINVAL;
+	}
+	*pid = (int)json_integer_value(j);
+	return 0;
+}
+
+static struct tenant *req_tenant(struct daemon *d, json_t *req, char *err, size_t len)
+{
+	const char *name;
+	struct tenant *t;
+
+	if (req_string(req, "name", &name, err, len))
+		return NULL;
+	t = registry_by_name(&d->reg, name);
+	if (!t)
+		snprintf(err, len, "no tenant \"%.64s\"", name);
+	return t;
+}
+
+static int cmd_ping(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	json_object_set_new(resp, "version", json_string(QUELL_VERSION_STR));
+	json_object_set_new(resp, "protocol", json_integer(PROTO_VERSION));
+	json_object_set_new(resp, "pid", json_integer(getpid()));
+	json_object_set_new(resp, "uptime_s",
+			    json_real((double)(mono_ns() - d->start_mono_ns) / 1e9));
+	return 0;
+}
+
+static json_t *bpf_json(struct daemon *d)
+{
+	json_t *j = json_object();
+	uint32_t used = 0, max = 0;
+
+	json_object_set_new(j, "loaded", json_boolean(d->bpf != NULL));
+	if (!d->bpf)
+		return j;
+	json_object_set_new(j, "variant", json_string(qbpf_variant(d->bpf)));
+	if (!qbpf_acct_fill(d->bpf, &used, &max)) {
+		json_object_set_new(j, "acct_used", json_integer(used));
+		json_object_set_new(j, "acct_max", json_integer(max));
+	}
+	json_object_set_new(j, "acct_full", json_integer((json_int_t)d->bpf_stats[QUELL_STAT_ACCT_FULL]));
+	json_object_set_new(j, "task_full", json_integer((json_int_t)d->bpf_stats[QUELL_STAT_TASK_FULL]));
+	json_object_set_new(j, "ringbuf_drops", json_integer((json_int_t)d->bpf_stats[QUELL_STAT_RB_DROP]));
+	json_object_set_new(j, "io_full", json_integer((json_int_t)d->bpf_stats[QUELL_STAT_IO_FULL]));
+	json_object_set_new(j, "unattributed_ns",
+			    json_integer((json_int_t)d->bpf_stats[QUELL_STAT_UNATTRIB_NS]));
+	json_object_set_new(j, "events", json_integer((json_int_t)d->bpf_stats[QUELL_STAT_EVENTS]));
+	return j;
+}
+
+static json_t *placement_json(void)
+{
+	const struct placement_stats *ps = placement_stats();
+	double p50, p99, max;
+	json_t *j = json_object();
+
+	json_object_set_new(j, "events", json_integer((json_int_t)ps->events));
+	json_object_set_new(j, "moved_event", json_integer((json_int_t)ps->moved_event));
+	json_object_set_new(j, "moved_sweep", json_integer((json_int_t)ps->moved_sweep));
+	json_object_set_new(j, "sweeps", json_integer((json_int_t)ps->sweeps));
+	if (!placement_latency(&p50, &p99, &max)) {
+		json_object_set_new(j, "latency_p50_us", json_real(p50));
+		json_object_set_new(j, "latency_p99_us", json_real(p99));
+		json_object_set_new(j, "latency_max_us", json_real(max));
+		json_object_set_new(j, "latency_samples", json_integer(ps->lat_nr));
+	}
+	return j;
+}
+
+static int cmd_status(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	json_object_set_new(resp, "placement", placement_json());
+	json_object_set_new(resp, "host", proto_hview_json(&d->host));
+	json_object_set_new(resp, "bpf", bpf_json(d));
+	json_object_set_new(resp, "tick", json_integer((json_int_t)d->tick_no));
+	json_object_set_new(resp, "tenant_mode",
+			    json_string(d->cfg.tenant_mode == TENANT_USERS ? "users" : "cgroups"));
+	return 0;
+}
+
+static int cmd_snapshot(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < d->reg.nr; i++)
+		json_array_append_new(arr, proto_tenant_json(d->reg.t[i]));
+	json_object_set_new(resp, "host", proto_hview_json(&d->host));
+	json_object_set_new(resp, "tenants", arr);
+	json_object_set_new(resp, "time", json_integer((json_int_t)real_s()));
+	return 0;
+}
+
+/*
+ * Per-process CPU % needs two readings: keep the last request's readings;
+ * the first time a process is seen, its lifetime average is shown.
+ */
+static struct {
+	int pid;
+	uint64_t cpu_ns, at_ns;
+} proc_seen[PROCS_MAX];
+static int proc_seen_nr;
+
+static double proc_cpu_pct(const struct proc_info *pi, uint64_t now, double uptime_s)
+{
+	for (int i = 0; i < proc_seen_nr; i++) {
+		if (proc_seen[i].pid != pi->pid || now <= proc_seen[i].at_ns ||
+		    pi->cpu_ns < proc_seen[i].cpu_ns)
+			continue;
+		return 100.0 * (double)(pi->cpu_ns - proc_seen[i].cpu_ns) /
+		       (double)(now - proc_seen[i].at_ns);
+	}
+	{
+		long hz = sysconf(_SC_CLK_TCK);
+		double age = uptime_s - (double)pi->start_ticks / (double)(hz > 0 ? hz : 100);
+
+		return age > 0 ? 100.0 * (double)pi->cpu_ns / 1e9 / age : NAN;
+	}
+}
+
+static int tenant_pids(struct daemon *d, struct tenant *t, pid_t *pids, int max)
+{
+	int n = -ENOENT;
+
+	if (*t->cg)
+		n = cg_procs(&d->cg, t->cg, pids, max);
+	if (n < 0 && t->uid != TENANT_UID_NONE)
+		n = procfs_pids_of_uid(d->proc_fd, t->uid, pids, max);
+	return n < 0 ? n : n > max ? max : n;
+}
+
+static json_t *procs_json(struct daemon *d, struct tenant *t)
+{
+	static pid_t pids[PROCS_MAX];
+	static typeof(proc_seen) next;
+	json_t *arr = json_array();
+	uint64_t now = mono_ns();
+	struct timespec up;
+	int n, nn = 0;
+
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	n = tenant_pids(d, t, pids, PROCS_MAX);
+	for (int i = 0; i < n; i++) {
+		struct proc_info pi;
+		json_t *p;
+
+		if (procfs_read_pid(d->proc_fd, pids[i], &pi))
+			continue;	/* exited meanwhile */
+		p = json_object();
+		json_object_set_new(p, "pid", json_integer(pi.pid));
+		json_object_set_new(p, "comm", json_string(pi.comm));
+		json_object_set_new(p, "cpu_pct", json_real(proc_cpu_pct(&pi, now,
+					(double)up.tv_sec + (double)up.tv_nsec / 1e9)));
+		json_object_set_new(p, "rss_bytes", json_integer((json_int_t)pi.rss_bytes));
+		json_object_set_new(p, "threads", json_integer(pi.threads));
+		json_object_set_new(p, "uid", json_integer(pi.uid));
+		json_array_append_new(arr, p);
+		next[nn].pid = pi.pid;
+		next[nn].cpu_ns = pi.cpu_ns;
+		next[nn].at_ns = now;
+		nn++;
+	}
+	memcpy(proc_seen, next, sizeof(next[0]) * nn);
+	proc_seen_nr = nn;
+	return arr;
+}
+
+static int cmd_tenant(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	struct tenant *t = req_tenant(d, req, err, len);
+	json_t *j;
+
+	if (!t)
+		return -ENOENT;
+	j = proto_tenant_json(t);
+	json_object_set_new(j, "procs", procs_json(d, t));
+	json_object_set_new(resp, "tenant", j);
+	return 0;
+}
+
+static int cmd_tenants(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < d->reg.nr; i++) {
+		struct tenant *t = d->reg.t[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(t->name));
+		json_object_set_new(o, "uid", t->uid == TENANT_UID_NONE ? json_null() :
+				    json_integer(t->uid));
+		json_object_set_new(o, "key", json_integer((json_int_t)t->key));
+		json_object_set_new(o, "cgroup", json_string(t->cg));
+		json_object_set_new(o, "nproc", qm_valid(&t->cur, QM_NPROC) ?
+				    json_integer((json_int_t)t->cur.v[QM_NPROC]) : json_null());
+		json_object_set_new(o, "state", json_string(tenant_state_name(t->state)));
+		json_object_set_new(o, "exempt", json_boolean(t->exempt));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(resp, "tenants", arr);
+	return 0;
+}
+
+static struct tenant *tenant_of_cgroup(struct daemon *d, const char *path)
+{
+	size_t n;
+
+	for (int i = 0; i < d->reg.nr; i++) {
+		struct tenant *t = d->reg.t[i];
+
+		n = strlen(t->cg);
+		if (n && !strncmp(path, t->cg, n) && (path[n] == '\0' || path[n] == '/'))
+			return t;
+	}
+	return NULL;
+}
+
+static int cmd_where(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	char path[512];
+	struct tenant *t;
+	int pid, ret;
+
+	if (req_pid(req, &pid, err, len))
+		return -EINVAL;
+	ret = cg_where(&d->cg, pid, path, sizeof(path));
+	if (ret) {
+		snprintf(err, len, "pid %d: %s", pid, ret == -ENOENT ? "no such process" :
+			 strerror(-ret));
+		return ret;
+	}
+	t = tenant_of_cgroup(d, path);
+	json_object_set_new(resp, "pid", json_integer(pid));
+	json_object_set_new(resp, "cgroup", json_string(path));
+	json_object_set_new(resp, "tenant", t ? json_string(t->name) : json_null());
+	return 0;
+}
+
+static int cmd_place(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	struct tenant *t = NULL;
+	int pid, ret;
+
+	if (req_pid(req, &pid, err, len))
+		return -EINVAL;
+	ret = placement_pid(d, pid, &t);
+	if (ret < 0) {
+		snprintf(err, len, "pid %d: %s", pid, ret == -ENOENT ? "no such process" :
+			 ret == -EPERM ? "not a tenant's process (root, excluded or out of range)" :
+			 strerror(-ret));
+		return ret;
+	}
+	json_object_set_new(resp, "pid", json_integer(pid));
+	json_object_set_new(resp, "moved", json_boolean(ret > 0));
+	json_object_set_new(resp, "tenant", t ? json_string(t->name) : json_null());
+	json_object_set_new(resp, "cgroup", t ? json_string(t->cg) : json_null());
+	return 0;
+}
+
+void api_core_register(void)
+{
+	api_register("ping", cmd_ping);
+	api_register("status", cmd_status);
+	api_register("snapshot", cmd_snapshot);
+	api_register("tenant", cmd_tenant);
+	api_register("tenants", cmd_tenants);
+	api_register("where", cmd_where);
+	api_register("place", cmd_place);
+}

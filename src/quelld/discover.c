@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * discover.c - who the tenants are.
+ *
+ * users mode: every passwd entry with min_uid <= uid <= max_uid that is not
+ * excluded; the BPF key is the uid. cgroup mode: every child directory of
+ * [tenants] parent; the BPF key is the child's v2 cgroup id.
+ *
+ * A tenant that disappears (userdel, rmdir) is dropped once its cgroup is
+ * empty; until then it stays visible, so nothing a tenant does is lost.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf_loader.h"
+#include "cgroup.h"
+#include "hooks.h"
+#include "log.h"
+#include "quelld.h"
+
+bool tenant_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= QUELL_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || (i > 0 && (c == '.' || c == '-')) || (c == '$' && i == n - 1))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static struct tenant *tenant_new(struct daemon *d, const char *name, uint32_t uid,
+				 uint64_t key, const char *cg)
+{
+	struct tenant *t = registry_add(&d->reg, name, uid, key);
+
+	if (!t) {
+		log_warn("tenant %s: cannot add: %m", name);
+		return NULL;
+	}
+	snprintf(t->cg, sizeof(t->cg), "%s", cg);
+	t->exempt = config_tenant_exempt(&d->cfg, name);
+	config_tenant_limits(&d->cfg, name, &t->lim);
+	if (d->cfg.tenant_mode == TENANT_USERS && d->cfg.place)
+		placement_tenant(d, t);
+	hooks_tenant_added(d, t);
+	log_info("tenant %s (key %llu%s%s) added", name, (unsigned long long)key,
+		 *t->cg ? ", cgroup " : "", t->cg);
+	return t;
+}
+
+struct tenant *discover_uid(struct daemon *d, uint32_t uid)
+{
+	struct tenant *t = registry_by_key(&d->reg, uid);
+	struct passwd *pw;
+	char cg[TENANT_CG_MAX];
+
+	if (t || d->cfg.tenant_mode != TENANT_USERS)
+		return t;
+	if (uid < d->cfg.min_uid || uid > d->cfg.max_uid)
+		return NULL;
+	pw = getpwuid(uid);
+	if (!pw || config_uid_excluded(&d->cfg, uid, pw->pw_name) || !tenant_name_ok(pw->pw_name))
+		return NULL;
+	snprintf(cg, sizeof(cg), "%s/%s", d->cfg.managed, pw->pw_name);
+	return tenant_new(d, pw->pw_name, uid, uid, d->cfg.place ? cg : "");
+}
+
+static void discover_users(struct daemon *d)
+{
+	static uint32_t warned_uid = UINT32_MAX;
+	struct passwd *pw;
+
+	setpwent();
+	while ((pw = getpwent())) {
+		struct tenant *t;
+
+		if (pw->pw_uid < d->cfg.min_uid || pw->pw_uid > d->cfg.max_uid)
+			continue;
+		if (config_uid_excluded(&d->cfg, pw->pw_uid, pw->pw_name))
+			continue;
+		if (!tenant_name_ok(pw->pw_name)) {
+			if (warned_uid != pw->pw_uid)
+				log_warn("user uid %u: name not usable as a tenant name, skipped",
+					 (unsigned)pw->pw_uid);
+			warned_uid = pw->pw_uid;
+			continue;
+		}
+		t = registry_by_key(&d->reg, pw->pw_uid);
+		if (!t)
+			t = discover_uid(d, pw->pw_uid);
+		if (t)
+			t->seen = true;
+	}
+	endpwent();
+}
+
+static int child_cb(const char *name, void *arg)
+{
+	struct daemon *d = arg;
+	char rel[TENANT_CG_MAX];
+	struct tenant *t;
+	uint64_t id;
+
+	if (!tenant_name_ok(name))
+		return 0;
+	if ((size_t)snprintf(rel, sizeof(rel), "%s/%s", d->cfg.parent, name) >= sizeof(rel))
+		return 0;
+	if (cg_id(&d->cg, rel, &id))
+		return 0;	/* vanished between readdir and stat: normal */
+	t = registry_by_name(&d->reg, name);
+	if (t && t->key != id) {
+		/* same name, new directory: counters restart, key follows */
+		if (d->bpf)
+			qbpf_forget(d->bpf, t->key);
+		registry_rekey(&d->reg, t, id);
+	}
+	if (!t)
+		t = tenant_new(d, name, TENANT_UID_NONE, id, rel);
+	if (t)
+		t->seen = true;
+	return 0;
+}
+
+static void tenant_gone(struct daemon *d, struct tenant *t)
+{
+	bool ours = d->cfg.tenant_mode == TENANT_USERS && *t->cg;
+
+	if (ours && cg_exists(&d->cg, t->cg)) {
+		int ret = cg_remove(&d->cg, t->cg);
+
+		if (ret == -EBUSY)
+			return;		/* processes left: keep accounting, retry next sweep */
+		if (ret && ret != -ENOENT) {
+			log_warn("tenant %s: removing %s: %s", t->name, t->cg, strerror(-ret));
+			return;
+		}
+	}
+	log_info("tenant %s removed", t->name);
+	hooks_tenant_removed(d, t);
+	if (d->bpf)
+		qbpf_forget(d->bpf, t->key);
+	registry_remove(&d->reg, t);
+}
+
+int discover_tenants(struct daemon *d)
+{
+	for (int i = 0; i < d->reg.nr; i++)
+		d->reg.t[i]->seen = false;
+
+	if (d->cfg.tenant_mode == TENANT_USERS) {
+		discover_users(d);
+	} else {
+		int ret = cg_children(&d->cg, d->cfg.parent, child_cb, d);
+
+		if (ret < 0 && ret != -ENOENT) {
+			log_warn("tenants parent %s: %s", d->cfg.parent, strerror(-ret));
+			return ret;
+		}
+	}
+	for (int i = d->reg.nr - 1; i >= 0; i--)
+		if (!d->reg.t[i]->seen)
+			tenant_gone(d, d->reg.t[i]);
+	return d->reg.nr;
+}

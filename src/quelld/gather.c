@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gather.c - one sample per tenant per tick, each metric from the best
+ * source available (the source is recorded per metric in the sample):
+ *
+ *   BPF        cpu, ctxsw, run-queue delay suffered/inflicted, forks, execs,
+ *              IO bytes/ops/latency, page faults, reclaim stall, OOM kills
+ *   cgroupfs   memory, throttling and limit-hit events, pids, PSI; and cpu,
+ *              IO, page faults, OOM kills when BPF is not loaded
+ *   procfs     nproc, threads, RSS and (without BPF or cgroup) CPU time of
+ *              tenants that have no cgroup of their own
+ *
+ * Then rates (qm_rates_compute) and the host view.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf_loader.h"
+#include "cgroup.h"
+#include "hostinfo.h"
+#include "log.h"
+#include "procfs.h"
+#include "psi.h"
+#include "quelld.h"
+
+static int acct_cb(uint64_t key, const struct quell_acct *a, void *arg)
+{
+	struct daemon *d = arg;
+	struct tenant *t = registry_by_key(&d->reg, key);
+	struct qm_sample *s;
+
+	if (!t)
+		return 0;	/* root, system users, excluded: not tenants */
+	s = &t->cur;
+	qm_set(s, QM_CPU_NS, a->cpu_ns, QM_SRC_BPF);
+	qm_set(s, QM_CTXSW, a->ctxsw, QM_SRC_BPF);
+	qm_set(s, QM_RQ_SUFFERED_NS, a->rq_suffered_ns, QM_SRC_BPF);
+	qm_set(s, QM_RQ_SELF_NS, a->rq_self_ns, QM_SRC_BPF);
+	qm_set(s, QM_RQ_INFLICTED_NS, a->rq_inflicted_ns, QM_SRC_BPF);
+	qm_set(s, QM_FORKS, a->forks, QM_SRC_BPF);
+	qm_set(s, QM_EXECS, a->execs, QM_SRC_BPF);
+	qm_set(s, QM_IO_RBYTES, a->io_rbytes, QM_SRC_BPF);
+	qm_set(s, QM_IO_WBYTES, a->io_wbytes, QM_SRC_BPF);
+	qm_set(s, QM_IO_ROPS, a->io_rops, QM_SRC_BPF);
+	qm_set(s, QM_IO_WOPS, a->io_wops, QM_SRC_BPF);
+	qm_set(s, QM_IO_LAT_NS, a->io_lat_ns, QM_SRC_BPF);
+	qm_set(s, QM_IO_LAT_CNT, a->io_lat_cnt, QM_SRC_BPF);
+	qm_set(s, QM_PGFAULTS, a->pgfaults, QM_SRC_BPF);
+	qm_set(s, QM_RECLAIM_NS, a->reclaim_ns, QM_SRC_BPF);
+	qm_set(s, QM_OOM_KILLS, a->oom_kills, QM_SRC_BPF);
+	return 0;
+}
+
+/*
+ * A tenant BPF has not seen yet has no map entry: it did nothing since the
+ * programs were loaded. Its BPF counters are zero, not unknown.
+ */
+static void bpf_zero_fill(struct qm_sample *s)
+{
+	static const enum qm_id ids[] = {
+		QM_CPU_NS, QM_CTXSW, QM_RQ_SUFFERED_NS, QM_RQ_SELF_NS, QM_RQ_INFLICTED_NS,
+		QM_FORKS, QM_EXECS, QM_IO_RBYTES, QM_IO_WBYTES, QM_IO_ROPS, QM_IO_WOPS,
+		QM_IO_LAT_NS, QM_IO_LAT_CNT, QM_PGFAULTS, QM_RECLAIM_NS, QM_OOM_KILLS,
+	};
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (!qm_valid(s, ids[i]))
+			qm_set(s, ids[i], 0, QM_SRC_BPF);
+}
+
+/* cgroupfs values; fill-ins only where BPF did not provide the metric */
+static void from_cgroup(struct qm_sample *s, const struct cg_usage *u)
+{
+#define FILL(id, bit, val) do { \
+		if ((u->valid & (bit)) && !qm_valid(s, id)) \
+			qm_set(s, id, val, QM_SRC_CGROUP); \
+	} while (0)
+	FILL(QM_CPU_NS, CGU_CPU, u->cpu_ns);
+	FILL(QM_IO_RBYTES, CGU_IO, u->io_rbytes);
+	FILL(QM_IO_WBYTES, CGU_IO, u->io_wbytes);
+	FILL(QM_IO_ROPS, CGU_IO, u->io_rops);
+	FILL(QM_IO_WOPS, CGU_IO, u->io_wops);
+	FILL(QM_PGFAULTS, CGU_PGFAULT, u->pgfaults);
+	FILL(QM_OOM_KILLS, CGU_OOM, u->oom_kills);
+	FILL(QM_CPU_THROTTLED, CGU_THROTTLE, u->cpu_throttled);
+	FILL(QM_CPU_THROTTLED_NS, CGU_THROTTLE, u->cpu_throttled_ns);
+	FILL(QM_MEM_HIGH_EVENTS, CGU_MEM_EVENTS, u->mem_high_events);
+	FILL(QM_MEM_MAX_EVENTS, CGU_MEM_EVENTS, u->mem_max_events);
+	FILL(QM_PIDS_MAX_EVENTS, CGU_PIDS_EVENTS, u->pids_max_events);
+	FILL(QM_PSI_CPU_SOME_US, CGU_PSI_CPU, u->psi_cpu_some_us);
+	FILL(QM_PSI_MEM_SOME_US, CGU_PSI_MEM, u->psi_mem_some_us);
+	FILL(QM_PSI_MEM_FULL_US, CGU_PSI_MEM, u->psi_mem_full_us);
+	FILL(QM_PSI_IO_SOME_US, CGU_PSI_IO, u->psi_io_some_us);
+	FILL(QM_PSI_IO_FULL_US, CGU_PSI_IO, u->psi_io_full_us);
+	FILL(QM_MEM_BYTES, CGU_MEM, u->mem_bytes);
+	FILL(QM_MEM_PEAK, CGU_MEM_PEAK, u->mem_peak);
+	FILL(QM_NPROC, CGU_PIDS, u->pids_current);
+#undef FILL
+}
+
+/* Sum a procfs value into s unless a better source already set the metric. */
+static void proc_add(struct qm_sample *s, enum qm_id id, uint64_t val)
+{
+	if (qm_valid(s, id) && s->src[id] != QM_SRC_PROC)
+		return;
+	qm_set(s, id, (qm_valid(s, id) ? s->v[id] : 0) + val, QM_SRC_PROC);
+}
+
+/* procfs pass: per-tenant process counts, threads, RSS and CPU of live processes */
+static int proc_cb(const struct proc_info *pi, void *arg)
+{
+	struct daemon *d = arg;
+	struct tenant *t = registry_by_key(&d->reg, pi->uid);
+
+	if (!t || t->uid == TENANT_UID_NONE)
+		return 0;
+	proc_add(&t->cur, QM_NPROC, 1);
+	proc_add(&t->cur, QM_NTHREADS, (uint64_t)pi->threads);
+	proc_add(&t->cur, QM_MEM_BYTES, pi->rss_bytes);
+	/*
+	 * CPU from procfs only counts live processes: it drops when one exits.
+	 * qm_rates_compute treats a drop as a restart; that is the price of
+	 * having neither BPF nor a cgroup for this tenant.
+	 */
+	proc_add(&t->cur, QM_CPU_NS, pi->cpu_ns);
+	if (pi->has_run_delay)
+		proc_add(&t->cur, QM_RQ_SUFFERED_NS, pi->run_delay_ns);
+	return 0;
+}
+
+static void gather_host(struct daemon *d)
+{
+	static struct host_info prev;
+	static uint64_t prev_ns;
+	struct hview *h = &d->host;
+	struct host_info hi = { 0 };
+	struct psi_stats ps;
+	uint64_t now = mono_ns();
+	double dt;
+
+	if (gethostname(h->hostname, sizeof(h->hostname)) < 0)
+		strcpy(h->hostname, "?");
+	h->hostname[sizeof(h->hostname) - 1] = '\0';
+	hostinfo_read(d->proc_fd, -1, &hi);
+	dt = prev_ns ? (double)(now - prev_ns) / 1e9 : 0;
+	memcpy(h->load, hi.load, sizeof(h->load));
+	h->ncpu = hi.cpu.ncpu;
+	h->cpu_pct = NAN;
+	if ((hi.valid & HOST_CPU) && (prev.valid & HOST_CPU) && hi.cpu.total_ns > prev.cpu.total_ns)
+		h->cpu_pct = 100.0 * hi.cpu.ncpu * (double)(hi.cpu.busy_ns - prev.cpu.busy_ns) /
+			     (double)(hi.cpu.total_ns - prev.cpu.total_ns);
+	h->mem_total = hi.valid & HOST_MEM ? (double)hi.mem.total : NAN;
+	h->mem_used = hi.valid & HOST_MEM ? (double)(hi.mem.total - hi.mem.available) : NAN;
+	h->io_rbps = h->io_wbps = NAN;
+	if ((hi.valid & HOST_DISK) && (prev.valid & HOST_DISK) && dt > 0 &&
+	    hi.disk.rbytes >= prev.disk.rbytes && hi.disk.wbytes >= prev.disk.wbytes) {
+		h->io_rbps = (double)(hi.disk.rbytes - prev.disk.rbytes) / dt;
+		h->io_wbps = (double)(hi.disk.wbytes - prev.disk.wbytes) / dt;
+	}
+	h->psi_cpu_some = h->psi_mem_some = h->psi_mem_full = NAN;
+	h->psi_io_some = h->psi_io_full = NAN;
+	if (!psi_read_host(d->proc_fd, PSI_CPU, &ps))
+		h->psi_cpu_some = ps.some.avg10;
+	if (!psi_read_host(d->proc_fd, PSI_MEM, &ps)) {
+		h->psi_mem_some = ps.some.avg10;
+		h->psi_mem_full = ps.has_full ? ps.full.avg10 : NAN;
+	}
+	if (!psi_read_host(d->proc_fd, PSI_IO, &ps)) {
+		h->psi_io_some = ps.some.avg10;
+		h->psi_io_full = ps.has_full ? ps.full.avg10 : NAN;
+	}
+	h->tenants = d->reg.nr;
+	h->throttled = h->frozen = 0;
+	for (int i = 0; i < d->reg.nr; i++) {
+		h->throttled += d->reg.t[i]->state == TS_THROTTLED;
+		h->frozen += d->reg.t[i]->state == TS_FROZEN;
+	}
+	snprintf(h->source, sizeof(h->source), "%s", d->bpf ? "bpf" : "cgroupfs");
+	snprintf(h->cgroup_mode, sizeof(h->cgroup_mode), "%s", cg_mode_name(d->cg.mode));
+	if (d->bpf && !qbpf_read_stats(d->bpf, d->bpf_stats))
+		h->bpf_dropped = d->bpf_stats[QUELL_STAT_ACCT_FULL] +
+				 d->bpf_stats[QUELL_STAT_TASK_FULL] +
+				 d->bpf_stats[QUELL_STAT_RB_DROP] + d->bpf_stats[QUELL_STAT_IO_FULL];
+	prev = hi;
+	prev_ns = now;
+}
+
+int gather_tick(struct daemon *d)
+{
+	uint64_t now = mono_ns();
+	bool need_proc = false;
+	int ret;
+
+	for (int i = 0; i < d->reg.nr; i++) {
+		struct tenant *t = d->reg.t[i];
+
+		t->prev = t->cur;
+		memset(&t->cur, 0, sizeof(t->cur));
+		t->cur.ts_ns = now;
+	}
+	if (d->bpf) {
+		ret = qbpf_read_acct(d->bpf, now, acct_cb, d);
+		if (ret < 0)
+			log_warn("reading BPF counters: %s", strerror(-ret));
+		for (int i = 0; i < d->reg.nr; i++)
+			bpf_zero_fill(&d->reg.t[i]->cur);
+	}
+	for (int i = 0; i < d->reg.nr; i++) {
+		struct tenant *t = d->reg.t[i];
+		struct cg_usage u;
+
+		if (!*t->cg) {
+			need_proc = true;
+			continue;
+		}
+		memset(&u, 0, sizeof(u));
+		ret = cg_read_usage(&d->cg, t->cg, &u);
+		if (ret && ret != -ENOENT)
+			log_debug("tenant %s: cgroup %s: %s", t->name, t->cg, strerror(-ret));
+		if (!ret)
+			from_cgroup(&t->cur, &u);
+		if (!(u.valid & CGU_PIDS))
+			need_proc = true;
+	}
+	if (need_proc && d->cfg.tenant_mode == TENANT_USERS) {
+		ret = procfs_foreach(d->proc_fd, proc_cb, d);
+		if (ret < 0)
+			log_warn("procfs: %s", strerror(-ret));
+	}
+	for (int i = 0; i < d->reg.nr; i++) {
+		struct tenant *t = d->reg.t[i];
+
+		if (t->prev.ts_ns && !qm_rates_compute(&t->prev, &t->cur, &t->rates)) {
+			qm_view_from_rates(&t->rates, &t->view);
+		} else {
+			for (int k = 0; k < QM_NR; k++)
+				t->rates.r[k] = qm_desc[k].kind == QM_GAUGE && qm_valid(&t->cur, k) ?
+						(double)t->cur.v[k] : NAN;
+			qm_view_from_rates(&t->rates, &t->view);
+		}
+	}
+	gather_host(d);
+	return 0;
+}

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * metrics_http.c - Prometheus /metrics over libmicrohttpd.
+ *
+ * Threads: the tick thread renders (metrics_http_publish) into a new
+ * snapshot and swaps the pointer under mh->lock; the microhttpd thread takes
+ * a reference to the current snapshot under the same lock and hands its
+ * bytes to MHD without copying. The lock is held for a pointer swap or a
+ * refcount change only, never for rendering or sending, so neither side can
+ * stall the other.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* quell_bpf.h has "bpf/" followed by "*.bpf.c" inside a comment */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcomment"
+#include "bpf_loader.h"
+#pragma GCC diagnostic pop
+#include "daemon.h"
+#include "log.h"
+#include "metrics_http.h"
+#include "prom.h"
+
+#ifndef QUELL_VERSION
+#define QUELL_VERSION "0.1"
+#endif
+
+#define MH_MAX_ACTIONS	32
+#define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+
+struct snap {
+	int ref;		/* under metrics_http.lock */
+	struct metrics_http *mh;
+	size_t len;
+	char data[];
+};
+
+struct metrics_http {
+	struct MHD_Daemon *mhd;
+	pthread_mutex_t lock;
+	struct snap *cur;
+	struct prom_buf buf;		/* tick thread only: render scratch, reused */
+	struct prom_action actions[MH_MAX_ACTIONS];
+	char action_names[MH_MAX_ACTIONS][32];
+	int nr_actions;
+	double render_s;
+	uint16_t port;
+};
+
+static void snap_put(struct metrics_http *mh, struct snap *s)
+{
+	bool last;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&mh->lock);
+	last = --s->ref == 0;
+	pthread_mutex_unlock(&mh->lock);
+	if (last)
+		free(s);
+}
+
+static void snap_release(void *cls)
+{
+	struct snap *s = cls;
+
+	snap_put(s->mh, s);
+}
+
+int metrics_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char host[64], port[16];
+	const char *colon;
+	char *end;
+	unsigned long p;
+	size_t hl;
+
+	if (!s || !*s)
+		return -EINVAL;
+	colon = strrchr(s, ':');
+	if (colon && s[0] == '[' && colon < strchr(s, ']'))
+		return -EINVAL;		/* "[::1]" without a port */
+	if (!colon) {
+		snprintf(host, sizeof(host), "127.0.0.1");
+		colon = s - 1;
+	} else {
+		hl = (size_t)(colon - s);
+		if (s[0] == '[') {
+			if (hl < 2 || s[hl - 1] != ']')
+				return -EINVAL;
+			s++;
+			hl -= 2;
+		}
+		if (hl >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		if (!hl || !strcmp(host, "localhost"))
+			snprintf(host, sizeof(host), "127.0.0.1");
+		else if (!strcmp(host, "*"))
+			snprintf(host, sizeof(host), "0.0.0.0");
+	}
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || p > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -EINVAL;
+	snprintf(port, sizeof(port), "%lu", p);
+	if (getaddrinfo(host, port, &hints, &res) || !res)
+		return -EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_warn("metrics http: %s", msg);
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
+				  const char *text, const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	struct metrics_http *mh = cls;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct snap *s;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
+				  "text/plain");
+	if (!strcmp(url, "/"))
+		return reply_text(c, MHD_HTTP_OK,
+				  "<html><head><title>quelld</title></head><body>"
+				  "<a href=\"/metrics\">/metrics</a></body></html>\n",
+				  "text/html; charset=utf-8");
+	if (strcmp(url, "/metrics"))
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n", "text/plain");
+
+	pthread_mutex_lock(&mh->lock);
+	s = mh->cur;
+	if (s)
+		s->ref++;
+	pthread_mutex_unlock(&mh->lock);
+	if (!s)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n", "text/plain");
+
+	r = MHD_create_response_from_buffer_with_free_callback_cls(s->len, s->data, snap_release,
+								    s);
+	if (!r) {
+		snap_put(mh, s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+int metrics_http_start(struct daemon *d)
+{
+	struct sockaddr_storage ss;
+	struct metrics_http *mh;
+	const union MHD_DaemonInfo *info;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	socklen_t sl;
+	int ret;
+
+	if (!d->cfg.metrics_listen[0])
+		return 0;
+	ret = metrics_http_parse_listen(d->cfg.metrics_listen, &ss, &sl);
+	if (ret) {
+		log_err("metrics listen = %s: expected ADDR:PORT", d->cfg.metrics_listen);
+		return ret;
+	}
+	mh = calloc(1, sizeof(*mh));
+	if (!mh)
+		return -ENOMEM;
+	pthread_mutex_init(&mh->lock, NULL);
+	prom_buf_init(&mh->buf);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* the port argument is ignored when MHD_OPTION_SOCK_ADDR is given */
+	mh->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, mh,
+				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)16,
+				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				   MHD_OPTION_END);
+	if (!mh->mhd) {
+		ret = errno ? -errno : -EADDRINUSE;
+		log_err("metrics: cannot listen on %s: %s", d->cfg.metrics_listen, strerror(-ret));
+		pthread_mutex_destroy(&mh->lock);
+		free(mh);
+		return ret;
+	}
+	info = MHD_get_daemon_info(mh->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	mh->port = info ? info->port : 0;
+	d->http = mh;
+	log_info("metrics: serving http://%s/metrics (port %u)", d->cfg.metrics_listen, mh->port);
+	return 0;
+}
+
+void metrics_http_stop(struct daemon *d)
+{
+	struct metrics_http *mh = d->http;
+
+	if (!mh)
+		return;
+	/* returns after every connection is closed: no snap_release can follow */
+	MHD_stop_daemon(mh->mhd);
+	if (mh->cur && --mh->cur->ref == 0)
+		free(mh->cur);
+	prom_buf_free(&mh->buf);
+	pthread_mutex_destroy(&mh->lock);
+	free(mh);
+	d->http = NULL;
+}
+
+static double now_s(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int metrics_http_publish(struct daemon *d)
+{
+	struct metrics_http *mh = d->http;
+	struct prom_self self = { 0 };
+	struct snap *s, *old;
+	double t0;
+	int ret;
+
+	if (!mh)
+		return 0;
+	t0 = now_s(CLOCK_MONOTONIC);
+	self.version = QUELL_VERSION;
+	self.start_time_s = now_s(CLOCK_REALTIME) -
+			    (now_s(CLOCK_MONOTONIC) - (double)d->start_mono_ns / 1e9);
+	if (!d->start_mono_ns)
+		self.start_time_s = 0;
+	self.ticks = d->tick_no;
+	self.tick_seconds = d->last_tick_ms / 1e3;
+	self.render_seconds = mh->render_s;
+	self.bpf = d->bpf != NULL;
+	if (d->bpf) {
+		qbpf_acct_fill(d->bpf, &self.bpf_map_used, &self.bpf_map_max);
+		self.bpf_acct_full = d->bpf_stats[QUELL_STAT_ACCT_FULL];
+		self.bpf_task_full = d->bpf_stats[QUELL_STAT_TASK_FULL];
+		self.bpf_ringbuf_drop = d->bpf_stats[QUELL_STAT_RB_DROP];
+		self.bpf_io_full = d->bpf_stats[QUELL_STAT_IO_FULL];
+		self.bpf_events = d->bpf_stats[QUELL_STAT_EVENTS];
+		self.bpf_unattributed_ns = d->bpf_stats[QUELL_STAT_UNATTRIB_NS];
+	}
+	self.actions = mh->actions;
+	self.nr_actions = mh->nr_actions;
+
+	prom_buf_reset(&mh->buf);
+	ret = prom_render(&mh->buf, d->reg.t, d->reg.nr, &d->host, &self);
+	if (ret)
+		return ret;
+	s = malloc(sizeof(*s) + mh->buf.len + 1);
+	if (!s)
+		return -ENOMEM;
+	s->ref = 1;
+	s->mh = mh;
+	s->len = mh->buf.len;
+	memcpy(s->data, mh->buf.s ? mh->buf.s : "", mh->buf.len + 1);
+
+	pthread_mutex_lock(&mh->lock);
+	old = mh->cur;
+	mh->cur = s;
+	pthread_mutex_unlock(&mh->lock);
+	snap_put(mh, old);
+	mh->render_s = now_s(CLOCK_MONOTONIC) - t0;
+	return 0;
+}
+
+void metrics_http_count_action(struct daemon *d, const char *action)
+{
+	struct metrics_http *mh = d->http;
+	int i;
+
+	if (!mh || !action)
+		return;
+	for (i = 0; i < mh->nr_actions; i++)
+		if (!strcmp(mh->action_names[i], action))
+			break;
+	if (i == mh->nr_actions) {
+		if (i == MH_MAX_ACTIONS)
+			return;
+		snprintf(mh->action_names[i], sizeof(mh->action_names[i]), "%s", action);
+		mh->actions[i].action = mh->action_names[i];
+		mh->nr_actions++;
+	}
+	mh->actions[i].count++;
+}
+
+uint16_t metrics_http_port(const struct daemon *d)
+{
+	return d->http ? d->http->port : 0;
+}
+
+double metrics_http_render_seconds(const struct daemon *d)
+{
+	return d->http ? d->http->render_s : 0;
+}

@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# BPF accounting against the kernel's own numbers (issue 2), through
+# `quelld --bpf-dump`, without the rest of the daemon:
+#   1. CPU: a stress-ng hog (user H) and a light periodic sleeper (user V)
+#      pinned to CPU 0, an idle user I. The hog runs inside a v2 cgroup we
+#      create, whose cpu.stat usage_usec is the kernel's reference.
+#      quell cpu_ns(H) within 10% of it; cpu_ns(I) ~ 0; H inflicts more
+#      run-queue delay than V; V suffers some.
+#   2. IO: dd 64 MiB with O_DIRECT as user I: io_wbytes(I) within 10%.
+#   3. The raw_tp twins load and count too (QUELL_BPF_FORCE_RAW_TP=1).
+# Exit 0 pass, 1 fail.
+. "$(dirname "$0")/lib.sh"
+
+QUELLD=$QT_BUILD/quelld
+[ -x "$QUELLD" ] || qt_fail "no $QUELLD"
+[ "$(id -u)" = 0 ] || qt_fail "needs root"
+command -v stress-ng >/dev/null || qt_fail "stress-ng missing (make deps)"
+
+# the v2 hierarchy: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid)
+if [ -f $CG/cgroup.controllers ]; then UNI=$CG; else UNI=$CG/unified; fi
+[ -f $UNI/cgroup.procs ] || qt_fail "no cgroup v2 hierarchy"
+HOGCG=$UNI/$QT_ID
+mkdir "$HOGCG" || qt_fail "mkdir $HOGCG"
+
+# On pure v2 $HOGCG is at depth 1, which lib.sh's cleanup does not look at:
+# kill and remove it here, then let lib.sh do the rest.
+t_cleanup() {
+	local rc=$?
+	if [ -d "$HOGCG" ]; then
+		echo 1 > "$HOGCG/cgroup.kill" 2>/dev/null
+		for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$HOGCG" 2>/dev/null && break; sleep 0.2; done
+	fi
+	(exit $rc)
+	qt_cleanup
+}
+trap t_cleanup EXIT
+
+H=qtbh$$; V=qtbv$$; I=qtbi$$
+UH=$(qt_user $H) || exit 1
+UV=$(qt_user $V) || exit 1
+UI=$(qt_user $I) || exit 1
+mkdir -m 0777 "$QT_DIR/io"
+
+# field VALUE of the acct line of key KEY in FILE (0 when the key is absent)
+acct() { awk -v k="key=$2" -v f="$3" '$1 == "acct" && $2 == k {
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) v = kv[2] } }
+	END { print v + 0 }' "$1"; }
+stat_of() { awk -v f="$2" '$1 == "stats" { for (i = 2; i <= NF; i++) {
+	split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$1"; }
+
+# start a dump of $1 seconds into $2 (extra args after) and wait until loaded
+dump_start() {
+	local secs=$1 out=$2 i
+	shift 2
+	"$QUELLD" --bpf-dump --seconds "$secs" "$@" > "$out" 2> "$out.err" &
+	DUMP_PID=$!
+	QT_PIDS+=($DUMP_PID)
+	for i in $(seq 100); do
+		grep -q '^bpf ' "$out" 2>/dev/null && return 0
+		kill -0 $DUMP_PID 2>/dev/null || { cat "$out.err"; qt_fail "bpf-dump exited"; }
+		sleep 0.1
+	done
+	qt_fail "bpf-dump did not load"
+}
+dump_wait() { wait $DUMP_PID || { cat "$1.err"; qt_fail "bpf-dump failed"; }; }
+
+fail=0
+
+# --- 1. CPU and run-queue delay ------------------------------------------
+OUT=$QT_DIR/cpu.out
+dump_start 9 "$OUT"
+head -1 "$OUT"
+qt_log "hog $H ($UH) + periodic $V ($UV) on CPU 0, idle $I ($UI)"
+# the hog's shell enters the cgroup first, so everything it starts is in it
+qt_bg sh -c "echo \$\$ > $HOGCG/cgroup.procs && exec su -s /bin/sh $H -c 'taskset -c 0 stress-ng --cpu 2 --timeout 5s --quiet'"
+qt_bg su -s /bin/sh $V -c 'i=0; while [ $i -lt 250 ]; do i=$((i+1)); taskset -c 0 sleep 0.02; done'
+qt_bg su -s /bin/sh $I -c 'sleep 6'
+dump_wait "$OUT"
+kernel_ns=$(awk '$1 == "usage_usec" { print $2 * 1000 }' "$HOGCG/cpu.stat")
+grep -E '^(stats|fill)' "$OUT"
+
+hog_cpu=$(acct "$OUT" $UH cpu_ns)
+idle_cpu=$(acct "$OUT" $UI cpu_ns)
+hog_inf=$(acct "$OUT" $UH rq_inflicted_ns)
+vic_inf=$(acct "$OUT" $UV rq_inflicted_ns)
+vic_suf=$(acct "$OUT" $UV rq_suffered_ns)
+hog_self=$(acct "$OUT" $UH rq_self_ns)
+echo "hog cpu_ns=$hog_cpu kernel=$kernel_ns self=$hog_self inflicted=$hog_inf;" \
+	"victim inflicted=$vic_inf suffered=$vic_suf; idle cpu_ns=$idle_cpu"
+qt_assert_near "hog cpu_ns vs cgroup usage" "$hog_cpu" "$kernel_ns" 10 || fail=1
+[ "$kernel_ns" -gt 1000000000 ] || { echo "FAIL hog got < 1 s CPU: $kernel_ns"; fail=1; }
+if [ "$idle_cpu" -lt 50000000 ]; then echo "ok   idle cpu_ns $idle_cpu < 50 ms"
+else echo "FAIL idle cpu_ns $idle_cpu >= 50 ms"; fail=1; fi
+if [ "$hog_inf" -gt "$vic_inf" ]; then echo "ok   hog inflicted $hog_inf > victim inflicted $vic_inf"
+else echo "FAIL hog inflicted $hog_inf <= victim inflicted $vic_inf"; fail=1; fi
+if [ "$vic_suf" -gt 0 ]; then echo "ok   victim suffered $vic_suf > 0"
+else echo "FAIL victim suffered 0"; fail=1; fi
+[ "$(stat_of "$OUT" acct_full)" = 0 ] || { echo "FAIL acct map full"; fail=1; }
+grep '^prog' "$OUT" | awk '{ print "  " $0 }'
+
+# --- 2. block IO ----------------------------------------------------------
+OUT=$QT_DIR/io.out
+dump_start 6 "$OUT"
+qt_log "dd 64 MiB O_DIRECT as $I"
+su -s /bin/sh $I -c "dd if=/dev/zero of=$QT_DIR/io/f bs=1M count=64 oflag=direct status=none" ||
+	qt_fail "dd failed"
+dump_wait "$OUT"
+io_w=$(acct "$OUT" $UI io_wbytes)
+io_ops=$(acct "$OUT" $UI io_wops)
+lat=$(acct "$OUT" $UI io_lat_ns); latn=$(acct "$OUT" $UI io_lat_cnt)
+echo "io_wbytes=$io_w io_wops=$io_ops io_lat_cnt=$latn mean_lat_us=$(( latn ? lat / latn / 1000 : 0 ))"
+qt_assert_near "io_wbytes vs 64 MiB" "$io_w" $((64 << 20)) 10 || fail=1
+[ "$latn" -gt 0 ] || { echo "FAIL no IO latency samples"; fail=1; }
+
+# --- 3. raw_tp fallback -----------------------------------------------------
+OUT=$QT_DIR/raw.out
+QUELL_BPF_FORCE_RAW_TP=1 dump_start 3 "$OUT"
+qt_bg su -s /bin/sh $V -c 'timeout 2 sh -c "while :; do :; done"'
+dump_wait "$OUT"
+head -1 "$OUT" | cut -c1-60
+grep -q '^bpf variant=raw_tp' "$OUT" || { echo "FAIL raw_tp variant not used"; fail=1; }
+raw_cpu=$(acct "$OUT" $UV cpu_ns)
+if [ "$raw_cpu" -gt 200000000 ]; then echo "ok   raw_tp counts: $V cpu_ns=$raw_cpu"
+else echo "FAIL raw_tp: $V cpu_ns=$raw_cpu"; fail=1; fi
+
+[ $fail = 0 ] || qt_fail "bpf accounting"
+echo "PASS"

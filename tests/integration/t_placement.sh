@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Tenant placement (issue 3) on the real kernel: processes of a tenant end up
+# in its cgroup in every hierarchy, whatever started them (su, a setuid-style
+# program), a 500-process burst converges, root is never moved, restart
+# adopts, userdel removes the tenant's cgroup once empty.
+. "$(dirname "$0")/lib.sh"
+
+U1=qa$$; U2=qb$$
+uid1=$(qt_user $U1)
+uid2=$(qt_user $U2)
+qt_config <<EOF
+[tenants]
+sweep = 2s
+EOF
+qt_quelld
+
+# unified path of a pid's cgroup (v2 line "0::/...")
+cg_of() { sed -n 's/^0::\///p' /proc/$1/cgroup 2>/dev/null; }
+# wait until pid is in cgroup $2 (prefix), up to $3 seconds; print ms waited
+wait_in() {
+	local pid=$1 want=$2 t0 now
+	t0=$(date +%s%N)
+	while :; do
+		case "$(cg_of $pid)" in "$want"|"$want"/*) break;; esac
+		now=$(date +%s%N)
+		[ $(( (now - t0) / 1000000 )) -gt $(($3 * 1000)) ] && return 1
+		sleep 0.01
+	done
+	echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+# 1. su -> the shell and its child in U1's cgroup, in unified and v1 cpu/memory
+qt_bg su -s /bin/sh $U1 -c 'sleep 60'
+sleep 0.3
+p=$(pgrep -u $uid1 -x sleep | head -1)
+[ -n "$p" ] || qt_fail "no sleep process for $U1"
+ms=$(wait_in $p "$QT_ID/$U1" 5) || qt_fail "pid $p of $U1 not placed within 5 s (in $(cg_of $p))"
+qt_log "su'ed process placed within ${ms} ms (poll granularity 10 ms)"
+for h in cpu memory pids; do
+	[ -d $CG/$h ] || continue
+	grep -q ":$h:/$QT_ID/$U1\$\|:$h,[a-z,]*:/$QT_ID/$U1\$\|:[a-z,]*$h[a-z,]*:/$QT_ID/$U1\$" /proc/$p/cgroup ||
+		qt_fail "pid $p not in v1 $h/$QT_ID/$U1: $(grep ":$h" /proc/$p/cgroup)"
+done
+# threads move with their process
+tcount=$(ls /proc/$p/task | wc -l)
+qt_log "pid $p has $tcount thread(s); cgroup.procs move covers all"
+
+# 2. a setuid-style program: root process calling setresuid() itself
+qt_bg python3 -c "import os,time; time.sleep(0.5); os.setresuid($uid2,$uid2,$uid2); time.sleep(60)"
+sp=${QT_PIDS[-1]}
+sleep 0.3
+[ "$(cg_of $sp)" != "$QT_ID/$U2" ] || qt_fail "root process placed before it changed uid"
+ms=$(wait_in $sp "$QT_ID/$U2" 5) || qt_fail "setresuid process not placed (in $(cg_of $sp))"
+qt_log "setresuid process placed ${ms} ms after the call became visible"
+
+# 3. root is never moved
+qt_bg sleep 60
+rp=${QT_PIDS[-1]}
+sleep 3
+case "$(cg_of $rp)" in *$QT_ID*) qt_fail "root process moved into $(cg_of $rp)";; esac
+
+# 4. fork burst: 500 processes started as fast as possible by U1
+qt_bg su -s /bin/bash $U1 -c 'for i in $(seq 500); do sleep 60 & done; wait'
+deadline=$(( $(date +%s) + 30 ))
+while :; do
+	total=0 stray=0
+	for q in $(pgrep -u $uid1); do
+		total=$((total + 1))
+		case "$(cg_of $q)" in "$QT_ID/$U1"|"$QT_ID/$U1"/*) ;; *) stray=$((stray + 1));; esac
+	done
+	[ $total -ge 500 ] && [ $stray -eq 0 ] && break
+	[ $(date +%s) -gt $deadline ] && qt_fail "burst: $stray of $total processes of $U1 outside its cgroup after 30 s"
+	sleep 0.5
+done
+qt_log "burst: all $total processes of $U1 inside $QT_ID/$U1"
+
+# 5. quellctl tenants / where / place
+qt_ctl tenants | tee "$QT_DIR/tenants.txt"
+grep -q "^$U1 " "$QT_DIR/tenants.txt" || grep -q " $U1 " "$QT_DIR/tenants.txt" || qt_fail "quellctl tenants lacks $U1"
+qt_ctl --json tenants | python3 -c "
+import json,sys
+d=json.load(sys.stdin)
+t={x['name']:x for x in d['tenants']}
+assert '$U1' in t and '$U2' in t, t.keys()
+assert t['$U1']['cgroup']=='$QT_ID/$U1', t['$U1']
+assert (t['$U1']['nproc'] or 0) >= 500, t['$U1']['nproc']
+print('tenants json ok: $U1 nproc', t['$U1']['nproc'])
+" || qt_fail "quellctl --json tenants"
+qt_ctl where $p | grep -q "$QT_ID/$U1" || qt_fail "quellctl where $p"
+qt_ctl place $rp 2>&1 | grep -qi "not a tenant" || qt_fail "quellctl place of a root process did not refuse"
+qt_ctl --json status | python3 -c "
+import json,sys
+p=json.load(sys.stdin)['placement']
+print('placement stats:', p)
+assert p['moved_event'] + p['moved_sweep'] >= 3, p
+" || qt_fail "placement stats"
+
+# 6. restart: processes stay placed, the daemon adopts the cgroups
+kill -TERM $QT_QUELLD_PID; wait $QT_QUELLD_PID 2>/dev/null
+QT_QUELLD_PID=
+[ "$(cg_of $p)" = "$QT_ID/$U1" ] || qt_fail "process left its cgroup when quelld stopped"
+qt_quelld
+qt_ctl tenants | grep -q "$U1" || qt_fail "restarted quelld lacks $U1"
+
+# 7. userdel: the tenant goes, its cgroup is removed once empty
+pkill -9 -u $uid2; sleep 0.5
+userdel $U2
+for i in $(seq 40); do
+	[ -d "$CG/unified/$QT_ID/$U2" ] || [ -d "$CG/$QT_ID/$U2" ] || break
+	sleep 0.5
+done
+[ -d "$CG/unified/$QT_ID/$U2" ] && qt_fail "cgroup of deleted user $U2 still there"
+qt_ctl tenants | grep -q " $U2 \|^$U2 " && qt_fail "deleted user still listed"
+qt_log "placement OK"
+exit 0

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_policy.c - policy_evaluate() with literal snapshots: when rules trip,
+ * the ladder, hysteresis, no flapping, exempt and dry-run.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define S(x)	((uint64_t)(x) * 1000)
+
+/* one rule "cpu": cpu_pct > 80 for 10s while suffered_sum > 50, calm 30s */
+static void cfg_cpu(struct policy_config *pc, const char *steps)
+{
+	char err[200];
+
+	policy_config_init(pc);
+	assert_int_equal(policy_parse_kv(pc, "policy", "default_rules", "no", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "metric", "cpu_pct", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "above", "80%", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "for", "10s", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while", "suffered_sum", err,
+					 sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while_above", "50", err, sizeof(err)),
+			 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "calm", "30s", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "steps", steps, err, sizeof(err)), 0);
+	assert_int_equal(policy_config_finish(pc, err, sizeof(err)), 0);
+	assert_int_equal(pc->nr_rules, 1);
+}
+
+#define LADDER "cpu=50% for 60s, cpu=25% for 300s, freeze for 60s, kill"
+
+static struct qm_view view(double cpu, double suffered)
+{
+	struct qm_view v = {
+		.cpu_pct = cpu, .inflicted_ms_s = NAN, .suffered_ms_s = suffered,
+		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
+		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
+		.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
+		.mem_bytes = NAN, .nproc = NAN,
+	};
+	return v;
+}
+
+/* two tenants: "hog" (index 0) and "victim" (index 1) */
+struct world {
+	struct policy_config pc;
+	struct policy_input in[3];
+	struct policy_tstate st[3];
+	struct policy_action acts[16];
+	int n;
+};
+
+static void world_init(struct world *w, int n)
+{
+	static const char *names[] = { "hog", "victim", "third" };
+
+	memset(w, 0, sizeof(*w));
+	w->n = n;
+	for (int i = 0; i < n; i++) {
+		w->in[i].name = names[i];
+		w->in[i].has_cg = true;
+		w->in[i].v = view(1, 0);
+		policy_tstate_init(&w->st[i]);
+	}
+}
+
+/* one tick at now (s): returns the number of actions */
+static int tick(struct world *w, uint64_t now_s)
+{
+	struct policy_tstate next[3];
+	int n = policy_evaluate(&w->pc, w->in, w->st, next, w->n, S(now_s), w->acts, 16);
+
+	assert_true(n >= 0);
+	memcpy(w->st, next, sizeof(next));
+	return n;
+}
+
+/* ticks from..to inclusive with the current inputs; asserts none acts */
+static void quiet(struct world *w, uint64_t from, uint64_t to)
+{
+	for (uint64_t t = from; t <= to; t++) {
+		int n = tick(w, t);
+
+		if (n)
+			fail_msg("unexpected %s at t=%llu", policy_act_name(w->acts[0].kind),
+				 (unsigned long long)t);
+	}
+}
+
+static void hog_and_victim(struct world *w, double cpu, double suffered)
+{
+	w->in[0].v = view(cpu, 0);
+	w->in[1].v = view(1, suffered);
+}
+
+static void test_busy_alone_is_left_alone(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	hog_and_victim(&w, 190, 0);	/* busy, nobody waits */
+	quiet(&w, 0, 600);
+	assert_int_equal(w.st[0].level, 0);
+}
+
+static void test_trips_exactly_after_for(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 100, 109);		/* condition from t=100: 9 s */
+	assert_int_equal(tick(&w, 110), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].tenant, 0);
+	assert_int_equal(w.acts[0].rule, 0);
+	assert_int_equal(w.acts[0].level, 1);
+	assert_false(w.acts[0].dry_run);
+	assert_true(w.acts[0].lim.set & LIM_CPU);
+	assert_true(w.acts[0].lim.cpu_pct == 50);
+	assert_int_equal(w.acts[0].hold_ms, 60000);
+	assert_true(w.acts[0].ev.metric == 190);
+	assert_true(w.acts[0].ev.signal == 120);
+	assert_int_equal(w.acts[0].ev.over_ms, 10000);
+	assert_int_equal(w.st[0].level, 1);
+	assert_int_equal(w.st[0].rule, 0);
+	assert_int_equal(w.st[1].level, 0);	/* the victim is never an offender */
+}
+
+static void test_interrupted_condition_restarts_window(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 8);
+	hog_and_victim(&w, 190, 10);	/* neighbours fine for one tick */
+	quiet(&w, 9, 9);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 10, 19);
+	assert_int_equal(tick(&w, 20), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+}
+
+static void test_own_suffering_does_not_count(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	w.in[0].v = view(190, 900);	/* the hog waits on itself */
+	w.in[1].v = view(1, 0);
+	quiet(&w, 0, 100);
+}
+
+static void test_signal_sums_others(void **state)
+{
+	struct world w;
+	char err[100];
+
+	(void)state;
+	world_init(&w, 3);
+	cfg_cpu(&w.pc, LADDER);
+	w.in[0].v = view(190, 0);
+	w.in[1].v = view(1, 30);
+	w.in[2].v = view(1, 30);	/* 30 + 30 > 50 */
+	quiet(&w, 0, 9);
+	assert_int_equal(tick(&w, 10), 1);
+
+	world_init(&w, 3);
+	cfg_cpu(&w.pc, LADDER);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu", "while", "suffered_max", err,
+					 sizeof(err)), 0);
+	w.in[0].v = view(190, 0);
+	w.in[1].v = view(1, 30);
+	w.in[2].v = view(1, 30);	/* max 30 < 50 */
+	quiet(&w, 0, 100);
+}
+
+static void test_nan_never_trips(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	hog_and_victim(&w, NAN, 120);
+	quiet(&w, 0, 60);
+	hog_and_victim(&w, 190, NAN);
+	quiet(&w, 61, 120);
+}
+
+static void test_no_cgroup_no_action(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	hog_and_victim(&w, 190, 120);
+	w.in[0].has_cg = false;
+	quiet(&w, 0, 60);
+}
+
+/* trip at t=10 and return */
+static void tripped(struct world *w, int n)
+{
+	world_init(w, n);
+	cfg_cpu(&w->pc, LADDER);
+	hog_and_victim(w, 190, 120);
+	quiet(w, 0, 9);
+	assert_int_equal(tick(w, 10), 1);
+	assert_int_equal(w->acts[0].kind, PA_APPLY);
+}
+
+static void test_full_ladder(void **state)
+{
+	struct world w;
+
+	(void)state;
+	tripped(&w, 2);
+	/* throttled to 50%: it uses all of it and the victim still waits */
+	hog_and_victim(&w, 49, 80);
+	quiet(&w, 11, 69);		/* hold of rung 1 is 60 s */
+	assert_int_equal(tick(&w, 70), 1);
+	assert_int_equal(w.acts[0].kind, PA_ESCALATE);
+	assert_int_equal(w.acts[0].level, 2);
+	assert_true(w.acts[0].lim.cpu_pct == 25);
+
+	hog_and_victim(&w, 25, 80);
+	quiet(&w, 71, 369);
+	assert_int_equal(tick(&w, 370), 1);
+	assert_int_equal(w.acts[0].kind, PA_FREEZE);
+	assert_int_equal(w.acts[0].level, 3);
+	assert_true(w.acts[0].lim.cpu_pct == 25);	/* the throttle below stays */
+
+	struct tenant_limits dyn;
+	bool frozen;
+
+	assert_true(policy_effective(&w.pc, &w.st[0], &dyn, &frozen));
+	assert_true(frozen);
+
+	hog_and_victim(&w, 0, 0);	/* frozen: no usage, says nothing */
+	quiet(&w, 371, 429);
+	assert_int_equal(tick(&w, 430), 1);
+	assert_int_equal(w.acts[0].kind, PA_THAW);
+	assert_true(policy_effective(&w.pc, &w.st[0], &dyn, &frozen));
+	assert_false(frozen);
+	assert_true(dyn.cpu_pct == 25);
+
+	/* on parole: it presses again for `for` -> kill */
+	hog_and_victim(&w, 25, 80);
+	quiet(&w, 431, 440);
+	assert_int_equal(tick(&w, 441), 1);
+	assert_int_equal(w.acts[0].kind, PA_KILL);
+	assert_int_equal(w.acts[0].level, 4);
+}
+
+static void test_release_with_hysteresis(void **state)
+{
+	struct world w;
+
+	(void)state;
+	tripped(&w, 2);
+	hog_and_victim(&w, 49, 5);	/* throttle works: neighbours fine */
+	quiet(&w, 11, 69);		/* calm since 11, but the 60 s hold runs to 70 */
+	assert_int_equal(tick(&w, 70), 1);
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+	assert_int_equal(w.acts[0].level, 0);
+	assert_false(w.acts[0].lim.set);
+	assert_int_equal(w.st[0].level, 0);
+	assert_int_equal(w.st[0].rule, -1);
+}
+
+static void test_calm_needs_full_period(void **state)
+{
+	struct world w;
+
+	(void)state;
+	tripped(&w, 2);
+	hog_and_victim(&w, 49, 80);	/* pressing, not long enough to escalate */
+	quiet(&w, 11, 65);
+	hog_and_victim(&w, 49, 5);
+	quiet(&w, 66, 66 + 29);		/* calm since 66: 30 s at 96 */
+	assert_int_equal(tick(&w, 96), 1);
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+}
+
+static void test_step_down_one_rung_at_a_time(void **state)
+{
+	struct world w;
+
+	(void)state;
+	tripped(&w, 2);
+	hog_and_victim(&w, 49, 80);
+	quiet(&w, 11, 69);
+	assert_int_equal(tick(&w, 70), 1);	/* -> 25% */
+	hog_and_victim(&w, 20, 5);
+	quiet(&w, 71, 369);			/* hold 300 s */
+	assert_int_equal(tick(&w, 370), 1);
+	assert_int_equal(w.acts[0].kind, PA_STEP_DOWN);
+	assert_int_equal(w.acts[0].level, 1);
+	assert_true(w.acts[0].lim.cpu_pct == 50);
+	quiet(&w, 371, 429);			/* rung 1 holds 60 s again */
+	assert_int_equal(tick(&w, 430), 1);
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+}
+
+static void test_no_flapping(void **state)
+{
+	struct world w;
+
+	(void)state;
+	tripped(&w, 2);
+	/* neighbours' wait jumps around the threshold every tick */
+	for (uint64_t t = 11; t < 1000; t++) {
+		hog_and_victim(&w, 49, t % 2 ? 80 : 5);
+		if (tick(&w, t))
+			fail_msg("action %s at t=%llu", policy_act_name(w.acts[0].kind),
+				 (unsigned long long)t);
+	}
+	assert_int_equal(w.st[0].level, 1);
+}
+
+static void test_kill_step_down_skips_freeze(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, "cpu=50% for 10s, freeze for 10s, kill for 20s");
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 9);
+	assert_int_equal(tick(&w, 10), 1);		/* apply */
+	hog_and_victim(&w, 50, 120);
+	quiet(&w, 11, 19);
+	assert_int_equal(tick(&w, 20), 1);
+	assert_int_equal(w.acts[0].kind, PA_FREEZE);
+	quiet(&w, 21, 29);
+	assert_int_equal(tick(&w, 30), 1);
+	assert_int_equal(w.acts[0].kind, PA_THAW);
+	quiet(&w, 31, 40);
+	assert_int_equal(tick(&w, 41), 1);
+	assert_int_equal(w.acts[0].kind, PA_KILL);
+	hog_and_victim(&w, 0, 0);			/* killed: calm */
+	quiet(&w, 42, 71);
+	assert_int_equal(tick(&w, 72), 1);		/* held 20 s; calm 30 s since 42 */
+	assert_int_equal(w.acts[0].kind, PA_STEP_DOWN);
+	assert_int_equal(w.acts[0].level, 1);		/* not back into the freeze */
+}
+
+static void test_forget_window(void **state)
+{
+	struct world w;
+
+	(void)state;
+	tripped(&w, 2);
+	hog_and_victim(&w, 49, 5);
+	quiet(&w, 11, 69);
+	assert_int_equal(tick(&w, 70), 1);		/* release from rung 1 */
+	hog_and_victim(&w, 190, 120);			/* back at it at once */
+	quiet(&w, 71, 80);
+	assert_int_equal(tick(&w, 81), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].level, 2);		/* one rung higher */
+	assert_true(w.acts[0].lim.cpu_pct == 25);
+
+	/* same again long after: forgiven */
+	tripped(&w, 2);
+	hog_and_victim(&w, 49, 5);
+	quiet(&w, 11, 69);
+	assert_int_equal(tick(&w, 70), 1);
+	hog_and_victim(&w, 1, 0);
+	quiet(&w, 71, 70 + 600);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 671, 680);
+	assert_int_equal(tick(&w, 681), 1);
+	assert_int_equal(w.acts[0].level, 1);
+}
+
+static void test_forget_never_reenters_freeze(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, "cpu=50% for 10s, freeze for 10s, kill");
+	w.st[0].r[0].released_ms = S(5);
+	w.st[0].r[0].released_from = 1;
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 10, 19);
+	assert_int_equal(tick(&w, 20), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].level, 1);
+}
+
+static void test_exempt_untouched_and_released(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	hog_and_victim(&w, 190, 120);
+	w.in[0].exempt = true;
+	quiet(&w, 0, 100);
+
+	tripped(&w, 2);
+	w.in[0].exempt = true;			/* became exempt (reload) */
+	assert_int_equal(tick(&w, 11), 1);
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+	assert_int_equal(w.st[0].level, 0);
+	quiet(&w, 12, 100);
+}
+
+static void test_dry_run_global(void **state)
+{
+	struct world w;
+	struct tenant_limits dyn;
+	bool frozen;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	w.pc.dry_run = 1;
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 9);
+	assert_int_equal(tick(&w, 10), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_true(w.acts[0].dry_run);
+	assert_int_equal(w.st[0].level, 0);	/* nothing is in force */
+	assert_false(policy_effective(&w.pc, &w.st[0], &dyn, &frozen));
+	assert_false(dyn.set);
+	assert_false(frozen);
+	/* the would-be ladder goes on (not throttled, so it keeps pressing) */
+	quiet(&w, 11, 69);
+	assert_int_equal(tick(&w, 70), 1);
+	assert_int_equal(w.acts[0].kind, PA_ESCALATE);
+	assert_true(w.acts[0].dry_run);
+}
+
+static void test_dry_run_per_rule(void **state)
+{
+	struct world w;
+	char err[100];
+	struct tenant_limits dyn;
+	bool frozen;
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu", "dry_run", "yes", err, sizeof(err)),
+			 0);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 9);
+	assert_int_equal(tick(&w, 10), 1);
+	assert_true(w.acts[0].dry_run);
+	assert_false(policy_effective(&w.pc, &w.st[0], &dyn, &frozen));
+
+	/* dry-run switched off by a reload: the dry ladder is dropped, then trips for real */
+	w.pc.rules[0].dry_run = false;
+	assert_int_equal(tick(&w, 11), 1);
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+	assert_true(w.acts[0].dry_run);
+}
+
+static void test_disabled_globally_releases(void **state)
+{
+	struct world w;
+
+	(void)state;
+	tripped(&w, 2);
+	w.pc.enabled = false;
+	assert_int_equal(tick(&w, 11), 1);
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+	quiet(&w, 12, 100);
+}
+
+static void test_mem_growth_holds_current(void **state)
+{
+	struct world w;
+	char err[100];
+
+	(void)state;
+	world_init(&w, 2);
+	policy_config_init(&w.pc);	/* the embedded mem-growth rule */
+	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
+	int mg = policy_rule_find(&w.pc, "mem-growth");
+
+	assert_true(mg >= 0);
+	w.in[1].v.psi_mem_some = 30;
+	int n = 0;
+	uint64_t t;
+
+	for (t = 0; t < 30 && !n; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;	/* 100 MB/s */
+		n = tick(&w, t);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(w.acts[0].rule, mg);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	/* first tick has no growth yet: condition from t=1, trips at t=11 */
+	assert_int_equal(t - 1, 11);
+	assert_true(w.acts[0].lim.set & LIM_MEM_HIGH);
+	assert_int_equal(w.acts[0].lim.mem_high, (uint64_t)(1e9 + 11 * 100e6));
+}
+
+static void test_effective_strictest(void **state)
+{
+	struct policy_config pc;
+	struct policy_tstate s;
+	struct tenant_limits dyn;
+	char err[100];
+	bool frozen;
+
+	(void)state;
+	policy_config_init(&pc);
+	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
+	policy_tstate_init(&s);
+	int cpu = policy_rule_find(&pc, "cpu-hog"), io = policy_rule_find(&pc, "io-hog");
+
+	s.r[cpu].level = 2;
+	s.r[io].level = 1;
+	assert_true(policy_effective(&pc, &s, &dyn, &frozen));
+	assert_false(frozen);
+	assert_true(dyn.cpu_pct == 25);
+	assert_int_equal(dyn.io_rbps, 10ULL << 20);
+	assert_int_equal(dyn.io_wiops, 1000);
+
+	struct tenant_limits a, b;
+
+	limits_init(&a);
+	limits_init(&b);
+	assert_int_equal(limits_parse_kv(&a, "cpu", "50%", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&b, "cpu", "80%", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&b, "nproc", "10", err, sizeof(err)), 0);
+	policy_limits_stricter(&a, &b);
+	assert_true(a.cpu_pct == 50);
+	assert_int_equal(a.nproc, 10);
+	assert_int_equal(a.set, LIM_CPU | LIM_NPROC);
+}
+
+static void test_enospc_still_advances(void **state)
+{
+	struct world w;
+	struct policy_tstate next[3];
+
+	(void)state;
+	world_init(&w, 2);
+	cfg_cpu(&w.pc, LADDER);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 9);
+	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, S(10), w.acts, 0), -ENOSPC);
+	assert_int_equal(next[0].level, 1);
+	assert_int_equal(policy_evaluate(NULL, w.in, w.st, next, 2, S(10), w.acts, 1), -EINVAL);
+	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, -1, S(10), w.acts, 1),
+			 -EINVAL);
+}
+
+static void test_remap_by_name(void **state)
+{
+	struct policy_config a, b;
+	struct policy_tstate s;
+	char err[100];
+
+	(void)state;
+	policy_config_init(&a);
+	assert_int_equal(policy_config_finish(&a, err, sizeof(err)), 0);
+	policy_config_init(&b);
+	assert_int_equal(policy_parse_kv(&b, "rule:cpu-hog", "enabled", "no", err, sizeof(err)),
+			 0);
+	assert_int_equal(policy_parse_kv(&b, "policy", "default_rules", "no", err, sizeof(err)),
+			 0);
+	assert_int_equal(policy_parse_kv(&b, "rule:fork-storm", "steps", "nproc=50", err,
+					 sizeof(err)), 0);
+	assert_int_equal(policy_config_finish(&b, err, sizeof(err)), 0);
+	assert_int_equal(b.nr_rules, 2);	/* cpu-hog, fork-storm (named in the file) */
+	policy_tstate_init(&s);
+	s.r[policy_rule_find(&a, "fork-storm")].level = 3;
+	s.r[policy_rule_find(&a, "io-hog")].level = 1;
+	policy_tstate_remap(&a, &b, &s);
+	assert_int_equal(s.r[policy_rule_find(&b, "fork-storm")].level, 1);	/* 1 step now */
+	assert_int_equal(s.r[policy_rule_find(&b, "cpu-hog")].level, 0);
+	assert_int_equal(s.level, 1);
+	assert_int_equal(s.rule, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_busy_alone_is_left_alone),
+		cmocka_unit_test(test_trips_exactly_after_for),
+		cmocka_unit_test(test_interrupted_condition_restarts_window),
+		cmocka_unit_test(test_own_suffering_does_not_count),
+		cmocka_unit_test(test_signal_sums_others),
+		cmocka_unit_test(test_nan_never_trips),
+		cmocka_unit_test(test_no_cgroup_no_action),
+		cmocka_unit_test(test_full_ladder),
+		cmocka_unit_test(test_release_with_hysteresis),
+		cmocka_unit_test(test_calm_needs_full_period),
+		cmocka_unit_test(test_step_down_one_rung_at_a_time),
+		cmocka_unit_test(test_no_flapping),
+		cmocka_unit_test(test_kill_step_down_skips_freeze),
+		cmocka_unit_test(test_forget_window),
+		cmocka_unit_test(test_forget_never_reenters_freeze),
+		cmocka_unit_test(test_exempt_untouched_and_released),
+		cmocka_unit_test(test_dry_run_global),
+		cmocka_unit_test(test_dry_run_per_rule),
+		cmocka_unit_test(test_disabled_globally_releases),
+		cmocka_unit_test(test_mem_growth_holds_current),
+		cmocka_unit_test(test_effective_strictest),
+		cmocka_unit_test(test_enospc_still_advances),
+		cmocka_unit_test(test_remap_by_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * source_socket.c - the live top_source: quelld's socket API.
+ *
+ * The connection is opened lazily and dropped on any transport error, so
+ * a restarted daemon is picked up by the next refresh; a call that fails on
+ * a connection that used to work is retried once on a fresh one (the old
+ * one died with the previous daemon). Replies are bounded by SO_RCVTIMEO so
+ * a hung daemon cannot freeze the screen.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "source.h"
+
+#define SOCK_TIMEOUT_S	5
+
+struct sock_priv {
+	char path[108];
+	int fd;
+};
+
+static void sock_drop(struct sock_priv *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+static int sock_ensure(struct sock_priv *p)
+{
+	struct timeval tv = { .tv_sec = SOCK_TIMEOUT_S };
+	int fd;
+
+	if (p->fd >= 0)
+		return 0;
+	fd = proto_connect(p->path);
+	if (fd < 0)
+		return fd;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	p->fd = fd;
+	return 0;
+}
+
+/*
+ * One request; req is stolen. Returns 0 with *resp, -EREMOTEIO with the
+ * daemon's message in err, -errno on transport errors (connection dropped).
+ */
+static int sock_call(struct sock_priv *p, json_t *req, json_t **resp, char *err, size_t len)
+{
+	bool fresh = p->fd < 0;
+	int ret;
+
+	*resp = NULL;
+	if (!req)
+		return -ENOMEM;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		ret = sock_ensure(p);
+		if (ret) {
+			snprintf(err, len, "connect %s: %s", p->path, strerror(-ret));
+			break;
+		}
+		json_incref(req);
+		ret = proto_call(p->fd, req, resp, err, len);
+		if (!ret || ret == -EREMOTEIO)
+			break;
+		sock_drop(p);
+		if (fresh)
+			break;
+		fresh = true;
+	}
+	json_decref(req);
+	return ret;
+}
+
+static int sock_fetch(struct top_source *s, struct hview *h, struct tview **tv, int *n,
+		      char *when, size_t len)
+{
+	struct sock_priv *p = s->priv;
+	json_t *resp, *arr;
+	struct tview *out = NULL;
+	char err[256];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t cnt;
+	int ret;
+
+	*tv = NULL;
+	*n = 0;
+	if (when && len && localtime_r(&now, &tm))
+		strftime(when, len, "%Y-%m-%d %H:%M:%S live", &tm);
+	ret = sock_call(p, json_pack("{s:s}", "cmd", "snapshot"), &resp, err, sizeof(err));
+	if (ret)
+		return ret;
+	ret = proto_hview_from_json(json_object_get(resp, "host"), h);
+	if (ret)
+		goto out;
+	arr = json_object_get(resp, "tenants");
+	if (!json_is_array(arr)) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	cnt = json_array_size(arr);
+	if (cnt) {
+		out = calloc(cnt, sizeof(*out));
+		if (!out) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		ret = proto_tview_from_json(json_array_get(arr, i), &out[i]);
+		if (ret) {
+			free(out);
+			goto out;
+		}
+	}
+	*tv = out;
+	*n = (int)cnt;
+out:
+	json_decref(resp);
+	return ret;
+}
+
+static int sock_detail(struct top_source *s, const char *tenant, struct pview **pv, int *np,
+		       json_t **limits_events)
+{
+	struct sock_priv *p = s->priv;
+	json_t *resp, *t, *procs, *le;
+	struct pview *out = NULL;
+	char err[256];
+	size_t cnt;
+	int ret;
+
+	*pv = NULL;
+	*np = 0;
+	*limits_events = NULL;
+	ret = sock_call(p, json_pack("{s:s,s:s}", "cmd", "tenant", "name", tenant), &resp,
+			err, sizeof(err));
+	if (ret)
+		return ret == -EREMOTEIO ? -ENOENT : ret;
+	t = json_object_get(resp, "tenant");
+	if (!json_is_object(t))
+		t = resp;
+	procs = json_object_get(t, "procs");
+	cnt = json_is_array(procs) ? json_array_size(procs) : 0;
+	if (cnt) {
+		out = calloc(cnt, sizeof(*out));
+		if (!out) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		ret = proto_pview_from_json(json_array_get(procs, i), &out[i]);
+		if (ret) {
+			free(out);
+			goto out;
+		}
+	}
+	le = json_object();
+	if (le) {
+		json_t *v = json_object_get(t, "limits");
+
+		if (v)
+			json_object_set(le, "limits", v);
+		v = json_object_get(t, "events");
+		if (v) {
+			json_object_set(le, "events", v);
+		} else {
+			/* the policy engine keeps events apart: ask; an old daemon may not know */
+			json_t *er;
+
+			if (!sock_call(p, json_pack("{s:s,s:s,s:i}", "cmd", "events", "tenant",
+						    tenant, "limit", 20), &er, err, sizeof(err)))
+				json_object_set(le, "events", json_object_get(er, "events"));
+			json_decref(er);
+		}
+	}
+	*limits_events = le;
+	*pv = out;
+	*np = (int)cnt;
+out:
+	json_decref(resp);
+	return ret;
+}
+
+static int sock_action(struct top_source *s, const char *cmd, const char *tenant, char *err,
+		       size_t len)
+{
+	struct sock_priv *p = s->priv;
+	json_t *resp;
+	int ret;
+
+	if (strcmp(cmd, "throttle") && strcmp(cmd, "release") && strcmp(cmd, "kill") &&
+	    strcmp(cmd, "freeze")) {
+		snprintf(err, len, "unknown action %s", cmd);
+		return -EINVAL;
+	}
+	ret = sock_call(p, json_pack("{s:s,s:s}", "cmd", cmd, "name", tenant), &resp, err, len);
+	json_decref(resp);
+	return ret;
+}
+
+static int sock_step(struct top_source *s, int dir)
+{
+	return -ENOTSUP;
+}
+
+static void sock_close(struct top_source *s)
+{
+	struct sock_priv *p = s->priv;
+
+	if (p) {
+		sock_drop(p);
+		free(p);
+	}
+	s->priv = NULL;
+}
+
+static const struct top_source_ops sock_ops = {
+	.fetch = sock_fetch,
+	.detail = sock_detail,
+	.action = sock_action,
+	.step = sock_step,
+	.close = sock_close,
+};
+
+int top_source_socket_open(const char *sock_path, struct top_source *out)
+{
+	struct sock_priv *p;
+
+	if (!sock_path || !sock_path[0])
+		return -EINVAL;
+	if (strlen(sock_path) >= sizeof(p->path))
+		return -ENAMETOOLONG;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	snprintf(p->path, sizeof(p->path), "%s", sock_path);
+	p->fd = -1;
+	out->ops = &sock_ops;
+	out->priv = p;
+	return 0;
+}
