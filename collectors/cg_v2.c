@@ -47,7 +47,7 @@ int cg_v2_parse_io_stat(const char *buf, struct cg_usage *u)
 		p += n;
 		while (*p == ' ') {
 			char key[32];
-			const char *eq, *end;
+			const char *eq, *end, *tok_end;
 			uint64_t v;
 			size_t klen;
 
@@ -58,13 +58,14 @@ int cg_v2_parse_io_stat(const char *buf, struct cg_usage *u)
 			klen = (size_t)(eq - p);
 			memcpy(key, p, klen);
 			key[klen] = '\0';
-			/* io.cost adds "cost.usage=" etc.; only counters matter */
-			if (cgu_parse_u64(eq + 1, &end, &v)) {
-				end = eq + 1 + strcspn(eq + 1, " \n");
-				v = 0;
+			/* io.cost adds "cost.vrate=100.00" etc.; only the counters matter */
+			tok_end = eq + 1 + strcspn(eq + 1, " \n");
+			if (cgu_parse_u64(eq + 1, &end, &v) || end != tok_end) {
 				if (!strcmp(key, "rbytes") || !strcmp(key, "wbytes") ||
 				    !strcmp(key, "rios") || !strcmp(key, "wios"))
 					return -EINVAL;
+				v = 0;
+				end = tok_end;
 			}
 			if (!strcmp(key, "rbytes"))
 				rb += v;

@@ -186,6 +186,7 @@ int top_layout_make(int cols, struct top_layout *l)
 	int used = 0, extra, maxprio = 0;
 
 	memset(l, 0, sizeof(*l));
+	l->cols = cols;
 	for (int i = 0; i < TC_NR; i++)
 		if (top_cols[i].prio > maxprio)
 			maxprio = top_cols[i].prio;
@@ -257,6 +258,11 @@ char *top_fmt_line(const struct top_layout *l, const struct tview *t, int sort_c
 		off += (size_t)n;
 		if (off >= len)
 			off = len - 1;
+	}
+	/* below the minimum layout width the line is simply cut at the edge */
+	if (l->cols > 0 && off > (size_t)l->cols) {
+		off = (size_t)l->cols;
+		buf[off] = '\0';
 	}
 	/* no trailing blanks: batch output stays diff-friendly */
 	while (off > 0 && buf[off - 1] == ' ')

@@ -15,6 +15,11 @@ static void cut(char *line, int width)
 		line[width] = '\0';
 }
 
+static bool known(const char *s)
+{
+	return s[0] && strcmp(s, "-");
+}
+
 /* "2.1" or "-" */
 static char *fmt1(double v, char *buf, size_t len)
 {
@@ -28,29 +33,25 @@ static char *fmt1(double v, char *buf, size_t len)
 int top_fmt_header(const struct hview *h, const char *when, const char *conn, int width,
 		   char lines[TOP_HDR_LINES][256])
 {
-	char a[16], b[16], c[16], d[16], e[16];
+	char a[16], b[16], c[16], d[16], e[16], f[16], g[16], k[16];
 
 	snprintf(lines[0], 256, "quelltop - %s - %s - daemon %s - source %s%s%s%s",
 		 h->hostname[0] ? h->hostname : "?", when && when[0] ? when : "-",
 		 conn ? conn : "?", h->source[0] ? h->source : "-",
-		 h->cgroup_mode[0] ? " (cgroup " : "", h->cgroup_mode,
-		 h->cgroup_mode[0] ? ")" : "");
+		 known(h->cgroup_mode) ? " (cgroup " : "", known(h->cgroup_mode) ? h->cgroup_mode : "",
+		 known(h->cgroup_mode) ? ")" : "");
+	/* one buffer per conversion: they are all read by the same snprintf */
 	snprintf(lines[1], 256, "load %s %s %s  cpu %s%%/%d%%  mem %s/%s  io r %s/s w %s/s",
 		 fmt1(h->load[0], a, sizeof(a)), fmt1(h->load[1], b, sizeof(b)),
-		 fmt1(h->load[2], c, sizeof(c)), top_fmt_pct(h->cpu_pct, d, sizeof(d)), h->ncpu * 100,
-		 top_fmt_num(h->mem_used, true, e, sizeof(e)),
-		 top_fmt_num(h->mem_total, true, a, sizeof(a)),
-		 top_fmt_num(h->io_rbps, true, b, sizeof(b)),
-		 top_fmt_num(h->io_wbps, true, c, sizeof(c)));
-	{
-		char f[16], g[16];
-
-		snprintf(lines[2], 256,
-			 "psi avg10 some/full: cpu %s%%  mem %s/%s%%  io %s/%s%%",
-			 fmt1(h->psi_cpu_some, a, sizeof(a)), fmt1(h->psi_mem_some, b, sizeof(b)),
-			 fmt1(h->psi_mem_full, c, sizeof(c)), fmt1(h->psi_io_some, f, sizeof(f)),
-			 fmt1(h->psi_io_full, g, sizeof(g)));
-	}
+		 fmt1(h->load[2], c, sizeof(c)), top_fmt_pct(h->cpu_pct, d, sizeof(d)),
+		 h->ncpu * 100, top_fmt_num(h->mem_used, true, e, sizeof(e)),
+		 top_fmt_num(h->mem_total, true, f, sizeof(f)),
+		 top_fmt_num(h->io_rbps, true, g, sizeof(g)),
+		 top_fmt_num(h->io_wbps, true, k, sizeof(k)));
+	snprintf(lines[2], 256, "psi avg10 some/full: cpu %s%%  mem %s/%s%%  io %s/%s%%",
+		 fmt1(h->psi_cpu_some, a, sizeof(a)), fmt1(h->psi_mem_some, b, sizeof(b)),
+		 fmt1(h->psi_mem_full, c, sizeof(c)), fmt1(h->psi_io_some, d, sizeof(d)),
+		 fmt1(h->psi_io_full, e, sizeof(e)));
 	snprintf(lines[3], 256, "tenants %d  throttled %d  frozen %d  tick %sms  bpf lost %llu",
 		 h->tenants, h->throttled, h->frozen, fmt1(h->tick_ms, a, sizeof(a)),
 		 (unsigned long long)h->bpf_dropped);

@@ -74,6 +74,7 @@ struct top_layout {
 	enum top_col_id col[TC_NR];
 	int width[TC_NR];	/* indexed by position, not id */
 	int total;		/* chars used including separators */
+	int cols;		/* the screen width: lines are cut there */
 };
 
 /* Fills *l for a screen width; always keeps NAME, CPU and STATE. Returns 0. */

@@ -76,6 +76,12 @@ int hist_fetch(const char *path, const char *cf, int64_t start, int64_t end, uin
 	out->step = st;
 	out->nds = (int)nds;
 	out->rows = (int)((e - s) / (time_t)st);
+	/*
+	 * librrd rounds end up to the next step boundary, one row past an
+	 * aligned end: keep only rows that start before the requested end.
+	 */
+	if (end > s && (int64_t)out->rows > (end - s + (int64_t)st - 1) / (int64_t)st)
+		out->rows = (int)((end - s + (int64_t)st - 1) / (int64_t)st);
 	for (unsigned long i = 0; i < nds; i++)
 		snprintf(out->ds[i], HIST_DS_NAME_MAX, "%s", names[i]);
 	out->v = malloc(sizeof(double) * (size_t)(out->rows ? out->rows : 1) * nds);
@@ -83,7 +89,7 @@ int hist_fetch(const char *path, const char *cf, int64_t start, int64_t end, uin
 		ret = -ENOMEM;
 		goto out;
 	}
-	memcpy(out->v, data, sizeof(double) * (size_t)out->rows * nds);
+	memcpy(out->v, data, sizeof(double) * (size_t)out->rows * nds);	/* row-major */
 out:
 	for (unsigned long i = 0; i < nds; i++)
 		free(names[i]);
@@ -837,8 +843,17 @@ int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "graph: %s", strerror(-argc));
 		return argc;
 	}
+	/* librrd's option parser permutes the vector it gets: hand it a copy */
+	char **work = calloc((size_t)argc + 1, sizeof(char *));
+
+	if (!work) {
+		hist_args_free(argc, argv);
+		return -ENOMEM;
+	}
+	memcpy(work, argv, sizeof(char *) * (size_t)argc);
 	rrd_clear_error();
-	info = rrd_graph_v(argc, argv);
+	info = rrd_graph_v(argc, work);
+	free(work);
 	if (!info || rrd_test_error()) {
 		rrd_err(err, errlen, "graph", o->out);
 		ret = -EIO;

@@ -54,13 +54,7 @@ struct qbpf {
 	char hooks[1024];
 };
 
-/*
- * libbpf messages go to the daemon's logger. log.c comes from another part
- * of the tree; the weak reference keeps this file linkable before it exists
- * (then messages go to stderr).
- */
-extern void log_msg(int prio, const char *fmt, ...) __attribute__((weak));
-
+/* libbpf messages go to the daemon's logger (src/lib/log.c). */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -74,10 +68,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	if (log_msg)
-		log_msg(prio, "libbpf: %s", buf);
-	else
-		fprintf(stderr, "libbpf: %s\n", buf);
+	log_msg(prio, "libbpf: %s", buf);
 	return 0;
 }
 
@@ -141,8 +132,7 @@ static int mount_if_missing(const char *dir, long magic, const char *type)
 		return 0;
 	if (mount(type, dir, type, 0, NULL) && errno != EBUSY)
 		return -errno;
-	if (log_msg)
-		log_msg(LOG_INFO, "mounted %s on %s", type, dir);
+	log_info("mounted %s on %s", type, dir);
 	return 0;
 }
 
@@ -295,9 +285,7 @@ static int attach_all(struct qbpf *b, char *err, size_t errlen)
 				snprintf(err, errlen, "attach %s: %s", sec, strerror(-ret));
 				return ret;
 			}
-			if (log_msg)
-				log_msg(LOG_WARNING, "bpf: attach %s: %s (hook off)", sec,
-					strerror(-ret));
+			log_warn("bpf: attach %s: %s (hook off)", sec, strerror(-ret));
 			continue;
 		}
 		b->progs[b->nlinks] = p;
@@ -365,8 +353,7 @@ int qbpf_load(const struct qbpf_opts *o, struct qbpf **out, char *err, size_t er
 	b->raw_tp = o->force_raw_tp || (env && !strcmp(env, "1")) || !probe_tp_btf();
 	ret = open_and_load(b, o, vmlinux, err, errlen);
 	if (ret && !b->raw_tp) {
-		if (log_msg)
-			log_msg(LOG_WARNING, "bpf: %s; retrying with raw_tp", err);
+		log_warn("bpf: %s; retrying with raw_tp", err);
 		qbpf_unload(b);
 		b->raw_tp = true;
 		ret = open_and_load(b, o, vmlinux, err, errlen);

@@ -1,32 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * hooks.c - calls from the daemon core into the modules, in the order the
- * tick needs them: decide and act (policy_tick) before record (history,
+ * tick needs them: decide and act (policy) before record (history,
  * metrics), so what is recorded includes this tick's actions.
+ * A module that fails to start is logged and left out; the daemon keeps
+ * accounting (a broken RRD dir must not stop throttling).
  */
+#include <string.h>
+#include <time.h>
+
 #include "daemon.h"
+#include "history.h"
 #include "hooks.h"
 #include "log.h"
+#include "metrics_http.h"
+#include "notify.h"
 
 int hooks_init(struct daemon *d)
 {
+	int ret;
+
+	if (d->cfg.history) {
+		ret = history_open(d);
+		if (ret)
+			log_warn("history disabled: %s", strerror(-ret));
+	}
+	ret = metrics_http_start(d);
+	if (ret)
+		log_warn("metrics endpoint %s disabled: %s", d->cfg.metrics_listen, strerror(-ret));
 	return 0;
 }
 
 void hooks_ready(struct daemon *d)
 {
+	notify_ready("accounting");
 }
 
 void hooks_tick(struct daemon *d, uint64_t now_ms)
 {
+	if (d->hist)
+		history_tick(d, time(NULL));
+	if (d->http)
+		metrics_http_publish(d);
 }
 
 void hooks_reload(struct daemon *d)
 {
+	notify_ready("configuration reloaded");
 }
 
 void hooks_fini(struct daemon *d)
 {
+	notify_stopping();
+	metrics_http_stop(d);
+	history_close(d);
 }
 
 void hooks_tenant_added(struct daemon *d, struct tenant *t)

@@ -91,7 +91,7 @@ qt_config() {
 	{
 		cat <<CONF
 [daemon]
-tick = 1s
+tick = ${QT_TICK:-1s}
 socket = $QT_DIR/quell.sock
 state_dir = $QT_DIR/state
 log_level = debug

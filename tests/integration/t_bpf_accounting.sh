@@ -9,6 +9,8 @@
 #      run-queue delay than V; V suffers some.
 #   2. IO: dd 64 MiB with O_DIRECT as user I: io_wbytes(I) within 10%.
 #   3. The raw_tp twins load and count too (QUELL_BPF_FORCE_RAW_TP=1).
+#   4. cgroup key mode (--cgroup-level 1): a busy loop in our cgroup is
+#      counted under the cgroup's id, within 10% of its cpu.stat.
 # Exit 0 pass, 1 fail.
 . "$(dirname "$0")/lib.sh"
 
@@ -37,15 +39,17 @@ t_cleanup() {
 trap t_cleanup EXIT
 
 H=qtbh$$; V=qtbv$$; I=qtbi$$
-UH=$(qt_user $H) || exit 1
-UV=$(qt_user $V) || exit 1
-UI=$(qt_user $I) || exit 1
+# not UH=$(qt_user ..): the subshell would lose QT_USERS and leak the users
+qt_user $H >/dev/null; qt_user $V >/dev/null; qt_user $I >/dev/null
+UH=$(id -u $H) && UV=$(id -u $V) && UI=$(id -u $I) || qt_fail "test users"
+chmod 0711 "$QT_DIR"
 mkdir -m 0777 "$QT_DIR/io"
+cd "$QT_DIR/io"	# a cwd the test users can use (stress-ng's temp path)
 
 # field VALUE of the acct line of key KEY in FILE (0 when the key is absent)
 acct() { awk -v k="key=$2" -v f="$3" '$1 == "acct" && $2 == k {
 	for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) v = kv[2] } }
-	END { print v + 0 }' "$1"; }
+	END { printf "%.0f\n", v }' "$1"; }
 stat_of() { awk -v f="$2" '$1 == "stats" { for (i = 2; i <= NF; i++) {
 	split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$1"; }
 
@@ -77,7 +81,7 @@ qt_bg sh -c "echo \$\$ > $HOGCG/cgroup.procs && exec su -s /bin/sh $H -c 'taskse
 qt_bg su -s /bin/sh $V -c 'i=0; while [ $i -lt 250 ]; do i=$((i+1)); taskset -c 0 sleep 0.02; done'
 qt_bg su -s /bin/sh $I -c 'sleep 6'
 dump_wait "$OUT"
-kernel_ns=$(awk '$1 == "usage_usec" { print $2 * 1000 }' "$HOGCG/cpu.stat")
+kernel_ns=$(awk '$1 == "usage_usec" { printf "%.0f\n", $2 * 1000 }' "$HOGCG/cpu.stat")
 grep -E '^(stats|fill)' "$OUT"
 
 hog_cpu=$(acct "$OUT" $UH cpu_ns)
@@ -123,6 +127,18 @@ grep -q '^bpf variant=raw_tp' "$OUT" || { echo "FAIL raw_tp variant not used"; f
 raw_cpu=$(acct "$OUT" $UV cpu_ns)
 if [ "$raw_cpu" -gt 200000000 ]; then echo "ok   raw_tp counts: $V cpu_ns=$raw_cpu"
 else echo "FAIL raw_tp: $V cpu_ns=$raw_cpu"; fail=1; fi
+
+# --- 4. cgroup key mode -----------------------------------------------------
+# $HOGCG is a level-1 v2 cgroup (hybrid: under unified/); its id is its inode
+OUT=$QT_DIR/cg.out
+cgid=$(stat -c %i "$HOGCG")
+before=$(awk '$1 == "usage_usec" { print $2 }' "$HOGCG/cpu.stat")
+dump_start 4 "$OUT" --cgroup-level 1
+qt_bg sh -c "echo \$\$ > $HOGCG/cgroup.procs && exec timeout 2 sh -c 'while :; do :; done'"
+dump_wait "$OUT"
+after=$(awk '$1 == "usage_usec" { print $2 }' "$HOGCG/cpu.stat")
+cg_cpu=$(acct "$OUT" $cgid cpu_ns)
+qt_assert_near "cgroup-mode cpu_ns vs cpu.stat" "$cg_cpu" $(( (after - before) * 1000 )) 10 || fail=1
 
 [ $fail = 0 ] || qt_fail "bpf accounting"
 echo "PASS"

@@ -106,13 +106,15 @@ static void test_update_lines(void **state)
 	struct hview h = { 0 };
 	struct hist_rec r;
 	char buf[512];
+	int n;
 
 	qm_set(&smp, QM_CPU_NS, 123456789012ULL, QM_SRC_BPF);
 	qm_set(&smp, QM_MEM_BYTES, 4096, QM_SRC_CGROUP);
 	qm_set(&smp, QM_OOM_KILLS, 2, QM_SRC_BPF);
 	qm_set(&smp, QM_EXECS, 99, QM_SRC_BPF);	/* not stored */
 	hist_rec_from_sample(&r, "alice", 1700000000, &smp);
-	assert_int_equal(hist_update_line(&r, buf, sizeof(buf)), (int)strlen(buf));
+	n = hist_update_line(&r, buf, sizeof(buf));
+	assert_int_equal(n, (int)strlen(buf));
 	assert_string_equal(buf, "1700000000:123456789012:U:U:4096:U:U:U:U:U:U:U:U:U:U:2");
 	assert_int_equal(hist_update_line(&r, buf, 20), -ENOSPC);
 

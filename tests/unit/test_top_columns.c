@@ -203,7 +203,7 @@ static void test_layout(void **state)
 	t.mem_limit = 1023.0 * 1024 * 1024;
 	snprintf(t.state, sizeof(t.state), "throttled");
 	snprintf(t.rule, sizeof(t.rule), "a-long-rule-name-here");
-	for (int w = 40; w <= 200; w += 7) {
+	for (int w = 20; w <= 200; w += 7) {
 		top_layout_make(w, &l);
 		assert_true((int)strlen(top_fmt_line(&l, &t, -1, false, line, sizeof(line))) <= w);
 		assert_true((int)strlen(top_fmt_line(&l, NULL, TC_NPROC, true, line,
@@ -219,7 +219,7 @@ static void test_fmt_line(void **state)
 
 	top_layout_make(80, &l);
 	assert_string_equal(top_fmt_line(&l, NULL, TC_CPU, true, line, sizeof(line)),
-			    "TENANT      CPU%v  INFL  SUFF   MEM/LIM  RD/s  WR/s IOPS NPROC FLT/s STATE");
+			    "TENANT        CPU%v  INFL  SUFF   MEM/LIM  RD/s  WR/s IOPS NPROC FLT/s STATE");
 	/* the marker fits even in a title as wide as its column */
 	top_fmt_line(&l, NULL, TC_NPROC, false, line, sizeof(line));
 	assert_non_null(strstr(line, " NPRO^ "));
@@ -230,7 +230,7 @@ static void test_fmt_line(void **state)
 	t.v.mem_bytes = 100 * 1024 * 1024;
 	t.v.nproc = 2;
 	assert_string_equal(top_fmt_line(&l, &t, -1, false, line, sizeof(line)),
-			    "site1       95.5    12     -      100M     -     -    -     2     - ok");
+			    "site1          95.5    12     -      100M     -     -    -     2     - ok");
 }
 
 int main(void)

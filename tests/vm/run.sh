@@ -106,7 +106,7 @@ fi
 initrd=$kdir/initrd.img
 # what the initramfs needs to reach the 9p root; everything else the tests
 # want is modprobe'd inside from $moddir (bind-mounted by guest.sh)
-initrd_mods="virtio_pci 9pnet_virtio 9p overlay"
+initrd_mods="virtio_pci 9pnet_virtio 9p overlay virtio_blk ext4"
 if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 	log "building initramfs"
 	ir=$(mktemp -d "$cache/initrd.XXXX")
@@ -121,7 +121,7 @@ if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$0" -nt "$initrd" 
 		cp "$ko" "$ir/lib/modules/" && basename "$ko" >> "$ir/lib/modules/modules.list"
 	done
 	[ -s "$ir/lib/modules/modules.list" ] || die "no modules for the initramfs"
-	(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd.tmp" &&
+	(cd "$ir" && find . | cpio -o -H newc --quiet) > "$initrd.tmp" &&
 		mv "$initrd.tmp" "$initrd" || die "cpio failed"
 	rm -rf "$ir"
 fi
@@ -132,11 +132,10 @@ rundir=$(mktemp -d "$cache/run.XXXX")
 chmod 755 "$rundir"
 trap 'rm -rf "$rundir"' EXIT
 echo "$moddir" > "$rundir/modules-dir"
-# the guest's /tmp: a sparse ext4 image on a virtio disk (see guest.sh)
+# the guest's /tmp: a sparse ext4 image on a virtio disk (see init)
 qemu_disk=()
 if truncate -s "${QUELL_VM_SCRATCH_GB:-4}G" "$rundir/scratch.img" &&
 	mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$rundir/scratch.img"; then
-	touch "$rundir/scratch-disk"
 	qemu_disk=(-drive "file=$rundir/scratch.img,if=virtio,format=raw,cache=unsafe,discard=unmap")
 else
 	log "warning: no scratch disk, the guest's /tmp is tmpfs"
@@ -187,7 +186,7 @@ qemu_t0=$(date +%s.%N)
 boot_t=
 rc=
 qemu_rc=
-cmdline="console=ttyS0 quiet loglevel=4 panic=1 rdinit=/init"
+cmdline="console=ttyS0 quiet loglevel=4 panic=1 rdinit=/init mitigations=off"
 cmdline="$cmdline systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all psi=1"
 cmdline="$cmdline quell.stage2=$here/guest.sh"
 # the guest is its own world: -nodefaults (no NIC, no VGA), host root

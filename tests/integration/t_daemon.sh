@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# quelld end to end (issue 2): a CPU hog and an idle tenant, quell's CPU
+# seconds against the kernel's own cgroup counter (cpuacct.usage on v1,
+# cpu.stat usage_usec on v2) within 10 %, the idle tenant ~0, the hog's
+# inflicted delay above the victim's on a shared CPU, IO bytes within 10 %;
+# bad socket input and a bad config on SIGHUP do not hurt the daemon.
+. "$(dirname "$0")/lib.sh"
+
+HOG=qh$$; IDLE=qi$$
+uid_h=$(qt_user $HOG)
+uid_i=$(qt_user $IDLE)
+QT_TICK=250ms qt_config </dev/null
+qt_quelld
+sock=$QT_DIR/quell.sock
+
+json() { qt_ctl --json "$@"; }
+# counter of tenant $1, metric $2 from `show --json`
+counter() {
+	json show "$1" | python3 -c "
+import json,sys
+d=json.load(sys.stdin); t=d.get('tenant', d)
+v=t['counters'].get('$2'); print(0 if v is None else int(v))"
+}
+# kernel's CPU ns of tenant $1's cgroup
+kernel_cpu_ns() {
+	if [ -f $CG/cpuacct/$QT_ID/$1/cpuacct.usage ]; then
+		cat $CG/cpuacct/$QT_ID/$1/cpuacct.usage
+	else
+		awk '/^usage_usec/ {print $2 * 1000}' $CG/$QT_ID/$1/cpu.stat
+	fi
+}
+
+json status | python3 -c "
+import json,sys
+d=json.load(sys.stdin)
+h=d['host']
+print('source', h['source'], 'cgroup mode', h['cgroup_mode'], 'bpf', d['bpf'])
+assert h['source'] in ('bpf','cgroupfs')
+" || qt_fail "status"
+
+# --- CPU: hog and a light victim, both pinned to CPU 0 ---------------------
+qt_bg su -s /bin/sh $HOG -c 'exec taskset -c 0 stress-ng --cpu 2 --timeout 30s --quiet'
+qt_bg su -s /bin/sh $IDLE -c 'exec taskset -c 0 sh -c "while :; do sleep 0.01; done"'
+sleep 3		# placed (fast path) and running
+c0=$(counter $HOG cpu_ns); k0=$(kernel_cpu_ns $HOG)
+i0=$(counter $IDLE cpu_ns)
+sleep 8
+c1=$(counter $HOG cpu_ns); k1=$(kernel_cpu_ns $HOG)
+i1=$(counter $IDLE cpu_ns)
+qt_log "hog: quell $((c1 - c0)) ns, kernel $((k1 - k0)) ns over the same window"
+qt_assert_near "hog cpu (quell vs kernel cgroup)" $((c1 - c0)) $((k1 - k0)) 10 || exit 1
+# the victim sleeps 10 ms per loop: far below 10 % of the 8 s window
+[ $((i1 - i0)) -lt 800000000 ] || qt_fail "idle tenant used $((i1 - i0)) ns"
+hi=$(counter $HOG rq_inflicted_ns); vi=$(counter $IDLE rq_inflicted_ns)
+vs=$(counter $IDLE rq_suffered_ns)
+qt_log "inflicted: hog $hi ns, victim $vi ns; victim suffered $vs ns"
+if json status | grep -q '"source": *"bpf"'; then
+	[ "$hi" -gt "$vi" ] || qt_fail "hog inflicted ($hi) not above victim's ($vi)"
+	[ "$vs" -gt 0 ] || qt_fail "victim suffered no delay"
+fi
+kill -9 ${QT_PIDS[0]} ${QT_PIDS[1]} 2>/dev/null
+pkill -9 -u $uid_h; pkill -9 -u $uid_i
+
+# --- IO: 64 MiB of direct writes as the hog --------------------------------
+mkdir -p $QT_DIR/io && chmod 777 $QT_DIR/io
+w0=$(counter $HOG io_wbytes)
+su -s /bin/sh $HOG -c "dd if=/dev/zero of=$QT_DIR/io/f bs=1M count=64 oflag=direct status=none" ||
+	qt_fail "dd"
+sleep 2.5
+w1=$(counter $HOG io_wbytes)
+qt_assert_near "hog io_wbytes (quell vs 64 MiB written)" $((w1 - w0)) $((64 * 1048576)) 10 || exit 1
+
+# --- bad input on the socket -----------------------------------------------
+python3 - "$sock" <<'PY' || qt_fail "socket robustness"
+import json, socket, sys
+def talk(payload, read=True):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+    s.sendall(payload)
+    out = b""
+    while read and not out.endswith(b"\n"):
+        c = s.recv(1 << 20)
+        if not c: break
+        out += c
+    s.close()
+    return json.loads(out) if out else None
+cases = [b"garbage\n", b"[1,2]\n", b"{}\n", b'{"cmd":42}\n', b'{"cmd":"nope"}\n',
+         b'{"cmd":"tenant"}\n', b'{"cmd":"tenant","name":"../../etc"}\n',
+         b'{"cmd":"where","pid":-1}\n', b'{"cmd":"place","pid":"x"}\n',
+         b"x" * 70000 + b"\n"]
+for c in cases:
+    r = talk(c)
+    assert r["ok"] is False and r["error"], (c[:40], r)
+    print("error reply ok:", c[:30], "->", r["error"][:60])
+talk(b'{"cmd":"snapshot"', read=False)      # half a request, then hang up
+r = talk(b'{"cmd":"ping"}\n{"cmd":"ping"}\n')   # two on one line-stream: first answered
+assert r["ok"] is True
+print("daemon still answers")
+PY
+kill -0 $QT_QUELLD_PID || qt_fail "quelld died of bad socket input"
+
+# --- SIGHUP with a bad config keeps the old one -----------------------------
+cp $QT_DIR/quell.conf $QT_DIR/good.conf
+echo "bogus_key = 1" >> $QT_DIR/quell.conf
+kill -HUP $QT_QUELLD_PID; sleep 1.5
+kill -0 $QT_QUELLD_PID || qt_fail "quelld died on a bad config reload"
+grep -q "bogus_key" $QT_DIR/quelld.log || qt_fail "bad config not reported (file:line)"
+json status >/dev/null || qt_fail "no answer after bad reload"
+cp $QT_DIR/good.conf $QT_DIR/quell.conf
+qt_log "daemon OK"
+exit 0

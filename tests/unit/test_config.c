@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* test_config.c - quell.conf: defaults, every key, every error path with its exact message. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static struct quell_config *new_cfg(void)
+{
+	struct quell_config *c = malloc(sizeof(*c));
+
+	assert_non_null(c);
+	return c;
+}
+
+static void test_defaults(void **state)
+{
+	struct quell_config *c = new_cfg(), *d = new_cfg();
+	char err[512] = "";
+
+	config_defaults(c);
+	assert_true(c->tick_ms == 1000);
+	assert_string_equal(c->socket_path, "/run/quell/quell.sock");
+	assert_int_equal(c->socket_mode, 0660);
+	assert_string_equal(c->socket_group, "root");
+	assert_string_equal(c->state_dir, "/var/lib/quell");
+	assert_int_equal(c->log_level, LOG_INFO);
+	assert_int_equal(c->bpf, BPF_AUTO);
+	assert_int_equal(c->max_tenants, 16384);
+	assert_string_equal(c->cgroup_root, "/sys/fs/cgroup");
+	assert_string_equal(c->proc_root, "/proc");
+	assert_int_equal(c->tenant_mode, TENANT_USERS);
+	assert_int_equal(c->min_uid, 1000);
+	assert_int_equal(c->max_uid, 60000);
+	assert_int_equal(c->nr_exclude, 1);
+	assert_string_equal(c->exclude[0], "nobody");
+	assert_string_equal(c->parent, "user.slice");
+	assert_string_equal(c->managed, "quell");
+	assert_true(c->place);
+	assert_true(c->sweep_ms == 10000);
+	assert_int_equal(c->limits.set, 0);
+	assert_int_equal(c->nr_overrides, 0);
+	assert_true(c->history);
+	assert_string_equal(c->rrd_dir, "/var/lib/quell/rrd");
+	assert_true(c->rrd_step_s == 10);
+	assert_string_equal(c->rrdcached, "");
+	assert_string_equal(c->events_path, "/var/lib/quell/events.jsonl");
+	assert_true(c->events_max_bytes == 10 << 20);
+	assert_int_equal(c->events_keep, 5);
+	assert_string_equal(c->metrics_listen, "");
+	assert_true(c->policy.nr_rules > 0);	/* embedded rules from the policy engine */
+
+	/* an empty (or comment-only) file is the defaults */
+	memset(d, 0xAA, sizeof(*d));
+	assert_int_equal(config_load_string("; nothing\n# here\n", "empty.conf", d, err, sizeof(err)), 0);
+	assert_memory_equal(c, d, offsetof(struct quell_config, policy));
+	assert_int_equal(d->policy.nr_rules, c->policy.nr_rules);
+	config_free(c);
+	config_free(d);
+	free(c);
+	free(d);
+}
+
+static const char full_conf[] =
+	"# every key, none at its default\n"
+	"[daemon]\n"
+	"tick = 500ms\n"
+	"socket = /tmp/q.sock\n"
+	"socket_mode = 0600\n"
+	"socket_group = adm\n"
+	"state_dir = /srv/quell\n"
+	"log_level = debug\n"
+	"bpf = off\n"
+	"max_tenants = 1024\n"
+	"cgroup_root = /tmp/cg\n"
+	"proc_root = /tmp/proc\n"
+	"\n"
+	"[tenants]\n"
+	"mode = cgroups\n"
+	"min_uid = 2000\n"
+	"max_uid = 3000\n"
+	"exclude = backup, www-data\n"
+	"exclude = 2500\n"
+	"parent = /system.slice/hosting\n"
+	"managed = qq\n"
+	"place = no\n"
+	"sweep = 1m\n"
+	"\n"
+	"[limits]\n"
+	"cpu = 100%\n"
+	"mem = 2G\n"
+	"nproc = 200\n"
+	"\n"
+	"[tenant:alice]\n"
+	"cpu = 300%   ; she pays more\n"
+	"mem_high = 3G\n"
+	"\n"
+	"[tenant:ops]\n"
+	"exempt = yes\n"
+	"\n"
+	"[history]\n"
+	"enabled = no\n"
+	"dir = /data/rrd\n"
+	"step = 5s\n"
+	"rrdcached = unix:/run/rrdcached.sock\n"
+	"\n"
+	"[events]\n"
+	"log = /var/log/quell.jsonl\n"
+	"max_size = 1M\n"
+	"keep = 2\n"
+	"\n"
+	"[metrics]\n"
+	"listen = 127.0.0.1:9477\n"
+	"\n"
+	"[policy]\n"
+	"dry_run = yes\n";
+
+static void test_every_key(void **state)
+{
+	struct quell_config *c = new_cfg();
+	struct tenant_limits l;
+	char err[512] = "";
+
+	assert_int_equal(config_load_string(full_conf, "full.conf", c, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_true(c->tick_ms == 500);
+	assert_string_equal(c->socket_path, "/tmp/q.sock");
+	assert_int_equal(c->socket_mode, 0600);
+	assert_string_equal(c->socket_group, "adm");
+	assert_string_equal(c->state_dir, "/srv/quell");
+	assert_int_equal(c->log_level, LOG_DEBUG);
+	assert_int_equal(c->bpf, BPF_OFF);
+	assert_int_equal(c->max_tenants, 1024);
+	assert_string_equal(c->cgroup_root, "/tmp/cg");
+	assert_string_equal(c->proc_root, "/tmp/proc");
+	assert_int_equal(c->tenant_mode, TENANT_CGROUPS);
+	assert_int_equal(c->min_uid, 2000);
+	assert_int_equal(c->max_uid, 3000);
+	assert_int_equal(c->nr_exclude, 3);	/* replaced the default "nobody" */
+	assert_string_equal(c->exclude[0], "backup");
+	assert_string_equal(c->exclude[1], "www-data");
+	assert_string_equal(c->exclude[2], "2500");
+	assert_string_equal(c->parent, "system.slice/hosting");
+	assert_string_equal(c->managed, "qq");
+	assert_false(c->place);
+	assert_true(c->sweep_ms == 60000);
+	assert_true(c->limits.cpu_pct == 100.0 && c->limits.mem_max == 2ULL << 30);
+	assert_true(c->limits.nproc == 200);
+	assert_int_equal(c->nr_overrides, 2);
+	assert_false(c->history);
+	assert_string_equal(c->rrd_dir, "/data/rrd");
+	assert_true(c->rrd_step_s == 5);
+	assert_string_equal(c->rrdcached, "unix:/run/rrdcached.sock");
+	assert_string_equal(c->events_path, "/var/log/quell.jsonl");
+	assert_true(c->events_max_bytes == 1 << 20);
+	assert_int_equal(c->events_keep, 2);
+	assert_string_equal(c->metrics_listen, "127.0.0.1:9477");
+	assert_true(c->policy.dry_run);
+
+	/* overrides merge over the defaults; inline comment stripped */
+	config_tenant_limits(c, "alice", &l);
+	assert_true(l.cpu_pct == 300.0);
+	assert_true(l.mem_high == 3ULL << 30);
+	assert_true(l.mem_max == 2ULL << 30);
+	assert_true(l.nproc == 200);
+	config_tenant_limits(c, "bob", &l);
+	assert_true(l.cpu_pct == 100.0 && l.mem_high == CG_UNLIMITED);
+	assert_true(config_tenant_exempt(c, "ops"));
+	assert_false(config_tenant_exempt(c, "alice"));
+	assert_false(config_tenant_exempt(c, "nobody-here"));
+
+	/* exclusion: range, names, numeric entries, root */
+	assert_true(config_uid_excluded(c, 1999, "x"));
+	assert_false(config_uid_excluded(c, 2001, "x"));
+	assert_true(config_uid_excluded(c, 2001, "www-data"));
+	assert_true(config_uid_excluded(c, 2500, "carol"));
+	assert_true(config_uid_excluded(c, 3001, "x"));
+	c->min_uid = 0;
+	assert_true(config_uid_excluded(c, 0, "root"));
+	config_free(c);
+	free(c);
+}
+
+static void test_derived_paths(void **state)
+{
+	struct quell_config *c = new_cfg();
+	char err[512];
+
+	assert_int_equal(config_load_string("[daemon]\nstate_dir = /srv/q\n", "d.conf", c, err,
+					    sizeof(err)), 0);
+	assert_string_equal(c->rrd_dir, "/srv/q/rrd");
+	assert_string_equal(c->events_path, "/srv/q/events.jsonl");
+	free(c);
+}
+
+/* Each bad file: the exact "name:line: message". */
+static void test_errors(void **state)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "[daemon]\nfoo = 1\n", "t.conf:2: unknown key \"foo\" in [daemon]" },
+		{ "[daemon]\ntick = soon\n",
+		  "t.conf:2: tick: bad value \"soon\": expected a duration such as 1s, 500ms, 10m" },
+		{ "[daemon]\ntick = 10ms\n", "t.conf:2: tick: 10ms is out of range (100ms to 1m00s)" },
+		{ "[daemon]\nsocket = quell.sock\n", "t.conf:2: socket: \"quell.sock\" is not an absolute path" },
+		{ "[daemon]\nsocket_mode = 0999\n",
+		  "t.conf:2: socket_mode: bad value \"0999\": expected an octal mode such as 0660" },
+		{ "[daemon]\nlog_level = loud\n",
+		  "t.conf:2: log_level: bad value \"loud\": expected err, warning, notice, info or debug" },
+		{ "[daemon]\nbpf = sometimes\n",
+		  "t.conf:2: bpf: bad value \"sometimes\": expected auto, on or off" },
+		{ "[daemon]\nmax_tenants = 0\n", "t.conf:2: max_tenants: 0 is out of range (1 to 4194304)" },
+		{ "[daemon]\nstate_dir = var/lib\n", "t.conf:2: state_dir: \"var/lib\" is not an absolute path" },
+		{ "[daemon]\nsocket_group = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		  "t.conf:2: socket_group: value too long (at most 31 characters)" },
+		{ "[tenants]\nmode = vms\n", "t.conf:2: mode: bad value \"vms\": expected users or cgroups" },
+		{ "[tenants]\nmin_uid = -1\n", "t.conf:2: min_uid: bad value \"-1\": expected a number" },
+		{ "[tenants]\nmin_uid = 5000\nmax_uid = 4000\n", "t.conf:3: min_uid (5000) is above max_uid (4000)" },
+		{ "[tenants]\nexclude = ok, ../etc\n", "t.conf:2: exclude: \"../etc\" is not a valid user name" },
+		{ "[tenants]\nparent = a/../b\n", "t.conf:2: parent: \"a/../b\" is not a cgroup path below the root" },
+		{ "[tenants]\nmanaged = a/b\n", "t.conf:2: managed: \"a/b\" is not a valid cgroup name" },
+		{ "[tenants]\nplace = perhaps\n", "t.conf:2: place: bad value \"perhaps\": expected yes or no" },
+		{ "[limits]\ncpu = lots\n",
+		  "t.conf:2: cpu: bad value \"lots\": expected a percentage such as 50% or \"unlimited\"" },
+		{ "[limits]\ndisk = 1G\n", "t.conf:2: unknown key \"disk\" in [limits]" },
+		{ "[tenant:alice]\nexempt = sure\n", "t.conf:2: exempt: bad value \"sure\": expected yes or no" },
+		{ "[tenant:alice]\nswap = 1G\n", "t.conf:2: unknown key \"swap\" in [tenant:alice]" },
+		{ "[tenant:alice]\ncpu = 50%\n[tenant:bob]\n\n[tenant:alice]\nmem = 1G\n",
+		  "t.conf:5: duplicate section [tenant:alice] (first at line 1)" },
+		{ "[tenant:alice]\n[tenant:alice]\n", "t.conf:2: duplicate section [tenant:alice] (first at line 1)" },
+		{ "[tenant:../../etc]\ncpu = 1%\n",
+		  "t.conf:1: bad tenant name \"../../etc\" (a user or cgroup name: no '/', '..', blanks or control characters, under 64 characters)" },
+		{ "[tenant:]\n",
+		  "t.conf:1: bad tenant name \"\" (a user or cgroup name: no '/', '..', blanks or control characters, under 64 characters)" },
+		{ "[history]\nstep = 1500ms\n", "t.conf:2: step: 1500ms is not a whole number of seconds" },
+		{ "[history]\ndir = rrd\n", "t.conf:2: dir: \"rrd\" is not an absolute path" },
+		{ "[events]\nmax_size = 1K\n", "t.conf:2: max_size: 1K is below the minimum of 4K" },
+		{ "[events]\nmax_size = huge\n", "t.conf:2: max_size: bad value \"huge\": expected a size such as 10M" },
+		{ "[events]\nkeep = 5000\n", "t.conf:2: keep: 5000 is out of range (0 to 1000)" },
+		{ "[metrics]\nlisten = 9477\n", "t.conf:2: listen: \"9477\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "[daemon]\ntick = 1s\n\n[mystery]\n", "t.conf:4: unknown section [mystery]" },
+		{ "[mystery]\nx = 1\n", "t.conf:1: unknown section [mystery]" },
+		{ "tick = 1s\n", "t.conf:1: \"tick\" outside any section" },
+		{ "[daemon]\nthis line has no equals sign\n",
+		  "t.conf:2: syntax error (expected \"key = value\" or \"[section]\")" },
+		{ "[daemon\ntick = 1s\n", "t.conf:1: syntax error (expected \"key = value\" or \"[section]\")" },
+		{ "[policy]\nfrobnicate = yes\n",
+		  "t.conf:2: unknown key \"frobnicate\" in [policy] (known: enabled, dry_run, release_on_exit, default_rules, forget, saturation, throttle_limits, throttle_for)" },
+		{ "[rule:mine]\nmetric = cpu_pct\n", NULL },	/* incomplete rule: policy_config_finish */
+		/* the earliest error wins, whichever pass found it */
+		{ "[daemon]\nbogus = 1\n[nowhere]\n", "t.conf:2: unknown key \"bogus\" in [daemon]" },
+	};
+	struct quell_config *c = new_cfg(), *before = new_cfg();
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_defaults(c);
+		c->tick_ms = 4242;	/* a running config that must survive */
+		*before = *c;
+		err[0] = '\0';
+		assert_int_equal(config_load_string(cases[i].text, "t.conf", c, err, sizeof(err)), -EINVAL);
+		if (cases[i].msg)
+			assert_string_equal(err, cases[i].msg);
+		else
+			assert_true(!strncmp(err, "t.conf: [rule:mine]: missing key", 32));
+		/* failure leaves cfg untouched */
+		assert_memory_equal(c, before, sizeof(*c));
+	}
+	free(c);
+	free(before);
+}
+
+/* inih's default 200-byte line limit must not cut long values. */
+static void test_long_line(void **state)
+{
+	struct quell_config *c = new_cfg();
+	char text[4096], err[512];
+	size_t off;
+
+	off = (size_t)snprintf(text, sizeof(text), "[tenants]\nexclude = ");
+	for (int i = 0; i < 60; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%suser%02d", i ? ", " : "", i);
+	snprintf(text + off, sizeof(text) - off, "\n[daemon]\nbogus = 1\n");
+	assert_true(strlen(text) > 500);
+	assert_int_equal(config_load_string(text, "long.conf", c, err, sizeof(err)), -EINVAL);
+	/* line counting still right after the long line */
+	assert_string_equal(err, "long.conf:4: unknown key \"bogus\" in [daemon]");
+	text[off] = '\0';
+	assert_int_equal(config_load_string(text, "long.conf", c, err, sizeof(err)), 0);
+	assert_int_equal(c->nr_exclude, 60);
+	assert_string_equal(c->exclude[59], "user59");
+	free(c);
+}
+
+static void test_tenant_names(void **state)
+{
+	assert_true(config_tenant_name_ok("alice"));
+	assert_true(config_tenant_name_ok("user-1000.slice"));
+	assert_true(config_tenant_name_ok("web_01$"));
+	assert_false(config_tenant_name_ok(""));
+	assert_false(config_tenant_name_ok(NULL));
+	assert_false(config_tenant_name_ok("."));
+	assert_false(config_tenant_name_ok(".."));
+	assert_false(config_tenant_name_ok("a/b"));
+	assert_false(config_tenant_name_ok("-rf"));
+	assert_false(config_tenant_name_ok("tab\there"));
+	assert_false(config_tenant_name_ok("bell\a"));
+	assert_false(config_tenant_name_ok("sp ace"));
+	assert_false(config_tenant_name_ok("caf\xc3\xa9"));
+	assert_true(config_tenant_name_ok("a234567890123456789012345678901234567890123456789012345678901234" + 1));
+	assert_false(config_tenant_name_ok("a234567890123456789012345678901234567890123456789012345678901234"));
+}
+
+static void test_load_file(void **state)
+{
+	struct quell_config *c = new_cfg(), *before = new_cfg();
+	char path[] = "/tmp/quell-cfg-XXXXXX", err[512], want[600];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[daemon]\r\ntick = 2s\r\n[limits]\nnproc = 50\n", f);
+	fclose(f);
+	assert_int_equal(config_load(path, c, err, sizeof(err)), 0);
+	assert_true(c->tick_ms == 2000);	/* CRLF tolerated */
+	assert_true(c->limits.nproc == 50);
+
+	f = fopen(path, "w");
+	fputs("[daemon]\ntick = 2s\n\n[limits]\nnproc = zero\n", f);
+	fclose(f);
+	*before = *c;
+	assert_int_equal(config_load(path, c, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:5: nproc: bad value \"zero\": expected a count such as 100, 5k or \"unlimited\"", path);
+	assert_string_equal(err, want);
+	assert_memory_equal(c, before, sizeof(*c));
+
+	unlink(path);
+	assert_int_equal(config_load(path, c, err, sizeof(err)), -ENOENT);
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	assert_string_equal(err, want);
+	assert_memory_equal(c, before, sizeof(*c));
+	free(c);
+	free(before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_derived_paths),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_tenant_names),
+		cmocka_unit_test(test_load_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_history_rrd.c - the writer and the readers against real RRD files
+ * in a temp dir: round trip with hand-computed consolidation, report
+ * ranking, corrupt / incompatible files, graph PNG.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "fixture.h"
+#include "history.h"
+
+#define T0	1699999980LL	/* a multiple of 60: minute rows line up */
+
+/*
+ * librrd's graph path leaves fontconfig / pango caches behind on purpose;
+ * librrd has no frame pointers, so its allocations are only attributed to
+ * it with the slow unwinder.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "fast_unwind_on_malloc=0";
+}
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libfontconfig\nleak:librrd\nleak:libpango\nleak:libcairo\nleak:libglib\n";
+}
+
+struct ctx {
+	struct fx_tree tree;
+	struct daemon *d;
+};
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (!c || fx_tree_new(&c->tree))
+		return -1;
+	c->d = calloc(1, sizeof(*c->d));
+	if (!c->d || registry_init(&c->d->reg))
+		return -1;
+	c->d->cfg.history = true;
+	c->d->cfg.rrd_step_s = 10;
+	snprintf(c->d->cfg.rrd_dir, sizeof(c->d->cfg.rrd_dir), "%s/rrd", c->tree.path);
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	history_close(c->d);
+	registry_free(&c->d->reg);
+	free(c->d);
+	fx_tree_free(&c->tree);
+	free(c);
+	return 0;
+}
+
+/*
+ * Feed alice for 10 minutes every 10 s: interval k (ending T0 + 10k) has a
+ * CPU rate of ((k - 1) % 6) * 1e8 ns/s and mem_bytes 1000 * k; bob uses a
+ * steady 1e8 ns/s (10%), 50 limit hits per minute, more memory.
+ */
+static void feed(struct ctx *c, int minutes)
+{
+	struct tenant *a = registry_add(&c->d->reg, "alice", 1001, 1001);
+	struct tenant *b = registry_add(&c->d->reg, "bob", 1002, 1002);
+	uint64_t ca = 0, cb = 0, thr = 0;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(history_open(c->d), 0);
+	assert_non_null(c->d->hist);
+	for (int k = 0; k <= minutes * 6; k++) {
+		if (k) {
+			ca += (uint64_t)((k - 1) % 6) * 100000000ULL * 10;
+			cb += 100000000ULL * 10;
+			thr += k % 6 == 0 ? 50 : 0;
+		}
+		memset(&a->cur, 0, sizeof(a->cur));
+		memset(&b->cur, 0, sizeof(b->cur));
+		qm_set(&a->cur, QM_CPU_NS, ca, QM_SRC_BPF);
+		qm_set(&a->cur, QM_MEM_BYTES, 1000ULL * (uint64_t)k, QM_SRC_CGROUP);
+		qm_set(&a->cur, QM_NPROC, 3, QM_SRC_PROC);
+		qm_set(&b->cur, QM_CPU_NS, cb, QM_SRC_BPF);
+		qm_set(&b->cur, QM_MEM_BYTES, 1000000, QM_SRC_CGROUP);
+		qm_set(&b->cur, QM_CPU_THROTTLED, thr, QM_SRC_CGROUP);
+		c->d->host.cpu_pct = 40;
+		c->d->host.mem_used = 5e9;
+		assert_int_equal(history_tick(c->d, (time_t)(T0 + 10 * k)), 0);
+		/* same step again: nothing queued */
+		assert_int_equal(history_tick(c->d, (time_t)(T0 + 10 * k + 5)), 0);
+		assert_int_equal(history_flush(c->d), 0);
+	}
+}
+
+static void test_round_trip(void **state)
+{
+	struct ctx *c = *state;
+	struct history_stats st;
+	struct hist_series s;
+	char path[512], err[512];
+	int cpu, mem;
+
+	feed(c, 10);
+	assert_int_equal(history_get_stats(c->d, &st), 0);
+	assert_int_equal(st.batches, 61);
+	assert_int_equal(st.updates, 61 * 3);	/* alice, bob, host */
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.dropped, 0);
+	history_close(c->d);
+
+	hist_path(c->d->cfg.rrd_dir, "alice", path, sizeof(path));
+	/* 60 s AVERAGE: each minute holds rates 0..5e8 -> 2.5e8; mem 1000 * (6m + 3.5) */
+	assert_int_equal(hist_fetch(path, "AVERAGE", T0, T0 + 600, 60, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.step, 60);
+	assert_int_equal(s.start, T0);
+	assert_int_equal(s.rows, 10);
+	cpu = hist_series_col(&s, "cpu_ns");
+	mem = hist_series_col(&s, "mem_bytes");
+	assert_true(cpu >= 0 && mem >= 0);
+	for (int m = 0; m < 10; m++) {
+		assert_int_equal(hist_row_time(&s, m), T0 + 60 * (m + 1));
+		assert_float_equal(hist_at(&s, m, cpu), 2.5e8, 1);
+		assert_float_equal(hist_at(&s, m, mem), 1000.0 * (6 * m + 3.5), 1e-6);
+	}
+	assert_float_equal(hist_display_value("cpu_ns", hist_at(&s, 3, cpu)), 25.0, 1e-6);
+	hist_series_free(&s);
+
+	/* 60 s MAX: the spike of 5e8 survives, mem peaks at the end of each minute */
+	assert_int_equal(hist_fetch(path, "MAX", T0, T0 + 600, 60, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.rows, 10);
+	cpu = hist_series_col(&s, "cpu_ns");
+	mem = hist_series_col(&s, "mem_bytes");
+	for (int m = 0; m < 10; m++) {
+		assert_float_equal(hist_at(&s, m, cpu), 5e8, 1);
+		assert_float_equal(hist_at(&s, m, mem), 1000.0 * (6 * m + 6), 1e-6);
+	}
+	hist_series_free(&s);
+
+	/* step resolution: the exact per-interval rates */
+	assert_int_equal(hist_fetch(path, "AVERAGE", T0, T0 + 600, 10, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.step, 10);
+	assert_int_equal(s.rows, 60);
+	cpu = hist_series_col(&s, "cpu_ns");
+	for (int k = 1; k <= 60; k++)
+		assert_float_equal(hist_at(&s, k - 1, cpu), ((k - 1) % 6) * 1e8, 1);
+	/* unknown before the first update, not zero */
+	hist_series_free(&s);
+	assert_int_equal(hist_fetch(path, "AVERAGE", T0 - 60, T0, 10, &s, err, sizeof(err)), 0);
+	assert_true(isnan(hist_at(&s, s.rows - 1, hist_series_col(&s, "cpu_ns"))));
+	hist_series_free(&s);
+
+	/* quelltop replay view of one row */
+	struct qm_view v;
+	assert_int_equal(hist_fetch(path, "AVERAGE", T0 + 20, T0 + 30, 10, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.rows, 1);
+	hist_view_from_row(&s, 0, &v, NULL);
+	assert_float_equal(v.cpu_pct, 20.0, 1e-6);	/* interval 3: 2e8 ns/s */
+	assert_float_equal(v.mem_bytes, 3000, 1e-6);
+	assert_float_equal(v.nproc, 3, 1e-6);
+	assert_true(isnan(v.io_rbps));
+	hist_series_free(&s);
+
+	/* host.rrd */
+	struct hview h = { 0 };
+	hist_path(c->d->cfg.rrd_dir, NULL, path, sizeof(path));
+	assert_int_equal(hist_fetch(path, "AVERAGE", T0 + 20, T0 + 30, 10, &s, err, sizeof(err)), 0);
+	hist_hview_from_row(&s, 0, &h);
+	assert_float_equal(h.cpu_pct, 40, 1e-9);
+	assert_float_equal(h.mem_used, 5e9, 1e-3);
+	hist_series_free(&s);
+
+	assert_int_equal(hist_fetch("/nonexistent.rrd", "AVERAGE", T0, T0 + 60, 0, &s, err,
+				    sizeof(err)), -ENOENT);
+}
+
+static void test_report(void **state)
+{
+	struct ctx *c = *state;
+	struct hist_summary *sum;
+	char err[512];
+	int n;
+
+	feed(c, 10);
+	history_close(c->d);
+	/* alice: mean 25% of a core over 600 s = 150 CPU s; bob: 10% = 60 s */
+	assert_int_equal(hist_report(c->d->cfg.rrd_dir, T0, T0 + 600, HIST_BY_CPU, &sum, &n, err,
+				     sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(sum[0].name, "alice");
+	assert_float_equal(sum[0].cpu_core_s, 150, 1e-6);
+	assert_float_equal(sum[0].cpu_avg, 25, 1e-6);
+	assert_float_equal(sum[0].cpu_max, 50, 1e-6);	/* from the MAX archive */
+	assert_float_equal(sum[0].covered_s, 600, 1e-9);
+	assert_string_equal(sum[1].name, "bob");
+	assert_float_equal(sum[1].cpu_core_s, 60, 1e-6);
+	assert_float_equal(sum[1].faults, 500, 1e-6);	/* 10 minutes x 50 */
+	free(sum);
+
+	assert_int_equal(hist_report(c->d->cfg.rrd_dir, T0, T0 + 600, HIST_BY_FAULTS, &sum, &n,
+				     err, sizeof(err)), 0);
+	assert_string_equal(sum[0].name, "bob");
+	free(sum);
+	assert_int_equal(hist_report(c->d->cfg.rrd_dir, T0, T0 + 600, HIST_BY_MEM, &sum, &n, err,
+				     sizeof(err)), 0);
+	assert_string_equal(sum[0].name, "bob");
+	free(sum);
+	/* a period with no data: nobody */
+	assert_int_equal(hist_report(c->d->cfg.rrd_dir, T0 - 3600, T0 - 600, HIST_BY_CPU, &sum, &n,
+				     err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	free(sum);
+	assert_int_equal(hist_report("/nonexistent", T0, T0 + 600, HIST_BY_CPU, &sum, &n, err,
+				     sizeof(err)), -ENOENT);
+}
+
+static int count_aside(const char *dir, const char *stem)
+{
+	char cmd[1024], buf[64] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -c '^%s\\.rrd\\.corrupt-'", dir, stem);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (!fgets(buf, sizeof(buf), p))
+		buf[0] = '\0';
+	pclose(p);
+	return atoi(buf);
+}
+
+static void test_corrupt_file(void **state)
+{
+	struct ctx *c = *state;
+	struct hist_schema s, s20;
+	char path[512], dir[512], err[512];
+	struct history_stats st;
+	int64_t last;
+	struct tenant *t;
+
+	snprintf(dir, sizeof(dir), "%s/rrd/tenants", c->tree.path);
+	assert_int_equal(fx_write(&c->tree, "rrd/tenants/carol.rrd", "this is not an RRD\n"), 0);
+	hist_path(c->d->cfg.rrd_dir, "carol", path, sizeof(path));
+	assert_int_equal(hist_schema_tenant(10, &s), 0);
+
+	/* garbage: set aside, recreated, usable */
+	assert_int_equal(hist_file_ensure(path, &s, T0, &last, err, sizeof(err)), 2);
+	assert_int_equal(count_aside(dir, "carol"), 1);
+	assert_int_equal(last, T0 - 1);
+	assert_int_equal(hist_file_ensure(path, &s, T0 + 10, &last, err, sizeof(err)), 0);
+	/* a different step is incompatible: set aside too */
+	assert_int_equal(hist_schema_tenant(20, &s20), 0);
+	assert_int_equal(hist_file_ensure(path, &s20, T0 + 20, &last, err, sizeof(err)), 2);
+	assert_int_equal(count_aside(dir, "carol"), 2);
+	assert_int_equal(hist_file_ensure(path, &s20, T0 + 30, &last, err, sizeof(err)), 0);
+	/* missing: created */
+	unlink(path);
+	assert_int_equal(hist_file_ensure(path, &s, T0 + 40, &last, err, sizeof(err)), 1);
+
+	/* through the daemon: a truncated file is found at the first write */
+	assert_int_equal(truncate(path, 100), 0);
+	t = registry_add(&c->d->reg, "carol", 1003, 1003);
+	qm_set(&t->cur, QM_CPU_NS, 1, QM_SRC_BPF);
+	assert_int_equal(history_open(c->d), 0);
+	assert_int_equal(history_tick(c->d, T0 + 100), 0);
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(history_get_stats(c->d, &st), 0);
+	assert_int_equal(st.recreated, 1);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(count_aside(dir, "carol"), 3);
+	/* deleted while running: recreated at the next write, no error */
+	unlink(path);
+	qm_set(&t->cur, QM_CPU_NS, 2, QM_SRC_BPF);
+	assert_int_equal(history_tick(c->d, T0 + 110), 0);
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(history_get_stats(c->d, &st), 0);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.updates, 4);
+	assert_int_equal(access(path, R_OK), 0);
+}
+
+static void test_graph_png(void **state)
+{
+	struct ctx *c = *state;
+	struct hist_event ev[2];
+	struct hist_graph_opts o = { 0 };
+	unsigned char sig[8];
+	char out[512], err[512];
+	FILE *f;
+	long size;
+
+	feed(c, 10);
+	history_close(c->d);
+	assert_int_equal(hist_events_parse_line(
+		"{\"time\":1700000100,\"tenant\":\"alice\",\"action\":\"throttle\",\"rule\":\"cpu\"}",
+		&ev[0]), 0);
+	assert_int_equal(hist_events_parse_line(
+		"{\"time\":1700000400,\"tenant\":\"alice\",\"action\":\"kill\",\"rule\":\"a:b\"}",
+		&ev[1]), 0);
+	o.dir = c->d->cfg.rrd_dir;
+	o.tenant = "alice";
+	o.metric = HIST_M_CPU;
+	o.start = T0;
+	o.end = T0 + 600;
+	o.ev = ev;
+	o.nev = 2;
+	for (int host = 0; host < 2; host++) {
+		snprintf(out, sizeof(out), "%s/g%d.png", c->tree.path, host);
+		o.out = out;
+		o.tenant = host ? NULL : "alice";
+		assert_int_equal(hist_graph(&o, err, sizeof(err)), 0);
+		f = fopen(out, "rb");
+		assert_non_null(f);
+		assert_int_equal(fread(sig, 1, 8, f), 8);
+		assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+		fseek(f, 0, SEEK_END);
+		size = ftell(f);
+		fclose(f);
+		assert_true(size > 5000 && size < 500000);
+	}
+	o.tenant = "nobody";
+	assert_int_equal(hist_graph(&o, err, sizeof(err)), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_graph_png, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

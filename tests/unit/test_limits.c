@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* test_limits.c - limits_parse_kv, merge, the cgroup form and printing. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "limits.h"
+
+static void test_init(void **state)
+{
+	struct tenant_limits l;
+
+	memset(&l, 0x55, sizeof(l));
+	limits_init(&l);
+	assert_int_equal(l.set, 0);
+	assert_true(isinf(l.cpu_pct));
+	assert_true(l.mem_max == CG_UNLIMITED && l.mem_high == CG_UNLIMITED);
+	assert_true(l.nproc == CG_UNLIMITED && l.io_rbps == CG_UNLIMITED && l.io_wiops == CG_UNLIMITED);
+}
+
+static void test_parse_every_key(void **state)
+{
+	struct tenant_limits l;
+	char err[256];
+
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "cpu", "50%", err, sizeof(err)), 0);
+	assert_true(l.cpu_pct == 50.0);
+	assert_int_equal(limits_parse_kv(&l, "mem", "1G", err, sizeof(err)), 0);
+	assert_true(l.mem_max == 1ULL << 30);
+	assert_int_equal(limits_parse_kv(&l, "mem_high", "768M", err, sizeof(err)), 0);
+	assert_true(l.mem_high == 768ULL << 20);
+	assert_int_equal(limits_parse_kv(&l, "mem_max", "2G", err, sizeof(err)), 0);
+	assert_true(l.mem_max == 2ULL << 30);
+	assert_int_equal(limits_parse_kv(&l, "nproc", "100", err, sizeof(err)), 0);
+	assert_true(l.nproc == 100);
+	assert_int_equal(limits_parse_kv(&l, "io", "10M", err, sizeof(err)), 0);
+	assert_true(l.io_rbps == 10ULL << 20 && l.io_wbps == 10ULL << 20);
+	assert_int_equal(limits_parse_kv(&l, "io_read", "20M/s", err, sizeof(err)), 0);
+	assert_true(l.io_rbps == 20ULL << 20 && l.io_wbps == 10ULL << 20);
+	assert_int_equal(limits_parse_kv(&l, "io_write", "5M", err, sizeof(err)), 0);
+	assert_true(l.io_wbps == 5ULL << 20);
+	assert_int_equal(limits_parse_kv(&l, "iops", "500", err, sizeof(err)), 0);
+	assert_true(l.io_riops == 500 && l.io_wiops == 500);
+	assert_int_equal(limits_parse_kv(&l, "riops", "1k", err, sizeof(err)), 0);
+	assert_true(l.io_riops == 1000);
+	assert_int_equal(limits_parse_kv(&l, "wiops", "200", err, sizeof(err)), 0);
+	assert_true(l.io_wiops == 200);
+	assert_int_equal(l.set, LIM_CPU | LIM_MEM_HIGH | LIM_MEM_MAX | LIM_NPROC | LIM_IO_RBPS |
+				LIM_IO_WBPS | LIM_IO_RIOPS | LIM_IO_WIOPS);
+	/* unlimited is a value that is set (an override can lift a default) */
+	assert_int_equal(limits_parse_kv(&l, "nproc", "unlimited", err, sizeof(err)), 0);
+	assert_true(l.nproc == CG_UNLIMITED);
+	assert_int_equal(limits_parse_kv(&l, "cpu", "max", err, sizeof(err)), 0);
+	assert_true(isinf(l.cpu_pct));
+	assert_true(l.set & LIM_CPU);
+}
+
+static void test_parse_errors(void **state)
+{
+	struct tenant_limits l, before;
+	char err[256];
+
+	limits_init(&l);
+	before = l;
+	assert_int_equal(limits_parse_kv(&l, "disk", "1G", err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "unknown limit \"disk\""));
+	assert_int_equal(limits_parse_kv(&l, "mem", "lots", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "mem: bad value \"lots\": expected a size such as 512M, 1G or \"unlimited\"");
+	assert_int_equal(limits_parse_kv(&l, "cpu", "fast", err, sizeof(err)), -EINVAL);
+	assert_int_equal(limits_parse_kv(&l, "cpu", "0%", err, sizeof(err)), -ERANGE);
+	assert_int_equal(limits_parse_kv(&l, "nproc", "0", err, sizeof(err)), -ERANGE);
+	assert_int_equal(limits_parse_kv(&l, "nproc", "1.5", err, sizeof(err)), -EINVAL);
+	assert_int_equal(limits_parse_kv(&l, "mem", "99999999999P", err, sizeof(err)), -ERANGE);
+	assert_string_equal(err, "mem: value \"99999999999P\" is out of range");
+	assert_int_equal(limits_parse_kv(&l, "io", "", err, sizeof(err)), -EINVAL);
+	assert_memory_equal(&l, &before, sizeof(l));	/* nothing half-written */
+}
+
+static void test_merge(void **state)
+{
+	struct tenant_limits d, o;
+	char err[256];
+
+	limits_init(&d);
+	limits_init(&o);
+	limits_parse_kv(&d, "cpu", "100%", err, sizeof(err));
+	limits_parse_kv(&d, "mem", "1G", err, sizeof(err));
+	limits_parse_kv(&o, "mem", "4G", err, sizeof(err));
+	limits_parse_kv(&o, "nproc", "50", err, sizeof(err));
+	limits_merge(&d, &o);
+	assert_true(d.cpu_pct == 100.0);	/* kept */
+	assert_true(d.mem_max == 4ULL << 30);	/* replaced */
+	assert_true(d.nproc == 50);		/* added */
+	assert_true(d.mem_high == CG_UNLIMITED);
+	assert_int_equal(d.set, LIM_CPU | LIM_MEM_MAX | LIM_NPROC);
+}
+
+static void test_to_cg(void **state)
+{
+	static const uint32_t devs[2][2] = { { 8, 0 }, { 259, 1 } };
+	struct tenant_limits l;
+	struct cg_limits cg;
+	char err[256];
+
+	limits_init(&l);
+	limits_to_cg(&l, NULL, 0, &cg);
+	assert_true(cg.cpu_quota_us == CG_UNLIMITED);
+	assert_int_equal(cg.nr_io, 0);
+	assert_true(cg.mem_max == CG_UNLIMITED && cg.pids_max == CG_UNLIMITED);
+
+	limits_parse_kv(&l, "cpu", "250%", err, sizeof(err));
+	limits_parse_kv(&l, "mem_high", "512M", err, sizeof(err));
+	limits_parse_kv(&l, "nproc", "100", err, sizeof(err));
+	limits_parse_kv(&l, "io_write", "10M", err, sizeof(err));
+	limits_to_cg(&l, devs, 2, &cg);
+	assert_true(cg.cpu_quota_us == 250000 && cg.cpu_period_us == 100000);
+	assert_true(cg.mem_high == 512ULL << 20 && cg.mem_max == CG_UNLIMITED);
+	assert_true(cg.pids_max == 100);
+	assert_int_equal(cg.nr_io, 2);
+	assert_int_equal(cg.io[1].major, 259);
+	assert_int_equal(cg.io[1].minor, 1);
+	assert_true(cg.io[0].wbps == 10ULL << 20 && cg.io[0].rbps == CG_UNLIMITED);
+
+	/* no device list: one 0:0 entry, "every device" */
+	limits_to_cg(&l, NULL, 0, &cg);
+	assert_int_equal(cg.nr_io, 1);
+	assert_int_equal(cg.io[0].major, 0);
+
+	/* tiny quotas are raised to the kernel's 1 ms minimum */
+	limits_parse_kv(&l, "cpu", "0.5%", err, sizeof(err));
+	limits_to_cg(&l, NULL, 0, &cg);
+	assert_true(cg.cpu_quota_us == 1000);
+}
+
+static void test_fmt(void **state)
+{
+	struct tenant_limits l, back;
+	char buf[256], err[256], *save = NULL, tmp[256];
+
+	limits_init(&l);
+	assert_string_equal(limits_fmt(&l, buf, sizeof(buf)), "");
+	limits_parse_kv(&l, "cpu", "50%", err, sizeof(err));
+	limits_parse_kv(&l, "mem", "1G", err, sizeof(err));
+	limits_parse_kv(&l, "nproc", "100", err, sizeof(err));
+	limits_parse_kv(&l, "io", "10M", err, sizeof(err));
+	limits_parse_kv(&l, "riops", "300", err, sizeof(err));
+	assert_string_equal(limits_fmt(&l, buf, sizeof(buf)),
+			    "cpu=50% mem=1G nproc=100 io=10M riops=300");
+
+	/* the printed form parses back to the same limits */
+	limits_parse_kv(&l, "mem_high", "1000000000", err, sizeof(err));
+	limits_fmt(&l, buf, sizeof(buf));
+	limits_init(&back);
+	snprintf(tmp, sizeof(tmp), "%s", buf);
+	for (char *kv = strtok_r(tmp, " ", &save); kv; kv = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(kv, '=');
+
+		*eq = '\0';
+		assert_int_equal(limits_parse_kv(&back, kv, eq + 1, err, sizeof(err)), 0);
+	}
+	assert_int_equal(back.set, l.set);
+	assert_true(back.mem_high == 1000000000 && back.cpu_pct == 50.0);
+
+	/* truncation is safe */
+	assert_int_equal(strlen(limits_fmt(&l, buf, 10)), 9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_parse_every_key),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_to_cg),
+		cmocka_unit_test(test_fmt),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
