@@ -14,6 +14,12 @@
 #include "cg_internal.h"
 #include "procfs.h"
 
+/*
+ * status is ~1.5 KiB on 6.x but grows with Groups: (a user in many groups)
+ * and Mems_allowed on big NUMA boxes; 16 KiB holds ~2000 groups.
+ */
+#define STATUS_MAX	16384
+
 uint64_t procfs_ticks_to_ns(uint64_t ticks)
 {
 	static uint64_t ns_per_tick;
@@ -29,7 +35,7 @@ uint64_t procfs_ticks_to_ns(uint64_t ticks)
 int procfs_parse_stat(const char *buf, struct proc_info *pi)
 {
 	const char *open, *close_, *p, *end;
-	uint64_t f[22];
+	uint64_t f[19];
 	char state;
 	size_t n;
 	long pid;
@@ -49,10 +55,10 @@ int procfs_parse_stat(const char *buf, struct proc_info *pi)
 		return -EINVAL;
 	state = p[1];
 	p += 3;
-	/* fields 4..25: ppid pgrp session tty tpgid flags minflt cminflt majflt
+	/* fields 4..22: ppid pgrp session tty tpgid flags minflt cminflt majflt
 	 * cmajflt utime stime cutime cstime priority nice num_threads
-	 * itrealvalue starttime vsize rss rsslim; some can be negative */
-	for (int i = 0; i < 22; i++) {
+	 * itrealvalue starttime; some can be negative. Later fields unused. */
+	for (int i = 0; i < 19; i++) {
 		long long sv;
 
 		while (*p == ' ')
@@ -165,7 +171,7 @@ static int pid_file(int pfd, pid_t pid, const char *file, char *buf, size_t len)
 
 static int read_pid_fd(int pfd, pid_t pid, struct proc_info *pi)
 {
-	char buf[4096];
+	char buf[STATUS_MAX];
 	int err;
 
 	memset(pi, 0, sizeof(*pi));
@@ -202,7 +208,7 @@ int procfs_read_pid(int proc_fd, pid_t pid, struct proc_info *pi)
 int procfs_pid_uid(int proc_fd, pid_t pid, uid_t *uid)
 {
 	struct proc_info pi;
-	char buf[4096];
+	char buf[STATUS_MAX];
 	int pfd = proc_root(proc_fd), err;
 
 	if (pfd < 0)
@@ -305,7 +311,7 @@ static int uid_one(int pfd, pid_t pid, void *arg, bool *skip)
 {
 	struct uid_ctx *c = arg;
 	struct proc_info pi;
-	char buf[4096];
+	char buf[STATUS_MAX];
 	int err = pid_file(pfd, pid, "status", buf, sizeof(buf));
 
 	if (!err)

@@ -23,14 +23,16 @@ const char *psi_res_name(enum psi_res r)
 /* "avg10=0.00 avg60=0.00 avg300=0.00 total=0" */
 static int parse_line(const char *p, struct psi_line *l)
 {
-	unsigned long long total;
 	double a10, a60, a300;
-	int n = 0;
+	uint64_t total;
+	int n = -1;
 
-	if (sscanf(p, " avg10=%lf avg60=%lf avg300=%lf total=%llu%n",
-		   &a10, &a60, &a300, &total, &n) != 4)
+	if (sscanf(p, " avg10=%lf avg60=%lf avg300=%lf total=%n", &a10, &a60, &a300, &n) != 3 ||
+	    n < 0)
 		return -EINVAL;
-	p += n;
+	/* strict: sscanf's %llu would take "-3" */
+	if (cgu_parse_u64(p + n, &p, &total))
+		return -EINVAL;
 	if (*p != '\n' && *p != '\0')
 		return -EINVAL;
 	if (a10 < 0 || a60 < 0 || a300 < 0 || a10 > 100 || a60 > 100 || a300 > 100)

@@ -77,7 +77,7 @@ int qbpf_prog_stats(struct qbpf *b, struct qbpf_prog_stat *out, int max);
 
 /* Ring buffer of struct quell_event; fd for poll/epoll, or -1 if disabled. */
 int qbpf_events_fd(struct qbpf *b);
-/* Drain pending events into cb; returns events handled or -errno. */
+/* Drain pending events into cb; returns events handled (0 when events are off) or -errno. */
 int qbpf_events_consume(struct qbpf *b, int (*cb)(const struct quell_event *e, void *arg),
 			void *arg);
 

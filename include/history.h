@@ -159,6 +159,11 @@ void hist_series_free(struct hist_series *s);
  * it, so they see the latest values. NULL / "" turns that off.
  */
 void hist_read_set_rrdcached(const char *addr);
+/*
+ * hist_span - oldest instant any archive of path still covers and its last
+ * update. Returns 0, -ENOENT, -EIO.
+ */
+int hist_span(const char *path, int64_t *first, int64_t *last);
 /* Column of DS name, -ENOENT if none. */
 int hist_series_col(const struct hist_series *s, const char *name);
 /* Time at the end of row i. */

@@ -83,11 +83,8 @@ static int frame_fetch(struct top_source *src, struct top_frame *f, const struct
 	memset(&h, 0, sizeof(h));
 	ret = src->ops->fetch(src, &h, &tv, &n, f->when, sizeof(f->when));
 	if (ret) {
-		if (live)
-			snprintf(f->conn, sizeof(f->conn), "unreachable, retrying every %.1fs (%s)",
-				 ui->delay_s, fetch_error(ret));
-		else
-			snprintf(f->conn, sizeof(f->conn), "replay: %s", fetch_error(ret));
+		snprintf(f->conn, sizeof(f->conn), "%s", live ? "unreachable, retrying" : "replay");
+		snprintf(f->why, sizeof(f->why), "%s", fetch_error(ret));
 		f->stale = f->have_data;
 		return ret;
 	}
@@ -97,6 +94,8 @@ static int frame_fetch(struct top_source *src, struct top_frame *f, const struct
 	f->host = h;
 	f->have_data = true;
 	f->stale = false;
+	f->why[0] = '\0';
+	snprintf(f->last_ok, sizeof(f->last_ok), "%s", f->when);
 	snprintf(f->conn, sizeof(f->conn), "%s", live ? "connected" : "replay");
 	return 0;
 }
@@ -160,7 +159,7 @@ static int run_batch(struct top_source *src, struct top_ui *ui, const struct opt
 			break;
 		ret = frame_fetch(src, &f, ui, true);
 		if (ret) {
-			fprintf(stderr, "quelltop: daemon %s\n", f.conn);
+			fprintf(stderr, "quelltop: %s: daemon unreachable: %s\n", o->sock, f.why);
 			continue;
 		}
 		if (frame_rows(&f, ui) || top_batch_frame(stdout, &f, ui, o->json, o->width)) {

@@ -15,6 +15,7 @@
 
 static const char hints[] =
 	"?:help q:quit </>:sort I:invert /:filter n:top-N Enter:details t/r/k:throttle/release/kill";
+static const char hints_short[] = "?:help q:quit </>:sort /:filter Enter:details t/r/k:act";
 
 int top_screen_page(void)
 {
@@ -83,8 +84,14 @@ static void draw_status(const struct top_frame *f, const struct top_ui *ui)
 	default:
 		break;
 	}
-	if (!is_connected(f)) {
-		snprintf(line, sizeof(line), "daemon %s", f->conn);
+	if (!is_connected(f) || f->why[0]) {
+		int n = !strcmp(f->conn, "replay") ?
+			snprintf(line, sizeof(line), "replay: %s", f->why) :
+			snprintf(line, sizeof(line), "daemon %s every %.1fs: %s", f->conn,
+				 ui->delay_s, f->why);
+
+		if (f->stale && n > 0 && (size_t)n < sizeof(line))
+			snprintf(line + n, sizeof(line) - (size_t)n, "; rows from %s", f->last_ok);
 		put(y, COLOR(TOP_PAIR_ALERT) | A_BOLD, true, line);
 		return;
 	}
@@ -99,7 +106,8 @@ static void draw_status(const struct top_frame *f, const struct top_ui *ui)
 
 		snprintf(right + n, sizeof(right) - n, " top%d", ui->top_n);
 	}
-	put(y, A_NORMAL, false, hints);
+	put(y, A_NORMAL, false,
+	    (int)(sizeof(hints) + strlen(right)) < COLS ? hints : hints_short);
 	if ((int)strlen(right) + 1 < COLS) {
 		move(y, COLS - (int)strlen(right) - 1);
 		clrtoeol();

@@ -96,7 +96,7 @@ static int sock_fetch(struct top_source *s, struct hview *h, struct tview **tv, 
 	*tv = NULL;
 	*n = 0;
 	if (when && len && localtime_r(&now, &tm))
-		strftime(when, len, "%Y-%m-%d %H:%M:%S live", &tm);
+		strftime(when, len, "%H:%M:%S live", &tm);
 	ret = sock_call(p, json_pack("{s:s}", "cmd", "snapshot"), &resp, err, sizeof(err));
 	if (ret)
 		return ret;

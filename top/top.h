@@ -175,7 +175,9 @@ struct top_frame {
 	const struct tview **rows;	/* filtered / sorted / cut view into tv */
 	int nrows;
 	char when[64];			/* the source's label of the instant */
-	char conn[96];			/* "connected", "unreachable, retrying (...)" */
+	char conn[32];			/* "connected", "unreachable, retrying", "replay" */
+	char why[128];			/* why the last fetch failed, "" when it worked */
+	char last_ok[64];		/* when label of the last frame that worked */
 	bool have_data;			/* at least one fetch worked */
 	bool stale;			/* the rows are from an earlier fetch */
 	struct top_detail det;

@@ -107,6 +107,33 @@ void hist_series_free(struct hist_series *s)
 	s->rows = 0;
 }
 
+int hist_span(const char *path, int64_t *first, int64_t *last)
+{
+	time_t l, f, oldest = 0;
+
+	if (access(path, R_OK))
+		return -errno;
+	if (rrdcached_addr[0])
+		rrdc_flush_if_daemon(rrdcached_addr, path);
+	rrd_clear_error();
+	l = rrd_last_r(path);
+	if (l <= 0) {
+		rrd_clear_error();
+		return -EIO;
+	}
+	for (int i = 0; i < HIST_MAX_RRA; i++) {
+		f = rrd_first_r(path, i);
+		if (f <= 0)
+			break;	/* no such archive */
+		if (!oldest || f < oldest)
+			oldest = f;
+	}
+	rrd_clear_error();
+	*first = oldest ? oldest : l;
+	*last = l;
+	return 0;
+}
+
 int hist_series_col(const struct hist_series *s, const char *name)
 {
 	for (int i = 0; i < s->nds; i++)
@@ -672,7 +699,7 @@ static const char *event_colour(const char *action)
 	return "#ff7f0e";	/* throttle and anything else */
 }
 
-/* DEFs of metric m from file into vars <pfx>0.., then CDEF:<pfx>=sum*scale. */
+/* DEFs of metric m from file into vars <pfx>_0.., then CDEF:<pfx>=sum*scale. */
 static void add_metric_defs(struct argv_buf *a, const char *file, const char *pfx,
 			    const char *const *ds, int nds, double scale, const char *cf)
 {
@@ -680,8 +707,8 @@ static void add_metric_defs(struct argv_buf *a, const char *file, const char *pf
 	size_t o = 0;
 
 	for (int i = 0; i < nds; i++) {
-		arg_add(a, "DEF:%s%d=%s:%s:%s", pfx, i, file, ds[i], cf);
-		o += (size_t)snprintf(rpn + o, sizeof(rpn) - o, i ? ",%s%d,ADDNAN" : "%s%d",
+		arg_add(a, "DEF:%s_%d=%s:%s:%s", pfx, i, file, ds[i], cf);
+		o += (size_t)snprintf(rpn + o, sizeof(rpn) - o, i ? ",%s_%d,ADDNAN" : "%s_%d",
 				      pfx, i);
 	}
 	arg_add(a, "CDEF:%s=%s,%.10g,*", pfx, rpn, scale);

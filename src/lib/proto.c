@@ -497,6 +497,17 @@ static const char *state_wire_name(enum tenant_state s)
 	return "unknown";
 }
 
+/* "a rule is tripping": on a rung of a ladder, or some rule's condition holds now */
+static bool tenant_offending(const struct tenant *t)
+{
+	if (t->pol.level > 0)
+		return true;
+	for (int i = 0; i < POLICY_MAX_RULES; i++)
+		if (t->pol.r[i].over)
+			return true;
+	return false;
+}
+
 json_t *proto_limits_json(const struct tenant_limits *l)
 {
 	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
@@ -565,7 +576,7 @@ json_t *proto_tenant_json(const struct tenant *t)
 		      "cgroup", t->cg,
 		      "state", state_wire_name(t->state),
 		      "rule", t->state_rule,
-		      "offender", t->pol.level > 0,
+		      "offender", tenant_offending(t),
 		      "exempt", t->exempt,
 		      "state_until", t->state_until ? json_integer((json_int_t)t->state_until) : json_null(),
 		      "counters", counters,

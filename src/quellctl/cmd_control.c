@@ -110,7 +110,8 @@ int ctl_cmd_place(struct ctl_ctx *c, int argc, char **argv)
 	if (c->json)
 		ctl_print_json(c, resp);
 	else
-		fprintf(c->out, "pid %s: tenant %s, cgroup %s\n", argv[1],
+		fprintf(c->out, "pid %s: %s tenant %s, cgroup %s\n", argv[1],
+			json_is_false(json_object_get(resp, "moved")) ? "already in" : "moved to",
 			str_or(resp, "tenant", "-"), str_or(resp, "cgroup", "-"));
 	json_decref(resp);
 	return CTL_EXIT_OK;
@@ -185,19 +186,27 @@ static void print_state(struct ctl_ctx *c, const char *name, json_t *resp)
 {
 	json_t *st = json_object_get(resp, "state");
 	json_t *until = json_object_get(resp, "until");
-	char s[256];
+	const char *rule = NULL;
+	char s[256], lim[512] = "";
 
 	if (c->json) {
 		ctl_print_json(c, resp);
 		return;
 	}
-	if (json_is_string(st))
-		snprintf(s, sizeof(s), "%s", json_string_value(st));
-	else if (json_is_object(st))
-		ctl_fmt_event_details(st, s, sizeof(s));
-	else
-		snprintf(s, sizeof(s), "done");
+	if (json_is_object(st)) {
+		/* {"state":"throttled","rule":"manual","until":EPOCH,"dynamic":{limits}} */
+		until = json_object_get(st, "until");
+		rule = json_string_value(json_object_get(st, "rule"));
+		if (json_is_object(json_object_get(st, "dynamic")))
+			ctl_fmt_limits_obj(json_object_get(st, "dynamic"), lim, sizeof(lim));
+		st = json_object_get(st, "state");
+	}
+	snprintf(s, sizeof(s), "%s", json_is_string(st) ? json_string_value(st) : "done");
 	fprintf(c->out, "%s: %s", name, s);
+	if (rule && *rule)
+		fprintf(c->out, " (rule %s)", rule);
+	if (*lim)
+		fprintf(c->out, ", %s", lim);
 	if (json_is_number(until) && json_number_value(until) > 0) {
 		time_t t = (time_t)json_number_value(until);
 		struct tm tm;

@@ -39,6 +39,7 @@ int ctl_cmd_status(struct ctl_ctx *c, int argc, char **argv)
 		ret = bad_reply(c, "\"host\"");
 	} else {
 		ctl_print_status(c->out, &h);
+		ctl_print_status_extra(c->out, resp);
 	}
 	json_decref(resp);
 	return ret;
@@ -59,7 +60,7 @@ int ctl_cmd_ping(struct ctl_ctx *c, int argc, char **argv)
 	if (c->json) {
 		ctl_print_json(c, resp);
 	} else {
-		upt = json_number_value(json_object_get(resp, "uptime"));
+		upt = json_number_value(json_object_get(resp, "uptime_s"));
 		units_fmt_duration_ms(upt > 0 ? (uint64_t)(upt * 1000) : 0, up, sizeof(up));
 		fprintf(c->out, "quelld %s, pid %lld, up %s\n",
 			json_string_value(json_object_get(resp, "version")) ?: "?",
@@ -208,8 +209,8 @@ int ctl_cmd_show(struct ctl_ctx *c, int argc, char **argv)
 
 int ctl_cmd_tenants(struct ctl_ctx *c, int argc, char **argv)
 {
-	static const char *const head[] = { "TENANT", "UID", "CGROUP", "NPROC" };
-	static const bool right[] = { false, true, false, true };
+	static const char *const head[] = { "TENANT", "UID", "STATE", "NPROC", "CGROUP" };
+	static const bool right[] = { false, true, false, true, false };
 	struct ctl_table tb;
 	json_t *resp, *arr, *e;
 	size_t i;
@@ -230,10 +231,10 @@ int ctl_cmd_tenants(struct ctl_ctx *c, int argc, char **argv)
 		json_decref(resp);
 		return bad_reply(c, "\"tenants\"");
 	}
-	ctl_table_init(&tb, 4, head, right);
+	ctl_table_init(&tb, 5, head, right);
 	json_array_foreach(arr, i, e) {
 		char uid[24] = "-", np[24] = "-";
-		const char *row[4];
+		const char *row[5];
 		json_t *u = json_object_get(e, "uid"), *p = json_object_get(e, "nproc");
 
 		if (json_is_integer(u))
@@ -242,10 +243,11 @@ int ctl_cmd_tenants(struct ctl_ctx *c, int argc, char **argv)
 			snprintf(np, sizeof(np), "%.0f", json_number_value(p));
 		row[0] = json_string_value(json_object_get(e, "name"));
 		row[1] = uid;
-		row[2] = json_string_value(json_object_get(e, "cgroup"));
-		if (row[2] && !*row[2])
-			row[2] = NULL;
+		row[2] = json_string_value(json_object_get(e, "state"));
 		row[3] = np;
+		row[4] = json_string_value(json_object_get(e, "cgroup"));
+		if (row[4] && !*row[4])
+			row[4] = NULL;	/* not placed (yet) */
 		ctl_table_add(&tb, row);
 	}
 	ctl_table_print(c->out, &tb);

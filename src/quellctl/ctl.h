@@ -116,6 +116,8 @@ void ctl_print_list(FILE *f, const struct tview *t, int n);
 void ctl_print_show(FILE *f, const struct tview *t);
 /* `status`: the host view. */
 void ctl_print_status(FILE *f, const struct hview *h);
+/* `status`: the reply's "bpf" and "placement" objects, when present. */
+void ctl_print_status_extra(FILE *f, json_t *resp);
 
 /*
  * A minimal aligned-table builder: cells are copied; columns are as wide as

@@ -157,7 +157,7 @@ void ctl_print_limits(FILE *f, const char *name, json_t *lim)
 	json_object_foreach(lim, k, v) {
 		char s[256], label[40];
 
-		if (json_is_object(v))
+		if (json_is_object(v) || !strcmp(k, "tenant"))
 			continue;
 		if (!nested) {
 			ctl_fmt_limits_obj(lim, buf, sizeof(buf));

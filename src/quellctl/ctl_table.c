@@ -294,3 +294,29 @@ void ctl_print_status(FILE *f, const struct hview *h)
 	ctl_fmt_num(h->tick_ms, a, sizeof(a));
 	fprintf(f, "tick:       %s ms, bpf dropped %llu\n", a, (unsigned long long)h->bpf_dropped);
 }
+
+void ctl_print_status_extra(FILE *f, json_t *resp)
+{
+	json_t *b = json_object_get(resp, "bpf"), *p = json_object_get(resp, "placement");
+	json_t *v;
+
+	if (json_is_object(b)) {
+		fprintf(f, "bpf:        %s", json_is_true(json_object_get(b, "loaded")) ? "loaded" :
+			"not loaded");
+		if (json_is_string(v = json_object_get(b, "variant")))
+			fprintf(f, " (%s)", json_string_value(v));
+		if (json_is_integer(v = json_object_get(b, "acct_used")))
+			fprintf(f, ", %lld/%lld tenants in map", (long long)json_integer_value(v),
+				(long long)json_integer_value(json_object_get(b, "acct_max")));
+		fputc('\n', f);
+	}
+	if (json_is_object(p)) {
+		fprintf(f, "placement:  %lld moved by event, %lld by sweep",
+			(long long)json_integer_value(json_object_get(p, "moved_event")),
+			(long long)json_integer_value(json_object_get(p, "moved_sweep")));
+		if (json_is_number(v = json_object_get(p, "latency_p50_us")))
+			fprintf(f, ", latency p50 %.0f us p99 %.0f us", json_number_value(v),
+				json_number_value(json_object_get(p, "latency_p99_us")));
+		fputc('\n', f);
+	}
+}

@@ -31,7 +31,7 @@ static void dump_on_signal(int sig)
 	dump_stop = 1;
 }
 
-static uint64_t mono_ns(void)
+static uint64_t dump_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -74,10 +74,10 @@ static void dump_usage(FILE *f)
 /* Sleep until the deadline or a signal, printing events if the ring is on. */
 static int dump_wait(struct qbpf *b, unsigned int seconds)
 {
-	uint64_t end = mono_ns() + (uint64_t)seconds * 1000000000ull;
+	uint64_t end = dump_mono_ns() + (uint64_t)seconds * 1000000000ull;
 	int fd = qbpf_events_fd(b), ret;
 
-	while (!dump_stop && mono_ns() < end) {
+	while (!dump_stop && dump_mono_ns() < end) {
 		if (fd < 0) {
 			usleep(100 * 1000);
 			continue;
@@ -110,7 +110,7 @@ static void dump_report(struct qbpf *b)
 	uint32_t used, max;
 	int i, n;
 
-	n = qbpf_read_acct(b, mono_ns(), dump_acct, NULL);
+	n = qbpf_read_acct(b, dump_mono_ns(), dump_acct, NULL);
 	if (n < 0)
 		fprintf(stderr, "bpf-dump: read acct: %s\n", strerror(-n));
 	if (qbpf_read_stats(b, st) == 0) {

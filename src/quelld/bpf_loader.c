@@ -636,7 +636,7 @@ int qbpf_events_consume(struct qbpf *b, int (*cb)(const struct quell_event *e, v
 	int ret;
 
 	if (!b->rb)
-		return -ENOTCONN;
+		return 0;	/* events off (qbpf_opts.events false): nothing to drain */
 	b->ev_cb = cb;
 	b->ev_arg = arg;
 	ret = ring_buffer__consume(b->rb);

@@ -14,9 +14,13 @@
  * Children inherit their parent's cgroup, so fork/exec need no event.
  * Root and excluded users are never tenants, so they are never moved.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf_loader.h"
 #include "cgroup.h"
@@ -93,8 +97,63 @@ static int place(struct daemon *d, struct tenant *t, int pid)
 	}
 	if (ret)
 		return ret;
-	log_debug("placed pid %d (%s) from %s into %s", pid, t->name, where, t->cg);
+	log_debug("placed pid %d (%s) from /%s into %s", pid, t->name, where, t->cg);
 	return 1;
+}
+
+/*
+ * Children forked between the uid change and the move stayed behind (a
+ * move never takes existing children along). They are listed in
+ * /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN, on in Debian's
+ * kernels): move them, then their children. Anything forked after its
+ * parent moved is born inside. Orphans reparented meanwhile are left to the
+ * sweep. Returns processes moved.
+ */
+static int place_children(struct daemon *d, struct tenant *t, int pid, int depth)
+{
+	char path[300], buf[4096], *p, *end;
+	int moved = 0, n, fd;
+	DIR *dir;
+	struct dirent *de;
+
+	if (depth > 16)
+		return 0;
+	snprintf(path, sizeof(path), "%d/task", pid);
+	fd = openat(d->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(dir))) {
+		int cfd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/children", de->d_name);
+		cfd = openat(fd, path, O_RDONLY | O_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		n = (int)read(cfd, buf, sizeof(buf) - 1);
+		close(cfd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (p = buf; *p; p = end) {
+			long c = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (c > 0 && place(d, t, (int)c) > 0) {
+				moved++;
+				moved += place_children(d, t, (int)c, depth + 1);
+			}
+		}
+	}
+	closedir(dir);
+	return moved;
 }
 
 int placement_init(struct daemon *d)
@@ -190,6 +249,7 @@ static int event_cb(const struct quell_event *e, void *arg)
 	if (ret > 0) {
 		ps.moved_event++;
 		lat_record(mono_ns() - e->ts_ns);
+		ps.moved_event += (uint64_t)place_children(d, t, (int)e->tgid, 0);
 	} else if (ret < 0 && ret != -ENOENT) {
 		log_debug("placing pid %u for %s: %s", e->tgid, t->name, strerror(-ret));
 	}

@@ -15,6 +15,8 @@ set -u
 QT_BUILD=${QT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
 QT_ID=quelltest-$$-$RANDOM
 QT_DIR=$(mktemp -d /tmp/$QT_ID.XXXX)
+chmod 755 "$QT_DIR"
+[ -n "${QT_ID_FILE:-}" ] && echo "$QT_ID" > "$QT_ID_FILE"
 QT_PIDS=()
 QT_USERS=()
 QT_QUELLD_PID=
@@ -31,12 +33,14 @@ qt_bg() {
 
 # Test users get uids in [QT_UID_MIN, QT_UID_MAX], and test daemons only
 # treat that range as tenants, so the machine's own users are never touched.
-QT_UID_MIN=61000
-QT_UID_MAX=61999
+# Each test draws its own block of 20 uids, so that tests running side by
+# side (developers' machines) do not adopt each other's users.
+QT_UID_MIN=$((61000 + (RANDOM % 49) * 20))
+QT_UID_MAX=$((QT_UID_MIN + 19))
 qt_user() {
 	local name=$1 uid
 	userdel -r "$name" >/dev/null 2>&1
-	for uid in $(shuf -i $QT_UID_MIN-$QT_UID_MAX -n 50); do
+	for uid in $(shuf -i $QT_UID_MIN-$QT_UID_MAX); do
 		getent passwd $uid >/dev/null && continue
 		useradd -M -N -u $uid -s /bin/sh "$name" >/dev/null 2>&1 && break
 	done

@@ -14,6 +14,7 @@ tests=${QT_ONLY:-$(cd "$here" && ls t_*.sh)}
 for t in $tests; do
 	t=${t%.sh}
 	echo "=== integration: $t"
+	export QT_ID_FILE=$(mktemp)
 	start=$(date +%s)
 	timeout -k 10 ${QT_TIMEOUT:-600} bash "$here/$t.sh"
 	rc=$?
@@ -23,7 +24,10 @@ for t in $tests; do
 	77) skip=$((skip + 1)); echo "--- SKIP $t (${dur}s)";;
 	*) fail=$((fail + 1)); failed="$failed $t"; echo "--- FAIL $t (rc=$rc, ${dur}s)";;
 	esac
-	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name 'quelltest*' 2>/dev/null)
+	# only this test's own (others may run side by side on a dev box)
+	id=$(cat "$QT_ID_FILE"); rm -f "$QT_ID_FILE"
+	left=
+	[ -n "$id" ] && left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null)
 	if [ -n "$left" ]; then
 		echo "--- FAIL $t left cgroups behind:"; echo "$left"
 		fail=$((fail + 1)); failed="$failed $t(cleanup)"

@@ -40,7 +40,7 @@ assert h['source'] in ('bpf','cgroupfs')
 " || qt_fail "status"
 
 # --- CPU: hog and a light victim, both pinned to CPU 0 ---------------------
-qt_bg su -s /bin/sh $HOG -c 'exec taskset -c 0 stress-ng --cpu 2 --timeout 30s --quiet'
+qt_bg su -s /bin/sh $HOG -c 'cd /tmp && exec taskset -c 0 stress-ng --cpu 2 --timeout 30s --quiet'
 qt_bg su -s /bin/sh $IDLE -c 'exec taskset -c 0 sh -c "while :; do sleep 0.01; done"'
 sleep 3		# placed (fast path) and running
 c0=$(counter $HOG cpu_ns); k0=$(kernel_cpu_ns $HOG)

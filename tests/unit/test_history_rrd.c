@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "fixture.h"
 #include "history.h"
+#include "../../top/source.h"
 
 #define T0	1699999980LL	/* a multiple of 60: minute rows line up */
 
@@ -338,6 +339,164 @@ static void test_graph_png(void **state)
 	assert_int_equal(hist_graph(&o, err, sizeof(err)), -ENOENT);
 }
 
+/* quelltop --at: frames at an instant, arrows move by the RRD step */
+static void test_replay_source(void **state)
+{
+	struct ctx *c = *state;
+	struct top_source src = { 0 };
+	struct tview *tv;
+	struct hview h;
+	char when[64];
+	int n;
+
+	feed(c, 10);
+	history_close(c->d);
+	assert_int_equal(top_source_rrd_open("/nonexistent", T0, &src), -ENOENT);
+	assert_int_equal(top_source_rrd_open(c->d->cfg.rrd_dir, T0 + 25, &src), 0);
+	assert_int_equal(src.ops->fetch(&src, &h, &tv, &n, when, sizeof(when)), 0);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(tv[i].name, "alice"))
+			assert_float_equal(tv[i].v.cpu_pct, 20, 1e-6);	/* interval 3 */
+		else
+			assert_float_equal(tv[i].v.cpu_pct, 10, 1e-6);
+	}
+	assert_float_equal(h.cpu_pct, 40, 1e-9);
+	assert_non_null(strstr(when, "replay"));
+	free(tv);
+	assert_int_equal(src.ops->step(&src, +1), 0);	/* T0 + 35: interval 4 */
+	assert_int_equal(src.ops->fetch(&src, &h, &tv, &n, when, sizeof(when)), 0);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(tv[i].name, "alice"))
+			assert_float_equal(tv[i].v.cpu_pct, 30, 1e-6);
+	free(tv);
+	assert_int_equal(src.ops->action(&src, "kill", "alice", when, sizeof(when)), -ENOTSUP);
+	/* past the last update: the end of history */
+	for (int i = 0; i < 100 && src.ops->step(&src, +1) == 0; i++)
+		;
+	assert_int_equal(src.ops->step(&src, +1), -ERANGE);
+	top_source_close(&src);
+	/* before anything was written: no data */
+	assert_int_equal(top_source_rrd_open(c->d->cfg.rrd_dir, T0 - 3600, &src), 0);
+	assert_int_equal(src.ops->fetch(&src, &h, &tv, &n, when, sizeof(when)), -ENODATA);
+	assert_null(tv);
+	top_source_close(&src);
+}
+
+static void test_summary_literal(void **state)
+{
+	/* 4 rows of 60 s; columns in file order; NAN = unknown */
+	double avg[] = {
+		/* cpu_ns  mem_bytes  cpu_throttled  rq_inflicted_ns */
+		5e8, 100, 0.5, 2e8,
+		NAN, NAN, NAN, NAN,
+		1e9, 300, 0, 0,
+		0, 200, 1, 1e8,
+	};
+	double mx[] = {
+		9e8, 150, 1, 3e8,
+		NAN, NAN, NAN, NAN,
+		2e9, 400, 0, 0,
+		0, 250, 2, 1e8,
+	};
+	struct hist_series a = { .start = T0, .step = 60, .rows = 4, .nds = 4, .v = avg };
+	struct hist_series m = { .start = T0, .step = 60, .rows = 4, .nds = 4, .v = mx };
+	struct hist_summary s[3] = { { .name = "x" }, { .name = "b" }, { .name = "a" } };
+
+	strcpy(a.ds[0], "cpu_ns");
+	strcpy(a.ds[1], "mem_bytes");
+	strcpy(a.ds[2], "cpu_throttled");
+	strcpy(a.ds[3], "rq_inflicted_ns");
+	memcpy(m.ds, a.ds, sizeof(a.ds));
+	assert_int_equal(hist_summarize(&a, &m, &s[0]), 0);
+	assert_string_equal(s[0].name, "x");
+	assert_float_equal(s[0].covered_s, 180, 1e-9);
+	assert_float_equal(s[0].cpu_avg, 50, 1e-9);		/* (50 + 100 + 0) / 3 % */
+	assert_float_equal(s[0].cpu_max, 200, 1e-9);
+	assert_float_equal(s[0].cpu_core_s, 90, 1e-9);	/* (0.5 + 1 + 0) core x 60 s */
+	assert_float_equal(s[0].mem_avg, 200, 1e-9);
+	assert_float_equal(s[0].mem_max, 400, 1e-9);
+	assert_float_equal(s[0].faults_cpu, 90, 1e-9);	/* (0.5 + 0 + 1) / s x 60 s */
+	assert_float_equal(s[0].faults, 90, 1e-9);
+	assert_true(isnan(s[0].faults_mem));
+	assert_float_equal(s[0].inflicted_s, 18, 1e-9);	/* (0.2 + 0 + 0.1) x 60 */
+	assert_float_equal(s[0].inflicted_max, 300, 1e-9);	/* ms/s */
+	assert_true(isnan(s[0].io_avg));
+	/* no MAX series: maxima from the averages */
+	assert_int_equal(hist_summarize(&a, NULL, &s[0]), 0);
+	assert_float_equal(s[0].cpu_max, 100, 1e-9);
+	assert_int_equal(hist_summarize(NULL, NULL, &s[0]), -EINVAL);
+
+	/* ranking: biggest first, ties by name, unknown as 0 */
+	s[1].cpu_core_s = 90;
+	s[2].cpu_core_s = 90;
+	s[1].faults = NAN;
+	s[2].faults = 1;
+	hist_rank(s, 3, HIST_BY_CPU);
+	assert_string_equal(s[0].name, "a");
+	assert_string_equal(s[1].name, "b");
+	assert_string_equal(s[2].name, "x");
+	hist_rank(s, 3, HIST_BY_FAULTS);
+	assert_string_equal(s[0].name, "x");
+	assert_string_equal(s[1].name, "a");
+	assert_string_equal(s[2].name, "b");
+	enum hist_by by;
+	assert_int_equal(hist_by_parse("inflicted", &by), 0);
+	assert_int_equal(by, HIST_BY_INFLICTED);
+	assert_int_equal(hist_by_parse("bogus", &by), -EINVAL);
+}
+
+static void test_events_and_graph_args(void **state)
+{
+	struct hist_event ev[3];
+	struct hist_graph_opts o = { .dir = "/r:x", .metric = HIST_M_IO, .start = 100, .end = 1000,
+				     .out = "/tmp/o.png", .ev = ev, .nev = 3, .host_line = true };
+	const char stack[2][QUELL_NAME_MAX] = { "alice", "bob" };
+	char **argv;
+	int argc;
+	bool stacked = false, first_area = false, host = false, vr_kill = false, vr_plain = false;
+
+	assert_int_equal(hist_events_parse_line("{\"time\":500,\"tenant\":\"alice\","
+						"\"action\":\"kill\",\"rule\":\"r1\"}", &ev[0]), 0);
+	assert_string_equal(ev[0].tenant, "alice");
+	assert_string_equal(ev[0].rule, "r1");
+	assert_int_equal(hist_events_parse_line("{\"time\":600.7,\"action\":\"kill\"}", &ev[1]), 0);
+	assert_int_equal(ev[1].time, 600);
+	assert_int_equal(hist_events_parse_line("{\"time\":2000,\"action\":\"throttle\"}", &ev[2]), 0);
+	assert_int_equal(hist_events_parse_line("{\"action\":\"kill\"}", &ev[2]), -EINVAL);
+	assert_int_equal(hist_events_parse_line("not json", &ev[2]), -EINVAL);
+	assert_int_equal(hist_events_parse_line("[1,2]", &ev[2]), -EINVAL);
+	ev[2].time = 2000;	/* outside the period: not drawn */
+	strcpy(ev[2].action, "throttle");
+
+	argc = hist_graph_args(&o, stack, 2, &argv);
+	assert_true(argc > 10);
+	assert_string_equal(argv[0], "graph");
+	assert_string_equal(argv[1], "/tmp/o.png");
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "DEF:t0_0=/r\\:x/tenants/alice.rrd:io_rbytes:AVERAGE"))
+			first_area = true;
+		if (!strncmp(argv[i], "AREA:t1#", 8) && strstr(argv[i], ":bob:STACK"))
+			stacked = true;
+		if (!strcmp(argv[i], "LINE2:host#000000:host total"))
+			host = true;
+		if (!strcmp(argv[i], "VRULE:500#d62728:kill"))
+			vr_kill = true;
+		if (!strcmp(argv[i], "VRULE:600#d62728"))	/* second kill: no second legend */
+			vr_plain = true;
+		assert_null(strstr(argv[i], "VRULE:2000"));
+	}
+	assert_true(first_area);
+	assert_true(stacked);
+	assert_true(host);
+	assert_true(vr_kill);
+	assert_true(vr_plain);
+	assert_null(argv[argc]);
+	hist_args_free(argc, argv);
+	o.end = o.start;
+	assert_int_equal(hist_graph_args(&o, stack, 2, &argv), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +504,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_png, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_source, setup, teardown),
+		cmocka_unit_test(test_summary_literal),
+		cmocka_unit_test(test_events_and_graph_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

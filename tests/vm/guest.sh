@@ -16,6 +16,11 @@ export HOME=/root TERM=dumb LANG=C.UTF-8
 out=/run/quell-vm
 
 finish() {
+	dmesg > $out/dmesg.txt 2>/dev/null
+	# what the quiet console hid but a test run must not: kernel warnings,
+	# oopses, hung tasks, BPF/cgroup complaints
+	grep -E 'WARNING:|BUG:|Oops|blocked for more than|general protection|bpf.*(fail|error)' \
+		$out/dmesg.txt | head -40 | sed 's/^/vm: kernel: /'
 	echo "$1" > $out/rc
 	sync
 	echo "QUELL-VM-EXIT=$1"

@@ -152,6 +152,7 @@ echo 1 > "$test_cg/pids/cgroup.freeze"
 for i in $(seq 20); do grep -q 'frozen 1' "$test_cg/pids/cgroup.events" && break; sleep 0.1; done
 check "cgroup.freeze: group frozen" grep -q 'frozen 1' "$test_cg/pids/cgroup.events"
 echo 1 > "$test_cg/pids/cgroup.kill"
+wait "${pids[@]}" 2>/dev/null
 for i in $(seq 20); do [ -z "$(cat $test_cg/pids/cgroup.procs)" ] && break; sleep 0.1; done
 check "cgroup.kill: group empty" test -z "$(cat $test_cg/pids/cgroup.procs)"
 

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_cg_v1.c - layout detection (v1, hybrid, v2-at-unified, none) and the
+ * v1 backend against fake trees. File contents copied from this machine's
+ * /sys/fs/cgroup/{cpu,cpuacct,memory,blkio,pids,freezer} (kernel 6.18).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "fixture.h"
+
+#define CG "quell/alice"
+
+static const char *const ctrl_dirs[] = { "cpu", "cpuacct", "memory", "blkio", "pids", "freezer" };
+
+struct env {
+	struct fx_tree t;
+	struct fx_tree proc;
+	struct fx_tree sys;
+	struct cg_layout l;
+};
+
+static void w(struct fx_tree *t, const char *rel, const char *s)
+{
+	assert_int_equal(fx_write(t, rel, s), 0);
+}
+
+static void rd(struct fx_tree *t, const char *rel, char *buf, size_t len)
+{
+	assert_true(fx_read(t, rel, buf, len) >= 0);
+}
+
+static void v1_roots(struct fx_tree *t)
+{
+	char p[64];
+
+	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/cgroup.procs", ctrl_dirs[i]);
+		fx_write(t, p, "1\n");
+	}
+}
+
+static void unified_root(struct fx_tree *t)
+{
+	/* this machine: unified/ with no controllers but cgroup.controllers present */
+	fx_write(t, "unified/cgroup.controllers", "\n");
+	fx_write(t, "unified/cgroup.procs", "1\n");
+}
+
+/* Files of CG in every v1 hierarchy, contents as the kernel prints them. */
+static void full_cgroup(struct env *e, bool with_unified)
+{
+	w(&e->t, "cpu/" CG "/cpu.stat", "nr_periods 50\nnr_throttled 4\nthrottled_time 123456789\n"
+	  "nr_bursts 0\nburst_time 0\n");
+	w(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "-1\n");
+	w(&e->t, "cpu/" CG "/cpu.cfs_period_us", "100000\n");
+	w(&e->t, "cpu/" CG "/cgroup.procs", "");
+	w(&e->t, "cpuacct/" CG "/cpuacct.usage", "52848097416\n");
+	w(&e->t, "cpuacct/" CG "/cgroup.procs", "");
+	w(&e->t, "memory/" CG "/memory.usage_in_bytes", "21753856\n");
+	w(&e->t, "memory/" CG "/memory.max_usage_in_bytes", "33554432\n");
+	w(&e->t, "memory/" CG "/memory.failcnt", "17\n");
+	w(&e->t, "memory/" CG "/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+	w(&e->t, "memory/" CG "/memory.stat", "cache 9519104\nrss 12234752\nrss_huge 0\n"
+	  "pgpgin 42969\npgpgout 37657\npgfault 51643\npgmajfault 0\n"
+	  "hierarchical_memory_limit 9223372036854771712\ntotal_cache 449036288\n"
+	  "total_pgpgin 1429935\ntotal_pgfault 2245272\ntotal_pgmajfault 992\n");
+	w(&e->t, "memory/" CG "/memory.limit_in_bytes", "9223372036854771712\n");
+	w(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", "9223372036854771712\n");
+	w(&e->t, "memory/" CG "/cgroup.procs", "");
+	w(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes_recursive",
+	  "254:0 Read 4096\n254:0 Write 10485760\n254:0 Sync 10489856\n254:0 Async 0\n"
+	  "254:0 Discard 0\n254:0 Total 10489856\n7:1 Read 512\n7:1 Write 0\n7:1 Sync 512\n"
+	  "7:1 Async 0\n7:1 Discard 0\n7:1 Total 512\nTotal 10490368\n");
+	w(&e->t, "blkio/" CG "/blkio.throttle.io_serviced_recursive",
+	  "254:0 Read 1\n254:0 Write 10\n254:0 Sync 11\n254:0 Async 0\n254:0 Discard 0\n"
+	  "254:0 Total 11\nTotal 11\n");
+	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "");
+	w(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", "");
+	w(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", "");
+	w(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", "");
+	w(&e->t, "blkio/" CG "/cgroup.procs", "");
+	w(&e->t, "pids/" CG "/pids.current", "3\n");
+	w(&e->t, "pids/" CG "/pids.events", "max 9\n");
+	w(&e->t, "pids/" CG "/pids.max", "max\n");
+	w(&e->t, "pids/" CG "/cgroup.procs", "");
+	w(&e->t, "freezer/" CG "/freezer.state", "THAWED\n");
+	w(&e->t, "freezer/" CG "/cgroup.procs", "");
+	if (!with_unified)
+		return;
+	w(&e->t, "unified/" CG "/cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\nnice_usec 0\n");
+	w(&e->t, "unified/" CG "/cgroup.events", "populated 0\nfrozen 0\n");
+	w(&e->t, "unified/" CG "/cgroup.freeze", "0\n");
+	w(&e->t, "unified/" CG "/cgroup.procs", "");
+	w(&e->t, "unified/" CG "/cpu.pressure", "some avg10=16.47 avg60=3.98 avg300=1.10 total=6624282\n"
+	  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	w(&e->t, "unified/" CG "/memory.pressure", "some avg10=1.23 avg60=0.31 avg300=0.33 total=3739720\n"
+	  "full avg10=0.67 avg60=0.19 avg300=0.29 total=3469620\n");
+	w(&e->t, "unified/" CG "/io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=11\n"
+	  "full avg10=0.00 avg60=0.00 avg300=0.00 total=10\n");
+}
+
+static int env_new(void **state, bool hybrid)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	if (!e || fx_tree_new(&e->t) || fx_tree_new(&e->proc) || fx_tree_new(&e->sys))
+		return -1;
+	v1_roots(&e->t);
+	if (hybrid)
+		unified_root(&e->t);
+	if (cg_layout_open(e->t.fd, &e->l))
+		return -1;
+	e->l.proc_fd = e->proc.fd;
+	e->l.sys_fd = e->sys.fd;
+	*state = e;
+	return 0;
+}
+
+static int setup_v1(void **state)
+{
+	return env_new(state, false);
+}
+
+static int setup_hybrid(void **state)
+{
+	return env_new(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	cg_layout_close(&e->l);
+	fx_tree_free(&e->t);
+	fx_tree_free(&e->proc);
+	fx_tree_free(&e->sys);
+	free(e);
+	return 0;
+}
+
+/* --- detection ------------------------------------------------------------ */
+
+static void test_detect_v1_and_hybrid(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(e->l.mode, CG_MODE_HYBRID);
+	assert_string_equal(cg_mode_name(e->l.mode), "hybrid");
+	assert_true(e->l.v2_fd >= 0);
+	for (int c = 0; c < CGC_NR; c++)
+		assert_true(e->l.v1_fd[c] >= 0);
+	/* unified/ lists no controllers here: v2_has only the core freezer */
+	assert_false(e->l.v2_has[CGC_CPU]);
+	assert_false(e->l.v2_has[CGC_MEMORY]);
+	assert_true(e->l.v2_has[CGC_FREEZER]);
+}
+
+static void test_detect_v1_only(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(e->l.mode, CG_MODE_V1);
+	assert_int_equal(e->l.v2_fd, -1);
+	assert_true(e->l.v1_fd[CGC_MEMORY] >= 0);
+}
+
+static void test_detect_combined_and_symlinks(void **state)
+{
+	struct fx_tree t;
+	struct cg_layout l;
+	struct stat a, b;
+
+	(void)state;
+	assert_int_equal(fx_tree_new(&t), 0);
+	/* Debian/RHEL style: cpu,cpuacct mount plus cpu and cpuacct symlinks */
+	w(&t, "cpu,cpuacct/cgroup.procs", "1\n");
+	assert_int_equal(symlinkat("cpu,cpuacct", t.fd, "cpu"), 0);
+	w(&t, "memory/cgroup.procs", "1\n");
+	w(&t, "cpuset/cgroup.procs", "1\n");	/* not cpu */
+	w(&t, "blkio/notacgroup", "");		/* no cgroup.procs: not a hierarchy */
+	assert_int_equal(cg_layout_open(t.fd, &l), 0);
+	assert_int_equal(l.mode, CG_MODE_V1);
+	assert_true(l.v1_fd[CGC_CPU] >= 0);
+	assert_true(l.v1_fd[CGC_CPUACCT] >= 0);
+	assert_int_equal(fstat(l.v1_fd[CGC_CPU], &a), 0);
+	assert_int_equal(fstat(l.v1_fd[CGC_CPUACCT], &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_true(l.v1_fd[CGC_MEMORY] >= 0);
+	assert_int_equal(l.v1_fd[CGC_BLKIO], -1);
+	assert_int_equal(l.v1_fd[CGC_PIDS], -1);
+	assert_int_equal(l.v1_fd[CGC_FREEZER], -1);
+
+	/* creating in a combined hierarchy happens once, in the one directory */
+	assert_int_equal(cg_create(&l, "quell/x"), 0);
+	assert_true(cg_exists(&l, "quell/x"));
+	cg_layout_close(&l);
+	fx_tree_free(&t);
+}
+
+static void test_detect_none(void **state)
+{
+	struct fx_tree t;
+	struct cg_layout l;
+
+	(void)state;
+	assert_int_equal(fx_tree_new(&t), 0);
+	assert_int_equal(cg_layout_open(t.fd, &l), -ENOENT);
+	assert_int_equal(l.mode, CG_MODE_NONE);
+	assert_string_equal(cg_mode_name(l.mode), "none");
+	w(&t, "cpu/tasks", "");		/* a dir without cgroup.procs does not count */
+	assert_int_equal(cg_layout_open(t.fd, &l), -ENOENT);
+	cg_layout_close(&l);		/* safe on a failed open */
+	assert_int_equal(cg_layout_open(-1, &l), -EBADF);
+	fx_tree_free(&t);
+}
+
+static void test_detect_unified_only(void **state)
+{
+	struct fx_tree t;
+	struct cg_layout l;
+
+	(void)state;
+	assert_int_equal(fx_tree_new(&t), 0);
+	w(&t, "unified/cgroup.controllers", "cpu memory\n");
+	assert_int_equal(cg_layout_open(t.fd, &l), 0);
+	assert_int_equal(l.mode, CG_MODE_V2);
+	assert_true(l.v2_has[CGC_CPU]);
+	cg_layout_close(&l);
+	fx_tree_free(&t);
+}
+
+/* --- usage ---------------------------------------------------------------- */
+
+static void test_usage_v1(void **state)
+{
+	struct env *e = *state;
+	struct cg_usage u;
+
+	full_cgroup(e, false);
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
+	assert_int_equal(u.valid, CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
+			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS | CGU_FROZEN);
+	assert_int_equal(u.cpu_ns, 52848097416ULL);
+	assert_int_equal(u.cpu_throttled, 4);
+	assert_int_equal(u.cpu_throttled_ns, 123456789);
+	assert_int_equal(u.mem_bytes, 21753856);
+	assert_int_equal(u.mem_peak, 33554432);
+	assert_int_equal(u.mem_max_events, 17);
+	assert_int_equal(u.mem_high_events, 0);
+	assert_int_equal(u.oom_kills, 2);
+	assert_int_equal(u.pgfaults, 2245272);	/* total_ (hierarchical) wins */
+	assert_int_equal(u.io_rbytes, 4096 + 512);
+	assert_int_equal(u.io_wbytes, 10485760);
+	assert_int_equal(u.io_rops, 1);
+	assert_int_equal(u.io_wops, 10);
+	assert_int_equal(u.pids_current, 3);
+	assert_int_equal(u.pids_max_events, 9);
+	assert_false(u.frozen);
+}
+
+static void test_usage_hybrid_psi(void **state)
+{
+	struct env *e = *state;
+	struct cg_usage u;
+
+	full_cgroup(e, true);
+	w(&e->t, "freezer/" CG "/freezer.state", "FROZEN\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
+	assert_true(u.valid & CGU_PSI_CPU);
+	assert_true(u.valid & CGU_PSI_MEM);
+	assert_true(u.valid & CGU_PSI_IO);
+	assert_int_equal(u.psi_cpu_some_us, 6624282);
+	assert_int_equal(u.psi_mem_full_us, 3469620);
+	assert_int_equal(u.psi_io_some_us, 11);
+	assert_int_equal(u.cpu_ns, 52848097416ULL);	/* cpuacct, not unified */
+	assert_true(u.frozen);				/* v1 freezer said FROZEN */
+
+	/* a tenant dir missing in unified/ is not an error, just no PSI */
+	w(&e->t, "memory/quell/bob/memory.usage_in_bytes", "4096\n");
+	w(&e->t, "cpu/quell/bob/cgroup.procs", "");
+	assert_int_equal(cg_read_usage(&e->l, "quell/bob", &u), 0);
+	assert_int_equal(u.valid, CGU_MEM);
+}
+
+static void test_usage_v1_fallbacks(void **state)
+{
+	struct env *e = *state;
+	struct cg_usage u;
+	char p[512];
+
+	full_cgroup(e, false);
+	/* old kernels: no _recursive blkio files, no total_pgfault */
+	snprintf(p, sizeof(p), "%s/blkio/" CG "/blkio.throttle.io_service_bytes_recursive", e->t.path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/blkio/" CG "/blkio.throttle.io_serviced_recursive", e->t.path);
+	unlink(p);
+	w(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes", "Total 0\n");
+	w(&e->t, "blkio/" CG "/blkio.throttle.io_serviced", "Total 0\n");
+	w(&e->t, "memory/" CG "/memory.stat", "cache 1\npgfault 51643\npgmajfault 0\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
+	assert_true(u.valid & CGU_IO);
+	assert_int_equal(u.io_rbytes, 0);
+	assert_int_equal(u.pgfaults, 51643);
+}
+
+static void test_usage_v1_vanished_malformed(void **state)
+{
+	struct env *e = *state;
+	struct cg_usage u;
+
+	assert_int_equal(cg_read_usage(&e->l, "quell/gone", &u), -ENOENT);
+	full_cgroup(e, false);
+	w(&e->t, "cpuacct/" CG "/cpuacct.usage", "12abc\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
+	assert_false(u.valid & CGU_CPU);
+	assert_true(u.valid & CGU_MEM);
+	full_cgroup(e, false);
+	w(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes_recursive", "254:0 Read\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
+	assert_false(u.valid & CGU_IO);
+	full_cgroup(e, false);
+	w(&e->t, "freezer/" CG "/freezer.state", "MELTING\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
+	assert_false(u.valid & CGU_FROZEN);
+	full_cgroup(e, false);
+	w(&e->t, "memory/" CG "/memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
+	assert_false(u.valid & CGU_OOM);
+}
+
+/* --- limits --------------------------------------------------------------- */
+
+static void test_apply_limits_v1(void **state)
+{
+	struct env *e = *state;
+	struct cg_limits lim;
+	char buf[512];
+
+	full_cgroup(e, true);
+	/* an old rule on 8:0 goes away (0 removes it in v1) */
+	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "8:0 777\n");
+	cg_limits_init(&lim);
+	lim.cpu_quota_us = 150000;
+	lim.mem_high = 536870912;
+	lim.mem_max = 1073741824;
+	lim.pids_max = 50;
+	lim.nr_io = 1;
+	lim.io[0] = (struct cg_io_limit){ 254, 0, 1048576, 2097152, CG_UNLIMITED, 300 };
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	assert_string_equal(buf, "150000");
+	rd(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
+	assert_string_equal(buf, "100000\n");	/* unchanged period: not rewritten */
+	rd(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "536870912");
+	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "1073741824");
+	rd(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "50");
+	rd(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", buf, sizeof(buf));
+	assert_string_equal(buf, "254:0 10485768:0 0");
+	rd(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", buf, sizeof(buf));
+	assert_string_equal(buf, "254:0 2097152");
+	rd(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", buf, sizeof(buf));
+	assert_string_equal(buf, "254:0 0");
+	rd(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", buf, sizeof(buf));
+	assert_string_equal(buf, "254:0 300");
+
+	/* a new period: quota dropped, period written, quota written */
+	lim.cpu_period_us = 50000;
+	lim.cpu_quota_us = 25000;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
+	assert_string_equal(buf, "50000");
+	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	assert_string_equal(buf, "25000");
+
+	/* everything back to unlimited */
+	cg_limits_init(&lim);
+	lim.cpu_period_us = 50000;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	assert_string_equal(buf, "-1");
+	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "-1");
+	rd(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "-1");
+	rd(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max");
+}
+
+static void test_read_limits_v1(void **state)
+{
+	struct env *e = *state;
+	struct cg_limits lim;
+
+	full_cgroup(e, false);
+	assert_int_equal(cg_read_limits(&e->l, CG, &lim), 0);
+	assert_true(lim.cpu_quota_us == CG_UNLIMITED);	/* -1 */
+	assert_int_equal(lim.cpu_period_us, 100000);
+	assert_true(lim.mem_max == CG_UNLIMITED);	/* 9223372036854771712 */
+	assert_true(lim.mem_high == CG_UNLIMITED);
+	assert_true(lim.pids_max == CG_UNLIMITED);
+	assert_int_equal(lim.nr_io, 0);
+
+	w(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "50000\n");
+	w(&e->t, "memory/" CG "/memory.limit_in_bytes", "999424\n");	/* page-rounded */
+	w(&e->t, "pids/" CG "/pids.max", "20\n");
+	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "254:0 1048576\n8:0 5\n");
+	w(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", "254:0 300\n");
+	assert_int_equal(cg_read_limits(&e->l, CG, &lim), 0);
+	assert_int_equal(lim.cpu_quota_us, 50000);
+	assert_int_equal(lim.mem_max, 999424);
+	assert_int_equal(lim.pids_max, 20);
+	assert_int_equal(lim.nr_io, 2);
+	assert_int_equal(lim.io[0].major, 254);
+	assert_int_equal(lim.io[0].rbps, 1048576);
+	assert_true(lim.io[0].wbps == CG_UNLIMITED);
+	assert_int_equal(lim.io[0].wiops, 300);
+	assert_int_equal(lim.io[1].major, 8);
+	assert_int_equal(lim.io[1].rbps, 5);
+
+	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "254:0\n");
+	assert_int_equal(cg_read_limits(&e->l, CG, &lim), -EINVAL);
+	assert_int_equal(cg_read_limits(&e->l, "quell/gone", &lim), -ENOENT);
+}
+
+/* --- create / attach / where / freeze / kill ------------------------------ */
+
+static void test_create_remove_hybrid(void **state)
+{
+	struct env *e = *state;
+	char p[512];
+	struct stat st;
+
+	assert_int_equal(cg_create(&e->l, CG), 0);
+	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s/" CG, e->t.path, ctrl_dirs[i]);
+		assert_int_equal(stat(p, &st), 0);
+	}
+	snprintf(p, sizeof(p), "%s/unified/" CG, e->t.path);
+	assert_int_equal(stat(p, &st), 0);
+	/* a process in the v1 memory hierarchy: nothing is removed */
+	w(&e->t, "memory/" CG "/cgroup.procs", "4242\n");
+	assert_int_equal(cg_remove(&e->l, CG), -EBUSY);
+	assert_int_equal(stat(p, &st), 0);
+	w(&e->t, "memory/" CG "/cgroup.procs", "");
+	assert_int_equal(cg_remove(&e->l, CG), 0);
+	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s/" CG, e->t.path, ctrl_dirs[i]);
+		assert_int_equal(stat(p, &st), -1);
+	}
+	assert_false(cg_exists(&e->l, CG));
+}
+
+static void test_attach_where_hybrid(void **state)
+{
+	struct env *e = *state;
+	char buf[128];
+
+	full_cgroup(e, true);
+	assert_int_equal(cg_attach(&e->l, CG, 777), 0);
+	rd(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
+	assert_string_equal(buf, "777");
+	rd(&e->t, "memory/" CG "/cgroup.procs", buf, sizeof(buf));
+	assert_string_equal(buf, "777");
+	rd(&e->t, "freezer/" CG "/cgroup.procs", buf, sizeof(buf));
+	assert_string_equal(buf, "777");
+
+	/* this machine's /proc/self/cgroup format */
+	w(&e->proc, "777/cgroup", "9:name=systemd:/\n8:pids:/quell/alice\n7:blkio:/quell/alice\n"
+	  "4:memory:/quell/alice\n2:cpuacct:/quell/alice\n1:cpu:/quell/alice\n0::/quell/alice\n");
+	assert_int_equal(cg_where(&e->l, 777, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "quell/alice");
+	/* hybrid answers from unified/ (0::) */
+	w(&e->proc, "778/cgroup", "1:cpu:/quell/bob\n0::/elsewhere\n");
+	assert_int_equal(cg_where(&e->l, 778, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "elsewhere");
+}
+
+static void test_where_v1(void **state)
+{
+	struct env *e = *state;
+	char buf[128];
+
+	w(&e->proc, "55/cgroup", "5:memory:/m\n4:cpu,cpuacct:/quell/carol\n3:cpuset:/\n");
+	assert_int_equal(cg_where(&e->l, 55, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "quell/carol");
+	w(&e->proc, "56/cgroup", "3:cpuset:/x\n");
+	assert_int_equal(cg_where(&e->l, 56, buf, sizeof(buf)), -ENOENT);
+}
+
+static void test_freeze_hybrid_and_v1(void **state)
+{
+	struct env *e = *state;
+	char buf[64];
+
+	full_cgroup(e, true);
+	w(&e->t, "freezer/" CG "/freezer.state", "FROZEN\n");
+	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
+	rd(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	assert_int_equal(cg_freeze(&e->l, CG, false), 0);
+	rd(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	/* thawing also thaws the v1 freezer */
+	rd(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
+	assert_string_equal(buf, "THAWED");
+}
+
+static void test_freeze_v1_only(void **state)
+{
+	struct env *e = *state;
+	char buf[64];
+
+	full_cgroup(e, false);
+	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
+	rd(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
+	assert_string_equal(buf, "FROZEN");
+	assert_int_equal(cg_freeze(&e->l, "quell/gone", true), -ENOENT);
+	assert_int_equal(cg_id(&e->l, CG, &(uint64_t){ 0 }), -EOPNOTSUPP);
+}
+
+/* v1 has no cgroup.kill: the SIGKILL loop, on a real child of ours. */
+static void test_kill_loop_v1(void **state)
+{
+	struct env *e = *state;
+	char buf[32];
+	int status;
+	pid_t pid;
+
+	full_cgroup(e, false);
+	e->l.proc_fd = -1;	/* real /proc: the loop checks for zombies */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	w(&e->t, "cpu/" CG "/cgroup.procs", buf);
+	assert_int_equal(cg_kill(&e->l, CG), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	/* nothing listed: done at once */
+	w(&e->t, "cpu/" CG "/cgroup.procs", "");
+	assert_int_equal(cg_kill(&e->l, CG), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_detect_v1_and_hybrid, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_detect_v1_only, setup_v1, teardown),
+		cmocka_unit_test(test_detect_combined_and_symlinks),
+		cmocka_unit_test(test_detect_none),
+		cmocka_unit_test(test_detect_unified_only),
+		cmocka_unit_test_setup_teardown(test_usage_v1, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_hybrid_psi, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_v1_fallbacks, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_v1_vanished_malformed, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_limits_v1, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_read_limits_v1, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_create_remove_hybrid, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_where_hybrid, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_where_v1, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_freeze_hybrid_and_v1, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_freeze_v1_only, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_loop_v1, setup_v1, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_enforcer.c - the enforcer against a fake cgroup v2 tree: static
+ * limits, a rule tripping and what gets written, dry-run, exempt, manual
+ * commands through the socket dispatcher, the audit log, and crash safety
+ * (state saved, restored, expired rungs released, release on exit).
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+#include "enforcer.h"
+#include "events_log.h"
+#include "fixture.h"
+#include "log.h"
+#include "state.h"
+
+static struct fx_tree tree;
+static struct daemon D;
+static uint64_t base;
+
+static const char *const files[] = {
+	"cpu.max", "memory.high", "memory.max", "pids.max", "io.max", "cgroup.freeze",
+	"cgroup.kill", "cgroup.procs",
+};
+
+static void mk_tenant_dir(const char *rel)
+{
+	char p[256];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", rel, files[i]);
+		assert_int_equal(fx_write(&tree, p, !strcmp(files[i], "cpu.max") ? "max 100000\n" :
+					  !strcmp(files[i], "cgroup.freeze") ? "0\n" :
+					  !strcmp(files[i], "io.max") || !strcmp(files[i], "cgroup.procs") ||
+					  !strcmp(files[i], "cgroup.kill") ? "" : "max\n"), 0);
+	}
+}
+
+static void rd(const char *rel, char *buf, size_t len)
+{
+	assert_true(fx_read(&tree, rel, buf, len) >= 0);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static struct tenant *add(const char *name, uint32_t uid)
+{
+	struct tenant *t = registry_add(&D.reg, name, uid, uid);
+
+	assert_non_null(t);
+	snprintf(t->cg, sizeof(t->cg), "quell/%s", name);
+	limits_init(&t->lim);
+	t->view = (struct qm_view){ .cpu_pct = 1, .suffered_ms_s = 0, .inflicted_ms_s = NAN,
+		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
+		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN, .psi_cpu_some = NAN,
+		.psi_mem_some = NAN, .psi_io_some = NAN, .mem_bytes = NAN, .nproc = NAN };
+	for (int i = 0; i < QM_NR; i++)
+		t->rates.r[i] = NAN;
+	return t;
+}
+
+static void daemon_up(void)
+{
+	char err[200];
+
+	memset(&D, 0, sizeof(D));
+	policy_config_init(&D.cfg.policy);
+	assert_int_equal(policy_config_finish(&D.cfg.policy, err, sizeof(err)), 0);
+	snprintf(D.cfg.state_dir, sizeof(D.cfg.state_dir), "%.200s/state", tree.path);
+	snprintf(D.cfg.events_path, sizeof(D.cfg.events_path), "%.200s/state/events.jsonl",
+		 tree.path);
+	D.cfg.events_max_bytes = 1 << 20;
+	D.cfg.events_keep = 2;
+	assert_int_equal(registry_init(&D.reg), 0);
+	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
+	assert_int_equal(enforcer_init(&D), 0);
+}
+
+static void daemon_down(void)
+{
+	enforcer_shutdown(&D);
+	registry_free(&D.reg);
+	cg_layout_close(&D.cg);
+	api_unregister_all();
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (fx_tree_new(&tree))
+		return -1;
+	fx_write(&tree, "cgroup.controllers", "cpu io memory pids\n");
+	mk_tenant_dir("quell/alice");
+	mk_tenant_dir("quell/bob");
+	base = enforcer_real_ms() / 1000 * 1000;
+	daemon_up();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	daemon_down();
+	fx_tree_free(&tree);
+	return 0;
+}
+
+/* alice hogs, bob waits; ticks base+from .. base+to seconds; returns actions */
+static int run(struct tenant *hog, struct tenant *victim, double cpu, double suff, int from,
+	       int to)
+{
+	int n = 0;
+
+	hog->view.cpu_pct = cpu;
+	victim->view.suffered_ms_s = suff;
+	for (int s = from; s <= to; s++) {
+		int r = enforcer_tick_at(&D, base + (uint64_t)s * 1000);
+
+		assert_true(r >= 0);
+		n += r;
+	}
+	return n;
+}
+
+static json_t *events(const char *tenant)
+{
+	json_t *arr;
+
+	assert_int_equal(events_log_read(D.cfg.events_path, tenant, 0, 0, &arr), 0);
+	return arr;
+}
+
+static const char *last_action(const char *tenant)
+{
+	static char buf[32];
+	json_t *arr = events(tenant);
+	size_t n = json_array_size(arr);
+
+	snprintf(buf, sizeof(buf), "%s", n ? json_string_value(json_object_get(
+		json_array_get(arr, n - 1), "action")) : "");
+	json_decref(arr);
+	return buf;
+}
+
+static void test_static_limits_on_add(void **state)
+{
+	char err[100], buf[64];
+	struct tenant *a;
+
+	(void)state;
+	a = add("alice", 1001);
+	assert_int_equal(limits_parse_kv(&a->lim, "cpu", "150%", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&a->lim, "nproc", "300", err, sizeof(err)), 0);
+	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "150000 100000");
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "300");
+	assert_int_equal(a->state, TS_OK);
+}
+
+static void test_rule_trips_and_writes(void **state)
+{
+	struct tenant *a, *b;
+	char buf[64];
+	json_t *arr, *ev;
+
+	(void)state;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	assert_int_equal(enforcer_tenant_added(&D, b), 0);
+
+	assert_int_equal(run(a, b, 190, 0, 0, 30), 0);		/* busy, nobody hurt */
+	assert_int_equal(run(a, b, 190, 120, 31, 40), 0);	/* 9 s */
+	assert_int_equal(run(a, b, 190, 120, 41, 41), 1);	/* 10 s: throttle */
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "50000 100000");
+	rd("quell/bob/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+	assert_int_equal(a->state, TS_THROTTLED);
+	assert_string_equal(a->state_rule, "cpu-hog");
+	assert_true(a->dyn.cpu_pct == 50);
+	assert_int_equal(a->state_until, base / 1000 + 41 + 60);
+
+	arr = events("alice");
+	assert_int_equal(json_array_size(arr), 1);
+	ev = json_array_get(arr, 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "action")), "apply");
+	assert_string_equal(json_string_value(json_object_get(ev, "rule")), "cpu-hog");
+	assert_false(json_is_true(json_object_get(ev, "dry_run")));
+	assert_true(json_real_value(json_object_get(json_object_get(ev, "evidence"), "value")) ==
+		    190);
+	assert_true(json_real_value(json_object_get(json_object_get(ev, "evidence"), "signal")) ==
+		    120);
+	assert_true(json_real_value(json_object_get(json_object_get(ev, "limits"), "cpu_pct")) ==
+		    50);
+	json_decref(arr);
+
+	/* calm: released after the 60 s hold */
+	assert_int_equal(run(a, b, 49, 5, 42, 100), 0);
+	assert_int_equal(run(a, b, 49, 5, 101, 101), 1);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+	assert_string_equal(last_action("alice"), "release");
+	assert_int_equal(a->state, TS_OK);
+}
+
+static void test_freeze_rung_and_kill(void **state)
+{
+	char err[200], buf[64];
+	struct tenant *a, *b;
+
+	(void)state;
+	assert_int_equal(policy_parse_kv(&D.cfg.policy, "rule:cpu-hog", "steps",
+					 "cpu=50% for 2s, freeze for 3s, kill", err, sizeof(err)), 0);
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	enforcer_tenant_added(&D, a);
+	enforcer_tenant_added(&D, b);
+	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);	/* apply at 10 */
+	assert_int_equal(run(a, b, 50, 120, 11, 12), 1);	/* freeze at 12 */
+	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	assert_int_equal(a->state, TS_FROZEN);
+	assert_int_equal(run(a, b, 0, 0, 13, 15), 1);		/* thaw at 15 */
+	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "50000 100000");		/* the throttle stays */
+	assert_int_equal(run(a, b, 50, 120, 16, 26), 1);	/* parole broken: kill */
+	assert_string_equal(last_action("alice"), "kill");
+	rd("quell/alice/cgroup.kill", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+}
+
+static void test_dry_run_writes_nothing(void **state)
+{
+	struct tenant *a, *b;
+	char buf[64];
+	json_t *arr;
+
+	(void)state;
+	D.cfg.policy.dry_run = 1;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	enforcer_tenant_added(&D, a);
+	enforcer_tenant_added(&D, b);
+	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+	assert_int_equal(a->state, TS_OK);
+	arr = events("alice");
+	assert_int_equal(json_array_size(arr), 1);
+	assert_true(json_is_true(json_object_get(json_array_get(arr, 0), "dry_run")));
+	json_decref(arr);
+}
+
+static void test_exempt_untouched(void **state)
+{
+	struct tenant *a, *b;
+	char buf[64];
+
+	(void)state;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	a->exempt = true;
+	enforcer_tenant_added(&D, a);
+	enforcer_tenant_added(&D, b);
+	assert_int_equal(run(a, b, 190, 120, 0, 100), 0);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+}
+
+static json_t *call(const char *fmt, ...)
+{
+	va_list ap;
+	json_t *req, *resp;
+
+	va_start(ap, fmt);
+	req = json_vpack_ex(NULL, 0, fmt, ap);
+	va_end(ap);
+	assert_non_null(req);
+	resp = api_dispatch(&D, req);
+	json_decref(req);
+	return resp;
+}
+
+static void test_manual_commands(void **state)
+{
+	struct tenant *a;
+	char buf[64];
+	json_t *r;
+
+	(void)state;
+	a = add("alice", 1001);
+	enforcer_tenant_added(&D, a);
+
+	r = call("{s:s, s:s, s:{s:s, s:s}}", "cmd", "set", "name", "alice", "limits", "cpu",
+		 "30%", "mem", "1G");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "30000 100000");
+	rd("quell/alice/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "1073741824");
+	assert_string_equal(last_action("alice"), "set");
+
+	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "alice", "limits", "cpu", "lots");
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "cpu"));
+	json_decref(r);
+	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "nobody", "limits", "cpu", "1%");
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+
+	/* throttle: the stricter of override (30%) and throttle_limits (25%) */
+	r = call("{s:s, s:s, s:s}", "cmd", "throttle", "name", "alice", "for", "10m");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "state"),
+							      "state")), "throttled");
+	json_decref(r);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "25000 100000");
+	assert_string_equal(a->state_rule, "manual");
+
+	r = call("{s:s, s:s}", "cmd", "limits", "name", "alice");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_true(json_real_value(json_object_get(json_object_get(json_object_get(r, "limits"),
+			"cgroup"), "cpu_pct")) == 25);
+	assert_true(json_real_value(json_object_get(json_object_get(json_object_get(r, "limits"),
+			"static"), "cpu_pct")) == 30);
+	json_decref(r);
+
+	r = call("{s:s, s:s}", "cmd", "release", "name", "alice");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "30000 100000");	/* the override stays */
+
+	r = call("{s:s, s:s, s:i}", "cmd", "freeze", "name", "alice", "for", 60);
+	json_decref(r);
+	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	/* expires on a later tick */
+	enforcer_tick_at(&D, enforcer_real_ms() + 61000);
+	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+
+	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "alice", "limits", "cpu",
+		 "default");
+	json_decref(r);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+	rd("quell/alice/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "1073741824");
+
+	r = call("{s:s, s:s, s:i}", "cmd", "events", "tenant", "alice", "limit", 3);
+	assert_int_equal(json_array_size(json_object_get(r, "events")), 3);
+	json_decref(r);
+	r = call("{s:s, s:s}", "cmd", "events", "since", "yesterday");
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	r = call("{s:s, s:s, s:s}", "cmd", "throttle", "name", "alice", "for", "-1");
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+}
+
+static void test_restart_keeps_state(void **state)
+{
+	struct tenant *a, *b;
+	char buf[64];
+	json_t *r;
+
+	(void)state;
+	D.cfg.policy.release_on_exit = false;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	enforcer_tenant_added(&D, a);
+	enforcer_tenant_added(&D, b);
+	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "bob", "limits", "nproc", "77");
+	json_decref(r);
+	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);
+
+	/* crash: nothing released; a new daemon reads it back */
+	daemon_down();
+	fx_write(&tree, "quell/alice/cpu.max", "max 100000\n");	/* someone reset it */
+	daemon_up();
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	assert_int_equal(enforcer_tenant_added(&D, b), 0);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "50000 100000");
+	assert_int_equal(a->pol.level, 1);
+	rd("quell/bob/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "77");
+
+	/* SIGTERM with release_on_exit: throttle goes, override stays */
+	D.cfg.policy.release_on_exit = true;
+	daemon_down();
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+	rd("quell/bob/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "77");
+	daemon_up();
+}
+
+static void test_expired_while_down(void **state)
+{
+	char p[512], buf[64];
+	struct tenant *a;
+	uint64_t old = enforcer_real_ms() - 3600 * 1000;
+
+	(void)state;
+	daemon_down();
+	snprintf(p, sizeof(p),
+		 "{\"version\":1,\"tenants\":{\"alice\":{\"manual\":\"throttle\","
+		 "\"manual_limits\":{\"cpu_pct\":10},\"manual_until\":%llu,"
+		 "\"rules\":{\"cpu-hog\":{\"level\":2,\"since\":%llu}}}}}",
+		 (unsigned long long)(old / 1000), (unsigned long long)old);
+	fx_write(&tree, "state/policy-state.json", p);
+	fx_write(&tree, "quell/alice/cpu.max", "10000 100000\n");
+	daemon_up();
+	a = add("alice", 1001);
+	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+	assert_int_equal(a->pol.level, 0);
+	assert_string_equal(last_action("alice"), "release");
+
+	/* a corrupt state file is not fatal */
+	daemon_down();
+	fx_write(&tree, "state/policy-state.json", "{nonsense");
+	daemon_up();
+	a = add("alice", 1001);
+	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+}
+
+static void test_state_roundtrip(void **state)
+{
+	struct state_db db = { 0 }, back;
+	struct state_tenant *st;
+	char p[512], err[100];
+
+	(void)state;
+	st = state_find(&db, "carol", true);
+	assert_non_null(st);
+	assert_int_equal(limits_parse_kv(&st->over, "io", "10M", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&st->over, "cpu", "unlimited", err, sizeof(err)), 0);
+	st->manual = SM_FREEZE;
+	st->manual_until = 123;
+	st->nr_rules = 1;
+	snprintf(st->rules[0].rule, sizeof(st->rules[0].rule), "io-hog");
+	st->rules[0].rs.level = 2;
+	st->rules[0].rs.since_ms = 5000;
+	assert_non_null(state_find(&db, "dave", true));	/* unused: not written */
+	snprintf(p, sizeof(p), "%s/st.json", tree.path);
+	assert_int_equal(state_save(p, &db), 0);
+	assert_int_equal(state_load(p, &back), 0);
+	assert_int_equal(back.nr, 1);
+	st = state_find(&back, "carol", false);
+	assert_non_null(st);
+	assert_int_equal(st->over.set, LIM_IO_RBPS | LIM_IO_WBPS | LIM_CPU);
+	assert_int_equal(st->over.io_wbps, 10 << 20);
+	assert_true(isinf(st->over.cpu_pct));
+	assert_int_equal(st->manual, SM_FREEZE);
+	assert_int_equal(st->manual_until, 123);
+	assert_string_equal(st->rules[0].rule, "io-hog");
+	assert_int_equal(st->rules[0].rs.level, 2);
+	assert_int_equal(st->rules[0].rs.since_ms, 5000);
+	assert_null(state_find(&back, "dave", false));
+	state_free(&db);
+	state_free(&back);
+	snprintf(p, sizeof(p), "%s/none.json", tree.path);
+	assert_int_equal(state_load(p, &back), 0);
+	assert_int_equal(back.nr, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_static_limits_on_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_trips_and_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_freeze_rung_and_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exempt_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manual_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_keeps_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_while_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_roundtrip, setup, teardown),
+	};
+
+	log_init("test_enforcer", 0, LOG_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

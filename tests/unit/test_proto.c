@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* test_proto.c - socket API framing, client call, decoders and encoders (round trips). */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "proto.h"
+#include "tenant.h"
+
+struct writer {
+	int fd;
+	const char *buf;
+	size_t len;
+};
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+	size_t off = 0;
+
+	while (off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	return NULL;
+}
+
+/* Write buf into fd from a thread (it may be bigger than the socket buffer). */
+static pthread_t spawn_writer(struct writer *w, int fd, const char *buf, size_t len)
+{
+	pthread_t th;
+
+	w->fd = fd;
+	w->buf = buf;
+	w->len = len;
+	assert_int_equal(pthread_create(&th, NULL, writer_fn, w), 0);
+	return th;
+}
+
+static void test_send_recv(void **state)
+{
+	int sv[2];
+	json_t *m, *r = NULL;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	m = json_pack("{s:s,s:s}", "cmd", "tenant", "name", "line\nbreak");
+	assert_int_equal(proto_send(sv[0], m), 0);
+	assert_int_equal(proto_send(sv[0], m), 0);
+	json_decref(m);
+	/* two messages in the socket: each recv takes exactly one */
+	assert_int_equal(proto_recv(sv[1], &r), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "name")), "line\nbreak");
+	json_decref(r);
+	assert_int_equal(proto_recv(sv[1], &r), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "cmd")), "tenant");
+	json_decref(r);
+	/* non-objects are refused on send */
+	m = json_array();
+	assert_int_equal(proto_send(sv[0], m), -EINVAL);
+	json_decref(m);
+	close(sv[0]);
+	assert_int_equal(proto_recv(sv[1], &r), -EPIPE);
+	assert_null(r);
+	close(sv[1]);
+}
+
+static void test_bad_lines(void **state)
+{
+	static const char input[] = "{\"cmd\": \n[1,2,3]\n\"str\"\n\n{\"cmd\":\"ping\"}\n{\"cut";
+	int sv[2];
+	json_t *r = NULL;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[0], input, sizeof(input) - 1), (ssize_t)sizeof(input) - 1);
+	close(sv[0]);
+	assert_int_equal(proto_recv(sv[1], &r), -EBADMSG);	/* invalid JSON */
+	assert_int_equal(proto_recv(sv[1], &r), -EBADMSG);	/* array */
+	assert_int_equal(proto_recv(sv[1], &r), -EBADMSG);	/* string */
+	assert_int_equal(proto_recv(sv[1], &r), -EBADMSG);	/* empty line */
+	assert_int_equal(proto_recv(sv[1], &r), 0);		/* and the stream goes on */
+	assert_string_equal(json_string_value(json_object_get(r, "cmd")), "ping");
+	json_decref(r);
+	assert_int_equal(proto_recv(sv[1], &r), -EPIPE);	/* EOF mid-line */
+	close(sv[1]);
+}
+
+/* A line over PROTO_MAX_LINE: -EMSGSIZE, its rest discarded, the next line intact. */
+static void test_oversized(void **state)
+{
+	size_t big = PROTO_MAX_LINE + 5000, n = 0;
+	char *buf = malloc(big + 200);
+	struct writer w;
+	pthread_t th;
+	int sv[2];
+	json_t *r = NULL;
+
+	assert_non_null(buf);
+	n += (size_t)sprintf(buf, "{\"cmd\":\"");
+	memset(buf + n, 'a', big);
+	n += big;
+	n += (size_t)sprintf(buf + n, "\"}\n{\"cmd\":\"status\"}\n");
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	th = spawn_writer(&w, sv[0], buf, n);
+	assert_int_equal(proto_recv(sv[1], &r), -EMSGSIZE);
+	assert_null(r);
+	assert_int_equal(proto_recv(sv[1], &r), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "cmd")), "status");
+	json_decref(r);
+	pthread_join(th, NULL);
+	close(sv[0]);
+	close(sv[1]);
+	free(buf);
+}
+
+/* The limit is exact: PROTO_MAX_LINE bytes before '\n' pass, one more does not. */
+static void test_limit_boundary(void **state)
+{
+	size_t n = PROTO_MAX_LINE;
+	char *buf = malloc(2 * n + 16);
+	struct writer w;
+	pthread_t th;
+	int sv[2];
+	json_t *r = NULL;
+
+	assert_non_null(buf);
+	/* {"a":"xxxx...x"} of exactly n bytes, then the same with one more x */
+	memcpy(buf, "{\"a\":\"", 6);
+	memset(buf + 6, 'x', n - 8);
+	memcpy(buf + n - 2, "\"}\n", 3);
+	memcpy(buf + n + 1, "{\"a\":\"", 6);
+	memset(buf + n + 7, 'x', n - 7);
+	memcpy(buf + 2 * n, "\"}\n", 3);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	th = spawn_writer(&w, sv[0], buf, 2 * n + 3);
+	assert_int_equal(proto_recv(sv[1], &r), 0);
+	assert_int_equal(strlen(json_string_value(json_object_get(r, "a"))), n - 8);
+	json_decref(r);
+	assert_int_equal(proto_recv(sv[1], &r), -EMSGSIZE);
+	pthread_join(th, NULL);
+	close(sv[0]);
+	close(sv[1]);
+	free(buf);
+}
+
+/* Pipes are not sockets: the byte-at-a-time path. */
+static void test_pipe(void **state)
+{
+	int p[2];
+	json_t *r = NULL;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "{\"x\":1}\n{\"x\":2}\n", 16), 16);
+	close(p[1]);
+	assert_int_equal(proto_recv(p[0], &r), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "x")), 1);
+	json_decref(r);
+	assert_int_equal(proto_recv(p[0], &r), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "x")), 2);
+	json_decref(r);
+	assert_int_equal(proto_recv(p[0], &r), -EPIPE);
+	close(p[0]);
+}
+
+static void test_call(void **state)
+{
+	static const char replies[] =
+		"{\"ok\":true,\"pid\":42}\n"
+		"{\"ok\":false,\"error\":\"no tenant \\\"zed\\\"\"}\n"
+		"{\"pid\":1}\n"
+		"{\"ok\":false}\n";
+	struct writer w;
+	pthread_t th;
+	char err[128];
+	json_t *resp = NULL, *req;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	th = spawn_writer(&w, sv[0], replies, sizeof(replies) - 1);
+	req = json_pack("{s:s}", "cmd", "ping");
+	assert_int_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), 0);
+	assert_int_equal(json_integer_value(json_object_get(resp, "pid")), 42);
+	json_decref(resp);
+	req = json_pack("{s:s}", "cmd", "ping");
+	assert_int_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), -EREMOTEIO);
+	assert_string_equal(err, "no tenant \"zed\"");
+	assert_null(resp);
+	req = json_pack("{s:s}", "cmd", "ping");
+	assert_int_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), -EBADMSG);
+	req = json_pack("{s:s}", "cmd", "ping");
+	assert_int_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), -EREMOTEIO);
+	assert_string_equal(err, "unknown error");
+	pthread_join(th, NULL);
+	close(sv[0]);
+	req = json_pack("{s:s}", "cmd", "ping");
+	assert_int_not_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), 0);
+	close(sv[1]);
+}
+
+static void test_connect_errors(void **state)
+{
+	char longpath[200];
+
+	assert_int_equal(proto_connect("/nonexistent/quell.sock"), -ENOENT);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(proto_connect(longpath), -ENAMETOOLONG);
+	assert_int_equal(proto_connect(""), -EINVAL);
+}
+
+static void fill_tenant(struct tenant *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "alice");
+	t->uid = 1001;
+	snprintf(t->cg, sizeof(t->cg), "quell/alice");
+	t->state = TS_THROTTLED;
+	snprintf(t->state_rule, sizeof(t->state_rule), "cpu_hog");
+	t->pol.level = 1;
+	qm_set(&t->cur, QM_CPU_NS, 123456789000ULL, QM_SRC_BPF);
+	qm_set(&t->cur, QM_RQ_INFLICTED_NS, 5000000000ULL, QM_SRC_BPF);
+	qm_set(&t->cur, QM_IO_WBYTES, 1ULL << 33, QM_SRC_CGROUP);
+	qm_set(&t->cur, QM_CPU_THROTTLED, 17, QM_SRC_CGROUP);
+	qm_set(&t->cur, QM_MEM_HIGH_EVENTS, 3, QM_SRC_CGROUP);
+	qm_set(&t->cur, QM_OOM_KILLS, 1, QM_SRC_CGROUP);
+	qm_set(&t->cur, QM_PIDS_MAX_EVENTS, 9, QM_SRC_CGROUP);
+	qm_set(&t->cur, QM_MEM_BYTES, 512ULL << 20, QM_SRC_CGROUP);
+	qm_set(&t->cur, QM_MEM_PEAK, 600ULL << 20, QM_SRC_CGROUP);
+	qm_set(&t->cur, QM_NPROC, 12, QM_SRC_PROC);
+	qm_set(&t->cur, QM_NTHREADS, 40, QM_SRC_PROC);
+	t->view = (struct qm_view){
+		.cpu_pct = 185.5, .inflicted_ms_s = 120.25, .suffered_ms_s = 2.5, .io_rbps = NAN,
+		.io_wbps = 1048576, .iops = 300, .io_lat_ms = 1.75, .faults_s = 10, .forks_s = 0.5,
+		.reclaim_ms_s = NAN, .psi_cpu_some = 12.5, .psi_mem_some = 0, .psi_io_some = NAN,
+		.mem_bytes = 512.0 * (1 << 20), .nproc = 12,
+	};
+	limits_init(&t->lim);
+	t->lim.cpu_pct = 100;
+	t->lim.mem_max = 1ULL << 30;
+	t->lim.set = LIM_CPU | LIM_MEM_MAX;
+	limits_init(&t->dyn);
+	t->dyn.cpu_pct = 50;	/* the policy engine's throttle wins */
+	t->dyn.set = LIM_CPU;
+}
+
+/* Encode a literal tenant, send it over the wire as text, decode, compare. */
+static void test_tenant_roundtrip(void **state)
+{
+	struct tenant *t = calloc(1, sizeof(*t));
+	struct tview v;
+	json_error_t jerr;
+	json_t *j, *back;
+	char *s;
+
+	fill_tenant(t);
+	j = proto_tenant_json(t);
+	assert_non_null(j);
+	s = json_dumps(j, JSON_COMPACT);
+	back = json_loads(s, 0, &jerr);
+	assert_non_null(back);
+	assert_int_equal(proto_tview_from_json(back, &v), 0);
+
+	assert_string_equal(v.name, "alice");
+	assert_int_equal(v.uid, 1001);
+	assert_string_equal(v.cgroup, "quell/alice");
+	assert_string_equal(v.state, "throttled");
+	assert_string_equal(v.rule, "cpu_hog");
+	assert_true(v.offender);
+	assert_true(v.counters[QM_CPU_NS] == 123456789000.0);
+	assert_true(v.counters[QM_IO_WBYTES] == (double)(1ULL << 33));
+	assert_true(isnan(v.counters[QM_CTXSW]));	/* not valid -> null -> NAN */
+	assert_true(v.counters[QM_MEM_PEAK] == 600.0 * (1 << 20));
+	assert_true(v.counters[QM_NTHREADS] == 40);
+	assert_int_equal(v.src[QM_CPU_NS], 'b');
+	assert_int_equal(v.src[QM_IO_WBYTES], 'c');
+	assert_int_equal(v.src[QM_NPROC], 'p');
+	assert_int_equal(v.src[QM_EXECS], '-');
+	assert_true(v.v.cpu_pct == 185.5);
+	assert_true(v.v.inflicted_ms_s == 120.25);
+	assert_true(isnan(v.v.io_rbps));
+	assert_true(v.v.io_wbps == 1048576);
+	assert_true(v.v.iops == 300 && v.v.io_lat_ms == 1.75);
+	assert_true(isnan(v.v.reclaim_ms_s) && isnan(v.v.psi_io_some));
+	assert_true(v.v.psi_mem_some == 0);
+	assert_true(v.v.mem_bytes == 512.0 * (1 << 20));
+	assert_true(v.v.nproc == 12);
+	assert_true(v.cpu_limit_pct == 50);	/* static 100% tightened to dynamic 50% */
+	assert_true(v.mem_limit == (double)(1ULL << 30));
+	assert_true(isinf(v.nproc_limit));	/* null = unlimited */
+	assert_true(v.faults_cpu == 17);
+	assert_true(v.faults_mem == 4);	/* high events + oom kills */
+	assert_true(v.faults_pids == 9);
+	assert_true(v.faults_io == 0);
+
+	/* the wire form itself: NAN is null, limits null = unlimited */
+	assert_true(json_is_null(json_object_get(json_object_get(back, "rates"), "io_rbps")));
+	assert_true(json_is_null(json_object_get(json_object_get(back, "limits"), "nproc")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(back, "sources"), "cpu_ns")), "bpf");
+	free(s);
+	json_decref(j);
+	json_decref(back);
+
+	/* cgroup mode: no uid */
+	t->uid = TENANT_UID_NONE;
+	t->state = TS_OK;
+	t->state_rule[0] = '\0';
+	j = proto_tenant_json(t);
+	assert_true(json_is_null(json_object_get(j, "uid")));
+	assert_int_equal(proto_tview_from_json(j, &v), 0);
+	assert_int_equal(v.uid, -1);
+	assert_string_equal(v.state, "ok");
+	assert_string_equal(v.rule, "");
+	json_decref(j);
+	free(t);
+}
+
+static void test_tview_missing_and_wrong(void **state)
+{
+	struct tview v;
+	json_t *j;
+
+	/* missing everything: "-" and NAN, no error */
+	j = json_object();
+	assert_int_equal(proto_tview_from_json(j, &v), 0);
+	assert_string_equal(v.name, "-");
+	assert_string_equal(v.state, "-");
+	assert_int_equal(v.uid, -1);
+	assert_true(isnan(v.v.cpu_pct) && isnan(v.v.mem_bytes) && isnan(v.counters[QM_CPU_NS]));
+	assert_true(isnan(v.mem_limit));	/* missing = unknown, not unlimited */
+	assert_int_equal(v.src[0], '-');
+	json_decref(j);
+
+	/* unknown metric keys from a newer daemon are ignored */
+	j = json_pack("{s:s,s:{s:i,s:i}}", "name", "b", "counters", "cpu_ns", 5, "warp_ns", 7);
+	assert_int_equal(proto_tview_from_json(j, &v), 0);
+	assert_true(v.counters[QM_CPU_NS] == 5);
+	json_decref(j);
+
+	/* wrong types: -EBADMSG and *out untouched */
+	static const char *const bad[] = {
+		"{\"name\":5}", "{\"uid\":\"1000\"}", "{\"rates\":[]}", "{\"rates\":{\"cpu_pct\":\"hot\"}}",
+		"{\"counters\":{\"cpu_ns\":true}}", "{\"sources\":{\"cpu_ns\":1}}", "{\"offender\":\"yes\"}",
+		"{\"limits\":{\"mem_max\":\"1G\"}}", "{\"faults\":{\"cpu\":[]}}", "{\"gauges\":3}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_error_t jerr;
+
+		memset(&v, 0x11, sizeof(v));
+		j = json_loads(bad[i], 0, &jerr);
+		assert_non_null(j);
+		assert_int_equal(proto_tview_from_json(j, &v), -EBADMSG);
+		assert_int_equal(v.name[0], 0x11);
+		json_decref(j);
+	}
+	assert_int_equal(proto_tview_from_json(NULL, &v), -EBADMSG);
+	j = json_array();
+	assert_int_equal(proto_tview_from_json(j, &v), -EBADMSG);
+	json_decref(j);
+}
+
+static void test_hview_roundtrip(void **state)
+{
+	struct hview h = {
+		.hostname = "web1", .load = { 1.5, 0.75, NAN }, .cpu_pct = 150, .ncpu = 2,
+		.mem_total = 4e9, .mem_used = 1e9, .io_rbps = 0, .io_wbps = NAN,
+		.psi_cpu_some = 3.5, .psi_mem_some = 0, .psi_mem_full = 0, .psi_io_some = 1,
+		.psi_io_full = NAN, .tenants = 120, .throttled = 2, .frozen = 1, .source = "bpf",
+		.cgroup_mode = "hybrid", .tick_ms = 4.25, .bpf_dropped = 7,
+	}, o;
+	json_t *j = proto_hview_json(&h);
+
+	assert_non_null(j);
+	assert_int_equal(proto_hview_from_json(j, &o), 0);
+	assert_string_equal(o.hostname, "web1");
+	assert_true(o.load[0] == 1.5 && o.load[1] == 0.75 && isnan(o.load[2]));
+	assert_true(o.cpu_pct == 150 && o.ncpu == 2 && o.mem_total == 4e9 && o.mem_used == 1e9);
+	assert_true(o.io_rbps == 0 && isnan(o.io_wbps) && isnan(o.psi_io_full));
+	assert_true(o.psi_cpu_some == 3.5 && o.psi_io_some == 1);
+	assert_int_equal(o.tenants, 120);
+	assert_int_equal(o.throttled, 2);
+	assert_int_equal(o.frozen, 1);
+	assert_string_equal(o.source, "bpf");
+	assert_string_equal(o.cgroup_mode, "hybrid");
+	assert_true(o.tick_ms == 4.25 && o.bpf_dropped == 7);
+	json_decref(j);
+
+	j = json_pack("{s:s}", "load", "high");
+	assert_int_equal(proto_hview_from_json(j, &o), -EBADMSG);
+	json_decref(j);
+}
+
+static void test_pview_and_error(void **state)
+{
+	struct pview p = { .pid = 4242, .comm = "php-fpm", .cpu_pct = NAN, .rss_bytes = 1 << 20,
+			   .threads = 3 }, o;
+	json_t *j = proto_pview_json(&p);
+
+	assert_int_equal(proto_pview_from_json(j, &o), 0);
+	assert_int_equal(o.pid, 4242);
+	assert_string_equal(o.comm, "php-fpm");
+	assert_true(isnan(o.cpu_pct) && o.rss_bytes == 1 << 20 && o.threads == 3);
+	json_decref(j);
+
+	j = proto_error("no tenant \"%s\" (%d)", "zed", 5);
+	assert_true(json_is_false(json_object_get(j, "ok")));
+	assert_string_equal(json_string_value(json_object_get(j, "error")), "no tenant \"zed\" (5)");
+	json_decref(j);
+}
+
+static void test_limits_json(void **state)
+{
+	struct tenant_limits l;
+	json_t *j;
+
+	limits_init(&l);
+	l.cpu_pct = 25;
+	l.nproc = 100;
+	j = proto_limits_json(&l);
+	assert_true(json_number_value(json_object_get(j, "cpu_pct")) == 25);
+	assert_int_equal(json_integer_value(json_object_get(j, "nproc")), 100);
+	assert_true(json_is_null(json_object_get(j, "mem_max")));
+	assert_true(json_is_null(json_object_get(j, "io_wiops")));
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_send_recv),
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_limit_boundary),
+		cmocka_unit_test(test_pipe),
+		cmocka_unit_test(test_call),
+		cmocka_unit_test(test_connect_errors),
+		cmocka_unit_test(test_tenant_roundtrip),
+		cmocka_unit_test(test_tview_missing_and_wrong),
+		cmocka_unit_test(test_hview_roundtrip),
+		cmocka_unit_test(test_pview_and_error),
+		cmocka_unit_test(test_limits_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
