@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "limits.h"
+#include "tenant_limits.h"
 #include "policy.h"
 
 #define QUELL_DEFAULT_CONFIG	"/etc/quell/quell.conf"

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "tenant_limits.h"
 #include "metrics.h"
 
 #define POLICY_MAX_RULES	16

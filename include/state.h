@@ -15,7 +15,7 @@
 
 #include "cgroup.h"
 #include "config.h"
-#include "limits.h"
+#include "tenant_limits.h"
 #include "policy.h"
 
 enum state_manual {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "limits.h"
+#include "tenant_limits.h"
 #include "metrics.h"
 #include "policy.h"
 

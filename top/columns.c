@@ -46,10 +46,21 @@ const struct top_col top_cols[TC_NR] = {
 
 enum top_col_id top_col_by_name(const char *name)
 {
+	enum top_col_id found = TC_NR;
+	size_t n = strlen(name);
+
 	for (int i = 0; i < TC_NR; i++)
 		if (!strcasecmp(name, top_cols[i].title) || !strcasecmp(name, top_cols[i].json))
 			return (enum top_col_id)i;
-	return TC_NR;
+	/* "cpu", "mem", "inflicted": a prefix of exactly one JSON key */
+	for (int i = 0; i < TC_NR && n; i++) {
+		if (strncasecmp(name, top_cols[i].json, n))
+			continue;
+		if (found != TC_NR)
+			return TC_NR;
+		found = (enum top_col_id)i;
+	}
+	return found;
 }
 
 static double state_rank(const char *s)

@@ -82,9 +82,12 @@ static void value_str(const char *key, json_t *v, char *out, size_t len)
 	}
 }
 
-static bool is_time_key(const char *k)
+/* shown first, or redundant on a screen that is already about one tenant */
+static bool skip_key(json_t *ev, const char *k)
 {
-	return !strcmp(k, "ts") || !strcmp(k, "time");
+	return !strcmp(k, "ts") || !strcmp(k, "time") || !strcmp(k, "time_ms") ||
+	       !strcmp(k, "tenant") || !strcmp(k, "cgroup") ||
+	       (!strcmp(k, "limits") && json_object_get(ev, "limits_text"));
 }
 
 char *top_fmt_event(json_t *ev, char *buf, size_t len)
@@ -125,12 +128,23 @@ char *top_fmt_event(json_t *ev, char *buf, size_t len)
 		add(buf, len, &off, off ? " %s%s" : "%s%s", s, "");
 	}
 	json_object_foreach(ev, k, v) {
-		bool skip = is_time_key(k) || !strcmp(k, "tenant") || json_is_null(v);
+		bool skip = skip_key(ev, k) || json_is_null(v);
 
 		for (size_t i = 0; i < sizeof(first) / sizeof(first[0]) && !skip; i++)
 			skip = !strcmp(k, first[i]);
 		if (skip)
 			continue;
+		if (json_is_object(v)) {
+			/* one level of nesting ("evidence": {...}) reads better flat */
+			const char *k2;
+			json_t *v2;
+
+			json_object_foreach(v, k2, v2) {
+				value_str(k2, v2, s, sizeof(s));
+				add(buf, len, &off, off ? " %s=%s" : "%s=%s", k2, s);
+			}
+			continue;
+		}
 		value_str(k, v, s, sizeof(s));
 		add(buf, len, &off, off ? " %s=%s" : "%s=%s", k, s);
 	}

@@ -48,7 +48,10 @@ struct top_col {
 
 extern const struct top_col top_cols[TC_NR];
 
-/* Look up a column by title or json key (case-insensitive); TC_NR if none. */
+/*
+ * Look up a column by title or json key, or a prefix of exactly one json
+ * key ("cpu", "mem"), case-insensitive. TC_NR if none or ambiguous ("io").
+ */
 enum top_col_id top_col_by_name(const char *name);
 
 /*

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "limits.h"
+#include "tenant_limits.h"
 #include "units.h"
 
 #define CPU_PERIOD_US	100000ULL

@@ -261,11 +261,18 @@ static const struct tfam tfams[] = {
 
 #define NR_TFAMS	(sizeof(tfams) / sizeof(tfams[0]))
 
-/* One tenant's series prefix, 'name{tenant="x"' without the closing brace. */
+/*
+ * One tenant's label and values, copied out of struct tenant in one pass:
+ * the family-major loops then stream through a dense array instead of
+ * chasing 5,000 pointers 30 times. Measured (tests/unit/test_prom, -O2, a
+ * busy 2-CPU VM): ~1.7 ms for 1,000 tenants, 16-30 ms for 5,000 (11 MB).
+ */
 struct tlabel {
 	const struct tenant *t;
-	char lbl[QUELL_NAME_MAX * 2 + 16];
+	uint64_t valid;
+	uint64_t v[QM_NR];
 	size_t len;
+	char lbl[QUELL_NAME_MAX * 2 + 16];	/* tenant="x" */
 };
 
 static void put_series(struct prom_buf *b, const char *name, const struct tlabel *tl,
@@ -298,10 +305,9 @@ static void render_qm(struct prom_buf *b, const struct tlabel *tl, int n)
 		const struct qm_desc *d = &qm_desc[fam->id];
 
 		for (int i = 0; i < n; i++) {
-			const struct qm_sample *s = &tl[i].t->cur;
 			uint64_t v;
 
-			if (!qm_valid(s, fam->id))
+			if (!(tl[i].valid & (1ULL << fam->id)))
 				continue;
 			if (!hdr || strcmp(hdr, fam->name)) {
 				const struct tfam *f0 = fam;
@@ -313,7 +319,7 @@ static void render_qm(struct prom_buf *b, const struct tlabel *tl, int n)
 					 d->kind == QM_COUNTER ? "counter" : "gauge");
 				hdr = fam->name;
 			}
-			v = s->v[fam->id];
+			v = tl[i].v[fam->id];
 			put_series(b, fam->name, &tl[i], fam->label);
 			put_scaled(b, v, fam->scale == SC_NS ? 9 : fam->scale == SC_US ? 6 : 0);
 			prom_buf_put(b, "\n", 1);
@@ -548,6 +554,8 @@ int prom_render(struct prom_buf *b, struct tenant *const *t, int nr,
 		if (!t[i] || prom_escape_label(t[i]->name, esc, sizeof(esc)) < 0)
 			continue;
 		tl[n].t = t[i];
+		tl[n].valid = t[i]->cur.valid;
+		memcpy(tl[n].v, t[i]->cur.v, sizeof(tl[n].v));
 		tl[n].len = (size_t)snprintf(tl[n].lbl, sizeof(tl[n].lbl), "tenant=\"%s\"", esc);
 		n++;
 	}

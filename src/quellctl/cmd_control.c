@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "limits.h"
+#include "tenant_limits.h"
 #include "units.h"
 
 int ctl_set_parse_args(int argc, char **argv, json_t **limits, char *err, size_t errlen)
@@ -38,8 +38,10 @@ int ctl_set_parse_args(int argc, char **argv, json_t **limits, char *err, size_t
 		}
 		memcpy(key, argv[i], kl);
 		key[kl] = '\0';
-		/* check here so a typo is a usage error, not a round trip */
-		if (limits_parse_kv(&scratch, key, eq + 1, lerr, sizeof(lerr))) {
+		/* check here so a typo is a usage error, not a round trip; "default"
+		 * (back to the configuration's value) is checked against a real value */
+		if (limits_parse_kv(&scratch, key, strcmp(eq + 1, "default") ? eq + 1 : "unlimited",
+				    lerr, sizeof(lerr))) {
 			snprintf(err, errlen, "%s", lerr);
 			json_decref(o);
 			return -EINVAL;

@@ -41,9 +41,30 @@ static size_t append(char *buf, size_t len, size_t off, const char *k, const cha
 	return off + (size_t)snprintf(buf + off, len - off, "%s%s=%s", off ? " " : "", k, v);
 }
 
+/* Keys of an event that the DETAILS cell leaves out: in other columns or noise. */
+static bool detail_hidden(json_t *ev, const char *k, json_t *v)
+{
+	static const char *const never[] = { "time", "tenant", "action", "rule", "time_ms", "cgroup" };
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (!strcmp(k, never[i]))
+			return true;
+	/* defaults say nothing: level 0, result 0, not a dry run, empty text */
+	if ((!strcmp(k, "level") || !strcmp(k, "result")) && json_is_integer(v) &&
+	    !json_integer_value(v))
+		return true;
+	if (!strcmp(k, "dry_run") && !json_is_true(v))
+		return true;
+	if (json_is_string(v) && !*json_string_value(v))
+		return true;
+	/* limits_text says the same as the limits object, shorter */
+	if (!strcmp(k, "limits") && json_object_get(ev, "limits_text"))
+		return true;
+	return false;
+}
+
 void ctl_fmt_event_details(json_t *ev, char *buf, size_t len)
 {
-	static const char *const shown[] = { "time", "tenant", "action", "rule" };
 	const char *k, *k2;
 	json_t *v, *v2;
 	size_t off = 0;
@@ -51,15 +72,17 @@ void ctl_fmt_event_details(json_t *ev, char *buf, size_t len)
 
 	buf[0] = '\0';
 	json_object_foreach(ev, k, v) {
-		bool skip = false;
-
-		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
-			skip |= !strcmp(k, shown[i]);
-		if (skip)
+		if (detail_hidden(ev, k, v))
 			continue;
+		if (!strcmp(k, "limits_text")) {
+			off = append(buf, len, off, "limits", json_string_value(v));
+			continue;
+		}
 		if (json_is_object(v)) {
 			/* evidence: its metric values, flat */
 			json_object_foreach(v, k2, v2) {
+				if (detail_hidden(v, k2, v2))
+					continue;
 				fmt_scalar(s, sizeof(s), v2);
 				off = append(buf, len, off, k2, s);
 			}
@@ -157,7 +180,9 @@ void ctl_print_limits(FILE *f, const char *name, json_t *lim)
 	json_object_foreach(lim, k, v) {
 		char s[256], label[40];
 
-		if (json_is_object(v) || !strcmp(k, "tenant"))
+		/* the *_text keys repeat the objects above */
+		if (json_is_object(v) || !strcmp(k, "tenant") ||
+		    (nested && strlen(k) > 5 && !strcmp(k + strlen(k) - 5, "_text")))
 			continue;
 		if (!nested) {
 			ctl_fmt_limits_obj(lim, buf, sizeof(buf));

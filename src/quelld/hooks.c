@@ -6,20 +6,30 @@
  * A module that fails to start is logged and left out; the daemon keeps
  * accounting (a broken RRD dir must not stop throttling).
  */
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
 #include "daemon.h"
+#include "enforcer.h"
 #include "history.h"
 #include "hooks.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "notify.h"
 
+/* hooks_fini after a failed start must not act for modules that never started */
+static bool hooks_up;
+
 int hooks_init(struct daemon *d)
 {
 	int ret;
 
+	ret = enforcer_init(d);
+	if (ret) {
+		log_err("policy engine: %s", strerror(-ret));
+		return ret;
+	}
 	if (d->cfg.history) {
 		ret = history_open(d);
 		if (ret)
@@ -28,6 +38,7 @@ int hooks_init(struct daemon *d)
 	ret = metrics_http_start(d);
 	if (ret)
 		log_warn("metrics endpoint %s disabled: %s", d->cfg.metrics_listen, strerror(-ret));
+	hooks_up = true;
 	return 0;
 }
 
@@ -38,6 +49,7 @@ void hooks_ready(struct daemon *d)
 
 void hooks_tick(struct daemon *d, uint64_t now_ms)
 {
+	policy_tick(d, now_ms);
 	if (d->hist)
 		history_tick(d, time(NULL));
 	if (d->http)
@@ -46,20 +58,27 @@ void hooks_tick(struct daemon *d, uint64_t now_ms)
 
 void hooks_reload(struct daemon *d)
 {
+	enforcer_reload(d);
 	notify_ready("configuration reloaded");
 }
 
 void hooks_fini(struct daemon *d)
 {
+	if (!hooks_up)
+		return;
+	hooks_up = false;
 	notify_stopping();
+	enforcer_shutdown(d);
 	metrics_http_stop(d);
 	history_close(d);
 }
 
 void hooks_tenant_added(struct daemon *d, struct tenant *t)
 {
+	enforcer_tenant_added(d, t);
 }
 
 void hooks_tenant_removed(struct daemon *d, struct tenant *t)
 {
+	enforcer_tenant_removed(d, t);
 }

@@ -103,6 +103,8 @@ int metrics_http_parse_listen(const char *s, struct sockaddr_storage *ss, sockle
 				return -EINVAL;
 			s++;
 			hl -= 2;
+		} else if (memchr(s, ':', hl)) {
+			return -EINVAL;	/* IPv6 needs brackets: "::1:80" is ambiguous */
 		}
 		if (hl >= sizeof(host))
 			return -EINVAL;
@@ -220,8 +222,8 @@ int metrics_http_start(struct daemon *d)
 		flags |= MHD_USE_IPv6;
 	/* the port argument is ignored when MHD_OPTION_SOCK_ADDR is given */
 	mh->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, mh,
-				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)16,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,

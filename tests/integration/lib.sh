@@ -45,13 +45,14 @@ qt_user() {
 		useradd -M -N -u $uid -s /bin/sh "$name" >/dev/null 2>&1 && break
 	done
 	id -u "$name" >/dev/null 2>&1 || qt_fail "useradd $name"
-	QT_USERS+=("$name")
+	# remembered in a file: qt_user is often called as $(qt_user NAME), a subshell
+	echo "$name" >> "$QT_DIR/users"
 	id -u "$name"
 }
 
 # the cgroup dirs that belong to this test, deepest first
 qt_cgroups() {
-	find $CG -mindepth 2 -depth -type d -path "*$QT_ID*" 2>/dev/null
+	find $CG -mindepth 1 -depth -type d -path "*$QT_ID*" 2>/dev/null
 }
 
 qt_kill_cgroup_procs() {
@@ -66,6 +67,7 @@ qt_kill_cgroup_procs() {
 qt_cleanup() {
 	local rc=$? p u d i
 	set +e
+	[ -f "$QT_DIR/users" ] && QT_USERS+=($(cat "$QT_DIR/users"))
 	[ -n "$QT_QUELLD_PID" ] && kill -TERM "$QT_QUELLD_PID" 2>/dev/null
 	for p in "${QT_PIDS[@]}"; do
 		pkill -9 -P "$p" 2>/dev/null

@@ -89,6 +89,23 @@ qt_log "ok   Enter shows $BUSY's processes (stress-ng)"
 keys Escape
 wait_for "Esc returns to the list" 5 screen_has "^TENANT .*CPU%"
 
+# --- actions go through the daemon after a y/n question
+busy_state() { cap | awk -v n="$BUSY" '$1 == n { print $NF }' | grep -q "^$1"; }
+keys Home t
+wait_for "throttle asks for confirmation" 5 screen_has "throttle $BUSY? \[y/N\]"
+keys n
+wait_for "n cancels" 5 screen_has "throttle $BUSY: cancelled"
+busy_state ok || qt_fail "cancelled throttle changed the state"
+keys t y
+wait_for "throttle done" 5 screen_has "throttle $BUSY: done"
+wait_for "busy tenant shown throttled" 10 busy_state throttled
+keys Enter
+wait_for "drill-down shows the throttle event" 10 screen_has ":[0-9][0-9] throttle manual"
+keys Escape r y
+wait_for "release done" 5 screen_has "release $BUSY: done"
+wait_for "busy tenant back to ok" 10 busy_state ok
+qt_log "ok   t / r with y/n: throttled, then released, through quelld"
+
 # --- 80x24: everything still fits
 tmux -L "$TMUX_L" resize-window -t top -x 80 -y 24
 wait_for "80x24 redraw" 5 top_is "$BUSY"
@@ -125,4 +142,11 @@ kill -TERM "$pid"
 wait_for "quelltop exits on SIGTERM" 5 screen_has "^EXITED=0"
 stty_sane
 qt_log "ok   SIGTERM exits with the terminal restored"
+
+keys "clear; $TOP; echo EXITED=\$?" Enter
+wait_for "quelltop started again" 10 screen_has "daemon connected"
+keys C-c
+wait_for "quelltop exits on Ctrl-C" 5 screen_has "^EXITED=0"
+stty_sane
+qt_log "ok   Ctrl-C exits with the terminal restored"
 exit 0

@@ -353,6 +353,87 @@ static void test_load_file(void **state)
 	free(before);
 }
 
+/*
+ * docs/quell.conf documents every key with its default, commented out:
+ * as shipped it is the defaults; with every ";key = value" uncommented it
+ * must still parse and still be the defaults.
+ */
+static void test_documented_config(void **state)
+{
+	struct quell_config *d = new_cfg(), *c = new_cfg();
+	char err[512], *text, *out;
+	size_t n = 0, o = 0;
+	FILE *f = fopen("docs/quell.conf", "r");
+
+	if (!f)
+		f = fopen("../../docs/quell.conf", "r");
+	if (!f) {
+		skip();
+		return;
+	}
+	text = calloc(1, 65536);
+	out = calloc(1, 65536);
+	n = fread(text, 1, 65535, f);
+	fclose(f);
+	config_defaults(d);
+	assert_int_equal(config_load_string(text, "docs/quell.conf", c, err, sizeof(err)), 0);
+	assert_memory_equal(c, d, offsetof(struct quell_config, policy));
+
+	for (size_t i = 0; i < n; i++) {
+		bool bol = i == 0 || text[i - 1] == '\n';
+
+		/* ";key" and ";[section]" lines are documentation of real keys */
+		if (bol && text[i] == ';' && i + 1 < n && text[i + 1] != ' ' && text[i + 1] != '\n')
+			continue;
+		out[o++] = text[i];
+	}
+	assert_int_equal(config_load_string(out, "uncommented", c, err, sizeof(err)), 0);
+	assert_true(c->tick_ms == d->tick_ms);
+	assert_string_equal(c->socket_path, d->socket_path);
+	assert_int_equal(c->socket_mode, d->socket_mode);
+	assert_string_equal(c->socket_group, d->socket_group);
+	assert_string_equal(c->state_dir, d->state_dir);
+	assert_int_equal(c->log_level, d->log_level);
+	assert_int_equal(c->bpf, d->bpf);
+	assert_int_equal(c->max_tenants, d->max_tenants);
+	assert_string_equal(c->cgroup_root, d->cgroup_root);
+	assert_string_equal(c->proc_root, d->proc_root);
+	assert_int_equal(c->tenant_mode, d->tenant_mode);
+	assert_int_equal(c->min_uid, d->min_uid);
+	assert_int_equal(c->max_uid, d->max_uid);
+	assert_int_equal(c->nr_exclude, 1);
+	assert_string_equal(c->exclude[0], "nobody");
+	assert_string_equal(c->parent, d->parent);
+	assert_string_equal(c->managed, d->managed);
+	assert_int_equal(c->place, d->place);
+	assert_true(c->sweep_ms == d->sweep_ms);
+	assert_true(isinf(c->limits.cpu_pct));
+	assert_true(c->limits.mem_max == CG_UNLIMITED && c->limits.mem_high == CG_UNLIMITED);
+	assert_true(c->limits.nproc == CG_UNLIMITED && c->limits.io_rbps == CG_UNLIMITED);
+	assert_true(c->limits.io_wiops == CG_UNLIMITED);
+	assert_int_equal(c->history, d->history);
+	assert_string_equal(c->rrd_dir, d->rrd_dir);
+	assert_true(c->rrd_step_s == d->rrd_step_s);
+	assert_string_equal(c->rrdcached, d->rrdcached);
+	assert_string_equal(c->events_path, d->events_path);
+	assert_true(c->events_max_bytes == d->events_max_bytes);
+	assert_int_equal(c->events_keep, d->events_keep);
+	assert_string_equal(c->metrics_listen, d->metrics_listen);
+	assert_int_equal(c->policy.enabled, d->policy.enabled);
+	assert_int_equal(c->policy.dry_run, d->policy.dry_run);
+	assert_int_equal(c->policy.nr_rules, d->policy.nr_rules);
+	assert_true(c->policy.forget_ms == d->policy.forget_ms);
+	assert_true(c->policy.manual_ms == d->policy.manual_ms);
+	/* the example override */
+	assert_int_equal(c->nr_overrides, 1);
+	assert_string_equal(c->overrides[0].name, "alice");
+	assert_true(c->overrides[0].lim.cpu_pct == 200.0);
+	free(text);
+	free(out);
+	free(c);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_tenant_names),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_documented_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -200,6 +200,12 @@ static void test_set_args(void **state)
 	assert_int_equal(json_object_size(l), 5);
 	json_decref(l);
 
+	assert_int_equal(ctl_set_parse_args(ARGC("set", "alice", "mem=default"), ARGV("set", "alice", "mem=default"),
+					    &l, err, sizeof(err)), 0);
+	assert_string_equal(json_string_value(json_object_get(l, "mem")), "default");
+	json_decref(l);
+	assert_int_equal(ctl_set_parse_args(ARGC("set", "alice", "disk=default"), ARGV("set", "alice", "disk=default"),
+					    &l, err, sizeof(err)), -EINVAL);
 	assert_int_equal(ctl_set_parse_args(ARGC("set"), ARGV("set"), &l, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "which tenant?");
 	assert_int_equal(ctl_set_parse_args(ARGC("set", "alice"), ARGV("set", "alice"), &l, err, sizeof(err)), -EINVAL);

@@ -135,7 +135,10 @@ static int teardown(void **state)
 	int fd = proto_connect(fake.path);
 
 	if (fd >= 0) {
-		proto_send(fd, json_pack("{s:s}", "cmd", "quit"));
+		json_t *q = json_pack("{s:s}", "cmd", "quit");
+
+		proto_send(fd, q);
+		json_decref(q);
 		close(fd);
 	}
 	pthread_join(fake.th, NULL);
@@ -182,10 +185,10 @@ static void test_list(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"snapshot\"}");
 	assert_string_equal(r.out,
-		"TENANT  STATE         CPU%    MEM  READ/s  WRITE/s  IOPS  INFL-ms/s  SUFF-ms/s  NPROC  FAULTS\n"
-		"bob     throttled*   199.5     2G       -        -     -      300.0          -     40      12\n"
-		"alice   ok             5.0   100M      0B       0B     -          -          -      3       0\n"
-		"carol   ok               -      -       -        -     -          -          -      -       0\n");
+		"TENANT  STATE        CPU%   MEM  READ/s  WRITE/s  IOPS  INFL-ms/s  SUFF-ms/s  NPROC  FAULTS\n"
+		"bob     throttled*  199.5    2G       -        -     -      300.0          -     40      12\n"
+		"alice   ok            5.0  100M      0B       0B     -          -          -      3       0\n"
+		"carol   ok              -     -       -        -     -          -          -      -       0\n");
 	assert_string_equal(r.err, "");
 	run_free(&r);
 
@@ -217,7 +220,7 @@ static void test_show(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"tenant\",\"name\":\"bob\"}");
 	assert_non_null(strstr(r.out, "tenant:     bob (uid 1002)\n"));
-	assert_non_null(strstr(r.out, "\n PID  COMM        CPU%  RSS  THREADS\n4242  stress-ng   99.5   1M        1\n"));
+	assert_non_null(strstr(r.out, "\n PID  COMM       CPU%  RSS  THREADS\n4242  stress-ng  99.5   1M        1\n"));
 	run_free(&r);
 
 	/* the daemon says no: exit 1, its message on stderr */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "limits.h"
+#include "tenant_limits.h"
 
 static void test_init(void **state)
 {

@@ -165,6 +165,11 @@ static void test_col_table(void **state)
 	assert_int_equal(top_cols[TC_STATE].prio, 0);
 	assert_int_equal(top_col_by_name("cpu%"), TC_CPU);
 	assert_int_equal(top_col_by_name("nope"), TC_NR);
+	assert_int_equal(top_col_by_name("cpu"), TC_CPU);
+	assert_int_equal(top_col_by_name("MEM"), TC_MEM);
+	assert_int_equal(top_col_by_name("inflicted"), TC_INFL);
+	assert_int_equal(top_col_by_name("io"), TC_NR);		/* io_rbps or io_wbps? */
+	assert_int_equal(top_col_by_name(""), TC_NR);
 }
 
 static bool has_col(const struct top_layout *l, enum top_col_id id)

@@ -190,6 +190,18 @@ static void test_event_and_limits(void **state)
 	top_fmt_event(ev, buf, 8);	/* cut, never overflowing */
 	assert_int_equal(strlen(buf), 7);
 	json_decref(ev);
+	/* the daemon's shape (src/quelld/events_log.c): nested evidence flattened */
+	ev = json_loads("{\"time\":1,\"time_ms\":1000,\"tenant\":\"a\",\"rule\":\"manual\","
+			"\"action\":\"throttle\",\"level\":0,\"dry_run\":false,"
+			"\"limits\":{\"cpu_pct\":25.0},\"limits_text\":\"cpu=25%\",\"cgroup\":\"x/a\","
+			"\"evidence\":{\"for_s\":600,\"result\":0}}", 0, NULL);
+	assert_non_null(ev);
+	top_fmt_event(ev, buf, sizeof(buf));
+	assert_non_null(strstr(buf, ":01 throttle manual level=0 dry_run=no limits_text=cpu=25% "
+				    "for_s=600 result=0"));
+	assert_null(strstr(buf, "cgroup"));
+	assert_null(strstr(buf, "time_ms"));
+	json_decref(ev);
 
 	lim = json_pack("{s:f,s:I,s:n,s:i}", "cpu_pct", 50.0, "mem_max", (json_int_t)1 << 30,
 			"nproc", "pids", 100);

@@ -190,6 +190,8 @@ fi
 		done
 		echo "echo 'vm: integration selection (${QUELL_VM_TESTS:-$default_tests}):${sel:- none written yet}'"
 		echo "export QT_TIMEOUT=${QUELL_VM_TEST_TIMEOUT:-300}"
+		# hints for tests with fixed waits: inside the VM, slower by ~QT_SLOW
+		echo "export QT_VM=1 QT_SLOW=${QUELL_VM_SLOW:-5}"
 		echo "bash tests/vm/smoke.sh $(printf %q "$build") /run/quell-vm/core_probe.bpf.o; smoke=\$?"
 		if [ -n "$sel" ]; then
 			echo "QT_ONLY='${sel# }' tests/integration/run.sh $(printf %q "$build"); integ=\$?"

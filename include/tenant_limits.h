@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * limits.h - a tenant's static limits (LVE parity): CPU, memory, IO, nproc.
+ * tenant_limits.h - a tenant's static limits (LVE parity): CPU, memory, IO, nproc.
  * Parsed from the config ([limits] defaults, [tenant:NAME] overrides), from
  * `quellctl set NAME cpu=50% mem=1G io=10M iops=500 nproc=100` and from the
  * socket API; turned into struct cg_limits for the cgroup backends.
  */
-#ifndef QUELL_LIMITS_H
-#define QUELL_LIMITS_H
+#ifndef QUELL_TENANT_LIMITS_H
+#define QUELL_TENANT_LIMITS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,4 +55,4 @@ void limits_to_cg(const struct tenant_limits *l, const uint32_t (*devs)[2], int 
 /* "cpu=50% mem=1G nproc=100" (only what is set); returns buf. */
 char *limits_fmt(const struct tenant_limits *l, char *buf, size_t len);
 
-#endif /* QUELL_LIMITS_H */
+#endif /* QUELL_TENANT_LIMITS_H */

@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Daemon cost (issue 7.2): quelld's own CPU with 100, 1,000 and 5,000
+# tenants at 1 s ticks. Tenants are synthetic: [tenants] mode = cgroups with
+# N empty child cgroups of a quelltest-* parent in the v2 hierarchy, so every
+# tick walks, reads and evaluates N tenants (BPF, collectors, policy, API
+# bookkeeping; history off as in the test config).
+#
+# CPU % = (utime + stime of quelld over the window) / window, measured after
+# the daemon has discovered all tenants and ticked twice. Each N runs REPS
+# times, interleaved (100, 1000, 5000, 100, ...); the table shows medians.
+# tick_ms is the daemon's own measure of its last tick (quellctl status,
+# sampled every 2 s). With perf installed, the largest N is also profiled
+# (perf record -g on the daemon) to say where the time goes.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$BENCH_QUICK" = 1 ]; then
+	NS=${BENCH_TENANTS:-"100 1000"}; WIN=${BENCH_WINDOW:-6}; REPS=${BENCH_REPS:-1}
+else
+	NS=${BENCH_TENANTS:-"100 1000 5000"}; WIN=${BENCH_WINDOW:-20}; REPS=${BENCH_REPS:-2}
+fi
+PARENT=$B_UNI/$QT_ID
+mkdir "$PARENT" || qt_fail "mkdir $PARENT"
+
+# remove the synthetic tenants ourselves (fast), then lib.sh's cleanup
+b_cleanup() {
+	local rc=$?
+	b_quelld_stop
+	[ -d "$PARENT" ] && find "$PARENT" -mindepth 1 -maxdepth 1 -type d -exec rmdir {} + 2>/dev/null
+	rmdir "$PARENT" 2>/dev/null
+	(exit $rc)
+	qt_cleanup
+}
+trap b_cleanup EXIT
+
+# grow or shrink the set of tenant cgroups to exactly $1
+tenants_set() {
+	local want=$1 have
+	have=$(find "$PARENT" -mindepth 1 -maxdepth 1 -type d | wc -l)
+	if [ "$have" -lt "$want" ]; then
+		(cd "$PARENT" && seq -f 't%05g' $((have + 1)) "$want" | xargs mkdir)
+	elif [ "$have" -gt "$want" ]; then
+		(cd "$PARENT" && seq -f 't%05g' $((want + 1)) "$have" | xargs rmdir)
+	fi
+}
+
+qt_config <<EOF
+[tenants]
+mode = cgroups
+parent = $QT_ID
+EOF
+
+status() { qt_ctl --json status 2>/dev/null; }
+
+# one measurement: prints "cpu_pct tick_ms_median tick_ms_max"
+measure() {
+	local n=$1 i t0 t1 ns0 ns1 st ticks=() got
+	qt_quelld
+	for i in $(seq 600); do
+		got=$(status | jq -r '.host.tenants // 0')
+		[ "$got" -ge "$n" ] && break
+		sleep 0.2
+	done
+	[ "$got" -ge "$n" ] || qt_fail "quelld saw $got of $n tenants"
+	sleep 2.5	# two full ticks with all tenants
+	t0=$(b_cpu_ticks $QT_QUELLD_PID); ns0=$(date +%s%N)
+	for i in $(seq $((WIN / 2))); do
+		sleep 2
+		ticks+=($(status | jq -r '.host.tick_ms // empty'))
+	done
+	t1=$(b_cpu_ticks $QT_QUELLD_PID); ns1=$(date +%s%N)
+	if [ -n "${PERF_OUT:-}" ]; then
+		timeout 30 perf record -q -g -F 999 -p $QT_QUELLD_PID -o "$PERF_OUT" -- sleep "$WIN" \
+			>/dev/null 2>&1
+	fi
+	b_quelld_stop
+	awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v w="$(( ns1 - ns0 ))" -v tm="$(b_median "${ticks[@]}")" \
+		-v mx="$(printf '%s\n' "${ticks[@]}" | sort -g | tail -1)" \
+		'BEGIN { printf "%.3f %s %s\n", (b - a) / hz / (w / 1e9) * 100, tm, mx }'
+}
+
+declare -A CPU TICK TMAX
+b_log "tenants: $NS; window ${WIN}s; $REPS rounds; quell progs attached by others: $(b_quell_progs)"
+for r in $(seq "$REPS"); do
+	for n in $NS; do
+		tenants_set "$n"
+		PERF_OUT=
+		last=${NS##* }
+		if [ "$r" = "$REPS" ] && [ "$n" = "$last" ] && command -v perf >/dev/null; then
+			PERF_OUT=$BENCH_OUT/daemon_cost.perf.data
+		fi
+		read -r c tm mx < <(measure "$n")
+		[ -n "$c" ] || qt_fail "no measurement for $n tenants"
+		b_log "round $r: $n tenants: cpu ${c}% tick_ms median $tm max $mx"
+		CPU[$n]+="$c "; TICK[$n]+="$tm "; TMAX[$n]+="$mx "
+	done
+done
+
+printf '\n%-8s %10s %16s %12s %12s\n' tenants "cpu %core" "%core/1000 ten" tick_ms max_tick_ms
+first_per=
+for n in $NS; do
+	c=$(b_median ${CPU[$n]}); tm=$(b_median ${TICK[$n]}); mx=$(b_median ${TMAX[$n]})
+	per=$(awk -v c="$c" -v n="$n" 'BEGIN { printf "%.3f", c / n * 1000 }')
+	[ -n "$first_per" ] || first_per=$per
+	printf '%-8s %10s %16s %12s %12s\n' "$n" "$c" "$per" "$tm" "$mx"
+	bj "tenants.$n" "$(jq -n --argjson c "$c" --argjson p "$per" --argjson t "${tm:-null}" \
+		--argjson m "${mx:-null}" --arg raw "${CPU[$n]}" \
+		'{cpu_pct: $c, cpu_pct_per_1000: $p, tick_ms: $t, tick_ms_max: $m,
+		  cpu_pct_runs: ($raw | split(" ") | map(select(. != "") | tonumber))}')"
+done
+last=${NS##* }
+cl=$(b_median ${CPU[$last]}); cf=$(b_median ${CPU[${NS%% *}]})
+grow=$(awk -v a="$cf" -v b="$cl" -v na="${NS%% *}" -v nb="$last" \
+	'BEGIN { if (b - a <= 0) print "null"; else printf "%.3f", (b - a) / (nb - na) * 1000 }')
+per_last=$(awk -v c="$cl" -v n="$last" 'BEGIN { printf "%.3f", c / n * 1000 }')
+echo "marginal cost: $grow %core per 1000 tenants (slope ${NS%% *} -> $last); goal <= 0.5"
+bj window_s "$WIN"; bj rounds "$REPS"; bj marginal_pct_per_1000 "$grow"
+bj goal_pct_per_1000 0.5
+bj pass "$(awk -v p="$per_last" 'BEGIN { print (p <= 0.5) ? "true" : "false" }')"
+
+if [ -s "$BENCH_OUT/daemon_cost.perf.data" ]; then
+	echo
+	echo "where the time goes at $last tenants (perf, self time, top 25 symbols):"
+	perf report -i "$BENCH_OUT/daemon_cost.perf.data" --stdio --no-children --sort dso,symbol \
+		2>/dev/null | grep -E '^ +[0-9]' | head -25 | tee "$BENCH_OUT/daemon_cost.perf.txt"
+	bj perf_top "$(head -12 "$BENCH_OUT/daemon_cost.perf.txt" | jq -R . | jq -s .)"
+fi
+exit 0

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared helpers of the benchmarks (tests/bench/b_*.sh). Sources the
+# integration suite's lib.sh for its unique QT_ID, test users, test daemon
+# and the EXIT trap that removes users, quelltest-* cgroups and processes.
+#
+# Set by run.sh (defaults let a b_*.sh run alone):
+#   QT_BUILD     absolute build dir with quelld, quellctl
+#   BENCH_OUT    results dir (b_NAME.json written there)
+#   BENCH_BIN    dir with the C helpers (wakeprobe, setuid_lat)
+#   BENCH_QUICK  1: short windows, fewer repetitions (smoke test)
+#
+#   bj PATH JSON          set PATH (a.b.c) of this bench's JSON to JSON value
+#   b_median V...         median of numbers (mean of the middle two if even)
+#   b_ratio A B           A / B with 3 decimals ("null" if B is 0 or missing)
+#   b_cpu_ticks PID       utime + stime of PID in clock ticks
+#   b_quell_progs         how many quell sched_switch programs are attached
+#                         now (other engineers' daemons count too)
+#   b_quelld_stop         stop the test daemon started by qt_quelld
+#   b_kv LINE KEY         value of KEY=VALUE in a line
+B_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${QT_BUILD:=$(cd "$B_HERE/../../build" && pwd)}"
+: "${BENCH_OUT:=$QT_BUILD/bench}"
+: "${BENCH_BIN:=$BENCH_OUT/bin}"
+: "${BENCH_QUICK:=0}"
+export QT_BUILD
+. "$B_HERE/../integration/lib.sh"
+
+B_NAME=$(basename "$0" .sh)
+B_JSON=$BENCH_OUT/$B_NAME.json
+mkdir -p "$BENCH_OUT"
+echo '{}' > "$B_JSON"
+HZ=$(getconf CLK_TCK)
+
+[ "$(id -u)" = 0 ] || qt_skip "benchmarks need root"
+
+bj() {
+	local tmp=$B_JSON.tmp
+	jq --arg p "$1" --argjson v "$2" 'setpath($p | split("."); $v)' "$B_JSON" > "$tmp" &&
+		mv "$tmp" "$B_JSON"
+}
+
+b_median() {
+	printf '%s\n' "$@" | grep -E '^-?[0-9.]+$' | sort -g |
+		awk '{ a[NR] = $1 } END { if (!NR) { print "null"; exit }
+			if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+b_ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "null" || b == "null" || b + 0 == 0)
+		print "null"; else printf "%.3f\n", a / b }'
+}
+
+b_cpu_ticks() {
+	# fields after the ")" of comm: utime is the 12th, stime the 13th
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+b_quell_progs() {
+	bpftool prog list 2>/dev/null | grep -cE 'name (tb|rt)_sched_switch'
+}
+
+b_quelld_stop() {
+	[ -n "$QT_QUELLD_PID" ] || return 0
+	kill -TERM "$QT_QUELLD_PID" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$QT_QUELLD_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$QT_QUELLD_PID" 2>/dev/null
+	wait "$QT_QUELLD_PID" 2>/dev/null
+	QT_QUELLD_PID=
+	rm -f "$QT_DIR/quell.sock"
+}
+
+b_kv() {
+	printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2; exit }'
+}
+
+# the cgroup v2 hierarchy (pure v2 or hybrid)
+if [ -f $CG/cgroup.controllers ]; then B_UNI=$CG; else B_UNI=$CG/unified; fi
+
+b_log() { echo "[$(date +%T)] $B_NAME: $*"; }

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# History end to end (issue 6): quelld writes RRDs with a 1 s step while one
+# tenant burns CPU and another idles; `quellctl history` shows the hog's
+# CPU, `report` ranks it first, `graph` writes a valid PNG (tenant and host).
+. "$(dirname "$0")/lib.sh"
+
+HOG=hh$$; IDLE=hi$$
+qt_user $HOG >/dev/null
+qt_user $IDLE >/dev/null
+qt_config <<CONF
+[history]
+enabled = yes
+step = 1
+CONF
+qt_quelld
+ctl() { "$QT_BUILD/quellctl" -c "$QT_DIR/quell.conf" "$@"; }
+# on failure, show what the daemon said
+fail() { echo "--- quelld.log (tail)"; tail -25 "$QT_DIR/quelld.log"; qt_fail "$@"; }
+RRD=$QT_DIR/state/rrd
+
+qt_bg su -s /bin/sh $HOG -c 'cd /tmp && exec stress-ng --cpu 1 --timeout 20s --quiet'
+qt_bg su -s /bin/sh $IDLE -c 'exec sh -c "while :; do sleep 0.2; done"'
+
+# kernel's CPU usec of tenant $1's cgroup (v2 cpu.stat, v1 cpuacct)
+kernel_cpu_us() {
+	if [ -f $CG/cpuacct/$QT_ID/$1/cpuacct.usage ]; then
+		echo $(($(cat $CG/cpuacct/$QT_ID/$1/cpuacct.usage) / 1000))
+	else
+		awk '/^usage_usec/ {print $2}' $CG/$QT_ID/$1/cpu.stat
+	fi
+}
+# wait for the next second boundary, print it
+next_second() {
+	local s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ]; do sleep 0.02; done
+	date +%s
+}
+sleep 3		# placed and running
+t0=$(next_second); k0=$(kernel_cpu_us $HOG)
+sleep 7
+t1=$(next_second); k1=$(kernel_cpu_us $HOG)
+sleep 3		# the writer has written (t0, t1]
+
+[ -f "$RRD/tenants/$HOG.rrd" ] || { ls -lR "$RRD"; cat "$QT_DIR/quelld.log"; fail "no RRD for $HOG"; }
+[ -f "$RRD/host.rrd" ] || fail "no host.rrd"
+qt_log "RRD files: $(ls "$RRD/tenants" | tr '\n' ' ') ($(stat -c %s "$RRD/tenants/$HOG.rrd") bytes each)"
+
+# --- history: the hog's CPU seconds in (t0, t1] against the kernel's ----------
+ctl history $HOG --since $t0 --until $t1 > "$QT_DIR/hist.txt" || fail "history (table)"
+head -4 "$QT_DIR/hist.txt"
+ctl history $HOG --since $t0 --until $t1 --csv > "$QT_DIR/hist.csv" || fail "history --csv"
+ctl history $IDLE --since $t0 --until $t1 --csv > "$QT_DIR/idle.csv" || fail "history --csv (idle)"
+rows=$(awk -F, 'NR > 1 && $2 != ""' "$QT_DIR/hist.csv" | wc -l)
+hog_s=$(awk -F, 'NR > 1 && $2 != "" {s += $2 / 100} END {printf "%.3f", s}' "$QT_DIR/hist.csv")
+idle_s=$(awk -F, 'NR > 1 && $2 != "" {s += $2 / 100} END {printf "%.3f", s}' "$QT_DIR/idle.csv")
+kern_s=$(awk -v a=$k0 -v b=$k1 'BEGIN {printf "%.3f", (b - a) / 1e6}')
+qt_log "history: $rows rows of 1 s; hog $hog_s CPU s (kernel $kern_s), idle $idle_s CPU s"
+[ "$rows" -ge $((t1 - t0 - 1)) ] || { cat "$QT_DIR/hist.csv"; fail "history: only $rows rows with data"; }
+qt_assert_near "hog CPU s, history vs kernel cgroup" "$hog_s" "$kern_s" 20 || exit 1
+awk -v h=$hog_s -v i=$idle_s 'BEGIN {exit !(h > 5 * i)}' || fail "hog not well above idle"
+ctl --json history $HOG --since $t0 --until $t1 | python3 -c "
+import json,sys
+d=json.load(sys.stdin)
+assert d['tenant'] == '$HOG' and d['step'] == 1 and len(d['rows']) == $((t1 - t0)), d
+" || fail "history --json"
+ctl history nosuchtenant --since -1m 2>/dev/null && fail "history of an unknown tenant succeeded"
+
+# --- report: the hog is the top CPU user ----------------------------------
+ctl report --period 1m --by cpu --top 5 || fail "report"
+top=$(ctl --json report --period 1m --by cpu --top 5 |
+	python3 -c "import json,sys; t=json.load(sys.stdin)['tenants']; print(t[0]['tenant'] if t else '')")
+[ "$top" = "$HOG" ] || fail "report --by cpu: top is \"$top\", want $HOG"
+ctl report --by bogus >/dev/null 2>&1 && fail "report --by bogus accepted"
+
+# --- graph: valid PNGs -----------------------------------------------------
+check_png() {
+	local f=$1 sig size
+	[ -f "$f" ] || fail "graph: $f not written"
+	sig=$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')
+	[ "$sig" = "89504e470d0a1a0a" ] || fail "graph: $f is not a PNG (signature $sig)"
+	size=$(stat -c %s "$f")
+	[ "$size" -gt 2000 ] && [ "$size" -lt 2000000 ] || fail "graph: $f has odd size $size"
+	qt_log "graph: $f is a PNG of $size bytes"
+}
+ctl graph $HOG --since -1m -o "$QT_DIR/hog.png" || fail "graph TENANT"
+check_png "$QT_DIR/hog.png"
+ctl graph --host --since -1m --metric cpu -o "$QT_DIR/host.png" || fail "graph --host"
+check_png "$QT_DIR/host.png"
+ctl graph $HOG --since -1m 2>/dev/null && fail "graph without -o accepted"
+
+# the daemon wrote without errors and is still alive
+kill -0 $QT_QUELLD_PID || fail "quelld died"
+if grep -E 'history: .*(update|create)' "$QT_DIR/quelld.log" | grep -qv 'info'; then
+	grep 'history' "$QT_DIR/quelld.log" | tail -5
+	fail "history errors in quelld's log"
+fi
+echo "PASS t_history"
