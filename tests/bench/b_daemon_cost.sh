@@ -70,8 +70,9 @@ measure() {
 	done
 	t1=$(b_cpu_ticks $QT_QUELLD_PID); ns1=$(date +%s%N)
 	if [ -n "${PERF_OUT:-}" ]; then
-		timeout 30 perf record -q -g -F 999 -p $QT_QUELLD_PID -o "$PERF_OUT" -- sleep "$WIN" \
-			>/dev/null 2>&1
+		# dwarf unwinding: quelld and libc are built without frame pointers
+		timeout 60 perf record -q --call-graph dwarf,16384 -F 499 -p $QT_QUELLD_PID \
+			-o "$PERF_OUT" -- sleep "$WIN" >/dev/null 2>&1
 	fi
 	b_quelld_stop
 	awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v w="$(( ns1 - ns0 ))" -v tm="$(b_median "${ticks[@]}")" \
@@ -120,9 +121,10 @@ bj pass "$(awk -v p="$per_last" 'BEGIN { print (p <= 0.5) ? "true" : "false" }')
 
 if [ -s "$BENCH_OUT/daemon_cost.perf.data" ]; then
 	echo
-	echo "where the time goes at $last tenants (perf, self time, top 25 symbols):"
-	perf report -i "$BENCH_OUT/daemon_cost.perf.data" --stdio --no-children --sort dso,symbol \
-		2>/dev/null | grep -E '^ +[0-9]' | head -25 | tee "$BENCH_OUT/daemon_cost.perf.txt"
-	bj perf_top "$(head -12 "$BENCH_OUT/daemon_cost.perf.txt" | jq -R . | jq -s .)"
+	echo "where the time goes at $last tenants (perf, inclusive % of quelld's samples; self %):"
+	perf report -i "$BENCH_OUT/daemon_cost.perf.data" --stdio --children --sort symbol -g none \
+		2>/dev/null | grep -E '^ +[0-9]' | grep -vE '(_start|libc_start|main|run \(inlined\)|daemon_tick) ' |
+		head -30 | sed 's/ *- *- *$//' | tee "$BENCH_OUT/daemon_cost.perf.txt"
+	bj perf_top "$(head -20 "$BENCH_OUT/daemon_cost.perf.txt" | sed 's/^ *//' | jq -R . | jq -s .)"
 fi
 exit 0
