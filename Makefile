@@ -175,29 +175,44 @@ bench: all
 
 # --- install --------------------------------------------------------------
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/quelld $(DESTDIR)$(PREFIX)/sbin/quelld
-	install -m 0755 $(BUILD)/quellctl $(DESTDIR)$(PREFIX)/sbin/quellctl
-	install -m 0755 $(BUILD)/quelltop $(DESTDIR)$(PREFIX)/bin/quelltop
-	@if [ -d docs/man ]; then for m in docs/man/*.[1-8]; do \
-		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
-		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; fi
-	install -d $(DESTDIR)$(SYSCONFDIR)/quell
-	@if [ -f docs/quell.conf ] && [ ! -f $(DESTDIR)$(SYSCONFDIR)/quell/quell.conf ]; then \
-		install -m 0644 docs/quell.conf $(DESTDIR)$(SYSCONFDIR)/quell/quell.conf; fi
-	@if [ -f docs/quelld.service ]; then install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \
-		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' docs/quelld.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/quelld.service; fi
-	@if [ -n "$(PAM)" ]; then install -d $(DESTDIR)$(PREFIX)/lib/security; \
-		install -m 0644 $(PAM) $(DESTDIR)$(PREFIX)/lib/security/pam_quell.so; fi
+# PAM modules: Debian's libpam looks in /lib/<triplet>/security; a module
+# under $(PREFIX)/lib/security is named by absolute path in /etc/pam.d.
+PAMDIR		?= $(PREFIX)/lib/security
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+MANDIR		?= $(PREFIX)/share/man
+MANPAGES	:= $(wildcard docs/man/*.[1-8])
 
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	$(Q)install -m 0755 $(BUILD)/quelld $(DESTDIR)$(PREFIX)/sbin/quelld
+	$(Q)install -m 0755 $(BUILD)/quellctl $(DESTDIR)$(PREFIX)/sbin/quellctl
+	$(Q)install -m 0755 $(BUILD)/quelltop $(DESTDIR)$(PREFIX)/bin/quelltop
+	$(Q)for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(Q)install -d $(DESTDIR)$(SYSCONFDIR)/quell
+	$(Q)if [ -f docs/quell.conf ] && [ ! -f $(DESTDIR)$(SYSCONFDIR)/quell/quell.conf ]; then \
+		install -m 0644 docs/quell.conf $(DESTDIR)$(SYSCONFDIR)/quell/quell.conf; fi
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' docs/quelld.service > $(DESTDIR)$(UNITDIR)/quelld.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/quelld.service
+	$(Q)if [ -n "$(PAM)" ]; then install -d $(DESTDIR)$(PAMDIR); \
+		install -m 0644 $(PAM) $(DESTDIR)$(PAMDIR)/pam_quell.so; fi
+	$(Q)if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload || true; fi
+
+# Removes everything install put there. The configuration goes only if it is
+# still the shipped file: an edited one is kept (and said so).
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/quelld $(DESTDIR)$(PREFIX)/sbin/quellctl \
-		$(DESTDIR)$(PREFIX)/bin/quelltop $(DESTDIR)$(PREFIX)/lib/systemd/system/quelld.service \
-		$(DESTDIR)$(PREFIX)/lib/security/pam_quell.so
-	@for m in docs/man/*.[1-8]; do [ -f "$$m" ] || continue; s=$${m##*.}; \
-		rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
-	@echo "  kept $(DESTDIR)$(SYSCONFDIR)/quell (configuration)"
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/sbin/quelld $(DESTDIR)$(PREFIX)/sbin/quellctl \
+		$(DESTDIR)$(PREFIX)/bin/quelltop $(DESTDIR)$(UNITDIR)/quelld.service \
+		$(DESTDIR)$(PAMDIR)/pam_quell.so
+	$(Q)for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	$(Q)c=$(DESTDIR)$(SYSCONFDIR)/quell/quell.conf; \
+	if [ -f $$c ] && cmp -s $$c docs/quell.conf; then rm -f $$c; \
+	elif [ -f $$c ]; then echo "  kept $$c (edited configuration)"; fi
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/quell 2>/dev/null || true
 
 clean:
 	rm -rf build

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* "unlimited", "max", "none" parse as UINT64_MAX in the size/percent parsers. */
 int units_parse_size(const char *s, uint64_t *out);	/* K/M/G/T are powers of 1024 */
@@ -19,6 +20,13 @@ int units_parse_count(const char *s, uint64_t *out);	/* plain number, k = 1000 *
 int units_parse_duration_ms(const char *s, uint64_t *out);	/* bare number = seconds */
 int units_parse_percent(const char *s, double *out);	/* "50%" or "50" -> 50.0; max -> INFINITY */
 int units_parse_bool(const char *s, bool *out);		/* yes/no/true/false/on/off/1/0 */
+
+/*
+ * units_parse_when - "-1h" / "-30m" (relative to now), "EPOCH" (seconds),
+ * "YYYY-MM-DD HH:MM[:SS]" / "YYYY-MM-DD" (local time), "now".
+ * Returns 0 with *out in epoch seconds, -EINVAL.
+ */
+int units_parse_when(const char *s, time_t now, int64_t *out);
 
 /* "1.5G", "512K", "12B"; "-" for NAN/negative. Returns buf. */
 char *units_fmt_size(double bytes, char *buf, size_t len);

@@ -35,9 +35,12 @@ int top_fmt_header(const struct hview *h, const char *when, const char *conn, in
 {
 	char a[16], b[16], c[16], d[16], e[16], f[16], g[16], k[16];
 
-	snprintf(lines[0], 256, "quelltop - %s - %s - daemon %s - source %s%s%s%s",
+	bool replay = conn && !strcmp(conn, "replay");
+
+	snprintf(lines[0], 256, "quelltop - %s - %s - %s%s - source %s%s%s%s",
 		 h->hostname[0] ? h->hostname : "?", when && when[0] ? when : "-",
-		 conn ? conn : "?", h->source[0] ? h->source : "-",
+		 replay ? "history, Left/Right step" : "daemon ", replay ? "" : conn ? conn : "?",
+		 h->source[0] ? h->source : "-",
 		 known(h->cgroup_mode) ? " (cgroup " : "", known(h->cgroup_mode) ? h->cgroup_mode : "",
 		 known(h->cgroup_mode) ? ")" : "");
 	/* one buffer per conversion: they are all read by the same snprintf */

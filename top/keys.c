@@ -26,7 +26,7 @@ const char *const top_help[] = {
 	"        Up Down PgUp PgDn Home End  select    Enter  drill-down (Esc back)",
 	"Act:    t throttle   r release   k kill   (the selected tenant, asks y/n)",
 	"Replay: Left Right  step back / forward in history (quelltop --at)",
-	"        ?  this help   q  quit",
+	"        ?  this help   q  quit   mouse: click a title to sort, a row to select",
 	"",
 	"Columns: CPU% of one core; INFL/SUFF: run-queue delay inflicted on /",
 	"suffered from other tenants, ms per second; MEM/LIM: memory / hard limit;",
@@ -327,4 +327,31 @@ unsigned int top_key(struct top_ui *ui, int key, const struct tview *const *rows
 	default:
 		return 0;
 	}
+}
+
+unsigned int top_click(struct top_ui *ui, const struct top_layout *l, int y, int x, bool dbl,
+		       const struct tview *const *rows, int nrows)
+{
+	int row = ui->scroll + y - TOP_HDR_LINES - 1, cx = 0;
+
+	if (ui->mode != TM_LIST || ui->prompt != TP_NONE || x < 0)
+		return 0;
+	if (y == TOP_HDR_LINES) {
+		for (int k = 0; k < l->ncols; k++) {
+			/* the separator before a column belongs to it */
+			if (x < cx + l->width[k] + (k ? 1 : 0)) {
+				set_sort(ui, l->col[k]);
+				return TF_REBUILD | TF_REDRAW;
+			}
+			cx += l->width[k] + 1;
+		}
+		return 0;
+	}
+	if (y <= TOP_HDR_LINES || row >= nrows)
+		return 0;
+	move_sel(ui, row, rows, nrows);
+	if (!dbl)
+		return TF_REDRAW;
+	ui->mode = TM_DETAIL;
+	return TF_DETAIL | TF_REDRAW;
 }

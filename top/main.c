@@ -17,12 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "source.h"
+#include "units.h"
 #include "term.h"
 #include "top.h"
 
 struct opts {
 	const char *sock;
+	const char *at;		/* --at: replay history from this instant */
+	const char *rrd_dir;	/* --rrd-dir, else [history] dir of -c CONFIG */
+	const char *config;
 	bool batch, json;
 	long iterations;	/* batch: 0 = until killed */
 	int width;		/* batch line width */
@@ -44,6 +49,11 @@ static void usage(FILE *f)
 		"  -n, --iterations N   batch: stop after N frames (default: until interrupted)\n"
 		"  -j, --json           batch: one JSON object per frame and line\n"
 		"  -w, --width COLS     batch: line width (default 160)\n"
+		"  -a, --at WHEN        replay history from WHEN: \"2026-11-20 03:10\", -2h, EPOCH;\n"
+		"                       Left/Right step through time (no daemon needed)\n"
+		"      --rrd-dir DIR    history directory (default: [history] dir of -c CONFIG,\n"
+		"                       else /var/lib/quell/rrd)\n"
+		"  -c, --config PATH    quell.conf, to find the history directory\n"
 		"  -h, --help           this help\n"
 		"\n"
 		"Keys: ? help, q quit, < > sort column, I invert, / filter, n top-N, space pause,\n"
@@ -140,7 +150,7 @@ static void do_action(struct top_source *src, struct top_ui *ui)
 	ui->action[0] = '\0';
 }
 
-static int run_batch(struct top_source *src, struct top_ui *ui, const struct opts *o)
+static int run_batch(struct top_source *src, struct top_ui *ui, const struct opts *o, bool live)
 {
 	struct top_frame f;
 	int frames = 0;
@@ -150,23 +160,31 @@ static int run_batch(struct top_source *src, struct top_ui *ui, const struct opt
 		struct timespec ts;
 		int ret;
 
-		if (i) {
+		if (i && live) {
 			ts.tv_sec = (time_t)ui->delay_s;
 			ts.tv_nsec = (long)((ui->delay_s - (double)ts.tv_sec) * 1e9);
 			nanosleep(&ts, NULL);
 		}
 		if (top_term_signal)
 			break;
-		ret = frame_fetch(src, &f, ui, true);
+		ret = frame_fetch(src, &f, ui, live);
 		if (ret) {
-			fprintf(stderr, "quelltop: %s: daemon unreachable: %s\n", o->sock, f.why);
-			continue;
+			/* a frame without data is skipped: the daemon may come back, a replay steps on */
+			if (live)
+				fprintf(stderr, "quelltop: %s: daemon unreachable: %s\n", o->sock, f.why);
+			else
+				fprintf(stderr, "quelltop: replay: %s\n", f.why);
+			goto next;
 		}
 		if (frame_rows(&f, ui) || top_batch_frame(stdout, &f, ui, o->json, o->width)) {
 			top_frame_free(&f);
 			return 1;
 		}
 		frames++;
+next:
+		/* a replay advances one step per frame, like time does for the live view */
+		if (!live && src->ops->step && src->ops->step(src, 1))
+			break;
 	}
 	top_frame_free(&f);
 	return frames ? 0 : 1;
@@ -180,7 +198,10 @@ static int run_screen(struct top_source *src, struct top_ui *ui, bool live)
 
 	memset(&f, 0, sizeof(f));
 	if (top_term_init()) {
-		fprintf(stderr, "quelltop: cannot initialise the terminal\n");
+		const char *term = getenv("TERM");
+
+		fprintf(stderr, "quelltop: cannot use this terminal (TERM=%s, %s); -b prints text\n",
+			term ? term : "unset", isatty(STDOUT_FILENO) ? "a tty" : "not a tty");
 		return 1;
 	}
 	while (!top_term_signal) {
@@ -210,7 +231,20 @@ static int run_screen(struct top_source *src, struct top_ui *ui, bool live)
 			continue;
 		if (ui->prompt == TP_NONE)
 			ui->msg[0] = '\0';
-		fl = top_key(ui, key, f.rows, f.nrows, top_screen_page());
+		if (key == KEY_MOUSE) {
+			MEVENT me;
+			struct top_layout l;
+
+			fl = 0;
+			if (getmouse(&me) == OK &&
+			    (me.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED))) {
+				top_layout_make(COLS, &l);
+				fl = top_click(ui, &l, me.y, me.x,
+					       me.bstate & BUTTON1_DOUBLE_CLICKED, f.rows, f.nrows);
+			}
+		} else {
+			fl = top_key(ui, key, f.rows, f.nrows, top_screen_page());
+		}
 		if (fl & TF_QUIT)
 			break;
 		if (fl & TF_RESIZE)
@@ -246,6 +280,32 @@ static int run_screen(struct top_source *src, struct top_ui *ui, bool live)
 	return 0;
 }
 
+/* History replay: the RRD directory from --rrd-dir, -c CONFIG, or the default. */
+static int replay_open(const struct opts *o, time_t at, struct top_source *src)
+{
+	static struct quell_config cfg;
+	const char *dir = o->rrd_dir;
+	char err[512];
+	int ret;
+
+	if (!dir) {
+		ret = o->config ? config_load(o->config, &cfg, err, sizeof(err)) : -ENOENT;
+		if (ret && o->config) {
+			fprintf(stderr, "quelltop: %s\n", err);
+			return ret;
+		}
+		if (ret)
+			config_defaults(&cfg);
+		dir = cfg.rrd_dir;
+	}
+	ret = top_source_rrd_open(dir, at, src);
+	if (ret)
+		fprintf(stderr, "quelltop: history in %s: %s\n", dir,
+			ret == -ENOENT ? "none there" : ret == -ENODATA ? "no data at that time" :
+			strerror(-ret));
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -259,6 +319,9 @@ int main(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "width", required_argument, NULL, 'w' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "rrd-dir", required_argument, NULL, 'R' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -269,7 +332,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	top_ui_init(&ui);
-	while ((c = getopt_long(argc, argv, "s:d:o:rf:t:bn:jw:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:o:rf:t:bn:jw:ha:c:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.sock = optarg;
@@ -326,6 +389,15 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
+		case 'a':
+			o.at = optarg;
+			break;
+		case 'R':
+			o.rrd_dir = optarg;
+			break;
+		case 'c':
+			o.config = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -346,13 +418,25 @@ int main(int argc, char **argv)
 		perror("quelltop: sigaction");
 		return 1;
 	}
-	/* the history replay (issue 6) plugs in here: top_source_rrd_open(dir, at, &src) */
-	ret = top_source_socket_open(o.sock, &src);
-	if (ret) {
-		fprintf(stderr, "quelltop: %s: %s\n", o.sock, strerror(-ret));
-		return 1;
+	if (o.at) {
+		int64_t at;
+
+		if (units_parse_when(o.at, time(NULL), &at)) {
+			fprintf(stderr, "quelltop: --at: want \"YYYY-MM-DD HH:MM\", -2h or EPOCH, not '%s'\n",
+				o.at);
+			return 2;
+		}
+		ret = replay_open(&o, (time_t)at, &src);
+		if (ret)
+			return 1;
+	} else {
+		ret = top_source_socket_open(o.sock, &src);
+		if (ret) {
+			fprintf(stderr, "quelltop: %s: %s\n", o.sock, strerror(-ret));
+			return 1;
+		}
 	}
-	ret = o.batch ? run_batch(&src, &ui, &o) : run_screen(&src, &ui, true);
+	ret = o.batch ? run_batch(&src, &ui, &o, !o.at) : run_screen(&src, &ui, !o.at);
 	top_source_close(&src);
 	return ret;
 }

@@ -20,6 +20,12 @@ void top_ui_init(struct top_ui *ui)
 	ui->prompt = TP_NONE;
 }
 
+bool top_row_alert(const struct tview *t)
+{
+	/* "-" is a state the daemon did not send: unknown is not an alarm */
+	return t->offender || (t->state[0] && strcmp(t->state, "ok") && strcmp(t->state, "-"));
+}
+
 bool top_match(const char *name, const char *filter)
 {
 	size_t fl = strlen(filter), nl = strlen(name);

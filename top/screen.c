@@ -118,11 +118,6 @@ static void draw_status(const struct top_frame *f, const struct top_ui *ui)
 	}
 }
 
-static bool row_alert(const struct tview *t)
-{
-	return t->offender || (t->state[0] && strcmp(t->state, "ok") && strcmp(t->state, "-"));
-}
-
 static void draw_list(const struct top_frame *f, struct top_ui *ui)
 {
 	struct top_layout l;
@@ -152,7 +147,7 @@ static void draw_list(const struct top_frame *f, struct top_ui *ui)
 		attr_t a = A_NORMAL;
 
 		top_fmt_line(&l, t, -1, false, line, sizeof(line));
-		if (row_alert(t))
+		if (top_row_alert(t))
 			a |= COLOR(TOP_PAIR_OFFENDER) | A_BOLD;
 		if (f->stale)
 			a |= A_DIM;
@@ -195,7 +190,7 @@ static void draw_detail(const struct top_frame *f, struct top_ui *ui)
 			 top_fmt_cell(t, TC_CPU, a, sizeof(a)), top_fmt_cell(t, TC_INFL, b, sizeof(b)),
 			 top_fmt_cell(t, TC_SUFF, c, sizeof(c)), top_fmt_cell(t, TC_MEM, e, sizeof(e)),
 			 top_fmt_cell(t, TC_READ, g, sizeof(g)), top_fmt_cell(t, TC_WRITE, h, sizeof(h)));
-		put(y++, row_alert(t) ? COLOR(TOP_PAIR_OFFENDER) | A_BOLD : A_NORMAL, false, line);
+		put(y++, top_row_alert(t) ? COLOR(TOP_PAIR_OFFENDER) | A_BOLD : A_NORMAL, false, line);
 		snprintf(line, sizeof(line),
 			 "iops %s  nproc %s  faults %s/s  limit hits: cpu %llu mem %llu pids %llu io %llu",
 			 top_fmt_cell(t, TC_IOPS, a, sizeof(a)), top_fmt_cell(t, TC_NPROC, b, sizeof(b)),

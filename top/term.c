@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "term.h"
 
@@ -63,14 +64,20 @@ int top_term_signals(void)
 int top_term_init(void)
 {
 	static bool hooked;
+	SCREEN *scr;
 
 	if (!hooked) {
 		if (atexit(top_term_restore))
 			return -1;
 		hooked = true;
 	}
-	if (!initscr())
+	/* newterm, not initscr: a bad TERM is an error to report, not an exit inside curses */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -1;
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr)
+		return -1;
+	set_term(scr);
 	active = true;
 	cbreak();
 	noecho();
@@ -78,6 +85,8 @@ int top_term_init(void)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED, NULL);
+	mouseinterval(200);
 	if (has_colors()) {
 		start_color();
 		use_default_colors();

@@ -120,6 +120,8 @@ void top_ui_scroll(struct top_ui *ui, int nrows, int page);
 
 /* --- rows: filter, sort, top-N --- */
 
+/* Highlighted row: a rule is tripping (offender) or the state is not ok. */
+bool top_row_alert(const struct tview *t);
 /* Case-insensitive substring match of filter in name; "" matches all. */
 bool top_match(const char *name, const char *filter);
 /* Sorts rows by col; ties by name ascending; unknown values last. */
@@ -151,6 +153,15 @@ enum top_flag {
  */
 unsigned int top_key(struct top_ui *ui, int key, const struct tview *const *rows, int nrows,
 		     int page);
+
+/*
+ * top_click - a mouse click at screen line y, column x on the list screen
+ * laid out as l: the column titles line (TOP_HDR_LINES) sorts by the column
+ * clicked (again: inverts), a row line selects that tenant; a double click
+ * on a row opens its drill-down. Returns TF_* flags (0: nothing there).
+ */
+unsigned int top_click(struct top_ui *ui, const struct top_layout *l, int y, int x, bool dbl,
+		       const struct tview *const *rows, int nrows);
 
 /* Help text, one entry per line, NULL-terminated. */
 extern const char *const top_help[];

@@ -7,6 +7,9 @@
  * an error rather than a surprising limit. *out is written only on success.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -322,4 +325,65 @@ char *units_fmt_duration_ms(uint64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%llud%02lluh", (unsigned long long)(s / 86400),
 			 (unsigned long long)(s % 86400 / 3600));
 	return buf;
+}
+
+static bool digits_only(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int units_parse_when(const char *s, time_t now, int64_t *out)
+{
+	static const char *const fmts[] = {
+		"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+		"%Y-%m-%d",
+	};
+	uint64_t ms;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (!strcmp(s, "now")) {
+		*out = now;
+		return 0;
+	}
+	if (s[0] == '-') {
+		/* "-1h": relative; a bare "-90" is 90 seconds ago */
+		if (units_parse_duration_ms(s + 1, &ms) || ms / 1000 > (uint64_t)now)
+			return -EINVAL;
+		*out = (int64_t)now - (int64_t)(ms / 1000);
+		return 0;
+	}
+	if (digits_only(s)) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno || *end || v > (unsigned long long)INT64_MAX)
+			return -EINVAL;
+		*out = (int64_t)v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		struct tm tm;
+		const char *end;
+		time_t t;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (!end || *end)
+			continue;
+		tm.tm_isdst = -1;	/* local time, whatever DST says */
+		t = mktime(&tm);
+		if (t == (time_t)-1)
+			return -EINVAL;
+		*out = t;
+		return 0;
+	}
+	return -EINVAL;
 }

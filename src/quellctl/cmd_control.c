@@ -315,7 +315,7 @@ int ctl_events_parse_args(int argc, char **argv, time_t now, json_t **req, char 
 				snprintf(err, errlen, "--since needs a time");
 				goto fail;
 			}
-			if (ctl_parse_since(v, now, &since)) {
+			if (units_parse_when(v, now, &since)) {
 				snprintf(err, errlen, "--since: bad time \"%s\" (-1h, EPOCH, \"YYYY-MM-DD HH:MM\")", v);
 				goto fail;
 			}

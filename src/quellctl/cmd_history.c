@@ -172,7 +172,7 @@ static int period(struct ctl_ctx *c, const char *cmd, const struct hopts *o, con
 {
 	time_t now = now_of(c);
 
-	if (ctl_parse_since(o->until ? o->until : "now", now, end))
+	if (units_parse_when(o->until ? o->until : "now", now, end))
 		return ctl_usage_error(c, cmd, "bad --until \"%s\"", o->until);
 	if (o->period) {
 		uint64_t ms;
@@ -181,7 +181,7 @@ static int period(struct ctl_ctx *c, const char *cmd, const struct hopts *o, con
 			return ctl_usage_error(c, cmd, "bad --period \"%s\" (e.g. 1h, 1d, 7d)",
 					       o->period);
 		*start = *end - (int64_t)(ms / 1000);
-	} else if (ctl_parse_since(o->since ? o->since : dflt, (time_t)*end, start)) {
+	} else if (units_parse_when(o->since ? o->since : dflt, (time_t)*end, start)) {
 		return ctl_usage_error(c, cmd, "bad --since \"%s\" (-6h, EPOCH, \"YYYY-MM-DD HH:MM\")",
 				       o->since);
 	}

@@ -57,12 +57,6 @@ int ctl_usage_error(struct ctl_ctx *c, const char *cmd, const char *fmt, ...)
 
 /* argv has "--help" or "-h" after argv[0]. */
 bool ctl_wants_help(int argc, char **argv);
-/*
- * ctl_parse_since - "-1h" / "-30m" (relative to now), "EPOCH" (seconds),
- * "YYYY-MM-DD HH:MM[:SS]" / "YYYY-MM-DD" (local time), "now".
- * Returns 0 with *out in epoch seconds, -EINVAL.
- */
-int ctl_parse_since(const char *s, time_t now, int64_t *out);
 /* Parse a pid (1..INT_MAX). Returns 0 or -EINVAL. */
 int ctl_parse_pid(const char *s, int *out);
 

@@ -34,57 +34,6 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-int ctl_parse_since(const char *s, time_t now, int64_t *out)
-{
-	static const char *const fmts[] = {
-		"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-		"%Y-%m-%d",
-	};
-	uint64_t ms;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (!strcmp(s, "now")) {
-		*out = now;
-		return 0;
-	}
-	if (s[0] == '-') {
-		/* "-1h": relative; a bare "-90" is 90 seconds ago */
-		if (units_parse_duration_ms(s + 1, &ms) || ms / 1000 > (uint64_t)now)
-			return -EINVAL;
-		*out = (int64_t)now - (int64_t)(ms / 1000);
-		return 0;
-	}
-	if (all_digits(s)) {
-		char *end;
-		unsigned long long v;
-
-		errno = 0;
-		v = strtoull(s, &end, 10);
-		if (errno || *end || v > (unsigned long long)INT64_MAX)
-			return -EINVAL;
-		*out = (int64_t)v;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		struct tm tm;
-		const char *end;
-		time_t t;
-
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, fmts[i], &tm);
-		if (!end || *end)
-			continue;
-		tm.tm_isdst = -1;	/* local time, whatever DST says */
-		t = mktime(&tm);
-		if (t == (time_t)-1)
-			return -EINVAL;
-		*out = t;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 int ctl_parse_pid(const char *s, int *out)
 {
 	char *end;

@@ -18,6 +18,7 @@
 #include "enforcer.h"
 #include "events_log.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "policy.h"
 
 static struct {
@@ -81,6 +82,8 @@ void enforcer_log(struct daemon *d, const struct tenant *t, const char *action,
 	json_object_set_new(ev, "limits_text", json_string(txt));
 	json_object_set_new(ev, "cgroup", json_string(t->cg));
 	json_object_set_new(ev, "evidence", evidence ? evidence : json_object());
+	if (!dry)
+		metrics_http_count_action(d, action);	/* quell_actions_total */
 	log_info("%s%s %s: rule %s level %d%s%s", dry ? "dry-run: " : "", action, t->name,
 		 rule ? rule : "-", level, *txt ? ", limits " : "", txt);
 	if (d->events) {

@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,7 @@ int metrics_http_start(struct daemon *d)
 	struct metrics_http *mh;
 	const union MHD_DaemonInfo *info;
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	sigset_t all, old;
 	socklen_t sl;
 	int ret;
 
@@ -220,7 +222,17 @@ int metrics_http_start(struct daemon *d)
 	prom_buf_init(&mh->buf);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/*
+	 * The microhttpd thread inherits our signal mask. quelld takes SIGHUP /
+	 * SIGTERM through a signalfd, which only works if no thread leaves them
+	 * unblocked; so the server thread starts with every signal blocked,
+	 * whatever the caller's order of initialisation (found by
+	 * t_prometheus.sh: SIGHUP killed quelld when this ran first).
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	/* the port argument is ignored when MHD_OPTION_SOCK_ADDR is given */
+	errno = 0;
 	mh->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, mh,
 				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -228,8 +240,9 @@ int metrics_http_start(struct daemon *d)
 				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)16,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				   MHD_OPTION_END);
+	ret = errno ? -errno : -EADDRINUSE;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!mh->mhd) {
-		ret = errno ? -errno : -EADDRINUSE;
 		log_err("metrics: cannot listen on %s: %s", d->cfg.metrics_listen, strerror(-ret));
 		pthread_mutex_destroy(&mh->lock);
 		free(mh);

@@ -123,8 +123,9 @@ if [ -s "$BENCH_OUT/daemon_cost.perf.data" ]; then
 	echo
 	echo "where the time goes at $last tenants (perf, inclusive % of quelld's samples; self %):"
 	perf report -i "$BENCH_OUT/daemon_cost.perf.data" --stdio --children --sort symbol -g none \
-		2>/dev/null | grep -E '^ +[0-9]' | grep -vE '(_start|libc_start|main|run \(inlined\)|daemon_tick) ' |
-		head -30 | sed 's/ *- *- *$//' | tee "$BENCH_OUT/daemon_cost.perf.txt"
+		2>/dev/null | grep -E '^ +[0-9]' | sed 's/ *- *- *$//' |
+		grep -vE '\] (__libc_start.*|_start|main|run \(inlined\)|daemon_tick)$' |
+		head -30 | tee "$BENCH_OUT/daemon_cost.perf.txt"
 	bj perf_top "$(head -20 "$BENCH_OUT/daemon_cost.perf.txt" | sed 's/^ *//' | jq -R . | jq -s .)"
 fi
 exit 0

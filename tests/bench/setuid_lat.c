@@ -4,11 +4,12 @@
  *
  * N times: fork a child (root, outside any tenant cgroup) that takes a
  * timestamp, calls setresuid(UID) - what suexec, PHP-FPM pools and cron do -
- * and then polls /proc/self/cgroup until a line ends with CGSUFFIX (the
- * tenant's cgroup, e.g. "/quell/alice"). The parent waits for each child
- * before the next one, so the samples do not queue behind each other.
+ * and then polls /proc/self/cgroup until, for each comma-separated suffix of
+ * CGSUFFIXES, some line ends with it (e.g. ":cpu:/quell/alice,0::/quell/alice":
+ * in the tenant's cgroup in the v1 cpu and the v2 hierarchy). The parent
+ * waits for each child before the next one, so samples do not queue.
  *
- *   setuid_lat UID CGSUFFIX N [TIMEOUT_MS=3000]
+ *   setuid_lat UID CGSUFFIXES N [TIMEOUT_MS=3000]
  *
  * Prints: samples=N missed=M p50_us=.. p90_us=.. p99_us=.. max_us=..
  * (a child not placed within TIMEOUT_MS counts as missed, not as a sample).
@@ -32,11 +33,26 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* 1 if some line of /proc/self/cgroup ends with suffix, 0 if not, -errno */
-static int in_cgroup(const char *suffix)
+/* 1 if some line of buf (lines of /proc/self/cgroup) ends with suffix[0..sl) */
+static int has_line(const char *buf, const char *suffix, size_t sl)
 {
-	char buf[8192], *line, *save = NULL;
-	size_t sl = strlen(suffix);
+	const char *line = buf;
+
+	while (*line) {
+		const char *end = strchrnul(line, '\n');
+
+		if ((size_t)(end - line) >= sl && !memcmp(end - sl, suffix, sl))
+			return 1;
+		line = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* 1 if every comma-separated suffix matches a line of /proc/self/cgroup, 0 if not, -errno */
+static int in_cgroup(const char *suffixes)
+{
+	char buf[8192];
+	const char *s = suffixes;
 	ssize_t n;
 	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
 
@@ -47,13 +63,14 @@ static int in_cgroup(const char *suffix)
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t l = strlen(line);
+	while (*s) {
+		const char *end = strchrnul(s, ',');
 
-		if (l >= sl && !strcmp(line + l - sl, suffix))
-			return 1;
+		if (end > s && !has_line(buf, s, (size_t)(end - s)))
+			return 0;
+		s = *end ? end + 1 : end;
 	}
-	return 0;
+	return 1;
 }
 
 /* child: returns the latency in us through the pipe, or UINT64_MAX */
@@ -98,7 +115,7 @@ int main(int argc, char **argv)
 	uid_t uid;
 
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: %s UID CGSUFFIX N [TIMEOUT_MS]\n", argv[0]);
+		fprintf(stderr, "usage: %s UID CGSUFFIXES N [TIMEOUT_MS]\n", argv[0]);
 		return 2;
 	}
 	uid = (uid_t)strtoul(argv[1], NULL, 10);

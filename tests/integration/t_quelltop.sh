@@ -11,9 +11,9 @@ command -v tmux >/dev/null || qt_skip "tmux not installed"
 command -v stress-ng >/dev/null || qt_skip "stress-ng not installed"
 command -v jq >/dev/null || qt_skip "jq not installed"
 
-# a private tmux server, killed with everything in it whatever happens
-TMUX_L=$QT_ID
-trap 'rc=$?; tmux -L "$TMUX_L" kill-server 2>/dev/null; (exit $rc); qt_cleanup' EXIT
+# a private tmux server (socket in QT_DIR), killed with everything in it whatever happens
+TMUX_S=$QT_DIR/tmux.sock
+trap 'rc=$?; tmux -S "$TMUX_S" kill-server 2>/dev/null; (exit $rc); qt_cleanup' EXIT
 
 qt_log "QT_ID $QT_ID"
 TOK=q4$$			# both names share it: the filter shows just ours
@@ -27,8 +27,8 @@ TOP="$QT_BUILD/quelltop -s $SOCK -d 1"
 qt_bg su -s /bin/sh "$BUSY" -c 'cd /tmp && exec stress-ng --cpu 1 --timeout 90s'
 qt_bg su -s /bin/sh "$IDLE" -c 'cd /tmp && exec sleep 90'
 
-cap() { tmux -L "$TMUX_L" capture-pane -p -t top; }
-keys() { tmux -L "$TMUX_L" send-keys -t top "$@"; }
+cap() { tmux -S "$TMUX_S" capture-pane -p -t top; }
+keys() { tmux -S "$TMUX_S" send-keys -t top "$@"; }
 # first tenant row: the line after the column titles
 first_row() { cap | awk '/^TENANT/ { getline; print $1; exit }'; }
 # wait_for DESC SECONDS CMD...: poll until CMD succeeds
@@ -66,7 +66,7 @@ $TOP -b -n 1 --sort nope >/dev/null 2>&1
 [ $? = 2 ] || qt_fail "bad --sort: want exit 2"
 
 # --- interactive, in a shell in a 120x30 pane
-tmux -L "$TMUX_L" new-session -d -s top -x 120 -y 30 "env -i TERM=xterm-256color PS1='qt\$ ' bash --norc --noprofile"
+tmux -S "$TMUX_S" new-session -d -s top -x 120 -y 30 "env -i TERM=xterm-256color PS1='qt\$ ' bash --norc --noprofile"
 keys "$TOP; echo EXITED=\$?" Enter
 wait_for "quelltop shows its header" 10 screen_has "daemon connected"
 keys / "$TOK" Enter
@@ -107,19 +107,19 @@ wait_for "busy tenant back to ok" 10 busy_state ok
 qt_log "ok   t / r with y/n: throttled, then released, through quelld"
 
 # --- 80x24: everything still fits
-tmux -L "$TMUX_L" resize-window -t top -x 80 -y 24
+tmux -S "$TMUX_S" resize-window -t top -x 80 -y 24
 wait_for "80x24 redraw" 5 top_is "$BUSY"
 long=$(cap | awk 'length > 80' | wc -l)
 [ "$long" = 0 ] || qt_fail "lines wider than 80 at 80x24"
 cap | grep -q "STATE" || qt_fail "STATE column missing at 80 columns"
-tmux -L "$TMUX_L" resize-window -t top -x 120 -y 30
+tmux -S "$TMUX_S" resize-window -t top -x 120 -y 30
 qt_log "ok   80x24 after a resize"
 
 # --- the daemon restarts: quelltop says so, then reconnects
 kill -TERM "$QT_QUELLD_PID"
 wait "$QT_QUELLD_PID" 2>/dev/null
 wait_for "daemon down is shown" 10 screen_has "unreachable, retrying"
-kill -0 "$(pgrep -P "$(tmux -L "$TMUX_L" display -p -t top '#{pane_pid}')" quelltop)" ||
+kill -0 "$(pgrep -P "$(tmux -S "$TMUX_S" display -p -t top '#{pane_pid}')" quelltop)" ||
 	qt_fail "quelltop died with the daemon"
 qt_quelld
 wait_for "reconnected to the new daemon" 15 screen_has "daemon connected"
@@ -136,7 +136,7 @@ qt_log "ok   q exits 0, shell back, tty sane"
 # --- SIGTERM: same restore
 keys "clear; $TOP; echo EXITED=\$?" Enter
 wait_for "quelltop restarted" 10 screen_has "daemon connected"
-pid=$(pgrep -P "$(tmux -L "$TMUX_L" display -p -t top '#{pane_pid}')" quelltop)
+pid=$(pgrep -P "$(tmux -S "$TMUX_S" display -p -t top '#{pane_pid}')" quelltop)
 [ -n "$pid" ] || qt_fail "no quelltop pid"
 kill -TERM "$pid"
 wait_for "quelltop exits on SIGTERM" 5 screen_has "^EXITED=0"

@@ -23,39 +23,39 @@ static void test_since(void **state)
 	const time_t now = 1700000000;
 	int64_t t = 5;
 
-	assert_int_equal(ctl_parse_since("-1h", now, &t), 0);
+	assert_int_equal(units_parse_when("-1h", now, &t), 0);
 	assert_int_equal(t, now - 3600);
-	assert_int_equal(ctl_parse_since("-30m", now, &t), 0);
+	assert_int_equal(units_parse_when("-30m", now, &t), 0);
 	assert_int_equal(t, now - 1800);
-	assert_int_equal(ctl_parse_since("-1h30m", now, &t), 0);
+	assert_int_equal(units_parse_when("-1h30m", now, &t), 0);
 	assert_int_equal(t, now - 5400);
-	assert_int_equal(ctl_parse_since("-90", now, &t), 0);
+	assert_int_equal(units_parse_when("-90", now, &t), 0);
 	assert_int_equal(t, now - 90);
-	assert_int_equal(ctl_parse_since("now", now, &t), 0);
+	assert_int_equal(units_parse_when("now", now, &t), 0);
 	assert_int_equal(t, now);
-	assert_int_equal(ctl_parse_since("1690000000", now, &t), 0);
+	assert_int_equal(units_parse_when("1690000000", now, &t), 0);
 	assert_int_equal(t, 1690000000);
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	assert_int_equal(ctl_parse_since("2023-11-14 22:13", now, &t), 0);
+	assert_int_equal(units_parse_when("2023-11-14 22:13", now, &t), 0);
 	assert_int_equal(t, 1700000000 - 20);
-	assert_int_equal(ctl_parse_since("2023-11-14 22:13:20", now, &t), 0);
+	assert_int_equal(units_parse_when("2023-11-14 22:13:20", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(ctl_parse_since("2023-11-14T22:13:20", now, &t), 0);
+	assert_int_equal(units_parse_when("2023-11-14T22:13:20", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(ctl_parse_since("2023-11-14", now, &t), 0);
+	assert_int_equal(units_parse_when("2023-11-14", now, &t), 0);
 	assert_int_equal(t, 1700000000 - (22 * 3600 + 13 * 60 + 20));
 
 	t = 5;
-	assert_int_equal(ctl_parse_since("", now, &t), -EINVAL);
-	assert_int_equal(ctl_parse_since("yesterday", now, &t), -EINVAL);
-	assert_int_equal(ctl_parse_since("-1x", now, &t), -EINVAL);
-	assert_int_equal(ctl_parse_since("-", now, &t), -EINVAL);
-	assert_int_equal(ctl_parse_since("2023-13-45 99:99", now, &t), -EINVAL);
-	assert_int_equal(ctl_parse_since("2023-11-14 22:13 junk", now, &t), -EINVAL);
-	assert_int_equal(ctl_parse_since("99999999999999999999999", now, &t), -EINVAL);
-	assert_int_equal(ctl_parse_since("-100000d", now, &t), -EINVAL);	/* before 1970 */
+	assert_int_equal(units_parse_when("", now, &t), -EINVAL);
+	assert_int_equal(units_parse_when("yesterday", now, &t), -EINVAL);
+	assert_int_equal(units_parse_when("-1x", now, &t), -EINVAL);
+	assert_int_equal(units_parse_when("-", now, &t), -EINVAL);
+	assert_int_equal(units_parse_when("2023-13-45 99:99", now, &t), -EINVAL);
+	assert_int_equal(units_parse_when("2023-11-14 22:13 junk", now, &t), -EINVAL);
+	assert_int_equal(units_parse_when("99999999999999999999999", now, &t), -EINVAL);
+	assert_int_equal(units_parse_when("-100000d", now, &t), -EINVAL);	/* before 1970 */
 	assert_int_equal(t, 5);
 }
 

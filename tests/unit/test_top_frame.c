@@ -72,6 +72,9 @@ static void test_header(void **state)
 	assert_string_equal(lines[1], "load 1.5 1.0 0.5  cpu 134%/400%  mem 3.0G/8.0G  io r 1.0M/s w 0/s");
 	assert_string_equal(lines[2], "psi avg10 some/full: cpu 2.2%  mem -/-%  io 1.0/0.5%");
 	assert_string_equal(lines[3], "tenants 3  throttled 1  frozen 0  tick 3.2ms  bpf lost 0");
+	top_fmt_header(&h, "03:10:00 (replay, 10s)", "replay", 200, lines);
+	assert_string_equal(lines[0], "quelltop - web1 - 03:10:00 (replay, 10s) - history, "
+				      "Left/Right step - source bpf (cgroup v2)");
 	top_fmt_header(&h, "x", "unreachable, retrying", 30, lines);
 	for (int i = 0; i < TOP_HDR_LINES; i++)
 		assert_true(strlen(lines[i]) <= 30);

@@ -256,6 +256,33 @@ static void test_misc_keys(void **state)
 	assert_non_null(top_help[0]);
 }
 
+static void test_mouse(void **state)
+{
+	struct top_layout l;
+	int y0 = TOP_HDR_LINES;
+
+	top_layout_make(80, &l);	/* TENANT is 13 wide, then " CPU%" */
+	assert_int_equal(top_click(&ui, &l, y0, 0, false, rows, 3), TF_REBUILD | TF_REDRAW);
+	assert_int_equal(ui.sort, TC_NAME);
+	top_click(&ui, &l, y0, 13, false, rows, 3);	/* the blank before CPU% */
+	assert_int_equal(ui.sort, TC_CPU);
+	assert_true(ui.desc);
+	top_click(&ui, &l, y0, 16, false, rows, 3);	/* again: inverted */
+	assert_false(ui.desc);
+	assert_int_equal(top_click(&ui, &l, y0, 200, false, rows, 3), 0);
+
+	assert_int_equal(top_click(&ui, &l, y0 + 2, 3, false, rows, 3), TF_REDRAW);
+	assert_string_equal(ui.sel_name, "beta");
+	assert_int_equal(ui.mode, TM_LIST);
+	assert_int_equal(top_click(&ui, &l, y0 + 4, 3, false, rows, 3), 0);	/* below the rows */
+	assert_int_equal(top_click(&ui, &l, 1, 3, false, rows, 3), 0);		/* the summary */
+	assert_int_equal(top_click(&ui, &l, y0 + 3, 3, true, rows, 3), TF_DETAIL | TF_REDRAW);
+	assert_string_equal(ui.sel_name, "gamma");
+	assert_int_equal(ui.mode, TM_DETAIL);
+	/* clicks do nothing outside the list */
+	assert_int_equal(top_click(&ui, &l, y0 + 1, 3, false, rows, 3), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup(test_drill_down, setup),
 		cmocka_unit_test_setup(test_actions_confirm, setup),
 		cmocka_unit_test_setup(test_misc_keys, setup),
+		cmocka_unit_test_setup(test_mouse, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

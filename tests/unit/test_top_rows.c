@@ -127,6 +127,23 @@ static void test_sort_name_and_state(void **state)
 	order_is(rows, 4, "alpha gamma beta Alpha");
 }
 
+static void test_row_alert(void **state)
+{
+	struct tview t;
+
+	tv_init(&t, "a");
+	assert_false(top_row_alert(&t));
+	t.offender = true;			/* a rule trips before any action */
+	assert_true(top_row_alert(&t));
+	t.offender = false;
+	snprintf(t.state, sizeof(t.state), "throttled");
+	assert_true(top_row_alert(&t));
+	snprintf(t.state, sizeof(t.state), "-");	/* unknown is not an alarm */
+	assert_false(top_row_alert(&t));
+	t.state[0] = '\0';
+	assert_false(top_row_alert(&t));
+}
+
 static void test_filter(void **state)
 {
 	assert_true(top_match("site-shop", ""));
@@ -222,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sort_every_column),
 		cmocka_unit_test(test_sort_name_and_state),
+		cmocka_unit_test(test_row_alert),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_rows_build),
 		cmocka_unit_test(test_scroll),

@@ -25,7 +25,7 @@ finish() {
 	sync
 	echo "QUELL-VM-EXIT=$1"
 	echo o > /proc/sysrq-trigger
-	sleep 10
+	sleep 10 2>/dev/null
 	exit "$1"
 }
 

@@ -87,8 +87,10 @@ done
 [ $nobj -eq 0 ] && echo "note: no $build/*.bpf.o yet (bpf/ not written), only the probe was loaded"
 if [ -x "$build/quelld" ] && "$build/quelld" --help 2>&1 | grep -q -- --bpf-dump; then
 	if out=$(timeout 120 "$build/quelld" --bpf-dump --seconds 3 2>&1); then
-		ok "quelld --bpf-dump --seconds 3 (loaded, attached, read)"
-		echo "$out" | tail -15
+		ran=$(echo "$out" | grep -c '^ *prog .*run_cnt=[1-9]')
+		nprog=$(echo "$out" | grep -c '^ *prog ')
+		ok "quelld --bpf-dump --seconds 3: $(echo "$out" | head -1 | cut -c1-60)..., $ran of $nprog programs ran"
+		echo "$out" | grep -v '^ *prog ' | sed -n '2,12p'
 	else
 		bad "quelld --bpf-dump --seconds 3:"
 		echo "$out" | tail -30

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# BPF cost (issue 7.1).
+#   a. Slowdown of context-switch-heavy loads and of a CPU load with quelld
+#      running vs not: hackbench (pipes, 4 groups), `perf bench sched pipe`
+#      (two tasks ping-ponging: every op is two context switches) and
+#      stress-ng --cpu 2. The loads run as a test tenant (setpriv, no PAM);
+#      quelld runs with place = no so the only difference between the two
+#      conditions is quell's accounting (BPF hooks + the daemon's ticks),
+#      not a different cgroup. Runs are interleaved (off,on / on,off ...),
+#      REPS pairs; the table shows medians. Each load is timed two ways:
+#      wall time (the usual metric; on a shared box it includes other
+#      people's load) and CPU time of the load's processes (user+sys, which
+#      includes the BPF programs that run in the load's context and is much
+#      less sensitive to the neighbours' load). stress-ng is scored by bogo
+#      ops per second of its own CPU time.
+#   b. ns per event per program (kernel.bpf_stats_enabled run_time_ns /
+#      run_cnt) via `quelld --bpf-dump` while hackbench and sched pipe run.
+. "$(dirname "$0")/lib.sh"
+
+for c in hackbench perf stress-ng setpriv /usr/bin/time; do
+	command -v $c >/dev/null || qt_skip "$c missing (make deps; apt-get install linux-perf)"
+done
+if [ "$BENCH_QUICK" = 1 ]; then
+	REPS=${BENCH_REPS:-2}; HB_LOOPS=300; PIPE_LOOPS=50000; CPU_S=2; DUMP_S=4
+else
+	REPS=${BENCH_REPS:-7}; HB_LOOPS=1000; PIPE_LOOPS=200000; CPU_S=4; DUMP_S=8
+fi
+
+L=qbl$$
+qt_user $L >/dev/null
+LUID=$(id -u $L) || qt_fail "user $L"
+qt_config <<EOF
+[tenants]
+place = no
+EOF
+mkdir -m 0777 "$QT_DIR/w"	# files the tenant writes
+cd "$QT_DIR/w"
+
+as_l() { setpriv --reuid=$LUID --regid=65534 --clear-groups -- "$@"; }
+
+# "wall_s cpu_s" of one command (run as the tenant)
+timed() {
+	local f=$QT_DIR/w/time.out
+	as_l /usr/bin/time -f '%e %U %S' -o "$f" "$@" >/dev/null 2>&1 || return 1
+	awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$f"
+}
+
+# one round of all loads: "hb_wall hb_cpu pipe_wall pipe_cpu cpu_ops_per_cpu_s"
+loads() {
+	local hb pipe y=$QT_DIR/w/sng.yaml ops
+	hb=$(timed hackbench -g 4 -l $HB_LOOPS -p) || return 1
+	pipe=$(timed perf bench sched pipe -l $PIPE_LOOPS) || return 1
+	rm -f "$y"
+	as_l stress-ng --cpu 2 --timeout ${CPU_S}s --metrics-brief --yaml "$y" \
+		--temp-path "$QT_DIR/w" >/dev/null 2>&1
+	ops=$(awk '$1 == "bogo-ops-per-second-usr-sys-time:" { print $2; exit }' "$y" 2>/dev/null)
+	echo "$hb $pipe ${ops:-null}"
+}
+
+declare -A R
+add() { R[$1]+="$2 "; }
+round() {
+	local cond=$1 out
+	if [ "$cond" = on ]; then
+		qt_quelld
+		sleep 1
+	fi
+	out=$(loads) || qt_fail "load failed ($cond)"
+	[ "$cond" = on ] && b_quelld_stop
+	set -- $out
+	add hb_wall.$cond $1; add hb_cpu.$cond $2; add pipe_wall.$cond $3; add pipe_cpu.$cond $4
+	add cpu_ops.$cond $5
+	b_log "round $r $cond: hackbench ${1}s (cpu ${2}s), sched pipe ${3}s (cpu ${4}s)," \
+		"stress-ng ${5} ops/cpu-s"
+}
+
+others=$(b_quell_progs)
+b_log "$REPS interleaved pairs; BPF sched_switch programs attached by others now: $others"
+for r in $(seq "$REPS"); do
+	if [ $((r % 2)) = 1 ]; then round off; round on; else round on; round off; fi
+done
+
+# slowdown in %: time metrics (on/off - 1), throughput metrics (off/on - 1)
+printf '\n%-26s %12s %12s %10s %8s\n' load "median off" "median on" "slowdown" goal
+for m in hb_wall hb_cpu pipe_wall pipe_cpu cpu_ops; do
+	off=$(b_median ${R[$m.off]}); on=$(b_median ${R[$m.on]})
+	case $m in
+	cpu_ops) s=$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%.2f", (a / b - 1) * 100 }'); goal=1;;
+	*) s=$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%.2f", (b / a - 1) * 100 }'); goal=3;;
+	esac
+	case $m in
+	hb_wall) name="hackbench wall s";; hb_cpu) name="hackbench cpu s";;
+	pipe_wall) name="sched pipe wall s";; pipe_cpu) name="sched pipe cpu s";;
+	cpu_ops) name="stress-ng cpu ops/cpu-s";;
+	esac
+	printf '%-26s %12s %12s %9s%% %7s%%\n' "$name" "$off" "$on" "$s" "<= $goal"
+	bj "slowdown.$m" "$(jq -n --argjson off "$off" --argjson on "$on" --argjson s "$s" \
+		--argjson g "$goal" --arg ro "${R[$m.off]}" --arg rn "${R[$m.on]}" \
+		'def nums: split(" ") | map(select(. != "") | tonumber);
+		 {median_off: $off, median_on: $on, slowdown_pct: $s, goal_pct: $g,
+		  runs_off: ($ro | nums), runs_on: ($rn | nums)}')"
+done
+bj reps "$REPS"; bj other_quell_instances "$others"
+
+# --- b. per-program cost -----------------------------------------------------
+OUT=$QT_DIR/dump.out
+"$QT_BUILD/quelld" --bpf-dump --seconds $DUMP_S > "$OUT" 2> "$OUT.err" &
+DUMP=$!
+QT_PIDS+=($DUMP)
+for _ in $(seq 100); do grep -q '^bpf ' "$OUT" 2>/dev/null && break; sleep 0.1; done
+grep -q '^bpf ' "$OUT" || { cat "$OUT.err"; qt_fail "bpf-dump did not load"; }
+end=$(( $(date +%s) + DUMP_S - 1 ))
+while [ "$(date +%s)" -lt $end ]; do
+	as_l hackbench -g 4 -l 200 -p >/dev/null 2>&1
+	as_l perf bench sched pipe -l 20000 >/dev/null 2>&1
+	as_l sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done'
+done
+wait $DUMP || { cat "$OUT.err"; qt_fail "bpf-dump failed"; }
+head -1 "$OUT"
+printf '\n%-36s %14s %14s %10s\n' program run_cnt run_ns ns/event
+progs='[]'
+while read -r line; do
+	name=$(b_kv "$line" name); cnt=$(b_kv "$line" run_cnt); rns=$(b_kv "$line" run_ns)
+	per=$(b_kv "$line" ns_per_run)
+	printf '%-36s %14s %14s %10s\n' "$name" "$cnt" "$rns" "$per"
+	progs=$(jq -c --arg n "$name" --argjson c "$cnt" --argjson t "$rns" --argjson p "$per" \
+		'. + [{name: $n, run_cnt: $c, run_ns: $t, ns_per_event: $p}]' <<< "$progs")
+done < <(grep '^prog ' "$OUT" | sort -t= -k4 -g -r)
+bj programs "$progs"
+bj dump_seconds "$DUMP_S"
+exit 0

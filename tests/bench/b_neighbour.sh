@@ -1,0 +1,293 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Neighbour protection (issue 7.3). A latency-sensitive victim tenant V is
+# measured beside a hog tenant H under six conditions:
+#   alone    V alone (quelld running, nothing to do)
+#   noquell  V + H, no quelld: both in the cgroup of the shell that started them
+#   placed   V + H, quelld with [policy] enabled = no: each in its own cgroup
+#            (what placement alone buys), no limits
+#   quell    V + H, quelld with the embedded default rules (docs/policy.md);
+#            V is measured in the steady state after H is throttled (or, if
+#            no rule trips within THROTTLE_WAIT, beside the unthrottled H)
+#   cap      as quell, but the scenario's rule as a plain cap (while = none:
+#            no neighbour signal needed; cpu-hog's "above" adapted, see
+#            below): the enforcement path and its timing, independent of
+#            whether the neighbour signal reaches while_above
+#   oracle   V + H, H given the rule's first rung as a static limit
+#            (quellctl set) before it starts
+# Scenarios:
+#   cpu  V = wakeprobe (2 threads: sleep 1 ms, wake, 100 us of work, ~20% of
+#        a core; p99 of the wakeup lateness); H = stress-ng --cpu 8.
+#        Rule cpu-hog, oracle cpu=50%.
+#   io   V = fio 4k random reads, O_DIRECT, QD1 (p99 completion latency);
+#        H = fio 1M sequential writes, O_DIRECT, QD16.
+#        Rule io-hog, oracle io=10M iops=1000.
+# Time to throttle = hog start -> the "apply" line for H in the audit log.
+# The audit log is also checked for a throttle of the victim (a rule blaming
+# the wrong tenant), and the signals the rules read are recorded 8 s after
+# the hog starts (hog cpu/io, hog inflicted, victim suffered, victim io_lat).
+# Every round runs the conditions in a different order (interleaved); the
+# table shows the median over rounds of each condition's p99, and the hog's
+# usage as quell saw it at the end of the measurement (cpu %, write MB/s).
+#
+# BENCH_CPU_ABOVE (default auto) for the cap condition: on a box already
+# saturated by other work a tenant hog gets much less than a core (tenant
+# cgroups compete as one entity against every root-cgroup task). auto: 80
+# (the embedded value), lowered to half of what the hog got in "placed" in
+# round 1 when that is under 160%, but never under 30 (the victim uses ~20%).
+# BENCH_RULES: more config lines for the quell condition, to try tuned rules
+# (e.g. $'[rule:cpu-hog]\nwhile_above = 5').
+. "$(dirname "$0")/lib.sh"
+
+for c in stress-ng fio setpriv; do command -v $c >/dev/null || qt_skip "$c missing"; done
+if [ "$BENCH_QUICK" = 1 ]; then
+	MEAS=${BENCH_MEAS:-5}; ROUNDS=${BENCH_ROUNDS:-1}; SCEN=${BENCH_SCEN:-"cpu io"}
+else
+	MEAS=${BENCH_MEAS:-10}; ROUNDS=${BENCH_ROUNDS:-2}; SCEN=${BENCH_SCEN:-"cpu io"}
+fi
+WARM=3			# hog running before the victim is measured
+THROTTLE_WAIT=30	# rules trip after for = 10s (+ ticks); give up after this
+CPU_ABOVE=${BENCH_CPU_ABOVE:-auto}
+CAP_ABOVE=		# cpu-hog's above in the cap condition (set after round 1's placed)
+
+V=qbv$$; H=qbh$$
+qt_user $V >/dev/null; qt_user $H >/dev/null
+UV=$(id -u $V) && UH=$(id -u $H) || qt_fail "users"
+EV=$QT_DIR/events.jsonl
+W=$QT_DIR/w
+mkdir -m 0777 "$W"
+cd "$W"
+as() { local u=$1; shift; setpriv --reuid="$(id -u "$u")" --regid=65534 --clear-groups -- "$@"; }
+
+rule_of() { case $1 in cpu) echo cpu-hog;; io) echo io-hog;; esac; }
+
+# quelld with a fresh state dir (no ladder memory, no `set` overrides);
+# $1: yes (default rules), no (policy off), cap (scenario $2's rule as a cap)
+quelld_start() {
+	local policy=$1 extra=
+	case $policy in
+	yes) extra=${BENCH_RULES:-};;
+	cap) extra="[rule:$(rule_of $2)]\nwhile = none\n"
+	     [ $2 = cpu ] && extra+="above = ${CAP_ABOVE:-80}\n"
+	     policy=yes;;
+	esac
+	b_quelld_stop
+	rm -rf "$QT_DIR/state"
+	qt_config <<EOF
+[tenants]
+sweep = 1s
+
+[events]
+log = $EV
+
+[policy]
+enabled = $policy
+$(printf '%b\n' "$extra")
+EOF
+	qt_quelld
+	for _ in $(seq 50); do
+		[ "$(qt_ctl --json tenants 2>/dev/null | jq --arg a $V --arg b $H \
+			'[.tenants[] | select((.name == $a or .name == $b) and .cgroup != "")] | length')" = 2 ] &&
+			return 0
+		sleep 0.2
+	done
+	qt_fail "tenants $V $H did not get cgroups"
+}
+
+hog_start() {
+	case $1 in
+	cpu) as $H stress-ng --cpu 8 --timeout 600s --temp-path "$W" -q >/dev/null 2>&1 &;;
+	io) as $H fio --name=hog --filename="$W/hog.dat" --size=1G --rw=write --bs=1M --direct=1 \
+		--ioengine=libaio --iodepth=16 --time_based --runtime=600 >/dev/null 2>&1 &;;
+	esac
+	QT_PIDS+=($!)
+	HOG=$!
+}
+hog_stop() {
+	pkill -9 -u $H 2>/dev/null
+	wait $HOG 2>/dev/null
+	HOG=
+}
+
+# victim for $2 seconds; prints its p99 in us
+victim() {
+	local out
+	case $1 in
+	cpu) out=$(as $V "$BENCH_BIN/wakeprobe" "$2" 1000 100 2) || return 1
+	     b_kv "$out" p99_us;;
+	io) as $V fio --name=victim --filename="$W/victim.dat" --size=256M --rw=randread --bs=4k \
+		--direct=1 --ioengine=psync --time_based --runtime="$2" --output-format=json \
+		--output="$W/victim.json" >/dev/null 2>&1 || return 1
+	    jq '.jobs[0].read.clat_ns.percentile["99.000000"] / 1000 | round' "$W/victim.json";;
+	esac
+}
+
+applied() {	# FROM_LINE TENANT: has TENANT an apply after FROM_LINE
+	# (not jq -e: jq 1.6 exits 0 on empty input)
+	tail -n +$(($1 + 1)) "$EV" 2>/dev/null |
+		jq -c --arg t "$2" 'select(.action == "apply" and .tenant == $t)' 2>/dev/null | grep -q .
+}
+
+# the signals the rules look at: hog usage, hog inflicted, victim suffered / io_lat
+signals() {
+	qt_ctl --json list 2>/dev/null | jq -c --arg v $V --arg h $H '(.tenants? // .) as $t |
+		($t[] | select(.name == $h) | .rates) as $hr | ($t[] | select(.name == $v) | .rates) as $vr |
+		{hog_cpu_pct: $hr.cpu_pct, hog_wr_mbps: (($hr.io_wbps // 0) / 1048576),
+		 hog_inflicted_ms_s: $hr.inflicted_ms_s, hog_suffered_ms_s: $hr.suffered_ms_s,
+		 victim_cpu_pct: $vr.cpu_pct, victim_suffered_ms_s: $vr.suffered_ms_s,
+		 victim_io_lat_ms: $vr.io_lat_ms} | map_values(if type == "number" then . * 10 | round / 10 else . end)' \
+		2>/dev/null || echo null
+}
+
+# seconds until the audit log has an apply for $H after line $1 (or "null")
+wait_throttle() {
+	local from=$1 t0=$2 now
+	while :; do
+		if applied "$from" $H; then
+			now=$(date +%s%N)
+			awk -v ns=$((now - t0)) 'BEGIN { printf "%.1f\n", ns / 1e9 }'
+			return 0
+		fi
+		now=$(date +%s%N)
+		[ $(( (now - t0) / 1000000000 )) -ge $THROTTLE_WAIT ] && { echo null; return 1; }
+		sleep 0.2
+	done
+}
+
+lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+
+# the hog's usage as quell sees it now: cpu % or write MB/s
+hog_usage() {
+	qt_ctl --json show $H 2>/dev/null | jq -r --arg s $1 '.tenant.rates |
+		if $s == "cpu" then .cpu_pct else .io_wbps / 1048576 end | . * 10 | round / 10' 2>/dev/null
+}
+
+oracle_limits() { case $1 in cpu) echo "cpu=50%";; io) echo "io=10M iops=1000";; esac; }
+
+# one condition of one scenario (in this shell: it starts and stops quelld):
+# sets R_P (victim p99, us), R_T (time to throttle, s; "-" if not quell) and
+# R_U (hog usage at the end, "-" without quelld); quell also sets R_WRONG
+# (victim throttled: true/false) and R_SIG (signals while the rule should trip)
+run_cond() {
+	local s=$1 c=$2 p t=- n t0 bg u=-
+	case $c in
+	alone) quelld_start yes $s
+	       p=$(victim $s $MEAS);;
+	noquell) b_quelld_stop
+	       hog_start $s; sleep $WARM
+	       p=$(victim $s $MEAS); hog_stop;;
+	placed) quelld_start no $s
+	       hog_start $s; sleep $WARM
+	       p=$(victim $s $MEAS); u=$(hog_usage $s); hog_stop;;
+	oracle) quelld_start no $s
+	       qt_ctl set $H $(oracle_limits $s) >/dev/null || qt_fail "quellctl set $H"
+	       hog_start $s; sleep $WARM
+	       p=$(victim $s $MEAS); u=$(hog_usage $s); hog_stop
+	       qt_ctl set $H cpu=default io=default iops=default >/dev/null 2>&1;;
+	quell|cap) quelld_start $([ $c = quell ] && echo yes || echo cap) $s
+	       n=$(lines)
+	       t0=$(date +%s%N)
+	       hog_start $s
+	       # a victim must be there and suffering for the rule to trip
+	       victim $s $((THROTTLE_WAIT + 5)) >/dev/null 2>&1 &
+	       bg=$!
+	       sleep 8
+	       R_SIG=$(signals)
+	       t=$(wait_throttle "$n" "$t0")
+	       R_WRONG=false
+	       applied "$n" $V && R_WRONG=true
+	       pkill -9 -u $V 2>/dev/null; wait $bg 2>/dev/null
+	       sleep 2
+	       p=$(victim $s $MEAS); u=$(hog_usage $s); hog_stop;;
+	esac
+	b_quelld_stop
+	R_P=${p:-null}; R_T=$t; R_U=${u:--}
+}
+
+declare -A P T U WRONG SIGS
+for s in $SCEN; do
+	if [ $s = io ]; then
+		as $V dd if=/dev/zero of="$W/victim.dat" bs=1M count=256 oflag=direct status=none ||
+			qt_fail "victim file"
+	fi
+	for r in $(seq "$ROUNDS"); do
+		order="alone noquell placed quell cap oracle"
+		[ $((r % 2)) = 0 ] && order="oracle cap quell noquell placed alone"
+		for c in $order; do
+			run_cond $s $c
+			P[$s.$c]+="$R_P "
+			U[$s.$c]+="$R_U "
+			msg="$s round $r $c: victim p99 $R_P us, hog $R_U $([ $s = cpu ] && echo %cpu || echo MB/s)"
+			if [ "$c" = quell ] || [ "$c" = cap ]; then
+				T[$s.$c]+="$R_T "
+				msg+=", hog throttled after $R_T s"
+				[ "$R_WRONG" = true ] && msg+=", VICTIM THROTTLED"
+				WRONG[$s.$c]+="$R_WRONG "
+				SIGS[$s.$c]=$(jq -c --argjson x "$R_SIG" '. + [$x]' <<< "${SIGS[$s.$c]:-[]}")
+				b_log "$s round $r $c: signals 8 s after hog start: $R_SIG"
+			fi
+			b_log "$msg"
+			if [ $s = cpu ] && [ $c = placed ] && [ -z "$CAP_ABOVE" ]; then
+				CAP_ABOVE=$(awk -v u="$R_U" -v f="$CPU_ABOVE" 'BEGIN {
+					if (f != "auto") { print f; exit }
+					if (u == "-" || u >= 160) { print 80; exit }
+					a = int(u / 2); print (a < 30) ? 30 : a }')
+				b_log "cap condition: [rule:cpu-hog] above = $CAP_ABOVE (hog got $R_U% when placed)"
+			fi
+		done
+	done
+done
+
+for s in $SCEN; do
+	a=$(b_median ${P[$s.alone]}); o=$(b_median ${P[$s.oracle]})
+	echo
+	echo "scenario $s: victim p99 (us), median of $ROUNDS rounds of ${MEAS}s; rule $(rule_of $s)," \
+		"oracle $(oracle_limits $s)"
+	printf '%-10s %12s %10s %10s %14s %12s\n' condition p99_us "x alone" "x oracle" \
+		"$([ $s = cpu ] && echo 'hog cpu %' || echo 'hog wr MB/s')" "throttle s"
+	for c in alone noquell placed quell cap oracle; do
+		m=$(b_median ${P[$s.$c]})
+		tt=-
+		[ $c = quell ] || [ $c = cap ] && tt="${T[$s.$c]}"
+		printf '%-10s %12s %10s %10s %14s %12s\n' $c "$m" "$(b_ratio "$m" "$a")" \
+			"$(b_ratio "$m" "$o")" "$(b_median ${U[$s.$c]} | sed 's/^null$/-/')" "$tt"
+	done
+	for c in quell cap; do
+		[[ "${WRONG[$s.$c]:-}" == *true* ]] &&
+			echo "WARNING: $c: the rules throttled the victim $V (runs: ${WRONG[$s.$c]})"
+		echo "$c: signals 8 s after hog start: ${SIGS[$s.$c]:-[]}"
+	done
+	[ $s = cpu ] && echo "goal (cpu, steady state): quell <= 1.2 x alone and <= 1.1 x oracle"
+	bj "$s" "$(jq -n --arg al "${P[$s.alone]}" --arg nq "${P[$s.noquell]}" \
+		--arg pl "${P[$s.placed]}" --arg qu "${P[$s.quell]}" --arg cp "${P[$s.cap]}" \
+		--arg ora "${P[$s.oracle]}" --arg lim "$(oracle_limits $s)" --arg rule "$(rule_of $s)" \
+		--arg uq "${U[$s.quell]}" --arg uc "${U[$s.cap]}" --arg up "${U[$s.placed]}" \
+		--arg uo "${U[$s.oracle]}" --arg tq "${T[$s.quell]}" --arg tc "${T[$s.cap]}" \
+		--arg wq "${WRONG[$s.quell]}" --arg wc "${WRONG[$s.cap]}" \
+		--argjson sq "${SIGS[$s.quell]:-[]}" --argjson sc "${SIGS[$s.cap]:-[]}" \
+		--arg above "$([ $s = cpu ] && echo "${CAP_ABOVE:-80}")" --arg rules "${BENCH_RULES:-}" '
+		def nums: split(" ") | map(select(. != "" and . != "null" and . != "-") | tonumber);
+		def med: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
+			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		def r($a; $b): if $a == null or $b == null or $b == 0 then null
+			else ($a / $b * 1000 | round / 1000) end;
+		def c($x; $u): {p99_us: ($x | nums | med), runs: ($x | nums), hog_usage: ($u | nums | med)};
+		def q($x; $u; $t; $w; $sig): c($x; $u) + {
+			time_to_throttle_s: ($t | nums | med),
+			time_to_throttle_runs: ($t | split(" ") | map(select(. != "")) |
+				map(if . == "null" then null else tonumber end)),
+			victim_throttled_runs: ($w | split(" ") | map(select(. != "") | . == "true")),
+			signals: $sig};
+		{rule: $rule, oracle_limits: $lim, extra_rules: $rules,
+		 cap_cpu_above: (if $above == "" then null else ($above | tonumber) end),
+		 alone: c($al; ""), noquell: c($nq; ""), placed: c($pl; $up),
+		 quell: q($qu; $uq; $tq; $wq; $sq), cap: q($cp; $uc; $tc; $wc; $sc), oracle: c($ora; $uo)} |
+		. + {quell_over_alone: r(.quell.p99_us; .alone.p99_us),
+		     quell_over_oracle: r(.quell.p99_us; .oracle.p99_us),
+		     cap_over_alone: r(.cap.p99_us; .alone.p99_us),
+		     cap_over_oracle: r(.cap.p99_us; .oracle.p99_us),
+		     noquell_over_alone: r(.noquell.p99_us; .alone.p99_us)}')"
+done
+bj meas_s "$MEAS"; bj rounds "$ROUNDS"
+cp "$EV" "$BENCH_OUT/neighbour.events.jsonl" 2>/dev/null	# the audit log of every quell run
+exit 0

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Static nproc limit on the real kernel (issue 4): a tenant with nproc = 50
+# runs a bounded fork storm (2000 fork attempts, children sleep): pids.max
+# holds it at 50 (sampled pids.current and the kernel's pids.peak never pass
+# 50, forks beyond it fail with EAGAIN), the kernel's and quell's
+# pids_max_events grow (`quellctl show --json`), and a neighbour tenant and
+# root can still fork 100 processes each in the middle of the storm.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || qt_skip "python3 missing"
+
+H=qfh$$; N=qfn$$
+NPROC=50
+qt_user $H >/dev/null
+qt_user $N >/dev/null
+qt_config <<EOF
+[tenants]
+sweep = 1s
+
+[tenant:$H]
+nproc = $NPROC
+EOF
+qt_quelld
+
+cgf() {
+	local p
+	for p in $CG/$2/$QT_ID/$1/$3 $CG/unified/$QT_ID/$1/$3 $CG/$QT_ID/$1/$3; do
+		[ -f "$p" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+jget() {
+	qt_ctl --json show "$1" | python3 -c "import json, sys; t = json.load(sys.stdin)['tenant']; print($2)"
+}
+
+# storm.py ATTEMPTS HOLD_S: fork ATTEMPTS times (children sleep HOLD_S),
+# print "started failed" and wait for the children
+cat > "$QT_DIR/storm.py" <<'PY'
+import os, sys, time
+ok = fail = 0
+for i in range(int(sys.argv[1])):
+    try:
+        pid = os.fork()
+    except OSError:
+        fail += 1
+        continue
+    if pid == 0:
+        time.sleep(float(sys.argv[2]))
+        os._exit(0)
+    ok += 1
+print(ok, fail, flush=True)
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+PY
+chmod 644 "$QT_DIR/storm.py"
+
+# the tenants' cgroups exist once a process has been placed
+su -s /bin/sh $H -c "cd /tmp && exec sleep 60" &
+QT_PIDS+=($!)
+su -s /bin/sh $N -c "cd /tmp && exec sleep 60" &
+QT_PIDS+=($!)
+for i in $(seq 50); do
+	pf=$(cgf $H pids pids.max) && pf2=$(cgf $N pids pids.max) &&
+		[ "$(cat $(cgf $H pids pids.current))" -ge 1 ] && break
+	sleep 0.1
+done
+[ -n "$pf" ] || qt_fail "no pids cgroup for $H"
+[ "$(cat $pf)" = $NPROC ] || qt_fail "$pf = $(cat $pf), want $NPROC"
+[ "$(cat $pf2)" = max ] || qt_fail "neighbour $pf2 = $(cat $pf2), want max"
+qt_log "ok   $pf = $NPROC, neighbour max"
+cur=$(cgf $H pids pids.current)
+ev=$(cgf $H pids pids.events)
+kev0=$(awk '$1 == "max" { print $2 }' $ev)
+qev0=$(jget $H "t['counters']['pids_max_events']")
+
+su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/storm.py 2000 15" > "$QT_DIR/storm.out" 2>&1 &
+QT_PIDS+=($!)
+STORM=$!
+# sample while the storm runs; neighbour and root fork in the middle of it
+peak=0 nb=
+end=$((SECONDS + 6))
+while [ $SECONDS -lt $end ]; do
+	read -r c < "$cur" && [ "$c" -gt $peak ] && peak=$c
+	if [ -z "$nb" ] && [ -s "$QT_DIR/storm.out" ]; then
+		nb=$(su -s /bin/sh $N -c "cd /tmp && exec python3 $QT_DIR/storm.py 100 3")
+		rt=$(cd /tmp && python3 $QT_DIR/storm.py 100 3)
+	fi
+	sleep 0.01
+done
+read -r ok failed < "$QT_DIR/storm.out" || qt_fail "storm printed nothing: $(cat $QT_DIR/storm.out)"
+kpeak=$(cat $(cgf $H pids pids.peak) 2>/dev/null || echo $peak)
+procs=$(pgrep -u $H | wc -l)
+qt_log "storm: $ok forks succeeded, $failed failed; pids.current peak $peak, pids.peak $kpeak, now $procs processes"
+[ $peak -le $NPROC ] || qt_fail "pids.current reached $peak > $NPROC"
+[ $kpeak -le $NPROC ] || qt_fail "pids.peak $kpeak > $NPROC"
+[ $procs -le $NPROC ] || qt_fail "$procs processes of $H > $NPROC"
+# 1 sleep + the storm itself + its children = the limit: the storm was held there
+[ $ok -ge $((NPROC - 4)) ] && [ $ok -le $((NPROC - 2)) ] ||
+	qt_fail "$ok forks succeeded, want about $((NPROC - 2))"
+[ $((ok + failed)) = 2000 ] && [ $failed -gt 1900 ] || qt_fail "$failed of 2000 forks failed"
+# others were not affected
+[ "$nb" = "100 0" ] || qt_fail "neighbour forks during the storm: '$nb', want '100 0'"
+[ "$rt" = "100 0" ] || qt_fail "root forks during the storm: '$rt', want '100 0'"
+qt_log "ok   neighbour and root forked 100 each during the storm"
+
+kev=$(awk '$1 == "max" { print $2 }' $ev)
+sleep 2		# a tick
+qev=$(jget $H "t['counters']['pids_max_events']")
+fp=$(jget $H "t['faults']['pids']")
+nev=$(jget $N "t['counters']['pids_max_events']")
+qt_log "pids.events max $kev0 -> $kev; show --json pids_max_events $qev0 -> $qev, faults.pids $fp; neighbour $nev"
+[ $((kev - kev0)) -ge $((failed / 2)) ] || qt_fail "kernel pids.events max grew by $((kev - kev0)) only"
+[ "$qev" -gt "$qev0" ] || qt_fail "pids_max_events did not grow in show --json"
+[ "$fp" != None ] && [ "$fp" -gt 0 ] || qt_fail "faults.pids is $fp"
+[ "$nev" = 0 ] || qt_fail "neighbour pids_max_events = $nev"
+wait $STORM 2>/dev/null
+exit 0
