@@ -89,6 +89,15 @@ ctl graph --host --since -1m --metric cpu -o "$QT_DIR/host.png" || fail "graph -
 check_png "$QT_DIR/host.png"
 ctl graph $HOG --since -1m 2>/dev/null && fail "graph without -o accepted"
 
+# --- quelltop --at: the same screen from history, the hog on top ------------
+"$QT_BUILD/quelltop" -c "$QT_DIR/quell.conf" --at -6s -b -n 1 > "$QT_DIR/replay.txt" ||
+	fail "quelltop --at -6s"
+cat "$QT_DIR/replay.txt"
+first=$(awk -v h=$HOG -v i=$IDLE '$1 == h || $1 == i { print $1; exit }' "$QT_DIR/replay.txt")
+[ "$first" = "$HOG" ] || fail "quelltop --at: first tenant row is \"$first\", want $HOG"
+"$QT_BUILD/quelltop" -c "$QT_DIR/quell.conf" --at "1999-01-01 00:00" -b -n 1 >/dev/null 2>&1 &&
+	fail "quelltop --at before any history succeeded"
+
 # the daemon wrote without errors and is still alive
 kill -0 $QT_QUELLD_PID || fail "quelld died"
 if grep -E 'history: .*(update|create)' "$QT_DIR/quelld.log" | grep -qv 'info'; then

@@ -79,7 +79,7 @@ mkdir -p "$cache" || die "cannot create $cache"
 exec 9> "$cache/.lock"
 flock -w 600 9 || die "cannot lock $cache/.lock"
 
-need_pkgs qemu-system-x86 busybox-static kmod cpio gzip
+need_pkgs qemu-system-x86 busybox-static kmod cpio e2fsprogs binutils xz-utils
 
 # --- kernel + initramfs (cached) ----------------------------------------------
 
