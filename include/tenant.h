@@ -35,6 +35,8 @@ struct tenant {
 	struct qm_view view;
 	struct tenant_limits lim;	/* effective static limits */
 	struct tenant_limits dyn;	/* dynamic limits written by the policy engine */
+	struct tenant_limits applied;	/* in force: static + `set` overrides, made stricter by dyn */
+	bool applied_valid;		/* the enforcer has computed applied */
 	enum tenant_state state;
 	char state_rule[QUELL_NAME_MAX];	/* rule (or "manual") behind state */
 	uint64_t state_until;		/* CLOCK_REALTIME s when a dynamic action expires, 0 never */

@@ -567,8 +567,11 @@ json_t *proto_tenant_json(const struct tenant *t)
 			   "pids", jcounter(s, QM_PIDS_MAX_EVENTS),
 			   "io");	/* no IO-throttle counter yet: documented as null */
 
-	/* what is in force: static limits tightened by the policy engine's dynamic ones */
-	limits_merge(&eff, &t->dyn);
+	/* what is in force: static limits (with `set` overrides) tightened by dynamic ones */
+	if (t->applied_valid)
+		eff = t->applied;
+	else
+		limits_merge(&eff, &t->dyn);
 
 	j = json_pack("{s:s,s:o,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		      "name", t->name,

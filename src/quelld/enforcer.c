@@ -148,6 +148,8 @@ int enforcer_apply(struct daemon *d, struct tenant *t, bool force)
 
 	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
 	tenant_state_update(d, t, &dyn, frozen);
+	t->applied = full;
+	t->applied_valid = true;
 	if (!t->cg[0])
 		return 0;
 	st = state_find(&E.db, t->name, true);

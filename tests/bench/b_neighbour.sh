@@ -109,17 +109,23 @@ hog_stop() {
 	HOG=
 }
 
-# victim for $2 seconds; prints its p99 in us
-victim() {
+# victim for $2 seconds; prints its p99 in us (nothing if it failed)
+victim_once() {
 	local out
 	case $1 in
-	cpu) out=$(as $V "$BENCH_BIN/wakeprobe" "$2" 1000 100 2) || return 1
+	cpu) out=$(as $V "$BENCH_BIN/wakeprobe" "$2" 1000 100 2 2>"$W/victim.err") || return 1
 	     b_kv "$out" p99_us;;
 	io) as $V fio --name=victim --filename="$W/victim.dat" --size=256M --rw=randread --bs=4k \
 		--direct=1 --ioengine=psync --time_based --runtime="$2" --output-format=json \
-		--output="$W/victim.json" >/dev/null 2>&1 || return 1
+		--output="$W/victim.json" >/dev/null 2>"$W/victim.err" || return 1
 	    jq '.jobs[0].read.clat_ns.percentile["99.000000"] / 1000 | round' "$W/victim.json";;
 	esac
+}
+victim() {
+	local p
+	p=$(victim_once "$@") && [ -n "$p" ] && { echo "$p"; return 0; }
+	echo "victim failed (exit $?), retrying: $(head -c 300 "$W/victim.err")" >&2
+	victim_once "$@"
 }
 
 applied() {	# FROM_LINE TENANT: has TENANT an apply after FROM_LINE
