@@ -22,11 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-/* quell_bpf.h has "bpf/" followed by "*.bpf.c" inside a comment */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "bpf_loader.h"
-#pragma GCC diagnostic pop
 #include "daemon.h"
 #include "log.h"
 #include "metrics_http.h"

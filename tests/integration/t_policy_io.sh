@@ -61,7 +61,7 @@ grep -Eq "^$dev (wbps=)?[0-9]" $fn && ! grep -q "^$dev.*wbps=max" $fn &&
 	qt_fail "neighbour has a write limit: $(cat $fn)"
 qt_ctl limits $H | grep -q "effective:.*io_wbps=5M" || { qt_ctl limits $H; qt_fail "limits"; }
 
-# SIZE_M MiB of direct writes as tenant $1; prints the MiB/s by wall clock
+# SIZE_M MiB of direct writes as tenant $1; prints the MiB/s
 # (waits until quelld has placed the shell: dd must start in the tenant's
 # blkio cgroup, placement is asynchronous and the box may be loaded)
 cat > "$QT_DIR/ddrate.sh" <<'SH'

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../src/quellctl/ctl.h"
+#include "units.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
