@@ -139,7 +139,7 @@ $(BUILD)/quelltop: $(TOP_OBJS) $(BUILD)/libquell.a
 
 $(BUILD)/pam_quell.so: src/pam/pam_quell.c $(BUILD)/libquell.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -shared $(LDFLAGS) $^ -o $@ -lpam $(LIBS_COMMON)
+	$(Q)$(CC) $(CFLAGS) -shared $(LDFLAGS) -Wl,--exclude-libs,ALL $^ -o $@ -lpam $(LIBS_COMMON)
 
 # unit tests link everything but the mains; quelltop's pieces are in
 # libquelltop.a (top/ without main.c) so its logic is testable too
