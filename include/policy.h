@@ -76,6 +76,8 @@ struct policy_rule {
 	enum policy_signal signal;	/* while = suffered_sum */
 	double while_above;		/* while_above = 50 */
 	uint64_t calm_ms;		/* calm = 30s */
+	uint64_t grace_ms;		/* grace = 0 (2s for the embedded rules): a dip of
+					 * the trip condition this short keeps the for window */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
 	uint32_t seen;			/* keys given in the file (parser bookkeeping) */
@@ -104,6 +106,7 @@ struct policy_rstate {
 	bool over, calm;		/* condition true / calm continuously ... */
 	uint64_t over_ms;		/* ... since */
 	uint64_t calm_ms;
+	uint64_t ok_ms;			/* last tick the trip condition held (grace) */
 	uint64_t released_ms;		/* last step down to 0 (for forget) */
 	int released_from;		/* level left at that release */
 	double mem_at_trip;		/* usage when tripped, for mem_high=current */

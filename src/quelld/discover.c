@@ -74,10 +74,42 @@ struct tenant *discover_uid(struct daemon *d, uint32_t uid)
 	return tenant_new(d, pw->pw_name, uid, uid, d->cfg.place ? cg : "");
 }
 
+/*
+ * Refused user names are logged once per uid, not once per sweep: a host with
+ * a few odd names in passwd would otherwise repeat them every 10 s forever.
+ * Remembers the first WARNED_MAX such uids; beyond that a warning may repeat.
+ */
+#define WARNED_MAX 256
+
+static bool warn_once(uint32_t uid)
+{
+	static uint32_t warned[WARNED_MAX];
+	static int nr;
+
+	for (int i = 0; i < nr; i++)
+		if (warned[i] == uid)
+			return false;
+	if (nr < WARNED_MAX)
+		warned[nr++] = uid;
+	return true;
+}
+
+/* name with everything but printable ASCII as \xNN, for the log */
+static const char *name_escaped(const char *name, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p && o + 5 < len; p++)
+		o += (size_t)snprintf(buf + o, len - o, *p > ' ' && *p < 0x7f && *p != '"' &&
+				      *p != '\\' ? "%c" : "\\x%02x", *p);
+	buf[o] = '\0';
+	return buf;
+}
+
 static void discover_users(struct daemon *d)
 {
-	static uint32_t warned_uid = UINT32_MAX;
 	struct passwd *pw;
+	char esc[4 * QUELL_NAME_MAX + 8];
 
 	setpwent();
 	while ((pw = getpwent())) {
@@ -88,10 +120,10 @@ static void discover_users(struct daemon *d)
 		if (config_uid_excluded(&d->cfg, pw->pw_uid, pw->pw_name))
 			continue;
 		if (!tenant_name_ok(pw->pw_name)) {
-			if (warned_uid != pw->pw_uid)
-				log_warn("user uid %u: name not usable as a tenant name, skipped",
-					 (unsigned)pw->pw_uid);
-			warned_uid = pw->pw_uid;
+			if (warn_once(pw->pw_uid))
+				log_warn("user uid %u (\"%s\"): name not usable as a tenant name, "
+					 "skipped", (unsigned)pw->pw_uid,
+					 name_escaped(pw->pw_name, esc, sizeof(esc)));
 			continue;
 		}
 		t = registry_by_key(&d->reg, pw->pw_uid);

@@ -89,8 +89,12 @@ static int place(struct daemon *d, struct tenant *t, int pid)
 	if (in_cgroup(where, t->cg))
 		return 0;
 	ret = cg_attach(&d->cg, t->cg, pid);
-	if (ret == -ENOENT && !cg_exists(&d->cg, t->cg)) {
-		/* someone removed the tenant's cgroup: recreate and retry once */
+	if (ret == -ENOENT) {
+		/*
+		 * someone removed the tenant's cgroup, in every hierarchy or only
+		 * in some (hybrid: cg_exists() looks at one): recreate, retry once
+		 */
+		log_info("tenant %s: cgroup %s vanished, recreating it", t->name, t->cg);
 		ret = placement_tenant(d, t);
 		if (!ret)
 			ret = cg_attach(&d->cg, t->cg, pid);

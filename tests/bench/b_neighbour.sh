@@ -195,7 +195,7 @@ run_cond() {
 	       t0=$(date +%s%N)
 	       hog_start $s
 	       # a victim must be there and suffering for the rule to trip
-	       victim $s $((THROTTLE_WAIT + 5)) >/dev/null 2>&1 &
+	       victim_once $s $((THROTTLE_WAIT + 5)) >/dev/null 2>&1 &
 	       bg=$!
 	       sleep 8
 	       R_SIG=$(signals)

@@ -35,7 +35,16 @@ qt_bg() {
 # treat that range as tenants, so the machine's own users are never touched.
 # Each test draws its own block of 20 uids, so that tests running side by
 # side (developers' machines) do not adopt each other's users.
-QT_UID_MIN=$((61000 + (RANDOM % 49) * 20))
+# A random draw alone collides often (10 tests at once share a block with
+# p ~ 0.6, and then two daemons fight over the same users), so the block is
+# also held with an flock for the test's life (the fd is closed on exit).
+for _qt_i in $(seq 200); do
+	_qt_b=$((RANDOM % 49))
+	exec {QT_UID_LOCK}>>"/tmp/quelltest-uids.$_qt_b.lock" || continue
+	flock -n $QT_UID_LOCK && break
+	exec {QT_UID_LOCK}>&-
+done
+QT_UID_MIN=$((61000 + _qt_b * 20))
 QT_UID_MAX=$((QT_UID_MIN + 19))
 qt_user() {
 	local name=$1 uid
@@ -129,6 +138,17 @@ qt_quelld() {
 }
 
 qt_ctl() { "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" "$@"; }
+
+# the kernel's own CPU ns for tenant $1's cgroup (v1 cpuacct, else v2 cpu.stat)
+qt_kernel_cpu_ns() {
+	if [ -f $CG/cpuacct/$QT_ID/$1/cpuacct.usage ]; then
+		cat $CG/cpuacct/$QT_ID/$1/cpuacct.usage
+	elif [ -f $CG/unified/$QT_ID/$1/cpu.stat ]; then
+		awk '/^usage_usec/ {print $2 * 1000}' $CG/unified/$QT_ID/$1/cpu.stat
+	else
+		awk '/^usage_usec/ {print $2 * 1000}' $CG/$QT_ID/$1/cpu.stat
+	fi
+}
 
 # float compare: qt_assert_near NAME GOT WANT PCT
 qt_assert_near() {

@@ -22,15 +22,6 @@ import json,sys
 d=json.load(sys.stdin); t=d.get('tenant', d)
 v=t['counters'].get('$2'); print(0 if v is None else int(v))"
 }
-# kernel's CPU ns of tenant $1's cgroup
-kernel_cpu_ns() {
-	if [ -f $CG/cpuacct/$QT_ID/$1/cpuacct.usage ]; then
-		cat $CG/cpuacct/$QT_ID/$1/cpuacct.usage
-	else
-		awk '/^usage_usec/ {print $2 * 1000}' $CG/$QT_ID/$1/cpu.stat
-	fi
-}
-
 json status | python3 -c "
 import json,sys
 d=json.load(sys.stdin)
@@ -43,10 +34,10 @@ assert h['source'] in ('bpf','cgroupfs')
 qt_bg su -s /bin/sh $HOG -c 'cd /tmp && exec taskset -c 0 stress-ng --cpu 2 --timeout 30s --quiet'
 qt_bg su -s /bin/sh $IDLE -c 'exec taskset -c 0 sh -c "while :; do sleep 0.01; done"'
 sleep 3		# placed (fast path) and running
-c0=$(counter $HOG cpu_ns); k0=$(kernel_cpu_ns $HOG)
+c0=$(counter $HOG cpu_ns); k0=$(qt_kernel_cpu_ns $HOG)
 i0=$(counter $IDLE cpu_ns)
 sleep 8
-c1=$(counter $HOG cpu_ns); k1=$(kernel_cpu_ns $HOG)
+c1=$(counter $HOG cpu_ns); k1=$(qt_kernel_cpu_ns $HOG)
 i1=$(counter $IDLE cpu_ns)
 qt_log "hog: quell $((c1 - c0)) ns, kernel $((k1 - k0)) ns over the same window"
 qt_assert_near "hog cpu (quell vs kernel cgroup)" $((c1 - c0)) $((k1 - k0)) 10 || exit 1

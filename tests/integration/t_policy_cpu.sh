@@ -12,8 +12,10 @@ command -v stress-ng >/dev/null || qt_skip "stress-ng missing"
 command -v python3 >/dev/null || qt_skip "python3 missing"
 RUNS=${QT_RUNS:-3}
 PROBE_S=${QT_PROBE_S:-10}
-# the embedded threshold; on a box busy with other (non-tenant) work the hog
-# gets less than 80% of a core and QT_CPU_ABOVE=20 tests the same mechanism
+# the embedded threshold. On a box busy with other (non-tenant) work the hog
+# may get less than 80% of a core: then the threshold is lowered to 60% of
+# what the hog really got (its 20th percentile, measured below with quell in
+# dry-run), so the same mechanism is tested; QT_CPU_ABOVE forces a value.
 ABOVE=${QT_CPU_ABOVE:-80}
 
 H=qh$$; P=qp$$
@@ -71,6 +73,17 @@ wait_action() {
 
 lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
 
+# the hog's cpu_pct as quell sees it, once a second for $1 s
+cpu_samples() {
+	local i
+	for i in $(seq $1); do
+		qt_ctl --json show $H 2>/dev/null |
+			python3 -c "import json, sys; print(json.load(sys.stdin)['tenant']['rates']['cpu_pct'])"
+		sleep 1
+	done
+}
+host_load() { echo "load $(cut -d' ' -f1-3 /proc/loadavg), cpu psi $(awk '/some/ { print $2 }' /proc/pressure/cpu 2>/dev/null)"; }
+
 hog_start() {
 	su -s /bin/sh $H -c "cd /tmp && exec stress-ng --cpu 4 --timeout 600s --temp-path /tmp --quiet" &
 	QT_PIDS+=($!)
@@ -106,9 +119,18 @@ kill -HUP $QT_QUELLD_PID
 sleep 1
 hog_start
 sleep 3
+cpu_samples $PROBE_S > "$QT_DIR/cpu.samples" &
+samp=$!
 hogonly=$(probe_p99)
+wait $samp
 qt_log "probe beside the hog, quell dry-run: p99 ${hogonly} us"
 hog_stop
+p20=$(sort -g "$QT_DIR/cpu.samples" | awk '{ a[NR] = $1 } END { print NR ? a[int(NR * 0.2) + 1] : 0 }')
+qt_log "the hog got $(tr '\n' ' ' < $QT_DIR/cpu.samples)% of a core (p20 $p20); host: $(host_load)"
+if [ -z "${QT_CPU_ABOVE:-}" ] && awk -v p=$p20 'BEGIN { exit !(p < 100) }'; then
+	ABOVE=$(awk -v p=$p20 'BEGIN { a = int(p * 0.6); print a < 5 ? 5 : a }')
+	qt_log "box loaded by others: the hog's p20 is $p20% < 100%, cpu-hog threshold lowered to $ABOVE%"
+fi
 # a dry-run apply must have been logged, and nothing written
 grep -q "\"tenant\":\"$H\".*\"dry_run\":true" "$EV" || qt_log "note: no dry-run action logged for $H"
 
@@ -157,7 +179,7 @@ sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 p50=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 max=$(printf '%s\n' $sorted | tail -1)
 wq=$(printf '%s\n' "${withq[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-qt_log "RESULT time to throttle over $RUNS runs: p50 ${p50} s, max ${max} s (rule: for = 10s)"
+qt_log "RESULT time to throttle over $RUNS runs: p50 ${p50} s, max ${max} s (rule: above $ABOVE for 10s; host: $(host_load))"
 qt_log "RESULT probe p99: alone ${alone} us, hog alone ${hogonly} us, hog + quell ${wq} us (median of runs)"
 awk -v m="$max" 'BEGIN { exit !(m < 20) }' || qt_fail "throttle took ${max} s (> 20 s)"
 exit 0

@@ -602,6 +602,46 @@ static void test_remap_by_name(void **state)
 	assert_int_equal(s.rule, 1);
 }
 
+/* the embedded cpu-hog rule (grace = 2s): a one-tick dip keeps the window, three restart it */
+static void test_grace_keeps_window_over_short_dip(void **state)
+{
+	struct world w;
+	char err[160];
+
+	(void)state;
+	world_init(&w, 2);
+	policy_config_init(&w.pc);
+	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
+	assert_int_equal(w.pc.rules[policy_rule_find(&w.pc, "cpu-hog")].grace_ms, 2000);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 8);
+	hog_and_victim(&w, 190, 7);	/* one bursty second: the victim barely waited */
+	quiet(&w, 9, 9);
+	hog_and_victim(&w, 190, 120);
+	assert_int_equal(tick(&w, 10), 1);	/* 10 s after the window opened, dip included */
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].ev.over_ms, 10000);
+
+	world_init(&w, 2);
+	policy_config_init(&w.pc);
+	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 5);
+	hog_and_victim(&w, 30, 120);	/* 3 s below: longer than grace */
+	quiet(&w, 6, 8);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 9, 18);
+	assert_int_equal(tick(&w, 19), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+
+	/* "grace" is a rule key; 0 = strict */
+	policy_config_init(&w.pc);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu-hog", "grace", "0", err, sizeof(err)), 0);
+	assert_int_equal(w.pc.rules[policy_rule_find(&w.pc, "cpu-hog")].grace_ms, 0);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu-hog", "grace", "soon", err,
+					 sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_effective_strictest),
 		cmocka_unit_test(test_enospc_still_advances),
 		cmocka_unit_test(test_remap_by_name),
+		cmocka_unit_test(test_grace_keeps_window_over_short_dip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

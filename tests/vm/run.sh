@@ -27,11 +27,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 # The tests whose outcome depends on the kernel and the cgroup version: BPF
-# accounting (CO-RE on 6.1), tenant placement, limits and policy (the v2
-# backend). Left to the host: docs, install, prometheus, history, quelltop
-# (kernel-independent), benchmarks (TCG makes numbers meaningless).
-# TCG runs ~5-10x slower than the host: keep the selection under ~15 min.
-default_tests="t_bpf_* t_place* t_tenant* t_limit* t_policy_* t_pam*"
+# accounting (CO-RE on 6.1), the daemon end to end, tenant placement, PAM
+# placement, limits and policy (the v2 backend). Left to the host: docs,
+# install, prometheus, history, quelltop (kernel-independent), benchmarks
+# (TCG makes numbers meaningless). Keep the selection under ~15 min.
+default_tests="t_bpf_* t_daemon t_place* t_tenant* t_limit* t_policy_* t_pam*"
 
 build=${1:-build}
 [ $# -gt 0 ] && shift
