@@ -80,6 +80,8 @@ PAM  := $(if $(wildcard src/pam/pam_quell.c),$(BUILD)/pam_quell.so)
 
 .PHONY: all deps test unit integration test-vm bench install uninstall clean
 .DELETE_ON_ERROR:
+# keep build/quell.bpf.o: tests/vm and bench load it by name
+.SECONDARY:
 
 all: $(BINS) $(PAM)
 

@@ -26,6 +26,13 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 key_mode = QUELL_KEY_UID;
 const volatile __u32 cg_level = 1;
 const volatile __u32 events_exec = 0;
+/*
+ * uid mode: only uids in [min_key, max_key] ([tenants] min_uid/max_uid) are
+ * tenants. Others (root, system users) are "no tenant", like the idle task,
+ * so they never take one of the max_tenants acct slots.
+ */
+const volatile __u64 min_key = 0;
+const volatile __u64 max_key = ~0ULL;
 
 #define TASK_RUNNING_STATE	0
 #define E2BIG			7	/* errno; vmlinux.h has no uapi errno */
@@ -177,12 +184,15 @@ static __always_inline long task_run_state(struct task_struct *t, bool btf)
 static __always_inline __u64 task_key(struct task_struct *t, bool btf)
 {
 	struct cgroup *cg;
+	__u64 uid;
 
 	if (!t || task_pid(t, btf) == 0)
 		return QUELL_KEY_NONE;	/* idle task */
-	if (key_mode == QUELL_KEY_UID)
+	if (key_mode == QUELL_KEY_UID) {
 		/* real_cred: the objective credentials; ->cred may be overridden */
-		return btf ? t->real_cred->uid.val : BPF_CORE_READ(t, real_cred, uid.val);
+		uid = btf ? t->real_cred->uid.val : BPF_CORE_READ(t, real_cred, uid.val);
+		return uid < min_key || uid > max_key ? QUELL_KEY_NONE : uid;
+	}
 	cg = btf ? t->cgroups->dfl_cgrp : BPF_CORE_READ(t, cgroups, dfl_cgrp);
 	if (!cg || (btf ? cg->level : BPF_CORE_READ(cg, level)) < (int)cg_level)
 		return QUELL_KEY_NONE;

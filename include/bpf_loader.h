@@ -24,6 +24,8 @@ struct qbpf_opts {
 	bool events_exec;	/* also an event on every exec (QUELL_EV_EXEC) */
 	bool force_raw_tp;	/* use the raw_tp twins even if tp_btf works (also env
 				 * QUELL_BPF_FORCE_RAW_TP=1) */
+	/* uid mode: only uids in [min_uid, max_uid] get acct entries (both 0: every uid) */
+	uint32_t min_uid, max_uid;
 };
 
 /* What the running kernel offers; filled by qbpf_probe(). */
@@ -62,6 +64,11 @@ int qbpf_enable_stats(void);
  */
 int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 		   int (*cb)(uint64_t key, const struct quell_acct *a, void *arg), void *arg);
+/*
+ * Does the BPF side account key at all (uid mode: inside the loaded uid
+ * range)? A covered key without an acct entry is idle; one outside is unknown.
+ */
+bool qbpf_key_covered(const struct qbpf *b, uint64_t key);
 /* Delete a key from the acct map (tenant gone). */
 int qbpf_forget(struct qbpf *b, uint64_t key);
 int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR]);

@@ -372,7 +372,8 @@ int main(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 
 			if (*end || !optarg[0] || v < (c == 'w' ? 40 : 0) || v > 1000000) {
-				fprintf(stderr, "quelltop: -%c: bad number '%s'\n", c, optarg);
+				fprintf(stderr, "quelltop: -%c: bad number '%s' (%d to 1000000)\n", c,
+					optarg, c == 'w' ? 40 : 0);
 				return 2;
 			}
 			if (c == 't')

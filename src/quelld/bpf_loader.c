@@ -52,6 +52,7 @@ struct qbpf {
 	int (*ev_cb)(const struct quell_event *e, void *arg);
 	void *ev_arg;
 	char hooks[1024];
+	uint64_t min_key, max_key;	/* uid mode: the keys the BPF side accounts */
 };
 
 /* libbpf messages go to the daemon's logger (src/lib/log.c). */
@@ -68,7 +69,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	log_msg(prio, "libbpf: %s", buf);
+	/* libbpf's own messages already start with "libbpf: " */
+	log_msg(prio, "%s%s", strncmp(buf, "libbpf: ", 8) ? "libbpf: " : "", buf);
 	return 0;
 }
 
@@ -244,6 +246,10 @@ static int open_and_load(struct qbpf *b, const struct qbpf_opts *o, const struct
 	b->skel->rodata->key_mode = o->key_mode;
 	b->skel->rodata->cg_level = o->cg_level;
 	b->skel->rodata->events_exec = o->events && o->events_exec;
+	if (o->key_mode == QUELL_KEY_UID && (o->min_uid || o->max_uid)) {
+		b->skel->rodata->min_key = b->min_key = o->min_uid;
+		b->skel->rodata->max_key = b->max_key = o->max_uid;
+	}
 	ret = bpf_map__set_max_entries(b->skel->maps.acct,
 				       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
 	if (!ret)
@@ -337,6 +343,7 @@ int qbpf_load(const struct qbpf_opts *o, struct qbpf **out, char *err, size_t er
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	b->max_key = UINT64_MAX;
 	b->ncpus = libbpf_num_possible_cpus();
 	if (b->ncpus <= 0) {
 		ret = b->ncpus ? b->ncpus : -EINVAL;
@@ -400,6 +407,11 @@ const char *qbpf_hooks(const struct qbpf *b)
 }
 
 /* --- reading ------------------------------------------------------------- */
+
+bool qbpf_key_covered(const struct qbpf *b, uint64_t key)
+{
+	return key >= b->min_key && key <= b->max_key;
+}
 
 struct acct_sum {
 	uint64_t key;

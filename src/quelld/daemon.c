@@ -35,6 +35,8 @@ static int load_bpf(struct daemon *d)
 	struct qbpf_opts o = {
 		.key_mode = QUELL_KEY_UID,
 		.max_tenants = d->cfg.max_tenants,
+		.min_uid = d->cfg.min_uid,
+		.max_uid = d->cfg.max_uid,
 		.events = d->cfg.tenant_mode == TENANT_USERS && d->cfg.place,
 	};
 	struct qbpf_features f = { 0 };

@@ -205,8 +205,16 @@ int gather_tick(struct daemon *d)
 		ret = qbpf_read_acct(d->bpf, now, acct_cb, d);
 		if (ret < 0)
 			log_warn("reading BPF counters: %s", strerror(-ret));
+		/*
+		 * No entry means idle only while the map has room and the key is in
+		 * the BPF range: once the map was full (or [tenants] min/max_uid grew
+		 * on SIGHUP past the loaded range) a tenant without an entry is
+		 * unknown to BPF, and cgroupfs fills in below, its source says so.
+		 */
 		for (int i = 0; i < d->reg.nr; i++)
-			bpf_zero_fill(&d->reg.t[i]->cur);
+			if (!d->bpf_stats[QUELL_STAT_ACCT_FULL] &&
+			    qbpf_key_covered(d->bpf, d->reg.t[i]->key))
+				bpf_zero_fill(&d->reg.t[i]->cur);
 	}
 	for (int i = 0; i < d->reg.nr; i++) {
 		struct tenant *t = d->reg.t[i];

@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--bpf-dump"))
-			return bpf_dump_main(argc, argv) ? 1 : 0;
+			return bpf_dump_main(argc, argv);	/* 0, 1 or 2 (usage) */
 
 	while ((opt = getopt_long(argc, argv, "c:fthV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -233,13 +233,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	log_init("quelld", !d->foreground && !check, LOG_INFO);
+	/* stderr until daemon(): whoever started us sees a bad configuration */
+	log_init("quelld", 0, LOG_INFO);
 	if (load_config(d, &d->cfg))
 		return 2;
 	if (check) {
 		printf("%s: OK\n", d->cfg_path ? d->cfg_path : "built-in defaults");
 		return 0;
 	}
+	if (!d->foreground)
+		log_init("quelld", 1, LOG_INFO);
 	log_set_level(d->cfg.log_level);
 	if (!d->foreground && daemon(0, 0) < 0) {
 		log_err("daemon(): %m");

@@ -13,7 +13,9 @@
 #      people's load) and CPU time of the load's processes (user+sys, which
 #      includes the BPF programs that run in the load's context and is much
 #      less sensitive to the neighbours' load). stress-ng is scored by bogo
-#      ops per second of its own CPU time.
+#      ops per second of its own CPU time. Finally the slowdown is also
+#      estimated from b.'s ns/event and the loads' context switch counts
+#      (rusage), which is the most stable number on a shared box.
 #   b. ns per event per program (kernel.bpf_stats_enabled run_time_ns /
 #      run_cnt) via `quelld --bpf-dump` while hackbench and sched pipe run.
 . "$(dirname "$0")/lib.sh"
@@ -39,14 +41,18 @@ cd "$QT_DIR/w"
 
 as_l() { setpriv --reuid=$LUID --regid=65534 --clear-groups -- "$@"; }
 
-# "wall_s cpu_s" of one command (run as the tenant)
+# "wall_s cpu_s switches wakeups" of one command (run as the tenant); the
+# context switches are the rusage of the command and its reaped children:
+# every switch-out (voluntary + involuntary) is one sched_switch, every
+# voluntary one is followed by a wakeup
 timed() {
 	local f=$QT_DIR/w/time.out
-	as_l /usr/bin/time -f '%e %U %S' -o "$f" "$@" >/dev/null 2>&1 || return 1
-	awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$f"
+	as_l /usr/bin/time -f '%e %U %S %c %w' -o "$f" "$@" >/dev/null 2>&1 || return 1
+	awk '{ printf "%s %.3f %d %d\n", $1, $2 + $3, $4 + $5, $5 }' "$f"
 }
 
-# one round of all loads: "hb_wall hb_cpu pipe_wall pipe_cpu cpu_ops_per_cpu_s"
+# one round of all loads: "hb_wall hb_cpu hb_sw hb_wk pipe_wall pipe_cpu pipe_sw
+# pipe_wk cpu_ops_per_cpu_s"
 loads() {
 	local hb pipe y=$QT_DIR/w/sng.yaml ops
 	hb=$(timed hackbench -g 4 -l $HB_LOOPS -p) || return 1
@@ -69,10 +75,11 @@ round() {
 	out=$(loads) || qt_fail "load failed ($cond)"
 	[ "$cond" = on ] && b_quelld_stop
 	set -- $out
-	add hb_wall.$cond $1; add hb_cpu.$cond $2; add pipe_wall.$cond $3; add pipe_cpu.$cond $4
-	add cpu_ops.$cond $5
-	b_log "round $r $cond: hackbench ${1}s (cpu ${2}s), sched pipe ${3}s (cpu ${4}s)," \
-		"stress-ng ${5} ops/cpu-s"
+	add hb_wall.$cond $1; add hb_cpu.$cond $2; add hb_sw.$cond $3; add hb_wk.$cond $4
+	add pipe_wall.$cond $5; add pipe_cpu.$cond $6; add pipe_sw.$cond $7; add pipe_wk.$cond $8
+	add cpu_ops.$cond $9
+	b_log "round $r $cond: hackbench ${1}s (cpu ${2}s, $3 switches), sched pipe ${5}s" \
+		"(cpu ${6}s, $7 switches), stress-ng ${9} ops/cpu-s"
 }
 
 others=$(b_quell_progs)
@@ -129,4 +136,26 @@ while read -r line; do
 done < <(grep '^prog ' "$OUT" | sort -t= -k4 -g -r)
 bj programs "$progs"
 bj dump_seconds "$DUMP_S"
+
+# The same slowdown estimated from the per-event cost, which the neighbours'
+# load hardly disturbs: (switches x ns/switch + wakeups x ns/wakeup) / the
+# load's CPU time without quelld (medians of the "off" runs). Approximate:
+# it counts the load's own switch-outs only (a switch from idle to the load
+# runs the program too, on idle time), and run_time_ns is measured with
+# bpf_stats on, which adds two clock reads per run.
+ns_of() { jq -r --arg n "$1" 'map(select(.name == $n))[0].ns_per_event // 0' <<< "$progs"; }
+nsw=$(ns_of tb_sched_switch); nwk=$(ns_of tb_sched_wakeup)
+[ "$nsw" = 0 ] && nsw=$(ns_of rt_sched_switch) && nwk=$(ns_of rt_sched_wakeup)
+echo
+printf '%-22s %12s %12s %12s %14s\n' "estimate (off runs)" switches wakeups "cpu s" "est. slowdown"
+for l in hb pipe; do
+	sw=$(b_median ${R[$l\_sw.off]}); wk=$(b_median ${R[$l\_wk.off]}); c=$(b_median ${R[$l\_cpu.off]})
+	e=$(awk -v sw="$sw" -v wk="$wk" -v c="$c" -v a="$nsw" -v b="$nwk" \
+		'BEGIN { if (c <= 0) print "null"; else printf "%.2f", (sw * a + wk * b) / 1e9 / c * 100 }')
+	printf '%-22s %12s %12s %12s %13s%%\n' "$([ $l = hb ] && echo hackbench || echo 'sched pipe')" \
+		"$sw" "$wk" "$c" "$e"
+	bj "estimate.$l" "$(jq -n --argjson sw "$sw" --argjson wk "$wk" --argjson c "$c" --argjson e "$e" \
+		--argjson a "$nsw" --argjson b "$nwk" '{switches: $sw, wakeups: $wk, cpu_s: $c,
+		ns_per_switch: $a, ns_per_wakeup: $b, est_slowdown_pct: $e}')"
+done
 exit 0

@@ -3,6 +3,7 @@
 # `make bench`: quell's benchmarks (issue 7), as root, in one run.
 #
 #   tests/bench/run.sh [BUILD_DIR]
+#   tests/bench/run.sh --summary RESULTS_JSON    print the headline numbers again
 #
 #   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~6 min)
 #   BENCH_ONLY="a b"     run only these (bpf_cost daemon_cost neighbour
@@ -18,6 +19,30 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+
+# the headline numbers of a results.json
+b_summary() {
+	jq -r '
+	def f: if . == null then "-" else tostring end;
+	def thr: if . == null then "not throttled" else "throttled after \(.) s" end;
+	def wrong: if (.victim_throttled_runs // [] | any) then ", VICTIM THROTTLED" else "" end;
+	[ (.bpf_cost.slowdown // {} | to_entries[] |
+		"bpf_cost     \(.key): \(.value.slowdown_pct | f)% slower with quelld (goal <= \(.value.goal_pct)%)"),
+	  (.bpf_cost.estimate // {} | to_entries[] |
+		"bpf_cost     \(.key): \(.value.est_slowdown_pct | f)% estimated from ns/event x switches"),
+	  (.bpf_cost.programs // [] | map(select(.run_cnt > 0))[:3][] |
+		"bpf_cost     \(.name): \(.ns_per_event) ns/event"),
+	  (.daemon_cost.tenants // {} | to_entries[] |
+		"daemon_cost  \(.key) tenants: \(.value.cpu_pct)% of a core, tick \(.value.tick_ms | f) ms (goal <= 0.5% per 1000)"),
+	  (["cpu", "io"][] as $s | .neighbour[$s] // empty |
+		"neighbour    \($s) default rules: p99 x alone \(.quell_over_alone | f), x oracle \(.quell_over_oracle | f), \(.quell.time_to_throttle_s | thr)\(.quell | wrong)",
+		"neighbour    \($s) rule as cap: p99 x alone \(.cap_over_alone | f), x oracle \(.cap_over_oracle | f), \(.cap.time_to_throttle_s | thr)\(.cap | wrong); no quell: x alone \(.noquell_over_alone | f)"),
+	  (.accuracy // {} | to_entries[] | select(.value | type == "object") |
+		"accuracy     \(.key): quell/kernel \(.value.ratio | f)"),
+	  (.placement // empty | "placement    client p50 \(.client.p50_us) us p99 \(.client.p99_us) us (missed \(.client.missed)); daemon p50 \(.daemon.latency_p50_us // null | f) us p99 \(.daemon.latency_p99_us // null | f) us")
+	] | .[]' "$1"
+}
+[ "${1:-}" = --summary ] && { b_summary "$2"; exit; }
 BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD;; esac
 [ -x "$BUILD/quelld" ] && [ -x "$BUILD/quellctl" ] || { echo "bench: no $BUILD/quelld (make first)"; exit 2; }
@@ -38,6 +63,7 @@ for p in wakeprobe setuid_lat; do
 done
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
 T0=$(date +%s)
 LOAD0=$(loadavg)
 echo "quell benchmarks: $(date -u '+%F %T UTC'), $(uname -r), $(nproc) CPUs," \
@@ -95,18 +121,5 @@ jq -n --argjson e "$env_json" --argjson p "$parts" '{environment: $e} + $p' > "$
 # the headline numbers, from the JSON
 echo
 echo "=== summary ($OUTJ; $(( $(date +%s) - T0 )) s; load $LOAD0 -> $(loadavg))"
-jq -r '
-def f: if . == null then "-" else tostring end;
-[ (.bpf_cost.slowdown // {} | to_entries[] |
-	"bpf_cost     \(.key): \(.value.slowdown_pct | f)% slower with quelld (goal <= \(.value.goal_pct)%)"),
-  (.bpf_cost.programs // [] | map(select(.run_cnt > 0))[:4][] |
-	"bpf_cost     \(.name): \(.ns_per_event) ns/event"),
-  (.daemon_cost.tenants // {} | to_entries[] |
-	"daemon_cost  \(.key) tenants: \(.value.cpu_pct)% of a core, tick \(.value.tick_ms | f) ms (goal <= 0.5% per 1000)"),
-  (["cpu", "io"][] as $s | .neighbour[$s] // empty |
-	"neighbour    \($s): victim p99 quell/alone \(.quell_over_alone | f), quell/oracle \(.quell_over_oracle | f), throttle after \(.time_to_throttle_s | f) s\(if (.victim_throttled_runs | any) then ", VICTIM THROTTLED" else "" end)"),
-  (.accuracy // {} | to_entries[] | select(.value | type == "object") |
-	"accuracy     \(.key): quell/kernel \(.value.ratio | f)"),
-  (.placement // empty | "placement    client p50 \(.client.p50_us) us p99 \(.client.p99_us) us (missed \(.client.missed)); daemon p50 \(.daemon.latency_p50_us // null | f) us p99 \(.daemon.latency_p99_us // null | f) us")
-] | .[]' "$OUTJ"
+b_summary "$OUTJ"
 exit $rc

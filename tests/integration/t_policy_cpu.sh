@@ -3,14 +3,14 @@
 # Dynamic CPU rule on the real kernel (issue 4): a CPU hog tenant
 # (stress-ng --cpu 4) beside a latency-probe tenant (a 1 ms sleep loop) is throttled
 # by the embedded cpu-hog rule within its window, and the probe's wakeup
-# latency drops. Measures, over QT_RUNS runs (default 3; the report used 10):
+# latency drops. Measures, over QT_RUNS runs (default 2; docs/policy.md "Measured" used 10):
 # time from abuse start to the throttle (p50 / max), and the probe's p99
 # alone, beside the hog with quell in dry-run, beside the throttled hog.
 . "$(dirname "$0")/lib.sh"
 
 command -v stress-ng >/dev/null || qt_skip "stress-ng missing"
 command -v python3 >/dev/null || qt_skip "python3 missing"
-RUNS=${QT_RUNS:-3}
+RUNS=${QT_RUNS:-2}
 PROBE_S=${QT_PROBE_S:-10}
 # the embedded threshold. On a box busy with other (non-tenant) work the hog
 # may get less than 80% of a core: then the threshold is lowered to 60% of
@@ -181,5 +181,12 @@ max=$(printf '%s\n' $sorted | tail -1)
 wq=$(printf '%s\n' "${withq[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 qt_log "RESULT time to throttle over $RUNS runs: p50 ${p50} s, max ${max} s (rule: above $ABOVE for 10s; host: $(host_load))"
 qt_log "RESULT probe p99: alone ${alone} us, hog alone ${hogonly} us, hog + quell ${wq} us (median of runs)"
-awk -v m="$max" 'BEGIN { exit !(m < 20) }' || qt_fail "throttle took ${max} s (> 20 s)"
+# never before the rule's 10 s window; within the window + 10 s (placement,
+# stress-ng start, ticks), or + 20 s on a box whose CPU pressure is above 50%
+# (other people's load: everything, quelld's tick included, runs late)
+min=$(printf '%s\n' $sorted | head -1)
+awk -v m="$min" 'BEGIN { exit !(m >= 9.5) }' || qt_fail "throttled after ${min} s, before the 10 s window"
+slack=20
+awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=30
+awk -v m="$max" -v s=$slack 'BEGIN { exit !(m < s) }' || qt_fail "throttle took ${max} s (> $slack s)"
 exit 0

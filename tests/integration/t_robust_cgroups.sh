@@ -5,7 +5,8 @@
 #   1. users mode: a tenant's processes killed and its cgroup rmdir'ed in
 #      every hierarchy -> quelld keeps running and answering; when the
 #      tenant runs something again the cgroup is recreated (logged), the
-#      process placed, counters keep counting.
+#      process placed, counters keep counting. Also when it was removed in
+#      one hierarchy only (hybrid).
 #   2. the whole managed subtree removed -> the same.
 #   3. a tenant's cgroup frozen by hand (v1 freezer or v2 cgroup.freeze) ->
 #      quelld still answers at once, the tenant's CPU drops to ~0; thawed ->
@@ -97,6 +98,16 @@ n1=$(cpu_ns $T); p1=$(cpu_pct $T)
 [ "$n1" -gt 0 ] && [ "$p1" -gt 0 ] && [ "$p1" -le 210 ] &&
 	ok "counting again: cpu_ns $n0 -> $n1, cpu $p1%" || bad "after recreate: cpu_ns $n0 -> $n1, cpu $p1%"
 
+# --- 1b. removed in one hierarchy only (hybrid: the last v1 controller) ------
+if [ ${#hier[@]} -gt 1 ]; then
+	stop_busy
+	last=${hier[${#hier[@]} - 1]}
+	rm_cgroups "$last/$QT_ID/$T"
+	busy
+	wait_placed && ok "removed from $last only: recreated there, placed everywhere" ||
+		bad "removed from $last only: not placed everywhere"
+fi
+
 # --- 2. the whole managed subtree removed ---------------------------------------
 stop_busy
 rm_cgroups $(for h in "${hier[@]}"; do echo "$h/$QT_ID/$T"; done) \
@@ -177,6 +188,10 @@ wait $churn
 alive && ok "survived 200 mkdir/rmdir at tick 100 ms ($q queries answered, $qf failed)" ||
 	bad "quelld died in the churn"
 [ $qf = 0 ] || bad "$qf queries failed during the churn"
+added=$(grep -c "tenant c[0-9] .*added" "$QT_DIR/quelld.log")
+removed=$(grep -c "tenant c[0-9] removed" "$QT_DIR/quelld.log")
+[ "$added" -gt 5 ] && [ "$removed" -gt 5 ] && ok "quelld saw the churn: $added added, $removed removed" ||
+	bad "churn not seen: $added added, $removed removed"
 sleep 0.5
 [ "$(names)" = "s1 s2 s3" ] && ok "final tenant list: s1 s2 s3" || bad "final tenant list: $(names)"
 rmdir "$V2/$P/s2"
