@@ -30,7 +30,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "set", ctl_cmd_set, "set TENANT key=value...",
 	  "change static limits (persisted): cpu=50% mem=1G mem_high=768M io=10M iops=500 nproc=100; KEY=default undoes" },
 	{ "throttle", ctl_cmd_throttle, "throttle TENANT [--for DURATION]",
-	  "apply the first throttle step by hand (default until released)" },
+	  "throttle by hand ([policy] throttle_limits) for --for D, default [policy] throttle_for (10m)" },
 	{ "release", ctl_cmd_release, "release TENANT", "drop dynamic throttles and thaw" },
 	{ "freeze", ctl_cmd_freeze, "freeze TENANT [--for DURATION]", "freeze every process of a tenant" },
 	{ "kill", ctl_cmd_kill, "kill TENANT [--yes]", "kill every process of a tenant (asks unless --yes)" },

@@ -40,6 +40,7 @@ struct api_server {
 	int epfd;
 	char path[108];
 	struct api_client *c[API_MAX_CLIENTS];
+	bool paused;		/* all slots taken: lfd out of epoll, callers wait in the backlog */
 };
 
 static struct {
@@ -159,7 +160,7 @@ int api_open(struct daemon *d)
 	}
 	if (chmod(c->socket_path, c->socket_mode) < 0)
 		goto fail_errno;
-	if (listen(s->lfd, 64) < 0)
+	if (listen(s->lfd, 256) < 0)
 		goto fail_errno;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0)
@@ -193,6 +194,12 @@ static void client_close(struct api_server *s, int i)
 	close(s->c[i]->fd);
 	free(s->c[i]);
 	s->c[i] = NULL;
+	if (s->paused) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = API_TAG_LISTEN };
+
+		if (!epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev))
+			s->paused = false;
+	}
 }
 
 static void client_reply(struct api_server *s, int i, json_t *resp)
@@ -271,14 +278,25 @@ static void client_accept(struct api_server *s)
 	struct timeval tmo = { .tv_sec = 2 };
 	int fd, i;
 
-	while ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+	for (;;) {
 		for (i = 0; i < API_MAX_CLIENTS && s->c[i]; i++)
 			;
 		if (i == API_MAX_CLIENTS) {
-			log_warn("api: %d clients connected, refusing another", API_MAX_CLIENTS);
-			close(fd);
-			continue;
+			/*
+			 * Full: stop accepting until a client leaves (client_close)
+			 * instead of hanging up on the newcomer; it waits in the
+			 * listen backlog. 100 parallel `quellctl status` all get an
+			 * answer this way (t_robust_signals).
+			 */
+			if (!epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL)) {
+				s->paused = true;
+				log_debug("api: %d clients connected, the next wait", API_MAX_CLIENTS);
+			}
+			return;
 		}
+		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
 		s->c[i] = calloc(1, sizeof(*s->c[i]));
 		if (!s->c[i]) {
 			close(fd);

@@ -418,8 +418,19 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 		log_err("policy: %s", strerror(-nact));	/* cannot happen: acts sized above */
 		return nact;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		/* why a rule did or did not trip: its window opening and closing */
+		for (int ri = 0; ri < pc->nr_rules; ri++) {
+			const struct policy_rstate *a = &E.prev[i].r[ri], *b = &E.next[i].r[ri];
+
+			if (!b->level && a->over != b->over)
+				log_debug("policy: %s: rule %s window %s (cpu %.1f%%, suffered %.1f ms/s)",
+					  E.in[i].name, pc->rules[ri].name,
+					  b->over ? "opened" : "closed", E.in[i].v.cpu_pct,
+					  E.in[i].v.suffered_ms_s);
+		}
 		d->reg.t[i]->pol = E.next[i];
+	}
 
 	for (int k = 0; k < nact; k++) {
 		const struct policy_action *a = &E.acts[k];

@@ -80,6 +80,7 @@ measure() {
 		'BEGIN { printf "%.3f %s %s\n", (b - a) / hz / (w / 1e9) * 100, tm, mx }'
 }
 
+rm -f "$BENCH_OUT"/daemon_cost.perf.data* "$BENCH_OUT/daemon_cost.perf.txt"
 declare -A CPU TICK TMAX
 b_log "tenants: $NS; window ${WIN}s; $REPS rounds; quell progs attached by others: $(b_quell_progs)"
 for r in $(seq "$REPS"); do

@@ -11,6 +11,10 @@
 #   qt_ctl ARGS       quellctl against the test daemon
 #   qt_fail MSG       print and exit 1
 #   qt_bg CMD...      start CMD in the background, remembered for cleanup
+#   QT_KEEP_LOGS DIR  when a test fails, its QT_DIR logs (quelld.log, *.out,
+#                     ...) are copied to DIR/<test>-<QT_ID>/ before QT_DIR goes
+#   QT_SLOW           how much slower than the host this machine is (the VM
+#                     exports 5); qt_sleep scales fixed waits by it
 set -u
 QT_BUILD=${QT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
 QT_ID=quelltest-$$-$RANDOM
@@ -73,6 +77,18 @@ qt_kill_cgroup_procs() {
 	done
 }
 
+# copy what a failed test left in QT_DIR (small files only) to QT_KEEP_LOGS
+qt_keep_logs() {
+	[ -n "${QT_KEEP_LOGS:-}" ] && [ -d "$QT_DIR" ] || return 0
+	local dst=$QT_KEEP_LOGS/$(basename "$0" .sh)-$QT_ID
+	mkdir -p "$dst" || return 0
+	find "$QT_DIR" -maxdepth 2 -type f -size -20M -exec cp -t "$dst" {} + 2>/dev/null
+	echo "logs of the failed test kept in $dst" >&2
+}
+
+# sleep N seconds scaled by QT_SLOW (fixed waits only, not accuracy limits)
+qt_sleep() { sleep "$(awk -v s="$1" -v k="${QT_SLOW:-1}" 'BEGIN { print s * k }')"; }
+
 qt_cleanup() {
 	local rc=$? p u d i
 	set +e
@@ -95,6 +111,7 @@ qt_cleanup() {
 	done
 	for u in "${QT_USERS[@]}"; do userdel -r "$u" >/dev/null 2>&1 || userdel "$u" >/dev/null 2>&1; done
 	wait 2>/dev/null
+	[ "$rc" != 0 ] && [ "$rc" != 77 ] && qt_keep_logs
 	rm -rf "$QT_DIR"
 	exit $rc
 }
@@ -144,9 +161,9 @@ qt_kernel_cpu_ns() {
 	if [ -f $CG/cpuacct/$QT_ID/$1/cpuacct.usage ]; then
 		cat $CG/cpuacct/$QT_ID/$1/cpuacct.usage
 	elif [ -f $CG/unified/$QT_ID/$1/cpu.stat ]; then
-		awk '/^usage_usec/ {print $2 * 1000}' $CG/unified/$QT_ID/$1/cpu.stat
+		awk '/^usage_usec/ {printf "%.0f\n", $2 * 1000}' $CG/unified/$QT_ID/$1/cpu.stat
 	else
-		awk '/^usage_usec/ {print $2 * 1000}' $CG/$QT_ID/$1/cpu.stat
+		awk '/^usage_usec/ {printf "%.0f\n", $2 * 1000}' $CG/$QT_ID/$1/cpu.stat
 	fi
 }
 

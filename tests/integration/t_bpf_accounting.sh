@@ -4,12 +4,18 @@
 # `quelld --bpf-dump`, without the rest of the daemon:
 #   1. CPU: a stress-ng hog (user H) and a light periodic sleeper (user V)
 #      pinned to CPU 0, an idle user I. The kernel's reference for the hog
-#      is the CPU time of its whole process tree as its parent shell sees it
-#      (bash `times`: children's user+sys, which the kernel keeps equal to
-#      their summed sum_exec_runtime). Not a cgroup's cpu.stat: a quelld of
-#      another test running at the same time may move uid >= 1000 processes
-#      into its own cgroups. quell cpu_ns(H) within 10%; cpu_ns(I) ~ 0; H
-#      inflicts more run-queue delay than V; V suffers some.
+#      is the CPU time of its process tree as the shell su started for H
+#      sees it (`times`: children's user+sys, which the kernel keeps equal
+#      to their summed sum_exec_runtime); that shell's own time is left
+#      out: it includes su's start-up as root before the uid switch (~1 s
+#      in the TCG VM), which is not H's. Not a cgroup's cpu.stat: a quelld
+#      of another test running at the same time may move uid >= 1000
+#      processes into its own cgroups. quell cpu_ns(H) within 10%;
+#      cpu_ns(I) ~ 0 (I's sleep is started before the dump, so its su and
+#      exec are not in the window); H inflicts more run-queue delay than V;
+#      V suffers some. V sleeps in python (no fork/exec per period) as
+#      SCHED_BATCH: it waits for the hog's slice instead of preempting it.
+#   Fixed waits (dump lengths) scale by QT_SLOW; the limits do not.
 #   2. IO: dd 64 MiB with O_DIRECT as user I: io_wbytes(I) within 10%.
 #   3. The raw_tp twins load and count too (QUELL_BPF_FORCE_RAW_TP=1).
 #   4. cgroup key mode (--cgroup-level 1): a busy loop in our cgroup is
@@ -63,7 +69,7 @@ dump_start() {
 	"$QUELLD" --bpf-dump --seconds "$secs" "$@" > "$out" 2> "$out.err" &
 	DUMP_PID=$!
 	QT_PIDS+=($DUMP_PID)
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SLOW))); do
 		grep -q '^bpf ' "$out" 2>/dev/null && return 0
 		kill -0 $DUMP_PID 2>/dev/null || { cat "$out.err"; qt_fail "bpf-dump exited"; }
 		sleep 0.1
@@ -73,20 +79,37 @@ dump_start() {
 dump_wait() { wait $DUMP_PID || { cat "$1.err"; qt_fail "bpf-dump failed"; }; }
 
 fail=0
+SLOW=${QT_SLOW:-1}
 
 # --- 1. CPU and run-queue delay ------------------------------------------
 OUT=$QT_DIR/cpu.out
-dump_start 9 "$OUT"
+# the idle user and the victim first: their start-up is not in the window
+cat > "$QT_DIR/io/victim.py" <<'PY'
+import os, sys, time
+os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+open(sys.argv[1], "w").close()
+while True:
+    time.sleep(0.05)
+PY
+qt_bg su -s /bin/sh $I -c 'exec sleep 600'
+qt_bg su -s /bin/sh $V -c "exec taskset -c 0 python3 $QT_DIR/io/victim.py $QT_DIR/io/victim.ready"
+VICTIM=${QT_PIDS[-1]}
+for i in $(seq $((100 * SLOW))); do
+	[ -e "$QT_DIR/io/victim.ready" ] && pgrep -u $UI -x sleep >/dev/null && break
+	sleep 0.1
+done
+[ -e "$QT_DIR/io/victim.ready" ] || qt_fail "victim did not start"
+pgrep -u $UI -x sleep >/dev/null || qt_fail "idle sleep did not start"
+dump_start $((7 + 4 * SLOW)) "$OUT"
 head -1 "$OUT"
 qt_log "hog $H ($UH) + periodic $V ($UV) on CPU 0, idle $I ($UI)"
-qt_bg bash -c "su -s /bin/sh $H -c 'taskset -c 0 stress-ng --cpu 2 --timeout 5s --quiet'; times > $QT_DIR/hog.times"
-qt_bg su -s /bin/sh $V -c 'exec taskset -c 0 sh -c "i=0; while [ \$i -lt 100 ]; do i=\$((i+1)); sleep 0.05; done"'
-qt_bg su -s /bin/sh $I -c 'sleep 6'
+qt_bg su -s /bin/sh $H -c "taskset -c 0 stress-ng --cpu 2 --timeout 5s --quiet; times > $QT_DIR/io/hog.times"
 dump_wait "$OUT"
-[ -s "$QT_DIR/hog.times" ] || qt_fail "hog did not finish inside the dump"
+kill -9 $VICTIM 2>/dev/null; pkill -9 -u $UV
+[ -s "$QT_DIR/io/hog.times" ] || qt_fail "hog did not finish inside the dump"
 # second line: children's "XmY.YYYs XmY.YYYs" (user, sys)
 kernel_ns=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m");
-	sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.0f\n", t * 1e9 }' "$QT_DIR/hog.times")
+	sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.0f\n", t * 1e9 }' "$QT_DIR/io/hog.times")
 grep -E '^(stats|fill)' "$OUT"
 
 hog_cpu=$(acct "$OUT" $UH cpu_ns)
@@ -110,7 +133,7 @@ grep '^prog' "$OUT" | awk '{ print "  " $0 }'
 
 # --- 2. block IO ----------------------------------------------------------
 OUT=$QT_DIR/io.out
-dump_start 6 "$OUT"
+dump_start $((3 + 3 * SLOW)) "$OUT"
 qt_log "dd 64 MiB O_DIRECT as $I"
 su -s /bin/sh $I -c "dd if=/dev/zero of=$QT_DIR/io/f bs=1M count=64 oflag=direct status=none" ||
 	qt_fail "dd failed"
@@ -124,7 +147,7 @@ qt_assert_near "io_wbytes vs 64 MiB" "$io_w" $((64 << 20)) 10 || fail=1
 
 # --- 3. raw_tp fallback -----------------------------------------------------
 OUT=$QT_DIR/raw.out
-QUELL_BPF_FORCE_RAW_TP=1 dump_start 3 "$OUT"
+QUELL_BPF_FORCE_RAW_TP=1 dump_start $((1 + 2 * SLOW)) "$OUT"
 qt_bg su -s /bin/sh $V -c 'timeout 2 sh -c "while :; do :; done"'
 dump_wait "$OUT"
 head -1 "$OUT" | cut -c1-60
@@ -138,7 +161,7 @@ else echo "FAIL raw_tp: $V cpu_ns=$raw_cpu"; fail=1; fi
 OUT=$QT_DIR/cg.out
 cgid=$(stat -c %i "$MYCG")
 before=$(awk '$1 == "usage_usec" { print $2 }' "$MYCG/cpu.stat")
-dump_start 4 "$OUT" --cgroup-level 1
+dump_start $((2 + 2 * SLOW)) "$OUT" --cgroup-level 1
 qt_bg sh -c "echo \$\$ > $MYCG/cgroup.procs && exec timeout 2 sh -c 'while :; do :; done'"
 dump_wait "$OUT"
 after=$(awk '$1 == "usage_usec" { print $2 }' "$MYCG/cpu.stat")

@@ -69,11 +69,13 @@ t1=$(tick)
 qt_ctl --json status | grep -q '"ok": *true' || bad "status after the storm"
 
 # --- 2. 100 quellctl status at once --------------------------------------------
+pids=()
 for i in $(seq 100); do
 	( timeout 20 "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" status >/dev/null 2>&1
 	  echo $? > "$QT_DIR/rc.$i" ) &
+	pids+=($!)
 done
-wait
+wait "${pids[@]}"	# not a bare wait: quelld is a child of this shell too
 nok=$(cat "$QT_DIR"/rc.* | grep -c '^0$')
 [ "$nok" = 100 ] && ok "100 parallel quellctl status: all answered" ||
 	bad "100 parallel status: $nok answered ($(sort "$QT_DIR"/rc.* | uniq -c | tr '\n' ' '))"

@@ -179,6 +179,8 @@ fi
 {
 	echo "# written by tests/vm/run.sh"
 	echo "cd $(printf %q "$repo") || exit 125"
+	# a failed integration test's QT_DIR (quelld.log, ...) -> $cache/last-run/logs
+	echo "export QT_KEEP_LOGS=/run/quell-vm/logs"
 	if [ ${#user_cmd[@]} -gt 0 ]; then
 		printf '%q ' "${user_cmd[@]}"
 		echo
@@ -281,6 +283,10 @@ done < <(timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 # the rc file (9p share) is the reliable channel; the console line the backup
 [ -f "$rundir/rc" ] && rc=$(cat "$rundir/rc")
 cp "$rundir/dmesg.txt" "$last/" 2>/dev/null
+if [ -d "$rundir/logs" ]; then
+	cp -r "$rundir/logs" "$last/" 2>/dev/null
+	log "logs of failed tests kept in $last/logs"
+fi
 total=$(elapsed)
 if [ -z "$rc" ]; then
 	if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
