@@ -13,6 +13,7 @@
 
 #include "cg_internal.h"
 #include "procfs.h"
+#include "units.h"
 
 /*
  * status is ~1.5 KiB on 6.x but grows with Groups: (a user in many groups)
@@ -223,16 +224,6 @@ int procfs_pid_uid(int proc_fd, pid_t pid, uid_t *uid)
 	return err;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 /* Walk numeric entries; fn gets the pid, sets *skip for a vanished one, non-zero stops. */
 static int walk(int proc_fd, int (*fn)(int pfd, pid_t pid, void *arg, bool *skip), void *arg)
 {
@@ -253,7 +244,7 @@ static int walk(int proc_fd, int (*fn)(int pfd, pid_t pid, void *arg, bool *skip
 		bool skip = false;
 		int r;
 
-		if (!all_digits(de->d_name))
+		if (!units_all_digits(de->d_name))
 			continue;
 		r = fn(pfd, (pid_t)atoi(de->d_name), arg, &skip);
 		if (skip)	/* exited meanwhile */

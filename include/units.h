@@ -20,6 +20,8 @@ int units_parse_count(const char *s, uint64_t *out);	/* plain number, k = 1000 *
 int units_parse_duration_ms(const char *s, uint64_t *out);	/* bare number = seconds */
 int units_parse_percent(const char *s, double *out);	/* "50%" or "50" -> 50.0; max -> INFINITY */
 int units_parse_bool(const char *s, bool *out);		/* yes/no/true/false/on/off/1/0 */
+/* Non-empty and only 0-9 (pids, epoch seconds). */
+bool units_all_digits(const char *s);
 
 /*
  * units_parse_when - "-1h" / "-30m" (relative to now), "EPOCH" (seconds),

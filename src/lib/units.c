@@ -327,7 +327,7 @@ char *units_fmt_duration_ms(uint64_t ms, char *buf, size_t len)
 	return buf;
 }
 
-static bool digits_only(const char *s)
+bool units_all_digits(const char *s)
 {
 	if (!*s)
 		return false;
@@ -358,7 +358,7 @@ int units_parse_when(const char *s, time_t now, int64_t *out)
 		*out = (int64_t)now - (int64_t)(ms / 1000);
 		return 0;
 	}
-	if (digits_only(s)) {
+	if (units_all_digits(s)) {
 		char *end;
 		unsigned long long v;
 

@@ -24,22 +24,12 @@ bool ctl_wants_help(int argc, char **argv)
 	return false;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
 int ctl_parse_pid(const char *s, int *out)
 {
 	char *end;
 	long v;
 
-	if (!s || !all_digits(s))
+	if (!s || !units_all_digits(s))
 		return -EINVAL;
 	errno = 0;
 	v = strtol(s, &end, 10);
