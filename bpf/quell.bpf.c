@@ -28,8 +28,9 @@ const volatile __u32 cg_level = 1;
 const volatile __u32 events_exec = 0;
 /*
  * uid mode: only uids in [min_key, max_key] ([tenants] min_uid/max_uid) are
- * tenants. Others (root, system users) are "no tenant", like the idle task,
- * so they never take one of the max_tenants acct slots.
+ * tenants. Others (root, system users) are QUELL_KEY_OTHER: they never take
+ * one of the max_tenants acct slots, but unlike idle they hold the CPU
+ * against tenants (a wait behind them is suffered).
  */
 const volatile __u64 min_key = 0;
 const volatile __u64 max_key = ~0ULL;
@@ -39,6 +40,9 @@ const volatile __u64 max_key = ~0ULL;
 #define QUELL_REQ_OP_MASK	0xff	/* REQ_OP_BITS = 8 since 4.10 */
 #define QUELL_REQ_OP_READ	0
 #define QUELL_REQ_OP_WRITE	1
+#define QUELL_PF_KTHREAD	0x00200000	/* include/linux/sched.h PF_KTHREAD */
+/* levels above a bio's blkcg searched in cgkey (tenant/sub/sub/sub) */
+#define QUELL_BLKCG_UP		4
 
 /* One on-CPU slice: who held this CPU over [start, end). Private to bpf/. */
 struct slice {
@@ -116,6 +120,19 @@ struct {
 	__type(value, struct io_rq);
 } rqs SEC(".maps");
 
+/*
+ * cgroup id -> tenant key, filled by userspace (qbpf_map_cgroup) with each
+ * tenant cgroup's id in the hierarchy that holds the blkcgs (v1 blkio, or
+ * v2). Charges bios submitted by kernel threads (blk-throttle dispatch,
+ * cgroup writeback) to the tenant whose blkcg they carry.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);	/* loader: 2 * qbpf_opts.max_tenants */
+	__type(key, __u64);
+	__type(value, __u64);
+} cgkey SEC(".maps");
+
 /* pids chosen by the OOM killer, counted when they exit */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -174,6 +191,17 @@ static __always_inline __u32 task_pid(struct task_struct *t, bool btf)
 	return btf ? t->pid : BPF_CORE_READ(t, pid);
 }
 
+/*
+ * CPU time the scheduler has charged to t: update_curr() adds each delta
+ * of rq_clock_task (no IRQ time with IRQ_TIME_ACCOUNTING, no steal with
+ * PARAVIRT_TIME_ACCOUNTING) here and to cpuacct / cpu.stat alike, and
+ * __schedule() has run it for prev before trace_sched_switch.
+ */
+static __always_inline __u64 task_sum_exec(struct task_struct *t, bool btf)
+{
+	return btf ? t->se.sum_exec_runtime : BPF_CORE_READ(t, se.sum_exec_runtime);
+}
+
 static __always_inline long task_run_state(struct task_struct *t, bool btf)
 {
 	if (btf && bpf_core_field_exists(t->__state))
@@ -181,6 +209,13 @@ static __always_inline long task_run_state(struct task_struct *t, bool btf)
 	return compat_task_state(t);
 }
 
+/* A key with an acct entry: neither idle nor a non-tenant task. */
+static __always_inline bool key_is_tenant(__u64 key)
+{
+	return key != QUELL_KEY_NONE && key != QUELL_KEY_OTHER;
+}
+
+/* Tenant key of t; QUELL_KEY_NONE for idle, QUELL_KEY_OTHER for a non-tenant task. */
 static __always_inline __u64 task_key(struct task_struct *t, bool btf)
 {
 	struct cgroup *cg;
@@ -191,12 +226,12 @@ static __always_inline __u64 task_key(struct task_struct *t, bool btf)
 	if (key_mode == QUELL_KEY_UID) {
 		/* real_cred: the objective credentials; ->cred may be overridden */
 		uid = btf ? t->real_cred->uid.val : BPF_CORE_READ(t, real_cred, uid.val);
-		return uid < min_key || uid > max_key ? QUELL_KEY_NONE : uid;
+		return uid < min_key || uid > max_key ? QUELL_KEY_OTHER : uid;
 	}
 	cg = btf ? t->cgroups->dfl_cgrp : BPF_CORE_READ(t, cgroups, dfl_cgrp);
 	if (!cg || (btf ? cg->level : BPF_CORE_READ(cg, level)) < (int)cg_level)
-		return QUELL_KEY_NONE;
-	return compat_cgroup_ancestor_id(cg, cg_level) ?: QUELL_KEY_NONE;
+		return QUELL_KEY_OTHER;
+	return compat_cgroup_ancestor_id(cg, cg_level) ?: QUELL_KEY_OTHER;
 }
 
 static __always_inline struct task_struct *current_task(void)
@@ -265,12 +300,18 @@ static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
 		ov = hi - lo;
 		covered += ov;
 		if (s->key == QUELL_KEY_NONE)
-			continue;	/* idle (or no tenant) held the CPU: nobody to blame */
+			continue;	/* idle held the CPU: nobody to blame */
 		if (s->key == waiter_key) {
+			/* own tenant, or non-tenant behind non-tenant: nobody else's */
 			self += ov;
 			continue;
 		}
 		suffered += ov;
+		if (s->key == QUELL_KEY_OTHER) {
+			/* root, system users, kthreads: blamed as a group, in stats */
+			stat_add(QUELL_STAT_OTHER_INFLICTED_NS, ov);
+			continue;
+		}
 		a = acct_get(s->key);
 		if (a)
 			a->rq_inflicted_ns += ov;
@@ -280,7 +321,7 @@ static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
 		suffered += wait - covered;
 		stat_add(QUELL_STAT_UNATTRIB_NS, wait - covered);
 	}
-	if (waiter_key == QUELL_KEY_NONE)
+	if (!key_is_tenant(waiter_key))
 		return;
 	a = acct_get(waiter_key);
 	if (a) {
@@ -310,10 +351,23 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		struct slice *last = &ring->s[(ring->head - 1) & (QUELL_SLICE_RING - 1)];
 
 		pkey = task_key(prev, btf);
-		if (pkey != QUELL_KEY_NONE) {
+		if (key_is_tenant(pkey)) {
+			__u64 wall = now - cur->start_ns, ran = task_sum_exec(prev, btf);
+
+			/*
+			 * Charge what the scheduler charged (sum_exec_runtime
+			 * delta), not the wall-clock slice, which includes IRQ,
+			 * softirq and steal time: 3-8 % too much on a busy VM.
+			 * Guard: a delta beyond the slice (+1 ms for the two
+			 * clocks' skew) or a counter gone backwards is not
+			 * this slice's; fall back to the wall clock.
+			 */
+			ran = ran >= cur->sum_exec_ns ? ran - cur->sum_exec_ns : ~0ULL;
+			if (ran > wall + 1000000)
+				ran = wall;
 			a = acct_get(pkey);
 			if (a) {
-				a->cpu_ns += now - cur->start_ns;
+				a->cpu_ns += ran;
 				a->ctxsw++;
 			}
 		}
@@ -342,6 +396,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	cur->key = nkey;
 	cur->start_ns = now;
 	cur->pid = next_pid;
+	cur->sum_exec_ns = next_pid ? task_sum_exec(next, btf) : 0;
 	return 0;
 }
 
@@ -356,7 +411,7 @@ static __always_inline int on_fork(struct task_struct *parent)
 	__u64 key = task_key(parent, false);
 	struct quell_acct *a;
 
-	if (key == QUELL_KEY_NONE)
+	if (!key_is_tenant(key))
 		return 0;
 	a = acct_get(key);
 	if (a)
@@ -391,7 +446,7 @@ static __always_inline int on_exec(struct task_struct *p)
 	__u64 key = task_key(p, false);
 	struct quell_acct *a;
 
-	if (key != QUELL_KEY_NONE) {
+	if (key_is_tenant(key)) {
 		a = acct_get(key);
 		if (a)
 			a->execs++;
@@ -416,7 +471,7 @@ static __always_inline int on_exit(struct task_struct *p)
 		return 0;
 	bpf_map_delete_elem(&oom_victims, &pid);
 	key = task_key(p, false);
-	if (key == QUELL_KEY_NONE)
+	if (!key_is_tenant(key))
 		return 0;
 	a = acct_get(key);
 	if (a)
@@ -424,17 +479,58 @@ static __always_inline int on_exit(struct task_struct *p)
 	return 0;
 }
 
+/*
+ * Tenant key of the blkcg a bio carries (bio->bi_blkg->blkcg, set from the
+ * submitter's or the dirtying inode's cgroup), from the map cgkey: the
+ * blkcg's own cgroup or one of its QUELL_BLKCG_UP - 1 nearest ancestors.
+ * QUELL_KEY_OTHER if none is mapped (root's IO) or without CONFIG_BLK_CGROUP.
+ */
+static __always_inline __u64 bio_blkcg_key(struct bio *bio)
+{
+	struct cgroup *cg;
+	__u64 id, *key;
+	int level, i;
+
+	if (!bpf_core_field_exists(bio->bi_blkg))
+		return QUELL_KEY_OTHER;
+	cg = BPF_CORE_READ(bio, bi_blkg, blkcg, css.cgroup);
+	if (!cg)
+		return QUELL_KEY_OTHER;
+	level = BPF_CORE_READ(cg, level);
+	for (i = 0; i < QUELL_BLKCG_UP && i <= level; i++) {
+		id = i ? compat_cgroup_ancestor_id(cg, level - i) : BPF_CORE_READ(cg, kn, id);
+		key = bpf_map_lookup_elem(&cgkey, &id);
+		if (key)
+			return *key;
+	}
+	return QUELL_KEY_OTHER;
+}
+
 static __always_inline int on_bio_queue(struct bio *bio)
 {
 	__u32 op = BPF_CORE_READ(bio, bi_opf) & QUELL_REQ_OP_MASK;
 	__u64 bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	struct task_struct *t = current_task();
 	__u64 key, ptr = (__u64)bio;
 	struct quell_acct *a;
 
 	if (op != QUELL_REQ_OP_READ && op != QUELL_REQ_OP_WRITE)
 		return 0;	/* flush, discard, zone ops: not data */
-	key = task_key(current_task(), false);
-	if (key == QUELL_KEY_NONE)
+	key = task_key(t, false);
+	/*
+	 * A kernel thread submits on someone's behalf: blk-throttle dispatches
+	 * throttled bios from a kworker, the flusher writes back dirty pages.
+	 * Both bios carry the blkcg they are charged to; so does a non-tenant's
+	 * bio issued for a tenant's cgroup. Kernel threads keep their own key
+	 * (root, if root is a tenant) only when the blkcg maps to nobody.
+	 */
+	if (!key_is_tenant(key) || (BPF_CORE_READ(t, flags) & QUELL_PF_KTHREAD)) {
+		__u64 ck = bio_blkcg_key(bio);
+
+		if (key_is_tenant(ck))
+			key = ck;
+	}
+	if (!key_is_tenant(key))
 		return 0;
 	a = acct_get(key);
 	if (a) {
@@ -495,7 +591,7 @@ static __always_inline int on_page_fault(bool btf)
 			  task_key(current_task(), false);
 	struct quell_acct *a;
 
-	if (key == QUELL_KEY_NONE)
+	if (!key_is_tenant(key))
 		return 0;
 	a = acct_get(key);
 	if (a)
@@ -524,7 +620,7 @@ static __always_inline int on_reclaim_end(void)
 		return 0;
 	if (now > ts->reclaim_ts) {
 		key = task_key(current_task(), false);
-		if (key != QUELL_KEY_NONE) {
+		if (key_is_tenant(key)) {
 			a = acct_get(key);
 			if (a)
 				a->reclaim_ns += now - ts->reclaim_ts;

@@ -72,6 +72,17 @@ bool qbpf_key_covered(const struct qbpf *b, uint64_t key);
 /* Delete a key from the acct map (tenant gone). */
 int qbpf_forget(struct qbpf *b, uint64_t key);
 int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR]);
+/*
+ * Bios submitted by kernel threads (blk-throttle dispatch, writeback) are
+ * charged by the blkcg they carry: map a cgroup id (inode of a tenant's
+ * directory in a blkcg hierarchy, cg_ids()) to the tenant key. 0 / -errno
+ * (-EINVAL for id 0 or a non-tenant key, -E2BIG when the map is full).
+ */
+int qbpf_map_cgroup(struct qbpf *b, uint64_t cgid, uint64_t key);
+/* Remove one cgroup id; 0 / -errno (-ENOENT if it was not mapped). */
+int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid);
+/* Remove every cgroup id mapped to key (tenant gone); returns how many. */
+int qbpf_unmap_key(struct qbpf *b, uint64_t key);
 /* Entries currently in the acct map, for the map-fill self-metric. */
 int qbpf_acct_fill(struct qbpf *b, uint32_t *used, uint32_t *max);
 

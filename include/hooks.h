@@ -19,5 +19,7 @@ void hooks_reload(struct daemon *d);		/* after SIGHUP installed a new config */
 void hooks_fini(struct daemon *d);
 void hooks_tenant_added(struct daemon *d, struct tenant *t);
 void hooks_tenant_removed(struct daemon *d, struct tenant *t);
+/* t's cgroup was (re)created: write its limits again. */
+void hooks_tenant_cgroup(struct daemon *d, struct tenant *t);
 
 #endif /* QUELL_HOOKS_H */

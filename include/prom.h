@@ -60,6 +60,7 @@ struct prom_self {
 	/* BPF-side loss and event counters (quell_bpf.h QUELL_STAT_*), valid if bpf */
 	uint64_t bpf_acct_full, bpf_task_full, bpf_ringbuf_drop, bpf_io_full;
 	uint64_t bpf_events, bpf_unattributed_ns;
+	uint64_t bpf_other_inflicted_ns;	/* tenants' run-queue wait behind non-tenant tasks */
 	const struct prom_action *actions;
 	int nr_actions;
 };

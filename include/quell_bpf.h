@@ -19,8 +19,14 @@
 #define QUELL_KEY_UID		0	/* key = real uid of the task */
 #define QUELL_KEY_CGROUP	1	/* key = id of the v2 ancestor cgroup at cg_level */
 
-/* Key used for tasks that belong to no tenant in cgroup mode. */
+/* Key of the idle task (pid 0): nobody; its slices block no one. */
 #define QUELL_KEY_NONE		((__u64)-1)
+/*
+ * Key of a real task that is no tenant (uid outside [min_uid, max_uid],
+ * kernel threads, cgroup mode: outside the tenant level). No acct entry,
+ * but a wait behind it is suffered (docs/attribution.md).
+ */
+#define QUELL_KEY_OTHER		((__u64)-2)
 
 /*
  * Slices remembered per CPU to attribute run-queue waits (see
@@ -63,8 +69,13 @@ struct quell_cpu_cur {
 	__u64 start_ns;		/* bpf_ktime_get_ns() when it was switched in */
 	__u32 pid;
 	__u32 pad;
+	/*
+	 * task->se.sum_exec_runtime at switch-in: the switch-out charges the
+	 * difference (what cpuacct / cpu.stat count), not now - start_ns.
+	 */
+	__u64 sum_exec_ns;
 };
-_Static_assert(sizeof(struct quell_cpu_cur) == 24, "quell_cpu_cur layout");
+_Static_assert(sizeof(struct quell_cpu_cur) == 32, "quell_cpu_cur layout");
 
 /* Indices of the per-CPU array map "stats": self-health of the BPF side. */
 #define QUELL_STAT_ACCT_FULL	0	/* acct update failed: map full */
@@ -73,6 +84,7 @@ _Static_assert(sizeof(struct quell_cpu_cur) == 24, "quell_cpu_cur layout");
 #define QUELL_STAT_UNATTRIB_NS	3	/* wait older than the slice ring: not attributed */
 #define QUELL_STAT_IO_FULL	4	/* bio/request map full: an IO latency was lost */
 #define QUELL_STAT_EVENTS	5	/* events sent on the ring buffer */
+#define QUELL_STAT_OTHER_INFLICTED_NS 6	/* tenants' wait behind QUELL_KEY_OTHER tasks */
 #define QUELL_STAT_NR		8
 
 /* Ring buffer events (map "events"). */

@@ -46,6 +46,8 @@ struct state_tenant {
 struct state_db {
 	struct state_tenant *t;
 	int nr, cap;
+	int *idx;		/* open addressing by name into t[], -1 empty */
+	int idx_cap;		/* power of two, > 2 * nr; 0 = not built yet */
 };
 
 /* A missing file is an empty db (returns 0); a corrupt one is -EBADMSG (db left empty). */

@@ -600,47 +600,78 @@ static double metric_value(enum policy_metric m, const struct policy_input *in,
 	}
 }
 
-/* The neighbours' signal for tenant self: over every other tenant. NAN if none known. */
-static double signal_value(enum policy_signal s, const struct policy_input *in, int n, int self)
+/* One tenant's value of a neighbour signal; NAN if unknown. */
+static double signal_of(enum policy_signal s, const struct qm_view *v)
 {
-	double acc = NAN;
-
-	for (int j = 0; j < n; j++) {
-		const struct qm_view *v = &in[j].v;
-		double x;
-
-		if (j == self)
-			continue;
-		switch (s) {
-		case PS_SUFFERED_SUM:
-		case PS_SUFFERED_MAX:
-			x = v->suffered_ms_s;
-			break;
-		case PS_PSI_CPU:
-			x = v->psi_cpu_some;
-			break;
-		case PS_PSI_MEM:
-			x = v->psi_mem_some;
-			break;
-		case PS_PSI_IO:
-			x = v->psi_io_some;
-			break;
-		case PS_IO_LAT:
-			x = v->io_lat_ms;
-			break;
-		default:
-			return NAN;
-		}
-		if (!isfinite(x))
-			continue;
-		if (isnan(acc))
-			acc = x;
-		else if (s == PS_SUFFERED_SUM)
-			acc += x;
-		else if (x > acc)
-			acc = x;
+	switch (s) {
+	case PS_SUFFERED_SUM:
+	case PS_SUFFERED_MAX:
+		return v->suffered_ms_s;
+	case PS_PSI_CPU:
+		return v->psi_cpu_some;
+	case PS_PSI_MEM:
+		return v->psi_mem_some;
+	case PS_PSI_IO:
+		return v->psi_io_some;
+	case PS_IO_LAT:
+		return v->io_lat_ms;
+	default:
+		return NAN;
 	}
-	return acc;
+}
+
+/*
+ * Every signal over all tenants, once per evaluation: the sum and count of
+ * the known values and the two largest, so that "over every tenant but
+ * self" is O(1) per tenant and the whole evaluation stays O(tenants x rules)
+ * (recomputing it per tenant was quadratic: 30 % of the tick at 5,000).
+ */
+struct sig_agg {
+	double sum, max1, max2;
+	int n, imax1;
+};
+
+static void signal_aggregate(const struct policy_input *in, int n, struct sig_agg agg[PS_NR])
+{
+	for (int s = 0; s < PS_NR; s++) {
+		struct sig_agg *a = &agg[s];
+
+		*a = (struct sig_agg){ .max1 = -INFINITY, .max2 = -INFINITY, .imax1 = -1 };
+		for (int j = 0; j < n; j++) {
+			double x = signal_of((enum policy_signal)s, &in[j].v);
+
+			if (!isfinite(x))
+				continue;
+			a->sum += x;
+			a->n++;
+			if (x > a->max1) {
+				a->max2 = a->max1;
+				a->max1 = x;
+				a->imax1 = j;
+			} else if (x > a->max2) {
+				a->max2 = x;
+			}
+		}
+	}
+}
+
+/* The neighbours' signal for tenant self: over every other tenant. NAN if none known. */
+static double signal_value(enum policy_signal s, const struct sig_agg agg[PS_NR],
+			   const struct policy_input *in, int self)
+{
+	const struct sig_agg *a = &agg[s];
+	double mine;
+	bool known;
+
+	if (s <= PS_NONE || s >= PS_NR)
+		return NAN;
+	mine = signal_of(s, &in[self].v);
+	known = isfinite(mine);
+	if (a->n - known <= 0)
+		return NAN;
+	if (s == PS_SUFFERED_SUM)
+		return known ? a->sum - mine : a->sum;
+	return self == a->imax1 ? a->max2 : a->max1;
 }
 
 void policy_limits_stricter(struct tenant_limits *dst, const struct tenant_limits *b)
@@ -761,15 +792,15 @@ static void rstate_reset(struct policy_rstate *rs, uint64_t now_ms, bool release
 }
 
 static void eval_rule(const struct policy_config *pc, int ri, const struct policy_input *in,
-		      int n, int self, const struct policy_tstate *prev, struct policy_rstate *rs,
-		      uint64_t now_ms, struct emitter *e)
+		      const struct sig_agg *agg, int self, const struct policy_tstate *prev,
+		      struct policy_rstate *rs, uint64_t now_ms, struct emitter *e)
 {
 	const struct policy_rule *r = &pc->rules[ri];
 	const struct policy_input *me = &in[self];
 	struct policy_evidence ev;
 	bool dry = pc->dry_run || r->dry_run;
 	double m = metric_value(r->metric, me, prev, now_ms);
-	double sig = r->signal == PS_NONE ? NAN : signal_value(r->signal, in, n, self);
+	double sig = r->signal == PS_NONE ? NAN : signal_value(r->signal, agg, in, self);
 	bool neigh = r->signal == PS_NONE || (isfinite(sig) && sig > r->while_above);
 
 	ev = (struct policy_evidence){
@@ -907,15 +938,17 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 		    uint64_t now_ms, struct policy_action *acts, int max)
 {
 	struct emitter e = { .acts = acts, .max = max, .n = 0 };
+	struct sig_agg agg[PS_NR];
 
 	if (!pc || n < 0 || (n && (!in || !prev || !next)) || (max && !acts) || max < 0)
 		return -EINVAL;
+	signal_aggregate(in, n, agg);
 	for (int i = 0; i < n; i++) {
 		struct policy_tstate *s = &next[i];
 
 		*s = prev[i];
 		for (int ri = 0; ri < pc->nr_rules; ri++)
-			eval_rule(pc, ri, in, n, i, &prev[i], &s->r[ri], now_ms, &e);
+			eval_rule(pc, ri, in, agg, i, &prev[i], &s->r[ri], now_ms, &e);
 		/* rules beyond the configured ones (config shrank): nothing stays active */
 		for (int ri = pc->nr_rules; ri < POLICY_MAX_RULES; ri++)
 			memset(&s->r[ri], 0, sizeof(s->r[ri]));

@@ -521,6 +521,9 @@ static void render_self(struct prom_buf *b, const struct prom_self *s)
 		counter(b, "quell_bpf_unattributed_wait_seconds_total",
 			"Run-queue wait older than the slice ring, not attributed to any tenant",
 			s->bpf_unattributed_ns, 9);
+		counter(b, "quell_bpf_other_inflicted_wait_seconds_total",
+			"Run-queue wait of tenants behind non-tenant tasks (root, system users, kernel threads)",
+			s->bpf_other_inflicted_ns, 9);
 	}
 	if (s->nr_actions > 0) {
 		put_help(b, "quell_actions_total",

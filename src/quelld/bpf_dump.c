@@ -7,6 +7,7 @@
  *   event type=uid_change pid=.. tgid=.. uid=.. old_uid=.. cgid=..   (--events)
  *   acct key=1001 cpu_ns=.. ctxsw=.. ... oom_kills=..
  *   stats acct_full=.. task_full=.. rb_drop=.. unattrib_ns=.. io_full=.. events=..
+ *         other_inflicted_ns=..
  *   fill used=.. max=..
  *   prog name=tb_sched_switch run_ns=.. run_cnt=.. ns_per_run=..
  */
@@ -68,7 +69,8 @@ static int dump_acct(uint64_t key, const struct quell_acct *a, void *arg)
 static void dump_usage(FILE *f)
 {
 	fprintf(f, "usage: quelld --bpf-dump [--seconds N] [--cgroup-level L] [--raw-tp]"
-		   " [--events] [--events-exec] [--max-tenants N]\n");
+		   " [--events] [--events-exec] [--max-tenants N]\n"
+		   "                     [--min-uid N] [--max-uid N]\n");
 }
 
 /* Sleep until the deadline or a signal, printing events if the ring is on. */
@@ -104,6 +106,7 @@ static void dump_report(struct qbpf *b)
 		[QUELL_STAT_ACCT_FULL] = "acct_full", [QUELL_STAT_TASK_FULL] = "task_full",
 		[QUELL_STAT_RB_DROP] = "rb_drop", [QUELL_STAT_UNATTRIB_NS] = "unattrib_ns",
 		[QUELL_STAT_IO_FULL] = "io_full", [QUELL_STAT_EVENTS] = "events",
+		[QUELL_STAT_OTHER_INFLICTED_NS] = "other_inflicted_ns",
 	};
 	struct qbpf_prog_stat ps[64];
 	uint64_t st[QUELL_STAT_NR];
@@ -139,6 +142,8 @@ int bpf_dump_main(int argc, char **argv)
 		{ "events", no_argument, NULL, 'e' },
 		{ "events-exec", no_argument, NULL, 'x' },
 		{ "max-tenants", required_argument, NULL, 'm' },
+		{ "min-uid", required_argument, NULL, 'u' },
+		{ "max-uid", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -157,9 +162,12 @@ int bpf_dump_main(int argc, char **argv)
 		case 'n':
 		case 'l':
 		case 'm':
+		case 'u':
+		case 'U':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || v > 1000000) {
+			if (errno || *end || end == optarg ||
+			    v > (c == 'u' || c == 'U' ? UINT32_MAX - 1 : 1000000)) {
 				fprintf(stderr, "bpf-dump: bad number '%s'\n", optarg);
 				return 2;
 			}
@@ -167,6 +175,10 @@ int bpf_dump_main(int argc, char **argv)
 				seconds = v;
 			else if (c == 'l')
 				o.key_mode = QUELL_KEY_CGROUP, o.cg_level = v;
+			else if (c == 'u')
+				o.min_uid = v;
+			else if (c == 'U')
+				o.max_uid = v;
 			else
 				o.max_tenants = v ? v : 1;
 			break;
@@ -189,6 +201,13 @@ int bpf_dump_main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		dump_usage(stderr);
+		return 2;
+	}
+	/* only one bound given: the other is open (both 0 means every uid) */
+	if (o.min_uid && !o.max_uid)
+		o.max_uid = UINT32_MAX - 1;
+	if (o.min_uid > o.max_uid) {
+		fprintf(stderr, "bpf-dump: --min-uid above --max-uid\n");
 		return 2;
 	}
 	ret = qbpf_mount_fs();

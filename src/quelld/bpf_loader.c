@@ -252,6 +252,11 @@ static int open_and_load(struct qbpf *b, const struct qbpf_opts *o, const struct
 	}
 	ret = bpf_map__set_max_entries(b->skel->maps.acct,
 				       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
+	/* a tenant's cgroup in up to two blkcg hierarchies (v1 blkio, v2) */
+	if (!ret)
+		ret = bpf_map__set_max_entries(b->skel->maps.cgkey,
+					       2 * (o->max_tenants ? o->max_tenants :
+						    QBPF_DEF_TENANTS));
 	if (!ret)
 		ret = bpf_map__set_max_entries(b->skel->maps.tasks, tasks);
 	if (ret) {
@@ -529,6 +534,10 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 	 * did not change meanwhile has that slice in neither copy of acct, so
 	 * adding now - start is exact. A CPU that switched meanwhile gets
 	 * nothing added this time (at most one slice late, never doubled).
+	 * The in-progress part is wall clock (the BPF side charges the
+	 * sum_exec_runtime delta at switch-out, which leaves out IRQ and
+	 * steal time), so a running hog's counter may step back by that
+	 * difference once it switches out; gather.c takes deltas per tick.
 	 */
 	ret = read_cpu_cur(b, c1);
 	if (ret)
@@ -540,7 +549,7 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 	if (ret)
 		goto out;
 	for (c = 0; c < b->ncpus; c++) {
-		if (c2[c].key == QUELL_KEY_NONE || !c2[c].start_ns ||
+		if (c2[c].key == QUELL_KEY_NONE || c2[c].key == QUELL_KEY_OTHER || !c2[c].start_ns ||
 		    c1[c].start_ns != c2[c].start_ns || now_ns <= c2[c].start_ns)
 			continue;
 		for (i = 0; i < n && sums[i].key != c2[c].key; i++)
@@ -571,6 +580,48 @@ int qbpf_forget(struct qbpf *b, uint64_t key)
 	if (bpf_map_delete_elem(bpf_map__fd(b->skel->maps.acct), &key))
 		return -errno;
 	return 0;
+}
+
+int qbpf_map_cgroup(struct qbpf *b, uint64_t cgid, uint64_t key)
+{
+	if (!cgid || key == QUELL_KEY_NONE || key == QUELL_KEY_OTHER)
+		return -EINVAL;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.cgkey), &cgid, &key, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid)
+{
+	if (bpf_map_delete_elem(bpf_map__fd(b->skel->maps.cgkey), &cgid))
+		return -errno;
+	return 0;
+}
+
+int qbpf_unmap_key(struct qbpf *b, uint64_t key)
+{
+	int fd = bpf_map__fd(b->skel->maps.cgkey), n = 0;
+	uint64_t id, next, val;
+	void *prev = NULL;
+
+	/*
+	 * Deleting the current key restarts get_next_key from the first one
+	 * (the key is gone), so collect first, delete after: at most a few
+	 * ids per tenant.
+	 */
+	uint64_t del[16];
+	int nd = 0, i;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		id = next;
+		prev = &id;
+		if (!bpf_map_lookup_elem(fd, &id, &val) && val == key && nd < 16)
+			del[nd++] = id;
+	}
+	for (i = 0; i < nd; i++)
+		if (!bpf_map_delete_elem(fd, &del[i]))
+			n++;
+	return n;
 }
 
 int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR])

@@ -82,3 +82,9 @@ void hooks_tenant_removed(struct daemon *d, struct tenant *t)
 {
 	enforcer_tenant_removed(d, t);
 }
+
+void hooks_tenant_cgroup(struct daemon *d, struct tenant *t)
+{
+	if (hooks_up)
+		enforcer_apply(d, t, true);
+}

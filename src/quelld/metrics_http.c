@@ -303,6 +303,7 @@ int metrics_http_publish(struct daemon *d)
 		self.bpf_io_full = d->bpf_stats[QUELL_STAT_IO_FULL];
 		self.bpf_events = d->bpf_stats[QUELL_STAT_EVENTS];
 		self.bpf_unattributed_ns = d->bpf_stats[QUELL_STAT_UNATTRIB_NS];
+		self.bpf_other_inflicted_ns = d->bpf_stats[QUELL_STAT_OTHER_INFLICTED_NS];
 	}
 	self.actions = mh->actions;
 	self.nr_actions = mh->nr_actions;

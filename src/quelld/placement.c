@@ -24,6 +24,7 @@
 
 #include "bpf_loader.h"
 #include "cgroup.h"
+#include "hooks.h"
 #include "log.h"
 #include "placement.h"
 #include "procfs.h"
@@ -96,8 +97,10 @@ static int place(struct daemon *d, struct tenant *t, int pid)
 		 */
 		log_info("tenant %s: cgroup %s vanished, recreating it", t->name, t->cg);
 		ret = placement_tenant(d, t);
-		if (!ret)
+		if (!ret) {
+			hooks_tenant_cgroup(d, t);	/* a new directory has no limits */
 			ret = cg_attach(&d->cg, t->cg, pid);
+		}
 	}
 	if (ret)
 		return ret;

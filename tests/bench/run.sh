@@ -5,7 +5,8 @@
 #   tests/bench/run.sh [BUILD_DIR]
 #   tests/bench/run.sh --summary RESULTS_JSON    print the headline numbers again
 #
-#   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~6 min)
+#   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~4 min;
+#                        the full run takes ~14 min)
 #   BENCH_ONLY="a b"     run only these (bpf_cost daemon_cost neighbour
 #                        accuracy placement history)
 #   BENCH_OUT=DIR        results (default BUILD_DIR/bench): results.json, one

@@ -34,7 +34,7 @@ repo=$(cd "$here/../.." && pwd)
 # under TCG means nothing, and it takes 4 min), t_policy_fork (a python
 # fork storm against fixed deadlines), docs, install, prometheus, history,
 # quelltop (kernel-independent), benchmarks.
-default_tests="t_bpf_* t_place* t_tenant* t_policy_manual t_policy_io t_policy_mem t_limit* t_daemon t_pam*"
+default_tests="t_bpf_* t_place* t_v2_* t_daemon t_pam*"
 
 build=${1:-build}
 [ $# -gt 0 ] && shift
