@@ -579,3 +579,26 @@ int cg_id(const struct cg_layout *l, const char *rel, uint64_t *id)
 	*id = (uint64_t)st.st_ino;
 	return 0;
 }
+
+int cg_ids(const struct cg_layout *l, const char *rel, uint64_t *ids, int max)
+{
+	int fds[2], nfd = 0, n = 0, i;
+	struct stat st;
+
+	if (!rel_valid(rel, true) || !ids || max < 0)
+		return -EINVAL;
+	if (l->v1_fd[CGC_BLKIO] >= 0)
+		fds[nfd++] = l->v1_fd[CGC_BLKIO];
+	if (l->v2_fd >= 0 && (l->mode == CG_MODE_V2 || l->v2_has[CGC_BLKIO]))
+		fds[nfd++] = l->v2_fd;
+	for (i = 0; i < nfd && n < max; i++) {
+		if (fstatat(fds[i], rel[0] ? rel : ".", &st, 0)) {
+			if (errno == ENOENT)
+				continue;	/* not created in this one (yet) */
+			return -errno;
+		}
+		if (S_ISDIR(st.st_mode))
+			ids[n++] = (uint64_t)st.st_ino;
+	}
+	return n;
+}

@@ -137,6 +137,13 @@ int cg_freeze(const struct cg_layout *l, const char *rel, bool frozen);
 int cg_kill(const struct cg_layout *l, const char *rel);
 /* v2 cgroup id (inode number of the unified directory), for BPF keys. */
 int cg_id(const struct cg_layout *l, const char *rel, uint64_t *id);
+/*
+ * Ids (directory inodes, what a bio's blkcg cgroup->kn->id is) of rel in
+ * each hierarchy whose cgroups can be a bio's blkcg: v1 blkio (v1, hybrid)
+ * and v2 when "io" is a v2 controller. Only those: ids of different
+ * hierarchies can collide. Returns how many were written (0..max) or -errno.
+ */
+int cg_ids(const struct cg_layout *l, const char *rel, uint64_t *ids, int max);
 /* Nesting level of rel in the v2 hierarchy (root = 0), as bpf_get_current_ancestor_cgroup_id wants. */
 int cg_level(const char *rel);
 

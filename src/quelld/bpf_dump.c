@@ -70,7 +70,7 @@ static void dump_usage(FILE *f)
 {
 	fprintf(f, "usage: quelld --bpf-dump [--seconds N] [--cgroup-level L] [--raw-tp]"
 		   " [--events] [--events-exec] [--max-tenants N]\n"
-		   "                     [--min-uid N] [--max-uid N]\n");
+		   "                     [--min-uid N] [--max-uid N] [--map-cgroup ID=KEY]...\n");
 }
 
 /* Sleep until the deadline or a signal, printing events if the ring is on. */
@@ -144,14 +144,16 @@ int bpf_dump_main(int argc, char **argv)
 		{ "max-tenants", required_argument, NULL, 'm' },
 		{ "min-uid", required_argument, NULL, 'u' },
 		{ "max-uid", required_argument, NULL, 'U' },
+		{ "map-cgroup", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct qbpf_opts o = { .key_mode = QUELL_KEY_UID, .cg_level = 1, .max_tenants = 4096 };
 	struct sigaction sa = { .sa_handler = dump_on_signal };
 	unsigned long seconds = 5, v;
+	uint64_t maps[16][2];
 	struct qbpf *b = NULL;
-	int c, stats_fd, ret;
+	int c, stats_fd, ret, nmaps = 0, i;
 	char err[256], *end;
 
 	optind = 1;
@@ -181,6 +183,16 @@ int bpf_dump_main(int argc, char **argv)
 				o.max_uid = v;
 			else
 				o.max_tenants = v ? v : 1;
+			break;
+		case 'M':
+			/* ID=KEY: a blkcg's cgroup id (stat -c %i) charged to KEY */
+			if (nmaps == 16 || sscanf(optarg, "%" SCNu64 "=%" SCNu64 "%c",
+						  &maps[nmaps][0], &maps[nmaps][1], &(char){0}) != 2) {
+				fprintf(stderr, "bpf-dump: bad --map-cgroup '%s' (ID=KEY, 16 at most)\n",
+					optarg);
+				return 2;
+			}
+			nmaps++;
 			break;
 		case 'r':
 			o.force_raw_tp = true;
@@ -222,6 +234,17 @@ int bpf_dump_main(int argc, char **argv)
 		if (stats_fd >= 0)
 			close(stats_fd);
 		return 1;
+	}
+	for (i = 0; i < nmaps; i++) {
+		ret = qbpf_map_cgroup(b, maps[i][0], maps[i][1]);
+		if (ret) {
+			fprintf(stderr, "bpf-dump: map cgroup %" PRIu64 ": %s\n", maps[i][0],
+				strerror(-ret));
+			qbpf_destroy(b);
+			if (stats_fd >= 0)
+				close(stats_fd);
+			return 1;
+		}
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

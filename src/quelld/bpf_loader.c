@@ -600,8 +600,8 @@ int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid)
 
 int qbpf_unmap_key(struct qbpf *b, uint64_t key)
 {
-	int fd = bpf_map__fd(b->skel->maps.cgkey), n = 0;
-	uint64_t id, next, val;
+	int fd = bpf_map__fd(b->skel->maps.cgkey), n = 0, nd = 0, i;
+	uint64_t id, next, val, del[16];
 	void *prev = NULL;
 
 	/*
@@ -609,9 +609,6 @@ int qbpf_unmap_key(struct qbpf *b, uint64_t key)
 	 * (the key is gone), so collect first, delete after: at most a few
 	 * ids per tenant.
 	 */
-	uint64_t del[16];
-	int nd = 0, i;
-
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		id = next;
 		prev = &id;

@@ -45,8 +45,9 @@ static void test_defaults(void **state)
 	assert_int_equal(r->metric, PM_CPU_PCT);
 	assert_true(r->above == 80);
 	assert_int_equal(r->for_ms, 10000);
-	assert_int_equal(r->signal, PS_SUFFERED_SUM);
-	assert_true(r->while_above == 50);
+	assert_int_equal(r->signal, PS_SUFFERED_MAX);
+	assert_true(r->while_above == 10);
+	assert_int_equal(pc.rules[policy_rule_find(&pc, "io-hog")].signal, PS_PSI_IO);
 	assert_int_equal(r->calm_ms, 30000);
 	assert_int_equal(r->nr_steps, 4);
 	assert_int_equal(r->steps[0].kind, PSTEP_THROTTLE);
