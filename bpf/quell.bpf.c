@@ -487,21 +487,26 @@ static __always_inline int on_exit(struct task_struct *p)
  */
 static __always_inline __u64 bio_blkcg_key(struct bio *bio)
 {
+	struct cgroup_subsys_state *css;
 	struct cgroup *cg;
 	__u64 id, *key;
-	int level, i;
+	int i;
 
 	if (!bpf_core_field_exists(bio->bi_blkg))
 		return QUELL_KEY_OTHER;
+	/*
+	 * Up through css.parent (same in 6.1 and 6.18), not cgroup->ancestors[]:
+	 * compat_cgroup_ancestor_id()'s pre-6.1 branch, hoisted by clang out of
+	 * this loop, was an unresolved CO-RE relocation the verifier reached.
+	 */
 	cg = BPF_CORE_READ(bio, bi_blkg, blkcg, css.cgroup);
-	if (!cg)
-		return QUELL_KEY_OTHER;
-	level = BPF_CORE_READ(cg, level);
-	for (i = 0; i < QUELL_BLKCG_UP && i <= level; i++) {
-		id = i ? compat_cgroup_ancestor_id(cg, level - i) : BPF_CORE_READ(cg, kn, id);
+	for (i = 0; i < QUELL_BLKCG_UP && cg; i++) {
+		id = BPF_CORE_READ(cg, kn, id);
 		key = bpf_map_lookup_elem(&cgkey, &id);
 		if (key)
 			return *key;
+		css = BPF_CORE_READ(cg, self.parent);
+		cg = css ? BPF_CORE_READ(css, cgroup) : NULL;
 	}
 	return QUELL_KEY_OTHER;
 }

@@ -52,6 +52,13 @@ int cg_v2_parse_io_stat(const char *buf, struct cg_usage *u)
 			size_t klen;
 
 			p++;
+			/*
+			 * "254:0 \n": a device whose blkg exists (io.max was written
+			 * for it) but that saw no IO yet; 6.1 prints its name alone.
+			 * Failing here cost the tenant every cgroup counter.
+			 */
+			if (*p == '\n' || !*p)
+				break;
 			eq = strchr(p, '=');
 			if (!eq || (size_t)(eq - p) >= sizeof(key) || memchr(p, '\n', (size_t)(eq - p)))
 				return -EINVAL;

@@ -34,6 +34,8 @@ struct daemon {
 	struct hview host;		/* last tick's host view */
 
 	uint64_t start_mono_ns;
+	bool discover_full;		/* cgroups mode: this discovery re-stats known children */
+	uint64_t discover_full_ms;
 	uint64_t tick_no;
 	double last_tick_ms;
 

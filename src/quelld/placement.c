@@ -174,6 +174,23 @@ int placement_init(struct daemon *d)
 	return 0;
 }
 
+void placement_bpf_map(struct daemon *d, const struct tenant *t)
+{
+	uint64_t ids[4];
+	int n, i, ret;
+
+	if (!d->bpf || !*t->cg)
+		return;
+	qbpf_unmap_key(d->bpf, t->key);	/* a recreated directory has new ids */
+	n = cg_ids(&d->cg, t->cg, ids, 4);
+	for (i = 0; i < n; i++) {
+		ret = qbpf_map_cgroup(d->bpf, ids[i], t->key);
+		if (ret)
+			log_warn("tenant %s: BPF cgroup map: %s (kernel-thread IO not charged)",
+				 t->name, strerror(-ret));
+	}
+}
+
 int placement_tenant(struct daemon *d, struct tenant *t)
 {
 	int ret;
@@ -185,6 +202,7 @@ int placement_tenant(struct daemon *d, struct tenant *t)
 		log_warn("tenant %s: creating %s: %s", t->name, t->cg, strerror(-ret));
 		return ret;
 	}
+	placement_bpf_map(d, t);
 	return 0;
 }
 

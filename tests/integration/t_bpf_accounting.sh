@@ -20,6 +20,10 @@
 #   3. The raw_tp twins load and count too (QUELL_BPF_FORCE_RAW_TP=1).
 #   4. cgroup key mode (--cgroup-level 1): a busy loop in our cgroup is
 #      counted under the cgroup's id, within 10% of its cpu.stat.
+#   5. Non-tenants (--min-uid/--max-uid = our test range): the periodic
+#      tenant V behind a root hog on CPU 0 suffers, and that wait shows up
+#      in stats other_inflicted_ns (at least half of V's suffered); root
+#      gets no acct entry.
 # Exit 0 pass, 1 fail.
 . "$(dirname "$0")/lib.sh"
 
@@ -167,6 +171,24 @@ dump_wait "$OUT"
 after=$(awk '$1 == "usage_usec" { print $2 }' "$MYCG/cpu.stat")
 cg_cpu=$(acct "$OUT" $cgid cpu_ns)
 qt_assert_near "cgroup-mode cpu_ns vs cpu.stat" "$cg_cpu" $(( (after - before) * 1000 )) 10 || fail=1
+
+# --- 5. waits behind non-tenant tasks -------------------------------------
+OUT=$QT_DIR/other.out
+rm -f "$QT_DIR/io/victim.ready"
+qt_bg su -s /bin/sh $V -c "exec taskset -c 0 python3 $QT_DIR/io/victim.py $QT_DIR/io/victim.ready"
+VICTIM=${QT_PIDS[-1]}
+for i in $(seq $((100 * SLOW))); do [ -e "$QT_DIR/io/victim.ready" ] && break; sleep 0.1; done
+dump_start $((4 + 2 * SLOW)) "$OUT" --min-uid $QT_UID_MIN --max-uid $QT_UID_MAX
+taskset -c 0 timeout 3 sh -c 'while :; do :; done'
+dump_wait "$OUT"
+kill -9 $VICTIM 2>/dev/null; pkill -9 -u $UV
+vic_suf=$(acct "$OUT" $UV rq_suffered_ns)
+oth=$(stat_of "$OUT" other_inflicted_ns)
+echo "victim suffered=$vic_suf other_inflicted_ns=$oth root entries=$(grep -c '^acct key=0 ' "$OUT")"
+if [ "$vic_suf" -gt 0 ] && [ "${oth:-0}" -ge $((vic_suf / 2)) ]; then
+	echo "ok   wait behind root is suffered and counted as other_inflicted"
+else echo "FAIL victim suffered $vic_suf, other_inflicted $oth"; fail=1; fi
+grep -q '^acct key=0 ' "$OUT" && { echo "FAIL root has an acct entry"; fail=1; }
 
 [ $fail = 0 ] || qt_fail "bpf accounting"
 echo "PASS"
