@@ -511,6 +511,27 @@ static int read_cpu_cur(struct qbpf *b, struct quell_cpu_cur *cur)
 	return 0;
 }
 
+/* CPU time of cur's task since it was switched in (see qbpf_read_acct). */
+static uint64_t running_ns(const struct quell_cpu_cur *cur, uint64_t now_ns)
+{
+	unsigned long long sum = 0;
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%u/schedstat", cur->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;	/* exited meanwhile: one slice late, never ahead */
+	n = fscanf(f, "%llu", &sum);
+	fclose(f);
+	if (n != 1 || sum <= cur->sum_exec_ns)
+		return 0;
+	/* a reused tid would show someone else's total: cap at the slice */
+	sum -= cur->sum_exec_ns;
+	return sum < now_ns - cur->start_ns ? sum : now_ns - cur->start_ns;
+}
+
 int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 		   int (*cb)(uint64_t key, const struct quell_acct *a, void *arg), void *arg)
 {
@@ -534,10 +555,13 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 	 * did not change meanwhile has that slice in neither copy of acct, so
 	 * adding now - start is exact. A CPU that switched meanwhile gets
 	 * nothing added this time (at most one slice late, never doubled).
-	 * The in-progress part is wall clock (the BPF side charges the
-	 * sum_exec_runtime delta at switch-out, which leaves out IRQ and
-	 * steal time), so a running hog's counter may step back by that
-	 * difference once it switches out; gather.c takes deltas per tick.
+	 * The in-progress part is the running task's sum_exec_runtime now
+	 * (/proc/<tid>/schedstat) minus its value at switch-in, the same
+	 * measure the BPF side charges at switch-out. schedstat shows the
+	 * value of the last update_curr() (tick), never more than the
+	 * switch-out will charge, so the counter never steps back (a rate
+	 * computed from a step back looks like a restart). Unreadable (the
+	 * task exited): nothing added, the switch-out brings it next time.
 	 */
 	ret = read_cpu_cur(b, c1);
 	if (ret)
@@ -559,7 +583,7 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 			memset(&sums[n], 0, sizeof(sums[n]));
 			sums[n++].key = c2[c].key;
 		}
-		sums[i].a.cpu_ns += now_ns - c2[c].start_ns;
+		sums[i].a.cpu_ns += running_ns(&c2[c], now_ns);
 	}
 	for (i = 0; i < n; i++) {
 		ret = cb(sums[i].key, &sums[i].a, arg);

@@ -79,6 +79,20 @@ if json status | grep -q '"source": *"bpf"'; then
 	[ "$hi" -gt "$vi" ] || qt_fail "hog inflicted ($hi) not above victim's ($vi)"
 	[ "$vs" -gt 0 ] || qt_fail "victim suffered no delay"
 fi
+# the snapshot (quellctl list) on this host's cgroup backend: both tenants,
+# the host's cgroup mode, gauges read from the tenant's cgroup
+json list | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+t = {x['name']: x for x in d['tenants']}
+assert '$HOG' in t and '$IDLE' in t, t.keys()
+h = t['$HOG']
+assert h['sources'].get('mem_bytes') == 'cgroup', h['sources']
+assert h['counters']['cpu_ns'] > 0, h['counters']
+if '$(stat -fc %T $CG)' == 'cgroup2fs':
+    assert d['host']['cgroup_mode'] == 'v2', d['host']['cgroup_mode']
+print('snapshot ok: cgroup mode', d['host']['cgroup_mode'], 'hog cpu_ns', h['counters']['cpu_ns'])
+" || qt_fail "snapshot (quellctl --json list)"
 kill -9 "${QT_PIDS[@]}" 2>/dev/null
 pkill -9 -u $uid_h; pkill -9 -u $uid_i
 
