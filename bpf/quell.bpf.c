@@ -8,8 +8,9 @@
  * for the other. Hooks that exist only as classic tracepoints (oom, syscalls)
  * read their context through CO-RE'd trace_event_raw_* structs.
  *
- * Everything is per-CPU on the hot path (acct, stats, cpu_cur, rings); only
- * the per-task map "tasks" and the IO maps are shared hashes.
+ * Everything is per-CPU on the hot path (acct, stats, cpu_cur, rings); per-task
+ * state lives in task local storage ("tstate") in the tp_btf twin and in the
+ * shared hash "tasks" in the raw_tp one; the IO maps are shared hashes.
  * The attribution rules are documented in docs/attribution.md.
  */
 #include "vmlinux.h"
@@ -58,7 +59,7 @@ struct slice_ring {
 
 _Static_assert((QUELL_SLICE_RING & (QUELL_SLICE_RING - 1)) == 0, "ring size power of 2");
 
-/* Per-task (tid) state; entries die at sched_process_exit. */
+/* Per-task (tid) state; storage dies with the task, hash entries at sched_process_exit. */
 struct task_state {
 	__u64 wait_ts;		/* runnable since (0: not waiting) */
 	__u64 reclaim_ts;	/* in direct/memcg reclaim since (0: not) */
@@ -103,6 +104,22 @@ struct {
 	__type(key, __u32);
 	__type(value, struct task_state);
 } tasks SEC(".maps");
+
+/*
+ * The same per-task state as task local storage, used by the tp_btf twin:
+ * bpf_task_storage_get() reads a slot cached in task->bpf_storage instead of
+ * hashing a pid into the global "tasks" table (and it needs no delete at
+ * exit). Tracing programs may use it since 5.11; it needs a BTF task
+ * pointer, which raw_tp arguments are not, so the raw_tp twin keeps "tasks"
+ * (which the loader sizes to 1 entry when tp_btf is used).
+ * runqslower (tools/bpf) does the same in tp_btf/sched_wakeup and sched_switch.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} tstate SEC(".maps");
 
 /* bio -> submitter's key. LRU: bios of bio-based devices (dm) never issue. */
 struct {
@@ -239,11 +256,23 @@ static __always_inline struct task_struct *current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-static __always_inline struct task_state *task_state_get(__u32 pid)
+/*
+ * Per-task state of t (pid: its tid), created if missing; NULL (and counted)
+ * if it cannot be. btf: t is a BTF pointer (tp_btf twin, or
+ * bpf_get_current_task_btf()), use task storage; otherwise the "tasks" hash.
+ */
+static __always_inline struct task_state *task_state_get(struct task_struct *t, __u32 pid,
+							 bool btf)
 {
 	struct task_state zero = {};
 	struct task_state *ts;
 
+	if (btf) {
+		ts = bpf_task_storage_get(&tstate, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!ts)
+			stat_add(QUELL_STAT_TASK_FULL, 1);	/* -ENOMEM or recursion */
+		return ts;
+	}
 	ts = bpf_map_lookup_elem(&tasks, &pid);
 	if (ts)
 		return ts;
@@ -254,13 +283,43 @@ static __always_inline struct task_state *task_state_get(__u32 pid)
 	return bpf_map_lookup_elem(&tasks, &pid);
 }
 
-static __always_inline void wait_begin(__u32 pid, __u64 now)
+/* Per-task state of t if it has any, else NULL (no create). */
+static __always_inline struct task_state *task_state_find(struct task_struct *t, __u32 pid,
+							  bool btf)
+{
+	if (btf)
+		return bpf_task_storage_get(&tstate, t, 0, 0);
+	return bpf_map_lookup_elem(&tasks, &pid);
+}
+
+/*
+ * One acct pointer remembered for the duration of one program run, as valid
+ * as the lookup that returned it (a qbpf_forget() racing with this run is
+ * the same hazard either way): prev's tenant is often also the waiter's or
+ * the owner of a slice in the ring. Not kept across runs: a map value cannot
+ * hold a pointer to another map's value.
+ */
+struct acct_cache {
+	__u64 key;
+	struct quell_acct *a;
+};
+
+static __always_inline struct quell_acct *acct_get_cached(struct acct_cache *c, __u64 key)
+{
+	if (c->a && c->key == key)
+		return c->a;
+	c->a = acct_get(key);
+	c->key = key;
+	return c->a;
+}
+
+static __always_inline void wait_begin(struct task_struct *t, __u32 pid, __u64 now, bool btf)
 {
 	struct task_state *ts;
 
 	if (!pid)
 		return;
-	ts = task_state_get(pid);
+	ts = task_state_get(t, pid, btf);
 	if (ts)
 		ts->wait_ts = now;
 }
@@ -269,8 +328,9 @@ static __always_inline void wait_begin(__u32 pid, __u64 now)
  * next (waiter_key) is switched in at now after being runnable since its
  * wait_ts: split the wait over the slices this CPU ran meanwhile.
  */
-static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
-				     struct slice_ring *ring)
+static __always_inline void wait_end(struct task_struct *t, __u32 pid, __u64 waiter_key,
+				     __u64 now, struct slice_ring *ring, struct acct_cache *ac,
+				     bool btf)
 {
 	__u64 t_w, wait, covered = 0, suffered = 0, self = 0;
 	struct task_state *ts;
@@ -278,7 +338,7 @@ static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
 	__u64 head = ring->head;
 	int i;
 
-	ts = bpf_map_lookup_elem(&tasks, &pid);
+	ts = task_state_find(t, pid, btf);
 	if (!ts || !ts->wait_ts)
 		return;
 	t_w = ts->wait_ts;
@@ -312,7 +372,7 @@ static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
 			stat_add(QUELL_STAT_OTHER_INFLICTED_NS, ov);
 			continue;
 		}
-		a = acct_get(s->key);
+		a = acct_get_cached(ac, s->key);
 		if (a)
 			a->rq_inflicted_ns += ov;
 	}
@@ -321,9 +381,10 @@ static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
 		suffered += wait - covered;
 		stat_add(QUELL_STAT_UNATTRIB_NS, wait - covered);
 	}
-	if (!key_is_tenant(waiter_key))
+	/* a wait behind idle only (ping-pong on otherwise idle CPUs) adds nothing */
+	if (!key_is_tenant(waiter_key) || !(suffered | self))
 		return;
-	a = acct_get(waiter_key);
+	a = acct_get_cached(ac, waiter_key);
 	if (a) {
 		a->rq_suffered_ns += suffered;
 		a->rq_self_ns += self;
@@ -332,6 +393,7 @@ static __always_inline void wait_end(__u32 pid, __u64 waiter_key, __u64 now,
 
 static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, bool btf)
 {
+	struct acct_cache ac = {};
 	struct quell_cpu_cur *cur;
 	struct slice_ring *ring;
 	struct quell_acct *a;
@@ -365,7 +427,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 			ran = ran >= cur->sum_exec_ns ? ran - cur->sum_exec_ns : ~0ULL;
 			if (ran > wall + 1000000)
 				ran = wall;
-			a = acct_get(pkey);
+			a = acct_get_cached(&ac, pkey);
 			if (a) {
 				a->cpu_ns += ran;
 				a->ctxsw++;
@@ -386,12 +448,12 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 
 	/* 2. preempted while runnable: prev's wait starts now */
 	if (prev_pid && task_run_state(prev, btf) == TASK_RUNNING_STATE)
-		wait_begin(prev_pid, now);
+		wait_begin(prev, prev_pid, now, btf);
 
 	/* 3. next's wait (if any) ends now, against the ring including prev's slice */
 	nkey = task_key(next, btf);
 	if (next_pid)
-		wait_end(next_pid, nkey, now, ring);
+		wait_end(next, next_pid, nkey, now, ring, &ac, btf);
 
 	cur->key = nkey;
 	cur->start_ns = now;
@@ -402,7 +464,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 
 static __always_inline int on_wakeup(struct task_struct *p, bool btf)
 {
-	wait_begin(task_pid(p, btf), bpf_ktime_get_ns());
+	wait_begin(p, task_pid(p, btf), bpf_ktime_get_ns(), btf);
 	return 0;
 }
 
@@ -459,13 +521,14 @@ static __always_inline int on_exec(struct task_struct *p)
 	return 0;
 }
 
-static __always_inline int on_exit(struct task_struct *p)
+static __always_inline int on_exit(struct task_struct *p, bool btf)
 {
 	__u32 pid = BPF_CORE_READ(p, pid);
 	struct quell_acct *a;
 	__u64 key;
 
-	bpf_map_delete_elem(&tasks, &pid);
+	if (!btf)
+		bpf_map_delete_elem(&tasks, &pid);	/* task storage goes with the task */
 	bpf_map_delete_elem(&uid_enter, &pid);
 	if (!bpf_map_lookup_elem(&oom_victims, &pid))
 		return 0;
@@ -604,23 +667,30 @@ static __always_inline int on_page_fault(bool btf)
 	return 0;
 }
 
-static __always_inline int on_reclaim_begin(void)
+/* current as a BTF pointer for task storage (tp_btf); the raw_tp twin keys by pid */
+static __always_inline struct task_struct *current_task_any(bool btf)
 {
-	struct task_state *ts = task_state_get((__u32)bpf_get_current_pid_tgid());
+	return btf ? bpf_get_current_task_btf() : NULL;
+}
+
+static __always_inline int on_reclaim_begin(bool btf)
+{
+	struct task_state *ts = task_state_get(current_task_any(btf),
+					       (__u32)bpf_get_current_pid_tgid(), btf);
 
 	if (ts)
 		ts->reclaim_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
-static __always_inline int on_reclaim_end(void)
+static __always_inline int on_reclaim_end(bool btf)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	__u64 now = bpf_ktime_get_ns(), key;
 	struct task_state *ts;
 	struct quell_acct *a;
 
-	ts = bpf_map_lookup_elem(&tasks, &pid);
+	ts = task_state_find(current_task_any(btf), pid, btf);
 	if (!ts || !ts->reclaim_ts)
 		return 0;
 	if (now > ts->reclaim_ts) {
@@ -650,15 +720,15 @@ TWIN(sched_wakeup, on_wakeup(p, btf), struct task_struct *p)
 TWIN(sched_wakeup_new, on_wakeup(p, btf), struct task_struct *p)
 TWIN(sched_process_fork, on_fork(parent), struct task_struct *parent, struct task_struct *child)
 TWIN(sched_process_exec, on_exec(p), struct task_struct *p)
-TWIN(sched_process_exit, on_exit(p), struct task_struct *p)
+TWIN(sched_process_exit, on_exit(p, btf), struct task_struct *p)
 TWIN(block_bio_queue, on_bio_queue(bio), struct bio *bio)
 TWIN(block_rq_issue, on_rq_issue(rq), struct request *rq)
 TWIN(block_rq_complete, on_rq_complete(rq), struct request *rq)
 TWIN(page_fault_user, on_page_fault(btf))
-TWIN(mm_vmscan_direct_reclaim_begin, on_reclaim_begin())
-TWIN(mm_vmscan_direct_reclaim_end, on_reclaim_end())
-TWIN(mm_vmscan_memcg_reclaim_begin, on_reclaim_begin())
-TWIN(mm_vmscan_memcg_reclaim_end, on_reclaim_end())
+TWIN(mm_vmscan_direct_reclaim_begin, on_reclaim_begin(btf))
+TWIN(mm_vmscan_direct_reclaim_end, on_reclaim_end(btf))
+TWIN(mm_vmscan_memcg_reclaim_begin, on_reclaim_begin(btf))
+TWIN(mm_vmscan_memcg_reclaim_end, on_reclaim_end(btf))
 
 /* --- classic tracepoints ---------------------------------------------- */
 

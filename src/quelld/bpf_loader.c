@@ -257,8 +257,13 @@ static int open_and_load(struct qbpf *b, const struct qbpf_opts *o, const struct
 		ret = bpf_map__set_max_entries(b->skel->maps.cgkey,
 					       2 * (o->max_tenants ? o->max_tenants :
 						    QBPF_DEF_TENANTS));
+	/*
+	 * The tp_btf twin keeps per-task state in task storage ("tstate"), so
+	 * the pid-keyed hash is only used by the raw_tp twin; a preallocated
+	 * hash of pid_max entries is ~20 MB we need not pin otherwise.
+	 */
 	if (!ret)
-		ret = bpf_map__set_max_entries(b->skel->maps.tasks, tasks);
+		ret = bpf_map__set_max_entries(b->skel->maps.tasks, b->raw_tp ? tasks : 1);
 	if (ret) {
 		snprintf(err, errlen, "set map sizes: %s", strerror(-ret));
 		return ret;

@@ -107,7 +107,8 @@ pgrep -u $UI -x sleep >/dev/null || qt_fail "idle sleep did not start"
 dump_start $((7 + 4 * SLOW)) "$OUT"
 head -1 "$OUT"
 qt_log "hog $H ($UH) + periodic $V ($UV) on CPU 0, idle $I ($UI)"
-qt_bg su -s /bin/sh $H -c "taskset -c 0 stress-ng --cpu 2 --timeout 5s --quiet; times > $QT_DIR/io/hog.times"
+# one worker: every run of V delays each waiting hog worker (V's inflicted)
+qt_bg su -s /bin/sh $H -c "taskset -c 0 stress-ng --cpu 1 --timeout 5s --quiet; times > $QT_DIR/io/hog.times"
 dump_wait "$OUT"
 kill -9 $VICTIM 2>/dev/null; pkill -9 -u $UV
 [ -s "$QT_DIR/io/hog.times" ] || qt_fail "hog did not finish inside the dump"
