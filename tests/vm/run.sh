@@ -239,6 +239,14 @@ qemu_rc=
 cmdline="console=ttyS0 quiet loglevel=3 panic=1 rdinit=/init mitigations=off"
 cmdline="$cmdline systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all psi=1"
 cmdline="$cmdline quell.stage2=$here/guest.sh"
+# A guest kernel hang must fail fast and say where: a soft lockup panics
+# (panic=1 + -no-reboot end qemu at once) instead of using up the hard
+# timeout, and the panic replays the whole kernel log on the console, with
+# the stuck CPU's stack (hidden by loglevel=3 when it first printed) and
+# every other CPU's. Seen once in ~8 runs on the loaded dev host: a `seq`
+# stuck in the kernel for 570 s right after t_placement, then the whole run
+# lost to the 900 s timeout with no trace.
+cmdline="$cmdline softlockup_panic=1 softlockup_all_cpu_backtrace=1 panic_print=0x20"
 # -cpu qemu64, not max: with max, glibc picks its AVX2/EVEX string routines,
 # which TCG emulates slowly: a 300-iteration bash loop took 0.97-2.8 s
 # with max and 0.16-0.24 s with qemu64, an exec 0.26-0.46 s vs 0.09-0.11 s
@@ -293,6 +301,8 @@ if [ -z "$rc" ]; then
 		log "timeout: no exit status from the guest after ${timeout_s}s"
 		exit 124
 	fi
+	grep -q 'Kernel panic' "$last/console.log" 2>/dev/null &&
+		log "the guest kernel panicked: trace in $last/console.log"
 	log "guest gave no exit status (qemu rc ${qemu_rc:-?}); total ${total}s"
 	exit 125
 fi
