@@ -42,6 +42,7 @@ struct tenant {
 	uint64_t state_until;		/* CLOCK_REALTIME s when a dynamic action expires, 0 never */
 	struct policy_tstate pol;
 	bool seen;			/* found by this tick's discovery */
+	bool cg_warned;			/* a cgroup read error was logged at warning level */
 };
 
 struct registry {

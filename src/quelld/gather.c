@@ -226,9 +226,13 @@ int gather_tick(struct daemon *d)
 		}
 		memset(&u, 0, sizeof(u));
 		ret = cg_read_usage(&d->cg, t->cg, &u);
-		if (ret && ret != -ENOENT)
-			log_debug("tenant %s: cgroup %s: %s", t->name, t->cg, strerror(-ret));
-		if (!ret)
+		if (ret && ret != -ENOENT) {
+			/* once at warning level (a parser bug once hid here), then debug */
+			log_msg(t->cg_warned ? LOG_DEBUG : LOG_WARNING, "tenant %s: reading cgroup %s: %s",
+				t->name, t->cg, strerror(-ret));
+			t->cg_warned = true;
+		}
+		if (!ret || ret == -EINVAL)	/* malformed file: the rest is still valid (u.valid) */
 			from_cgroup(&t->cur, &u);
 		if (!(u.valid & CGU_PIDS))
 			need_proc = true;
