@@ -160,7 +160,9 @@ exec 9>&-
 rundir=$(mktemp -d "$cache/run.XXXX")
 chmod 755 "$rundir"
 cleanup() {
-	local pid
+	local rc=$? pid
+	# the status for .ci/run, which retries 124/125 (VM trouble) once
+	echo $rc > "$build/vm-exit"
 	pid=$(cat "$rundir/qemu.pid" 2>/dev/null)
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	rm -rf "$rundir"
