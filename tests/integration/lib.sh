@@ -167,6 +167,21 @@ qt_kernel_cpu_ns() {
 	fi
 }
 
+# the file of controller $2 for tenant $1 in this test's cgroups:
+# v1 name $3, v2 name $4 (default: the same as $3)
+qt_cgfile() {
+	local p
+	for p in $CG/$2/$QT_ID/$1/$3 $CG/unified/$QT_ID/$1/${4:-$3} $CG/$QT_ID/$1/${4:-$3}; do
+		[ -f "$p" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# a tenant's field from `quellctl show --json`: qt_show_get TENANT PY_EXPR (t = the tenant)
+qt_show_get() {
+	qt_ctl --json show "$1" | python3 -c "import json, sys; t = json.load(sys.stdin)['tenant']; print($2)"
+}
+
 # float compare: qt_assert_near NAME GOT WANT PCT
 qt_assert_near() {
 	awk -v n="$1" -v g="$2" -v w="$3" -v p="$4" 'BEGIN {

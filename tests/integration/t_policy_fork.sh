@@ -23,16 +23,6 @@ nproc = $NPROC
 EOF
 qt_quelld
 
-cgf() {
-	local p
-	for p in $CG/$2/$QT_ID/$1/$3 $CG/unified/$QT_ID/$1/$3 $CG/$QT_ID/$1/$3; do
-		[ -f "$p" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-jget() {
-	qt_ctl --json show "$1" | python3 -c "import json, sys; t = json.load(sys.stdin)['tenant']; print($2)"
-}
 
 # storm.py ATTEMPTS HOLD_S: fork ATTEMPTS times (children sleep HOLD_S),
 # print "started failed" and wait for the children
@@ -64,18 +54,18 @@ QT_PIDS+=($!)
 su -s /bin/sh $N -c "cd /tmp && exec sleep 60" &
 QT_PIDS+=($!)
 for i in $(seq 50); do
-	pf=$(cgf $H pids pids.max) && pf2=$(cgf $N pids pids.max) &&
-		[ "$(cat $(cgf $H pids pids.current))" -ge 1 ] && break
+	pf=$(qt_cgfile $H pids pids.max) && pf2=$(qt_cgfile $N pids pids.max) &&
+		[ "$(cat $(qt_cgfile $H pids pids.current))" -ge 1 ] && break
 	sleep 0.1
 done
 [ -n "$pf" ] || qt_fail "no pids cgroup for $H"
 [ "$(cat $pf)" = $NPROC ] || qt_fail "$pf = $(cat $pf), want $NPROC"
 [ "$(cat $pf2)" = max ] || qt_fail "neighbour $pf2 = $(cat $pf2), want max"
 qt_log "ok   $pf = $NPROC, neighbour max"
-cur=$(cgf $H pids pids.current)
-ev=$(cgf $H pids pids.events)
+cur=$(qt_cgfile $H pids pids.current)
+ev=$(qt_cgfile $H pids pids.events)
 kev0=$(awk '$1 == "max" { print $2 }' $ev)
-qev0=$(jget $H "t['counters']['pids_max_events']")
+qev0=$(qt_show_get $H "t['counters']['pids_max_events']")
 
 su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/storm.py 2000 15" > "$QT_DIR/storm.out" 2>&1 &
 QT_PIDS+=($!)
@@ -92,7 +82,7 @@ nb=$(su -s /bin/sh $N -c "cd /tmp && exec python3 $QT_DIR/storm.py 100 3")
 rt=$(cd /tmp && python3 $QT_DIR/storm.py 100 3)
 read -r c < "$cur" && [ "$c" -gt $peak ] && peak=$c
 read -r ok failed < "$QT_DIR/storm.out" || qt_fail "storm printed nothing: $(cat $QT_DIR/storm.out)"
-kpeak=$(cat $(cgf $H pids pids.peak) 2>/dev/null || echo $peak)
+kpeak=$(cat $(qt_cgfile $H pids pids.peak) 2>/dev/null || echo $peak)
 procs=$(pgrep -u $H | wc -l)
 qt_log "storm: $ok forks succeeded, $failed failed; pids.current peak $peak, pids.peak $kpeak, now $procs processes"
 [ $peak -le $NPROC ] || qt_fail "pids.current reached $peak > $NPROC"
@@ -109,9 +99,9 @@ qt_log "ok   neighbour and root forked 100 each during the storm"
 
 kev=$(awk '$1 == "max" { print $2 }' $ev)
 sleep 2		# a tick
-qev=$(jget $H "t['counters']['pids_max_events']")
-fp=$(jget $H "t['faults']['pids']")
-nev=$(jget $N "t['counters']['pids_max_events']")
+qev=$(qt_show_get $H "t['counters']['pids_max_events']")
+fp=$(qt_show_get $H "t['faults']['pids']")
+nev=$(qt_show_get $N "t['counters']['pids_max_events']")
 qt_log "pids.events max $kev0 -> $kev; show --json pids_max_events $qev0 -> $qev, faults.pids $fp; neighbour $nev"
 [ $((kev - kev0)) -ge $((failed / 2)) ] || qt_fail "kernel pids.events max grew by $((kev - kev0)) only"
 [ "$qev" -gt "$qev0" ] || qt_fail "pids_max_events did not grow in show --json"

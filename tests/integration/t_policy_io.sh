@@ -24,16 +24,6 @@ io_write = 5M
 EOF
 qt_quelld
 
-cgf() {
-	local p
-	for p in $CG/$2/$QT_ID/$1/$3 $CG/unified/$QT_ID/$1/$4 $CG/$QT_ID/$1/$4; do
-		[ -f "$p" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-jget() {
-	qt_ctl --json show "$1" | python3 -c "import json, sys; t = json.load(sys.stdin)['tenant']; print($2)"
-}
 
 # the disk under the test dir (a whole disk: blk-throttle limits are per device)
 W=$QT_DIR/io
@@ -51,12 +41,12 @@ QT_PIDS+=($!)
 su -s /bin/sh $N -c "cd /tmp && exec sleep 60" &
 QT_PIDS+=($!)
 for i in $(seq 50); do
-	f=$(cgf $H blkio blkio.throttle.write_bps_device io.max) && grep -q "^$dev" $f && break
+	f=$(qt_cgfile $H blkio blkio.throttle.write_bps_device io.max) && grep -q "^$dev" $f && break
 	sleep 0.1
 done
 grep -Eq "^$dev (wbps=)?$LIM\b" $f || qt_fail "$f has no $dev $LIM line: $(cat $f)"
 qt_log "ok   $f: $(grep "^$dev" $f)"
-fn=$(cgf $N blkio blkio.throttle.write_bps_device io.max)
+fn=$(qt_cgfile $N blkio blkio.throttle.write_bps_device io.max)
 grep -Eq "^$dev (wbps=)?[0-9]" $fn && ! grep -q "^$dev.*wbps=max" $fn &&
 	qt_fail "neighbour has a write limit: $(cat $fn)"
 qt_ctl limits $H | grep -q "effective:.*io_wbps=5M" || { qt_ctl limits $H; qt_fail "limits"; }
@@ -86,7 +76,7 @@ n=$(su -s /bin/sh $N -c "cd /tmp && exec sh $QT_DIR/ddrate.sh $W/$N $SIZE_M") ||
 sleep 2
 rates=()
 for i in 1 2 3 4; do
-	rates+=($(jget $H "t['rates']['io_wbps']"))
+	rates+=($(qt_show_get $H "t['rates']['io_wbps']"))
 	sleep 1
 done
 wait $HOG || qt_fail "tenant dd failed: $(cat $QT_DIR/rate.$H)"
@@ -96,9 +86,9 @@ qt_assert_near "throughput under io_write=5M (MiB/s)" $h 5 20 || exit 1
 awk -v n=$n 'BEGIN { exit !(n > 10) }' || qt_fail "neighbour only got $n MiB/s: held too (or the disk is slow)"
 med=$(printf '%s\n' "${rates[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (a[2] + a[3]) / 2 / 1048576 }')
 qt_log "quell io_wbps samples: ${rates[*]} (median $med MiB/s)"
-qt_log "counters: $H io_wbytes $(jget $H "t['counters']['io_wbytes'], t['sources']['io_wbytes']"), $N io_wbytes $(jget $N "t['counters']['io_wbytes'], t['sources']['io_wbytes']")"
+qt_log "counters: $H io_wbytes $(qt_show_get $H "t['counters']['io_wbytes'], t['sources']['io_wbytes']"), $N io_wbytes $(qt_show_get $N "t['counters']['io_wbytes'], t['sources']['io_wbytes']")"
 # the kernel charged the tenant's cgroup with the writes
-sf=$(cgf $H blkio blkio.throttle.io_service_bytes io.stat)
+sf=$(qt_cgfile $H blkio blkio.throttle.io_service_bytes io.stat)
 kb=$(awk -v d=$dev '$1 == d && $2 == "Write" { print $3 } $1 == d && $2 ~ /^wbytes=/ { sub("wbytes=", "", $2); print $2 }' $sf)
 [ "${kb:-0}" -ge $((SIZE_M << 20)) ] || qt_fail "kernel charged ${kb:-0} written bytes to $H, want >= ${SIZE_M}M"
 qt_log "ok   kernel charged $((kb >> 20))M of writes on $dev to $H's cgroup"

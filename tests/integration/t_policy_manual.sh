@@ -31,17 +31,10 @@ mem = 512M
 EOF
 qt_quelld
 
-cgf() {
-	local p
-	for p in $CG/$2/$QT_ID/$1/$3 $CG/unified/$QT_ID/$1/$4 $CG/$QT_ID/$1/$4; do
-		[ -f "$p" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
 # the cpu quota of T as "QUOTA PERIOD" (-1/max = none)
 quota() {
 	local f
-	if f=$(cgf $T cpu cpu.cfs_quota_us cpu.max) && [ "${f##*/}" = cpu.cfs_quota_us ]; then
+	if f=$(qt_cgfile $T cpu cpu.cfs_quota_us cpu.max) && [ "${f##*/}" = cpu.cfs_quota_us ]; then
 		echo "$(cat $f) $(cat ${f%/*}/cpu.cfs_period_us)"
 	else
 		sed 's/^max/-1/' $f
@@ -49,8 +42,8 @@ quota() {
 }
 frozen() {
 	local f
-	f=$(cgf $T unified cgroup.events cgroup.events) && grep -q "^frozen 1" $f && return 0
-	f=$(cgf $T freezer freezer.state freezer.state) && grep -q FROZEN $f
+	f=$(qt_cgfile $T unified cgroup.events cgroup.events) && grep -q "^frozen 1" $f && return 0
+	f=$(qt_cgfile $T freezer freezer.state freezer.state) && grep -q FROZEN $f
 }
 # events lines of T with action $1 and rule manual, after line $2
 ev_count() {
@@ -90,7 +83,7 @@ sleep 600 &
 QT_PIDS+=($!)
 ROOTPID=$!
 until_ok 5 test -s $QT_DIR/w/count || qt_fail "ticker did not start"
-until_ok 5 cgf $T cpu cpu.cfs_quota_us cpu.max >/dev/null || qt_fail "no cpu cgroup for $T"
+until_ok 5 qt_cgfile $T cpu cpu.cfs_quota_us cpu.max >/dev/null || qt_fail "no cpu cgroup for $T"
 sleep 1.5	# sweep: everything placed
 unthrottled || qt_fail "T starts with quota $(quota)"
 
@@ -141,10 +134,10 @@ qt_log "ok   freeze: ticker stopped at $c2; release: runs again ($c3)"
 # 4. set nproc=77 (persisted), then throttle again and restart the daemon
 n=$(lines)
 qt_ctl set $T nproc=77 >/dev/null || qt_fail "quellctl set"
-pf=$(cgf $T pids pids.max pids.max)
+pf=$(qt_cgfile $T pids pids.max pids.max)
 [ "$(cat $pf)" = 77 ] || qt_fail "pids.max = $(cat $pf) after set nproc=77"
 [ "$(ev_count set $n)" = 1 ] || qt_fail "no manual set event"
-mf=$(cgf $T memory memory.limit_in_bytes memory.max)
+mf=$(qt_cgfile $T memory memory.limit_in_bytes memory.max)
 [ "$(cat $mf)" = $((512 << 20)) ] || qt_fail "memory limit $(cat $mf), want 512M"
 qt_ctl throttle $T >/dev/null || qt_fail "throttle"
 throttled25 || qt_fail "throttle before SIGTERM: $(quota)"

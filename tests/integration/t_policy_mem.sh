@@ -27,18 +27,6 @@ mem = 160M
 EOF
 qt_quelld
 
-# the file of controller $2 for tenant $1: v1 name $3, v2 name $4
-cgf() {
-	local p
-	for p in $CG/$2/$QT_ID/$1/$3 $CG/unified/$QT_ID/$1/$4 $CG/$QT_ID/$1/$4; do
-		[ -f "$p" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-# a tenant's counter from `quellctl show --json`: jget TENANT PY_EXPR
-jget() {
-	qt_ctl --json show "$1" | python3 -c "import json, sys; t = json.load(sys.stdin)['tenant']; print($2)"
-}
 
 # allocate and touch $2 MiB as tenant $1, then hold it
 cat > "$QT_DIR/hold.py" <<'PY'
@@ -83,17 +71,17 @@ wait_held $H || qt_fail "hog tenant could not allocate 120M (between high and ma
 sleep 2		# sweep: the hold is placed within 1 s
 
 # 1. the configured values are really in the cgroup
-if f=$(cgf $H memory memory.limit_in_bytes memory.max); then
+if f=$(qt_cgfile $H memory memory.limit_in_bytes memory.max); then
 	[ "$(cat $f)" = $MAX ] || qt_fail "$f = $(cat $f), want $MAX"
 	qt_log "ok   $f = $MAX"
 else
 	qt_fail "no memory limit file for $H"
 fi
-f=$(cgf $H memory memory.soft_limit_in_bytes memory.high) || qt_fail "no soft limit file"
+f=$(qt_cgfile $H memory memory.soft_limit_in_bytes memory.high) || qt_fail "no soft limit file"
 [ "$(cat $f)" = $HIGH ] || qt_fail "$f = $(cat $f), want $HIGH"
 qt_log "ok   $f = $HIGH"
 # the neighbour has no limit
-f=$(cgf $N memory memory.limit_in_bytes memory.max)
+f=$(qt_cgfile $N memory memory.limit_in_bytes memory.max)
 case $(cat $f) in
 max|9223372036854771712) qt_log "ok   neighbour unlimited ($(cat $f))";;
 *) qt_fail "neighbour $f = $(cat $f), want unlimited";;
@@ -106,14 +94,14 @@ qt_ctl limits $H | grep -q "effective:.*mem_high=96M mem_max=160M" ||
 HPID=$(pgrep -u $H -f hold.py)
 [ -n "$HPID" ] || qt_fail "the 120M holder died below the hard limit"
 grep -q "/$QT_ID/$H\$" /proc/$HPID/cgroup || qt_fail "holder not in $QT_ID/$H: $(cat /proc/$HPID/cgroup)"
-usage=$(cat $(cgf $H memory memory.usage_in_bytes memory.current))
+usage=$(cat $(qt_cgfile $H memory memory.usage_in_bytes memory.current))
 [ $usage -ge $((100 << 20)) ] && [ $usage -le $MAX ] ||
 	qt_fail "usage with 120M held is $usage, want 100M..160M"
 qt_log "ok   120M held between high and max: usage $((usage >> 20))M"
 pkill -u $H -f hold.py
 
 # 3. a 1G hog: OOM kills only inside its cgroup, usage never above max
-before_oom=$(jget $H "t['counters']['oom_kills']")
+before_oom=$(qt_show_get $H "t['counters']['oom_kills']")
 su -s /bin/sh $H -c "cd /tmp && exec stress-ng --vm 2 --vm-bytes 1G --vm-keep --timeout 15s --temp-path /tmp" \
 	> "$QT_DIR/stress.log" 2>&1 &
 QT_PIDS+=($!)
@@ -121,13 +109,13 @@ HOG=$!
 # sample usage while the hog runs
 peak=0
 end=$((SECONDS + 12))
-uf=$(cgf $H memory memory.usage_in_bytes memory.current)
+uf=$(qt_cgfile $H memory memory.usage_in_bytes memory.current)
 while [ $SECONDS -lt $end ]; do
 	read -r u < "$uf" 2>/dev/null && [ "${u:-0}" -gt $peak ] && peak=$u
 	sleep 0.05
 done
 sleep 2
-f=$(cgf $H memory memory.max_usage_in_bytes memory.peak) && kpeak=$(cat $f) || kpeak=$peak
+f=$(qt_cgfile $H memory memory.max_usage_in_bytes memory.peak) && kpeak=$(cat $f) || kpeak=$peak
 qt_log "hog: sampled usage peak $((peak >> 20))M, kernel peak $((kpeak >> 20))M, max $((MAX >> 20))M"
 [ $peak -le $MAX ] || qt_fail "sampled usage $peak > max $MAX"
 [ $kpeak -le $MAX ] || qt_fail "kernel peak usage $kpeak > max $MAX"
@@ -135,12 +123,12 @@ qt_log "hog: sampled usage peak $((peak >> 20))M, kernel peak $((kpeak >> 20))M,
 wait $HOG 2>/dev/null
 
 # the kernel's own count of OOM kills in the tenant's cgroup
-if f=$(cgf $H memory memory.oom_control memory.events); then
+if f=$(qt_cgfile $H memory memory.oom_control memory.events); then
 	koom=$(awk '$1 == "oom_kill" { print $2 }' $f)
 	qt_log "kernel oom_kill in $H's cgroup: $koom"
 	[ "${koom:-0}" -gt 0 ] || qt_fail "no OOM kill in $H's cgroup ($f)"
 fi
-f=$(cgf $N memory memory.oom_control memory.events)
+f=$(qt_cgfile $N memory memory.oom_control memory.events)
 koomn=$(awk '$1 == "oom_kill" { print $2 }' $f)
 [ "${koomn:-0}" = 0 ] || qt_fail "OOM kill in the neighbour's cgroup: $koomn"
 
@@ -151,10 +139,10 @@ qt_log "ok   neighbour (120M held) and root process alive"
 
 # 4. fault counters in quellctl show --json (the tick samples each second)
 sleep 2
-mx=$(jget $H "t['counters']['mem_max_events']")
-oom=$(jget $H "t['counters']['oom_kills']")
-fm=$(jget $H "t['faults']['mem']")
-noom=$(jget $N "t['counters']['oom_kills']")
+mx=$(qt_show_get $H "t['counters']['mem_max_events']")
+oom=$(qt_show_get $H "t['counters']['oom_kills']")
+fm=$(qt_show_get $H "t['faults']['mem']")
+noom=$(qt_show_get $N "t['counters']['oom_kills']")
 qt_log "show --json $H: mem_max_events $mx, oom_kills $before_oom -> $oom, faults.mem $fm; $N oom_kills $noom"
 [ "$mx" -gt 0 ] || qt_fail "mem_max_events did not grow"
 [ "$oom" -gt "$before_oom" ] || qt_fail "oom_kills did not grow"
