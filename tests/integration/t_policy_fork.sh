@@ -24,10 +24,26 @@ EOF
 qt_quelld
 
 
-# storm.py ATTEMPTS HOLD_S: fork ATTEMPTS times (children sleep HOLD_S),
-# print "started failed" and wait for the children
+# storm.py ATTEMPTS HOLD_S [CGROUP]: wait (at most 10 s) until this process
+# is in CGROUP in the pids hierarchy (v2: the unified one), then fork ATTEMPTS
+# times (children sleep HOLD_S), print "started failed" and wait for the
+# children. Waiting first keeps this test about pids.max: a process forking
+# in the few ms between su's setuid() and quell moving it would bring its
+# children along, and cgroup migration is not bound by pids.max
+# (docs/placement.md); t_placement tests that window.
 cat > "$QT_DIR/storm.py" <<'PY'
 import os, sys, time
+def placed(want):
+    lines = open('/proc/self/cgroup').read().splitlines()
+    pids = [l for l in lines if ':pids:' in l] or [l for l in lines if l.startswith('0::')]
+    return all(l.endswith(want) for l in pids)
+if len(sys.argv) > 3:
+    t = time.monotonic()
+    while not placed(sys.argv[3]):
+        if time.monotonic() - t > 10:
+            print("not placed in", sys.argv[3], open('/proc/self/cgroup').read(), flush=True)
+            sys.exit(1)
+        time.sleep(0.005)
 ok = fail = 0
 for i in range(int(sys.argv[1])):
     try:
@@ -67,7 +83,7 @@ ev=$(qt_cgfile $H pids pids.events)
 kev0=$(awk '$1 == "max" { print $2 }' $ev)
 qev0=$(qt_show_get $H "t['counters']['pids_max_events']")
 
-su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/storm.py 2000 15" > "$QT_DIR/storm.out" 2>&1 &
+su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/storm.py 2000 15 /$QT_ID/$H" > "$QT_DIR/storm.out" 2>&1 &
 QT_PIDS+=($!)
 STORM=$!
 # sample while the storm runs (until its 2000 attempts are done, at most 40 s)
@@ -81,7 +97,8 @@ done
 nb=$(su -s /bin/sh $N -c "cd /tmp && exec python3 $QT_DIR/storm.py 100 3")
 rt=$(cd /tmp && python3 $QT_DIR/storm.py 100 3)
 read -r c < "$cur" && [ "$c" -gt $peak ] && peak=$c
-read -r ok failed < "$QT_DIR/storm.out" || qt_fail "storm printed nothing: $(cat $QT_DIR/storm.out)"
+read -r ok failed < "$QT_DIR/storm.out" && [[ $ok =~ ^[0-9]+$ ]] ||
+	qt_fail "storm: $(cat $QT_DIR/storm.out)"
 kpeak=$(cat $(qt_cgfile $H pids pids.peak) 2>/dev/null || echo $peak)
 procs=$(pgrep -u $H | wc -l)
 qt_log "storm: $ok forks succeeded, $failed failed; pids.current peak $peak, pids.peak $kpeak, now $procs processes"

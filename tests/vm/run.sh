@@ -16,6 +16,7 @@
 #   QUELL_VM_TEST_TIMEOUT  per integration test inside (QT_TIMEOUT, 240)
 #   QUELL_VM_MEM       guest memory (2G); QUELL_VM_SMP  vCPUs (2)
 #   QUELL_VM_CPU       qemu -cpu model (qemu64: see the note at boot)
+#   QUELL_VM_TCG_THREAD  single (default) or multi: see the note at boot
 #   QUELL_VM_KPKG      kernel package (default: what linux-image-amd64 depends on)
 #   QUELL_VM_CACHE     cache dir (tests/vm/cache: kernel + initramfs, reused)
 #
@@ -253,6 +254,12 @@ cmdline="$cmdline softlockup_panic=1 softlockup_all_cpu_backtrace=1 panic_print=
 # which TCG emulates slowly: a 300-iteration bash loop took 0.97-2.8 s
 # with max and 0.16-0.24 s with qemu64, an exec 0.26-0.46 s vs 0.09-0.11 s
 # (host loaded, same minute). BPF and cgroups need no CPU feature.
+# thread=single (one host thread runs both vCPUs in turn), not multi: with
+# multi-threaded TCG (qemu 7.2) a cross-CPU call was lost now and then - CPU 0
+# spun in smp_call_function_many_cond() for 49 s while CPU 1 kept scheduling,
+# inside tracepoint_probe_unregister() (a BPF link closing: static-call text
+# poke, an IPI to every CPU), and the soft-lockup panic ended the run with
+# 125. Seen in the first VM run of 2026-12-01 and ~1 in 8 before.
 # loglevel=3: oom-kill reports (the tests cause them) stay off the console;
 # guest.sh prints the kernel log's warnings and oopses at the end.
 # The guest is its own world: -nodefaults (no NIC, no VGA), host root
@@ -278,7 +285,7 @@ while IFS= read -r line; do
 		printf '%s\n' "$line";;
 	esac
 done < <(timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-	-machine q35 -accel tcg,thread=multi -cpu "${QUELL_VM_CPU:-qemu64}" -smp "$smp" -m "$mem" \
+	-machine q35 -accel tcg,thread="${QUELL_VM_TCG_THREAD:-single}" -cpu "${QUELL_VM_CPU:-qemu64}" -smp "$smp" -m "$mem" \
 	-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
 	-pidfile "$rundir/qemu.pid" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
