@@ -22,6 +22,22 @@
 #   io   V = fio 4k random reads, O_DIRECT, QD1 (p99 completion latency);
 #        H = fio 1M sequential writes, O_DIRECT, QD16.
 #        Rule io-hog, oracle io=10M iops=1000.
+#   fork V = wakeprobe as for cpu; H = stress-ng --fork 8 (fork/exit churn as
+#        fast as it goes: CGI-style process spawning gone wild). Rules
+#        fork-storm and cpu-hog (both are expected to trip: nproc=200 bounds
+#        the processes alive at once, the CPU rung bounds the churn); the
+#        quell/cap victim run waits for both. Oracle nproc=200 cpu=50%.
+#   mem  V = fio 4k random reads, buffered, 2000/s, over a 768 MiB file it
+#        keeps in its page cache (a warm pass before each run; p99 completion
+#        latency: cache hits are us, misses go to the disk; rate-limited so it
+#        is a server with a cached working set, not a CPU hog); H = a leak:
+#        anonymous memory growing at 64 MiB/s up to BOX - 256 MiB, then held.
+#        Both live inside a memory "box" (the bench's managed root gets
+#        memory.limit_in_bytes / memory.max = BENCH_MEM_BOX, default 1792M),
+#        so the host's memory is never at stake and the hog can only take
+#        the victim's cache; in noquell both sit in one cgroup of that box.
+#        Rule mem-growth, oracle mem=768M (hard: the leak is OOM-killed in
+#        its own cgroup at 768 MiB, as an LVE PMEM limit would).
 # Time to throttle = hog start -> the "apply" line for H in the audit log.
 # The audit log is also checked for a throttle of the victim (a rule blaming
 # the wrong tenant), and the signals the rules read are recorded 8 s after
@@ -41,12 +57,15 @@
 
 for c in stress-ng fio setpriv; do command -v $c >/dev/null || qt_skip "$c missing"; done
 if [ "$BENCH_QUICK" = 1 ]; then
-	MEAS=${BENCH_MEAS:-5}; ROUNDS=${BENCH_ROUNDS:-1}; SCEN=${BENCH_SCEN:-"cpu io"}
+	MEAS=${BENCH_MEAS:-5}; ROUNDS=${BENCH_ROUNDS:-1}; SCEN=${BENCH_SCEN:-"cpu io fork mem"}
 else
-	MEAS=${BENCH_MEAS:-10}; ROUNDS=${BENCH_ROUNDS:-2}; SCEN=${BENCH_SCEN:-"cpu io"}
+	MEAS=${BENCH_MEAS:-10}; ROUNDS=${BENCH_ROUNDS:-2}; SCEN=${BENCH_SCEN:-"cpu io fork mem"}
 fi
 WARM=3			# hog running before the victim is measured
 THROTTLE_WAIT=30	# rules trip after for = 10s (+ ticks); give up after this
+MEM_BOX=$(( $(numfmt --from=iec "${BENCH_MEM_BOX:-1792M}") >> 20 ))	# MiB
+MEM_VFILE=768		# MiB the mem victim keeps cached
+MEM_RATE=64		# MiB/s the mem hog grows (the rule: > 50)
 CPU_ABOVE=${BENCH_CPU_ABOVE:-auto}
 CAP_ABOVE=		# cpu-hog's above in the cap condition (set after round 1's placed)
 
@@ -57,9 +76,51 @@ EV=$QT_DIR/events.jsonl
 W=$QT_DIR/w
 mkdir -m 0777 "$W"
 cd "$W"
-as() { local u=$1; shift; setpriv --reuid="$(id -u "$u")" --regid=65534 --clear-groups -- "$@"; }
+# as_exec UID CMD...: CMD as UID (group nogroup, no supplementary groups)
+printf '#!/bin/sh\nu=$1; shift; exec setpriv --reuid="$u" --regid=65534 --clear-groups -- "$@"\n' \
+	> "$QT_DIR/as_exec"
+chmod 755 "$QT_DIR/as_exec"
+PATH=$QT_DIR:$PATH
+as() { local u=$1; shift; as_exec "$(id -u "$u")" "$@"; }
 
-rule_of() { case $1 in cpu) echo cpu-hog;; io) echo io-hog;; esac; }
+# the rules a scenario's hog should trip (the first is the scenario's own)
+rules_of() {
+	case $1 in cpu) echo cpu-hog;; io) echo io-hog;; fork) echo fork-storm cpu-hog;;
+	mem) echo mem-growth;; esac
+}
+rule_of() { set -- $(rules_of $1); echo $1; }
+# how long the hog runs before the victim is measured: the mem hog until
+# it holds what it will hold
+warm_of() { [ $1 = mem ] && echo $(( (MEM_BOX - 256) / MEM_RATE + 3 )) || echo $WARM; }
+# how long the hog may take to trip them: the mem hog only meets pressure
+# once the box is full (~(BOX - VFILE) / RATE s), then needs the 10 s window
+throttle_wait() {
+	[ $1 = mem ] && echo $(( (MEM_BOX - MEM_VFILE) / MEM_RATE + 30 )) || echo $THROTTLE_WAIT
+}
+
+# The mem scenario's box: the managed root ($QT_ID) gets a memory limit
+# (v1 memory hierarchy on hybrid hosts, else v2), and "shared" below it
+# holds victim and hog when there is no quelld. Set again after every
+# quelld start (quelld creates the managed root if it is missing).
+box_dir() { [ -d $CG/memory ] && echo $CG/memory/$QT_ID || echo $B_UNI/$QT_ID; }
+box_setup() {
+	local d; d=$(box_dir)
+	mkdir -p "$d" || qt_fail "mkdir $d"
+	if [ -d $CG/memory ]; then
+		echo $((MEM_BOX << 20)) > "$d/memory.limit_in_bytes" || qt_fail "box limit"
+	else
+		grep -qw memory $B_UNI/cgroup.subtree_control || qt_fail "no memory controller in $B_UNI"
+		echo +memory > "$d/cgroup.subtree_control" 2>/dev/null
+		echo $((MEM_BOX << 20)) > "$d/memory.max" || qt_fail "box limit"
+	fi
+	mkdir -p "$d/shared"
+}
+# box_as USER CMD...: as(), but first into the box's shared cgroup (noquell)
+box_as() {
+	local u=$1; shift
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$(box_dir)/shared" as_exec \
+		"$(id -u "$u")" "$@"
+}
 
 # quelld with a fresh state dir (no ladder memory, no `set` overrides);
 # $1: yes (default rules), no (policy off), cap (scenario $2's rule as a cap)
@@ -67,8 +128,11 @@ quelld_start() {
 	local policy=$1 extra=
 	case $policy in
 	yes) extra=${BENCH_RULES:-};;
-	cap) extra="[rule:$(rule_of $2)]\nwhile = none\n"
-	     [ $2 = cpu ] && extra+="above = ${CAP_ABOVE:-80}\n"
+	cap) local r
+	     for r in $(rules_of $2); do
+		extra+="[rule:$r]\nwhile = none\n"
+		[ $r = cpu-hog ] && extra+="above = ${CAP_ABOVE:-80}\n"
+	     done
 	     policy=yes;;
 	esac
 	b_quelld_stop
@@ -85,6 +149,7 @@ enabled = $policy
 $(printf '%b\n' "$extra")
 EOF
 	qt_quelld
+	[ $2 = mem ] && box_setup
 	for _ in $(seq 50); do
 		[ "$(qt_ctl --json tenants 2>/dev/null | jq --arg a $V --arg b $H \
 			'[.tenants[] | select((.name == $a or .name == $b) and .cgroup != "")] | length')" = 2 ] &&
@@ -94,11 +159,15 @@ EOF
 	qt_fail "tenants $V $H did not get cgroups"
 }
 
+# hog_start SCENARIO [AS]: AS (box_as) instead of as() runs it elsewhere
 hog_start() {
+	local w=${2:-as}
 	case $1 in
-	cpu) as $H stress-ng --cpu 8 --timeout 600s --temp-path "$W" -q >/dev/null 2>&1 &;;
-	io) as $H fio --name=hog --filename="$W/hog.dat" --size=1G --rw=write --bs=1M --direct=1 \
+	cpu) $w $H stress-ng --cpu 8 --timeout 600s --temp-path "$W" -q >/dev/null 2>&1 &;;
+	io) $w $H fio --name=hog --filename="$W/hog.dat" --size=1G --rw=write --bs=1M --direct=1 \
 		--ioengine=libaio --iodepth=16 --time_based --runtime=600 >/dev/null 2>&1 &;;
+	fork) $w $H stress-ng --fork 8 --timeout 600s --temp-path "$W" -q >/dev/null 2>&1 &;;
+	mem) $w $H /usr/bin/python3 "$W/memhog.py" $MEM_RATE $((MEM_BOX - 256)) >/dev/null 2>&1 &;;
 	esac
 	QT_PIDS+=($!)
 	HOG=$!
@@ -109,15 +178,24 @@ hog_stop() {
 	HOG=
 }
 
-# victim for $2 seconds; prints its p99 in us (nothing if it failed)
+# victim SCENARIO SECONDS [AS] for SECONDS; prints its p99 in us
+# (nothing if it failed)
 victim_once() {
-	local out
+	local out w=${3:-as}
 	case $1 in
-	cpu) out=$(as $V "$BENCH_BIN/wakeprobe" "$2" 1000 100 2 2>"$W/victim.err") || return 1
+	cpu|fork) out=$($w $V "$BENCH_BIN/wakeprobe" "$2" 1000 100 2 2>"$W/victim.err") || return 1
 	     b_kv "$out" p99_us;;
-	io) as $V fio --name=victim --filename="$W/victim.dat" --size=256M --rw=randread --bs=4k \
+	io) $w $V fio --name=victim --filename="$W/victim.dat" --size=256M --rw=randread --bs=4k \
 		--direct=1 --ioengine=psync --time_based --runtime="$2" --output-format=json \
 		--output="$W/victim.json" >/dev/null 2>"$W/victim.err" || return 1
+	    jq '.jobs[0].read.clat_ns.percentile["99.000000"] / 1000 | round' "$W/victim.json";;
+	mem) # warm pass: drop the file's cache (invalidate) and read it back
+	    # from this cgroup, so the pages are the victim's own
+	    $w $V fio --name=warm --filename="$W/mvictim.dat" --size=${MEM_VFILE}M --rw=read \
+		--bs=1M --invalidate=1 --ioengine=psync >/dev/null 2>"$W/victim.err" || return 1
+	    $w $V fio --name=victim --filename="$W/mvictim.dat" --size=${MEM_VFILE}M --rw=randread \
+		--bs=4k --invalidate=0 --ioengine=psync --rate_iops=2000 --time_based --runtime="$2" \
+		--output-format=json --output="$W/victim.json" >/dev/null 2>"$W/victim.err" || return 1
 	    jq '.jobs[0].read.clat_ns.percentile["99.000000"] / 1000 | round' "$W/victim.json";;
 	esac
 }
@@ -128,10 +206,12 @@ victim() {
 	victim_once "$@"
 }
 
-applied() {	# FROM_LINE TENANT: has TENANT an apply after FROM_LINE
+applied() {	# FROM_LINE TENANT [RULE]: has TENANT an apply (by RULE) after FROM_LINE
 	# (not jq -e: jq 1.6 exits 0 on empty input)
 	tail -n +$(($1 + 1)) "$EV" 2>/dev/null |
-		jq -c --arg t "$2" 'select(.action == "apply" and .tenant == $t)' 2>/dev/null | grep -q .
+		jq -c --arg t "$2" --arg r "${3:-}" \
+		'select(.action == "apply" and .tenant == $t and ($r == "" or .rule == $r))' \
+		2>/dev/null | grep -q .
 }
 
 # the signals the rules look at: hog usage, hog inflicted, victim suffered / io_lat
@@ -141,65 +221,83 @@ signals() {
 		{hog_cpu_pct: $hr.cpu_pct, hog_wr_mbps: (($hr.io_wbps // 0) / 1048576),
 		 hog_inflicted_ms_s: $hr.inflicted_ms_s, hog_suffered_ms_s: $hr.suffered_ms_s,
 		 victim_cpu_pct: $vr.cpu_pct, victim_suffered_ms_s: $vr.suffered_ms_s,
-		 victim_io_lat_ms: $vr.io_lat_ms} | map_values(if type == "number" then . * 10 | round / 10 else . end)' \
+		 victim_io_lat_ms: $vr.io_lat_ms, hog_forks_s: $hr.forks_s,
+		 hog_mem_mb: (($t[] | select(.name == $h) | .gauges.mem_bytes // 0) / 1048576),
+		 victim_psi_mem: $vr.psi_mem_some} | map_values(if type == "number" then . * 10 | round / 10 else . end)' \
 		2>/dev/null || echo null
 }
 
-# seconds until the audit log has an apply for $H after line $1 (or "null")
+# seconds until the audit log has an apply for $H after line $1 (any rule;
+# or "null" after WAIT s); then waits (same bound) for an apply of each
+# rule in $4 too, so the victim is measured once all have tripped
 wait_throttle() {
-	local from=$1 t0=$2 now
+	local from=$1 t0=$2 wait=$3 now r first=null
 	while :; do
-		if applied "$from" $H; then
+		if [ $first = null ] && applied "$from" $H; then
 			now=$(date +%s%N)
-			awk -v ns=$((now - t0)) 'BEGIN { printf "%.1f\n", ns / 1e9 }'
-			return 0
+			first=$(awk -v ns=$((now - t0)) 'BEGIN { printf "%.1f\n", ns / 1e9 }')
+		fi
+		if [ $first != null ]; then
+			for r in $4; do applied "$from" $H $r || continue 2; done
+			break
 		fi
 		now=$(date +%s%N)
-		[ $(( (now - t0) / 1000000000 )) -ge $THROTTLE_WAIT ] && { echo null; return 1; }
+		[ $(( (now - t0) / 1000000000 )) -ge $wait ] && break
 		sleep 0.2
 	done
+	echo $first
+	[ $first != null ]
 }
 
 lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
 
-# the hog's usage as quell sees it now: cpu % or write MB/s
+# the hog's usage as quell sees it now: cpu %, write MB/s, forks/s, memory MiB
 hog_usage() {
-	qt_ctl --json show $H 2>/dev/null | jq -r --arg s $1 '.tenant.rates |
-		if $s == "cpu" then .cpu_pct else .io_wbps / 1048576 end | . * 10 | round / 10' 2>/dev/null
+	qt_ctl --json show $H 2>/dev/null | jq -r --arg s $1 '.tenant |
+		if $s == "cpu" then .rates.cpu_pct elif $s == "io" then .rates.io_wbps / 1048576
+		elif $s == "fork" then .rates.forks_s else (.gauges.mem_bytes // 0) / 1048576 end |
+		. * 10 | round / 10' 2>/dev/null
 }
+usage_unit() { case $1 in cpu) echo "hog cpu %";; io) echo "hog wr MB/s";; fork) echo "hog forks/s";;
+	mem) echo "hog mem MiB";; esac; }
 
-oracle_limits() { case $1 in cpu) echo "cpu=50%";; io) echo "io=10M iops=1000";; esac; }
+oracle_limits() {
+	case $1 in cpu) echo "cpu=50%";; io) echo "io=10M iops=1000";; fork) echo "nproc=200 cpu=50%";;
+	mem) echo "mem=${MEM_VFILE}M";; esac
+}
 
 # one condition of one scenario (in this shell: it starts and stops quelld):
 # sets R_P (victim p99, us), R_T (time to throttle, s; "-" if not quell) and
 # R_U (hog usage at the end, "-" without quelld); quell also sets R_WRONG
 # (victim throttled: true/false) and R_SIG (signals while the rule should trip)
 run_cond() {
-	local s=$1 c=$2 p t=- n t0 bg u=-
+	local s=$1 c=$2 p t=- n t0 bg u=- box=
 	case $c in
 	alone) quelld_start yes $s
 	       p=$(victim $s $MEAS);;
 	noquell) b_quelld_stop
-	       hog_start $s; sleep $WARM
-	       p=$(victim $s $MEAS); hog_stop;;
+	       [ $s = mem ] && { box_setup; box=box_as; }
+	       hog_start $s $box; sleep $(warm_of $s)
+	       p=$(victim $s $MEAS $box); hog_stop;;
 	placed) quelld_start no $s
-	       hog_start $s; sleep $WARM
+	       hog_start $s; sleep $(warm_of $s)
 	       p=$(victim $s $MEAS); u=$(hog_usage $s); hog_stop;;
 	oracle) quelld_start no $s
 	       qt_ctl set $H $(oracle_limits $s) >/dev/null || qt_fail "quellctl set $H"
-	       hog_start $s; sleep $WARM
+	       hog_start $s; sleep $(warm_of $s)
 	       p=$(victim $s $MEAS); u=$(hog_usage $s); hog_stop
-	       qt_ctl set $H cpu=default io=default iops=default >/dev/null 2>&1;;
+	       qt_ctl set $H cpu=default io=default iops=default nproc=default mem=default \
+		>/dev/null 2>&1;;
 	quell|cap) quelld_start $([ $c = quell ] && echo yes || echo cap) $s
 	       n=$(lines)
 	       t0=$(date +%s%N)
 	       hog_start $s
 	       # a victim must be there and suffering for the rule to trip
-	       victim_once $s $((THROTTLE_WAIT + 5)) >/dev/null 2>&1 &
+	       victim_once $s $(($(throttle_wait $s) + 5)) >/dev/null 2>&1 &
 	       bg=$!
 	       sleep 8
 	       R_SIG=$(signals)
-	       t=$(wait_throttle "$n" "$t0")
+	       t=$(wait_throttle "$n" "$t0" $(throttle_wait $s) "$(rules_of $s)")
 	       R_WRONG=false
 	       applied "$n" $V && R_WRONG=true
 	       pkill -9 -u $V 2>/dev/null; wait $bg 2>/dev/null
@@ -216,6 +314,23 @@ for s in $SCEN; do
 		as $V dd if=/dev/zero of="$W/victim.dat" bs=1M count=256 oflag=direct status=none ||
 			qt_fail "victim file"
 	fi
+	if [ $s = mem ]; then
+		as $V dd if=/dev/urandom of="$W/mvictim.dat" bs=1M count=$MEM_VFILE oflag=direct \
+			status=none || qt_fail "victim file"
+		# the leak: MiB/s and a cap in MiB; touched pages (b"\x01" * n), held
+		cat > "$W/memhog.py" <<'PY'
+import sys, time
+rate, cap, chunk = int(sys.argv[1]) << 20, int(sys.argv[2]) << 20, 16 << 20
+bufs, t0 = [], time.monotonic()
+while True:
+    held = len(bufs) * chunk
+    if held + chunk <= cap and held < rate * (time.monotonic() - t0):
+        bufs.append(b"\x01" * chunk)
+    else:
+        time.sleep(0.02)
+PY
+		chmod 644 "$W/memhog.py"
+	fi
 	for r in $(seq "$ROUNDS"); do
 		order="alone noquell placed quell cap oracle"
 		[ $((r % 2)) = 0 ] && order="oracle cap quell noquell placed alone"
@@ -223,7 +338,7 @@ for s in $SCEN; do
 			run_cond $s $c
 			P[$s.$c]+="$R_P "
 			U[$s.$c]+="$R_U "
-			msg="$s round $r $c: victim p99 $R_P us, hog $R_U $([ $s = cpu ] && echo %cpu || echo MB/s)"
+			msg="$s round $r $c: victim p99 $R_P us, $(usage_unit $s) $R_U"
 			if [ "$c" = quell ] || [ "$c" = cap ]; then
 				T[$s.$c]+="$R_T "
 				msg+=", hog throttled after $R_T s"
@@ -247,10 +362,10 @@ done
 for s in $SCEN; do
 	a=$(b_median ${P[$s.alone]}); o=$(b_median ${P[$s.oracle]})
 	echo
-	echo "scenario $s: victim p99 (us), median of $ROUNDS rounds of ${MEAS}s; rule $(rule_of $s)," \
+	echo "scenario $s: victim p99 (us), median of $ROUNDS rounds of ${MEAS}s; rules $(rules_of $s)," \
 		"oracle $(oracle_limits $s)"
 	printf '%-10s %12s %10s %10s %14s %12s\n' condition p99_us "x alone" "x oracle" \
-		"$([ $s = cpu ] && echo 'hog cpu %' || echo 'hog wr MB/s')" "throttle s"
+		"$(usage_unit $s)" "throttle s"
 	for c in alone noquell placed quell cap oracle; do
 		m=$(b_median ${P[$s.$c]})
 		tt=-
@@ -266,12 +381,12 @@ for s in $SCEN; do
 	[ $s = cpu ] && echo "goal (cpu, steady state): quell <= 1.2 x alone and <= 1.1 x oracle"
 	bj "$s" "$(jq -n --arg al "${P[$s.alone]}" --arg nq "${P[$s.noquell]}" \
 		--arg pl "${P[$s.placed]}" --arg qu "${P[$s.quell]}" --arg cp "${P[$s.cap]}" \
-		--arg ora "${P[$s.oracle]}" --arg lim "$(oracle_limits $s)" --arg rule "$(rule_of $s)" \
+		--arg ora "${P[$s.oracle]}" --arg lim "$(oracle_limits $s)" --arg rule "$(rules_of $s)" \
 		--arg uq "${U[$s.quell]}" --arg uc "${U[$s.cap]}" --arg up "${U[$s.placed]}" \
 		--arg uo "${U[$s.oracle]}" --arg tq "${T[$s.quell]}" --arg tc "${T[$s.cap]}" \
 		--arg wq "${WRONG[$s.quell]}" --arg wc "${WRONG[$s.cap]}" \
 		--argjson sq "${SIGS[$s.quell]:-[]}" --argjson sc "${SIGS[$s.cap]:-[]}" \
-		--arg above "$([ $s = cpu ] && echo "${CAP_ABOVE:-80}")" --arg rules "${BENCH_RULES:-}" '
+		--arg above "$([ $s = cpu ] || [ $s = fork ] && echo "${CAP_ABOVE:-80}")" --arg rules "${BENCH_RULES:-}" '
 		def nums: split(" ") | map(select(. != "" and . != "null" and . != "-") | tonumber);
 		def med: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
 			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
