@@ -85,6 +85,7 @@ _Static_assert(sizeof(struct quell_cpu_cur) == 32, "quell_cpu_cur layout");
 #define QUELL_STAT_IO_FULL	4	/* bio/request map full: an IO latency was lost */
 #define QUELL_STAT_EVENTS	5	/* events sent on the ring buffer */
 #define QUELL_STAT_OTHER_INFLICTED_NS 6	/* tenants' wait behind QUELL_KEY_OTHER tasks */
+#define QUELL_STAT_UNTRACED_SWITCH 7	/* prev was not the task we saw switched in */
 #define QUELL_STAT_NR		8
 
 /* Ring buffer events (map "events"). */

@@ -89,6 +89,8 @@ static json_t *bpf_json(struct daemon *d)
 	json_object_set_new(j, "events", json_integer((json_int_t)d->bpf_stats[QUELL_STAT_EVENTS]));
 	json_object_set_new(j, "other_inflicted_ns",
 			    json_integer((json_int_t)d->bpf_stats[QUELL_STAT_OTHER_INFLICTED_NS]));
+	json_object_set_new(j, "untraced_switches",
+			    json_integer((json_int_t)d->bpf_stats[QUELL_STAT_UNTRACED_SWITCH]));
 	return j;
 }
 

@@ -107,6 +107,7 @@ static void dump_report(struct qbpf *b)
 		[QUELL_STAT_RB_DROP] = "rb_drop", [QUELL_STAT_UNATTRIB_NS] = "unattrib_ns",
 		[QUELL_STAT_IO_FULL] = "io_full", [QUELL_STAT_EVENTS] = "events",
 		[QUELL_STAT_OTHER_INFLICTED_NS] = "other_inflicted_ns",
+		[QUELL_STAT_UNTRACED_SWITCH] = "untraced_switches",
 	};
 	struct qbpf_prog_stat ps[64];
 	uint64_t st[QUELL_STAT_NR];
