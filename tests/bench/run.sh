@@ -36,8 +36,8 @@ b_summary() {
 	  (.daemon_cost.tenants // {} | to_entries[] |
 		"daemon_cost  \(.key) tenants: \(.value.cpu_pct)% of a core, tick \(.value.tick_ms | f) ms (goal <= 0.5% per 1000)"),
 	  (["cpu", "io", "fork", "mem"][] as $s | .neighbour[$s] // empty |
-		"neighbour    \($s) default rules: p99 x alone \(.quell_over_alone | f), x oracle \(.quell_over_oracle | f), \(.quell.time_to_throttle_s | thr)\(.quell | wrong)",
-		"neighbour    \($s) rule as cap: p99 x alone \(.cap_over_alone | f), x oracle \(.cap_over_oracle | f), \(.cap.time_to_throttle_s | thr)\(.cap | wrong); no quell: x alone \(.noquell_over_alone | f)"),
+		"neighbour    \($s) default rules: victim x alone \(.quell_over_alone | f), x oracle \(.quell_over_oracle | f), \(.quell.time_to_throttle_s | thr)\(.quell | wrong)",
+		"neighbour    \($s) rule as cap: victim x alone \(.cap_over_alone | f), x oracle \(.cap_over_oracle | f), \(.cap.time_to_throttle_s | thr)\(.cap | wrong); no quell: x alone \(.noquell_over_alone | f)"),
 	  (.accuracy // {} | to_entries[] | select(.value | type == "object") |
 		"accuracy     \(.key): quell/kernel \(.value.ratio | f)"),
 	  (.placement // empty | "placement    client p50 \(.client.p50_us) us p99 \(.client.p99_us) us (missed \(.client.missed)); daemon p50 \(.daemon.latency_p50_us // null | f) us p99 \(.daemon.latency_p99_us // null | f) us")
