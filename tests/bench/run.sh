@@ -6,7 +6,7 @@
 #   tests/bench/run.sh --summary RESULTS_JSON    print the headline numbers again
 #
 #   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~4 min;
-#                        the full run takes ~14 min)
+#                        the full run takes ~24 min)
 #   BENCH_ONLY="a b"     run only these (bpf_cost daemon_cost neighbour
 #                        accuracy placement history)
 #   BENCH_OUT=DIR        results (default BUILD_DIR/bench): results.json, one

@@ -190,7 +190,7 @@ sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 p50=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 max=$(printf '%s\n' $sorted | tail -1)
 wq=$(printf '%s\n' "${withq[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-qt_log "RESULT time to throttle over $RUNS runs: p50 ${p50} s, max ${max} s (rule: above $ABOVE for 10s while suffered_sum > $WHILE_ABOVE; host: $(host_load))"
+qt_log "RESULT time to throttle over $RUNS runs: p50 ${p50} s, max ${max} s (rule: above $ABOVE for 10s while suffered_max > $WHILE_ABOVE; host: $(host_load))"
 qt_log "RESULT probe p99: alone ${alone} us, hog alone ${hogonly} us, hog + quell ${wq} us (median of runs)"
 # never before the rule's 10 s window; within the window + 10 s (placement,
 # stress-ng start, ticks), or + 20 s on a box whose CPU pressure is above 50%
