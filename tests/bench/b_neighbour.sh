@@ -71,6 +71,7 @@ THROTTLE_WAIT=30	# rules trip after for = 10s (+ ticks); give up after this
 MEM_BOX=$(( $(numfmt --from=iec "${BENCH_MEM_BOX:-1792M}") >> 20 ))	# MiB
 MEM_VFILE=768		# MiB the mem victim keeps cached
 MEM_RATE=64		# MiB/s the mem hog grows (the rule: > 50)
+MEM_HOG=$((MEM_BOX - 256))	# MiB the mem hog grows to, then holds
 CPU_ABOVE=${BENCH_CPU_ABOVE:-auto}
 CAP_ABOVE=		# cpu-hog's above in the cap condition (set after round 1's placed)
 
@@ -88,15 +89,14 @@ chmod 755 "$QT_DIR/as_exec"
 PATH=$QT_DIR:$PATH
 as() { local u=$1; shift; as_exec "$(id -u "$u")" "$@"; }
 
-# the rules a scenario's hog should trip (the first is the scenario's own)
+# the rules a scenario's hog should trip
 rules_of() {
 	case $1 in cpu) echo cpu-hog;; io) echo io-hog;; fork) echo fork-storm cpu-hog;;
 	mem) echo mem-growth;; esac
 }
-rule_of() { set -- $(rules_of $1); echo $1; }
 # how long the hog runs before the victim is measured: the mem hog until
 # it holds what it will hold
-warm_of() { [ $1 = mem ] && echo $(( (MEM_BOX - 256) / MEM_RATE + 3 )) || echo $WARM; }
+warm_of() { [ $1 = mem ] && echo $(( MEM_HOG / MEM_RATE + 3 )) || echo $WARM; }
 # how long the hog may take to trip them: the mem hog only meets pressure
 # once the box is full (~(BOX - VFILE) / RATE s), then needs the 10 s window
 throttle_wait() {
@@ -172,7 +172,7 @@ hog_start() {
 	io) $w $H fio --name=hog --filename="$W/hog.dat" --size=1G --rw=write --bs=1M --direct=1 \
 		--ioengine=libaio --iodepth=16 --time_based --runtime=600 >/dev/null 2>&1 &;;
 	fork) $w $H stress-ng --fork 8 --timeout 600s --temp-path "$W" -q >/dev/null 2>&1 &;;
-	mem) $w $H /usr/bin/python3 "$W/memhog.py" $MEM_RATE $((MEM_BOX - 256)) >/dev/null 2>&1 &;;
+	mem) $w $H /usr/bin/python3 "$W/memhog.py" $MEM_RATE $MEM_HOG >/dev/null 2>&1 &;;
 	esac
 	QT_PIDS+=($!)
 	HOG=$!
@@ -183,8 +183,8 @@ hog_stop() {
 	HOG=
 }
 
-# victim SCENARIO SECONDS [AS] for SECONDS; prints its p99 in us
-# (nothing if it failed)
+# victim SCENARIO SECONDS [AS] for SECONDS; prints its p99 in us (mem: its
+# mean read latency; nothing if it failed)
 victim_once() {
 	local out w=${3:-as}
 	case $1 in
@@ -273,7 +273,7 @@ oracle_limits() {
 }
 
 # one condition of one scenario (in this shell: it starts and stops quelld):
-# sets R_P (victim p99, us), R_T (time to throttle, s; "-" if not quell) and
+# sets R_P (victim p99 or mem's mean, us), R_T (time to throttle, s; "-" if not quell) and
 # R_U (hog usage at the end, "-" without quelld); quell also sets R_WRONG
 # (victim throttled: true/false) and R_SIG (signals while the rule should trip)
 run_cond() {

@@ -80,6 +80,9 @@ dump_start() {
 	done
 	qt_fail "bpf-dump did not load"
 }
+# CPU ns of a shell's children from `times` output (second line: "XmY.YYYs XmY.YYYs")
+times_ns() { awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m");
+	sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.0f\n", t * 1e9 }' "$1"; }
 dump_wait() { wait $DUMP_PID || { cat "$1.err"; qt_fail "bpf-dump failed"; }; }
 
 fail=0
@@ -112,9 +115,7 @@ qt_bg su -s /bin/sh $H -c "taskset -c 0 stress-ng --cpu 1 --timeout 5s --quiet; 
 dump_wait "$OUT"
 kill -9 $VICTIM 2>/dev/null; pkill -9 -u $UV
 [ -s "$QT_DIR/io/hog.times" ] || qt_fail "hog did not finish inside the dump"
-# second line: children's "XmY.YYYs XmY.YYYs" (user, sys)
-kernel_ns=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m");
-	sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.0f\n", t * 1e9 }' "$QT_DIR/io/hog.times")
+kernel_ns=$(times_ns "$QT_DIR/io/hog.times")
 grep -E '^(stats|fill)' "$OUT"
 
 hog_cpu=$(acct "$OUT" $UH cpu_ns)
@@ -152,8 +153,7 @@ su -s /bin/sh $I -c "dd if=/dev/zero of=$QT_DIR/io/f bs=1M count=64 oflag=direct
 wait $HOG
 dump_wait "$OUT"
 [ -s "$QT_DIR/io/hog.times" ] || qt_fail "hog did not finish inside the dump"
-kernel_ns=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m");
-	sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.0f\n", t * 1e9 }' "$QT_DIR/io/hog.times")
+kernel_ns=$(times_ns "$QT_DIR/io/hog.times")
 grep -E '^stats' "$OUT"
 qt_assert_near "unpinned hog cpu_ns vs kernel (times)" "$(acct "$OUT" $UH cpu_ns)" "$kernel_ns" 3 ||
 	fail=1
