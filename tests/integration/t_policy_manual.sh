@@ -63,12 +63,14 @@ throttled25() { set -- $(quota); [ "$1" != -1 ] && [ $(($1 * 100 / $2)) = 25 ]; 
 
 # T: a ticker (counts in a file, to see it stop when frozen) and a sleeper
 cat > "$QT_DIR/tick.py" <<'PY'
-import sys, time
+import os, sys, time
 n = 0
 while True:
     n += 1
-    with open(sys.argv[1], "w") as f:
+    # write + rename: a reader (or a freeze) never sees the file truncated
+    with open(sys.argv[1] + ".tmp", "w") as f:
         f.write("%d\n" % n)
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
     time.sleep(0.05)
 PY
 chmod 755 "$QT_DIR/tick.py"
