@@ -4,6 +4,7 @@
 #define QUELL_API_H
 
 #include <jansson.h>
+#include <sys/socket.h>
 
 struct daemon;
 
@@ -14,8 +15,13 @@ int api_epoll_fd(const struct daemon *d);
 /* Serve whatever is ready, without blocking. */
 void api_process(struct daemon *d);
 void api_close(struct daemon *d);
-/* Run one request through the handler table; returns the reply (new reference). */
-json_t *api_dispatch(struct daemon *d, json_t *req);
+/*
+ * Run one request from the peer (SO_PEERCRED of its connection; NULL: an
+ * unknown caller, ping only) through authz.c and the handler table; returns
+ * the reply (new reference). A refusal is {"ok":false,"error":"permission
+ * denied: ...","code":"permission_denied"}.
+ */
+json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req);
 void api_unregister_all(void);
 
 #endif /* QUELL_API_H */

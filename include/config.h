@@ -43,8 +43,10 @@ struct quell_config {
 	/* [daemon] */
 	uint64_t tick_ms;		/* tick = 1s */
 	char socket_path[108];		/* socket = /run/quell/quell.sock */
-	mode_t socket_mode;		/* socket_mode = 0660 */
+	mode_t socket_mode;		/* socket_mode = 0666 (authz.c decides per request) */
 	char socket_group[32];		/* socket_group = root */
+	char admin_group[32];		/* admin_group = (empty: none): read everything, act */
+	char readonly_group[32];	/* readonly_group = (empty: none): read everything */
 	char state_dir[256];		/* state_dir = /var/lib/quell */
 	int log_level;			/* log_level = info (LOG_*) */
 	enum bpf_mode bpf;		/* bpf = auto */
@@ -80,6 +82,7 @@ struct quell_config {
 
 	/* [metrics] */
 	char metrics_listen[64];	/* listen = (empty: off), e.g. 127.0.0.1:9477 */
+	char metrics_token_file[256];	/* token_file = (empty: the endpoint stays off) */
 
 	/* [policy] and [rule:NAME] */
 	struct policy_config policy;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "authz.h"
 #include "cgroup.h"
 #include "config.h"
 #include "proto.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct history *hist;		/* RRD writer, NULL if disabled */
 	struct events_log *events;	/* audit log */
 	struct api_server *api;
+	struct authz_cache authz;	/* who is in admin_group / readonly_group (authz.c) */
 	struct metrics_http *http;
 
 	volatile sig_atomic_t want_reload, want_stop;

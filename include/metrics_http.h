@@ -9,6 +9,8 @@
  * counted: a slow scraper keeps its copy alive, the tick never waits for it.
  *
  * Endpoints: GET/HEAD /metrics (text format 0.0.4), / (a link), else 404.
+ * /metrics wants "Authorization: Bearer TOKEN" with the token of [metrics]
+ * token_file (else 401); without a token_file the endpoint stays off.
  */
 #ifndef QUELL_METRICS_HTTP_H
 #define QUELL_METRICS_HTTP_H
@@ -26,10 +28,29 @@ struct daemon;
  */
 int metrics_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
+#define METRICS_TOKEN_MIN	16
+#define METRICS_TOKEN_MAX	256
+
+/*
+ * metrics_http_read_token - the token in path: its first line without
+ * trailing blanks, METRICS_TOKEN_MIN..METRICS_TOKEN_MAX-1 printable
+ * characters. Returns 0, -EPERM when the file is not a regular file or is
+ * readable or writable by others, -EINVAL for a bad token, -errno.
+ */
+int metrics_http_read_token(const char *path, char *buf, size_t len);
+/*
+ * metrics_http_check_auth - 0 when the Authorization header value is
+ * "Bearer TOKEN" (scheme case-insensitive) with exactly token, else
+ * -EACCES (also for a NULL header). Pure; compares in constant time.
+ */
+int metrics_http_check_auth(const char *authorization, const char *token);
+
 /*
  * metrics_http_start - listen on d->cfg.metrics_listen. An empty setting
  * means off: returns 0 and leaves d->http NULL. Returns -EINVAL for a bad
- * address, -EADDRINUSE / -errno when the socket cannot be bound.
+ * address or token file, -EACCES when listen is set without token_file,
+ * -EPERM for a token file others can read, -EADDRINUSE / -errno when the
+ * socket cannot be bound.
  */
 int metrics_http_start(struct daemon *d);
 /* Stop the server (waits for running requests) and free everything. NULL-safe. */

@@ -35,7 +35,7 @@ void config_defaults(struct quell_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->tick_ms = 1000;
 	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "/run/quell/quell.sock");
-	cfg->socket_mode = 0660;
+	cfg->socket_mode = 0666;	/* every tenant may connect; authz.c decides per request */
 	snprintf(cfg->socket_group, sizeof(cfg->socket_group), "root");
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/quell");
 	cfg->log_level = LOG_INFO;
@@ -240,6 +240,12 @@ static int key_daemon(struct pctx *c, const char *k, const char *v)
 	}
 	if (!strcmp(k, "socket_group"))
 		return set_str(c, k, v, cfg->socket_group, sizeof(cfg->socket_group));
+	if (!strcmp(k, "admin_group") || !strcmp(k, "readonly_group")) {
+		if (*v && !config_tenant_name_ok(v))
+			return fail(c, "%s: \"%s\" is not a valid group name", k, v);
+		return set_str(c, k, v, k[0] == 'a' ? cfg->admin_group : cfg->readonly_group,
+			       sizeof(cfg->admin_group));
+	}
 	if (!strcmp(k, "state_dir"))
 		return set_path(c, k, v, cfg->state_dir, sizeof(cfg->state_dir));
 	if (!strcmp(k, "log_level")) {
@@ -425,6 +431,13 @@ static int key_metrics(struct pctx *c, const char *k, const char *v)
 			return fail(c, "listen: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)", v);
 		return set_str(c, k, v, c->cfg->metrics_listen, sizeof(c->cfg->metrics_listen));
 	}
+	if (!strcmp(k, "token_file") && !*v) {
+		c->cfg->metrics_token_file[0] = '\0';
+		return 1;
+	}
+	if (!strcmp(k, "token_file"))
+		return set_path(c, k, v, c->cfg->metrics_token_file,
+				sizeof(c->cfg->metrics_token_file));
 	return fail(c, "unknown key \"%s\" in [metrics]", k);
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "authz.h"
 #include "daemon.h"
 #include "log.h"
 #include "proto.h"
@@ -70,11 +71,29 @@ void api_unregister_all(void)
 	api_nr = 0;
 }
 
-json_t *api_dispatch(struct daemon *d, json_t *req)
+/* {"ok":false,"error":"permission denied: ...","code":"permission_denied"} */
+static json_t *api_denied(const struct authz_caller *c, const char *cmd)
 {
+	json_t *r;
+
+	if (c->cls == AUTHZ_TENANT)
+		r = proto_error("permission denied: uid %u (tenant %s) may only read its own "
+				"account (show, events, history of %s)", (unsigned)c->uid,
+				c->tenant, c->tenant);
+	else
+		r = proto_error("permission denied: uid %u (%s) may not run \"%.64s\"",
+				(unsigned)c->uid, authz_class_name(c->cls), cmd);
+	json_object_set_new(r, "code", json_string("permission_denied"));
+	return r;
+}
+
+json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
+{
+	struct authz_caller caller;
+	enum authz_verdict v;
 	char err[256] = "";
-	const char *cmd;
-	json_t *resp;
+	const char *cmd, *key;
+	json_t *resp, *scoped;
 	int ret;
 
 	if (!json_is_object(req))
@@ -85,14 +104,30 @@ json_t *api_dispatch(struct daemon *d, json_t *req)
 	for (int i = 0; i < api_nr; i++) {
 		if (strcmp(api_cmds[i].cmd, cmd))
 			continue;
+		/* who asks, and may they (docs/protocol.md, "Who may do what") */
+		authz_caller_get(d, peer, &caller);
+		key = authz_target_key(cmd);
+		v = authz_decide(&caller, cmd,
+				 key ? json_string_value(json_object_get(req, key)) : NULL);
+		if (v == AUTHZ_DENY)
+			return api_denied(&caller, cmd);
+		scoped = v == AUTHZ_SELF ? authz_scope_request(&caller, cmd, req) : json_incref(req);
 		resp = json_object();
-		if (!resp)
+		if (!resp || !scoped) {
+			json_decref(resp);
+			json_decref(scoped);
 			return proto_error("out of memory");
-		ret = api_cmds[i].fn(d, req, resp, err, sizeof(err));
+		}
+		ret = api_cmds[i].fn(d, scoped, resp, err, sizeof(err));
+		json_decref(scoped);
 		if (ret < 0) {
 			json_decref(resp);
 			return proto_error("%s", *err ? err : strerror(-ret));
 		}
+		if (v == AUTHZ_SELF)
+			authz_filter_reply(&caller, cmd, resp);
+		if (!strcmp(cmd, "ping"))
+			json_object_set_new(resp, "caller", authz_caller_json(&caller));
 		json_object_set_new(resp, "ok", json_true());
 		return resp;
 	}
@@ -221,17 +256,22 @@ static void client_reply(struct api_server *s, int i, json_t *resp)
 
 static void client_line(struct daemon *d, struct api_server *s, int i, char *line, size_t len)
 {
+	struct ucred peer = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	socklen_t pl = sizeof(peer);
 	json_error_t jerr;
 	json_t *req;
 
 	if (len == 0)
 		return;
+	/* who connected (kernel-filled at connect(): cannot be forged); unknown -> ping only */
+	if (getsockopt(s->c[i]->fd, SOL_SOCKET, SO_PEERCRED, &peer, &pl) < 0)
+		peer.uid = (uid_t)-1;
 	req = json_loadb(line, len, 0, &jerr);
 	if (!req) {
 		client_reply(s, i, proto_error("invalid JSON: %s", jerr.text));
 		return;
 	}
-	client_reply(s, i, api_dispatch(d, req));
+	client_reply(s, i, api_dispatch(d, &peer, req));
 	json_decref(req);
 }
 

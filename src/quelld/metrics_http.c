@@ -10,7 +10,9 @@
  * stall the other.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -20,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf_loader.h"
 #include "daemon.h"
@@ -52,6 +57,7 @@ struct metrics_http {
 	int nr_actions;
 	double render_s;
 	uint16_t port;
+	char token_file[256];		/* copied at start: the tick may reload d->cfg meanwhile */
 };
 
 static void snap_put(struct metrics_http *mh, struct snap *s)
@@ -137,6 +143,58 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("metrics http: %s", msg);
 }
 
+int metrics_http_read_token(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t l;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & (S_IROTH | S_IWOTH))) {
+		close(fd);
+		return -EPERM;
+	}
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	l = (size_t)n;
+	while (l && isspace((unsigned char)buf[l - 1]))
+		l--;
+	buf[l] = '\0';
+	if (l < METRICS_TOKEN_MIN || l == len - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < l; i++)
+		if (!isgraph((unsigned char)buf[i]))
+			return -EINVAL;
+	return 0;
+}
+
+int metrics_http_check_auth(const char *authorization, const char *token)
+{
+	const char *p;
+	size_t tl, pl;
+	unsigned char diff = 0;
+
+	if (!authorization || !token || !*token || strncasecmp(authorization, "Bearer ", 7))
+		return -EACCES;
+	for (p = authorization + 7; *p == ' '; p++)
+		;
+	pl = strlen(p);
+	while (pl && p[pl - 1] == ' ')
+		pl--;
+	tl = strlen(token);
+	if (pl != tl)
+		return -EACCES;
+	/* every byte compared whatever the first difference: no timing oracle on the token */
+	for (size_t i = 0; i < tl; i++)
+		diff |= (unsigned char)(p[i] ^ token[i]);
+	return diff ? -EACCES : 0;
+}
+
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
 				  const char *text, const char *type)
 {
@@ -149,6 +207,8 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"quell\"");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -173,6 +233,26 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 				  "text/html; charset=utf-8");
 	if (strcmp(url, "/metrics"))
 		return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n", "text/plain");
+	/*
+	 * Every tenant on the box can reach loopback, so /metrics (every
+	 * tenant's series) needs the token. The file is read per request (a
+	 * few microseconds, on this thread, never the tick's): rotating or
+	 * deleting it takes effect at once, and a file that went missing or
+	 * world-readable locks everyone out rather than in.
+	 */
+	{
+		char token[METRICS_TOKEN_MAX];
+
+		if (metrics_http_read_token(mh->token_file, token, sizeof(token)) ||
+		    metrics_http_check_auth(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_AUTHORIZATION), token)) {
+			explicit_bzero(token, sizeof(token));
+			return reply_text(c, MHD_HTTP_UNAUTHORIZED,
+					  "401 unauthorized: send \"Authorization: Bearer <token>\" "
+					  "with the token of [metrics] token_file\n", "text/plain");
+		}
+		explicit_bzero(token, sizeof(token));
+	}
 
 	pthread_mutex_lock(&mh->lock);
 	s = mh->cur;
@@ -211,9 +291,29 @@ int metrics_http_start(struct daemon *d)
 		log_err("metrics listen = %s: expected ADDR:PORT", d->cfg.metrics_listen);
 		return ret;
 	}
+	/* loopback is no boundary on a shared host: without a token, no endpoint */
+	if (!d->cfg.metrics_token_file[0]) {
+		log_err("metrics: [metrics] listen is set but token_file is not: the endpoint "
+			"stays off (any local user could read every tenant's series)");
+		return -EACCES;
+	}
+	{
+		char token[METRICS_TOKEN_MAX];
+
+		ret = metrics_http_read_token(d->cfg.metrics_token_file, token, sizeof(token));
+		explicit_bzero(token, sizeof(token));
+		if (ret) {
+			log_err("metrics: token_file %s: %s", d->cfg.metrics_token_file,
+				ret == -EPERM ? "not a regular file, or readable by others (chmod o-rwx)" :
+				ret == -EINVAL ? "want one line of 16 to 254 printable characters" :
+				strerror(-ret));
+			return ret;
+		}
+	}
 	mh = calloc(1, sizeof(*mh));
 	if (!mh)
 		return -ENOMEM;
+	snprintf(mh->token_file, sizeof(mh->token_file), "%s", d->cfg.metrics_token_file);
 	pthread_mutex_init(&mh->lock, NULL);
 	prom_buf_init(&mh->buf);
 	if (ss.ss_family == AF_INET6)

@@ -31,7 +31,7 @@ static void test_defaults(void **state)
 	config_defaults(c);
 	assert_true(c->tick_ms == 1000);
 	assert_string_equal(c->socket_path, "/run/quell/quell.sock");
-	assert_int_equal(c->socket_mode, 0660);
+	assert_int_equal(c->socket_mode, 0666);
 	assert_string_equal(c->socket_group, "root");
 	assert_string_equal(c->state_dir, "/var/lib/quell");
 	assert_int_equal(c->log_level, LOG_INFO);
@@ -58,6 +58,9 @@ static void test_defaults(void **state)
 	assert_true(c->events_max_bytes == 10 << 20);
 	assert_int_equal(c->events_keep, 5);
 	assert_string_equal(c->metrics_listen, "");
+	assert_string_equal(c->metrics_token_file, "");
+	assert_string_equal(c->admin_group, "");
+	assert_string_equal(c->readonly_group, "");
 	assert_true(c->policy.nr_rules > 0);	/* embedded rules from the policy engine */
 
 	/* an empty (or comment-only) file is the defaults */
@@ -78,6 +81,8 @@ static const char full_conf[] =
 	"socket = /tmp/q.sock\n"
 	"socket_mode = 0600\n"
 	"socket_group = adm\n"
+	"admin_group = support\n"
+	"readonly_group = monitor\n"
 	"state_dir = /srv/quell\n"
 	"log_level = debug\n"
 	"bpf = off\n"
@@ -121,6 +126,7 @@ static const char full_conf[] =
 	"\n"
 	"[metrics]\n"
 	"listen = 127.0.0.1:9477\n"
+	"token_file = /etc/quell/metrics.token\n"
 	"\n"
 	"[policy]\n"
 	"dry_run = yes\n";
@@ -137,6 +143,9 @@ static void test_every_key(void **state)
 	assert_string_equal(c->socket_path, "/tmp/q.sock");
 	assert_int_equal(c->socket_mode, 0600);
 	assert_string_equal(c->socket_group, "adm");
+	assert_string_equal(c->admin_group, "support");
+	assert_string_equal(c->readonly_group, "monitor");
+	assert_string_equal(c->metrics_token_file, "/etc/quell/metrics.token");
 	assert_string_equal(c->state_dir, "/srv/quell");
 	assert_int_equal(c->log_level, LOG_DEBUG);
 	assert_int_equal(c->bpf, BPF_OFF);
@@ -246,6 +255,12 @@ static void test_errors(void **state)
 		{ "[events]\nmax_size = 1K\n", "t.conf:2: max_size: 1K is below the minimum of 4K" },
 		{ "[events]\nmax_size = huge\n", "t.conf:2: max_size: bad value \"huge\": expected a size such as 10M" },
 		{ "[events]\nkeep = 5000\n", "t.conf:2: keep: 5000 is out of range (0 to 1000)" },
+		{ "[daemon]\nadmin_group = a b\n",
+		  "t.conf:2: admin_group: \"a b\" is not a valid group name" },
+		{ "[daemon]\nreadonly_group = x:y\n",
+		  "t.conf:2: readonly_group: \"x:y\" is not a valid group name" },
+		{ "[metrics]\ntoken_file = token\n",
+		  "t.conf:2: token_file: \"token\" is not an absolute path" },
 		{ "[metrics]\nlisten = 9477\n", "t.conf:2: listen: \"9477\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
 		{ "[daemon]\ntick = 1s\n\n[mystery]\n", "t.conf:4: unknown section [mystery]" },
 		{ "[mystery]\nx = 1\n", "t.conf:1: unknown section [mystery]" },

@@ -25,6 +25,8 @@
 
 static struct fx_tree tree;
 static struct daemon D;
+/* the socket commands run as root here; tests/unit/test_authz.c covers the other callers */
+static const struct ucred root_peer = { .pid = 1, .uid = 0, .gid = 0 };
 static uint64_t base;
 
 static const char *const files[] = {
@@ -289,7 +291,7 @@ static json_t *call(const char *fmt, ...)
 	req = json_vpack_ex(NULL, 0, fmt, ap);
 	va_end(ap);
 	assert_non_null(req);
-	resp = api_dispatch(&D, req);
+	resp = api_dispatch(&D, &root_peer, req);
 	json_decref(req);
 	return resp;
 }

@@ -42,6 +42,8 @@
 
 static struct fx_tree tree;
 static struct daemon D;
+/* the socket commands run as root here; tests/unit/test_authz.c covers the other callers */
+static const struct ucred root_peer = { .pid = 1, .uid = 0, .gid = 0 };
 static int fake_proc_fd = -1;
 
 static uint64_t rng_state;
@@ -303,7 +305,7 @@ static int n_ok, n_err;
 
 static void dispatch_checked(json_t *req, const char *what, int i)
 {
-	json_t *r = api_dispatch(&D, req);
+	json_t *r = api_dispatch(&D, &root_peer, req);
 
 	check_reply(r, what, i);
 	if (getenv("QUELL_FUZZ_VERBOSE")) {	/* what was accepted or refused, for a human */
@@ -328,7 +330,7 @@ static void test_seeds_are_valid(void **state)
 		json_t *req = json_loads(seeds[i], 0, NULL), *r;
 
 		assert_non_null(req);
-		r = api_dispatch(&D, req);
+		r = api_dispatch(&D, &root_peer, req);
 		check_reply(r, "seed", (int)i);
 		/* place/where of a pid that cannot exist: a clean error; the rest work */
 		if (!strstr(seeds[i], "\"pid\"") &&
@@ -404,13 +406,106 @@ static void test_byte_mutations(void **state)
 	assert_true(parsed > BYTE_MUTATIONS / 10);
 }
 
+/*
+ * The same mutations from tenant alice (uid 61001) and from a uid that is
+ * nobody (61999): no reply that succeeds names bob, no command that acts
+ * succeeds, and a refusal says "permission denied" with its code.
+ */
+static void fuzz_as(const struct ucred *peer, bool tenant)
+{
+	static const char *const act[] = { "place", "set", "throttle", "release", "freeze",
+					   "kill" };
+	int ok = 0, denied = 0;
+
+	rng_state = 0xA0761D6478BD642FULL ^ peer->uid;
+	for (int i = 0; i < TREE_MUTATIONS; i++) {
+		json_t *req = json_loads(seeds[rnd_below(sizeof(seeds) / sizeof(seeds[0]))], 0,
+					 NULL), *r;
+		const char *cmd, *code;
+		char *text;
+
+		assert_non_null(req);
+		for (size_t e = 1 + rnd_below(4); e > 0; e--)
+			mutate_tree(req);
+		r = api_dispatch(&D, peer, req);
+		check_reply(r, "caller mutation", i);
+		cmd = json_string_value(json_object_get(req, "cmd"));
+		code = json_string_value(json_object_get(r, "code"));
+		text = json_dumps(r, JSON_COMPACT);
+		if (json_is_true(json_object_get(r, "ok"))) {
+			ok++;
+			if (strstr(text, "\"bob\""))
+				fail_msg("uid %u: %s answered with bob: %.300s", peer->uid, cmd, text);
+			for (size_t k = 0; cmd && k < sizeof(act) / sizeof(act[0]); k++)
+				if (!strcmp(cmd, act[k]))
+					fail_msg("uid %u: %s succeeded", peer->uid, cmd);
+			if (!tenant && strcmp(cmd, "ping"))
+				fail_msg("uid %u (nobody): %s succeeded", peer->uid, cmd);
+		} else if (code) {
+			assert_string_equal(code, "permission_denied");
+			assert_non_null(strstr(json_string_value(json_object_get(r, "error")),
+					       "permission denied"));
+			denied++;
+		}
+		free(text);
+		json_decref(r);
+		json_decref(req);
+	}
+	print_message("uid %u: %d mutations: %d ok, %d permission denied\n", peer->uid,
+		      TREE_MUTATIONS, ok, denied);
+	assert_true(ok > TREE_MUTATIONS / 50);
+	assert_true(denied > TREE_MUTATIONS / 4);
+}
+
+static void test_tenant_sees_only_itself(void **state)
+{
+	const struct ucred alice = { .pid = 1, .uid = 61001, .gid = 61001 };
+	const struct ucred nobody = { .pid = 1, .uid = 61999, .gid = 61999 };
+	struct tenant *b = registry_by_name(&D.reg, "bob");
+	enum tenant_state before = b->state;
+	json_t *req, *r;
+
+	(void)state;
+	fuzz_as(&alice, true);
+	fuzz_as(&nobody, false);
+	assert_int_equal(b->state, before);
+
+	/* the plain cases, spelled out */
+	req = json_pack("{s:s}", "cmd", "snapshot");
+	r = api_dispatch(&D, &alice, req);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal(json_array_size(json_object_get(r, "tenants")), 1);
+	json_decref(r);
+	r = api_dispatch(&D, &root_peer, req);
+	assert_int_equal(json_array_size(json_object_get(r, "tenants")), 2);
+	json_decref(r);
+	json_decref(req);
+	req = json_pack("{s:s, s:s}", "cmd", "throttle", "name", "bob");
+	r = api_dispatch(&D, &alice, req);
+	assert_true(json_is_false(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "code")), "permission_denied");
+	json_decref(r);
+	json_decref(req);
+	req = json_pack("{s:s}", "cmd", "ping");
+	r = api_dispatch(&D, &alice, req);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "caller"),
+							     "class")), "tenant");
+	json_decref(r);
+	r = api_dispatch(&D, NULL, req);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "caller"),
+							     "class")), "none");
+	json_decref(r);
+	json_decref(req);
+}
+
 /* after all that: still answering, both tenants still there */
 static void test_still_sane(void **state)
 {
 	json_t *req = json_pack("{s:s}", "cmd", "tenants"), *r;
 
 	(void)state;
-	r = api_dispatch(&D, req);
+	r = api_dispatch(&D, &root_peer, req);
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal(json_array_size(json_object_get(r, "tenants")), 2);
 	assert_non_null(registry_by_name(&D.reg, "alice"));
@@ -425,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_seeds_are_valid),
 		cmocka_unit_test(test_tree_mutations),
 		cmocka_unit_test(test_byte_mutations),
+		cmocka_unit_test(test_tenant_sees_only_itself),
 		cmocka_unit_test(test_still_sane),
 	};
 

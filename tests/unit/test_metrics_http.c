@@ -5,7 +5,9 @@
  * the rendered text after it, 404 / 405, action counters, a scraper thread
  * hammering while the "tick" publishes (ASan catches a snapshot freed under
  * a scrape), and publish + scrape time for 1,000 and 5,000 tenants
- * (printed, not asserted).
+ * (printed, not asserted). The bearer token of [metrics] token_file:
+ * 401 without it or with a wrong one, 200 with it, rotation without a
+ * restart, no endpoint without a token file or with one others can read.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,8 +32,14 @@
 #include "metrics_http.h"
 #include "prom.h"
 
+#define TOKEN	"s3cret-token-0123456789abcdef"
+
+/* the Authorization header http_req sends; NULL: none */
+static const char *http_auth = "Bearer " TOKEN;
+
 struct reply {
 	int status;
+	bool www_auth;		/* a WWW-Authenticate header came back */
 	char ctype[128];
 	char *body;
 	size_t len;
@@ -40,7 +49,7 @@ struct reply {
 static int http_req(uint16_t port, const char *method, const char *path, struct reply *r)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	char req[256], *buf = NULL, *hdr_end, *ct;
+	char req[512], *buf = NULL, *hdr_end, *ct;
 	size_t len = 0, cap = 0;
 	ssize_t n;
 	int fd;
@@ -54,7 +63,9 @@ static int http_req(uint16_t port, const char *method, const char *path, struct 
 		close(fd);
 		return -errno;
 	}
-	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: localhost\r\n\r\n", method, path);
+	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: localhost\r\n%s%s%s\r\n", method, path,
+		 http_auth ? "Authorization: " : "", http_auth ? http_auth : "",
+		 http_auth ? "\r\n" : "");
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		close(fd);
 		return -EIO;
@@ -79,6 +90,7 @@ static int http_req(uint16_t port, const char *method, const char *path, struct 
 		return -EBADMSG;
 	}
 	*hdr_end = '\0';
+	r->www_auth = strcasestr(buf, "\r\nWWW-Authenticate: Bearer") != NULL;
 	ct = strcasestr(buf, "\r\nContent-Type: ");
 	if (ct)
 		sscanf(ct + 16, "%127[^\r]", r->ctype);
@@ -89,11 +101,29 @@ static int http_req(uint16_t port, const char *method, const char *path, struct 
 	return 0;
 }
 
+/* write text to path with mode (a token file) */
+static void put_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
 static struct daemon *mk_daemon(const char *listen)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
+	int fd;
 
 	snprintf(d->cfg.metrics_listen, sizeof(d->cfg.metrics_listen), "%s", listen);
+	snprintf(d->cfg.metrics_token_file, sizeof(d->cfg.metrics_token_file),
+		 "/tmp/quell-test-token.XXXXXX");
+	fd = mkstemp(d->cfg.metrics_token_file);
+	assert_true(fd >= 0);
+	close(fd);
+	put_file(d->cfg.metrics_token_file, TOKEN "\n", 0600);
 	assert_int_equal(registry_init(&d->reg), 0);
 	snprintf(d->host.source, sizeof(d->host.source), "cgroupfs");
 	snprintf(d->host.cgroup_mode, sizeof(d->host.cgroup_mode), "v2");
@@ -105,6 +135,7 @@ static struct daemon *mk_daemon(const char *listen)
 static void free_daemon(struct daemon *d)
 {
 	metrics_http_stop(d);
+	unlink(d->cfg.metrics_token_file);
 	registry_free(&d->reg);
 	free(d);
 }
@@ -242,6 +273,90 @@ static void test_serve(void **state)
 	free_daemon(d);
 }
 
+static void test_check_auth(void **state)
+{
+	(void)state;
+	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmnop", "abcdefghijklmnop"), 0);
+	assert_int_equal(metrics_http_check_auth("bearer  abcdefghijklmnop ", "abcdefghijklmnop"), 0);
+	assert_int_equal(metrics_http_check_auth(NULL, "abcdefghijklmnop"), -EACCES);
+	assert_int_equal(metrics_http_check_auth("", "abcdefghijklmnop"), -EACCES);
+	assert_int_equal(metrics_http_check_auth("Bearer ", "abcdefghijklmnop"), -EACCES);
+	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmno", "abcdefghijklmnop"),
+			 -EACCES);
+	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmnopq", "abcdefghijklmnop"),
+			 -EACCES);
+	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmnoP", "abcdefghijklmnop"),
+			 -EACCES);
+	assert_int_equal(metrics_http_check_auth("Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+						 "YWxhZGRpbjpvcGVuc2VzYW1l"), -EACCES);
+	assert_int_equal(metrics_http_check_auth("abcdefghijklmnop", "abcdefghijklmnop"), -EACCES);
+	/* an empty token never matches, not even an empty credential */
+	assert_int_equal(metrics_http_check_auth("Bearer ", ""), -EACCES);
+}
+
+static void test_token(void **state)
+{
+	struct daemon *d = mk_daemon("127.0.0.1:0");
+	const char *saved = http_auth;
+	struct reply r;
+	uint16_t port;
+
+	(void)state;
+	/* no token file: no endpoint at all */
+	unlink(d->cfg.metrics_token_file);
+	snprintf(d->cfg.metrics_token_file, sizeof(d->cfg.metrics_token_file), "%s", "");
+	assert_int_equal(metrics_http_start(d), -EACCES);
+	assert_null(d->http);
+	free_daemon(d);
+
+	/* a token others can read protects nothing: refused */
+	d = mk_daemon("127.0.0.1:0");
+	assert_int_equal(chmod(d->cfg.metrics_token_file, 0644), 0);
+	assert_int_equal(metrics_http_start(d), -EPERM);
+	assert_null(d->http);
+	/* too short */
+	put_file(d->cfg.metrics_token_file, "short\n", 0600);
+	assert_int_equal(metrics_http_start(d), -EINVAL);
+	assert_null(d->http);
+	put_file(d->cfg.metrics_token_file, TOKEN "\n", 0640);
+	assert_int_equal(metrics_http_start(d), 0);
+	port = metrics_http_port(d);
+	assert_int_equal(metrics_http_publish(d), 0);
+
+	http_auth = NULL;
+	assert_int_equal(http_req(port, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_true(r.www_auth);
+	assert_null(strstr(r.body, "quell_"));
+	free(r.body);
+	http_auth = "Bearer wrong-token-0123456789abcdef";
+	assert_int_equal(http_req(port, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 401);
+	free(r.body);
+	http_auth = "Bearer " TOKEN;
+	assert_int_equal(http_req(port, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "quell_ticks_total"));
+	free(r.body);
+
+	/* rotation: the file is read per request */
+	put_file(d->cfg.metrics_token_file, "a-brand-new-token-9876543210\n", 0600);
+	assert_int_equal(http_req(port, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 401);
+	free(r.body);
+	http_auth = "Bearer a-brand-new-token-9876543210";
+	assert_int_equal(http_req(port, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	/* the file made world-readable after start: everyone locked out */
+	assert_int_equal(chmod(d->cfg.metrics_token_file, 0604), 0);
+	assert_int_equal(http_req(port, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 401);
+	free(r.body);
+	http_auth = saved;
+	free_daemon(d);
+}
+
 struct hammer {
 	uint16_t port;
 	volatile int stop;
@@ -340,6 +455,8 @@ int main(void)
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_off_and_bad),
 		cmocka_unit_test(test_serve),
+		cmocka_unit_test(test_check_auth),
+		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_publish_while_scraping),
 		cmocka_unit_test(test_bench_1000),
 		cmocka_unit_test(test_bench_5000),
