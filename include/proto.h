@@ -98,7 +98,8 @@ int proto_connect(const char *path);
 /*
  * proto_call - send req (stolen reference) and wait for the reply.
  * Returns 0 with *resp set when ok:true; -EREMOTEIO with the daemon's
- * message in err when ok:false; -errno on transport errors.
+ * message in err when ok:false; -EACCES (message in err) when the daemon
+ * refused the caller ("code":"permission_denied"); -errno on transport errors.
  */
 int proto_call(int fd, json_t *req, json_t **resp, char *err, size_t errlen);
 

@@ -77,6 +77,8 @@ static const char *fetch_error(int err)
 		return "reply not understood";
 	case -ENODATA:
 		return "no data at this instant";
+	case -EACCES:
+		return "permission denied: quelld refuses this user the live view";
 	default:
 		return strerror(-err);
 	}

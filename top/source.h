@@ -50,7 +50,8 @@ struct top_source_ops {
 		      json_t **limits_events);
 	/*
 	 * action - cmd is "throttle", "release" or "kill" on tenant. On
-	 * -EREMOTEIO err holds the daemon's message. Replay: -ENOTSUP.
+	 * -EREMOTEIO (or -EACCES: this user may not) err holds the daemon's
+	 * message. Replay: -ENOTSUP.
 	 */
 	int (*action)(struct top_source *s, const char *cmd, const char *tenant,
 		      char *err, size_t len);

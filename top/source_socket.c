@@ -52,7 +52,8 @@ static int sock_ensure(struct sock_priv *p)
 
 /*
  * One request; req is stolen. Returns 0 with *resp, -EREMOTEIO with the
- * daemon's message in err, -errno on transport errors (connection dropped).
+ * daemon's message in err, -EACCES (message in err) when the daemon refused
+ * this user, -errno on transport errors (connection dropped).
  */
 static int sock_call(struct sock_priv *p, json_t *req, json_t **resp, char *err, size_t len)
 {
@@ -70,7 +71,7 @@ static int sock_call(struct sock_priv *p, json_t *req, json_t **resp, char *err,
 		}
 		json_incref(req);
 		ret = proto_call(p->fd, req, resp, err, len);
-		if (!ret || ret == -EREMOTEIO)
+		if (!ret || ret == -EREMOTEIO || ret == -EACCES)
 			break;
 		sock_drop(p);
 		if (fresh)

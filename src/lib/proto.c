@@ -213,9 +213,12 @@ int proto_call(int fd, json_t *req, json_t **resp, char *err, size_t errlen)
 	if (!json_is_true(ok)) {
 		const char *m = json_string_value(json_object_get(r, "error"));
 
+		const char *code = json_string_value(json_object_get(r, "code"));
+
 		snprintf(err, errlen, "%s", m ? m : "unknown error");
+		ret = code && !strcmp(code, "permission_denied") ? -EACCES : -EREMOTEIO;
 		json_decref(r);
-		return -EREMOTEIO;
+		return ret;
 	}
 	*resp = r;
 	return 0;

@@ -24,6 +24,7 @@ enum ctl_exit {
 	CTL_EXIT_DAEMON = 1,	/* the daemon answered with an error (or bad data) */
 	CTL_EXIT_USAGE = 2,	/* bad command line */
 	CTL_EXIT_CONNECT = 3,	/* cannot connect to / talk with the daemon */
+	CTL_EXIT_DENIED = 4,	/* the daemon refused this caller ("permission denied") */
 };
 
 struct ctl_ctx {

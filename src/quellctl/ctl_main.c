@@ -87,7 +87,8 @@ static void usage(FILE *f)
 		"  0  success\n"
 		"  1  quelld answered with an error (unknown tenant, refused action, bad reply)\n"
 		"  2  usage error (bad command line)\n"
-		"  3  cannot connect to or talk with quelld\n");
+		"  3  cannot connect to or talk with quelld\n"
+		"  4  permission denied: quelld refused this user the command (docs/protocol.md)\n");
 }
 
 void ctl_ctx_init(struct ctl_ctx *c)
@@ -149,6 +150,11 @@ int ctl_call(struct ctl_ctx *c, json_t *req, json_t **resp)
 	if (ret == -EREMOTEIO) {
 		fprintf(c->err, "quellctl: %s\n", err);
 		return CTL_EXIT_DAEMON;
+	}
+	if (ret == -EACCES) {
+		/* the daemon's text already starts with "permission denied: " */
+		fprintf(c->err, "quellctl: %s\n", err);
+		return CTL_EXIT_DENIED;
 	}
 	if (ret == -EBADMSG) {
 		fprintf(c->err, "quellctl: %s\n", err);

@@ -77,6 +77,10 @@ static json_t *reply_for(json_t *req)
 		return json_loads("{\"ok\":true,\"pid\":1,\"cgroup\":\"init.scope\",\"tenant\":null}", 0, &jerr);
 	if (!strcmp(cmd, "ping"))
 		return json_loads("{\"version\":\"x\"}", 0, &jerr);	/* no "ok": a broken daemon */
+	if (!strcmp(cmd, "freeze"))	/* what quelld says to a tenant (src/quelld/api.c) */
+		return json_loads("{\"ok\":false,\"error\":\"permission denied: uid 1001 (tenant "
+				  "alice) may only read its own account\",\"code\":\"permission_denied\"}",
+				  0, &jerr);
 	return proto_error("unknown command \"%s\"", cmd);
 }
 
@@ -251,6 +255,14 @@ static void test_actions(void **state)
 	assert_int_equal(r.rc, 1);	/* the fake does not know kill */
 	assert_string_equal(r.req, "{\"cmd\":\"kill\",\"name\":\"bob\"}");
 	assert_string_equal(r.err, "quellctl: unknown command \"kill\"\n");
+	run_free(&r);
+
+	/* refused by the daemon's authorization: its message, exit 4 */
+	run_ctl(&r, ARGC("freeze", "bob"), ARGV("freeze", "bob"));
+	assert_int_equal(r.rc, 4);
+	assert_string_equal(r.err, "quellctl: permission denied: uid 1001 (tenant alice) may only "
+			    "read its own account\n");
+	assert_string_equal(r.out, "");
 	run_free(&r);
 
 	run_ctl(&r, ARGC("where", "1"), ARGV("where", "1"));

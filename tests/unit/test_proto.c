@@ -180,7 +180,9 @@ static void test_call(void **state)
 		"{\"ok\":true,\"pid\":42}\n"
 		"{\"ok\":false,\"error\":\"no tenant \\\"zed\\\"\"}\n"
 		"{\"pid\":1}\n"
-		"{\"ok\":false}\n";
+		"{\"ok\":false}\n"
+		"{\"ok\":false,\"error\":\"permission denied: x\",\"code\":\"permission_denied\"}\n"
+		"{\"ok\":false,\"error\":\"y\",\"code\":\"other\"}\n";
 	struct writer w;
 	pthread_t th;
 	char err[128];
@@ -202,6 +204,12 @@ static void test_call(void **state)
 	req = json_pack("{s:s}", "cmd", "ping");
 	assert_int_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), -EREMOTEIO);
 	assert_string_equal(err, "unknown error");
+	req = json_pack("{s:s}", "cmd", "ping");
+	assert_int_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), -EACCES);
+	assert_string_equal(err, "permission denied: x");
+	assert_null(resp);
+	req = json_pack("{s:s}", "cmd", "ping");
+	assert_int_equal(proto_call(sv[1], req, &resp, err, sizeof(err)), -EREMOTEIO);
 	pthread_join(th, NULL);
 	close(sv[0]);
 	req = json_pack("{s:s}", "cmd", "ping");
