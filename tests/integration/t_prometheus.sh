@@ -16,10 +16,16 @@ hog=qtm$$h
 idle=qtm$$i
 qt_user $hog >/dev/null
 qt_user $idle >/dev/null
+# /metrics wants the bearer token (t_authz.sh tests the refusals): every curl here sends it
+head -c 24 /dev/urandom | base64 > "$QT_DIR/token"
+chmod 600 "$QT_DIR/token"
+token=$(cat "$QT_DIR/token")
+curl() { command curl -H "Authorization: Bearer $token" "$@"; }
 QT_TICK=250ms qt_config <<CONF
 
 [metrics]
 listen = 127.0.0.1:$port
+token_file = $QT_DIR/token
 CONF
 qt_quelld
 
