@@ -84,6 +84,9 @@ static json_t *api_denied(const struct authz_caller *c, const char *cmd)
 		r = proto_error("permission denied: uid %u (%s) may not run \"%.64s\"",
 				(unsigned)c->uid, authz_class_name(c->cls), cmd);
 	json_object_set_new(r, "code", json_string("permission_denied"));
+	/* debug only: a hostile client must not be able to flood the log */
+	log_debug("api: uid %u (%s) refused \"%.64s\"", (unsigned)c->uid,
+		  authz_class_name(c->cls), cmd);
 	return r;
 }
 
