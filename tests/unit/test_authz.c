@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "authz.h"
+#include "daemon.h"
 
 static const struct authz_caller callers[] = {
 	{ .cls = AUTHZ_ROOT, .uid = 0 },
@@ -246,6 +247,58 @@ static void test_caller_json(void **state)
 	json_decref(j);
 }
 
+/*
+ * The one impure part, on this machine's NSS: uid 0 is root; a uid with no
+ * passwd entry is nobody, unless its connection's gid is the admin or
+ * readonly group (sg); a registry tenant is a tenant; a group that does not
+ * exist makes nobody a member; changing the group names flushes the cache.
+ * Uses the "daemon" group (gid 1, in every Debian base system).
+ */
+static void test_caller_get(void **state)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	struct ucred root = { .pid = 1, .uid = 0, .gid = 0 };
+	struct ucred stranger = { .pid = 1, .uid = 3999999, .gid = 3999999 };
+	struct ucred stranger_sg = { .pid = 1, .uid = 3999999, .gid = 1 };
+	struct ucred tenant = { .pid = 1, .uid = 3999998, .gid = 3999998 };
+	struct authz_caller c;
+
+	(void)state;
+	assert_non_null(d);
+	config_defaults(&d->cfg);
+	assert_int_equal(registry_init(&d->reg), 0);
+	assert_non_null(registry_add(&d->reg, "alice", 3999998, 3999998));
+
+	authz_caller_get(d, &root, &c);
+	assert_int_equal(c.cls, AUTHZ_ROOT);
+	authz_caller_get(d, NULL, &c);
+	assert_int_equal(c.cls, AUTHZ_NONE);
+	authz_caller_get(d, &stranger, &c);
+	assert_int_equal(c.cls, AUTHZ_NONE);
+	authz_caller_get(d, &stranger_sg, &c);
+	assert_int_equal(c.cls, AUTHZ_NONE);	/* no admin_group configured */
+	authz_caller_get(d, &tenant, &c);
+	assert_int_equal(c.cls, AUTHZ_TENANT);
+	assert_string_equal(c.tenant, "alice");
+
+	snprintf(d->cfg.admin_group, sizeof(d->cfg.admin_group), "daemon");
+	authz_caller_get(d, &stranger_sg, &c);
+	assert_int_equal(c.cls, AUTHZ_ADMIN);
+	authz_caller_get(d, &stranger, &c);	/* same uid, other gid: not cached as admin */
+	assert_int_equal(c.cls, AUTHZ_NONE);
+	/* a reload to a group that does not exist: nobody is admin any more, at once */
+	snprintf(d->cfg.admin_group, sizeof(d->cfg.admin_group), "quell-no-such-group");
+	snprintf(d->cfg.readonly_group, sizeof(d->cfg.readonly_group), "daemon");
+	authz_caller_get(d, &stranger_sg, &c);
+	assert_int_equal(c.cls, AUTHZ_READONLY);
+	/* users mode only: in cgroups mode no uid is a tenant */
+	d->cfg.tenant_mode = TENANT_CGROUPS;
+	authz_caller_get(d, &tenant, &c);
+	assert_int_equal(c.cls, AUTHZ_NONE);
+	registry_free(&d->reg);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_filter_overview),
 		cmocka_unit_test(test_filter_events_and_one),
 		cmocka_unit_test(test_caller_json),
+		cmocka_unit_test(test_caller_get),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
