@@ -91,8 +91,8 @@ json_t *authz_scope_request(const struct authz_caller *c, const char *cmd, json_
  * reply (in place) whatever is not the caller's: other tenants' rows and
  * events, and the host-wide sections of status/snapshot (a tenant sees a
  * minimal host view: hostname, ncpu, mem_total, source, cgroup_mode).
- * Pure. Also the handlers' own scoping (authz_scope_request) makes most
- * of this a no-op; it is here so that a handler that forgets stays safe.
+ * Pure. With the request scoped (authz_scope_request) most of this is a
+ * no-op; it is here so that a handler that ignores the scope stays safe.
  */
 void authz_filter_reply(const struct authz_caller *c, const char *cmd, json_t *resp);
 
@@ -126,8 +126,8 @@ struct authz_cache {
 struct daemon;
 
 /*
- * authz_caller_get - the caller behind peer (SO_PEERCRED; NULL or pid 0 with
- * uid -1 means unknown: AUTHZ_NONE). Group membership is getgrouplist() on
+ * authz_caller_get - the caller behind peer (SO_PEERCRED; NULL or uid -1
+ * means unknown: AUTHZ_NONE). Group membership is getgrouplist() on
  * the uid's user name (primary and supplementary groups) plus peer->gid,
  * cached per uid for AUTHZ_TTL_S s in d->authz. Tenant: users mode, and
  * the registry has a tenant with that uid. Never fails: an NSS error
