@@ -47,7 +47,7 @@ int ctl_cmd_status(struct ctl_ctx *c, int argc, char **argv)
 
 int ctl_cmd_ping(struct ctl_ctx *c, int argc, char **argv)
 {
-	json_t *resp;
+	json_t *resp, *who;
 	char up[32];
 	double upt;
 	int ret;
@@ -65,6 +65,14 @@ int ctl_cmd_ping(struct ctl_ctx *c, int argc, char **argv)
 		fprintf(c->out, "quelld %s, pid %lld, up %s\n",
 			json_string_value(json_object_get(resp, "version")) ?: "?",
 			(long long)json_integer_value(json_object_get(resp, "pid")), up);
+		/* who quelld takes us for decides what else works (docs/protocol.md) */
+		who = json_object_get(resp, "caller");
+		if (json_is_object(who))
+			fprintf(c->out, "you:   uid %lld, %s%s%s\n",
+				(long long)json_integer_value(json_object_get(who, "uid")),
+				json_string_value(json_object_get(who, "class")) ?: "?",
+				json_is_string(json_object_get(who, "tenant")) ? " " : "",
+				json_string_value(json_object_get(who, "tenant")) ?: "");
 	}
 	json_decref(resp);
 	return ret;

@@ -45,7 +45,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "graph", ctl_cmd_graph,
 	  "graph TENANT|--host [--since -1d] [--metric cpu|mem|io|inflicted] -o FILE.png",
 	  "PNG graph from the RRD files, with throttles and kills marked" },
-	{ "ping", ctl_cmd_ping, "ping", "quelld version, pid and uptime" },
+	{ "ping", ctl_cmd_ping, "ping", "quelld version, pid and uptime, and who it takes you for" },
 	{ NULL, NULL, NULL, NULL },
 };
 

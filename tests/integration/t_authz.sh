@@ -114,6 +114,8 @@ qt_ctl throttle $alice --for 10m >/dev/null || qt_fail "root: throttle $alice"
 [ "$(state_of $bob)" = throttled ] || qt_fail "$bob not throttled by root"
 
 # --- tenant alice: itself, and nothing else -------------------------------
+expect 0 $alice ping
+grep -q "tenant $alice" "$QT_DIR/last.out" || qt_fail "ping as alice: $(cat "$QT_DIR/last.out")"
 expect 0 $alice show $alice
 grep -q "$alice" "$QT_DIR/last.out" || qt_fail "alice's show does not name alice"
 expect 0 $alice --json show $alice
@@ -208,6 +210,7 @@ qt_log "ok: readonly member $watch reads both tenants, 5 actions refused"
 
 # --- nobody in particular: ping only ---------------------------------------
 expect 0 $other ping
+grep -q ", none" "$QT_DIR/last.out" || qt_fail "ping as $other: $(cat "$QT_DIR/last.out")"
 expect 4 $other status
 expect 4 $other list
 expect 4 $other show $alice
