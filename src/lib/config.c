@@ -12,6 +12,7 @@
  * (unknown sections, duplicate [tenant:X], bad tenant names) are checked
  * by a small pre-scan of the text; the earliest error of both passes wins.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -416,13 +417,50 @@ static int key_events(struct pctx *c, const char *k, const char *v)
 	return fail(c, "unknown key \"%s\" in [events]", k);
 }
 
+/*
+ * check_listen - [metrics] listen is what metrics_http_start() can bind:
+ * "ADDR:PORT" with ADDR a numeric IPv4 address, "[IPv6]", "localhost", "*"
+ * or empty (loopback), PORT 0..65535 (0: any free port). Checked here so
+ * `quelld -t` and SIGHUP refuse a bad value: before, 999.999.999.999:99999
+ * passed and the daemon ran without /metrics (issue 11 item 9).
+ */
+static int check_listen(struct pctx *c, const char *v)
+{
+	const char *colon = strrchr(v, ':'), *port;
+	unsigned char addr[sizeof(struct in6_addr)];
+	char host[64];
+	size_t hl, pl;
+	bool v6 = v[0] == '[';
+	unsigned long p = 0;
+
+	if (!*v)
+		return 1;	/* off */
+	if (!colon || !colon[1] || (v6 && (colon - v < 2 || colon[-1] != ']')))
+		return fail(c, "listen: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)", v);
+	hl = (size_t)(colon - v) - (v6 ? 2 : 0);
+	if (!v6 && memchr(v, ':', hl))
+		return fail(c, "listen: \"%s\": an IPv6 address needs brackets ([::1]:9477)", v);
+	snprintf(host, sizeof(host), "%.*s", (int)(hl < sizeof(host) ? hl : sizeof(host) - 1),
+		 v + (v6 ? 1 : 0));
+	if (hl >= sizeof(host) ||
+	    (v6 ? inet_pton(AF_INET6, host, addr) != 1 :
+	     hl && strcmp(host, "localhost") && strcmp(host, "*") && inet_pton(AF_INET, host, addr) != 1))
+		return fail(c, "listen: \"%s\" is not a numeric IPv4 address, [IPv6 address], "
+			    "localhost or *", host);
+	port = colon + 1;
+	pl = strlen(port);
+	for (size_t i = 0; i < pl; i++)
+		p = p * 10 + (unsigned long)(port[i] - '0');
+	if (pl > 5 || strspn(port, "0123456789") != pl || p > 65535)
+		return fail(c, "listen: port \"%s\" is not a number from 0 to 65535", port);
+	return 1;
+}
+
 static int key_metrics(struct pctx *c, const char *k, const char *v)
 {
 	if (!strcmp(k, "listen")) {
-		const char *colon = strrchr(v, ':');
-
-		if (*v && (!colon || !colon[1]))
-			return fail(c, "listen: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)", v);
+		if (!check_listen(c, v))
+			return 0;
 		return set_str(c, k, v, c->cfg->metrics_listen, sizeof(c->cfg->metrics_listen));
 	}
 	return fail(c, "unknown key \"%s\" in [metrics]", k);

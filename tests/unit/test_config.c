@@ -279,6 +279,57 @@ static void test_errors(void **state)
 	free(before);
 }
 
+/*
+ * [metrics] listen: what metrics_http_start() can bind, checked at parse
+ * time, so `quelld -t` refuses a bad address instead of the daemon running
+ * without /metrics (issue 11 item 9: 999.999.999.999:99999 was accepted).
+ */
+static void test_metrics_listen(void **state)
+{
+	static const char *const good[] = {
+		"", "127.0.0.1:9477", "0.0.0.0:0", "*:9477", "localhost:65535", ":9477",
+		"[::1]:9477", "[::]:80", "[fe80::1]:1",
+	};
+	static const struct { const char *v, *msg; } bad[] = {
+		{ "999.999.999.999:99999", "t.conf:2: listen: \"999.999.999.999\" is not a numeric IPv4 "
+		  "address, [IPv6 address], localhost or *" },
+		{ "999.999.999.999:9477", "t.conf:2: listen: \"999.999.999.999\" is not a numeric IPv4 "
+		  "address, [IPv6 address], localhost or *" },
+		{ "127.0.0.1:99999", "t.conf:2: listen: port \"99999\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:65536", "t.conf:2: listen: port \"65536\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:-1", "t.conf:2: listen: port \"-1\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:80x", "t.conf:2: listen: port \"80x\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:000000080", "t.conf:2: listen: port \"000000080\" is not a number from 0 to 65535" },
+		{ "metrics.example.com:80", "t.conf:2: listen: \"metrics.example.com\" is not a numeric "
+		  "IPv4 address, [IPv6 address], localhost or *" },
+		{ "1.2.3:80", "t.conf:2: listen: \"1.2.3\" is not a numeric IPv4 address, [IPv6 address], "
+		  "localhost or *" },
+		{ "[1.2.3.4]:80", "t.conf:2: listen: \"1.2.3.4\" is not a numeric IPv4 address, "
+		  "[IPv6 address], localhost or *" },
+		{ "[::1:80", "t.conf:2: listen: \"[::1:80\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "::1:80", "t.conf:2: listen: \"::1:80\": an IPv6 address needs brackets ([::1]:9477)" },
+		{ "[::1]", "t.conf:2: listen: \"[::1]\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "127.0.0.1:", "t.conf:2: listen: \"127.0.0.1:\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "9477", "t.conf:2: listen: \"9477\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+	};
+	struct quell_config *c = new_cfg();
+	char text[256], err[512];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[metrics]\nlisten = %s\n", good[i]);
+		err[0] = '\0';
+		assert_int_equal(config_load_string(text, "t.conf", c, err, sizeof(err)), 0);
+		assert_string_equal(c->metrics_listen, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[metrics]\nlisten = %s\n", bad[i].v);
+		err[0] = '\0';
+		assert_int_equal(config_load_string(text, "t.conf", c, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].msg);
+	}
+	free(c);
+}
+
 /* inih's default 200-byte line limit must not cut long values. */
 static void test_long_line(void **state)
 {
@@ -441,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_derived_paths),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_tenant_names),
 		cmocka_unit_test(test_load_file),
