@@ -97,12 +97,9 @@ static void reload(struct daemon *d, int tfd)
 		free(n);
 		return;
 	}
-	log_set_level(n->log_level);
-	if (n->tick_ms != d->cfg.tick_ms)
-		arm_timer(tfd, n->tick_ms);
-	daemon_reconfigure(d, n);
+	if (daemon_reconfigure(d, n) & CK_BIT(CK_TICK))
+		arm_timer(tfd, d->cfg.tick_ms);
 	free(n);
-	log_info("configuration reloaded");
 }
 
 /* The signals the loop takes through its signalfd. */
