@@ -66,6 +66,8 @@ static int load_bpf(struct daemon *d)
 		log_warn("BPF unavailable (%s): falling back to cgroupfs/procfs", err);
 		return 0;
 	}
+	d->bpf_min_uid = o.min_uid;
+	d->bpf_max_uid = o.max_uid;
 	log_info("BPF loaded (%s programs)", qbpf_variant(d->bpf));
 	return 0;
 }
@@ -274,6 +276,12 @@ uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n)
 		log_warn("reload: %s changed: installed, but it may apply only after a restart",
 			 config_key_name(CK_OTHER));
 	log_set_level(d->cfg.log_level);
+	if (d->bpf && d->cfg.tenant_mode == TENANT_USERS &&
+	    (d->cfg.min_uid < d->bpf_min_uid || d->cfg.max_uid > d->bpf_max_uid))
+		log_warn("reload: [tenants] min_uid/max_uid %u..%u is wider than %u..%u, the range "
+			 "the BPF programs were loaded with: users outside it are tenants now, but "
+			 "BPF accounts them and reports their uid changes only after a restart",
+			 d->cfg.min_uid, d->cfg.max_uid, d->bpf_min_uid, d->bpf_max_uid);
 
 	/* users the new configuration excludes stop being tenants now */
 	if (d->cfg.tenant_mode == TENANT_USERS)

@@ -50,8 +50,9 @@ static void usage(FILE *f)
 "  -h, --help           show this help\n"
 "  -V, --version        print the version\n"
 "\n"
-"Signals: SIGHUP reloads the configuration (a bad file keeps the old one),\n"
-"SIGTERM/SIGINT stop cleanly.\n"
+"Signals: SIGHUP reloads the configuration (a bad file keeps the old one; keys\n"
+"that need a restart are named in a warning), SIGTERM/SIGINT stop cleanly\n"
+"(dynamic throttles released, socket removed, exit 0).\n"
 "\n"
 "Exit status: 0 clean stop, 1 runtime failure, 2 usage or configuration error.\n");
 }
