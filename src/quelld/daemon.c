@@ -252,7 +252,7 @@ static void tenant_evict(struct daemon *d, struct tenant *t)
 
 uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n)
 {
-	uint64_t diff = config_diff(&d->cfg, n);
+	uint64_t t0 = mono_ns(), diff = config_diff(&d->cfg, n);
 	uint64_t restart = config_restart_keys(diff) & ~CK_BIT(CK_OTHER);
 	struct quell_config *old = malloc(sizeof(*old));
 	char keys[1024];
@@ -301,8 +301,9 @@ uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n)
 	discover_tenants(d);
 	free(old);
 	diff &= ~restart;
-	log_info("configuration reloaded%s%s", diff ? ": applied " : " (no change applies live)",
-		 diff ? config_keys_fmt(diff, keys, sizeof(keys)) : "");
+	log_info("configuration reloaded%s%s (%.1f ms)",
+		 diff ? ": applied " : " (no change applies live)",
+		 diff ? config_keys_fmt(diff, keys, sizeof(keys)) : "", (double)(mono_ns() - t0) / 1e6);
 	return diff;
 }
 

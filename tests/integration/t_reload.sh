@@ -148,10 +148,10 @@ check_key() {	# NAME LIVE TENANTS_LINES OTHER_LINES
 	if [ $live = live ]; then
 		grep "configuration reloaded" $QT_DIR/hup.out | grep -qF "$name" ||
 			{ cat $QT_DIR/hup.out; qt_fail "$name: not in the reload line"; }
-		grep "only after a restart" $QT_DIR/hup.out | grep -qF "$name" &&
+		grep "takes effect only after a restart" $QT_DIR/hup.out | grep -qF "$name" &&
 			{ cat $QT_DIR/hup.out; qt_fail "$name: reported as needing a restart"; }
 	else
-		grep "only after a restart" $QT_DIR/hup.out | grep -qF "$name" ||
+		grep "takes effect only after a restart" $QT_DIR/hup.out | grep -qF "$name" ||
 			{ cat $QT_DIR/hup.out; qt_fail "$name: no restart warning"; }
 		grep "configuration reloaded" $QT_DIR/hup.out | grep -qF "$name" &&
 			{ cat $QT_DIR/hup.out; qt_fail "$name: reported as applied"; }
@@ -190,9 +190,14 @@ check_key "[daemon] proc_root" restart "" "$(sec daemon "proc_root = $QT_DIR")"
 revert
 check_key "[tenants] mode" restart "mode = cgroups" ""
 revert
+bpf=$(grep -c "BPF loaded" $LOG)
 check_key "[tenants] min_uid" live "min_uid = $((QT_UID_MIN - 1))" ""
+[ $bpf = 0 ] || grep -q "is wider than $QT_UID_MIN..$QT_UID_MAX, the range the BPF" $QT_DIR/hup.out ||
+	qt_fail "min_uid widened: no warning about BPF's range"
 revert
 check_key "[tenants] max_uid" live "max_uid = $((QT_UID_MAX + 1))" ""
+[ $bpf = 0 ] || grep -q "is wider than $QT_UID_MIN..$QT_UID_MAX, the range the BPF" $QT_DIR/hup.out ||
+	qt_fail "max_uid widened: no warning about BPF's range"
 revert
 check_key "[tenants] parent" restart "parent = quelltest-nowhere" ""
 revert
@@ -245,5 +250,7 @@ hup
 grep -q "configuration reloaded (no change applies live)" $QT_DIR/hup.out || { cat $QT_DIR/hup.out; qt_fail "unchanged file"; }
 grep -q "only after a restart" $QT_DIR/hup.out && qt_fail "unchanged file: restart warning"
 kill -0 $QT_QUELLD_PID || qt_fail "quelld died"
+grep -o "configuration reloaded.*ms)" "$LOG" | sed 's/.*(\([0-9.]*\) ms)/\1/' | sort -n |
+	awk '{ v[NR] = $1 } END { printf "  %d reloads: median %.1f ms, max %.1f ms\n", NR, v[int((NR + 1) / 2)], v[NR] }'
 grep -E "AddressSanitizer|runtime error" "$LOG" && qt_fail "sanitizer report"
 echo PASS
