@@ -864,7 +864,8 @@ static bool ck_equal(const struct ck_desc *k, const struct quell_config *a,
 	return !memcmp(pa, pb, k->len);
 }
 
-static void ck_copy(const struct ck_desc *k, struct quell_config *dst, const struct quell_config *src)
+static void ck_copy(const struct ck_desc *k, struct quell_config *dst,
+		    const struct quell_config *src)
 {
 	memcpy((char *)dst + k->off, (const char *)src + k->off, k->len);
 	if (k->kind == CKK_EXCLUDE)

@@ -169,7 +169,8 @@ void daemon_tick(struct daemon *d)
  * parent of the managed subtree (the hierarchy root for the default
  * "managed = quell"), so the directory can go. uid-0 processes are never
  * moved (a tenant's su/sudo child stays where it is). A few passes: a
- * process may fork while we move. Returns how many uid-0 processes stayed.
+ * process may fork while we move. Returns how many uid-0 processes stayed
+ * (counted in the last pass).
  */
 #define EVICT_BATCH	4096
 #define EVICT_PASSES	4
@@ -181,8 +182,10 @@ static int evict_procs(struct daemon *d, const char *cg)
 	pid_t *pids = malloc(sizeof(*pids) * EVICT_BATCH);
 	int kept = 0, moved = 0;
 
-	if (!pids)
-		return -ENOMEM;
+	if (!pids) {
+		log_warn("%s: out of memory: its processes are left in it", cg);
+		return 0;
+	}
 	snprintf(parent, sizeof(parent), "%s", d->cfg.managed);
 	slash = strrchr(parent, '/');
 	if (slash)
