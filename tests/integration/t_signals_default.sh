@@ -12,7 +12,8 @@
 #      static memory limit kept;
 #   3. SIGTERM x100 (QT_SIG_N) start/stop cycles: exit 0 each time, socket
 #      gone each time; every 4th SIGTERM is sent as soon as the socket file
-#      appears (start-up not finished), the others once it answers. History
+#      appears (start-up not finished), the others once it answers; every
+#      10th signal is SIGINT (same clean stop). History
 #      and /metrics are on in every cycle; BPF (bpf = auto) in every 5th:
 #      loading it is ~2.5 s of a ~3 s start here (100 such cycles took
 #      309 s), and it starts no thread, so the other cycles use bpf = off
@@ -136,13 +137,15 @@ for i in $(seq $N); do
 		until_ok 20 eval '"$QT_BUILD/quellctl" -s "$SOCK" ping >/dev/null 2>&1' ||
 			{ bad=1; qt_log "cycle $i: no answer"; break; }
 	fi
-	kill -TERM $P
-	until_ok 15 gone $P || { bad=1; qt_log "cycle $i: still running 15 s after SIGTERM"; break; }
+	sig=TERM
+	[ $((i % 10)) = 3 ] && sig=INT
+	kill -$sig $P
+	until_ok 15 gone $P || { bad=1; qt_log "cycle $i: still running 15 s after SIG$sig"; break; }
 	wait $P; rc=$?
 	QT_QUELLD_PID=
 	if [ $rc != 0 ] || [ -e "$SOCK" ]; then
 		bad=1
-		qt_log "cycle $i: exit status $rc, socket $([ -e "$SOCK" ] && echo left || echo gone)"
+		qt_log "cycle $i: SIG$sig: exit status $rc, socket $([ -e "$SOCK" ] && echo left || echo gone)"
 		tail -3 "$QT_DIR/quelld.$i.log"
 		break
 	fi
