@@ -102,6 +102,46 @@ int config_load_string(const char *text, const char *name, struct quell_config *
 		       char *err, size_t errlen);
 void config_free(struct quell_config *cfg);
 
+/*
+ * Reload (SIGHUP) is a swap: the new file is parsed beside the running
+ * configuration, config_diff() says which keys differ, quelld installs the
+ * new struct whole, applies the live keys and keeps the running value of
+ * each restart key (naming it in one warning). One enum entry per key;
+ * a key added to the parser gets a row in config_keys[] (src/lib/config.c),
+ * saying whether it applies live. A difference no row covers is reported as
+ * CK_OTHER, so nothing changes silently.
+ */
+enum config_key {
+	CK_TICK, CK_SOCKET, CK_SOCKET_MODE, CK_SOCKET_GROUP, CK_ADMIN_GROUP, CK_READONLY_GROUP,
+	CK_STATE_DIR, CK_LOG_LEVEL,
+	CK_BPF, CK_MAX_TENANTS, CK_CGROUP_ROOT, CK_PROC_ROOT,
+	CK_MODE, CK_MIN_UID, CK_MAX_UID, CK_EXCLUDE, CK_PARENT, CK_MANAGED, CK_PLACE, CK_SWEEP,
+	CK_LIMITS, CK_TENANT_OVERRIDES,
+	CK_HISTORY_ENABLED, CK_HISTORY_DIR, CK_HISTORY_STEP, CK_HISTORY_RRDCACHED,
+	CK_EVENTS_LOG, CK_EVENTS_MAX_SIZE, CK_EVENTS_KEEP,
+	CK_METRICS_LISTEN, CK_METRICS_TOKEN,
+	CK_POLICY,		/* [policy] and every [rule:NAME] */
+	CK_OTHER,		/* a field no row of config_keys[] covers */
+	CK_NR
+};
+
+#define CK_BIT(k)		(1ULL << (k))
+#define CK_HISTORY_MASK		(CK_BIT(CK_HISTORY_ENABLED) | CK_BIT(CK_HISTORY_DIR) | \
+				 CK_BIT(CK_HISTORY_STEP) | CK_BIT(CK_HISTORY_RRDCACHED))
+
+/* config_diff - pure: bit CK_BIT(k) set for each key k whose value differs. */
+uint64_t config_diff(const struct quell_config *a, const struct quell_config *b);
+/* "[daemon] tick", "[tenant:NAME]", ... */
+const char *config_key_name(enum config_key k);
+/* Does quelld apply k on SIGHUP (true) or only at the next start (false)? */
+bool config_key_live(enum config_key k);
+/* Bits of mask that need a restart. */
+uint64_t config_restart_keys(uint64_t mask);
+/* Copy the values of the keys in mask from src into dst (restart keys kept on reload). */
+void config_keep_keys(struct quell_config *dst, const struct quell_config *src, uint64_t mask);
+/* "[daemon] socket, [tenants] managed" for the keys in mask; returns buf. */
+char *config_keys_fmt(uint64_t mask, char *buf, size_t len);
+
 bool config_uid_excluded(const struct quell_config *cfg, uint32_t uid, const char *name);
 /* Effective limits of a tenant: defaults merged with its override. */
 void config_tenant_limits(const struct quell_config *cfg, const char *name,

@@ -31,6 +31,7 @@ struct daemon {
 
 	struct registry reg;
 	struct qbpf *bpf;		/* NULL when running on the cgroupfs/procfs fallback */
+	uint32_t bpf_min_uid, bpf_max_uid;	/* uid range built into the BPF object at load */
 	uint64_t bpf_stats[8];
 	struct hview host;		/* last tick's host view */
 

@@ -31,6 +31,12 @@ int policy_tick(struct daemon *d, uint64_t now_ms);
 int enforcer_tick_at(struct daemon *d, uint64_t real_ms);
 /* After SIGHUP: remap ladders to the new rules, reopen the log, re-apply every tenant. */
 int enforcer_reload(struct daemon *d);
+/*
+ * t stops being a tenant (excluded on reload): its ladder and manual
+ * actions are dropped, every limit (static too) is lifted and its cgroup
+ * thawed; one audit line with reason. A `set` override stays persisted.
+ */
+void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *reason);
 /* SIGTERM: static limits stay; dynamic ones are released if [policy] release_on_exit. */
 void enforcer_shutdown(struct daemon *d);
 

@@ -10,15 +10,23 @@
 #include <stdint.h>
 
 struct daemon;
+struct quell_config;
 struct tenant;
 
 int hooks_init(struct daemon *d);		/* after the registry and socket are up */
 void hooks_ready(struct daemon *d);
 void hooks_tick(struct daemon *d, uint64_t now_ms);	/* after gather: decide, act, record */
-void hooks_reload(struct daemon *d);		/* after SIGHUP installed a new config */
+/*
+ * After SIGHUP installed a new config (old: the one it replaced; diff:
+ * config_diff's bits): reopen history / the metrics listener if their keys
+ * changed, re-apply policy and limits.
+ */
+void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t diff);
 void hooks_fini(struct daemon *d);
 void hooks_tenant_added(struct daemon *d, struct tenant *t);
 void hooks_tenant_removed(struct daemon *d, struct tenant *t);
+/* t's user was excluded by a reload: lift every limit before it is dropped. */
+void hooks_tenant_excluded(struct daemon *d, struct tenant *t);
 /* t's cgroup was (re)created: write its limits again. */
 void hooks_tenant_cgroup(struct daemon *d, struct tenant *t);
 

@@ -15,8 +15,15 @@ int daemon_init(struct daemon *d);	/* cgroups, BPF (or fallback), socket, module
 void daemon_fini(struct daemon *d);	/* detach everything, remove nothing that is not ours */
 void daemon_tick(struct daemon *d);	/* gather -> decide -> act -> record */
 void daemon_ready(struct daemon *d);	/* after init: sd_notify READY=1 */
-/* Adopt a freshly loaded configuration (SIGHUP); n is copied. */
-void daemon_reconfigure(struct daemon *d, const struct quell_config *n);
+/*
+ * daemon_reconfigure - SIGHUP: install n (copied) in place of the running
+ * configuration, whole, except the keys that need a restart (they keep the
+ * running value and are named in one warning). Applies the live keys: log
+ * level, excluded users evicted, limits and policy re-applied, history and
+ * the metrics listener reopened when their keys changed. The caller re-arms
+ * the tick timer. Returns config_diff's bits of the keys applied live.
+ */
+uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n);
 
 /* discover.c: who the tenants are */
 /*

@@ -12,11 +12,13 @@
  * (unknown sections, duplicate [tenant:X], bad tenant names) are checked
  * by a small pre-scan of the text; the earliest error of both passes wins.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,13 +424,50 @@ static int key_events(struct pctx *c, const char *k, const char *v)
 	return fail(c, "unknown key \"%s\" in [events]", k);
 }
 
+/*
+ * check_listen - [metrics] listen is what metrics_http_start() can bind:
+ * "ADDR:PORT" with ADDR a numeric IPv4 address, "[IPv6]", "localhost", "*"
+ * or empty (loopback), PORT 0..65535 (0: any free port). Checked here so
+ * `quelld -t` and SIGHUP refuse a bad value: before, 999.999.999.999:99999
+ * passed and the daemon ran without /metrics (issue 11 item 9).
+ */
+static int check_listen(struct pctx *c, const char *v)
+{
+	const char *colon = strrchr(v, ':'), *port;
+	unsigned char addr[sizeof(struct in6_addr)];
+	char host[64];
+	size_t hl, pl;
+	bool v6 = v[0] == '[';
+	unsigned long p = 0;
+
+	if (!*v)
+		return 1;	/* off */
+	if (!colon || !colon[1] || (v6 && (colon - v < 2 || colon[-1] != ']')))
+		return fail(c, "listen: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)", v);
+	hl = (size_t)(colon - v) - (v6 ? 2 : 0);
+	if (!v6 && memchr(v, ':', hl))
+		return fail(c, "listen: \"%s\": an IPv6 address needs brackets ([::1]:9477)", v);
+	snprintf(host, sizeof(host), "%.*s", (int)(hl < sizeof(host) ? hl : sizeof(host) - 1),
+		 v + (v6 ? 1 : 0));
+	if (hl >= sizeof(host) ||
+	    (v6 ? inet_pton(AF_INET6, host, addr) != 1 :
+	     hl && strcmp(host, "localhost") && strcmp(host, "*") && inet_pton(AF_INET, host, addr) != 1))
+		return fail(c, "listen: \"%s\" is not a numeric IPv4 address, [IPv6 address], "
+			    "localhost or *", host);
+	port = colon + 1;
+	pl = strlen(port);
+	for (size_t i = 0; i < pl; i++)
+		p = p * 10 + (unsigned long)(port[i] - '0');
+	if (pl > 5 || strspn(port, "0123456789") != pl || p > 65535)
+		return fail(c, "listen: port \"%s\" is not a number from 0 to 65535", port);
+	return 1;
+}
+
 static int key_metrics(struct pctx *c, const char *k, const char *v)
 {
 	if (!strcmp(k, "listen")) {
-		const char *colon = strrchr(v, ':');
-
-		if (*v && (!colon || !colon[1]))
-			return fail(c, "listen: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)", v);
+		if (!check_listen(c, v))
+			return 0;
 		return set_str(c, k, v, c->cfg->metrics_listen, sizeof(c->cfg->metrics_listen));
 	}
 	if (!strcmp(k, "token_file") && !*v) {
@@ -652,7 +691,8 @@ int config_load_string(const char *text, const char *name, struct quell_config *
 		ret = -EINVAL;
 		goto out;
 	}
-	*cfg = *tmp;
+	/* memcpy, padding included: config_diff's CK_OTHER check compares whole structs */
+	memcpy(cfg, tmp, sizeof(*tmp));
 	free(tmp);
 	return 0;
 out:
@@ -744,4 +784,175 @@ bool config_tenant_exempt(const struct quell_config *cfg, const char *name)
 	const struct tenant_override *o = name ? override_find(cfg, name) : NULL;
 
 	return o && o->exempt;
+}
+
+/* ---- reload: which keys differ, which apply live ---- */
+
+enum ck_kind {
+	CKK_MEM,	/* compare the bytes */
+	CKK_STR,	/* a NUL-terminated string in a char array */
+	CKK_EXCLUDE,	/* exclude[] with nr_exclude */
+	CKK_OVERRIDES,	/* overrides[] with nr_overrides */
+};
+
+#define CKF(field)	offsetof(struct quell_config, field), sizeof(((struct quell_config *)0)->field)
+
+/*
+ * Live: quelld applies it on SIGHUP (daemon_reconfigure in src/quelld/daemon.c).
+ * Restart: the value is built into something opened once at start: the
+ * socket (bound, its mode and group set at bind), the state file path, the
+ * BPF object (map size, uid range in rodata, tenant key mode and level),
+ * the cgroupfs / procfs root fds, the managed subtree, placement's ring
+ * buffer (loaded only when place = yes).
+ */
+static const struct ck_desc {
+	const char *name;
+	size_t off, len;
+	enum ck_kind kind;
+	bool live;
+} config_keys[CK_NR] = {
+	[CK_TICK] = { "[daemon] tick", CKF(tick_ms), CKK_MEM, true },
+	[CK_SOCKET] = { "[daemon] socket", CKF(socket_path), CKK_STR, false },
+	[CK_SOCKET_MODE] = { "[daemon] socket_mode", CKF(socket_mode), CKK_MEM, false },
+	[CK_SOCKET_GROUP] = { "[daemon] socket_group", CKF(socket_group), CKK_STR, false },
+	/* authz.c drops its membership cache when these change */
+	[CK_ADMIN_GROUP] = { "[daemon] admin_group", CKF(admin_group), CKK_STR, true },
+	[CK_READONLY_GROUP] = { "[daemon] readonly_group", CKF(readonly_group), CKK_STR, true },
+	[CK_STATE_DIR] = { "[daemon] state_dir", CKF(state_dir), CKK_STR, false },
+	[CK_LOG_LEVEL] = { "[daemon] log_level", CKF(log_level), CKK_MEM, true },
+	[CK_BPF] = { "[daemon] bpf", CKF(bpf), CKK_MEM, false },
+	[CK_MAX_TENANTS] = { "[daemon] max_tenants", CKF(max_tenants), CKK_MEM, false },
+	[CK_CGROUP_ROOT] = { "[daemon] cgroup_root", CKF(cgroup_root), CKK_STR, false },
+	[CK_PROC_ROOT] = { "[daemon] proc_root", CKF(proc_root), CKK_STR, false },
+	[CK_MODE] = { "[tenants] mode", CKF(tenant_mode), CKK_MEM, false },
+	[CK_MIN_UID] = { "[tenants] min_uid", CKF(min_uid), CKK_MEM, true },
+	[CK_MAX_UID] = { "[tenants] max_uid", CKF(max_uid), CKK_MEM, true },
+	[CK_EXCLUDE] = { "[tenants] exclude", CKF(exclude), CKK_EXCLUDE, true },
+	[CK_PARENT] = { "[tenants] parent", CKF(parent), CKK_STR, false },
+	[CK_MANAGED] = { "[tenants] managed", CKF(managed), CKK_STR, false },
+	[CK_PLACE] = { "[tenants] place", CKF(place), CKK_MEM, false },
+	[CK_SWEEP] = { "[tenants] sweep", CKF(sweep_ms), CKK_MEM, true },
+	[CK_LIMITS] = { "[limits]", CKF(limits), CKK_MEM, true },
+	[CK_TENANT_OVERRIDES] = { "[tenant:NAME]", CKF(overrides), CKK_OVERRIDES, true },
+	[CK_HISTORY_ENABLED] = { "[history] enabled", CKF(history), CKK_MEM, true },
+	[CK_HISTORY_DIR] = { "[history] dir", CKF(rrd_dir), CKK_STR, true },
+	[CK_HISTORY_STEP] = { "[history] step", CKF(rrd_step_s), CKK_MEM, true },
+	[CK_HISTORY_RRDCACHED] = { "[history] rrdcached", CKF(rrdcached), CKK_STR, true },
+	[CK_EVENTS_LOG] = { "[events] log", CKF(events_path), CKK_STR, true },
+	[CK_EVENTS_MAX_SIZE] = { "[events] max_size", CKF(events_max_bytes), CKK_MEM, true },
+	[CK_EVENTS_KEEP] = { "[events] keep", CKF(events_keep), CKK_MEM, true },
+	[CK_METRICS_LISTEN] = { "[metrics] listen", CKF(metrics_listen), CKK_STR, true },
+	/* metrics_http.c reads the token file at every request */
+	[CK_METRICS_TOKEN] = { "[metrics] token_file", CKF(metrics_token_file), CKK_STR, true },
+	[CK_POLICY] = { "[policy], [rule:NAME]", CKF(policy), CKK_MEM, true },
+	/* a field without a row: the swap installs it, but nobody said how it applies */
+	[CK_OTHER] = { "a setting config_diff does not know (src/lib/config.c config_keys[])",
+		       0, 0, CKK_MEM, false },
+};
+
+static bool ck_equal(const struct ck_desc *k, const struct quell_config *a,
+		     const struct quell_config *b)
+{
+	const char *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
+
+	switch (k->kind) {
+	case CKK_STR:
+		return !strncmp(pa, pb, k->len);
+	case CKK_EXCLUDE:
+		if (a->nr_exclude != b->nr_exclude)
+			return false;
+		for (int i = 0; i < a->nr_exclude; i++)
+			if (strcmp(a->exclude[i], b->exclude[i]))
+				return false;
+		return true;
+	case CKK_OVERRIDES:
+		if (a->nr_overrides != b->nr_overrides)
+			return false;
+		for (int i = 0; i < a->nr_overrides; i++) {
+			const struct tenant_override *x = &a->overrides[i], *y = &b->overrides[i];
+
+			if (strcmp(x->name, y->name) || x->exempt != y->exempt ||
+			    memcmp(&x->lim, &y->lim, sizeof(x->lim)))
+				return false;
+		}
+		return true;
+	case CKK_MEM:
+		break;
+	}
+	return !memcmp(pa, pb, k->len);
+}
+
+static void ck_copy(const struct ck_desc *k, struct quell_config *dst,
+		    const struct quell_config *src)
+{
+	memcpy((char *)dst + k->off, (const char *)src + k->off, k->len);
+	if (k->kind == CKK_EXCLUDE)
+		dst->nr_exclude = src->nr_exclude;
+	else if (k->kind == CKK_OVERRIDES)
+		dst->nr_overrides = src->nr_overrides;
+}
+
+uint64_t config_diff(const struct quell_config *a, const struct quell_config *b)
+{
+	struct quell_config *rest;
+	uint64_t mask = 0;
+
+	for (int k = 0; k < CK_NR; k++)
+		if (config_keys[k].len && !ck_equal(&config_keys[k], a, b))
+			mask |= CK_BIT(k);
+	/*
+	 * Everything else: b with every known field (and the counts) taken from
+	 * a must be a byte for byte. Both come from config_load_string (zeroed,
+	 * then memcpy'd whole), so padding compares equal. Heap copy: the
+	 * struct is ~150 KB.
+	 */
+	rest = malloc(sizeof(*rest));
+	if (!rest)
+		return mask | CK_BIT(CK_OTHER);
+	memcpy(rest, b, sizeof(*rest));
+	config_keep_keys(rest, a, CK_BIT(CK_NR) - 1);
+	if (memcmp(rest, a, sizeof(*rest)))
+		mask |= CK_BIT(CK_OTHER);
+	free(rest);
+	return mask;
+}
+
+void config_keep_keys(struct quell_config *dst, const struct quell_config *src, uint64_t mask)
+{
+	for (int k = 0; k < CK_NR; k++)
+		if ((mask & CK_BIT(k)) && config_keys[k].len)
+			ck_copy(&config_keys[k], dst, src);
+}
+
+const char *config_key_name(enum config_key k)
+{
+	return k >= 0 && k < CK_NR ? config_keys[k].name : "?";
+}
+
+bool config_key_live(enum config_key k)
+{
+	return k >= 0 && k < CK_NR && config_keys[k].live;
+}
+
+uint64_t config_restart_keys(uint64_t mask)
+{
+	uint64_t r = 0;
+
+	for (int k = 0; k < CK_NR; k++)
+		if ((mask & CK_BIT(k)) && !config_keys[k].live)
+			r |= CK_BIT(k);
+	return r;
+}
+
+char *config_keys_fmt(uint64_t mask, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (int k = 0; k < CK_NR && o < len; k++)
+		if (mask & CK_BIT(k))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+					      config_keys[k].name);
+	return buf;
 }

@@ -15,6 +15,7 @@
 #include "bpf_loader.h"
 #include "hooks.h"
 #include "log.h"
+#include "procfs.h"
 #include "quelld.h"
 
 uint64_t mono_ns(void)
@@ -65,6 +66,8 @@ static int load_bpf(struct daemon *d)
 		log_warn("BPF unavailable (%s): falling back to cgroupfs/procfs", err);
 		return 0;
 	}
+	d->bpf_min_uid = o.min_uid;
+	d->bpf_max_uid = o.max_uid;
 	log_info("BPF loaded (%s programs)", qbpf_variant(d->bpf));
 	return 0;
 }
@@ -161,40 +164,150 @@ void daemon_tick(struct daemon *d)
 	d->host.tick_ms = d->last_tick_ms;
 }
 
-void daemon_reconfigure(struct daemon *d, const struct quell_config *n)
+/*
+ * evict_procs - move the processes of an evicted tenant's cgroup to the
+ * parent of the managed subtree (the hierarchy root for the default
+ * "managed = quell"), so the directory can go. uid-0 processes are never
+ * moved (a tenant's su/sudo child stays where it is). A few passes: a
+ * process may fork while we move. Returns how many uid-0 processes stayed
+ * (counted in the last pass).
+ */
+#define EVICT_BATCH	4096
+#define EVICT_PASSES	4
+
+static int evict_procs(struct daemon *d, const char *cg)
 {
-	/* what needs a restart to change: say so instead of half-applying it */
-	if (strcmp(n->socket_path, d->cfg.socket_path) || n->tenant_mode != d->cfg.tenant_mode ||
-	    strcmp(n->managed, d->cfg.managed) || strcmp(n->cgroup_root, d->cfg.cgroup_root) ||
-	    n->bpf != d->cfg.bpf || n->max_tenants != d->cfg.max_tenants)
-		log_warn("reload: socket, tenants mode, managed, cgroup_root, bpf and max_tenants "
-			 "change only on restart");
-	d->cfg.tick_ms = n->tick_ms;
-	d->cfg.log_level = n->log_level;
-	d->cfg.min_uid = n->min_uid;
-	d->cfg.max_uid = n->max_uid;
-	memcpy(d->cfg.exclude, n->exclude, sizeof(n->exclude));
-	d->cfg.nr_exclude = n->nr_exclude;
-	d->cfg.place = n->place;
-	d->cfg.sweep_ms = n->sweep_ms;
-	d->cfg.limits = n->limits;
-	memcpy(d->cfg.overrides, n->overrides, sizeof(n->overrides));
-	d->cfg.nr_overrides = n->nr_overrides;
-	d->cfg.policy = n->policy;
-	memcpy(d->cfg.rrd_dir, n->rrd_dir, sizeof(n->rrd_dir));
-	d->cfg.rrd_step_s = n->rrd_step_s;
-	d->cfg.history = n->history;
-	memcpy(d->cfg.events_path, n->events_path, sizeof(n->events_path));
-	d->cfg.events_max_bytes = n->events_max_bytes;
-	d->cfg.events_keep = n->events_keep;
+	char parent[sizeof(d->cfg.managed)];
+	char *slash;
+	pid_t *pids = malloc(sizeof(*pids) * EVICT_BATCH);
+	int kept = 0, moved = 0;
+
+	if (!pids) {
+		log_warn("%s: out of memory: its processes are left in it", cg);
+		return 0;
+	}
+	snprintf(parent, sizeof(parent), "%s", d->cfg.managed);
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		parent[0] = '\0';
+	for (int pass = 0; pass < EVICT_PASSES; pass++) {
+		int n = cg_procs(&d->cg, cg, pids, EVICT_BATCH), more = 0;
+
+		kept = 0;
+		for (int i = 0; i < n && i < EVICT_BATCH; i++) {
+			uid_t uid;
+
+			if (procfs_pid_uid(d->proc_fd, pids[i], &uid))
+				continue;	/* gone */
+			if (uid == 0) {
+				kept++;
+				continue;
+			}
+			if (!cg_attach(&d->cg, parent, pids[i]))
+				more++;
+		}
+		moved += more;
+		if (!more)
+			break;
+	}
+	free(pids);
+	if (moved)
+		log_info("%s: %d process(es) moved to /%s", cg, moved, parent);
+	return kept;
+}
+
+/*
+ * tenant_evict - a reload excluded t's user (exclude, min_uid, max_uid):
+ * it stops being a tenant at once. Limits (static and dynamic) lifted and
+ * the cgroup thawed (enforcer), non-root processes moved out of its cgroup,
+ * dropped from the registry and the BPF maps, its cgroup removed. If a
+ * uid-0 process keeps the cgroup busy, the directory stays, with no limits.
+ */
+static void tenant_evict(struct daemon *d, struct tenant *t)
+{
+	char cg[TENANT_CG_MAX], name[QUELL_NAME_MAX];
+	int kept = 0, ret;
+
+	snprintf(cg, sizeof(cg), "%s", t->cg);
+	snprintf(name, sizeof(name), "%s", t->name);
+	log_info("tenant %s: excluded by the new configuration: no longer a tenant", name);
+	hooks_tenant_excluded(d, t);
+	hooks_tenant_removed(d, t);
+	if (d->bpf) {
+		qbpf_unmap_key(d->bpf, t->key);
+		qbpf_forget(d->bpf, t->key);
+	}
+	registry_remove(&d->reg, t);
+	if (!*cg || d->cfg.tenant_mode != TENANT_USERS)
+		return;		/* cgroups mode: the directory is not ours */
+	kept = evict_procs(d, cg);
+	ret = cg_remove(&d->cg, cg);
+	if (ret == -EBUSY)
+		log_warn("tenant %s: cgroup %s kept, without limits: %d uid-0 process(es) in it "
+			 "(never moved)", name, cg, kept);
+	else if (ret && ret != -ENOENT)
+		log_warn("tenant %s: removing %s: %s", name, cg, strerror(-ret));
+	else
+		log_info("tenant %s removed (excluded), cgroup %s removed", name, cg);
+}
+
+uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n)
+{
+	uint64_t t0 = mono_ns(), diff = config_diff(&d->cfg, n);
+	uint64_t restart = config_restart_keys(diff) & ~CK_BIT(CK_OTHER);
+	struct quell_config *old = malloc(sizeof(*old));
+	char keys[1024];
+
+	if (!old) {
+		log_err("reload: out of memory: keeping the previous configuration");
+		return 0;
+	}
+	/*
+	 * The swap: the new configuration whole, except the keys whose value
+	 * is built into something opened at start; those keep the running
+	 * value and are named, so nothing is silently ignored.
+	 */
+	memcpy(old, &d->cfg, sizeof(*old));
+	memcpy(&d->cfg, n, sizeof(d->cfg));
+	config_keep_keys(&d->cfg, old, restart);
+	if (restart)
+		log_warn("reload: %s changed: takes effect only after a restart (running with the "
+			 "previous value)", config_keys_fmt(restart, keys, sizeof(keys)));
+	if (diff & CK_BIT(CK_OTHER))
+		log_warn("reload: %s changed: installed, but it may apply only after a restart",
+			 config_key_name(CK_OTHER));
+	log_set_level(d->cfg.log_level);
+	if (d->bpf && d->cfg.tenant_mode == TENANT_USERS &&
+	    (d->cfg.min_uid < d->bpf_min_uid || d->cfg.max_uid > d->bpf_max_uid))
+		log_warn("reload: [tenants] min_uid/max_uid %u..%u is wider than %u..%u, the range "
+			 "the BPF programs were loaded with: users outside it are tenants now, but "
+			 "BPF accounts them and reports their uid changes only after a restart",
+			 d->cfg.min_uid, d->cfg.max_uid, d->bpf_min_uid, d->bpf_max_uid);
+
+	/* users the new configuration excludes stop being tenants now */
+	if (d->cfg.tenant_mode == TENANT_USERS)
+		for (int i = d->reg.nr - 1; i >= 0; i--) {
+			struct tenant *t = d->reg.t[i];
+
+			if (t->uid != TENANT_UID_NONE && config_uid_excluded(&d->cfg, t->uid, t->name))
+				tenant_evict(d, t);
+		}
 	for (int i = 0; i < d->reg.nr; i++) {
 		struct tenant *t = d->reg.t[i];
 
 		t->exempt = config_tenant_exempt(&d->cfg, t->name);
 		config_tenant_limits(&d->cfg, t->name, &t->lim);
 	}
-	hooks_reload(d);
+	hooks_reload(d, old, diff);
 	discover_tenants(d);
+	free(old);
+	diff &= ~restart;
+	log_info("configuration reloaded%s%s (%.1f ms)",
+		 diff ? ": applied " : " (no change applies live)",
+		 diff ? config_keys_fmt(diff, keys, sizeof(keys)) : "", (double)(mono_ns() - t0) / 1e6);
+	return diff;
 }
 
 void daemon_fini(struct daemon *d)

@@ -501,6 +501,41 @@ int enforcer_reload(struct daemon *d)
 	return 0;
 }
 
+void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
+{
+	struct state_tenant *st = state_find(&E.db, t->name, false);
+	bool active = t->pol.level > 0 || (st && st->manual != SM_NONE);
+	struct cg_limits none;
+	int ret;
+
+	policy_tstate_init(&t->pol);
+	if (st) {
+		/* the ladder and manual actions go; a `set` override stays persisted */
+		st->manual = SM_NONE;
+		st->manual_until = 0;
+		state_put_policy(st, &d->cfg.policy, &t->pol);
+		st->written_valid = false;
+		E.dirty = true;
+	}
+	if (t->cg[0]) {
+		cg_limits_init(&none);
+		ret = cg_apply_limits(&d->cg, t->cg, &none);
+		if (ret && ret != -ENOENT)
+			log_warn("tenant %s: lifting limits on %s: %s", t->name, t->cg, strerror(-ret));
+		ret = cg_freeze(&d->cg, t->cg, false);
+		if (ret && ret != -ENOENT)
+			log_warn("tenant %s: thaw: %s", t->name, strerror(-ret));
+	}
+	limits_init(&t->dyn);
+	limits_init(&t->applied);
+	t->applied_valid = false;
+	t->state = TS_OK;
+	enforcer_log(d, t, "release", NULL, 0, false, NULL,
+		     json_pack("{s:s, s:b}", "reason", reason, "was_throttled", active));
+	if (E.dirty)
+		enforcer_save(d);
+}
+
 void enforcer_shutdown(struct daemon *d)
 {
 	const struct policy_config *pc = &d->cfg.policy;

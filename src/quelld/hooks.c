@@ -7,6 +7,7 @@
  * accounting (a broken RRD dir must not stop throttling).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -56,8 +57,38 @@ void hooks_tick(struct daemon *d, uint64_t now_ms)
 		metrics_http_publish(d);
 }
 
-void hooks_reload(struct daemon *d)
+void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t diff)
 {
+	int ret;
+
+	if (diff & CK_HISTORY_MASK) {
+		/* the writer drains its queue into the old files, then starts on the new ones */
+		history_close(d);
+		if (d->cfg.history) {
+			ret = history_open(d);
+			if (ret)
+				log_warn("history disabled: %s", strerror(-ret));
+		} else {
+			log_info("history: off");
+		}
+	}
+	if (diff & CK_BIT(CK_METRICS_LISTEN)) {
+		metrics_http_stop(d);
+		ret = metrics_http_start(d);
+		if (ret && old->metrics_listen[0]) {
+			/* parse-time checks passed, binding did not (port taken): keep serving */
+			log_warn("reload: [metrics] listen %s: %s: keeping %s", d->cfg.metrics_listen,
+				 strerror(-ret), old->metrics_listen);
+			snprintf(d->cfg.metrics_listen, sizeof(d->cfg.metrics_listen), "%s",
+				 old->metrics_listen);
+			ret = metrics_http_start(d);
+		}
+		if (ret)
+			log_warn("metrics endpoint %s disabled: %s", d->cfg.metrics_listen,
+				 strerror(-ret));
+		else if (!d->cfg.metrics_listen[0])
+			log_info("metrics: off");
+	}
 	enforcer_reload(d);
 	notify_ready("configuration reloaded");
 }
@@ -81,6 +112,11 @@ void hooks_tenant_added(struct daemon *d, struct tenant *t)
 void hooks_tenant_removed(struct daemon *d, struct tenant *t)
 {
 	enforcer_tenant_removed(d, t);
+}
+
+void hooks_tenant_excluded(struct daemon *d, struct tenant *t)
+{
+	enforcer_tenant_release(d, t, "excluded by the configuration (reload)");
 }
 
 void hooks_tenant_cgroup(struct daemon *d, struct tenant *t)

@@ -50,8 +50,9 @@ static void usage(FILE *f)
 "  -h, --help           show this help\n"
 "  -V, --version        print the version\n"
 "\n"
-"Signals: SIGHUP reloads the configuration (a bad file keeps the old one),\n"
-"SIGTERM/SIGINT stop cleanly.\n"
+"Signals: SIGHUP reloads the configuration (a bad file keeps the old one; keys\n"
+"that need a restart are named in a warning), SIGTERM/SIGINT stop cleanly\n"
+"(dynamic throttles released, socket removed, exit 0).\n"
 "\n"
 "Exit status: 0 clean stop, 1 runtime failure, 2 usage or configuration error.\n");
 }
@@ -97,12 +98,38 @@ static void reload(struct daemon *d, int tfd)
 		free(n);
 		return;
 	}
-	log_set_level(n->log_level);
-	if (n->tick_ms != d->cfg.tick_ms)
-		arm_timer(tfd, n->tick_ms);
-	daemon_reconfigure(d, n);
+	if (daemon_reconfigure(d, n) & CK_BIT(CK_TICK))
+		arm_timer(tfd, d->cfg.tick_ms);
 	free(n);
-	log_info("configuration reloaded");
+}
+
+/* The signals the loop takes through its signalfd. */
+static void loop_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGHUP);
+}
+
+/*
+ * block_signals - first thing in main(), before any thread exists: a thread
+ * inherits its creator's mask, so the RRD writer, libmicrohttpd's thread and
+ * anything a library starts all have these blocked and the kernel can only
+ * queue them for the signalfd. Blocking them in run() instead was too late:
+ * the RRD writer started in daemon_init() with an empty mask, the kernel
+ * delivered process-directed SIGHUP/SIGTERM to it, and their default action
+ * killed quelld (exit 129 / 143; tests/integration/t_signals_default.sh).
+ * A signal that arrives during start-up stays pending and is handled by the
+ * first loop wake-up.
+ */
+static void block_signals(void)
+{
+	sigset_t mask;
+
+	loop_signals(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a client that hangs up must not kill us */
 }
 
 static int run(struct daemon *d)
@@ -112,13 +139,7 @@ static int run(struct daemon *d)
 	int epfd = -1, tfd = -1, sfd = -1, ret;
 	sigset_t mask;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	loop_signals(&mask);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -203,7 +224,9 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--bpf-dump"))
-			return bpf_dump_main(argc, argv);	/* 0, 1 or 2 (usage) */
+			return bpf_dump_main(argc, argv);	/* 0, 1 or 2 (usage); own handlers */
+
+	block_signals();
 
 	while ((opt = getopt_long(argc, argv, "c:fthV", opts, NULL)) != -1) {
 		switch (opt) {

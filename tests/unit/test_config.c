@@ -294,6 +294,153 @@ static void test_errors(void **state)
 	free(before);
 }
 
+/*
+ * [metrics] listen: what metrics_http_start() can bind, checked at parse
+ * time, so `quelld -t` refuses a bad address instead of the daemon running
+ * without /metrics (issue 11 item 9: 999.999.999.999:99999 was accepted).
+ */
+static void test_metrics_listen(void **state)
+{
+	static const char *const good[] = {
+		"", "127.0.0.1:9477", "0.0.0.0:0", "*:9477", "localhost:65535", ":9477",
+		"[::1]:9477", "[::]:80", "[fe80::1]:1",
+	};
+	static const struct { const char *v, *msg; } bad[] = {
+		{ "999.999.999.999:99999", "t.conf:2: listen: \"999.999.999.999\" is not a numeric IPv4 "
+		  "address, [IPv6 address], localhost or *" },
+		{ "999.999.999.999:9477", "t.conf:2: listen: \"999.999.999.999\" is not a numeric IPv4 "
+		  "address, [IPv6 address], localhost or *" },
+		{ "127.0.0.1:99999", "t.conf:2: listen: port \"99999\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:65536", "t.conf:2: listen: port \"65536\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:-1", "t.conf:2: listen: port \"-1\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:80x", "t.conf:2: listen: port \"80x\" is not a number from 0 to 65535" },
+		{ "127.0.0.1:000000080", "t.conf:2: listen: port \"000000080\" is not a number from 0 to 65535" },
+		{ "metrics.example.com:80", "t.conf:2: listen: \"metrics.example.com\" is not a numeric "
+		  "IPv4 address, [IPv6 address], localhost or *" },
+		{ "1.2.3:80", "t.conf:2: listen: \"1.2.3\" is not a numeric IPv4 address, [IPv6 address], "
+		  "localhost or *" },
+		{ "[1.2.3.4]:80", "t.conf:2: listen: \"1.2.3.4\" is not a numeric IPv4 address, "
+		  "[IPv6 address], localhost or *" },
+		{ "[::1:80", "t.conf:2: listen: \"[::1:80\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "::1:80", "t.conf:2: listen: \"::1:80\": an IPv6 address needs brackets ([::1]:9477)" },
+		{ "[::1]", "t.conf:2: listen: \"[::1]\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "127.0.0.1:", "t.conf:2: listen: \"127.0.0.1:\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "9477", "t.conf:2: listen: \"9477\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+	};
+	struct quell_config *c = new_cfg();
+	char text[256], err[512];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[metrics]\nlisten = %s\n", good[i]);
+		err[0] = '\0';
+		assert_int_equal(config_load_string(text, "t.conf", c, err, sizeof(err)), 0);
+		assert_string_equal(c->metrics_listen, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[metrics]\nlisten = %s\n", bad[i].v);
+		err[0] = '\0';
+		assert_int_equal(config_load_string(text, "t.conf", c, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].msg);
+	}
+	free(c);
+}
+
+/* Reload: config_diff of two literal configurations, and what needs a restart. */
+static uint64_t diff_of(const char *a, const char *b)
+{
+	struct quell_config *ca = new_cfg(), *cb = new_cfg();
+	char err[512] = "";
+	uint64_t m;
+
+	assert_int_equal(config_load_string(a, "a.conf", ca, err, sizeof(err)), 0);
+	assert_int_equal(config_load_string(b, "b.conf", cb, err, sizeof(err)), 0);
+	m = config_diff(ca, cb);
+	assert_true(m == config_diff(cb, ca));	/* symmetric */
+	free(ca);
+	free(cb);
+	return m;
+}
+
+static void test_config_diff(void **state)
+{
+	static const struct { const char *a, *b; uint64_t mask; } cases[] = {
+		{ "", "", 0 },
+		{ "", "[daemon]\ntick = 1s\n", 0 },	/* the default, spelled out */
+		{ "", "[daemon]\ntick = 2s\n", CK_BIT(CK_TICK) },
+		{ "", "[daemon]\nlog_level = debug\n", CK_BIT(CK_LOG_LEVEL) },
+		{ "", "[daemon]\nsocket = /tmp/q.sock\n", CK_BIT(CK_SOCKET) },
+		/* a longer value overwritten by a shorter one: the bytes after the NUL differ */
+		{ "[daemon]\nsocket = /tmp/q.sock\n",
+		  "[daemon]\nsocket = /tmp/a/much/longer/name.sock\nsocket = /tmp/q.sock\n", 0 },
+		{ "", "[daemon]\nsocket_mode = 0600\nsocket_group = adm\n",
+		  CK_BIT(CK_SOCKET_MODE) | CK_BIT(CK_SOCKET_GROUP) },
+		/* the [history] dir and [events] log follow state_dir when not given */
+		{ "", "[daemon]\nstate_dir = /srv/q\n",
+		  CK_BIT(CK_STATE_DIR) | CK_BIT(CK_HISTORY_DIR) | CK_BIT(CK_EVENTS_LOG) },
+		{ "", "[daemon]\nstate_dir = /srv/q\n[history]\ndir = /var/lib/quell/rrd\n"
+		  "[events]\nlog = /var/lib/quell/events.jsonl\n", CK_BIT(CK_STATE_DIR) },
+		{ "", "[daemon]\nproc_root = /tmp/p\ncgroup_root = /tmp/c\nbpf = off\nmax_tenants = 9\n",
+		  CK_BIT(CK_PROC_ROOT) | CK_BIT(CK_CGROUP_ROOT) | CK_BIT(CK_BPF) | CK_BIT(CK_MAX_TENANTS) },
+		{ "", "[tenants]\nmode = cgroups\nparent = a.slice\nmanaged = qq\nplace = no\n",
+		  CK_BIT(CK_MODE) | CK_BIT(CK_PARENT) | CK_BIT(CK_MANAGED) | CK_BIT(CK_PLACE) },
+		{ "", "[tenants]\nmin_uid = 2000\nmax_uid = 3000\nsweep = 5s\n",
+		  CK_BIT(CK_MIN_UID) | CK_BIT(CK_MAX_UID) | CK_BIT(CK_SWEEP) },
+		{ "[tenants]\nexclude = nobody, bob\n", "[tenants]\nexclude = nobody\n", CK_BIT(CK_EXCLUDE) },
+		{ "[tenants]\nexclude = bob, nobody\n", "[tenants]\nexclude = nobody, bob\n",
+		  CK_BIT(CK_EXCLUDE) },	/* order is compared too: harmless, it is live */
+		{ "", "[limits]\ncpu = 50%\n", CK_BIT(CK_LIMITS) },
+		{ "[tenant:bob]\nmem = 1G\n", "[tenant:bob]\nmem = 2G\n", CK_BIT(CK_TENANT_OVERRIDES) },
+		{ "[tenant:bob]\nexempt = no\n", "[tenant:bob]\nexempt = yes\n",
+		  CK_BIT(CK_TENANT_OVERRIDES) },
+		{ "", "[history]\nenabled = no\n", CK_BIT(CK_HISTORY_ENABLED) },
+		{ "", "[history]\nstep = 5s\nrrdcached = unix:/run/r.sock\n",
+		  CK_BIT(CK_HISTORY_STEP) | CK_BIT(CK_HISTORY_RRDCACHED) },
+		{ "", "[events]\nmax_size = 1M\nkeep = 2\n",
+		  CK_BIT(CK_EVENTS_MAX_SIZE) | CK_BIT(CK_EVENTS_KEEP) },
+		{ "", "[metrics]\nlisten = 127.0.0.1:9477\n", CK_BIT(CK_METRICS_LISTEN) },
+		{ "", "[metrics]\ntoken_file = /etc/quell/t\n", CK_BIT(CK_METRICS_TOKEN) },
+		{ "", "[daemon]\nadmin_group = support\nreadonly_group = monitor\n",
+		  CK_BIT(CK_ADMIN_GROUP) | CK_BIT(CK_READONLY_GROUP) },
+		{ "", "[policy]\ndry_run = yes\n", CK_BIT(CK_POLICY) },
+		{ "", "[rule:cpu-hog]\nabove = 95\n", CK_BIT(CK_POLICY) },
+	};
+	struct quell_config *a = new_cfg(), *b = new_cfg();
+	char err[512] = "", buf[512];
+	uint64_t m, all;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m = diff_of(cases[i].a, cases[i].b);
+		if (m != cases[i].mask)
+			fail_msg("case %zu: diff %#llx, want %#llx (%s)", i, (unsigned long long)m,
+				 (unsigned long long)cases[i].mask, config_keys_fmt(m, buf, sizeof(buf)));
+	}
+
+	/* every key at once: each differs, nothing falls outside the table */
+	config_defaults(a);
+	assert_int_equal(config_load_string(full_conf, "b.conf", b, err, sizeof(err)), 0);
+	all = config_diff(a, b);
+	assert_true(all == (CK_BIT(CK_NR) - 1 - CK_BIT(CK_OTHER)));
+	/* keeping every key's old value gives the old config back, byte for byte */
+	config_keep_keys(b, a, all);
+	assert_true(config_diff(a, b) == 0);
+	assert_memory_equal(a, b, sizeof(*a));
+
+	/* what needs a restart, and how the warning names it */
+	m = CK_BIT(CK_TICK) | CK_BIT(CK_SOCKET) | CK_BIT(CK_MANAGED) | CK_BIT(CK_METRICS_LISTEN);
+	assert_true(config_restart_keys(m) == (CK_BIT(CK_SOCKET) | CK_BIT(CK_MANAGED)));
+	assert_string_equal(config_keys_fmt(config_restart_keys(m), buf, sizeof(buf)),
+			    "[daemon] socket, [tenants] managed");
+	assert_string_equal(config_keys_fmt(0, buf, sizeof(buf)), "");
+	assert_true(config_key_live(CK_ADMIN_GROUP) && config_key_live(CK_METRICS_TOKEN));
+	assert_true(config_key_live(CK_EXCLUDE) && config_key_live(CK_HISTORY_DIR) &&
+		    config_key_live(CK_POLICY) && config_key_live(CK_MIN_UID));
+	assert_false(config_key_live(CK_SOCKET_GROUP) || config_key_live(CK_PROC_ROOT) ||
+		     config_key_live(CK_OTHER));
+	assert_string_equal(config_key_name(CK_EVENTS_KEEP), "[events] keep");
+	free(a);
+	free(b);
+}
+
 /* inih's default 200-byte line limit must not cut long values. */
 static void test_long_line(void **state)
 {
@@ -456,6 +603,8 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_derived_paths),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_metrics_listen),
+		cmocka_unit_test(test_config_diff),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_tenant_names),
 		cmocka_unit_test(test_load_file),
