@@ -51,6 +51,8 @@ struct quell_config {
 	uint32_t max_tenants;		/* max_tenants = 16384: BPF map size */
 	char cgroup_root[256];		/* cgroup_root = /sys/fs/cgroup (tests point it elsewhere) */
 	char proc_root[256];		/* proc_root = /proc */
+	uint64_t client_timeout_ms;	/* client_timeout = 60s: no request for that long: dropped */
+	int client_max_per_uid;		/* client_max_per_uid = 32 (root is not capped) */
 
 	/* [tenants] */
 	enum tenant_mode tenant_mode;	/* mode = users */

@@ -43,6 +43,8 @@ void config_defaults(struct quell_config *cfg)
 	cfg->max_tenants = 16384;
 	snprintf(cfg->cgroup_root, sizeof(cfg->cgroup_root), "/sys/fs/cgroup");
 	snprintf(cfg->proc_root, sizeof(cfg->proc_root), "/proc");
+	cfg->client_timeout_ms = 60000;
+	cfg->client_max_per_uid = 32;
 
 	cfg->tenant_mode = TENANT_USERS;
 	cfg->min_uid = 1000;
@@ -271,6 +273,14 @@ static int key_daemon(struct pctx *c, const char *k, const char *v)
 		return set_path(c, k, v, cfg->cgroup_root, sizeof(cfg->cgroup_root));
 	if (!strcmp(k, "proc_root"))
 		return set_path(c, k, v, cfg->proc_root, sizeof(cfg->proc_root));
+	if (!strcmp(k, "client_timeout"))
+		return set_dur(c, k, v, 1000, 3600000, &cfg->client_timeout_ms);
+	if (!strcmp(k, "client_max_per_uid")) {
+		if (!set_u64(c, k, v, 1, 1024, &n))
+			return 0;
+		cfg->client_max_per_uid = (int)n;
+		return 1;
+	}
 	return fail(c, "unknown key \"%s\" in [daemon]", k);
 }
 
