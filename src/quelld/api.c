@@ -52,6 +52,7 @@ struct api_client {
 	int fd;
 	struct ucred peer;	/* SO_PEERCRED at accept: who is asking */
 	uint64_t active_ms;	/* accept, last request, last write progress (monotonic) */
+	uint64_t sent_ms;	/* output pending: when it last made progress (or began) */
 	uint32_t events;	/* what epoll watches now */
 	bool discarding;	/* skipping the rest of an oversized line */
 	bool eof;		/* peer shut down its side: serve what is buffered, then close */
@@ -470,7 +471,7 @@ static int client_flush(struct api_server *s, int i)
 			return -EPIPE;
 		}
 		api_out_advance(&c->out, (size_t)w);
-		c->active_ms = now_ms();
+		c->active_ms = c->sent_ms = now_ms();
 	}
 	return 0;
 }
@@ -493,6 +494,8 @@ static int client_reply(struct api_server *s, int i, json_t *resp)
 	}
 	n = strlen(msg);
 	msg[n] = '\n';	/* overwrite the NUL; json_dumps allocated n + 1 */
+	if (!api_out_pending(&c->out))
+		c->sent_ms = now_ms();	/* a client that keeps asking but never reads is still timed out */
 	ret = api_out_queue(&c->out, msg, n + 1, API_OUT_CAP);
 	if (ret) {
 		client_close(s, i, ret == -ENOBUFS ? "unsent replies over the output cap" :
@@ -647,7 +650,7 @@ static void clients_sweep(struct api_server *s)
 
 		if (!c)
 			continue;
-		if (api_out_pending(&c->out) && now - c->active_ms >= send_ms)
+		if (api_out_pending(&c->out) && now - c->sent_ms >= send_ms)
 			client_close(s, i, "not reading its replies");
 		else if (!api_out_pending(&c->out) && now - c->active_ms >= s->timeout_ms)
 			client_close(s, i, "idle");
@@ -659,7 +662,7 @@ void api_process(struct daemon *d)
 	struct api_server *s = d->api;
 	struct epoll_event evs[64];
 	uint64_t t0, v;
-	bool more = false;
+	bool more = false, stop = false;
 	int n, k;
 
 	if (!s)
@@ -691,24 +694,30 @@ void api_process(struct daemon *d)
 	 * One request per client, round robin, until the budget is spent: a
 	 * client with a dozen pipelined requests, or a dozen clients asking for
 	 * 10,000-tenant snapshots, wait for later wake-ups instead of the tick.
+	 * Clients that read their replies go first; those with replies still
+	 * unsent (pipelining, or not reading at all) get what budget is left:
+	 * 67 non-readers pipelining status otherwise put quellctl status at
+	 * 140 ms in t_api_clients.
 	 */
 	t0 = now_ms();
-	for (k = 0; k < s->nr_slots; k++) {
-		int i = (s->next + k) % s->nr_slots;
-		struct api_client *c = s->c[i];
+	for (int pass = 0; pass < 2 && !stop; pass++) {
+		for (k = 0; k < s->nr_slots; k++) {
+			int i = (s->next + k) % s->nr_slots;
+			struct api_client *c = s->c[i];
 
-		if (!c || !client_has_line(c))
-			continue;
-		if (now_ms() - t0 >= API_BUDGET_MS) {
-			s->next = i;
-			more = true;
-			break;
+			if (!c || !client_has_line(c) || (api_out_pending(&c->out) != 0) != pass)
+				continue;
+			if (now_ms() - t0 >= API_BUDGET_MS) {
+				s->next = i;
+				more = stop = true;
+				break;
+			}
+			client_serve(d, s, i);
+			if (s->c[i] && client_has_line(s->c[i]))
+				more = true;
 		}
-		client_serve(d, s, i);
-		if (s->c[i] && client_has_line(s->c[i]))
-			more = true;
 	}
-	if (!more && s->nr_slots)
+	if (!stop && s->nr_slots)
 		s->next = (s->next + 1) % s->nr_slots;
 	for (int i = 0; i < s->nr_slots; i++) {
 		struct api_client *c = s->c[i];
