@@ -46,7 +46,9 @@
 #define API_TAG_TIMER	((uint64_t)1 << 60)
 #define API_TAG_WAKE	((uint64_t)1 << 59)
 #define API_TAG_CLIENT	((uint64_t)1 << 61)
-#define API_SLOT_MASK	0xffffffffULL
+#define API_SLOT_MASK	0xffffffULL
+#define API_GEN_SHIFT	24		/* slot generation: a stale event never reaches a newcomer */
+#define API_GEN_MASK	0xffffffULL
 
 struct api_client {
 	int fd;
@@ -54,6 +56,7 @@ struct api_client {
 	uint64_t active_ms;	/* accept, last request, last write progress (monotonic) */
 	uint64_t sent_ms;	/* output pending: when it last made progress (or began) */
 	uint32_t events;	/* what epoll watches now */
+	uint32_t gen;		/* in epoll data with the slot (API_GEN_SHIFT) */
 	bool discarding;	/* skipping the rest of an oversized line */
 	bool eof;		/* peer shut down its side: serve what is buffered, then close */
 	char *in;		/* request bytes, at most PROTO_MAX_LINE + 1 */
@@ -73,7 +76,13 @@ struct api_server {
 	uint64_t timeout_ms;	/* client_timeout */
 	int max_per_uid;	/* client_max_per_uid */
 	uint64_t served, dropped;
+	uint32_t gen;
 };
+
+static uint64_t client_tag(const struct api_client *c, int i)
+{
+	return API_TAG_CLIENT | ((uint64_t)(c->gen & API_GEN_MASK) << API_GEN_SHIFT) | (uint64_t)i;
+}
 
 static struct {
 	const char *cmd;
@@ -441,7 +450,7 @@ static bool client_has_line(const struct api_client *c)
 static void client_watch(struct api_server *s, int i)
 {
 	struct api_client *c = s->c[i];
-	struct epoll_event ev = { .data.u64 = API_TAG_CLIENT | (uint64_t)i };
+	struct epoll_event ev = { .data.u64 = client_tag(c, i) };
 
 	ev.events = (!c->eof && !client_has_line(c) ? EPOLLIN : 0) |
 		    (api_out_pending(&c->out) ? EPOLLOUT : 0);
@@ -633,7 +642,8 @@ static void client_accept(struct api_server *s)
 		s->c[i]->peer = cr;
 		s->c[i]->active_ms = now_ms();
 		s->c[i]->events = EPOLLIN;
-		ev.data.u64 = API_TAG_CLIENT | (uint64_t)i;
+		s->c[i]->gen = ++s->gen;
+		ev.data.u64 = client_tag(s->c[i], i);
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 			client_close(s, i, "epoll");
 	}
@@ -680,7 +690,7 @@ void api_process(struct daemon *d)
 		} else if (tag == API_TAG_WAKE) {
 			if (read(s->wfd, &v, sizeof(v)) < 0)
 				v = 0;
-		} else if (i < s->nr_slots && s->c[i]) {
+		} else if (i < s->nr_slots && s->c[i] && tag == client_tag(s->c[i], i)) {
 			if (evs[k].events & EPOLLOUT && client_flush(s, i))
 				continue;
 			if (evs[k].events & EPOLLERR)
