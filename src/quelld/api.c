@@ -9,6 +9,7 @@
  *  - replies are queued in a per-client output buffer and written as the
  *    socket takes them (EPOLLOUT); a client whose unsent replies pass
  *    API_OUT_CAP, or that takes none of them for the send timeout, is dropped;
+ *    past API_OUT_TOTAL unsent in all, new replies are a short error;
  *  - one request per client per wake-up, and a wake-up stops serving after
  *    API_BUDGET_MS: the rest wait for the next one (an eventfd keeps the
  *    loop coming back), so the tick timer is never starved;
@@ -76,6 +77,7 @@ struct api_server {
 	uint64_t timeout_ms;	/* client_timeout */
 	int max_per_uid;	/* client_max_per_uid */
 	uint64_t served, dropped;
+	size_t out_total;	/* unsent reply bytes of all clients */
 	uint32_t gen;
 };
 
@@ -434,6 +436,7 @@ static void client_close(struct api_server *s, int i, const char *why)
 			  (unsigned)c->peer.uid, why);
 	}
 	close(c->fd);		/* also leaves the epoll set */
+	s->out_total -= api_out_pending(&c->out);
 	api_out_free(&c->out);
 	free(c->in);
 	free(c);
@@ -480,6 +483,7 @@ static int client_flush(struct api_server *s, int i)
 			return -EPIPE;
 		}
 		api_out_advance(&c->out, (size_t)w);
+		s->out_total -= (size_t)w;
 		c->active_ms = c->sent_ms = now_ms();
 	}
 	return 0;
@@ -502,10 +506,29 @@ static int client_reply(struct api_server *s, int i, json_t *resp)
 		return -ENOMEM;
 	}
 	n = strlen(msg);
+	if (s->out_total + n + 1 > API_OUT_TOTAL) {
+		/*
+		 * Clients that do not read could hold a snapshot each (13.8 MB at
+		 * 10,000 tenants): past the total, answer with a short error
+		 * instead, until the send timeout has dropped them.
+		 */
+		free(msg);
+		resp = proto_error("quelld has %zu MiB of replies unsent to other clients; "
+				   "try again", s->out_total >> 20);
+		msg = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+		json_decref(resp);
+		if (!msg) {
+			client_close(s, i, "out of memory");
+			return -ENOMEM;
+		}
+		n = strlen(msg);
+	}
 	msg[n] = '\n';	/* overwrite the NUL; json_dumps allocated n + 1 */
 	if (!api_out_pending(&c->out))
 		c->sent_ms = now_ms();	/* a client that keeps asking but never reads is still timed out */
 	ret = api_out_queue(&c->out, msg, n + 1, API_OUT_CAP);
+	if (!ret)
+		s->out_total += n + 1;
 	if (ret) {
 		client_close(s, i, ret == -ENOBUFS ? "unsent replies over the output cap" :
 			     "out of memory");
