@@ -58,6 +58,7 @@ struct api_client {
 	uint64_t sent_ms;	/* output pending: when it last made progress (or began) */
 	uint32_t events;	/* what epoll watches now */
 	uint32_t gen;		/* in epoll data with the slot (API_GEN_SHIFT) */
+	uint64_t served_wake;	/* the wake-up that last served it: one request each */
 	bool discarding;	/* skipping the rest of an oversized line */
 	bool eof;		/* peer shut down its side: serve what is buffered, then close */
 	char *in;		/* request bytes, at most PROTO_MAX_LINE + 1 */
@@ -78,6 +79,7 @@ struct api_server {
 	int max_per_uid;	/* client_max_per_uid */
 	uint64_t served, dropped;
 	size_t out_total;	/* unsent reply bytes of all clients */
+	uint64_t wake;		/* api_process() calls */
 	uint32_t gen;
 };
 
@@ -733,18 +735,21 @@ void api_process(struct daemon *d)
 	 * 140 ms in t_api_clients.
 	 */
 	t0 = now_ms();
+	s->wake++;
 	for (int pass = 0; pass < 2 && !stop; pass++) {
 		for (k = 0; k < s->nr_slots; k++) {
 			int i = (s->next + k) % s->nr_slots;
 			struct api_client *c = s->c[i];
 
-			if (!c || !client_has_line(c) || (api_out_pending(&c->out) != 0) != pass)
+			if (!c || !client_has_line(c) || c->served_wake == s->wake ||
+			    (api_out_pending(&c->out) != 0) != pass)
 				continue;
 			if (now_ms() - t0 >= API_BUDGET_MS) {
 				s->next = i;
 				more = stop = true;
 				break;
 			}
+			c->served_wake = s->wake;
 			client_serve(d, s, i);
 			if (s->c[i] && client_has_line(s->c[i]))
 				more = true;
