@@ -4,7 +4,17 @@
 #define QUELL_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
+
+/* docs/protocol.md, "Limits", says what a client sees of these. */
+#define API_MAX_CLIENTS		1024	/* connections in all (fds: quelld.service LimitNOFILE) */
+#define API_OUT_CAP		(4 << 20)	/* unsent replies beyond the one being sent */
+#define API_OUT_TOTAL		(512 << 20)	/* unsent replies of all clients: then errors */
+#define API_SEND_TIMEOUT_MS	10000	/* unsent reply, no byte taken: dropped */
+#define API_BUDGET_MS		20	/* serving time per wake-up before the loop runs again */
 
 struct daemon;
 
@@ -23,5 +33,45 @@ void api_close(struct daemon *d);
  */
 json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req);
 void api_unregister_all(void);
+
+/* --- pure pieces of the server, exposed for tests/unit/test_api_client.c --- */
+
+/*
+ * api_frame - the next request in buf[0, *len): 1 with *ll set when buf starts
+ * with a complete line (buf[*ll] == '\n'); 0 when more bytes are needed;
+ * -EMSGSIZE once when *len reaches max with no newline: the bytes are dropped
+ * and the rest of that line will be skipped (*discarding).
+ */
+int api_frame(char *buf, size_t *len, size_t max, bool *discarding, size_t *ll);
+
+/* A client's unsent replies: buf[off, len). */
+struct api_outbuf {
+	char *buf;
+	size_t off, len;
+};
+size_t api_out_pending(const struct api_outbuf *o);
+/*
+ * api_out_queue - append msg (malloc'd, n bytes, consumed in every case).
+ * A reply of any size is taken when nothing is pending; otherwise -ENOBUFS
+ * when pending + n would pass cap (the caller drops the client), -ENOMEM.
+ */
+int api_out_queue(struct api_outbuf *o, char *msg, size_t n, size_t cap);
+/* n bytes were sent. */
+void api_out_advance(struct api_outbuf *o, size_t n);
+void api_out_free(struct api_outbuf *o);
+
+/* A connected client as admission sees it. */
+struct api_peer {
+	bool used;
+	uint32_t uid;
+	uint64_t active_ms;	/* last accept / request / write progress */
+};
+/*
+ * api_admit - a client of uid connects while p[0, n) are the slots: -1 to take
+ * it as is, or the slot to close first: the uid's least recently active when
+ * it already holds max_per_uid (root is not capped), else, when max_total are
+ * connected, the least recently active of the uid holding most.
+ */
+int api_admit(const struct api_peer *p, int n, uint32_t uid, int max_total, int max_per_uid);
 
 #endif /* QUELL_API_H */

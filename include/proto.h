@@ -36,6 +36,13 @@
 #include "metrics.h"
 
 #define PROTO_MAX_LINE		(64 * 1024)	/* longer requests get an error reply */
+/*
+ * Replies have their own cap: a tenant is ~1.1 KB of JSON, so 10,000 tenants
+ * are ~12 MB; 256 MiB leaves room for 200,000 while still bounding what a
+ * broken or hostile peer can make a client allocate.
+ */
+#define PROTO_MAX_REPLY		(256 * 1024 * 1024)
+#define PROTO_MAX_REPLY_STR	"256 MiB"
 #define PROTO_VERSION		1
 
 struct tenant;
@@ -85,10 +92,13 @@ struct pview {
 /* Write one JSON object and '\n'. Returns 0 or -errno. */
 int proto_send(int fd, json_t *msg);
 /*
- * proto_recv - read one line into *msg (caller json_decref()s).
- * Returns 0, -EPIPE on EOF, -EMSGSIZE for a line over PROTO_MAX_LINE,
- * -EBADMSG for invalid JSON / not an object, -errno otherwise.
+ * proto_recv_max - read one line of at most max bytes (the '\n' not counted)
+ * into *msg (caller json_decref()s). Returns 0, -EPIPE on EOF, -EMSGSIZE for
+ * a longer line (its rest is consumed, the stream stays usable), -EBADMSG for
+ * invalid JSON / not an object, -ENOMEM, -errno otherwise.
  */
+int proto_recv_max(int fd, json_t **msg, size_t max);
+/* proto_recv_max() with max = PROTO_MAX_LINE: a request. */
 int proto_recv(int fd, json_t **msg);
 
 /* --- client --- */
@@ -96,7 +106,8 @@ int proto_recv(int fd, json_t **msg);
 /* Connect to path; returns fd or -errno. */
 int proto_connect(const char *path);
 /*
- * proto_call - send req (stolen reference) and wait for the reply.
+ * proto_call - send req (stolen reference) and wait for the reply (up to
+ * PROTO_MAX_REPLY bytes).
  * Returns 0 with *resp set when ok:true; -EREMOTEIO with the daemon's
  * message in err when ok:false; -EACCES (message in err) when the daemon
  * refused the caller ("code":"permission_denied"); -errno on transport errors.

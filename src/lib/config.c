@@ -45,6 +45,8 @@ void config_defaults(struct quell_config *cfg)
 	cfg->max_tenants = 16384;
 	snprintf(cfg->cgroup_root, sizeof(cfg->cgroup_root), "/sys/fs/cgroup");
 	snprintf(cfg->proc_root, sizeof(cfg->proc_root), "/proc");
+	cfg->client_timeout_ms = 60000;
+	cfg->client_max_per_uid = 32;
 
 	cfg->tenant_mode = TENANT_USERS;
 	cfg->min_uid = 1000;
@@ -279,6 +281,14 @@ static int key_daemon(struct pctx *c, const char *k, const char *v)
 		return set_path(c, k, v, cfg->cgroup_root, sizeof(cfg->cgroup_root));
 	if (!strcmp(k, "proc_root"))
 		return set_path(c, k, v, cfg->proc_root, sizeof(cfg->proc_root));
+	if (!strcmp(k, "client_timeout"))
+		return set_dur(c, k, v, 1000, 3600000, &cfg->client_timeout_ms);
+	if (!strcmp(k, "client_max_per_uid")) {
+		if (!set_u64(c, k, v, 1, 1024, &n))
+			return 0;
+		cfg->client_max_per_uid = (int)n;
+		return 1;
+	}
 	return fail(c, "unknown key \"%s\" in [daemon]", k);
 }
 
@@ -818,6 +828,10 @@ static const struct ck_desc {
 	/* authz.c drops its membership cache when these change */
 	[CK_ADMIN_GROUP] = { "[daemon] admin_group", CKF(admin_group), CKK_STR, true },
 	[CK_READONLY_GROUP] = { "[daemon] readonly_group", CKF(readonly_group), CKK_STR, true },
+	/* api.c takes them when it opens the socket */
+	[CK_CLIENT_TIMEOUT] = { "[daemon] client_timeout", CKF(client_timeout_ms), CKK_MEM, false },
+	[CK_CLIENT_MAX_PER_UID] = { "[daemon] client_max_per_uid", CKF(client_max_per_uid),
+				    CKK_MEM, false },
 	[CK_STATE_DIR] = { "[daemon] state_dir", CKF(state_dir), CKK_STR, false },
 	[CK_LOG_LEVEL] = { "[daemon] log_level", CKF(log_level), CKK_MEM, true },
 	[CK_BPF] = { "[daemon] bpf", CKF(bpf), CKK_MEM, false },

@@ -110,56 +110,72 @@ static ssize_t next_chunk(int fd, char *buf, size_t len, bool *sock, bool *eol)
 	return n;
 }
 
-int proto_recv(int fd, json_t **msg)
+int proto_recv_max(int fd, json_t **msg, size_t max)
 {
-	char chunk[4096];
-	char *line;
-	size_t len = 0;
+	char chunk[64 * 1024];
+	char *line = NULL;
+	size_t len = 0, cap = 0;
 	bool sock = true, eol = false, toolong = false;
 	json_error_t jerr;
 	json_t *j;
+	int ret = 0;
 
 	*msg = NULL;
-	line = malloc(PROTO_MAX_LINE + 1);
-	if (!line)
-		return -ENOMEM;
 	while (!eol) {
 		ssize_t n = next_chunk(fd, chunk, sizeof(chunk), &sock, &eol);
 
 		if (n == -EINTR)
 			continue;
-		if (n < 0) {
-			free(line);
-			return (int)n;
-		}
-		if (n == 0) {
-			free(line);
-			return -EPIPE;
+		if (n <= 0) {
+			ret = n < 0 ? (int)n : -EPIPE;
+			goto out;
 		}
 		if (toolong)
 			continue;	/* discarding the rest of an oversized line */
-		if (len + (size_t)n > PROTO_MAX_LINE + 1) {
+		if (len + (size_t)n > max + 1) {
 			toolong = true;
 			continue;
+		}
+		if (len + (size_t)n > cap) {
+			/* doubling: a 12 MB snapshot (10,000 tenants) is ~10 reallocs */
+			size_t ncap = cap ? cap : sizeof(chunk);
+			char *nl;
+
+			while (ncap < len + (size_t)n)
+				ncap *= 2;
+			if (ncap > max + 1)
+				ncap = max + 1;
+			nl = realloc(line, ncap);
+			if (!nl) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			line = nl;
+			cap = ncap;
 		}
 		memcpy(line + len, chunk, (size_t)n);
 		len += (size_t)n;
 	}
 	if (toolong) {
-		free(line);
-		return -EMSGSIZE;
+		ret = -EMSGSIZE;
+		goto out;
 	}
 	len--;	/* the '\n' */
-	j = json_loadb(line, len, 0, &jerr);
-	free(line);
-	if (!j)
-		return -EBADMSG;
-	if (!json_is_object(j)) {
+	j = json_loadb(line ? line : "", len, 0, &jerr);
+	if (!j || !json_is_object(j)) {
 		json_decref(j);
-		return -EBADMSG;
+		ret = -EBADMSG;
+		goto out;
 	}
 	*msg = j;
-	return 0;
+out:
+	free(line);
+	return ret;
+}
+
+int proto_recv(int fd, json_t **msg)
+{
+	return proto_recv_max(fd, msg, PROTO_MAX_LINE);
 }
 
 /* --- client --- */
@@ -198,10 +214,13 @@ int proto_call(int fd, json_t *req, json_t **resp, char *err, size_t errlen)
 		snprintf(err, errlen, "send: %s", strerror(-ret));
 		return ret;
 	}
-	ret = proto_recv(fd, &r);
+	/* replies are not requests: a snapshot is ~1.1 KB a tenant, so its own cap */
+	ret = proto_recv_max(fd, &r, PROTO_MAX_REPLY);
 	if (ret) {
 		snprintf(err, errlen, "%s", ret == -EPIPE ? "connection closed by quelld" :
-			 ret == -EBADMSG ? "invalid reply from quelld" : strerror(-ret));
+			 ret == -EBADMSG ? "invalid reply from quelld" :
+			 ret == -EMSGSIZE ? "reply from quelld over " PROTO_MAX_REPLY_STR :
+			 strerror(-ret));
 		return ret;
 	}
 	ok = json_object_get(r, "ok");

@@ -83,6 +83,8 @@ static const char full_conf[] =
 	"socket_group = adm\n"
 	"admin_group = support\n"
 	"readonly_group = monitor\n"
+	"client_timeout = 90s\n"
+	"client_max_per_uid = 8\n"
 	"state_dir = /srv/quell\n"
 	"log_level = debug\n"
 	"bpf = off\n"
@@ -145,6 +147,7 @@ static void test_every_key(void **state)
 	assert_string_equal(c->socket_group, "adm");
 	assert_string_equal(c->admin_group, "support");
 	assert_string_equal(c->readonly_group, "monitor");
+	assert_true(c->client_timeout_ms == 90000 && c->client_max_per_uid == 8);
 	assert_string_equal(c->metrics_token_file, "/etc/quell/metrics.token");
 	assert_string_equal(c->state_dir, "/srv/quell");
 	assert_int_equal(c->log_level, LOG_DEBUG);
@@ -399,6 +402,8 @@ static void test_config_diff(void **state)
 		  CK_BIT(CK_EVENTS_MAX_SIZE) | CK_BIT(CK_EVENTS_KEEP) },
 		{ "", "[metrics]\nlisten = 127.0.0.1:9477\n", CK_BIT(CK_METRICS_LISTEN) },
 		{ "", "[metrics]\ntoken_file = /etc/quell/t\n", CK_BIT(CK_METRICS_TOKEN) },
+		{ "", "[daemon]\nclient_timeout = 5s\nclient_max_per_uid = 4\n",
+		  CK_BIT(CK_CLIENT_TIMEOUT) | CK_BIT(CK_CLIENT_MAX_PER_UID) },
 		{ "", "[daemon]\nadmin_group = support\nreadonly_group = monitor\n",
 		  CK_BIT(CK_ADMIN_GROUP) | CK_BIT(CK_READONLY_GROUP) },
 		{ "", "[policy]\ndry_run = yes\n", CK_BIT(CK_POLICY) },

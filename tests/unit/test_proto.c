@@ -444,6 +444,56 @@ static void test_limits_json(void **state)
 	json_decref(j);
 }
 
+/*
+ * A reply is not a request: proto_call takes one of 20 MB (~18,000 tenants of
+ * 1.1 KB); it failed with -EMSGSIZE ("Message too long") over 64 KiB before.
+ */
+static void test_call_big_reply(void **state)
+{
+	size_t big = 20 << 20, n = 0;
+	char *buf = malloc(big + 64), err[128] = "";
+	struct writer w;
+	pthread_t th;
+	int sv[2];
+	json_t *resp = NULL;
+
+	assert_non_null(buf);
+	n += (size_t)sprintf(buf, "{\"ok\":true,\"pad\":\"");
+	memset(buf + n, 'x', big);
+	n += big;
+	n += (size_t)sprintf(buf + n, "\"}\n");
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	th = spawn_writer(&w, sv[0], buf, n);
+	assert_int_equal(proto_call(sv[1], json_pack("{s:s}", "cmd", "snapshot"), &resp, err,
+				    sizeof(err)), 0);
+	assert_int_equal(json_string_length(json_object_get(resp, "pad")), big);
+	json_decref(resp);
+	pthread_join(th, NULL);
+	close(sv[0]);
+	close(sv[1]);
+	free(buf);
+}
+
+/* proto_recv_max's cap is exact and leaves the stream usable. */
+static void test_recv_max(void **state)
+{
+	const char *s = "{\"a\":\"0123456789\"}\n{\"a\":1}\n";	/* first line: 18 bytes */
+	int sv[2];
+	json_t *r = NULL;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[0], s, strlen(s)), (ssize_t)strlen(s));
+	assert_int_equal(proto_recv_max(sv[1], &r, 17), -EMSGSIZE);
+	assert_int_equal(proto_recv_max(sv[1], &r, 17), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "a")), 1);
+	json_decref(r);
+	assert_int_equal(write(sv[0], s, strlen(s)), (ssize_t)strlen(s));
+	assert_int_equal(proto_recv_max(sv[1], &r, 18), 0);
+	json_decref(r);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +503,8 @@ int main(void)
 		cmocka_unit_test(test_limit_boundary),
 		cmocka_unit_test(test_pipe),
 		cmocka_unit_test(test_call),
+		cmocka_unit_test(test_call_big_reply),
+		cmocka_unit_test(test_recv_max),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_tenant_roundtrip),
 		cmocka_unit_test(test_tview_missing_and_wrong),

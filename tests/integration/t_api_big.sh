@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Replies of any size (issue 11, item 1). On main (9451f72) `quellctl list`
+# and quelltop failed above ~57 tenants ("Message too long", exit 3): the
+# 64 KiB request limit applied to replies too.
+#   N tenant cgroups (cgroups mode, default 2000, QT_API_TENANTS) ->
+#   `quellctl list`, `quellctl --json list`, `quellctl list --json` and
+#   `quelltop -b` show all N; the time of `quellctl list --json` is printed.
+. "$(dirname "$0")/lib.sh"
+
+fail=0
+bad() { echo "FAIL $*"; fail=1; }
+ok() { echo "ok   $*"; }
+N=${QT_API_TENANTS:-2000}
+V2=$CG/unified
+[ -d $V2 ] || V2=$CG
+P=$QT_ID/big
+mkdir -p "$V2/$P" || qt_fail "mkdir $V2/$P"
+for i in $(seq $N); do mkdir "$V2/$P/t$i" || qt_fail "mkdir t$i"; done
+cat > "$QT_DIR/quell.conf" <<CONF
+[daemon]
+socket = $QT_DIR/quell.sock
+state_dir = $QT_DIR/state
+
+[tenants]
+mode = cgroups
+parent = $P
+
+[history]
+enabled = no
+CONF
+qt_quelld
+for i in $(seq 100); do
+	[ "$(qt_ctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["host"]["tenants"])')" = $N ] && break
+	sleep 0.3
+done
+sleep 1.5	# a tick with rates
+
+count_json() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)["tenants"]))'; }
+qt_ctl list > "$QT_DIR/list.out" 2> "$QT_DIR/list.err"; rc=$?
+rows=$(grep -cE '^ *t[0-9]+ ' "$QT_DIR/list.out")
+[ $rc = 0 ] && [ "$rows" = $N ] && ok "quellctl list: $N rows ($(wc -c < "$QT_DIR/list.out") bytes)" ||
+	bad "quellctl list: exit $rc, $rows rows of $N: $(head -c 200 "$QT_DIR/list.err")"
+for a in "--json list" "list --json"; do
+	qt_ctl $a > "$QT_DIR/json.out" 2> "$QT_DIR/list.err"; rc=$?
+	n=$(count_json < "$QT_DIR/json.out" 2>/dev/null)
+	[ $rc = 0 ] && [ "$n" = $N ] && ok "quellctl $a: $N tenants ($(wc -c < "$QT_DIR/json.out") bytes)" ||
+		bad "quellctl $a: exit $rc, ${n:-no} tenants of $N: $(head -c 200 "$QT_DIR/list.err")"
+done
+t=()
+for i in 1 2 3 4 5; do
+	a=$(date +%s%N); qt_ctl list --json >/dev/null; t+=($(( ($(date +%s%N) - a) / 1000000 )))
+done
+echo "  quellctl list --json at $N tenants (ms): ${t[*]}"
+timeout 60 "$QT_BUILD/quelltop" -s "$QT_DIR/quell.sock" -b -n 1 -w 200 > "$QT_DIR/top.out" 2>&1; rc=$?
+rows=$(grep -cE '^ *t[0-9]+ ' "$QT_DIR/top.out")
+[ $rc = 0 ] && [ "$rows" = $N ] && ok "quelltop -b: $N rows" ||
+	bad "quelltop -b: exit $rc, $rows rows of $N: $(head -c 300 "$QT_DIR/top.out")"
+kill -0 $QT_QUELLD_PID && ok "quelld alive" || bad "quelld died"
+[ $fail = 0 ] && echo PASS
+exit $fail
