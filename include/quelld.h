@@ -40,7 +40,9 @@ int placement_tenant(struct daemon *d, struct tenant *t);	/* ensure t's cgroup e
 /* (Re)map t's cgroup ids in the blkcg hierarchies to its BPF key (throttled/writeback IO) */
 void placement_bpf_map(struct daemon *d, const struct tenant *t);
 int placement_sweep(struct daemon *d);		/* move every stray process; returns moved */
-void placement_events(struct daemon *d);	/* drain the BPF ring buffer */
+/* BPF ring buffer events, at most a budget of work per call (the rest stays queued) */
+void placement_events(struct daemon *d);
+void placement_tick(struct daemon *d);		/* continue work the last budget left */
 /* Place one process by its uid now; returns 1 moved, 0 nothing to do, -errno. */
 int placement_pid(struct daemon *d, int pid, struct tenant **tp);
 
