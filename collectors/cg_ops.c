@@ -520,6 +520,88 @@ int cg_children(const struct cg_layout *l, const char *rel,
 	return ret < 0 ? ret : n;
 }
 
+/* child directory names of rel under dfd, appended to *names (strdup'ed) */
+static int list_dirs(int dfd, const char *rel, char ***names, int *nr, int *cap)
+{
+	int fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY), ret = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_DIR &&
+		    (de->d_type != DT_UNKNOWN || fstatat(fd, de->d_name, &st, 0) ||
+		     !S_ISDIR(st.st_mode)))
+			continue;
+		if (*nr == *cap) {
+			int nc = *cap ? *cap * 2 : 64;
+			char **n = realloc(*names, sizeof(*n) * nc);
+
+			if (!n) {
+				ret = -ENOMEM;
+				break;
+			}
+			*names = n;
+			*cap = nc;
+		}
+		if (!((*names)[*nr] = strdup(de->d_name))) {
+			ret = -ENOMEM;
+			break;
+		}
+		(*nr)++;
+	}
+	closedir(d);
+	return ret;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cg_children_all(const struct cg_layout *l, const char *rel,
+		    int (*cb)(const char *name, void *arg), void *arg)
+{
+	int fds[CGC_NR + 1], n, nr = 0, cap = 0, found = 0, calls = 0, ret = 0;
+	char **names = NULL;
+
+	if (!rel_valid(rel, true) || !cb)
+		return -EINVAL;
+	n = hierarchies(l, fds);
+	for (int i = 0; i < n && !ret; i++) {
+		int e = list_dirs(fds[i], rel, &names, &nr, &cap);
+
+		if (!e)
+			found++;
+		else if (e != -ENOENT)
+			ret = e;
+	}
+	if (!ret && !found)
+		ret = -ENOENT;
+	if (!ret && nr)
+		qsort(names, nr, sizeof(names[0]), cmp_name);
+	for (int i = 0; i < nr && !ret; i++) {
+		if (i && !strcmp(names[i], names[i - 1]))
+			continue;
+		ret = cb(names[i], arg);
+		calls++;
+	}
+	for (int i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	return ret < 0 ? ret : ret ? ret : calls;
+}
+
 int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u)
 {
 	int err;

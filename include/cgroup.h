@@ -157,6 +157,14 @@ int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max);
 /* Child directory names of rel (one per call to cb); returns count or -errno. */
 int cg_children(const struct cg_layout *l, const char *rel,
 		int (*cb)(const char *name, void *arg), void *arg);
+/*
+ * The same over every hierarchy: each name that is a child of rel in any
+ * of them, once (sorted), so what is left in some hierarchies only is seen
+ * too. cb returning non-zero stops; returns calls made, cb's value or -errno
+ * (-ENOENT: rel in no hierarchy).
+ */
+int cg_children_all(const struct cg_layout *l, const char *rel,
+		    int (*cb)(const char *name, void *arg), void *arg);
 
 int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u);
 int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);

@@ -572,6 +572,34 @@ static void test_placed_v1(void **state)
 					 "1:cpu:/quell/alice\n", all, CG), CG_PARTIAL);
 }
 
+static int names_cb(const char *name, void *arg)
+{
+	char *seen = arg;
+
+	strcat(seen, name);
+	strcat(seen, " ");
+	return 0;
+}
+
+/* 11.6: a leftover in one hierarchy only is seen, each name once */
+static void test_children_all_hybrid(void **state)
+{
+	struct env *e = *state;
+	char seen[256] = "";
+
+	assert_int_equal(cg_create(&e->l, "quell/bob"), 0);
+	assert_int_equal(cg_create(&e->l, "quell/alice"), 0);
+	assert_int_equal(fx_mkdirs(e->t.path, "memory/quell/zoe"), 0);	/* memory only */
+	w(&e->t, "unified/quell/cgroup.procs", "");			/* a file, not a child */
+	assert_int_equal(cg_children_all(&e->l, "quell", names_cb, seen), 3);
+	assert_string_equal(seen, "alice bob zoe ");
+	/* cg_children (the primary hierarchy only) misses zoe */
+	seen[0] = '\0';
+	assert_int_equal(cg_children(&e->l, "quell", names_cb, seen), 2);
+	assert_int_equal(cg_children_all(&e->l, "nope", names_cb, seen), -ENOENT);
+	assert_int_equal(cg_children_all(&e->l, "quell/../x", names_cb, seen), -EINVAL);
+}
+
 static void test_where_v1(void **state)
 {
 	struct env *e = *state;
@@ -662,6 +690,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_placed_hybrid, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_order_hybrid, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_placed_v1, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_children_all_hybrid, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_hybrid_and_v1, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_v1_only, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_loop_v1, setup_v1, teardown),
