@@ -61,7 +61,12 @@ for p in os.listdir("/proc"):
         if os.stat("/proc/" + p).st_uid != uid:
             continue
         text = open("/proc/%s/cgroup" % p).read()
-    except OSError:
+        st = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        continue
+    # an exiting task (PF_EXITING, 0x4) shows "/" in every v1 hierarchy
+    # (kernel/cgroup/cgroup.c proc_cgroup_show): it is leaving, not half-placed
+    if st[0] in "ZX" or int(st[6]) & 0x4:
         continue
     total += 1
     where = {}
@@ -72,6 +77,7 @@ for p in os.listdir("/proc"):
         for c in ctrls.split(","):
             where[c] = path
     ok = [k for k in need if where.get(k, "") == want or where.get(k, "").startswith(want + "/")]
+    p = "%s (state %s, ppid %s)" % (p, st[0], st[1])
     if len(ok) == len(need):
         inside += 1
     elif ok:
