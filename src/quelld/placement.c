@@ -49,6 +49,7 @@
 struct pending_walk {
 	uint64_t key;		/* tenant */
 	int pid;		/* the process whose children are walked */
+	int skip;		/* children already looked at (list order) */
 };
 
 static struct placement_stats ps;
@@ -150,18 +151,25 @@ static int place(struct daemon *d, struct tenant *t, int pid)
 	return 1;
 }
 
-/* Finish the walk later: the next wake-up or tick, else the sweep. */
-static void pending_add(uint64_t key, int pid)
+/*
+ * Finish the walk later (the next wake-up, else the sweep), from its
+ * skip-th child: every round gets further, even through a long list.
+ */
+static void pending_add(uint64_t key, int pid, int skip)
 {
-	for (int i = 0; i < rnd.nr_pending; i++)
-		if (rnd.pending[i].pid == pid)
+	for (int i = 0; i < rnd.nr_pending; i++) {
+		if (rnd.pending[i].pid == pid) {
+			rnd.pending[i].skip = skip;
 			return;
+		}
+	}
 	if (rnd.nr_pending == PENDING_MAX) {
 		ps.walks_dropped++;
 		return;
 	}
 	rnd.pending[rnd.nr_pending].key = key;
 	rnd.pending[rnd.nr_pending].pid = pid;
+	rnd.pending[rnd.nr_pending].skip = skip;
 	rnd.nr_pending++;
 }
 
@@ -216,10 +224,10 @@ fail:
 	return NULL;
 }
 
-static int place_children(struct daemon *d, struct tenant *t, int pid, int depth)
+static int place_children(struct daemon *d, struct tenant *t, int pid, int depth, int skip)
 {
 	char path[300], *buf, *p, *end;
-	int moved = 0, fd;
+	int moved = 0, fd, idx = 0;
 	DIR *dir;
 	struct dirent *de;
 
@@ -246,21 +254,26 @@ static int place_children(struct daemon *d, struct tenant *t, int pid, int depth
 
 			if (end == p)
 				break;
+			if (idx++ < skip)
+				continue;
 			if (over_budget()) {
 				rnd.cut = true;
+				idx--;
 				break;
 			}
 			if (c > 0 && place(d, t, (int)c) > 0) {
 				moved++;
-				moved += place_children(d, t, (int)c, depth + 1);
+				moved += place_children(d, t, (int)c, depth + 1, 0);
+				if (rnd.cut)
+					idx--;	/* its own walk is queued; look at it again */
 			}
 		}
 		free(buf);
 	}
 	closedir(dir);
-	/* cut at the budget: this list (and each one above) is walked again later */
+	/* cut at the budget: this list (and each one above) is walked on later */
 	if (rnd.cut)
-		pending_add(t->key, pid);
+		pending_add(t->key, pid, idx);
 	return moved;
 }
 
@@ -367,12 +380,12 @@ int placement_sweep(struct daemon *d)
  * while it forks leaves grandchildren born before its move, found by the
  * next walk). Returns processes moved; rnd.cut says it stopped at the budget.
  */
-static int walk_children(struct daemon *d, struct tenant *t, int pid)
+static int walk_children(struct daemon *d, struct tenant *t, int pid, int skip)
 {
 	int moved = 0;
 
 	for (int round = 0; round < CHILD_WALKS && !rnd.cut; round++) {
-		int n = place_children(d, t, pid, 0);
+		int n = place_children(d, t, pid, 0, round ? 0 : skip);
 
 		moved += n;
 		if (!n)
@@ -403,7 +416,7 @@ static int event_cb(const struct quell_event *e, void *arg)
 		goto out;
 	}
 	/* its children, even when it was in place (a sweep may have moved it first) */
-	ps.moved_event += (uint64_t)walk_children(d, t, (int)e->tgid);
+	ps.moved_event += (uint64_t)walk_children(d, t, (int)e->tgid, 0);
 out:
 	/*
 	 * Over budget: stop here (libbpf has consumed this event and keeps the
@@ -423,7 +436,8 @@ static void pending_run(struct daemon *d)
 
 		if (!t || !*t->cg)
 			continue;
-		ps.moved_event += (uint64_t)walk_children(d, t, rnd.pending[i].pid);
+		ps.moved_event += (uint64_t)walk_children(d, t, rnd.pending[i].pid,
+							  rnd.pending[i].skip);
 		if (rnd.cut)
 			break;		/* this one stays first in line */
 	}
@@ -458,6 +472,11 @@ void placement_events(struct daemon *d)
 	if (!rnd.cut && !over_budget())
 		pending_run(d);
 	round_end();
+}
+
+bool placement_busy(void)
+{
+	return rnd.nr_pending > 0;
 }
 
 void placement_tick(struct daemon *d)

@@ -130,6 +130,7 @@ status() {
 import json,sys
 d=json.load(sys.stdin); p=d['placement']
 print(d['tick'], d.get('ticks_late', -1), '%.0f' % d.get('tick_gap_max_ms', -1),
+      p['events'], d['bpf'].get('ringbuf_drops', 0),
       ' '.join('%s=%s' % (k, v) for k, v in p.items() if not k.startswith('latency')))"
 }
 qt_log "status after the fork storms: $(status)"
@@ -145,7 +146,7 @@ kill -TERM $QT_QUELLD_PID; wait $QT_QUELLD_PID 2>/dev/null
 QT_QUELLD_PID=
 qt_quelld
 sleep 2
-read -r tick0 late0 gap0 rest < <(status)
+read -r tick0 late0 gap0 ev0 drop0 rest < <(status)
 t0=$(date +%s%N)
 "$QT_DIR/forkstorm" setuid $uid $WORKERS $DUR > "$QT_DIR/setuid.out" 2>&1 &
 QT_PIDS+=($!)
@@ -164,7 +165,7 @@ while kill -0 $sp 2>/dev/null; do
 done
 wait $sp 2>/dev/null
 el_ms=$((($(date +%s%N) - t0) / 1000000))
-read -r tick1 late1 gap1 rest < <(status)
+read -r tick1 late1 gap1 ev1 drop1 rest < <(status)
 qt_log "setuid storm: $(cat "$QT_DIR/setuid.out") in ${el_ms} ms by $WORKERS workers;" \
 	"ticks $tick0 -> $tick1, late ticks $late0 -> $late1, longest gap ${gap1} ms;" \
 	"status slower than 1 s: $slow of $polls; children seen inside: $inside of $seen"
@@ -182,6 +183,22 @@ awk -v g="$gap1" 'BEGIN { exit !(g < 1500) }' || qt_fail "a tick started ${gap1}
 [ $slow = 0 ] || qt_fail "quellctl status took over 1 s $slow times during the storm"
 [ $seen -gt 0 ] && [ $((inside * 2)) -ge $seen ] ||
 	qt_fail "placement did not keep up: $inside of $seen sampled children inside"
+# every uid change reached quelld and was handled (none dropped in the ring)
+[ $((ev1 - ev0)) -ge "$n" ] || qt_fail "quelld handled $((ev1 - ev0)) events for $n setuid children"
+[ "$drop1" = "$drop0" ] && qt_log "events handled: $((ev1 - ev0)), ring buffer drops: 0" ||
+	qt_log "ring buffer drops during the storm: $((drop1 - drop0)) (the sweep catches those)"
+# and placement still completes: a storm of long-lived ones right after
+"$QT_DIR/forkstorm" fork $uid 200 4 > "$QT_DIR/after.out" 2>&1 &
+QT_PIDS+=($!)
+for i in $(seq 100); do grep -q forked "$QT_DIR/after.out" && break; sleep 0.1; done
+for i in $(seq 20); do
+	read -r total inside partial outside < <(check $uid "$QT_ID/$U" 2>/dev/null)
+	[ "$total" -ge 205 ] && [ "$inside" = "$total" ] && break
+	sleep 0.5
+done
+[ "$total" -ge 205 ] && [ "$inside" = "$total" ] ||
+	qt_fail "after the storm: $inside of $total processes placed in every hierarchy"
+qt_log "after the storm: all $total processes of a 200-process fork storm placed in every hierarchy"
 kill -0 $QT_QUELLD_PID 2>/dev/null || qt_fail "quelld died"
 [ -n "${QT_SAVE_LOG:-}" ] && cp "$QT_DIR/quelld.log" "$QT_SAVE_LOG"
 echo PASS
