@@ -12,7 +12,11 @@
  *           between the uid change and the move). A pass that moved
  *           something is repeated (bounded), so a fork storm converges.
  * Children inherit their parent's cgroup, so fork/exec need no event.
- * Root and excluded users are never tenants, so they are never moved.
+ * Root and excluded users are never tenants, so they are never moved, and
+ * a process is moved only if its real uid is its tenant's (place()).
+ * "In its cgroup" means in every hierarchy (cg_placed(): a process forked
+ * during a move can be half-placed on hybrid). The event path works within
+ * a budget per wake-up and leaves the rest queued (docs/placement.md).
  */
 #include <dirent.h>
 #include <errno.h>
