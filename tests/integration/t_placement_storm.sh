@@ -25,6 +25,7 @@ SETTLE=${QT_STORM_SETTLE:-5}
 W=${QT_STORM_W:-10}
 U=qs$$
 uid=$(qt_user $U)
+command -v cc >/dev/null || qt_skip "no C compiler for forkstorm.c"
 cc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE "$(dirname "$0")/forkstorm.c" \
 	-o "$QT_DIR/forkstorm" || qt_fail "cc forkstorm.c"
 qt_config <<EOF
