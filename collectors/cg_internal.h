@@ -17,6 +17,9 @@
 /* Devices a 0:0 IO limit may expand to. */
 #define CGU_MAX_DEVS	64
 
+/* v1 controller names by enum cg_ctrl ("cpu", "cpuacct", ...), cg_layout.c */
+extern const char *const cg_v1_names[CGC_NR];
+
 /* --- cg_util.c ----------------------------------------------------------- */
 
 /* rel must be relative, without "." / ".." components; "" is the root. */

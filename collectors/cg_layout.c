@@ -21,7 +21,7 @@
 
 #include "cg_internal.h"
 
-static const char *const v1_names[CGC_NR] = {
+const char *const cg_v1_names[CGC_NR] = {
 	[CGC_CPU] = "cpu",
 	[CGC_CPUACCT] = "cpuacct",
 	[CGC_MEMORY] = "memory",
@@ -115,7 +115,7 @@ static int scan_v1(struct cg_layout *l)
 			continue;
 		snprintf(probe, sizeof(probe), "%s/cgroup.procs", de->d_name);
 		for (int c = 0; c < CGC_NR; c++) {
-			if (l->v1_fd[c] >= 0 || !name_has(de->d_name, v1_names[c]))
+			if (l->v1_fd[c] >= 0 || !name_has(de->d_name, cg_v1_names[c]))
 				continue;
 			if (!file_exists(l->root_fd, probe))
 				break;

@@ -119,15 +119,52 @@ int cg_create(const struct cg_layout *l, const char *rel);
 /* Remove rel everywhere; -EBUSY if it still has processes. */
 int cg_remove(const struct cg_layout *l, const char *rel);
 bool cg_exists(const struct cg_layout *l, const char *rel);
-/* Move a whole process (all threads) into rel in every hierarchy. */
+/*
+ * Move a whole process (all threads) into rel in every hierarchy: the v1
+ * ones first, unified last, and unified only if every v1 write worked, so a
+ * process in rel in unified is in rel everywhere (see cg_placed()).
+ */
 int cg_attach(const struct cg_layout *l, const char *rel, pid_t pid);
 /* Where is pid? Writes the v2 (or v1 cpu) path relative to the root, without leading '/'. */
 int cg_where(const struct cg_layout *l, pid_t pid, char *buf, size_t len);
+
+/* Hierarchies in a cg_placed mask: bit CGC_x for a v1 controller, this one for v2. */
+#define CG_HIER_V2	(1u << CGC_NR)
+
+enum cg_placement {
+	CG_OUTSIDE,		/* in rel in none of the hierarchies */
+	CG_PARTIAL,		/* in rel in some, not all: half-placed */
+	CG_INSIDE,		/* in rel (or below it) in every hierarchy */
+};
+
+/* The hierarchies l uses, as a cg_placed mask. */
+unsigned int cg_hier_mask(const struct cg_layout *l);
+/*
+ * cg_parse_placed - pure: is the process whose /proc/PID/cgroup is text in
+ * rel or below it in every hierarchy of want (cg_hier_mask bits)? A wanted
+ * hierarchy without a line counts as outside. Returns enum cg_placement,
+ * -EINVAL for malformed text or an empty want.
+ */
+int cg_parse_placed(const char *text, unsigned int want, const char *rel);
+/*
+ * cg_placed - the same for a live pid: reads the whole /proc/PID/cgroup,
+ * every line (on hybrid the unified line alone cannot tell a half-placed
+ * process). Returns enum cg_placement, -ENOENT (exited) or -errno.
+ */
+int cg_placed(const struct cg_layout *l, pid_t pid, const char *rel);
 /* List processes in rel (v2, else v1 cpu hierarchy); returns count or -errno. */
 int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max);
 /* Child directory names of rel (one per call to cb); returns count or -errno. */
 int cg_children(const struct cg_layout *l, const char *rel,
 		int (*cb)(const char *name, void *arg), void *arg);
+/*
+ * The same over every hierarchy: each name that is a child of rel in any
+ * of them, once (sorted), so what is left in some hierarchies only is seen
+ * too. cb returning non-zero stops; returns calls made, cb's value or -errno
+ * (-ENOENT: rel in no hierarchy).
+ */
+int cg_children_all(const struct cg_layout *l, const char *rel,
+		    int (*cb)(const char *name, void *arg), void *arg);
 
 int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u);
 int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);

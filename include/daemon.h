@@ -40,6 +40,9 @@ struct daemon {
 	uint64_t discover_full_ms;
 	uint64_t tick_no;
 	double last_tick_ms;
+	uint64_t tick_prev_ns;		/* start of the last tick (mono) */
+	double tick_gap_max_ms;		/* longest gap between two tick starts */
+	uint64_t ticks_late;		/* ticks that started more than one period late */
 
 	struct history *hist;		/* RRD writer, NULL if disabled */
 	struct events_log *events;	/* audit log */

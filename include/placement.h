@@ -12,6 +12,9 @@ struct placement_stats {
 	uint64_t moved_event;		/* processes moved by the fast path */
 	uint64_t moved_sweep;		/* processes moved by sweeps */
 	uint64_t sweeps;
+	uint64_t half_placed;		/* of the moved: were in the tenant's cgroup in some hierarchies only */
+	uint64_t budget_cuts;		/* event rounds stopped at their budget, work left for the next */
+	uint64_t walks_dropped;		/* unfinished children walks left to the sweep (no room) */
 	uint64_t lat_ns[PLACEMENT_LAT_RING];	/* last fast-path latencies */
 	uint32_t lat_next, lat_nr;
 };

@@ -6,6 +6,7 @@
 #ifndef QUELL_QUELLD_H
 #define QUELL_QUELLD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon.h"
@@ -47,7 +48,11 @@ int placement_tenant(struct daemon *d, struct tenant *t);	/* ensure t's cgroup e
 /* (Re)map t's cgroup ids in the blkcg hierarchies to its BPF key (throttled/writeback IO) */
 void placement_bpf_map(struct daemon *d, const struct tenant *t);
 int placement_sweep(struct daemon *d);		/* move every stray process; returns moved */
-void placement_events(struct daemon *d);	/* drain the BPF ring buffer */
+/* BPF ring buffer events, at most a budget of work per call (the rest stays queued) */
+void placement_events(struct daemon *d);
+void placement_tick(struct daemon *d);		/* continue work the last budget left */
+/* Work left by the last budget: the loop calls placement_events() again at once. */
+bool placement_busy(void);
 /* Place one process by its uid now; returns 1 moved, 0 nothing to do, -errno. */
 int placement_pid(struct daemon *d, int pid, struct tenant **tp);
 

@@ -123,6 +123,9 @@ static json_t *placement_json(void)
 	json_object_set_new(j, "events", json_integer((json_int_t)ps->events));
 	json_object_set_new(j, "moved_event", json_integer((json_int_t)ps->moved_event));
 	json_object_set_new(j, "moved_sweep", json_integer((json_int_t)ps->moved_sweep));
+	json_object_set_new(j, "half_placed", json_integer((json_int_t)ps->half_placed));
+	json_object_set_new(j, "budget_cuts", json_integer((json_int_t)ps->budget_cuts));
+	json_object_set_new(j, "walks_dropped", json_integer((json_int_t)ps->walks_dropped));
 	json_object_set_new(j, "sweeps", json_integer((json_int_t)ps->sweeps));
 	if (!placement_latency(&p50, &p99, &max)) {
 		json_object_set_new(j, "latency_p50_us", json_real(p50));
@@ -139,6 +142,8 @@ static int cmd_status(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	json_object_set_new(resp, "host", proto_hview_json(&d->host));
 	json_object_set_new(resp, "bpf", bpf_json(d));
 	json_object_set_new(resp, "tick", json_integer((json_int_t)d->tick_no));
+	json_object_set_new(resp, "tick_gap_max_ms", json_real(d->tick_gap_max_ms));
+	json_object_set_new(resp, "ticks_late", json_integer((json_int_t)d->ticks_late));
 	json_object_set_new(resp, "tenant_mode",
 			    json_string(d->cfg.tenant_mode == TENANT_USERS ? "users" : "cgroups"));
 	return 0;

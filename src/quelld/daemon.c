@@ -149,6 +149,16 @@ void daemon_tick(struct daemon *d)
 	bool users = d->cfg.tenant_mode == TENANT_USERS;
 
 	d->tick_no++;
+	/* tick lateness, seen from the tick itself: the gap since the last one */
+	if (d->tick_prev_ns) {
+		double gap_ms = (double)(t0 - d->tick_prev_ns) / 1e6;
+
+		if (gap_ms > d->tick_gap_max_ms)
+			d->tick_gap_max_ms = gap_ms;
+		if (gap_ms > 2.0 * (double)d->cfg.tick_ms)
+			d->ticks_late++;	/* late by more than one period */
+	}
+	d->tick_prev_ns = t0;
 	/* users change rarely and getpwent can be slow (NSS): every sweep; cgroup children: every tick */
 	if (!users || now_ms - last_discover >= d->cfg.sweep_ms) {
 		discover_tenants(d);
@@ -157,6 +167,8 @@ void daemon_tick(struct daemon *d)
 	if (users && d->cfg.place && now_ms - last_sweep >= d->cfg.sweep_ms) {
 		placement_sweep(d);
 		last_sweep = now_ms;
+	} else if (users && d->cfg.place) {
+		placement_tick(d);	/* children walks the event budget cut short */
 	}
 	gather_tick(d);
 	hooks_tick(d, now_ms);

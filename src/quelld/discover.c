@@ -198,6 +198,48 @@ static void tenant_gone(struct daemon *d, struct tenant *t)
 	registry_remove(&d->reg, t);
 }
 
+/*
+ * A cgroup under the managed subtree whose user no longer exists: the user
+ * was deleted while quelld was down (with quelld up, tenant_gone() removes
+ * it), so no tenant will ever empty it. Removed once empty, in every
+ * hierarchy, deepest first (cg_remove), with a log line. Only direct
+ * children of <managed> named like a tenant and unknown to the registry;
+ * a user that exists but is no tenant (excluded, outside the uid range) is
+ * left alone, and so is every name when the passwd lookup fails (an NSS
+ * outage must not look like userdel). Nothing is moved or killed here.
+ */
+static int orphan_cb(const char *name, void *arg)
+{
+	struct daemon *d = arg;
+	char rel[TENANT_CG_MAX], pwbuf[4096];
+	struct passwd pw, *res = NULL;
+	int ret;
+
+	if (!tenant_name_ok(name) || registry_by_name(&d->reg, name))
+		return 0;
+	ret = getpwnam_r(name, &pw, pwbuf, sizeof(pwbuf), &res);
+	if (ret || res)
+		return 0;
+	if ((size_t)snprintf(rel, sizeof(rel), "%s/%s", d->cfg.managed, name) >= sizeof(rel))
+		return 0;
+	ret = cg_remove(&d->cg, rel);
+	if (!ret)
+		log_info("cgroup %s of deleted user %s removed", rel, name);
+	else if (ret == -EBUSY)
+		log_debug("cgroup %s of deleted user %s still has processes", rel, name);
+	else if (ret != -ENOENT)
+		log_warn("cgroup %s of deleted user %s: removing: %s", rel, name, strerror(-ret));
+	return 0;
+}
+
+static void discover_orphans(struct daemon *d)
+{
+	int ret = cg_children_all(&d->cg, d->cfg.managed, orphan_cb, d);
+
+	if (ret < 0 && ret != -ENOENT)
+		log_warn("managed cgroup %s: %s", d->cfg.managed, strerror(-ret));
+}
+
 int discover_tenants(struct daemon *d)
 {
 	for (int i = 0; i < d->reg.nr; i++)
@@ -221,5 +263,7 @@ int discover_tenants(struct daemon *d)
 	for (int i = d->reg.nr - 1; i >= 0; i--)
 		if (!d->reg.t[i]->seen)
 			tenant_gone(d, d->reg.t[i]);
+	if (d->cfg.tenant_mode == TENANT_USERS && d->cfg.place)
+		discover_orphans(d);
 	return d->reg.nr;
 }

@@ -161,7 +161,8 @@ static int run(struct daemon *d)
 
 	daemon_ready(d);
 	while (!d->want_stop) {
-		int n = epoll_wait(epfd, evs, 8, -1);
+		/* placement work left by its budget: come back at once, after the rest */
+		int n = epoll_wait(epfd, evs, 8, placement_busy() ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -169,6 +170,8 @@ static int run(struct daemon *d)
 			ret = -errno;
 			break;
 		}
+		if (n == 0)
+			placement_events(d);
 		for (int i = 0; i < n; i++) {
 			uint64_t exp;
 

@@ -94,6 +94,32 @@ case "$ms" in ""|TIMEOUT) qt_fail "setresuid process not placed within 10 s";; e
 qt_log "setresuid process placed ${ms} ms after its uid changed"
 awk -v m="$ms" 'BEGIN { exit !(m < 1000) }' || qt_fail "placement took ${ms} ms (> 1 s)"
 
+# 2b. a root process forks a child, then calls setresuid(tenant): the parent
+# is placed, its root child (found by the children walk) is not moved
+python3 - $uid2 > "$QT_DIR/rootchild.out" <<'PY' &
+import os, sys, time
+uid = int(sys.argv[1])
+c = os.fork()
+if c == 0:
+    time.sleep(600)
+    os._exit(0)
+print(c); sys.stdout.flush()
+os.setresuid(uid, uid, uid)
+time.sleep(600)
+PY
+QT_PIDS+=($!)
+rcp=$!
+for i in $(seq $((50 * SLOW))); do [ -s "$QT_DIR/rootchild.out" ] && break; sleep 0.1; done
+rc_child=$(cat "$QT_DIR/rootchild.out")
+[ -n "$rc_child" ] || qt_fail "no root child"
+wait_in $rcp "$QT_ID/$U2" 5 >/dev/null || qt_fail "setresuid parent $rcp not placed"
+sleep 3		# and a sweep
+[ "$(stat -c %u /proc/$rc_child)" = 0 ] || qt_fail "child $rc_child is not root"
+grep -q "$QT_ID" /proc/$rc_child/cgroup &&
+	qt_fail "root child $rc_child of a tenant process was moved: $(grep "$QT_ID" /proc/$rc_child/cgroup | head -3)"
+kill -9 $rc_child $rcp 2>/dev/null
+qt_log "root child of a process that became a tenant's stayed where it was"
+
 # 3. root is never moved (two sweeps later)
 qt_bg sleep 600
 rp=${QT_PIDS[-1]}

@@ -12,6 +12,11 @@
 #                      escapes from "a/b" or ".."), one log line per user
 #                      (not one per sweep), the daemon keeps running
 #   userdel of a tenant while quelld runs -> dropped, its cgroup removed.
+#   userdel while quelld is down (issue 11 item 6) -> at the next start its
+#   cgroups are removed in every hierarchy (with a log line); one whose
+#   deleted user still has a process stays until it is empty, then the
+#   sweep removes it; a directory of the same name outside the managed
+#   subtree is never touched.
 . "$(dirname "$0")/lib.sh"
 
 fail=0
@@ -122,6 +127,55 @@ for h in "${hier[@]}"; do [ -d "$h/$QT_ID/$n" ] && left="$left $h"; done
 [ -z "$left" ] && ok "its cgroups removed" || bad "cgroups of '$n' left in$left"
 n=$(qt_ctl --json tenants | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["tenants"]))')
 [ "$n" = $((${#GOOD[@]} - 1)) ] && ok "$n tenants left" || bad "$n tenants after userdel"
+kill -0 $QT_QUELLD_PID 2>/dev/null || bad "quelld died"
+
+# userdel while quelld is down: two tenants, one with a process left behind
+D1=qd$$; D2=qe$$
+qt_user $D1 >/dev/null; qt_user $D2 >/dev/null
+for i in $(seq 40); do
+	[ -d "${hier[0]}/$QT_ID/$D1" ] && [ -d "${hier[0]}/$QT_ID/$D2" ] && break
+	sleep 0.25
+done
+qt_bg su -s /bin/sh $D2 -c 'exec sleep 600'
+for i in $(seq 40); do
+	p2=$(pgrep -u $D2 -x sleep)
+	[ -n "$p2" ] && grep -q "/$QT_ID/$D2\$" /proc/$p2/cgroup && break
+	sleep 0.25
+done
+for n in $D1 $D2; do
+	miss=
+	for h in "${hier[@]}"; do [ -d "$h/$QT_ID/$n" ] || miss="$miss $h"; done
+	[ -z "$miss" ] || bad "'$n': no cgroup in$miss before the restart"
+done
+# the same name outside the managed subtree: not quell's
+decoy=${hier[0]}/$QT_ID-other/$D1
+mkdir -p "$decoy" || bad "mkdir $decoy"
+kill -TERM $QT_QUELLD_PID; wait $QT_QUELLD_PID 2>/dev/null
+QT_QUELLD_PID=
+userdel $D1 || bad "userdel $D1"
+userdel -f $D2 2>/dev/null || bad "userdel -f $D2"
+qt_quelld
+left1= left2=
+for h in "${hier[@]}"; do
+	[ -d "$h/$QT_ID/$D1" ] && left1="$left1 $h"
+	[ -d "$h/$QT_ID/$D2" ] && left2="$left2 $h"
+done
+[ -z "$left1" ] && ok "user deleted while quelld was down: cgroups removed at start in ${#hier[@]} hierarchies" ||
+	bad "cgroups of $D1 (deleted while quelld was down) left in$left1"
+grep -q "cgroup $QT_ID/$D1 of deleted user $D1 removed" "$QT_DIR/quelld.log" && ok "logged" ||
+	bad "no log line for the removal of $QT_ID/$D1"
+[ ${#left2} -gt 0 ] && ok "$D2's cgroup kept while its process runs" ||
+	bad "$D2's cgroup removed under its running process"
+[ -d "$decoy" ] && ok "same name outside the managed subtree untouched" || bad "$decoy removed"
+rmdir "$decoy" "${hier[0]}/$QT_ID-other"
+kill -9 $p2
+for i in $(seq 40); do
+	left2=
+	for h in "${hier[@]}"; do [ -d "$h/$QT_ID/$D2" ] && left2="$left2 $h"; done
+	[ -z "$left2" ] && break
+	sleep 0.25
+done
+[ -z "$left2" ] && ok "$D2's cgroups removed by the sweep once empty" || bad "cgroups of $D2 left in$left2"
 kill -0 $QT_QUELLD_PID 2>/dev/null || bad "quelld died"
 
 [ $fail = 0 ] || { tail -30 "$QT_DIR/quelld.log"; qt_fail "robust users"; }

@@ -486,6 +486,120 @@ static void test_attach_where_hybrid(void **state)
 	assert_string_equal(buf, "elsewhere");
 }
 
+/* 12.5: a process is placed only when every hierarchy says so */
+static void test_placed_hybrid(void **state)
+{
+	struct env *e = *state;
+	unsigned int all = cg_hier_mask(&e->l);
+	/* this machine's /proc/PID/cgroup, the tenant in every hierarchy */
+	const char *in = "9:name=systemd:/\n8:pids:/quell/alice\n7:blkio:/quell/alice\n"
+		"6:freezer:/quell/alice\n5:devices:/\n4:memory:/quell/alice\n3:cpuset:/\n"
+		"2:cpuacct:/quell/alice\n1:cpu:/quell/alice\n0::/quell/alice\n";
+	/* what t_placement_storm found on main: unified moved, the v1 ones not */
+	const char *half = "9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n5:devices:/\n"
+		"4:memory:/process_api/aeb9\n3:cpuset:/\n2:cpuacct:/\n1:cpu:/quell/alice\n"
+		"0::/quell/alice\n";
+	const char *out = "8:pids:/\n7:blkio:/\n6:freezer:/\n4:memory:/\n2:cpuacct:/\n1:cpu:/\n0::/\n";
+
+	assert_int_equal(all, CG_HIER_V2 | (1u << CGC_CPU) | (1u << CGC_CPUACCT) |
+			 (1u << CGC_MEMORY) | (1u << CGC_BLKIO) | (1u << CGC_PIDS) |
+			 (1u << CGC_FREEZER));
+	assert_int_equal(cg_parse_placed(in, all, CG), CG_INSIDE);
+	assert_int_equal(cg_parse_placed(half, all, CG), CG_PARTIAL);
+	assert_int_equal(cg_parse_placed(out, all, CG), CG_OUTSIDE);
+	/* the unified line alone would call "half" placed: cg_where did */
+	assert_int_equal(cg_parse_placed(half, CG_HIER_V2, CG), CG_INSIDE);
+	/* below the tenant counts as inside, a sibling with the same prefix does not */
+	assert_int_equal(cg_parse_placed("1:cpu:/quell/alice/sub\n0::/quell/alice/sub\n",
+					 CG_HIER_V2 | 1u << CGC_CPU, CG), CG_INSIDE);
+	assert_int_equal(cg_parse_placed("1:cpu:/quell/alice2\n0::/quell/alice\n",
+					 CG_HIER_V2 | 1u << CGC_CPU, CG), CG_PARTIAL);
+	/* a wanted hierarchy without a line is not "inside" */
+	assert_int_equal(cg_parse_placed("1:cpu:/quell/alice\n0::/quell/alice\n", all, CG),
+			 CG_PARTIAL);
+	/* one v1 mount for two controllers, a removed cgroup, no final newline */
+	assert_int_equal(cg_parse_placed("4:cpu,cpuacct:/quell/alice (deleted)\n0::/quell/alice",
+					 CG_HIER_V2 | 1u << CGC_CPU | 1u << CGC_CPUACCT, CG),
+			 CG_INSIDE);
+	assert_int_equal(cg_parse_placed("garbage\n", all, CG), -EINVAL);
+	assert_int_equal(cg_parse_placed(in, 0, CG), -EINVAL);
+
+	/* the same through a fake /proc */
+	w(&e->proc, "901/cgroup", in);
+	w(&e->proc, "902/cgroup", half);
+	w(&e->proc, "903/cgroup", out);
+	assert_int_equal(cg_placed(&e->l, 901, CG), CG_INSIDE);
+	assert_int_equal(cg_placed(&e->l, 902, CG), CG_PARTIAL);
+	assert_int_equal(cg_placed(&e->l, 903, CG), CG_OUTSIDE);
+	assert_int_equal(cg_placed(&e->l, 904, CG), -ENOENT);
+	assert_int_equal(cg_placed(&e->l, 901, "quell/../x"), -EINVAL);
+}
+
+/* v1 first, unified last and only when every v1 write worked */
+static void test_attach_order_hybrid(void **state)
+{
+	struct env *e = *state;
+	char buf[128], p[512];
+
+	full_cgroup(e, true);
+	/* the memory hierarchy's directory is gone: unified must not be written */
+	snprintf(p, sizeof(p), "%s/memory/" CG "/cgroup.procs", e->t.path);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(cg_attach(&e->l, CG, 4242), -ENOENT);
+	rd(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	rd(&e->t, "cpu/" CG "/cgroup.procs", buf, sizeof(buf));
+	assert_string_equal(buf, "4242");
+	w(&e->t, "memory/" CG "/cgroup.procs", "");
+	assert_int_equal(cg_attach(&e->l, CG, 4242), 0);
+	rd(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
+	assert_string_equal(buf, "4242");
+}
+
+static void test_placed_v1(void **state)
+{
+	struct env *e = *state;
+	unsigned int all = cg_hier_mask(&e->l);
+
+	assert_false(all & CG_HIER_V2);
+	/* v1 only: the 0:: line is not looked at */
+	assert_int_equal(cg_parse_placed("8:pids:/quell/alice\n7:blkio:/quell/alice\n"
+					 "6:freezer:/quell/alice\n4:memory:/quell/alice\n"
+					 "2:cpuacct:/quell/alice\n1:cpu:/quell/alice\n0::/\n", all, CG),
+			 CG_INSIDE);
+	assert_int_equal(cg_parse_placed("8:pids:/\n7:blkio:/quell/alice\n6:freezer:/quell/alice\n"
+					 "4:memory:/quell/alice\n2:cpuacct:/quell/alice\n"
+					 "1:cpu:/quell/alice\n", all, CG), CG_PARTIAL);
+}
+
+static int names_cb(const char *name, void *arg)
+{
+	char *seen = arg;
+
+	strcat(seen, name);
+	strcat(seen, " ");
+	return 0;
+}
+
+/* 11.6: a leftover in one hierarchy only is seen, each name once */
+static void test_children_all_hybrid(void **state)
+{
+	struct env *e = *state;
+	char seen[256] = "";
+
+	assert_int_equal(cg_create(&e->l, "quell/bob"), 0);
+	assert_int_equal(cg_create(&e->l, "quell/alice"), 0);
+	assert_int_equal(fx_mkdirs(e->t.path, "memory/quell/zoe"), 0);	/* memory only */
+	w(&e->t, "unified/quell/cgroup.procs", "");			/* a file, not a child */
+	assert_int_equal(cg_children_all(&e->l, "quell", names_cb, seen), 3);
+	assert_string_equal(seen, "alice bob zoe ");
+	/* cg_children (the primary hierarchy only) misses zoe */
+	seen[0] = '\0';
+	assert_int_equal(cg_children(&e->l, "quell", names_cb, seen), 2);
+	assert_int_equal(cg_children_all(&e->l, "nope", names_cb, seen), -ENOENT);
+	assert_int_equal(cg_children_all(&e->l, "quell/../x", names_cb, seen), -EINVAL);
+}
+
 static void test_where_v1(void **state)
 {
 	struct env *e = *state;
@@ -573,6 +687,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_remove_hybrid, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_where_hybrid, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_where_v1, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_placed_hybrid, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_order_hybrid, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_placed_v1, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_children_all_hybrid, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_hybrid_and_v1, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_v1_only, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_loop_v1, setup_v1, teardown),

@@ -551,6 +551,22 @@ static void test_where(void **state)
 	assert_int_equal(cg_where(&e->l, 4242, buf, 4), -ENAMETOOLONG);
 }
 
+/* pure v2: one hierarchy, the 0:: line decides alone */
+static void test_placed_v2(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(cg_hier_mask(&e->l), CG_HIER_V2);
+	w(&e->proc, "4250/cgroup", "0::/quell/alice\n");
+	w(&e->proc, "4251/cgroup", "0::/quell/alice/php\n");
+	w(&e->proc, "4252/cgroup", "0::/user.slice/user-1000.slice\n");
+	w(&e->proc, "4253/cgroup", "0::/quell/alicia\n");
+	assert_int_equal(cg_placed(&e->l, 4250, "quell/alice"), CG_INSIDE);
+	assert_int_equal(cg_placed(&e->l, 4251, "quell/alice"), CG_INSIDE);
+	assert_int_equal(cg_placed(&e->l, 4252, "quell/alice"), CG_OUTSIDE);
+	assert_int_equal(cg_placed(&e->l, 4253, "quell/alice"), CG_OUTSIDE);
+}
+
 static void test_freeze_kill_id_level(void **state)
 {
 	struct env *e = *state;
@@ -607,6 +623,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attach_procs_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_placed_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_kill_id_level, setup, teardown),
 	};
 
