@@ -36,6 +36,7 @@ struct daemon;
 #define HIST_DEFAULT_DIR	"/var/lib/quell/rrd"
 #define HIST_HOST_FILE		"host.rrd"
 #define HIST_TENANT_DIR		"tenants"
+#define HIST_FINE_ROWS_MAX	2160	/* fine tier: 6 h at step 10 (docs/history.md) */
 
 /* ---- schema (rrd_schema.c, pure) ---- */
 
@@ -88,14 +89,18 @@ extern const int hist_tenant_nqm;
 int hist_ds_name(const char *key, char out[HIST_DS_NAME_MAX]);
 /*
  * hist_schema_tenant / hist_schema_host - DS and RRA lists for a step (s).
- * RRAs: the step for 2 days, 1 min for 14 days, 1 h for 395 days; a tier
- * whose resolution is not coarser than the previous one is merged into it.
+ * RRAs: the step for 6 h (at most HIST_FINE_ROWS_MAX rows), 1 min for 1 day,
+ * 1 h for 31 days, 1 day for 400 days, AVERAGE and MAX except the fine tier;
+ * a tier whose resolution is not coarser than the previous one is merged
+ * into it.
  * Returns 0, -EINVAL for step 0 or > 3600.
  */
 int hist_schema_tenant(uint64_t step_s, struct hist_schema *out);
 int hist_schema_host(uint64_t step_s, struct hist_schema *out);
 /* Seconds an RRA definition "RRA:CF:xff:pdp:rows" keeps at step; 0 if unparsable. */
 uint64_t hist_rra_span_s(const char *rra, uint64_t step_s);
+/* Bytes of data rows in a file of schema s: sum of RRA rows x DS x 8 (no header). */
+uint64_t hist_schema_data_bytes(const struct hist_schema *s);
 /* Index of DS name in s, or -ENOENT. */
 int hist_schema_find(const struct hist_schema *s, const char *name);
 
