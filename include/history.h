@@ -316,10 +316,12 @@ int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen);
 
 /*
  * hist_file_ensure - make path a usable RRD of schema s: create it if
- * missing (last update t - 1), set a corrupt / incompatible one (not an
- * RRD, other step or DS set) aside as <path>.corrupt-<t> and recreate it.
+ * missing (last update t - 1, mode 0640), set a corrupt / incompatible one
+ * (not an RRD, other step or DS set) aside as <path>.corrupt-<t> and
+ * recreate it, migrate one of an older archive layout (same step and DS)
+ * into the current one, keeping the data the new archives can hold.
  * *last: its last update time. Returns 0 (was fine), 1 (created),
- * 2 (set aside and recreated), -errno with a message in err.
+ * 2 (set aside and recreated), 3 (migrated), -errno with a message in err.
  */
 int hist_file_ensure(const char *path, const struct hist_schema *s, int64_t t, int64_t *last,
 		     char *err, size_t errlen);
@@ -330,6 +332,10 @@ struct history_stats {
 	uint64_t errors;		/* updates that failed */
 	uint64_t dropped;		/* batches dropped: writer too far behind */
 	uint64_t recreated;		/* corrupt / incompatible files set aside */
+	uint64_t created;		/* new files (lazily: first non-zero usage) */
+	uint64_t migrated;		/* files of an older layout converted */
+	uint64_t deferred;		/* records left for a later step: budget spent */
+	uint64_t idle;			/* records of tenants with no file and no usage yet */
 	uint64_t last_batch_ns;		/* writer time of the last batch */
 	uint64_t max_batch_ns;
 	uint64_t last_enqueue_ns;	/* tick-path cost of the last history_tick */

@@ -13,7 +13,18 @@
  * Each file is checked the first time this run touches it (rrd_info: is it
  * an RRD, same step, same DS set); a corrupt or incompatible file is
  * renamed to <file>.corrupt-<time> and recreated. An update that fails
- * later triggers the same check.
+ * later triggers the same check. A file of an older archive layout (the
+ * 9.2 MB one of the first version) is migrated: a new file is created
+ * from it (rrd_create_r2's sources prefill what the new archives can hold)
+ * and replaces it.
+ *
+ * Files are created lazily (issue 11 item 5): a tenant gets its file the
+ * first step it has any non-zero value, and each batch creates at most
+ * HIST_CREATE_PER_S x step files and checks at most HIST_CHECK_PER_S x step
+ * existing ones; the rest wait for the next step (counted as deferred). So
+ * 2,000 new tenants are spread over minutes instead of one burst of
+ * rrd_create calls. Files are 0640, directories 0750 (issue 12 item 3):
+ * tenants read their own history through the daemon (`history` command).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +43,15 @@
 #include "log.h"
 
 #define HIST_QUEUE	4	/* batches the writer may lag behind before dropping */
+/*
+ * Creation and first-touch budgets per second of history time. Creating
+ * one 880 KB file costs ~4 ms (docs/history.md), so 5 per second is at
+ * most ~2 % of a core; an rrd_info check is ~0.1 ms.
+ */
+#define HIST_CREATE_PER_S	5
+#define HIST_CHECK_PER_S	100
+#define HIST_FILE_MODE	0640
+#define HIST_DIR_MODE	0750
 
 struct hist_batch {
 	struct hist_rec *rec;
@@ -46,6 +66,7 @@ struct hist_known {
 
 struct history {
 	char dir[4096];
+	gid_t gid;		/* group of files and directories; (gid_t)-1: root's */
 	char cached_addr[256];
 	bool cached;
 	uint64_t step;
@@ -81,10 +102,20 @@ static const char *rrd_msg(void)
 
 /* ---- one file ---- */
 
-static int file_create(const char *path, const struct hist_schema *s, int64_t t, char *err,
-		       size_t errlen)
+/* Not world-readable (issue 12 item 3); group-readable for gid when set. */
+static int file_private(const char *path, mode_t mode, gid_t gid)
+{
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid))
+		return -errno;
+	return chmod(path, mode) ? -errno : 0;
+}
+
+/* Create path (from the data of source when not NULL), mode 0640. */
+static int file_create_from(const char *path, const struct hist_schema *s, int64_t t,
+			    const char *source, char *err, size_t errlen)
 {
 	const char *argv[HIST_MAX_DS + HIST_MAX_RRA];
+	const char *sources[2] = { source, NULL };
 	char ds[HIST_MAX_DS][64];
 	int argc = 0;
 
@@ -96,30 +127,44 @@ static int file_create(const char *path, const struct hist_schema *s, int64_t t,
 	for (int i = 0; i < s->nrra; i++)
 		argv[argc++] = s->rra[i];
 	rrd_clear_error();
-	if (rrd_create_r(path, (unsigned long)s->step_s, (time_t)(t - 1), argc, argv)) {
+	if (rrd_create_r2(path, (unsigned long)s->step_s, (time_t)(t - 1), 0,
+			  source ? sources : NULL, NULL, argc, argv)) {
 		snprintf(err, errlen, "create %s: %s", path, rrd_msg());
 		rrd_clear_error();
 		unlink(path);
 		return -EIO;
 	}
+	file_private(path, HIST_FILE_MODE, (gid_t)-1);
 	return 0;
+}
+
+static int file_create(const char *path, const struct hist_schema *s, int64_t t, char *err,
+		       size_t errlen)
+{
+	return file_create_from(path, s, t, NULL, err, errlen);
 }
 
 /*
  * file_check - is path an RRD with this schema? Returns 0 with *last set,
  * -ENOENT (missing), -EBADMSG (not an RRD / unreadable), -EMEDIUMTYPE
- * (different step or DS set), with the reason in err.
+ * (different step or DS set), -ESTALE (same step and DS, other archives:
+ * an older layout, *last set), with the reason in err. A world-readable
+ * file of an older version is made private on the way.
  */
 static int file_check(const char *path, const struct hist_schema *s, int64_t *last, char *err,
 		      size_t errlen)
 {
 	rrd_info_t *info, *i;
 	unsigned long step = 0;
-	int nds = 0, bad = 0;
+	int nds = 0, bad = 0, nrra = 0, rra_bad = 0;
+	char cf[HIST_MAX_RRA][16] = { { 0 } };
+	unsigned long long pdp[HIST_MAX_RRA] = { 0 }, rows[HIST_MAX_RRA] = { 0 };
 	struct stat sb;
 
 	if (stat(path, &sb))
 		return -errno;
+	if (sb.st_mode & 0007)
+		file_private(path, HIST_FILE_MODE, (gid_t)-1);
 	rrd_clear_error();
 	info = rrd_info_r(path);
 	if (!info) {
@@ -129,17 +174,31 @@ static int file_check(const char *path, const struct hist_schema *s, int64_t *la
 	}
 	*last = 0;
 	for (i = info; i; i = i->next) {
-		char name[HIST_DS_NAME_MAX + 1];
+		char name[HIST_DS_NAME_MAX + 1], field[32];
+		int r;
 
-		if (!strcmp(i->key, "step"))
+		if (!strcmp(i->key, "step")) {
 			step = i->value.u_cnt;
-		else if (!strcmp(i->key, "last_update"))
+		} else if (!strcmp(i->key, "last_update")) {
 			*last = (int64_t)i->value.u_cnt;
-		else if (sscanf(i->key, "ds[%20[^]]].index", name) == 1 &&
-			 strstr(i->key, "].index")) {
+		} else if (sscanf(i->key, "ds[%20[^]]].index", name) == 1 &&
+			   strstr(i->key, "].index")) {
 			nds++;
 			if (hist_schema_find(s, name) < 0)
 				bad = 1;
+		} else if (sscanf(i->key, "rra[%d].%31s", &r, field) == 2 && r >= 0) {
+			if (r >= HIST_MAX_RRA) {
+				rra_bad = 1;
+				continue;
+			}
+			if (r + 1 > nrra)
+				nrra = r + 1;
+			if (!strcmp(field, "cf") && i->type == RD_I_STR)
+				snprintf(cf[r], sizeof(cf[r]), "%s", i->value.u_str);
+			else if (!strcmp(field, "rows"))
+				rows[r] = i->value.u_cnt;
+			else if (!strcmp(field, "pdp_per_row"))
+				pdp[r] = i->value.u_cnt;
 		}
 	}
 	rrd_info_free(info);
@@ -147,6 +206,42 @@ static int file_check(const char *path, const struct hist_schema *s, int64_t *la
 		snprintf(err, errlen, "%s: step %lu, %d DS: does not match the schema (step %" PRIu64
 			 ", %d DS)", path, step, nds, s->step_s, s->nds);
 		return -EMEDIUMTYPE;
+	}
+	rra_bad |= nrra != s->nrra;
+	for (int r = 0; r < nrra && !rra_bad; r++) {
+		char want[HIST_RRA_LEN + 128];
+
+		snprintf(want, sizeof(want), "RRA:%.15s:0.5:%llu:%llu", cf[r], pdp[r], rows[r]);
+		rra_bad = strcmp(want, s->rra[r]) != 0;
+	}
+	if (rra_bad) {
+		snprintf(err, errlen, "%s: %d archives of an older layout (now %d)", path, nrra,
+			 s->nrra);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/*
+ * file_migrate - replace path (an older layout, last update *last) by a file
+ * of schema s prefilled with its data. Returns 0 or -errno with err set.
+ */
+static int file_migrate(const char *path, const struct hist_schema *s, int64_t last, char *err,
+			size_t errlen)
+{
+	char tmp[4200];
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.migrating", path);
+	unlink(tmp);
+	ret = file_create_from(tmp, s, last + 1, path, err, errlen);
+	if (ret)
+		return ret;
+	if (rename(tmp, path)) {
+		ret = -errno;
+		snprintf(err, errlen, "rename %s: %s", tmp, strerror(-ret));
+		unlink(tmp);
+		return ret;
 	}
 	return 0;
 }
@@ -159,6 +254,17 @@ int hist_file_ensure(const char *path, const struct hist_schema *s, int64_t t, i
 
 	if (!ret)
 		return 0;
+	if (ret == -ESTALE) {
+		int64_t old_last = *last;
+
+		ret = file_migrate(path, s, old_last, err, errlen);
+		if (!ret) {
+			log_info("history: %s: %s; migrated to the current layout", path, why);
+			return 3;
+		}
+		log_err("history: %s: migration failed: %s; setting it aside", path, err);
+		ret = -EMEDIUMTYPE;
+	}
 	*last = t - 1;
 	if (ret == -ENOENT) {
 		ret = file_create(path, s, t, err, errlen);
@@ -243,8 +349,27 @@ static int do_update(struct history *h, const char *path, const char *line)
 	return rrd_update_r(path, NULL, 1, &line) ? -EIO : 0;
 }
 
-/* One record: ensure the file (first touch this run), update it. Returns 0 or -errno. */
-static int write_rec(struct history *h, const struct hist_rec *r)
+/* Per-batch allowance of first touches (HIST_CHECK_PER_S) and creations. */
+struct hist_budget {
+	int64_t checks, creates;
+};
+
+/* Any known non-zero value: the tenant has used something. */
+static bool rec_has_usage(const struct hist_rec *r)
+{
+	for (int i = 0; i < hist_tenant_nqm; i++)
+		if ((r->valid & (1ULL << i)) && r->u[i])
+			return true;
+	return false;
+}
+
+/*
+ * write_rec - one record: the first touch this run checks (or lazily
+ * creates) the file within the batch's budget, then the update. Returns 0
+ * (written), 1 (skipped: idle tenant without a file, budget spent, or an
+ * update at or before the file's last), -errno.
+ */
+static int write_rec(struct history *h, const struct hist_rec *r, struct hist_budget *b)
 {
 	const struct hist_schema *s = r->name[0] ? &h->ts : &h->hs;
 	char path[4400], line[1024], err[1024];
@@ -259,22 +384,35 @@ static int write_rec(struct history *h, const struct hist_rec *r)
 	}
 	k = known_get(h, r->name);
 	if (!k) {
+		bool exists = !access(path, F_OK);
+
+		if (!exists && r->name[0] && !rec_has_usage(r)) {
+			h->st.idle++;
+			return 1;
+		}
+		/* host.rrd is one file: never held back */
+		if (r->name[0] && (exists ? b->checks <= 0 : b->creates <= 0)) {
+			h->st.deferred++;
+			return 1;
+		}
 		ret = hist_file_ensure(path, s, r->t, &last, err, sizeof(err));
 		if (ret < 0) {
 			log_err("history: %s", err);
 			return ret;
 		}
-		if (ret == 2) {
-			h->st.recreated++;
-			if (h->cached)
-				rrdc_forget(path);
-		}
+		b->checks -= exists;
+		b->creates -= ret > 0;
+		h->st.created += ret == 1;
+		h->st.recreated += ret == 2;
+		h->st.migrated += ret == 3;
+		if (ret >= 2 && h->cached)
+			rrdc_forget(path);
 		k = known_add(h, r->name, last);
 		if (!k)
 			return -ENOMEM;
 	}
 	if (r->t <= k->last)	/* same second, or the clock went back: rrdtool refuses */
-		return 0;
+		return 1;
 	ret = hist_update_line(r, line, sizeof(line));
 	if (ret < 0)
 		return ret;
@@ -285,7 +423,9 @@ static int write_rec(struct history *h, const struct hist_rec *r)
 		ret = hist_file_ensure(path, s, r->t, &last, err + strlen(err),
 				       sizeof(err) - strlen(err));
 		if (ret > 0) {
+			h->st.created += ret == 1;
 			h->st.recreated += ret == 2;
+			h->st.migrated += ret == 3;
 			if (h->cached)
 				rrdc_forget(path);
 			ret = do_update(h, path, line);
@@ -309,6 +449,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		struct hist_batch b;
+		struct hist_budget bud;
 		uint64_t t0, dt;
 		int nerr = 0, nok = 0;
 
@@ -323,11 +464,13 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&h->mu);
 
 		t0 = now_ns();
+		bud.checks = HIST_CHECK_PER_S * (int64_t)h->step;
+		bud.creates = HIST_CREATE_PER_S * (int64_t)h->step;
 		for (int i = 0; i < b.n; i++) {
-			if (write_rec(h, &b.rec[i]))
-				nerr++;
-			else
-				nok++;
+			int ret = write_rec(h, &b.rec[i], &bud);
+
+			nerr += ret < 0;
+			nok += ret == 0;
 		}
 		dt = now_ns() - t0;
 		free(b.rec);
@@ -354,11 +497,11 @@ static int mkdir_p(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
+		if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
+	if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -390,8 +533,14 @@ int history_open(struct daemon *d)
 		free(h);
 		return ret;
 	}
+	h->gid = (gid_t)-1;
 	snprintf(sub, sizeof(sub), "%s/" HIST_TENANT_DIR, h->dir);
 	ret = mkdir_p(sub);
+	/* directories of an older version were 0755: close them */
+	if (!ret)
+		ret = file_private(h->dir, HIST_DIR_MODE, h->gid);
+	if (!ret)
+		ret = file_private(sub, HIST_DIR_MODE, h->gid);
 	if (ret) {
 		log_err("history: %s: %s", sub, strerror(-ret));
 		free(h);
