@@ -259,10 +259,15 @@ struct hist_event {
  */
 int hist_events_parse_line(const char *line, struct hist_event *ev);
 /*
- * hist_events_load - events of tenant (NULL: all) in [start, end] from
- * path and its rotated "path.1" (older first). Bad lines are skipped.
- * *out malloc()ed. Returns 0 (also when the log does not exist), -ENOMEM.
+ * hist_events_load - events of tenant (NULL: all) in [start, end] from path
+ * and all its rotated files, through the one audit-log reader
+ * (events_log_scan: newest first, stops at lines older than start - 60 s;
+ * at most HIST_EVENTS_MAX, the newest). Returned oldest first. Bad lines are
+ * skipped. *out malloc()ed. Returns 0 (also when the log does not exist),
+ * -ENOMEM, -errno of a read.
  */
+#define HIST_EVENTS_MAX		10000
+#define HIST_EVENTS_SLACK_S	60	/* lines may be a little out of time order */
 int hist_events_load(const char *path, const char *tenant, int64_t start, int64_t end,
 		     struct hist_event **out, int *n);
 

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "events_log.h"
 #include "history.h"
 
 static char rrdcached_addr[256];
@@ -478,13 +479,13 @@ int hist_report(const char *dir, int64_t start, int64_t end, enum hist_by by,
 
 /* ---- events ---- */
 
-int hist_events_parse_line(const char *line, struct hist_event *ev)
+static int event_parse(const char *line, size_t len, struct hist_event *ev)
 {
 	json_t *j, *t, *x;
 	int ret = -EINVAL;
 
 	memset(ev, 0, sizeof(*ev));
-	j = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+	j = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!j)
 		return -EINVAL;
 	if (!json_is_object(j))
@@ -512,61 +513,75 @@ out:
 	return ret;
 }
 
-static int events_file(const char *path, const char *tenant, int64_t start, int64_t end,
-		       struct hist_event **v, int *n, int *cap)
+int hist_events_parse_line(const char *line, struct hist_event *ev)
 {
-	char *line = NULL;
-	size_t lcap = 0;
-	FILE *f = fopen(path, "re");
+	return event_parse(line, strlen(line), ev);
+}
 
-	if (!f)
-		return 0;
-	while (getline(&line, &lcap, f) > 0) {
-		struct hist_event ev;
+struct ev_load {
+	const char *tenant;
+	int64_t start, end;
+	struct hist_event *v;
+	int n, cap;
+};
 
-		if (hist_events_parse_line(line, &ev))
-			continue;
-		if (ev.time < start || ev.time > end || (tenant && strcmp(tenant, ev.tenant)))
-			continue;
-		if (*n == *cap) {
-			int nc = *cap ? 2 * *cap : 32;
-			void *nv = realloc(*v, sizeof(**v) * (size_t)nc);
+/* events_log_scan callback: newest first; stop once lines are older than start. */
+static int ev_load_line(const char *line, size_t len, void *arg)
+{
+	struct ev_load *c = arg;
+	struct hist_event ev;
+	double t;
 
-			if (!nv) {
-				free(line);
-				fclose(f);
-				return -ENOMEM;
-			}
-			*v = nv;
-			*cap = nc;
-		}
-		(*v)[(*n)++] = ev;
+	if (!events_line_time(line, len, &t)) {
+		if (t < (double)(c->start - HIST_EVENTS_SLACK_S))
+			return 1;
+		if (t < (double)c->start || t > (double)c->end + 1)
+			return 0;
 	}
-	free(line);
-	fclose(f);
-	return 0;
+	if (!events_line_may_match(line, len, c->tenant))
+		return 0;
+	if (event_parse(line, len, &ev))
+		return 0;
+	if (ev.time < c->start || ev.time > c->end || (c->tenant && strcmp(c->tenant, ev.tenant)))
+		return 0;
+	if (c->n == c->cap) {
+		int nc = c->cap ? 2 * c->cap : 32;
+		void *nv = realloc(c->v, sizeof(*c->v) * (size_t)nc);
+
+		if (!nv)
+			return -ENOMEM;
+		c->v = nv;
+		c->cap = nc;
+	}
+	c->v[c->n++] = ev;
+	return c->n >= HIST_EVENTS_MAX;
 }
 
 int hist_events_load(const char *path, const char *tenant, int64_t start, int64_t end,
 		     struct hist_event **out, int *n)
 {
-	char rotated[4096];
-	int cap = 0, ret;
+	struct ev_load c = { .tenant = tenant, .start = start, .end = end };
+	int ret;
 
 	*out = NULL;
 	*n = 0;
 	if (!path || !*path)
 		return 0;
-	snprintf(rotated, sizeof(rotated), "%s.1", path);
-	ret = events_file(rotated, tenant, start, end, out, n, &cap);
-	if (!ret)
-		ret = events_file(path, tenant, start, end, out, n, &cap);
+	ret = events_log_scan(path, ev_load_line, &c);
 	if (ret) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+		free(c.v);
+		return ret;
 	}
-	return ret;
+	/* newest first from the scan; callers get them oldest first */
+	for (int i = 0; i < c.n / 2; i++) {
+		struct hist_event tmp = c.v[i];
+
+		c.v[i] = c.v[c.n - 1 - i];
+		c.v[c.n - 1 - i] = tmp;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
 }
 
 /* ---- graphs ---- */
