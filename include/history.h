@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "metrics.h"
 #include "proto.h"
 
@@ -186,6 +188,42 @@ double hist_display_value(const char *ds, double v);
 void hist_view_from_row(const struct hist_series *s, int row, struct qm_view *v,
 			double rates[QM_NR]);
 void hist_hview_from_row(const struct hist_series *s, int row, struct hview *h);
+
+/*
+ * Columns of `quellctl history` and of the `history` socket command's rows:
+ * a sum of DS (display scale applied), or a count per row (rate x step).
+ */
+enum hist_fmt { HIST_F_PCT, HIST_F_MS, HIST_F_SIZE, HIST_F_RATE, HIST_F_NUM, HIST_F_COUNT };
+
+struct hist_col {
+	const char *title, *key;
+	const char *ds[3];
+	double scale;
+	enum hist_fmt fmt;
+};
+
+extern const struct hist_col hist_cols[];
+extern const int hist_ncols;
+/* Value of column hc in row; NAN when none of its DS is known. */
+double hist_col_value(const struct hist_series *s, int row, const struct hist_col *hc);
+/*
+ * hist_series_json - {"tenant","cf","start","step","rows":[{"time",<col
+ * keys>}]}: what `quellctl --json history` prints and the daemon's `history`
+ * command replies. NULL on allocation failure.
+ */
+json_t *hist_series_json(const char *tenant, const char *cf, const struct hist_series *s);
+
+#define HIST_REPLY_ROWS_MAX	20000		/* rows per `history` reply */
+#define HIST_REPLY_SPAN_MAX	(800 * 86400)	/* longest period one request may ask */
+/*
+ * hist_history_json - one tenant's series from the files in dir, bounded
+ * for a request served inside the daemon: (start, end] at most
+ * HIST_REPLY_SPAN_MAX, step raised so the period has at most
+ * HIST_REPLY_ROWS_MAX rows. Returns 0 with *out, -EINVAL (bad name or
+ * period, err says why), -ENOENT (no history), -E2BIG, -EIO.
+ */
+int hist_history_json(const char *dir, const char *tenant, bool max, int64_t start, int64_t end,
+		      uint64_t step, json_t **out, char *err, size_t errlen);
 
 /* Report keys: who used most / hurt neighbours most / hit limits most. */
 enum hist_by {
@@ -367,5 +405,15 @@ void history_close(struct daemon *d);
 int history_get_stats(struct daemon *d, struct history_stats *out);
 /* Wait until everything queued so far is written (tests, benches). */
 int history_flush(struct daemon *d);
+/* The RRD directory the writer uses. Returns 0, -ENODEV when history is off. */
+int history_get_dir(struct daemon *d, char *out, size_t len);
+/*
+ * api_cmd_history - the `history` socket command (src/quelld/api_history.c):
+ * {"cmd":"history","tenant":NAME,"since":EPOCH,"until":EPOCH,"step":S,
+ * "max":BOOL} -> the series of hist_series_json. Registered by
+ * api_policy_register(); who may ask for which tenant is the API's
+ * authorization's business.
+ */
+int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len);
 
 #endif /* QUELL_HISTORY_H */

@@ -12,6 +12,7 @@
 
 #include "enforcer.h"
 #include "events_log.h"
+#include "history.h"
 #include "units.h"
 
 static struct tenant *req_tenant(struct daemon *d, json_t *req, char *err, size_t len)
@@ -364,4 +365,5 @@ void api_policy_register(void)
 	api_register("freeze", cmd_freeze);
 	api_register("kill", cmd_kill);
 	api_register("events", cmd_events);
+	api_register("history", api_cmd_history);	/* src/quelld/api_history.c */
 }

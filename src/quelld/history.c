@@ -646,6 +646,16 @@ int history_flush(struct daemon *d)
 	return 0;
 }
 
+int history_get_dir(struct daemon *d, char *out, size_t len)
+{
+	struct history *h = d->hist;
+
+	if (!h)
+		return -ENODEV;
+	snprintf(out, len, "%s", h->dir);
+	return 0;
+}
+
 int history_get_stats(struct daemon *d, struct history_stats *out)
 {
 	struct history *h = d->hist;
