@@ -102,6 +102,17 @@ int events_log_open(const char *path, uint64_t max_bytes, int keep, struct event
 	ret = mkdir_parents(path);
 	if (!ret)
 		ret = log_reopen(l);
+	/* rotated files of an older version may be 0644 too */
+	for (int i = 1; !ret && i <= l->keep; i++) {
+		char p[PATH_MAX + 16];
+		struct stat st;
+
+		snprintf(p, sizeof(p), "%s.%d", path, i);
+		if (stat(p, &st))
+			break;
+		if ((st.st_mode & 0007) && chmod(p, EVENTS_FILE_MODE))
+			ret = -errno;
+	}
 	if (ret) {
 		events_log_close(l);
 		return ret;

@@ -3,6 +3,9 @@
 # History end to end (issue 6): quelld writes RRDs with a 1 s step while one
 # tenant burns CPU and another idles; `quellctl history` shows the hog's
 # CPU, `report` ranks it first, `graph` writes a valid PNG (tenant and host).
+# Issue 11.5 / 12.3: a file is at most 1 MB, files and directories are not
+# world-readable, a tenant gets its history through quelld (`history`
+# command) with the same JSON as root's direct read.
 . "$(dirname "$0")/lib.sh"
 
 HOG=hh$$; IDLE=hi$$
@@ -12,6 +15,8 @@ qt_config <<CONF
 [history]
 enabled = yes
 step = 1
+[daemon]
+socket_mode = 0666
 CONF
 qt_quelld
 ctl() { "$QT_BUILD/quellctl" -c "$QT_DIR/quell.conf" "$@"; }
@@ -65,6 +70,44 @@ d=json.load(sys.stdin)
 assert d['tenant'] == '$HOG' and d['step'] == 1 and len(d['rows']) == $((t1 - t0)), d
 " || fail "history --json"
 ctl history nosuchtenant --since -1m 2>/dev/null && fail "history of an unknown tenant succeeded"
+
+# --- size and permissions (issue 11.5, 12.3) ------------------------------
+size=$(stat -c %s "$RRD/tenants/$HOG.rrd")
+[ "$size" -le 1000000 ] || fail "RRD file of $size bytes (at most 1 MB)"
+for f in "$RRD" "$RRD/tenants" "$RRD/tenants/$HOG.rrd" "$RRD/host.rrd"; do
+	m=$(stat -c %a "$f")
+	[ $((8#$m & 8#007)) = 0 ] || fail "$f is world-accessible (mode $m)"
+done
+su -s /bin/sh $IDLE -c "cat '$RRD/tenants/$HOG.rrd'" >/dev/null 2>&1 &&
+	fail "tenant $IDLE could read $HOG's RRD file"
+su -s /bin/sh $IDLE -c "ls '$RRD/tenants'" >/dev/null 2>&1 &&
+	fail "tenant $IDLE could list the RRD directory"
+qt_log "RRD: $size bytes per tenant file; modes $(stat -c %a "$RRD") $(stat -c %a "$RRD/tenants") $(stat -c %a "$RRD/tenants/$HOG.rrd"); a tenant reads none of them"
+
+# --- a tenant's own history through quelld: the same JSON as root's read ----
+ctl --json history $HOG --since $t0 --until $t1 > "$QT_DIR/root.json" || fail "history --json (root)"
+su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/quell.sock' \
+	--json history $HOG --since $t0 --until $t1" > "$QT_DIR/tenant.json" 2> "$QT_DIR/tenant.err" ||
+	{ cat "$QT_DIR/tenant.err"; fail "history as the tenant (through quelld)"; }
+cmp -s "$QT_DIR/root.json" "$QT_DIR/tenant.json" ||
+	{ diff "$QT_DIR/root.json" "$QT_DIR/tenant.json" | head; fail "history through quelld differs from the direct read"; }
+su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/quell.sock' \
+	history $HOG --since $t0 --until $t1" > "$QT_DIR/tenant.txt" || fail "history table as the tenant"
+[ "$(wc -l < "$QT_DIR/tenant.txt")" -ge $((t1 - t0)) ] || fail "history table as the tenant: short"
+# the socket command itself: bad requests get a clear error, the daemon lives
+echo '{"cmd":"history","tenant":"'$HOG'","since":0,"until":99999999999}' |
+	python3 -c "
+import json,socket,sys
+s=socket.socket(socket.AF_UNIX); s.connect('$QT_DIR/quell.sock')
+for req in [sys.stdin.read().strip(), '{"cmd":"history"}', '{"cmd":"history","tenant":"../x"}',
+            '{"cmd":"history","tenant":"$HOG","since":"yesterday"}']:
+    s.sendall(req.encode() + b'
+'); r=b''
+    while not r.endswith(b'
+'): r += s.recv(65536)
+    j=json.loads(r); assert j.get('ok') is False and j.get('error'), (req, j); print('refused:', j['error'])
+" || fail "history command: bad requests"
+kill -0 $QT_QUELLD_PID || fail "quelld died on bad history requests"
 
 # --- report: the hog is the top CPU user ----------------------------------
 ctl report --period 1m --by cpu --top 5 || fail "report"
