@@ -95,18 +95,24 @@ su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/
 	history $HOG --since $t0 --until $t1" > "$QT_DIR/tenant.txt" || fail "history table as the tenant"
 [ "$(wc -l < "$QT_DIR/tenant.txt")" -ge $((t1 - t0)) ] || fail "history table as the tenant: short"
 # the socket command itself: bad requests get a clear error, the daemon lives
-echo '{"cmd":"history","tenant":"'$HOG'","since":0,"until":99999999999}' |
-	python3 -c "
-import json,socket,sys
-s=socket.socket(socket.AF_UNIX); s.connect('$QT_DIR/quell.sock')
-for req in [sys.stdin.read().strip(), '{"cmd":"history"}', '{"cmd":"history","tenant":"../x"}',
-            '{"cmd":"history","tenant":"$HOG","since":"yesterday"}']:
-    s.sendall(req.encode() + b'
-'); r=b''
-    while not r.endswith(b'
-'): r += s.recv(65536)
-    j=json.loads(r); assert j.get('ok') is False and j.get('error'), (req, j); print('refused:', j['error'])
-" || fail "history command: bad requests"
+python3 - "$QT_DIR/quell.sock" $HOG <<'PY' || fail "history command: bad requests"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+hog = sys.argv[2]
+for req in [{"cmd": "history", "tenant": hog, "since": 0, "until": 99999999999},
+            {"cmd": "history"}, {"cmd": "history", "tenant": "../x"},
+            {"cmd": "history", "tenant": hog, "since": "yesterday"},
+            {"cmd": "history", "tenant": hog, "max": "yes"},
+            {"cmd": "history", "tenant": "nosuchtenant"}]:
+    s.sendall(json.dumps(req).encode() + b"\n")
+    r = b""
+    while not r.endswith(b"\n"):
+        r += s.recv(65536)
+    j = json.loads(r)
+    assert j.get("ok") is not True and j.get("error"), (req, j)
+    print("refused:", json.dumps(req), "->", j["error"])
+PY
 kill -0 $QT_QUELLD_PID || fail "quelld died on bad history requests"
 
 # --- report: the hog is the top CPU user ----------------------------------
