@@ -562,6 +562,8 @@ int history_open(struct daemon *d)
 			rrd_clear_error();
 		} else {
 			h->cached = true;
+			/* the `history` command's reads flush the file first, like quellctl's */
+			hist_read_set_rrdcached(h->cached_addr);
 		}
 	}
 	h->st.rrdcached = h->cached;
