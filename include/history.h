@@ -405,12 +405,24 @@ void history_close(struct daemon *d);
 int history_get_stats(struct daemon *d, struct history_stats *out);
 /* Wait until everything queued so far is written (tests, benches). */
 int history_flush(struct daemon *d);
+#define HIST_RECENT_S	300	/* seconds of per-tick peaks kept in memory per tenant */
+/*
+ * history_recent_json - the dense recent window of tenant: one row per
+ * second over (since, until] (at most the last HIST_RECENT_S s), the MAX of
+ * the ticks within it for cpu_pct, inflicted_ms_s, io_rbps, io_wbps,
+ * mem_bytes (other columns null), in the shape of hist_series_json with
+ * cf "MAX" and step 1. Returns 0, -ENODEV (history off), -ENOENT (no window:
+ * the tenant never used anything), -ENOMEM.
+ */
+int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int64_t until,
+			json_t **out);
 /* The RRD directory the writer uses. Returns 0, -ENODEV when history is off. */
 int history_get_dir(struct daemon *d, char *out, size_t len);
 /*
  * api_cmd_history - the `history` socket command (src/quelld/api_history.c):
  * {"cmd":"history","tenant":NAME,"since":EPOCH,"until":EPOCH,"step":S,
- * "max":BOOL} -> the series of hist_series_json. Registered by
+ * "max":BOOL,"recent":BOOL} -> the series of hist_series_json (recent: the
+ * in-memory per-second window of history_recent_json instead of the files). Registered by
  * api_policy_register(); who may ask for which tenant is the API's
  * authorization's business.
  */

@@ -26,7 +26,7 @@ struct hopts {
 	const char *events;
 	uint64_t step;
 	int top;
-	bool csv, host, max;
+	bool csv, host, max, recent;
 	enum hist_by by;
 	enum hist_metric metric;
 	int width, height;
@@ -86,6 +86,10 @@ static int parse_opts(struct ctl_ctx *c, int argc, char **argv, const char *allo
 		}
 		if (!strcmp(a, "--max")) {
 			o->max = true;
+			continue;
+		}
+		if (!strcmp(a, "--recent")) {
+			o->recent = true;
 			continue;
 		}
 		if (!v)
@@ -314,9 +318,10 @@ static int print_history(struct ctl_ctx *c, const struct hopts *o, json_t *j)
 static int history_via_daemon(struct ctl_ctx *c, const struct hopts *o, int64_t start,
 			      int64_t end, json_t **out)
 {
-	json_t *req = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "cmd", "history", "tenant",
-				o->tenant, "since", (json_int_t)start, "until", (json_int_t)end,
-				"step", (json_int_t)o->step, "max", o->max);
+	json_t *req = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b, s:b}", "cmd", "history",
+				"tenant", o->tenant, "since", (json_int_t)start, "until",
+				(json_int_t)end, "step", (json_int_t)o->step, "max", o->max,
+				"recent", o->recent);
 	json_t *resp = NULL, *j;
 	int ret;
 
@@ -349,14 +354,23 @@ int ctl_cmd_history(struct ctl_ctx *c, int argc, char **argv)
 		ctl_cmd_usage(c->out, ctl_cmd_find("history"));
 		return CTL_EXIT_OK;
 	}
-	ret = parse_opts(c, argc, argv, " TENANT --rrd-dir --since --until --step --csv --max ", &o);
+	ret = parse_opts(c, argc, argv,
+			 " TENANT --rrd-dir --since --until --step --csv --max --recent ", &o);
 	if (ret)
 		return ret;
 	if (!o.tenant)
 		return ctl_usage_error(c, argv[0], "which tenant?");
-	ret = period(c, argv[0], &o, "-6h", &start, &end);
+	ret = period(c, argv[0], &o, o.recent ? "-5m" : "-6h", &start, &end);
 	if (ret)
 		return ret;
+	if (o.recent) {		/* the per-second peaks live in quelld's memory only */
+		ret = history_via_daemon(c, &o, start, end, &j);
+		if (ret)
+			return ret;
+		ret = print_history(c, &o, j);
+		json_decref(j);
+		return ret;
+	}
 	if (locate(c, &o, &loc))
 		return CTL_EXIT_USAGE;
 	if (hist_path(loc.dir, o.tenant, path, sizeof(path)))

@@ -34,7 +34,8 @@ static int req_epoch(json_t *req, const char *key, int64_t def, int64_t *out, ch
 int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	const char *tenant = json_string_value(json_object_get(req, "tenant"));
-	json_t *jmax = json_object_get(req, "max"), *series;
+	json_t *jmax = json_object_get(req, "max"), *jrec = json_object_get(req, "recent");
+	json_t *series;
 	int64_t until, since, step;
 	char dir[4096];
 	int ret;
@@ -43,8 +44,9 @@ int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size
 		snprintf(err, len, "missing \"tenant\" (a string)");
 		return -EINVAL;
 	}
-	if (jmax && !json_is_boolean(jmax)) {
-		snprintf(err, len, "bad \"max\": true or false");
+	if ((jmax && !json_is_boolean(jmax)) || (jrec && !json_is_boolean(jrec))) {
+		snprintf(err, len, "bad \"%s\": true or false",
+			 jmax && !json_is_boolean(jmax) ? "max" : "recent");
 		return -EINVAL;
 	}
 	ret = req_epoch(req, "until", (int64_t)time(NULL), &until, err, len);
@@ -54,6 +56,20 @@ int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size
 		ret = req_epoch(req, "step", 0, &step, err, len);
 	if (ret)
 		return ret;
+	if (json_is_true(jrec)) {
+		if (since >= until) {
+			snprintf(err, len, "bad period: since < until");
+			return -EINVAL;
+		}
+		ret = history_recent_json(d, tenant, since, until, &series);
+		if (ret == -ENOENT)
+			snprintf(err, len, "no recent usage of %.64s", tenant);
+		else if (ret == -ENODEV)
+			snprintf(err, len, "history is disabled ([history] enabled = no)");
+		if (ret)
+			return ret;
+		goto reply;
+	}
 	if (history_get_dir(d, dir, sizeof(dir))) {
 		snprintf(err, len, "history is disabled ([history] enabled = no)");
 		return -ENODEV;
@@ -62,6 +78,7 @@ int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size
 				&series, err, len);
 	if (ret)
 		return ret;
+reply:
 	ret = json_object_update(resp, series) ? -ENOMEM : 0;
 	json_decref(series);
 	return ret;

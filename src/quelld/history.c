@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <rrd.h>
 #include <rrd_client.h>
@@ -64,6 +65,27 @@ struct hist_known {
 	int64_t last;
 };
 
+/*
+ * The dense recent window (issue 11 item 5: spikes at tick resolution): per
+ * tenant, the last HIST_RECENT_S seconds of a few per-tick rates, the MAX of
+ * the ticks within each second. Lives in the daemon's memory only (main
+ * thread), served by the `history` command with "recent": true; the RRD
+ * files start at the step (10 s). A tenant gets a window at its first
+ * non-zero value: 300 x (4 + 5 x 4) = 7,200 bytes.
+ */
+enum { HR_CPU, HR_INFL, HR_RBPS, HR_WBPS, HR_MEM, HR_NR };
+
+static const char *const recent_key[HR_NR] = {
+	[HR_CPU] = "cpu_pct", [HR_INFL] = "inflicted_ms_s", [HR_RBPS] = "io_rbps",
+	[HR_WBPS] = "io_wbps", [HR_MEM] = "mem_bytes",
+};
+
+struct hist_recent {
+	char name[QUELL_NAME_MAX];
+	uint32_t sec[HIST_RECENT_S];	/* epoch second a slot holds; 0 = empty */
+	float v[HIST_RECENT_S][HR_NR];	/* NAN = unknown */
+};
+
 struct history {
 	char dir[4096];
 	gid_t gid;		/* group of files and directories; (gid_t)-1: root's */
@@ -85,6 +107,10 @@ struct history {
 	/* writer thread only */
 	struct hist_known *known;
 	size_t known_cap, known_n;
+
+	/* main thread only: recent windows, open addressing by name */
+	struct hist_recent **recent;
+	size_t recent_cap, recent_n;
 };
 
 static uint64_t now_ns(void)
@@ -585,6 +611,128 @@ int history_open(struct daemon *d)
 	return 0;
 }
 
+static size_t name_hash(const char *name)
+{
+	size_t hash = 5381;
+
+	for (const char *p = name; *p; p++)
+		hash = hash * 33 + (unsigned char)*p;
+	return hash;
+}
+
+/* The window of name; with add, created when missing. NULL: none / no memory. */
+static struct hist_recent *recent_get(struct history *h, const char *name, bool add)
+{
+	size_t i;
+
+	if (add && h->recent_n * 2 >= h->recent_cap) {
+		size_t nc = h->recent_cap ? 2 * h->recent_cap : 256;
+		struct hist_recent **nr = calloc(nc, sizeof(*nr));
+
+		if (!nr)
+			return NULL;
+		for (size_t j = 0; j < h->recent_cap; j++) {
+			if (!h->recent[j])
+				continue;
+			for (i = name_hash(h->recent[j]->name) & (nc - 1); nr[i]; i = (i + 1) & (nc - 1))
+				;
+			nr[i] = h->recent[j];
+		}
+		free(h->recent);
+		h->recent = nr;
+		h->recent_cap = nc;
+	}
+	if (!h->recent_cap)
+		return NULL;
+	for (i = name_hash(name) & (h->recent_cap - 1); h->recent[i];
+	     i = (i + 1) & (h->recent_cap - 1))
+		if (!strcmp(h->recent[i]->name, name))
+			return h->recent[i];
+	if (!add)
+		return NULL;
+	h->recent[i] = calloc(1, sizeof(**h->recent));
+	if (!h->recent[i])
+		return NULL;
+	snprintf(h->recent[i]->name, sizeof(h->recent[i]->name), "%s", name);
+	h->recent_n++;
+	return h->recent[i];
+}
+
+/* One tick of one tenant into its window: the MAX of the ticks of a second. */
+static void recent_record(struct history *h, const struct tenant *t, time_t now)
+{
+	const struct qm_view *v = &t->view;
+	double x[HR_NR] = {
+		[HR_CPU] = v->cpu_pct, [HR_INFL] = v->inflicted_ms_s, [HR_RBPS] = v->io_rbps,
+		[HR_WBPS] = v->io_wbps, [HR_MEM] = v->mem_bytes,
+	};
+	struct hist_recent *r = recent_get(h, t->name, false);
+	size_t slot = (size_t)now % HIST_RECENT_S;
+	bool busy = false;
+
+	for (int k = 0; k < HR_NR; k++)
+		busy |= isfinite(x[k]) && x[k] > 0;
+	if (!r && !busy)
+		return;		/* idle and never seen busy: no window */
+	if (!r)
+		r = recent_get(h, t->name, true);
+	if (!r)
+		return;
+	if (r->sec[slot] != (uint32_t)now) {
+		r->sec[slot] = (uint32_t)now;
+		for (int k = 0; k < HR_NR; k++)
+			r->v[slot][k] = NAN;
+	}
+	for (int k = 0; k < HR_NR; k++)
+		if (isfinite(x[k]) && (isnan(r->v[slot][k]) || x[k] > r->v[slot][k]))
+			r->v[slot][k] = (float)x[k];
+}
+
+int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int64_t until,
+			json_t **out)
+{
+	struct history *h = d->hist;
+	struct hist_recent *r;
+	json_t *j, *rows;
+
+	*out = NULL;
+	if (!h)
+		return -ENODEV;
+	r = recent_get(h, tenant, false);
+	if (!r)
+		return -ENOENT;
+	if (since < until - HIST_RECENT_S)
+		since = until - HIST_RECENT_S;
+	j = json_pack("{s:s, s:s, s:I, s:i, s:[]}", "tenant", tenant, "cf", "MAX", "start",
+		      (json_int_t)since, "step", 1, "rows");
+	if (!j)
+		return -ENOMEM;
+	rows = json_object_get(j, "rows");
+	/*
+	 * Row t holds the ticks stamped t (time(NULL) at the tick, whose rates
+	 * cover the tick before it), as an RRD update stamped t lands in the
+	 * row ending at t.
+	 */
+	for (int64_t t = since + 1; t <= until; t++) {
+		size_t slot = (size_t)t % HIST_RECENT_S;
+		bool have = t > 0 && r->sec[slot] == (uint32_t)t;
+		json_t *row = json_pack("{s:I}", "time", (json_int_t)t);
+
+		for (int c = 0; c < hist_ncols; c++) {
+			double v = NAN;
+
+			for (int k = 0; have && k < HR_NR; k++)
+				if (!strcmp(hist_cols[c].key, recent_key[k]))
+					v = r->v[slot][k];
+			json_object_set_new(row, hist_cols[c].key,
+					    isfinite(v) ? json_real(v) : json_null());
+		}
+		json_array_append_new(rows, row);
+	}
+	*out = j;
+	return 0;
+}
+
 int history_tick(struct daemon *d, time_t now)
 {
 	struct history *h = d->hist;
@@ -594,6 +742,12 @@ int history_tick(struct daemon *d, time_t now)
 
 	if (!h)
 		return 0;
+	for (int i = 0; i < d->reg.nr; i++) {
+		const struct tenant *t = d->reg.t[i];
+
+		if (t->cur.valid && t->name[0])
+			recent_record(h, t, now);
+	}
 	slot = (int64_t)now / (int64_t)h->step;
 	if (slot == h->last_slot)
 		return 0;
@@ -687,6 +841,9 @@ void history_close(struct daemon *d)
 	for (size_t i = 0; i < h->known_cap; i++)
 		free(h->known[i].name);
 	free(h->known);
+	for (size_t i = 0; i < h->recent_cap; i++)
+		free(h->recent[i]);
+	free(h->recent);
 	pthread_mutex_destroy(&h->mu);
 	pthread_cond_destroy(&h->cv);
 	pthread_cond_destroy(&h->done_cv);

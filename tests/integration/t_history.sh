@@ -94,6 +94,20 @@ cmp -s "$QT_DIR/root.json" "$QT_DIR/tenant.json" ||
 su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/quell.sock' \
 	history $HOG --since $t0 --until $t1" > "$QT_DIR/tenant.txt" || fail "history table as the tenant"
 [ "$(wc -l < "$QT_DIR/tenant.txt")" -ge $((t1 - t0)) ] || fail "history table as the tenant: short"
+# the per-second peaks kept in quelld's memory (--recent), also for the tenant
+su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/quell.sock' \
+	--json history $HOG --recent --since $t0 --until $t1" > "$QT_DIR/recent.json" ||
+	fail "history --recent as the tenant"
+python3 - "$QT_DIR/recent.json" $((t1 - t0)) "$hog_s" <<'PY' || fail "history --recent"
+import json, sys
+d = json.load(open(sys.argv[1])); n = int(sys.argv[2]); hog_s = float(sys.argv[3])
+cpu = [r["cpu_pct"] for r in d["rows"] if r["cpu_pct"] is not None]
+assert d["step"] == 1 and d["cf"] == "MAX" and len(d["rows"]) == n, d
+assert len(cpu) >= n - 1, cpu
+mean, rrd_mean = sum(cpu) / len(cpu), hog_s * 100 / n
+print("recent: %d per-second peaks, mean %.1f %% (RRD mean %.1f %%), max %.1f %%" % (len(cpu), mean, rrd_mean, max(cpu)))
+assert abs(mean - rrd_mean) <= 0.25 * rrd_mean + 5, (mean, rrd_mean)
+PY
 # the socket command itself: bad requests get a clear error, the daemon lives
 python3 - "$QT_DIR/quell.sock" $HOG <<'PY' || fail "history command: bad requests"
 import json, socket, sys

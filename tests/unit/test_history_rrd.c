@@ -438,6 +438,74 @@ static void test_migrate_old_layout(void **state)
 	hist_series_free(&f);
 }
 
+/*
+ * The dense recent window: per second, the MAX of the ticks stamped with it,
+ * for the last HIST_RECENT_S seconds; idle tenants have none.
+ */
+static void test_recent_window(void **state)
+{
+	struct ctx *c = *state;
+	struct tenant *a, *b;
+	json_t *j, *rows;
+
+	a = registry_add(&c->d->reg, "alice", 1001, 1001);
+	b = registry_add(&c->d->reg, "bob", 1002, 1002);
+	assert_non_null(a);
+	assert_non_null(b);
+	a->cur.valid = b->cur.valid = true;
+	assert_int_equal(history_open(c->d), 0);
+	for (int k = 0; k < 20; k++) {
+		/* alice: a 2-tick spike of 190 % at second 7 among 10 % ticks; two ticks a second */
+		a->view = (struct qm_view){ .cpu_pct = k == 7 ? 190 : 10, .io_rbps = 100 * k,
+					    .io_wbps = NAN, .inflicted_ms_s = 0, .mem_bytes = 1e6 };
+		b->view = (struct qm_view){ .cpu_pct = 0, .mem_bytes = 0, .io_rbps = 0, .io_wbps = 0 };
+		assert_int_equal(history_tick(c->d, (time_t)(T0 + k)), 0);
+		a->view.cpu_pct = k == 7 ? 120 : 12;
+		assert_int_equal(history_tick(c->d, (time_t)(T0 + k)), 0);
+	}
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(history_recent_json(c->d, "bob", T0, T0 + 20, &j), -ENOENT);
+	assert_int_equal(history_recent_json(c->d, "alice", T0 - 1, T0 + 19, &j), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "cf")), "MAX");
+	assert_int_equal(json_integer_value(json_object_get(j, "step")), 1);
+	rows = json_object_get(j, "rows");
+	assert_int_equal(json_array_size(rows), 20);
+	for (int k = 0; k < 20; k++) {
+		json_t *r = json_array_get(rows, (size_t)k);
+
+		assert_int_equal(json_integer_value(json_object_get(r, "time")), T0 + k);
+		assert_float_equal(json_real_value(json_object_get(r, "cpu_pct")),
+				   k == 7 ? 190 : 12, 1e-3);
+		assert_float_equal(json_real_value(json_object_get(r, "io_rbps")), 100 * k, 1e-3);
+		assert_true(json_is_null(json_object_get(r, "io_wbps")));	/* unknown */
+		assert_true(json_is_null(json_object_get(r, "nproc")));	/* not kept */
+	}
+	json_decref(j);
+	/* after the window has turned over, the old seconds are gone */
+	a->view.cpu_pct = 50;
+	assert_int_equal(history_tick(c->d, (time_t)(T0 + 7 + HIST_RECENT_S)), 0);
+	assert_int_equal(history_recent_json(c->d, "alice", T0 + 6, T0 + 8, &j), 0);
+	rows = json_object_get(j, "rows");
+	assert_int_equal(json_array_size(rows), 2);
+	/* T0 + 7's slot holds T0 + 307 now; T0 + 8 is 299 s old, still kept */
+	assert_true(json_is_null(json_object_get(json_array_get(rows, 0), "cpu_pct")));
+	assert_float_equal(json_real_value(json_object_get(json_array_get(rows, 1), "cpu_pct")), 12,
+			   1e-3);
+	json_decref(j);
+	/* a request is clamped to the window's length */
+	assert_int_equal(history_recent_json(c->d, "alice", 0, T0 + 1000, &j), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "rows")), HIST_RECENT_S);
+	json_decref(j);
+	assert_int_equal(history_recent_json(c->d, "alice", T0 + 7 + HIST_RECENT_S - 2,
+					     T0 + 7 + HIST_RECENT_S, &j), 0);
+	rows = json_object_get(j, "rows");
+	assert_int_equal(json_array_size(rows), 2);
+	assert_true(json_is_null(json_object_get(json_array_get(rows, 0), "cpu_pct")));
+	assert_float_equal(json_real_value(json_object_get(json_array_get(rows, 1), "cpu_pct")), 50,
+			   1e-3);
+	json_decref(j);
+}
+
 static void test_graph_png(void **state)
 {
 	struct ctx *c = *state;
@@ -647,6 +715,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_creation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_old_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recent_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_png, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_source, setup, teardown),
 		cmocka_unit_test(test_summary_literal),
