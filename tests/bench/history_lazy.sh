@@ -32,6 +32,7 @@ start() {
 	echo "quelld did not start"; cat "$D/log.$1"; exit 1
 }
 ticks() { awk '{print $14 + $15}' /proc/$Q/stat; }
+rss() { awk '/^VmRSS/ {print $2}' /proc/$Q/status; }
 # give every tenant a moment of CPU: one short process in each cgroup
 touch_all() {
 	for i in $(seq $N); do sh -c "echo \$\$ > $V2/$P/t$i/cgroup.procs && exec true"; done
@@ -39,7 +40,7 @@ touch_all() {
 
 conf no; start off; touch_all
 sleep 5; c0=$(ticks); sleep 60; c1=$(ticks)
-echo "history off: quelld $(awk -v a=$c0 -v b=$c1 -v hz=$HZ 'BEGIN {printf "%.2f", (b - a) / hz / 60 * 100}') % of a core over 60 s ($N tenants)"
+echo "history off: quelld $(awk -v a=$c0 -v b=$c1 -v hz=$HZ 'BEGIN {printf "%.2f", (b - a) / hz / 60 * 100}') % of a core over 60 s ($N tenants); RSS $(rss) kB"
 kill $Q; wait $Q; Q=
 
 conf yes; start on; t0=$(date +%s); touch_all
@@ -47,7 +48,7 @@ c0=$(ticks); cstart=$c0; w=0
 while :; do
 	sleep 60; w=$((w + 1)); c1=$(ticks)
 	n=$(ls "$D/state/rrd/tenants" | grep -c '\.rrd$')
-	echo "history on, window $w: quelld $(awk -v a=$c0 -v b=$c1 -v hz=$HZ 'BEGIN {printf "%.2f", (b - a) / hz / 60 * 100}') % of a core; $n files; du $(du -sb "$D/state/rrd" | cut -f1) bytes"
+	echo "history on, window $w: quelld $(awk -v a=$c0 -v b=$c1 -v hz=$HZ 'BEGIN {printf "%.2f", (b - a) / hz / 60 * 100}') % of a core; $n files; du $(du -sb "$D/state/rrd" | cut -f1) bytes; RSS $(rss) kB"
 	c0=$c1
 	[ "$n" -ge "$N" ] && break
 	[ $(($(date +%s) - t0)) -ge "$MAXS" ] && break
