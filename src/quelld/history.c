@@ -88,7 +88,6 @@ struct hist_recent {
 
 struct history {
 	char dir[4096];
-	gid_t gid;		/* group of files and directories; (gid_t)-1: root's */
 	char cached_addr[256];
 	bool cached;
 	uint64_t step;
@@ -559,14 +558,13 @@ int history_open(struct daemon *d)
 		free(h);
 		return ret;
 	}
-	h->gid = (gid_t)-1;
 	snprintf(sub, sizeof(sub), "%s/" HIST_TENANT_DIR, h->dir);
 	ret = mkdir_p(sub);
 	/* directories of an older version were 0755: close them */
 	if (!ret)
-		ret = file_private(h->dir, HIST_DIR_MODE, h->gid);
+		ret = file_private(h->dir, HIST_DIR_MODE, (gid_t)-1);
 	if (!ret)
-		ret = file_private(sub, HIST_DIR_MODE, h->gid);
+		ret = file_private(sub, HIST_DIR_MODE, (gid_t)-1);
 	if (ret) {
 		log_err("history: %s: %s", sub, strerror(-ret));
 		free(h);
