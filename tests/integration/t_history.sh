@@ -18,11 +18,25 @@ step = 1
 [daemon]
 socket_mode = 0666
 CONF
+# a file of the first version's layout (9.2 MB at step 10, 27.9 MB at step 1),
+# world-readable in 0755 directories, as an upgrade finds them: migrated
+RRD=$QT_DIR/state/rrd
+mkdir -p -m 0755 "$QT_DIR/state" "$RRD" "$RRD/tenants"
+ds=""
+for d in cpu_ns:DERIVE rq_inflicted_ns:DERIVE rq_suffered_ns:DERIVE mem_bytes:GAUGE \
+	 io_rbytes:DERIVE io_wbytes:DERIVE io_rops:DERIVE io_wops:DERIVE nproc:GAUGE \
+	 pgfaults:DERIVE forks:DERIVE cpu_throttled:DERIVE mem_max_events:DERIVE \
+	 pids_max_events:DERIVE oom_kills:DERIVE; do
+	ds="$ds DS:$d:3:0:U"
+done
+(umask 022; rrdtool create "$RRD/tenants/$IDLE.rrd" --step 1 --start $(($(date +%s) - 100)) $ds \
+	RRA:AVERAGE:0.5:1:172800 RRA:AVERAGE:0.5:60:20160 RRA:MAX:0.5:60:20160 \
+	RRA:AVERAGE:0.5:3600:9480 RRA:MAX:0.5:3600:9480) || qt_fail "rrdtool create (old layout)"
+old_size=$(stat -c %s "$RRD/tenants/$IDLE.rrd")
 qt_quelld
 ctl() { "$QT_BUILD/quellctl" -c "$QT_DIR/quell.conf" "$@"; }
 # on failure, show what the daemon said
 fail() { echo "--- quelld.log (tail)"; tail -25 "$QT_DIR/quelld.log"; qt_fail "$@"; }
-RRD=$QT_DIR/state/rrd
 
 qt_bg su -s /bin/sh $HOG -c 'cd /tmp && exec stress-ng --cpu 1 --timeout 20s --quiet'
 qt_bg su -s /bin/sh $IDLE -c 'exec sh -c "while :; do sleep 0.2; done"'
@@ -83,6 +97,12 @@ su -s /bin/sh $IDLE -c "cat '$RRD/tenants/$HOG.rrd'" >/dev/null 2>&1 &&
 su -s /bin/sh $IDLE -c "ls '$RRD/tenants'" >/dev/null 2>&1 &&
 	fail "tenant $IDLE could list the RRD directory"
 qt_log "RRD: $size bytes per tenant file; modes $(stat -c %a "$RRD") $(stat -c %a "$RRD/tenants") $(stat -c %a "$RRD/tenants/$HOG.rrd"); a tenant reads none of them"
+
+size=$(stat -c %s "$RRD/tenants/$IDLE.rrd")
+[ "$size" -le 1000000 ] || fail "old-layout file of $IDLE not migrated ($size bytes)"
+grep -q "$IDLE.rrd: .*migrated to the current layout" "$QT_DIR/quelld.log" || fail "no migration logged"
+[ "$(stat -c %a "$RRD/tenants/$IDLE.rrd")" = 640 ] || fail "migrated file is not 0640"
+qt_log "old-layout file of $IDLE: $old_size -> $size bytes, migrated"
 
 # --- a tenant's own history through quelld: the same JSON as root's read ----
 ctl --json history $HOG --since $t0 --until $t1 > "$QT_DIR/root.json" || fail "history --json (root)"
