@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "metrics.h"
 #include "proto.h"
 
@@ -36,6 +38,7 @@ struct daemon;
 #define HIST_DEFAULT_DIR	"/var/lib/quell/rrd"
 #define HIST_HOST_FILE		"host.rrd"
 #define HIST_TENANT_DIR		"tenants"
+#define HIST_FINE_ROWS_MAX	2160	/* fine tier: 6 h at step 10 (docs/history.md) */
 
 /* ---- schema (rrd_schema.c, pure) ---- */
 
@@ -88,14 +91,18 @@ extern const int hist_tenant_nqm;
 int hist_ds_name(const char *key, char out[HIST_DS_NAME_MAX]);
 /*
  * hist_schema_tenant / hist_schema_host - DS and RRA lists for a step (s).
- * RRAs: the step for 2 days, 1 min for 14 days, 1 h for 395 days; a tier
- * whose resolution is not coarser than the previous one is merged into it.
+ * RRAs: the step for 6 h (at most HIST_FINE_ROWS_MAX rows), 1 min for 1 day,
+ * 1 h for 31 days, 1 day for 400 days, AVERAGE and MAX except the fine tier;
+ * a tier whose resolution is not coarser than the previous one is merged
+ * into it.
  * Returns 0, -EINVAL for step 0 or > 3600.
  */
 int hist_schema_tenant(uint64_t step_s, struct hist_schema *out);
 int hist_schema_host(uint64_t step_s, struct hist_schema *out);
 /* Seconds an RRA definition "RRA:CF:xff:pdp:rows" keeps at step; 0 if unparsable. */
 uint64_t hist_rra_span_s(const char *rra, uint64_t step_s);
+/* Bytes of data rows in a file of schema s: sum of RRA rows x DS x 8 (no header). */
+uint64_t hist_schema_data_bytes(const struct hist_schema *s);
 /* Index of DS name in s, or -ENOENT. */
 int hist_schema_find(const struct hist_schema *s, const char *name);
 
@@ -182,6 +189,42 @@ void hist_view_from_row(const struct hist_series *s, int row, struct qm_view *v,
 			double rates[QM_NR]);
 void hist_hview_from_row(const struct hist_series *s, int row, struct hview *h);
 
+/*
+ * Columns of `quellctl history` and of the `history` socket command's rows:
+ * a sum of DS (display scale applied), or a count per row (rate x step).
+ */
+enum hist_fmt { HIST_F_PCT, HIST_F_MS, HIST_F_SIZE, HIST_F_RATE, HIST_F_NUM, HIST_F_COUNT };
+
+struct hist_col {
+	const char *title, *key;
+	const char *ds[3];
+	double scale;
+	enum hist_fmt fmt;
+};
+
+extern const struct hist_col hist_cols[];
+extern const int hist_ncols;
+/* Value of column hc in row; NAN when none of its DS is known. */
+double hist_col_value(const struct hist_series *s, int row, const struct hist_col *hc);
+/*
+ * hist_series_json - {"tenant","cf","start","step","rows":[{"time",<col
+ * keys>}]}: what `quellctl --json history` prints and the daemon's `history`
+ * command replies. NULL on allocation failure.
+ */
+json_t *hist_series_json(const char *tenant, const char *cf, const struct hist_series *s);
+
+#define HIST_REPLY_ROWS_MAX	20000		/* rows per `history` reply */
+#define HIST_REPLY_SPAN_MAX	(800 * 86400)	/* longest period one request may ask */
+/*
+ * hist_history_json - one tenant's series from the files in dir, bounded
+ * for a request served inside the daemon: (start, end] at most
+ * HIST_REPLY_SPAN_MAX, step raised so the period has at most
+ * HIST_REPLY_ROWS_MAX rows. Returns 0 with *out, -EINVAL (bad name or
+ * period, err says why), -ENOENT (no history), -E2BIG, -EIO.
+ */
+int hist_history_json(const char *dir, const char *tenant, bool max, int64_t start, int64_t end,
+		      uint64_t step, json_t **out, char *err, size_t errlen);
+
 /* Report keys: who used most / hurt neighbours most / hit limits most. */
 enum hist_by {
 	HIST_BY_CPU,
@@ -254,10 +297,15 @@ struct hist_event {
  */
 int hist_events_parse_line(const char *line, struct hist_event *ev);
 /*
- * hist_events_load - events of tenant (NULL: all) in [start, end] from
- * path and its rotated "path.1" (older first). Bad lines are skipped.
- * *out malloc()ed. Returns 0 (also when the log does not exist), -ENOMEM.
+ * hist_events_load - events of tenant (NULL: all) in [start, end] from path
+ * and all its rotated files, through the one audit-log reader
+ * (events_log_scan: newest first, stops at lines older than start - 60 s;
+ * at most HIST_EVENTS_MAX, the newest). Returned oldest first. Bad lines are
+ * skipped. *out malloc()ed. Returns 0 (also when the log does not exist),
+ * -ENOMEM, -errno of a read.
  */
+#define HIST_EVENTS_MAX		10000
+#define HIST_EVENTS_SLACK_S	60	/* lines may be a little out of time order */
 int hist_events_load(const char *path, const char *tenant, int64_t start, int64_t end,
 		     struct hist_event **out, int *n);
 
@@ -311,10 +359,12 @@ int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen);
 
 /*
  * hist_file_ensure - make path a usable RRD of schema s: create it if
- * missing (last update t - 1), set a corrupt / incompatible one (not an
- * RRD, other step or DS set) aside as <path>.corrupt-<t> and recreate it.
+ * missing (last update t - 1, mode 0640), set a corrupt / incompatible one
+ * (not an RRD, other step or DS set) aside as <path>.corrupt-<t> and
+ * recreate it, migrate one of an older archive layout (same step and DS)
+ * into the current one, keeping the data the new archives can hold.
  * *last: its last update time. Returns 0 (was fine), 1 (created),
- * 2 (set aside and recreated), -errno with a message in err.
+ * 2 (set aside and recreated), 3 (migrated), -errno with a message in err.
  */
 int hist_file_ensure(const char *path, const struct hist_schema *s, int64_t t, int64_t *last,
 		     char *err, size_t errlen);
@@ -325,6 +375,10 @@ struct history_stats {
 	uint64_t errors;		/* updates that failed */
 	uint64_t dropped;		/* batches dropped: writer too far behind */
 	uint64_t recreated;		/* corrupt / incompatible files set aside */
+	uint64_t created;		/* new files (lazily: first non-zero usage) */
+	uint64_t migrated;		/* files of an older layout converted */
+	uint64_t deferred;		/* records left for a later step: budget spent */
+	uint64_t idle;			/* records of tenants with no file and no usage yet */
 	uint64_t last_batch_ns;		/* writer time of the last batch */
 	uint64_t max_batch_ns;
 	uint64_t last_enqueue_ns;	/* tick-path cost of the last history_tick */
@@ -351,5 +405,27 @@ void history_close(struct daemon *d);
 int history_get_stats(struct daemon *d, struct history_stats *out);
 /* Wait until everything queued so far is written (tests, benches). */
 int history_flush(struct daemon *d);
+#define HIST_RECENT_S	300	/* seconds of per-tick peaks kept in memory per tenant */
+/*
+ * history_recent_json - the dense recent window of tenant: one row per
+ * second over (since, until] (at most the last HIST_RECENT_S s), the MAX of
+ * the ticks within it for cpu_pct, inflicted_ms_s, io_rbps, io_wbps,
+ * mem_bytes (other columns null), in the shape of hist_series_json with
+ * cf "MAX" and step 1. Returns 0, -ENODEV (history off), -ENOENT (no window:
+ * the tenant never used anything), -ENOMEM.
+ */
+int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int64_t until,
+			json_t **out);
+/* The RRD directory the writer uses. Returns 0, -ENODEV when history is off. */
+int history_get_dir(struct daemon *d, char *out, size_t len);
+/*
+ * api_cmd_history - the `history` socket command (src/quelld/api_history.c):
+ * {"cmd":"history","tenant":NAME,"since":EPOCH,"until":EPOCH,"step":S,
+ * "max":BOOL,"recent":BOOL} -> the series of hist_series_json (recent: the
+ * in-memory per-second window of history_recent_json instead of the files). Registered by
+ * api_policy_register(); who may ask for which tenant is the API's
+ * authorization's business.
+ */
+int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len);
 
 #endif /* QUELL_HISTORY_H */

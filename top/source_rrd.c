@@ -3,8 +3,8 @@
  * source_rrd.c - quelltop's replay source: the same frames as the live
  * source, read from the per-tenant RRD files at an instant in the past
  * (`quelltop --at "2026-11-20 03:10"`). The arrow keys move the instant by
- * the resolution of the data shown: the step for the last 2 days, then
- * 1 min, then 1 h (whatever archive rrd_fetch picks for that instant).
+ * the resolution of the data shown: the step for the last 6 hours, then
+ * 1 min, 1 h, 1 day (whatever archive rrd_fetch picks for that instant).
  */
 #include <errno.h>
 #include <math.h>

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "events_log.h"
 #include "history.h"
 
 static char rrdcached_addr[256];
@@ -476,15 +477,122 @@ int hist_report(const char *dir, int64_t start, int64_t end, enum hist_by by,
 	return 0;
 }
 
+/* ---- the series as JSON ---- */
+
+const struct hist_col hist_cols[] = {
+	{ "CPU%", "cpu_pct", { "cpu_ns" }, 1e-7, HIST_F_PCT },
+	{ "INFL", "inflicted_ms_s", { "rq_inflicted_ns" }, 1e-6, HIST_F_MS },
+	{ "SUFF", "suffered_ms_s", { "rq_suffered_ns" }, 1e-6, HIST_F_MS },
+	{ "MEM", "mem_bytes", { "mem_bytes" }, 1, HIST_F_SIZE },
+	{ "READ", "io_rbps", { "io_rbytes" }, 1, HIST_F_RATE },
+	{ "WRITE", "io_wbps", { "io_wbytes" }, 1, HIST_F_RATE },
+	{ "IOPS", "iops", { "io_rops", "io_wops" }, 1, HIST_F_NUM },
+	{ "NPROC", "nproc", { "nproc" }, 1, HIST_F_NUM },
+	{ "FLT/s", "pgfaults_s", { "pgfaults" }, 1, HIST_F_NUM },
+	{ "FORK/s", "forks_s", { "forks" }, 1, HIST_F_NUM },
+	{ "HITS", "limit_hits", { "cpu_throttled", "mem_max_events", "pids_max_events" }, 1,
+	  HIST_F_COUNT },
+	{ "OOM", "oom_kills", { "oom_kills" }, 1, HIST_F_COUNT },
+};
+const int hist_ncols = (int)(sizeof(hist_cols) / sizeof(hist_cols[0]));
+
+double hist_col_value(const struct hist_series *s, int row, const struct hist_col *hc)
+{
+	double v = NAN;
+
+	for (int i = 0; i < 3 && hc->ds[i]; i++) {
+		int col = hist_series_col(s, hc->ds[i]);
+		double x;
+
+		if (col < 0)
+			continue;
+		x = hist_at(s, row, col);
+		if (!isnan(x))
+			v = isnan(v) ? x : v + x;
+	}
+	if (hc->fmt == HIST_F_COUNT)
+		return v * (double)s->step;
+	return v * hc->scale;
+}
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *hist_series_json(const char *tenant, const char *cf, const struct hist_series *s)
+{
+	json_t *j = json_object(), *rows = json_array();
+
+	if (!j || !rows) {
+		json_decref(j);
+		json_decref(rows);
+		return NULL;
+	}
+	json_object_set_new(j, "tenant", json_string(tenant));
+	json_object_set_new(j, "cf", json_string(cf));
+	json_object_set_new(j, "start", json_integer(s->start));
+	json_object_set_new(j, "step", json_integer((json_int_t)s->step));
+	for (int r = 0; r < s->rows; r++) {
+		json_t *row = json_object();
+
+		json_object_set_new(row, "time", json_integer(hist_row_time(s, r)));
+		for (int k = 0; k < hist_ncols; k++)
+			json_object_set_new(row, hist_cols[k].key,
+					    num_or_null(hist_col_value(s, r, &hist_cols[k])));
+		json_array_append_new(rows, row);
+	}
+	json_object_set_new(j, "rows", rows);
+	return j;
+}
+
+int hist_history_json(const char *dir, const char *tenant, bool max, int64_t start, int64_t end,
+		      uint64_t step, json_t **out, char *err, size_t errlen)
+{
+	const char *cf = max ? "MAX" : "AVERAGE";
+	struct hist_series s;
+	char path[4400];
+	uint64_t min_step;
+	int ret;
+
+	*out = NULL;
+	if (!tenant || !*tenant || hist_path(dir, tenant, path, sizeof(path))) {
+		snprintf(err, errlen, "bad tenant name");
+		return -EINVAL;
+	}
+	if (end <= start || start < 0 || end - start > HIST_REPLY_SPAN_MAX) {
+		snprintf(err, errlen, "bad period: since < until, at most %d days",
+			 HIST_REPLY_SPAN_MAX / 86400);
+		return -EINVAL;
+	}
+	/* the work per request is bounded by the rows it may produce */
+	min_step = ((uint64_t)(end - start) + HIST_REPLY_ROWS_MAX - 1) / HIST_REPLY_ROWS_MAX;
+	if (step < min_step)
+		step = min_step;
+	ret = hist_fetch(path, cf, start, end, step, &s, err, errlen);
+	if (ret == -ENOENT)
+		snprintf(err, errlen, "no history for %s", tenant);
+	if (ret)
+		return ret;
+	if (s.rows > HIST_REPLY_ROWS_MAX) {
+		snprintf(err, errlen, "%d rows: ask for a larger step or a shorter period", s.rows);
+		hist_series_free(&s);
+		return -E2BIG;
+	}
+	*out = hist_series_json(tenant, cf, &s);
+	hist_series_free(&s);
+	return *out ? 0 : -ENOMEM;
+}
+
 /* ---- events ---- */
 
-int hist_events_parse_line(const char *line, struct hist_event *ev)
+static int event_parse(const char *line, size_t len, struct hist_event *ev)
 {
 	json_t *j, *t, *x;
 	int ret = -EINVAL;
 
 	memset(ev, 0, sizeof(*ev));
-	j = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+	j = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!j)
 		return -EINVAL;
 	if (!json_is_object(j))
@@ -512,61 +620,75 @@ out:
 	return ret;
 }
 
-static int events_file(const char *path, const char *tenant, int64_t start, int64_t end,
-		       struct hist_event **v, int *n, int *cap)
+int hist_events_parse_line(const char *line, struct hist_event *ev)
 {
-	char *line = NULL;
-	size_t lcap = 0;
-	FILE *f = fopen(path, "re");
+	return event_parse(line, strlen(line), ev);
+}
 
-	if (!f)
-		return 0;
-	while (getline(&line, &lcap, f) > 0) {
-		struct hist_event ev;
+struct ev_load {
+	const char *tenant;
+	int64_t start, end;
+	struct hist_event *v;
+	int n, cap;
+};
 
-		if (hist_events_parse_line(line, &ev))
-			continue;
-		if (ev.time < start || ev.time > end || (tenant && strcmp(tenant, ev.tenant)))
-			continue;
-		if (*n == *cap) {
-			int nc = *cap ? 2 * *cap : 32;
-			void *nv = realloc(*v, sizeof(**v) * (size_t)nc);
+/* events_log_scan callback: newest first; stop once lines are older than start. */
+static int ev_load_line(const char *line, size_t len, void *arg)
+{
+	struct ev_load *c = arg;
+	struct hist_event ev;
+	double t;
 
-			if (!nv) {
-				free(line);
-				fclose(f);
-				return -ENOMEM;
-			}
-			*v = nv;
-			*cap = nc;
-		}
-		(*v)[(*n)++] = ev;
+	if (!events_line_time(line, len, &t)) {
+		if (t < (double)(c->start - HIST_EVENTS_SLACK_S))
+			return 1;
+		if (t < (double)c->start || t > (double)c->end + 1)
+			return 0;
 	}
-	free(line);
-	fclose(f);
-	return 0;
+	if (!events_line_may_match(line, len, c->tenant))
+		return 0;
+	if (event_parse(line, len, &ev))
+		return 0;
+	if (ev.time < c->start || ev.time > c->end || (c->tenant && strcmp(c->tenant, ev.tenant)))
+		return 0;
+	if (c->n == c->cap) {
+		int nc = c->cap ? 2 * c->cap : 32;
+		void *nv = realloc(c->v, sizeof(*c->v) * (size_t)nc);
+
+		if (!nv)
+			return -ENOMEM;
+		c->v = nv;
+		c->cap = nc;
+	}
+	c->v[c->n++] = ev;
+	return c->n >= HIST_EVENTS_MAX;
 }
 
 int hist_events_load(const char *path, const char *tenant, int64_t start, int64_t end,
 		     struct hist_event **out, int *n)
 {
-	char rotated[4096];
-	int cap = 0, ret;
+	struct ev_load c = { .tenant = tenant, .start = start, .end = end };
+	int ret;
 
 	*out = NULL;
 	*n = 0;
 	if (!path || !*path)
 		return 0;
-	snprintf(rotated, sizeof(rotated), "%s.1", path);
-	ret = events_file(rotated, tenant, start, end, out, n, &cap);
-	if (!ret)
-		ret = events_file(path, tenant, start, end, out, n, &cap);
+	ret = events_log_scan(path, ev_load_line, &c);
 	if (ret) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+		free(c.v);
+		return ret;
 	}
-	return ret;
+	/* newest first from the scan; callers get them oldest first */
+	for (int i = 0; i < c.n / 2; i++) {
+		struct hist_event tmp = c.v[i];
+
+		c.v[i] = c.v[c.n - 1 - i];
+		c.v[c.n - 1 - i] = tmp;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
 }
 
 /* ---- graphs ---- */

@@ -17,8 +17,8 @@
 /*
  * Metrics kept per tenant (issue 6): CPU, delay inflicted / suffered,
  * memory, IO bytes and ops, nproc, page faults, forks, and the limit hits.
- * Not all 30 of qm_desc[]: every DS costs ~0.6 MB per tenant at the
- * promised retention (docs/history.md has the arithmetic).
+ * Not all 30 of qm_desc[]: every DS costs 7,328 rows x 8 B = 57 KB per
+ * tenant at the retention below (docs/history.md has the arithmetic).
  */
 const enum qm_id hist_tenant_qm[] = {
 	QM_CPU_NS,
@@ -58,13 +58,21 @@ static const char *const host_ds_name[HH_NR] = {
 	[HH_TICK_MS] = "tick_ms",
 };
 
-/* Retention tiers promised by issue 6: resolution (0 = the step) and span. */
+/*
+ * Retention tiers (issue 11 item 5: at most 1 MB per tenant). Resolution
+ * (0 = the step), span, and a row cap for the fine tier so a short step
+ * (tests use 1 s) does not blow the budget: the fine tier keeps 6 h or
+ * 2,160 rows, whichever is shorter. At step 10 with 15 DS a row is
+ * 15 x 8 = 120 bytes; 2,160 + 2 x 1,440 + 2 x 744 + 2 x 400 = 7,328 rows
+ * = 879,360 bytes of data (docs/history.md has the whole arithmetic).
+ */
 static const struct {
-	uint64_t res_s, keep_s;
+	uint64_t res_s, keep_s, max_rows;
 } tiers[] = {
-	{ 0, 2 * 86400 },
-	{ 60, 14 * 86400 },
-	{ 3600, 395 * 86400 },	/* ~13 months */
+	{ 0, 6 * 3600, HIST_FINE_ROWS_MAX },
+	{ 60, 86400, 0 },
+	{ 3600, 31 * 86400, 0 },
+	{ 86400, 400 * 86400, 0 },	/* ~13 months */
 };
 
 #define HIST_XFF	"0.5"
@@ -94,17 +102,21 @@ static uint64_t div_round_up(uint64_t a, uint64_t b)
 
 /*
  * The fine tier (one PDP per row) keeps AVERAGE only: over a single PDP
- * MAX equals AVERAGE, so a MAX copy would be 17,280 rows per DS for
- * nothing. Coarser tiers keep both so spikes survive consolidation.
+ * MAX equals AVERAGE, so every fine row is its own spike and a MAX copy
+ * would be 2,160 rows per DS for nothing. Coarser tiers keep both so the
+ * step-resolution spikes survive consolidation.
  */
 static int schema_rras(uint64_t step_s, struct hist_schema *out)
 {
-	uint64_t pdp[3], rows[3];
+	uint64_t pdp[sizeof(tiers) / sizeof(tiers[0])], rows[sizeof(tiers) / sizeof(tiers[0])];
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++) {
 		uint64_t p = tiers[i].res_s > step_s ? tiers[i].res_s / step_s : 1;
 		uint64_t r = div_round_up(tiers[i].keep_s, p * step_s);
+
+		if (tiers[i].max_rows && r > tiers[i].max_rows)
+			r = tiers[i].max_rows;
 
 		if (n && p <= pdp[n - 1]) {	/* not coarser: lengthen the previous tier */
 			if (r > rows[n - 1])
@@ -181,6 +193,21 @@ uint64_t hist_rra_span_s(const char *rra, uint64_t step_s)
 	if (sscanf(rra, "RRA:%15[A-Z]:%lf:%llu:%llu", cf, &xff, &pdp, &rows) != 4)
 		return 0;
 	return (uint64_t)pdp * (uint64_t)rows * step_s;
+}
+
+uint64_t hist_schema_data_bytes(const struct hist_schema *s)
+{
+	uint64_t rows = 0;
+
+	for (int i = 0; i < s->nrra; i++) {
+		char cf[16];
+		double xff;
+		unsigned long long pdp, r;
+
+		if (sscanf(s->rra[i], "RRA:%15[A-Z]:%lf:%llu:%llu", cf, &xff, &pdp, &r) == 4)
+			rows += r;
+	}
+	return rows * (uint64_t)s->nds * sizeof(double);
 }
 
 int hist_schema_find(const struct hist_schema *s, const char *name)

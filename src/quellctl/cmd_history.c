@@ -3,7 +3,9 @@
  * cmd_history.c - quellctl history / report / graph. These read the RRD
  * files directly (include/history.h), so they work while quelld is down:
  * the directory comes from --rrd-dir, else the config file's [history] dir,
- * else /var/lib/quell/rrd.
+ * else /var/lib/quell/rrd. The files are not world-readable: `history`
+ * falls back to asking quelld (the `history` socket command) when it may
+ * not read them.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,7 +26,7 @@ struct hopts {
 	const char *events;
 	uint64_t step;
 	int top;
-	bool csv, host, max;
+	bool csv, host, max, recent;
 	enum hist_by by;
 	enum hist_metric metric;
 	int width, height;
@@ -84,6 +86,10 @@ static int parse_opts(struct ctl_ctx *c, int argc, char **argv, const char *allo
 		}
 		if (!strcmp(a, "--max")) {
 			o->max = true;
+			continue;
+		}
+		if (!strcmp(a, "--recent")) {
+			o->recent = true;
 			continue;
 		}
 		if (!v)
@@ -192,66 +198,22 @@ static int period(struct ctl_ctx *c, const char *cmd, const struct hopts *o, con
 
 /* ---- history ---- */
 
-enum hfmt { HF_PCT, HF_MS, HF_SIZE, HF_RATE, HF_NUM, HF_COUNT };
-
-/* Columns of `quellctl history`: sums of DS, times scale; HF_COUNT: per row (rate * step). */
-static const struct hcol {
-	const char *title, *key;
-	const char *ds[3];
-	double scale;
-	enum hfmt fmt;
-} hcols[] = {
-	{ "CPU%", "cpu_pct", { "cpu_ns" }, 1e-7, HF_PCT },
-	{ "INFL", "inflicted_ms_s", { "rq_inflicted_ns" }, 1e-6, HF_MS },
-	{ "SUFF", "suffered_ms_s", { "rq_suffered_ns" }, 1e-6, HF_MS },
-	{ "MEM", "mem_bytes", { "mem_bytes" }, 1, HF_SIZE },
-	{ "READ", "io_rbps", { "io_rbytes" }, 1, HF_RATE },
-	{ "WRITE", "io_wbps", { "io_wbytes" }, 1, HF_RATE },
-	{ "IOPS", "iops", { "io_rops", "io_wops" }, 1, HF_NUM },
-	{ "NPROC", "nproc", { "nproc" }, 1, HF_NUM },
-	{ "FLT/s", "pgfaults_s", { "pgfaults" }, 1, HF_NUM },
-	{ "FORK/s", "forks_s", { "forks" }, 1, HF_NUM },
-	{ "HITS", "limit_hits", { "cpu_throttled", "mem_max_events", "pids_max_events" }, 1,
-	  HF_COUNT },
-	{ "OOM", "oom_kills", { "oom_kills" }, 1, HF_COUNT },
-};
-#define NHCOLS	((int)(sizeof(hcols) / sizeof(hcols[0])))
-
-static double hcol_value(const struct hist_series *s, int row, const struct hcol *hc)
-{
-	double v = NAN;
-
-	for (int i = 0; i < 3 && hc->ds[i]; i++) {
-		int col = hist_series_col(s, hc->ds[i]);
-		double x;
-
-		if (col < 0)
-			continue;
-		x = hist_at(s, row, col);
-		if (!isnan(x))
-			v = isnan(v) ? x : v + x;
-	}
-	if (hc->fmt == HF_COUNT)
-		return v * (double)s->step;
-	return v * hc->scale;
-}
-
-static char *fmt_cell(double v, enum hfmt f, char *buf, size_t len)
+static char *fmt_cell(double v, enum hist_fmt f, char *buf, size_t len)
 {
 	if (isnan(v))
 		return snprintf(buf, len, "-"), buf;
 	switch (f) {
-	case HF_PCT:
+	case HIST_F_PCT:
 		return ctl_fmt_pct(v, buf, len);
-	case HF_SIZE:
+	case HIST_F_SIZE:
 		return units_fmt_size(v, buf, len);
-	case HF_RATE:
+	case HIST_F_RATE:
 		return ctl_fmt_rate(v, buf, len);
-	case HF_COUNT:
+	case HIST_F_COUNT:
 		snprintf(buf, len, "%.0f", v);
 		return buf;
-	case HF_MS:
-	case HF_NUM:
+	case HIST_F_MS:
+	case HIST_F_NUM:
 	default:
 		return ctl_fmt_num(v, buf, len);
 	}
@@ -266,51 +228,50 @@ static void fmt_time(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+#define MAX_COLS	16
+
 static json_t *num_or_null(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-static int print_history(struct ctl_ctx *c, const struct hopts *o, const struct hist_series *s,
-			 const char *cf)
+static double row_value(json_t *row, const char *key)
 {
-	char cells[NHCOLS + 1][32];
-	const char *head[NHCOLS + 1];
-	const char *cp[NHCOLS + 1];
-	bool right[NHCOLS + 1];
+	json_t *v = json_object_get(row, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Print a series object of hist_series_json (read here or sent by quelld). */
+static int print_history(struct ctl_ctx *c, const struct hopts *o, json_t *j)
+{
+	char cells[MAX_COLS + 1][32];
+	const char *head[MAX_COLS + 1];
+	const char *cp[MAX_COLS + 1];
+	bool right[MAX_COLS + 1];
+	json_t *rows = json_object_get(j, "rows"), *row;
 	struct ctl_table t;
+	size_t r;
 
+	if (!json_is_array(rows) || hist_ncols > MAX_COLS) {
+		fprintf(c->err, "quellctl history: invalid series\n");
+		return CTL_EXIT_DAEMON;
+	}
 	if (c->json) {
-		json_t *j = json_object(), *rows = json_array();
-
-		json_object_set_new(j, "tenant", json_string(o->tenant));
-		json_object_set_new(j, "cf", json_string(cf));
-		json_object_set_new(j, "start", json_integer(s->start));
-		json_object_set_new(j, "step", json_integer((json_int_t)s->step));
-		for (int r = 0; r < s->rows; r++) {
-			json_t *row = json_object();
-
-			json_object_set_new(row, "time", json_integer(hist_row_time(s, r)));
-			for (int k = 0; k < NHCOLS; k++)
-				json_object_set_new(row, hcols[k].key,
-						    num_or_null(hcol_value(s, r, &hcols[k])));
-			json_array_append_new(rows, row);
-		}
-		json_object_set_new(j, "rows", rows);
 		json_dumpf(j, c->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', c->out);
-		json_decref(j);
 		return CTL_EXIT_OK;
 	}
 	if (o->csv) {
 		fprintf(c->out, "time");
-		for (int k = 0; k < NHCOLS; k++)
-			fprintf(c->out, ",%s", hcols[k].key);
+		for (int k = 0; k < hist_ncols; k++)
+			fprintf(c->out, ",%s", hist_cols[k].key);
 		fputc('\n', c->out);
-		for (int r = 0; r < s->rows; r++) {
-			fprintf(c->out, "%lld", (long long)hist_row_time(s, r));
-			for (int k = 0; k < NHCOLS; k++) {
-				double v = hcol_value(s, r, &hcols[k]);
+		json_array_foreach(rows, r, row) {
+			fprintf(c->out, "%lld",
+				(long long)json_integer_value(json_object_get(row, "time")));
+			for (int k = 0; k < hist_ncols; k++) {
+				double v = row_value(row, hist_cols[k].key);
 
 				if (isnan(v))
 					fputc(',', c->out);
@@ -323,68 +284,115 @@ static int print_history(struct ctl_ctx *c, const struct hopts *o, const struct 
 	}
 	head[0] = "TIME";
 	right[0] = false;
-	for (int k = 0; k < NHCOLS; k++) {
-		head[k + 1] = hcols[k].title;
+	for (int k = 0; k < hist_ncols; k++) {
+		head[k + 1] = hist_cols[k].title;
 		right[k + 1] = true;
 	}
-	ctl_table_init(&t, NHCOLS + 1, head, right);
-	for (int r = 0; r < s->rows; r++) {
-		fmt_time(hist_row_time(s, r), cells[0], sizeof(cells[0]));
+	ctl_table_init(&t, hist_ncols + 1, head, right);
+	json_array_foreach(rows, r, row) {
+		fmt_time(json_integer_value(json_object_get(row, "time")), cells[0],
+			 sizeof(cells[0]));
 		cp[0] = cells[0];
-		for (int k = 0; k < NHCOLS; k++)
-			cp[k + 1] = fmt_cell(hcol_value(s, r, &hcols[k]), hcols[k].fmt, cells[k + 1],
-					     sizeof(cells[k + 1]));
+		for (int k = 0; k < hist_ncols; k++)
+			cp[k + 1] = fmt_cell(row_value(row, hist_cols[k].key), hist_cols[k].fmt,
+					     cells[k + 1], sizeof(cells[k + 1]));
 		if (ctl_table_add(&t, cp)) {
 			ctl_table_free(&t);
 			fprintf(c->err, "quellctl: out of memory\n");
 			return CTL_EXIT_DAEMON;
 		}
 	}
-	fprintf(c->out, "%s (%s, %llu s per row; INFL/SUFF in ms/s, HITS = limit hits per row)\n",
-		o->tenant, cf, (unsigned long long)s->step);
+	fprintf(c->out, "%s (%s, %lld s per row; INFL/SUFF in ms/s, HITS = limit hits per row)\n",
+		o->tenant, json_string_value(json_object_get(j, "cf")),
+		(long long)json_integer_value(json_object_get(j, "step")));
 	ctl_table_print(c->out, &t);
 	ctl_table_free(&t);
 	return CTL_EXIT_OK;
 }
 
+/*
+ * The files are 0640 root (docs/history.md): a caller who cannot read them
+ * (a tenant, a support user outside the group) asks quelld, which reads
+ * them with the same code and answers what the caller may see.
+ */
+static int history_via_daemon(struct ctl_ctx *c, const struct hopts *o, int64_t start,
+			      int64_t end, json_t **out)
+{
+	json_t *req = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b, s:b}", "cmd", "history",
+				"tenant", o->tenant, "since", (json_int_t)start, "until",
+				(json_int_t)end, "step", (json_int_t)o->step, "max", o->max,
+				"recent", o->recent);
+	json_t *resp = NULL, *j;
+	int ret;
+
+	if (!req)
+		return CTL_EXIT_DAEMON;
+	ret = ctl_call(c, req, &resp);
+	if (ret)
+		return ret;
+	/* the series without the reply's envelope: the same JSON as a direct read */
+	j = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "tenant", json_object_get(resp, "tenant"),
+		      "cf", json_object_get(resp, "cf"), "start", json_object_get(resp, "start"),
+		      "step", json_object_get(resp, "step"), "rows", json_object_get(resp, "rows"));
+	json_decref(resp);
+	if (!j)
+		return CTL_EXIT_DAEMON;
+	*out = j;
+	return 0;
+}
+
 int ctl_cmd_history(struct ctl_ctx *c, int argc, char **argv)
 {
 	struct hopts o = { 0 };
-	struct hist_series s;
 	struct hloc loc;
 	char path[4096], err[1024];
 	int64_t start, end;
-	const char *cf;
+	json_t *j = NULL;
 	int ret;
 
 	if (ctl_wants_help(argc, argv)) {
 		ctl_cmd_usage(c->out, ctl_cmd_find("history"));
 		return CTL_EXIT_OK;
 	}
-	ret = parse_opts(c, argc, argv, " TENANT --rrd-dir --since --until --step --csv --max ", &o);
+	ret = parse_opts(c, argc, argv,
+			 " TENANT --rrd-dir --since --until --step --csv --max --recent ", &o);
 	if (ret)
 		return ret;
 	if (!o.tenant)
 		return ctl_usage_error(c, argv[0], "which tenant?");
-	ret = period(c, argv[0], &o, "-6h", &start, &end);
+	ret = period(c, argv[0], &o, o.recent ? "-5m" : "-6h", &start, &end);
 	if (ret)
 		return ret;
+	if (o.recent) {		/* the per-second peaks live in quelld's memory only */
+		ret = history_via_daemon(c, &o, start, end, &j);
+		if (ret)
+			return ret;
+		ret = print_history(c, &o, j);
+		json_decref(j);
+		return ret;
+	}
 	if (locate(c, &o, &loc))
 		return CTL_EXIT_USAGE;
 	if (hist_path(loc.dir, o.tenant, path, sizeof(path)))
 		return ctl_usage_error(c, argv[0], "bad tenant name \"%s\"", o.tenant);
-	cf = o.max ? "MAX" : "AVERAGE";
-	ret = hist_fetch(path, cf, start, end, o.step, &s, err, sizeof(err));
-	if (ret == -ENOENT) {
+	ret = hist_history_json(loc.dir, o.tenant, o.max, start, end, o.step, &j, err,
+				sizeof(err));
+	/* not ours to read, or not where this caller's view of the config says */
+	if (ret == -EACCES || (ret == -ENOENT && geteuid() != 0)) {
+		ret = history_via_daemon(c, &o, start, end, &j);
+		if (ret)
+			return ret;
+	} else if (ret == -ENOENT) {
 		fprintf(c->err, "quellctl history: no history for %s in %s\n", o.tenant, loc.dir);
 		return CTL_EXIT_DAEMON;
-	}
-	if (ret) {
+	} else if (ret == -EINVAL) {
+		return ctl_usage_error(c, argv[0], "%s", err);
+	} else if (ret) {
 		fprintf(c->err, "quellctl history: %s\n", err);
 		return CTL_EXIT_DAEMON;
 	}
-	ret = print_history(c, &o, &s, cf);
-	hist_series_free(&s);
+	ret = print_history(c, &o, j);
+	json_decref(j);
 	return ret;
 }
 

@@ -12,6 +12,7 @@
 
 #include "enforcer.h"
 #include "events_log.h"
+#include "history.h"
 #include "units.h"
 
 static struct tenant *req_tenant(struct daemon *d, json_t *req, char *err, size_t len)
@@ -303,6 +304,8 @@ static int cmd_kill(struct daemon *d, json_t *req, json_t *resp, char *err, size
 	return 0;
 }
 
+#define EVENTS_REPLY_MAX	10000	/* events per reply; "limit": 0 asks for this many */
+
 static int cmd_events(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	json_t *jt = json_object_get(req, "tenant"), *js = json_object_get(req, "since");
@@ -337,6 +340,13 @@ static int cmd_events(struct daemon *d, json_t *req, json_t *resp, char *err, si
 		json_object_set_new(resp, "events", json_array());
 		return 0;
 	}
+	/*
+	 * Served inside the loop: the reader goes newest first and stops at
+	 * limit or since, so the work is bounded by what is asked, not by the
+	 * log's size; "all" is capped so one request cannot read 60 MB.
+	 */
+	if (!limit || limit > EVENTS_REPLY_MAX)
+		limit = EVENTS_REPLY_MAX;
 	ret = events_log_read(d->cfg.events_path, tenant, since, limit, &arr);
 	if (ret) {
 		snprintf(err, len, "reading %s: %s", d->cfg.events_path, strerror(-ret));
@@ -355,4 +365,5 @@ void api_policy_register(void)
 	api_register("freeze", cmd_freeze);
 	api_register("kill", cmd_kill);
 	api_register("events", cmd_events);
+	api_register("history", api_cmd_history);	/* src/quelld/api_history.c */
 }

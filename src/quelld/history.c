@@ -13,10 +13,22 @@
  * Each file is checked the first time this run touches it (rrd_info: is it
  * an RRD, same step, same DS set); a corrupt or incompatible file is
  * renamed to <file>.corrupt-<time> and recreated. An update that fails
- * later triggers the same check.
+ * later triggers the same check. A file of an older archive layout (the
+ * 9.2 MB one of the first version) is migrated: a new file is created
+ * from it (rrd_create_r2's sources prefill what the new archives can hold)
+ * and replaces it.
+ *
+ * Files are created lazily (issue 11 item 5): a tenant gets its file the
+ * first step it has any non-zero value, and each batch creates at most
+ * HIST_CREATE_PER_S x step files and checks at most HIST_CHECK_PER_S x step
+ * existing ones; the rest wait for the next step (counted as deferred). So
+ * 2,000 new tenants are spread over minutes instead of one burst of
+ * rrd_create calls. Files are 0640, directories 0750 (issue 12 item 3):
+ * tenants read their own history through the daemon (`history` command).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <rrd.h>
 #include <rrd_client.h>
@@ -32,6 +44,15 @@
 #include "log.h"
 
 #define HIST_QUEUE	4	/* batches the writer may lag behind before dropping */
+/*
+ * Creation and first-touch budgets per second of history time. Creating
+ * one 880 KB file costs ~4 ms (docs/history.md), so 5 per second is at
+ * most ~2 % of a core; an rrd_info check is ~0.1 ms.
+ */
+#define HIST_CREATE_PER_S	5
+#define HIST_CHECK_PER_S	100
+#define HIST_FILE_MODE	0640
+#define HIST_DIR_MODE	0750
 
 struct hist_batch {
 	struct hist_rec *rec;
@@ -42,6 +63,27 @@ struct hist_batch {
 struct hist_known {
 	char *name;		/* "" = host */
 	int64_t last;
+};
+
+/*
+ * The dense recent window (issue 11 item 5: spikes at tick resolution): per
+ * tenant, the last HIST_RECENT_S seconds of a few per-tick rates, the MAX of
+ * the ticks within each second. Lives in the daemon's memory only (main
+ * thread), served by the `history` command with "recent": true; the RRD
+ * files start at the step (10 s). A tenant gets a window at its first
+ * non-zero value: 300 x (4 + 5 x 4) = 7,200 bytes.
+ */
+enum { HR_CPU, HR_INFL, HR_RBPS, HR_WBPS, HR_MEM, HR_NR };
+
+static const char *const recent_key[HR_NR] = {
+	[HR_CPU] = "cpu_pct", [HR_INFL] = "inflicted_ms_s", [HR_RBPS] = "io_rbps",
+	[HR_WBPS] = "io_wbps", [HR_MEM] = "mem_bytes",
+};
+
+struct hist_recent {
+	char name[QUELL_NAME_MAX];
+	uint32_t sec[HIST_RECENT_S];	/* epoch second a slot holds; 0 = empty */
+	float v[HIST_RECENT_S][HR_NR];	/* NAN = unknown */
 };
 
 struct history {
@@ -64,6 +106,10 @@ struct history {
 	/* writer thread only */
 	struct hist_known *known;
 	size_t known_cap, known_n;
+
+	/* main thread only: recent windows, open addressing by name */
+	struct hist_recent **recent;
+	size_t recent_cap, recent_n;
 };
 
 static uint64_t now_ns(void)
@@ -81,10 +127,20 @@ static const char *rrd_msg(void)
 
 /* ---- one file ---- */
 
-static int file_create(const char *path, const struct hist_schema *s, int64_t t, char *err,
-		       size_t errlen)
+/* Not world-readable (issue 12 item 3); group-readable for gid when set. */
+static int file_private(const char *path, mode_t mode, gid_t gid)
+{
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid))
+		return -errno;
+	return chmod(path, mode) ? -errno : 0;
+}
+
+/* Create path (from the data of source when not NULL), mode 0640. */
+static int file_create_from(const char *path, const struct hist_schema *s, int64_t t,
+			    const char *source, char *err, size_t errlen)
 {
 	const char *argv[HIST_MAX_DS + HIST_MAX_RRA];
+	const char *sources[2] = { source, NULL };
 	char ds[HIST_MAX_DS][64];
 	int argc = 0;
 
@@ -96,30 +152,44 @@ static int file_create(const char *path, const struct hist_schema *s, int64_t t,
 	for (int i = 0; i < s->nrra; i++)
 		argv[argc++] = s->rra[i];
 	rrd_clear_error();
-	if (rrd_create_r(path, (unsigned long)s->step_s, (time_t)(t - 1), argc, argv)) {
+	if (rrd_create_r2(path, (unsigned long)s->step_s, (time_t)(t - 1), 0,
+			  source ? sources : NULL, NULL, argc, argv)) {
 		snprintf(err, errlen, "create %s: %s", path, rrd_msg());
 		rrd_clear_error();
 		unlink(path);
 		return -EIO;
 	}
+	file_private(path, HIST_FILE_MODE, (gid_t)-1);
 	return 0;
+}
+
+static int file_create(const char *path, const struct hist_schema *s, int64_t t, char *err,
+		       size_t errlen)
+{
+	return file_create_from(path, s, t, NULL, err, errlen);
 }
 
 /*
  * file_check - is path an RRD with this schema? Returns 0 with *last set,
  * -ENOENT (missing), -EBADMSG (not an RRD / unreadable), -EMEDIUMTYPE
- * (different step or DS set), with the reason in err.
+ * (different step or DS set), -ESTALE (same step and DS, other archives:
+ * an older layout, *last set), with the reason in err. A world-readable
+ * file of an older version is made private on the way.
  */
 static int file_check(const char *path, const struct hist_schema *s, int64_t *last, char *err,
 		      size_t errlen)
 {
 	rrd_info_t *info, *i;
 	unsigned long step = 0;
-	int nds = 0, bad = 0;
+	int nds = 0, bad = 0, nrra = 0, rra_bad = 0;
+	char cf[HIST_MAX_RRA][16] = { { 0 } };
+	unsigned long long pdp[HIST_MAX_RRA] = { 0 }, rows[HIST_MAX_RRA] = { 0 };
 	struct stat sb;
 
 	if (stat(path, &sb))
 		return -errno;
+	if (sb.st_mode & 0007)
+		file_private(path, HIST_FILE_MODE, (gid_t)-1);
 	rrd_clear_error();
 	info = rrd_info_r(path);
 	if (!info) {
@@ -129,17 +199,31 @@ static int file_check(const char *path, const struct hist_schema *s, int64_t *la
 	}
 	*last = 0;
 	for (i = info; i; i = i->next) {
-		char name[HIST_DS_NAME_MAX + 1];
+		char name[HIST_DS_NAME_MAX + 1], field[32];
+		int r;
 
-		if (!strcmp(i->key, "step"))
+		if (!strcmp(i->key, "step")) {
 			step = i->value.u_cnt;
-		else if (!strcmp(i->key, "last_update"))
+		} else if (!strcmp(i->key, "last_update")) {
 			*last = (int64_t)i->value.u_cnt;
-		else if (sscanf(i->key, "ds[%20[^]]].index", name) == 1 &&
-			 strstr(i->key, "].index")) {
+		} else if (sscanf(i->key, "ds[%20[^]]].index", name) == 1 &&
+			   strstr(i->key, "].index")) {
 			nds++;
 			if (hist_schema_find(s, name) < 0)
 				bad = 1;
+		} else if (sscanf(i->key, "rra[%d].%31s", &r, field) == 2 && r >= 0) {
+			if (r >= HIST_MAX_RRA) {
+				rra_bad = 1;
+				continue;
+			}
+			if (r + 1 > nrra)
+				nrra = r + 1;
+			if (!strcmp(field, "cf") && i->type == RD_I_STR)
+				snprintf(cf[r], sizeof(cf[r]), "%s", i->value.u_str);
+			else if (!strcmp(field, "rows"))
+				rows[r] = i->value.u_cnt;
+			else if (!strcmp(field, "pdp_per_row"))
+				pdp[r] = i->value.u_cnt;
 		}
 	}
 	rrd_info_free(info);
@@ -147,6 +231,42 @@ static int file_check(const char *path, const struct hist_schema *s, int64_t *la
 		snprintf(err, errlen, "%s: step %lu, %d DS: does not match the schema (step %" PRIu64
 			 ", %d DS)", path, step, nds, s->step_s, s->nds);
 		return -EMEDIUMTYPE;
+	}
+	rra_bad |= nrra != s->nrra;
+	for (int r = 0; r < nrra && !rra_bad; r++) {
+		char want[HIST_RRA_LEN + 128];
+
+		snprintf(want, sizeof(want), "RRA:%.15s:0.5:%llu:%llu", cf[r], pdp[r], rows[r]);
+		rra_bad = strcmp(want, s->rra[r]) != 0;
+	}
+	if (rra_bad) {
+		snprintf(err, errlen, "%s: %d archives of an older layout (now %d)", path, nrra,
+			 s->nrra);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/*
+ * file_migrate - replace path (an older layout, last update *last) by a file
+ * of schema s prefilled with its data. Returns 0 or -errno with err set.
+ */
+static int file_migrate(const char *path, const struct hist_schema *s, int64_t last, char *err,
+			size_t errlen)
+{
+	char tmp[4200];
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.migrating", path);
+	unlink(tmp);
+	ret = file_create_from(tmp, s, last + 1, path, err, errlen);
+	if (ret)
+		return ret;
+	if (rename(tmp, path)) {
+		ret = -errno;
+		snprintf(err, errlen, "rename %s: %s", tmp, strerror(-ret));
+		unlink(tmp);
+		return ret;
 	}
 	return 0;
 }
@@ -159,6 +279,17 @@ int hist_file_ensure(const char *path, const struct hist_schema *s, int64_t t, i
 
 	if (!ret)
 		return 0;
+	if (ret == -ESTALE) {
+		int64_t old_last = *last;
+
+		ret = file_migrate(path, s, old_last, err, errlen);
+		if (!ret) {
+			log_info("history: %s: %s; migrated to the current layout", path, why);
+			return 3;
+		}
+		log_err("history: %s: migration failed: %s; setting it aside", path, err);
+		ret = -EMEDIUMTYPE;
+	}
 	*last = t - 1;
 	if (ret == -ENOENT) {
 		ret = file_create(path, s, t, err, errlen);
@@ -243,8 +374,27 @@ static int do_update(struct history *h, const char *path, const char *line)
 	return rrd_update_r(path, NULL, 1, &line) ? -EIO : 0;
 }
 
-/* One record: ensure the file (first touch this run), update it. Returns 0 or -errno. */
-static int write_rec(struct history *h, const struct hist_rec *r)
+/* Per-batch allowance of first touches (HIST_CHECK_PER_S) and creations. */
+struct hist_budget {
+	int64_t checks, creates;
+};
+
+/* Any known non-zero value: the tenant has used something. */
+static bool rec_has_usage(const struct hist_rec *r)
+{
+	for (int i = 0; i < hist_tenant_nqm; i++)
+		if ((r->valid & (1ULL << i)) && r->u[i])
+			return true;
+	return false;
+}
+
+/*
+ * write_rec - one record: the first touch this run checks (or lazily
+ * creates) the file within the batch's budget, then the update. Returns 0
+ * (written), 1 (skipped: idle tenant without a file, budget spent, or an
+ * update at or before the file's last), -errno.
+ */
+static int write_rec(struct history *h, const struct hist_rec *r, struct hist_budget *b)
 {
 	const struct hist_schema *s = r->name[0] ? &h->ts : &h->hs;
 	char path[4400], line[1024], err[1024];
@@ -259,22 +409,35 @@ static int write_rec(struct history *h, const struct hist_rec *r)
 	}
 	k = known_get(h, r->name);
 	if (!k) {
+		bool exists = !access(path, F_OK);
+
+		if (!exists && r->name[0] && !rec_has_usage(r)) {
+			h->st.idle++;
+			return 1;
+		}
+		/* host.rrd is one file: never held back */
+		if (r->name[0] && (exists ? b->checks <= 0 : b->creates <= 0)) {
+			h->st.deferred++;
+			return 1;
+		}
 		ret = hist_file_ensure(path, s, r->t, &last, err, sizeof(err));
 		if (ret < 0) {
 			log_err("history: %s", err);
 			return ret;
 		}
-		if (ret == 2) {
-			h->st.recreated++;
-			if (h->cached)
-				rrdc_forget(path);
-		}
+		b->checks -= exists;
+		b->creates -= ret > 0;
+		h->st.created += ret == 1;
+		h->st.recreated += ret == 2;
+		h->st.migrated += ret == 3;
+		if (ret >= 2 && h->cached)
+			rrdc_forget(path);
 		k = known_add(h, r->name, last);
 		if (!k)
 			return -ENOMEM;
 	}
 	if (r->t <= k->last)	/* same second, or the clock went back: rrdtool refuses */
-		return 0;
+		return 1;
 	ret = hist_update_line(r, line, sizeof(line));
 	if (ret < 0)
 		return ret;
@@ -285,7 +448,9 @@ static int write_rec(struct history *h, const struct hist_rec *r)
 		ret = hist_file_ensure(path, s, r->t, &last, err + strlen(err),
 				       sizeof(err) - strlen(err));
 		if (ret > 0) {
+			h->st.created += ret == 1;
 			h->st.recreated += ret == 2;
+			h->st.migrated += ret == 3;
 			if (h->cached)
 				rrdc_forget(path);
 			ret = do_update(h, path, line);
@@ -309,6 +474,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		struct hist_batch b;
+		struct hist_budget bud;
 		uint64_t t0, dt;
 		int nerr = 0, nok = 0;
 
@@ -323,11 +489,13 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&h->mu);
 
 		t0 = now_ns();
+		bud.checks = HIST_CHECK_PER_S * (int64_t)h->step;
+		bud.creates = HIST_CREATE_PER_S * (int64_t)h->step;
 		for (int i = 0; i < b.n; i++) {
-			if (write_rec(h, &b.rec[i]))
-				nerr++;
-			else
-				nok++;
+			int ret = write_rec(h, &b.rec[i], &bud);
+
+			nerr += ret < 0;
+			nok += ret == 0;
 		}
 		dt = now_ns() - t0;
 		free(b.rec);
@@ -354,11 +522,11 @@ static int mkdir_p(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
+		if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
+	if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -392,6 +560,11 @@ int history_open(struct daemon *d)
 	}
 	snprintf(sub, sizeof(sub), "%s/" HIST_TENANT_DIR, h->dir);
 	ret = mkdir_p(sub);
+	/* directories of an older version were 0755: close them */
+	if (!ret)
+		ret = file_private(h->dir, HIST_DIR_MODE, (gid_t)-1);
+	if (!ret)
+		ret = file_private(sub, HIST_DIR_MODE, (gid_t)-1);
 	if (ret) {
 		log_err("history: %s: %s", sub, strerror(-ret));
 		free(h);
@@ -413,6 +586,8 @@ int history_open(struct daemon *d)
 			rrd_clear_error();
 		} else {
 			h->cached = true;
+			/* the `history` command's reads flush the file first, like quellctl's */
+			hist_read_set_rrdcached(h->cached_addr);
 		}
 	}
 	h->st.rrdcached = h->cached;
@@ -434,6 +609,128 @@ int history_open(struct daemon *d)
 	return 0;
 }
 
+static size_t name_hash(const char *name)
+{
+	size_t hash = 5381;
+
+	for (const char *p = name; *p; p++)
+		hash = hash * 33 + (unsigned char)*p;
+	return hash;
+}
+
+/* The window of name; with add, created when missing. NULL: none / no memory. */
+static struct hist_recent *recent_get(struct history *h, const char *name, bool add)
+{
+	size_t i;
+
+	if (add && h->recent_n * 2 >= h->recent_cap) {
+		size_t nc = h->recent_cap ? 2 * h->recent_cap : 256;
+		struct hist_recent **nr = calloc(nc, sizeof(*nr));
+
+		if (!nr)
+			return NULL;
+		for (size_t j = 0; j < h->recent_cap; j++) {
+			if (!h->recent[j])
+				continue;
+			for (i = name_hash(h->recent[j]->name) & (nc - 1); nr[i]; i = (i + 1) & (nc - 1))
+				;
+			nr[i] = h->recent[j];
+		}
+		free(h->recent);
+		h->recent = nr;
+		h->recent_cap = nc;
+	}
+	if (!h->recent_cap)
+		return NULL;
+	for (i = name_hash(name) & (h->recent_cap - 1); h->recent[i];
+	     i = (i + 1) & (h->recent_cap - 1))
+		if (!strcmp(h->recent[i]->name, name))
+			return h->recent[i];
+	if (!add)
+		return NULL;
+	h->recent[i] = calloc(1, sizeof(**h->recent));
+	if (!h->recent[i])
+		return NULL;
+	snprintf(h->recent[i]->name, sizeof(h->recent[i]->name), "%s", name);
+	h->recent_n++;
+	return h->recent[i];
+}
+
+/* One tick of one tenant into its window: the MAX of the ticks of a second. */
+static void recent_record(struct history *h, const struct tenant *t, time_t now)
+{
+	const struct qm_view *v = &t->view;
+	double x[HR_NR] = {
+		[HR_CPU] = v->cpu_pct, [HR_INFL] = v->inflicted_ms_s, [HR_RBPS] = v->io_rbps,
+		[HR_WBPS] = v->io_wbps, [HR_MEM] = v->mem_bytes,
+	};
+	struct hist_recent *r = recent_get(h, t->name, false);
+	size_t slot = (size_t)now % HIST_RECENT_S;
+	bool busy = false;
+
+	for (int k = 0; k < HR_NR; k++)
+		busy |= isfinite(x[k]) && x[k] > 0;
+	if (!r && !busy)
+		return;		/* idle and never seen busy: no window */
+	if (!r)
+		r = recent_get(h, t->name, true);
+	if (!r)
+		return;
+	if (r->sec[slot] != (uint32_t)now) {
+		r->sec[slot] = (uint32_t)now;
+		for (int k = 0; k < HR_NR; k++)
+			r->v[slot][k] = NAN;
+	}
+	for (int k = 0; k < HR_NR; k++)
+		if (isfinite(x[k]) && (isnan(r->v[slot][k]) || x[k] > r->v[slot][k]))
+			r->v[slot][k] = (float)x[k];
+}
+
+int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int64_t until,
+			json_t **out)
+{
+	struct history *h = d->hist;
+	struct hist_recent *r;
+	json_t *j, *rows;
+
+	*out = NULL;
+	if (!h)
+		return -ENODEV;
+	r = recent_get(h, tenant, false);
+	if (!r)
+		return -ENOENT;
+	if (since < until - HIST_RECENT_S)
+		since = until - HIST_RECENT_S;
+	j = json_pack("{s:s, s:s, s:I, s:i, s:[]}", "tenant", tenant, "cf", "MAX", "start",
+		      (json_int_t)since, "step", 1, "rows");
+	if (!j)
+		return -ENOMEM;
+	rows = json_object_get(j, "rows");
+	/*
+	 * Row t holds the ticks stamped t (time(NULL) at the tick, whose rates
+	 * cover the tick before it), as an RRD update stamped t lands in the
+	 * row ending at t.
+	 */
+	for (int64_t t = since + 1; t <= until; t++) {
+		size_t slot = (size_t)t % HIST_RECENT_S;
+		bool have = t > 0 && r->sec[slot] == (uint32_t)t;
+		json_t *row = json_pack("{s:I}", "time", (json_int_t)t);
+
+		for (int c = 0; c < hist_ncols; c++) {
+			double v = NAN;
+
+			for (int k = 0; have && k < HR_NR; k++)
+				if (!strcmp(hist_cols[c].key, recent_key[k]))
+					v = r->v[slot][k];
+			json_object_set_new(row, hist_cols[c].key,
+					    isfinite(v) ? json_real(v) : json_null());
+		}
+		json_array_append_new(rows, row);
+	}
+	*out = j;
+	return 0;
+}
+
 int history_tick(struct daemon *d, time_t now)
 {
 	struct history *h = d->hist;
@@ -443,6 +740,12 @@ int history_tick(struct daemon *d, time_t now)
 
 	if (!h)
 		return 0;
+	for (int i = 0; i < d->reg.nr; i++) {
+		const struct tenant *t = d->reg.t[i];
+
+		if (t->cur.valid && t->name[0])
+			recent_record(h, t, now);
+	}
 	slot = (int64_t)now / (int64_t)h->step;
 	if (slot == h->last_slot)
 		return 0;
@@ -497,6 +800,16 @@ int history_flush(struct daemon *d)
 	return 0;
 }
 
+int history_get_dir(struct daemon *d, char *out, size_t len)
+{
+	struct history *h = d->hist;
+
+	if (!h)
+		return -ENODEV;
+	snprintf(out, len, "%s", h->dir);
+	return 0;
+}
+
 int history_get_stats(struct daemon *d, struct history_stats *out)
 {
 	struct history *h = d->hist;
@@ -526,6 +839,9 @@ void history_close(struct daemon *d)
 	for (size_t i = 0; i < h->known_cap; i++)
 		free(h->known[i].name);
 	free(h->known);
+	for (size_t i = 0; i < h->recent_cap; i++)
+		free(h->recent[i]);
+	free(h->recent);
 	pthread_mutex_destroy(&h->mu);
 	pthread_cond_destroy(&h->cv);
 	pthread_cond_destroy(&h->done_cv);

@@ -3,6 +3,9 @@
 # History end to end (issue 6): quelld writes RRDs with a 1 s step while one
 # tenant burns CPU and another idles; `quellctl history` shows the hog's
 # CPU, `report` ranks it first, `graph` writes a valid PNG (tenant and host).
+# Issue 11.5 / 12.3: a file is at most 1 MB, files and directories are not
+# world-readable, a tenant gets its history through quelld (`history`
+# command) with the same JSON as root's direct read.
 . "$(dirname "$0")/lib.sh"
 
 HOG=hh$$; IDLE=hi$$
@@ -12,12 +15,28 @@ qt_config <<CONF
 [history]
 enabled = yes
 step = 1
+[daemon]
+socket_mode = 0666
 CONF
+# a file of the first version's layout (9.2 MB at step 10, 27.9 MB at step 1),
+# world-readable in 0755 directories, as an upgrade finds them: migrated
+RRD=$QT_DIR/state/rrd
+mkdir -p -m 0755 "$QT_DIR/state" "$RRD" "$RRD/tenants"
+ds=""
+for d in cpu_ns:DERIVE rq_inflicted_ns:DERIVE rq_suffered_ns:DERIVE mem_bytes:GAUGE \
+	 io_rbytes:DERIVE io_wbytes:DERIVE io_rops:DERIVE io_wops:DERIVE nproc:GAUGE \
+	 pgfaults:DERIVE forks:DERIVE cpu_throttled:DERIVE mem_max_events:DERIVE \
+	 pids_max_events:DERIVE oom_kills:DERIVE; do
+	ds="$ds DS:$d:3:0:U"
+done
+(umask 022; rrdtool create "$RRD/tenants/$IDLE.rrd" --step 1 --start $(($(date +%s) - 100)) $ds \
+	RRA:AVERAGE:0.5:1:172800 RRA:AVERAGE:0.5:60:20160 RRA:MAX:0.5:60:20160 \
+	RRA:AVERAGE:0.5:3600:9480 RRA:MAX:0.5:3600:9480) || qt_fail "rrdtool create (old layout)"
+old_size=$(stat -c %s "$RRD/tenants/$IDLE.rrd")
 qt_quelld
 ctl() { "$QT_BUILD/quellctl" -c "$QT_DIR/quell.conf" "$@"; }
 # on failure, show what the daemon said
 fail() { echo "--- quelld.log (tail)"; tail -25 "$QT_DIR/quelld.log"; qt_fail "$@"; }
-RRD=$QT_DIR/state/rrd
 
 qt_bg su -s /bin/sh $HOG -c 'cd /tmp && exec stress-ng --cpu 1 --timeout 20s --quiet'
 qt_bg su -s /bin/sh $IDLE -c 'exec sh -c "while :; do sleep 0.2; done"'
@@ -65,6 +84,70 @@ d=json.load(sys.stdin)
 assert d['tenant'] == '$HOG' and d['step'] == 1 and len(d['rows']) == $((t1 - t0)), d
 " || fail "history --json"
 ctl history nosuchtenant --since -1m 2>/dev/null && fail "history of an unknown tenant succeeded"
+
+# --- size and permissions (issue 11.5, 12.3) ------------------------------
+size=$(stat -c %s "$RRD/tenants/$HOG.rrd")
+[ "$size" -le 1000000 ] || fail "RRD file of $size bytes (at most 1 MB)"
+for f in "$RRD" "$RRD/tenants" "$RRD/tenants/$HOG.rrd" "$RRD/host.rrd"; do
+	m=$(stat -c %a "$f")
+	[ $((8#$m & 8#007)) = 0 ] || fail "$f is world-accessible (mode $m)"
+done
+su -s /bin/sh $IDLE -c "cat '$RRD/tenants/$HOG.rrd'" >/dev/null 2>&1 &&
+	fail "tenant $IDLE could read $HOG's RRD file"
+su -s /bin/sh $IDLE -c "ls '$RRD/tenants'" >/dev/null 2>&1 &&
+	fail "tenant $IDLE could list the RRD directory"
+qt_log "RRD: $size bytes per tenant file; modes $(stat -c %a "$RRD") $(stat -c %a "$RRD/tenants") $(stat -c %a "$RRD/tenants/$HOG.rrd"); a tenant reads none of them"
+
+size=$(stat -c %s "$RRD/tenants/$IDLE.rrd")
+[ "$size" -le 1000000 ] || fail "old-layout file of $IDLE not migrated ($size bytes)"
+grep -q "$IDLE.rrd: .*migrated to the current layout" "$QT_DIR/quelld.log" || fail "no migration logged"
+[ "$(stat -c %a "$RRD/tenants/$IDLE.rrd")" = 640 ] || fail "migrated file is not 0640"
+qt_log "old-layout file of $IDLE: $old_size -> $size bytes, migrated"
+
+# --- a tenant's own history through quelld: the same JSON as root's read ----
+ctl --json history $HOG --since $t0 --until $t1 > "$QT_DIR/root.json" || fail "history --json (root)"
+su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/quell.sock' \
+	--json history $HOG --since $t0 --until $t1" > "$QT_DIR/tenant.json" 2> "$QT_DIR/tenant.err" ||
+	{ cat "$QT_DIR/tenant.err"; fail "history as the tenant (through quelld)"; }
+cmp -s "$QT_DIR/root.json" "$QT_DIR/tenant.json" ||
+	{ diff "$QT_DIR/root.json" "$QT_DIR/tenant.json" | head; fail "history through quelld differs from the direct read"; }
+su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/quell.sock' \
+	history $HOG --since $t0 --until $t1" > "$QT_DIR/tenant.txt" || fail "history table as the tenant"
+[ "$(wc -l < "$QT_DIR/tenant.txt")" -ge $((t1 - t0)) ] || fail "history table as the tenant: short"
+# the per-second peaks kept in quelld's memory (--recent), also for the tenant
+su -s /bin/sh $HOG -c "'$QT_BUILD/quellctl' -c '$QT_DIR/quell.conf' -s '$QT_DIR/quell.sock' \
+	--json history $HOG --recent --since $t0 --until $t1" > "$QT_DIR/recent.json" ||
+	fail "history --recent as the tenant"
+python3 - "$QT_DIR/recent.json" $((t1 - t0)) "$hog_s" <<'PY' || fail "history --recent"
+import json, sys
+d = json.load(open(sys.argv[1])); n = int(sys.argv[2]); hog_s = float(sys.argv[3])
+cpu = [r["cpu_pct"] for r in d["rows"] if r["cpu_pct"] is not None]
+assert d["step"] == 1 and d["cf"] == "MAX" and len(d["rows"]) == n, d
+assert len(cpu) >= n - 1, cpu
+mean, rrd_mean = sum(cpu) / len(cpu), hog_s * 100 / n
+print("recent: %d per-second peaks, mean %.1f %% (RRD mean %.1f %%), max %.1f %%" % (len(cpu), mean, rrd_mean, max(cpu)))
+assert abs(mean - rrd_mean) <= 0.25 * rrd_mean + 5, (mean, rrd_mean)
+PY
+# the socket command itself: bad requests get a clear error, the daemon lives
+python3 - "$QT_DIR/quell.sock" $HOG <<'PY' || fail "history command: bad requests"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+hog = sys.argv[2]
+for req in [{"cmd": "history", "tenant": hog, "since": 0, "until": 99999999999},
+            {"cmd": "history"}, {"cmd": "history", "tenant": "../x"},
+            {"cmd": "history", "tenant": hog, "since": "yesterday"},
+            {"cmd": "history", "tenant": hog, "max": "yes"},
+            {"cmd": "history", "tenant": "nosuchtenant"}]:
+    s.sendall(json.dumps(req).encode() + b"\n")
+    r = b""
+    while not r.endswith(b"\n"):
+        r += s.recv(65536)
+    j = json.loads(r)
+    assert j.get("ok") is not True and j.get("error"), (req, j)
+    print("refused:", json.dumps(req), "->", j["error"])
+PY
+kill -0 $QT_QUELLD_PID || fail "quelld died on bad history requests"
 
 # --- report: the hog is the top CPU user ----------------------------------
 ctl report --period 1m --by cpu --top 5 || fail "report"

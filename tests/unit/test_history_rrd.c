@@ -14,6 +14,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <rrd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "fixture.h"
@@ -296,6 +300,212 @@ static void test_corrupt_file(void **state)
 	assert_int_equal(access(path, R_OK), 0);
 }
 
+static int count_rrd(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".rrd");
+	closedir(d);
+	return n;
+}
+
+/*
+ * Issue 11 item 5: a tenant gets its file at its first non-zero value, and a
+ * batch creates at most HIST_CREATE_PER_S x step files (5 at step 1); the
+ * others wait for the next steps. Files 0640, directories 0750 (issue 12.3).
+ */
+static void test_lazy_creation(void **state)
+{
+	struct ctx *c = *state;
+	struct tenant *t[15];
+	struct history_stats st;
+	char dir[512], path[512];
+	struct stat sb;
+
+	c->d->cfg.rrd_step_s = 1;
+	snprintf(dir, sizeof(dir), "%s/tenants", c->d->cfg.rrd_dir);
+	for (int i = 0; i < 15; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "u%02d", i);
+		t[i] = registry_add(&c->d->reg, name, 2000 + (uid_t)i, 2000 + (gid_t)i);
+		assert_non_null(t[i]);
+		/* 12 busy tenants, 3 idle ones (known zeros) */
+		qm_set(&t[i]->cur, QM_CPU_NS, i < 12 ? 1000 : 0, QM_SRC_BPF);
+		qm_set(&t[i]->cur, QM_MEM_BYTES, 0, QM_SRC_CGROUP);
+	}
+	assert_int_equal(history_open(c->d), 0);
+	assert_int_equal(history_tick(c->d, T0), 0);
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(count_rrd(dir), 5);
+	hist_path(c->d->cfg.rrd_dir, NULL, path, sizeof(path));
+	assert_int_equal(access(path, F_OK), 0);	/* host.rrd is not held back */
+	assert_int_equal(history_get_stats(c->d, &st), 0);
+	assert_int_equal(st.created, 6);
+	assert_int_equal(st.deferred, 7);
+	assert_int_equal(st.idle, 3);
+	assert_int_equal(st.updates, 6);
+	assert_int_equal(st.errors, 0);
+
+	assert_int_equal(history_tick(c->d, T0 + 1), 0);
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(count_rrd(dir), 10);
+	assert_int_equal(history_tick(c->d, T0 + 2), 0);
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(count_rrd(dir), 12);
+	/* an idle tenant starts using something: its file appears */
+	qm_set(&t[13]->cur, QM_CPU_NS, 5, QM_SRC_BPF);
+	assert_int_equal(history_tick(c->d, T0 + 3), 0);
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(count_rrd(dir), 13);
+	hist_path(c->d->cfg.rrd_dir, "u13", path, sizeof(path));
+	assert_int_equal(access(path, F_OK), 0);
+	hist_path(c->d->cfg.rrd_dir, "u12", path, sizeof(path));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(history_get_stats(c->d, &st), 0);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.created, 14);
+
+	/* not world-readable */
+	hist_path(c->d->cfg.rrd_dir, "u00", path, sizeof(path));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0640);
+	assert_true(sb.st_size < 1000000);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0750);
+	assert_int_equal(stat(c->d->cfg.rrd_dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0750);
+}
+
+/*
+ * A file of the first version's layout (2 d / 14 d / 395 d, 9.2 MB) is
+ * migrated in place: the new file holds its recent data and is < 1 MB.
+ */
+static void test_migrate_old_layout(void **state)
+{
+	struct ctx *c = *state;
+	static const char *const old_rra[] = {
+		"RRA:AVERAGE:0.5:1:17280", "RRA:AVERAGE:0.5:6:20160", "RRA:MAX:0.5:6:20160",
+		"RRA:AVERAGE:0.5:360:9480", "RRA:MAX:0.5:360:9480",
+	};
+	struct hist_schema s, old;
+	struct hist_series f;
+	char path[512], err[512], line[64];
+	const char *argv[1] = { line };
+	struct stat sb;
+	int64_t last;
+	int cpu;
+
+	assert_int_equal(hist_schema_tenant(10, &s), 0);
+	old = s;
+	old.nrra = 5;
+	for (int i = 0; i < 5; i++)
+		snprintf(old.rra[i], sizeof(old.rra[i]), "%s", old_rra[i]);
+	assert_int_equal(mkdir(c->d->cfg.rrd_dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/tenants", c->d->cfg.rrd_dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	hist_path(c->d->cfg.rrd_dir, "olga", path, sizeof(path));
+	assert_int_equal(hist_file_ensure(path, &old, T0, &last, err, sizeof(err)), 1);
+	for (int k = 0; k <= 60; k++) {
+		/* cpu_ns is the first DS: 1e8 ns/s */
+		snprintf(line, sizeof(line), "%lld:%lld", (long long)(T0 + 10 * k),
+			 (long long)k * 1000000000LL);
+		for (int i = 1; i < s.nds; i++)
+			strcat(line, ":U");
+		assert_int_equal(rrd_update_r(path, NULL, 1, argv), 0);
+	}
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size > 9000000);
+
+	assert_int_equal(hist_file_ensure(path, &s, T0 + 610, &last, err, sizeof(err)), 3);
+	assert_int_equal(last, T0 + 600);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size < 1000000);
+	assert_int_equal(sb.st_mode & 0777, 0640);
+	assert_int_equal(hist_file_ensure(path, &s, T0 + 620, &last, err, sizeof(err)), 0);
+	assert_int_equal(hist_fetch(path, "AVERAGE", T0 + 60, T0 + 600, 10, &f, err, sizeof(err)),
+			 0);
+	cpu = hist_series_col(&f, "cpu_ns");
+	assert_int_equal(f.rows, 54);
+	for (int r = 0; r < f.rows; r++)
+		assert_float_equal(hist_at(&f, r, cpu), 1e8, 1);
+	hist_series_free(&f);
+}
+
+/*
+ * The dense recent window: per second, the MAX of the ticks stamped with it,
+ * for the last HIST_RECENT_S seconds; idle tenants have none.
+ */
+static void test_recent_window(void **state)
+{
+	struct ctx *c = *state;
+	struct tenant *a, *b;
+	json_t *j, *rows;
+
+	a = registry_add(&c->d->reg, "alice", 1001, 1001);
+	b = registry_add(&c->d->reg, "bob", 1002, 1002);
+	assert_non_null(a);
+	assert_non_null(b);
+	a->cur.valid = b->cur.valid = true;
+	assert_int_equal(history_open(c->d), 0);
+	for (int k = 0; k < 20; k++) {
+		/* alice: a 2-tick spike of 190 % at second 7 among 10 % ticks; two ticks a second */
+		a->view = (struct qm_view){ .cpu_pct = k == 7 ? 190 : 10, .io_rbps = 100 * k,
+					    .io_wbps = NAN, .inflicted_ms_s = 0, .mem_bytes = 1e6 };
+		b->view = (struct qm_view){ .cpu_pct = 0, .mem_bytes = 0, .io_rbps = 0, .io_wbps = 0 };
+		assert_int_equal(history_tick(c->d, (time_t)(T0 + k)), 0);
+		a->view.cpu_pct = k == 7 ? 120 : 12;
+		assert_int_equal(history_tick(c->d, (time_t)(T0 + k)), 0);
+	}
+	assert_int_equal(history_flush(c->d), 0);
+	assert_int_equal(history_recent_json(c->d, "bob", T0, T0 + 20, &j), -ENOENT);
+	assert_int_equal(history_recent_json(c->d, "alice", T0 - 1, T0 + 19, &j), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "cf")), "MAX");
+	assert_int_equal(json_integer_value(json_object_get(j, "step")), 1);
+	rows = json_object_get(j, "rows");
+	assert_int_equal(json_array_size(rows), 20);
+	for (int k = 0; k < 20; k++) {
+		json_t *r = json_array_get(rows, (size_t)k);
+
+		assert_int_equal(json_integer_value(json_object_get(r, "time")), T0 + k);
+		assert_float_equal(json_real_value(json_object_get(r, "cpu_pct")),
+				   k == 7 ? 190 : 12, 1e-3);
+		assert_float_equal(json_real_value(json_object_get(r, "io_rbps")), 100 * k, 1e-3);
+		assert_true(json_is_null(json_object_get(r, "io_wbps")));	/* unknown */
+		assert_true(json_is_null(json_object_get(r, "nproc")));	/* not kept */
+	}
+	json_decref(j);
+	/* after the window has turned over, the old seconds are gone */
+	a->view.cpu_pct = 50;
+	assert_int_equal(history_tick(c->d, (time_t)(T0 + 7 + HIST_RECENT_S)), 0);
+	assert_int_equal(history_recent_json(c->d, "alice", T0 + 6, T0 + 8, &j), 0);
+	rows = json_object_get(j, "rows");
+	assert_int_equal(json_array_size(rows), 2);
+	/* T0 + 7's slot holds T0 + 307 now; T0 + 8 is 299 s old, still kept */
+	assert_true(json_is_null(json_object_get(json_array_get(rows, 0), "cpu_pct")));
+	assert_float_equal(json_real_value(json_object_get(json_array_get(rows, 1), "cpu_pct")), 12,
+			   1e-3);
+	json_decref(j);
+	/* a request is clamped to the window's length */
+	assert_int_equal(history_recent_json(c->d, "alice", 0, T0 + 1000, &j), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "rows")), HIST_RECENT_S);
+	json_decref(j);
+	assert_int_equal(history_recent_json(c->d, "alice", T0 + 7 + HIST_RECENT_S - 2,
+					     T0 + 7 + HIST_RECENT_S, &j), 0);
+	rows = json_object_get(j, "rows");
+	assert_int_equal(json_array_size(rows), 2);
+	assert_true(json_is_null(json_object_get(json_array_get(rows, 0), "cpu_pct")));
+	assert_float_equal(json_real_value(json_object_get(json_array_get(rows, 1), "cpu_pct")), 50,
+			   1e-3);
+	json_decref(j);
+}
+
 static void test_graph_png(void **state)
 {
 	struct ctx *c = *state;
@@ -503,6 +713,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_creation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_old_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recent_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_png, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_source, setup, teardown),
 		cmocka_unit_test(test_summary_literal),

@@ -57,43 +57,76 @@ static void test_rras_default_step(void **state)
 	struct hist_schema s;
 
 	assert_int_equal(hist_schema_tenant(10, &s), 0);
-	assert_int_equal(s.nrra, 5);
-	assert_string_equal(s.rra[0], "RRA:AVERAGE:0.5:1:17280");	/* 10 s x 2 days */
-	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:6:20160");	/* 1 min x 14 days */
-	assert_string_equal(s.rra[2], "RRA:MAX:0.5:6:20160");
-	assert_string_equal(s.rra[3], "RRA:AVERAGE:0.5:360:9480");	/* 1 h x 395 days */
-	assert_string_equal(s.rra[4], "RRA:MAX:0.5:360:9480");
-	assert_int_equal(hist_rra_span_s(s.rra[0], 10), 2 * 86400);
-	assert_int_equal(hist_rra_span_s(s.rra[2], 10), 14 * 86400);
-	assert_int_equal(hist_rra_span_s(s.rra[4], 10), 395 * 86400);
+	assert_int_equal(s.nrra, 7);
+	assert_string_equal(s.rra[0], "RRA:AVERAGE:0.5:1:2160");	/* 10 s x 6 h */
+	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:6:1440");	/* 1 min x 1 day */
+	assert_string_equal(s.rra[2], "RRA:MAX:0.5:6:1440");
+	assert_string_equal(s.rra[3], "RRA:AVERAGE:0.5:360:744");	/* 1 h x 31 days */
+	assert_string_equal(s.rra[4], "RRA:MAX:0.5:360:744");
+	assert_string_equal(s.rra[5], "RRA:AVERAGE:0.5:8640:400");	/* 1 day x 400 days */
+	assert_string_equal(s.rra[6], "RRA:MAX:0.5:8640:400");
+	assert_int_equal(hist_rra_span_s(s.rra[0], 10), 6 * 3600);
+	assert_int_equal(hist_rra_span_s(s.rra[2], 10), 86400);
+	assert_int_equal(hist_rra_span_s(s.rra[4], 10), 31 * 86400);
+	assert_int_equal(hist_rra_span_s(s.rra[6], 10), 400 * 86400);
 	assert_int_equal(hist_rra_span_s("garbage", 10), 0);
+	/* 7,328 rows x 15 DS x 8 B: the data part of a tenant file */
+	assert_int_equal(hist_schema_data_bytes(&s), 7328 * 15 * 8);
+}
+
+/* Issue 11 item 5: at most 1 MB per tenant on disk, whatever the step. */
+static void test_rras_fit_one_megabyte(void **state)
+{
+	static const uint64_t steps[] = { 1, 2, 5, 7, 10, 15, 30, 60, 120, 300, 3600 };
+	struct hist_schema s;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		assert_int_equal(hist_schema_tenant(steps[i], &s), 0);
+		/* librrd's header (DS, RRA, PDP and CDP prep) is < 32 KB for 15 DS x 7 RRA */
+		assert_true(hist_schema_data_bytes(&s) + 32768 <= 1000000);
+		/* MAX is kept wherever a row consolidates more than one step */
+		for (int r = 0; r < s.nrra; r++) {
+			unsigned long long pdp, rows;
+			char cf[16];
+
+			assert_int_equal(sscanf(s.rra[r], "RRA:%15[A-Z]:0.5:%llu:%llu", cf, &pdp,
+						&rows), 3);
+			if (pdp > 1 && !strcmp(cf, "AVERAGE"))
+				assert_true(r + 1 < s.nrra && strstr(s.rra[r + 1], "RRA:MAX:"));
+		}
+		/* the year is still covered */
+		assert_true(hist_rra_span_s(s.rra[s.nrra - 1], steps[i]) >= 395 * 86400);
+	}
 }
 
 static void test_rras_other_steps(void **state)
 {
 	struct hist_schema s;
 
+	/* step 1 (tests): the fine tier is capped at 2,160 rows (36 min) */
 	assert_int_equal(hist_schema_tenant(1, &s), 0);
-	assert_string_equal(s.rra[0], "RRA:AVERAGE:0.5:1:172800");
-	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:60:20160");
-	assert_string_equal(s.rra[4], "RRA:MAX:0.5:3600:9480");
+	assert_string_equal(s.rra[0], "RRA:AVERAGE:0.5:1:2160");
+	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:60:1440");
+	assert_string_equal(s.rra[4], "RRA:MAX:0.5:3600:744");
+	assert_string_equal(s.rra[6], "RRA:MAX:0.5:86400:400");
 
 	/* a step that does not divide a minute: ~56 s rows, spans still kept */
 	assert_int_equal(hist_schema_tenant(7, &s), 0);
-	assert_int_equal(s.nrra, 5);
-	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:8:21600");
-	assert_true(hist_rra_span_s(s.rra[0], 7) >= 2 * 86400);
-	assert_true(hist_rra_span_s(s.rra[0], 7) < 2 * 86400 + 7);
-	assert_true(hist_rra_span_s(s.rra[2], 7) >= 14 * 86400);
-	assert_true(hist_rra_span_s(s.rra[4], 7) >= 395 * 86400);
-	assert_true(hist_rra_span_s(s.rra[4], 7) < 395 * 86400 + 514 * 7);
+	assert_int_equal(s.nrra, 7);
+	assert_string_equal(s.rra[0], "RRA:AVERAGE:0.5:1:2160");
+	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:8:1543");
+	assert_true(hist_rra_span_s(s.rra[2], 7) >= 86400);
+	assert_true(hist_rra_span_s(s.rra[4], 7) >= 31 * 86400);
+	assert_true(hist_rra_span_s(s.rra[6], 7) >= 400 * 86400);
+	assert_true(hist_rra_span_s(s.rra[6], 7) < 400 * 86400 + 12342 * 7);
 
 	/* step coarser than a minute: the 1-min tier merges into the fine one */
 	assert_int_equal(hist_schema_host(120, &s), 0);
-	assert_int_equal(s.nrra, 3);
-	assert_string_equal(s.rra[0], "RRA:AVERAGE:0.5:1:10080");
-	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:30:9480");
-	assert_string_equal(s.rra[2], "RRA:MAX:0.5:30:9480");
+	assert_int_equal(s.nrra, 5);
+	assert_string_equal(s.rra[0], "RRA:AVERAGE:0.5:1:720");
+	assert_string_equal(s.rra[1], "RRA:AVERAGE:0.5:30:744");
+	assert_string_equal(s.rra[2], "RRA:MAX:0.5:30:744");
+	assert_string_equal(s.rra[4], "RRA:MAX:0.5:720:400");
 	assert_int_equal(s.nds, HH_NR);
 
 	assert_int_equal(hist_schema_tenant(0, &s), -EINVAL);
@@ -169,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_tenant_ds_from_qm_desc),
 		cmocka_unit_test(test_ds_name_mapping),
 		cmocka_unit_test(test_rras_default_step),
+		cmocka_unit_test(test_rras_fit_one_megabyte),
 		cmocka_unit_test(test_rras_other_steps),
 		cmocka_unit_test(test_update_lines),
 		cmocka_unit_test(test_name_escape),
