@@ -15,6 +15,7 @@
 #  - a user outside quell.conf's uid range, or in its exclude list, or in an
 #    exempt group: not moved, and no cgroup created for it;
 #  - bad cgroup_root, bad arguments, broken quell.conf: still PAM_SUCCESS;
+#  - a cgroupfs whose files block: open_session returns after timeout=;
 #  - every open_session (python or pamtester) under BOUND_MS.
 . "$(dirname "$0")/lib.sh"
 
@@ -201,7 +202,21 @@ not_moved "broken quell.conf" "$out"
 no_cgroup $u2
 qt_log "ok: bad cgroup_root, bad arguments, broken quell.conf: PAM_SUCCESS, nobody moved"
 
-# 7. pamtester, as root for each user (quelld down): PAM_SUCCESS within the bound
+# 7. a cgroupfs that does not answer: a fake v2 tree whose cgroup.freeze and
+# cgroup.procs are FIFOs nobody opens, so every read or write of them blocks
+# (main blocked there for ever); the login waits timeout=300 ms, not more
+slow=$QT_DIR/slowcg
+mkdir -p $slow/$QT_ID/$u1
+echo "cpu memory io pids" > $slow/cgroup.controllers
+echo "populated 0
+frozen 0" > $slow/$QT_ID/$u1/cgroup.events
+mkfifo $slow/$QT_ID/$u1/cgroup.freeze $slow/$QT_ID/$u1/cgroup.procs
+pam_service "config=$QT_DIR/quell.conf cgroup_root=$slow timeout=300 debug"
+out=$(session $u1 --as-user)
+BOUND_MS=500 check_bound "cgroupfs that blocks, timeout=300" "$out"
+not_moved "cgroupfs that blocks" "$out"
+
+# 8. pamtester, as root for each user (quelld down): PAM_SUCCESS within the bound
 pam_service "config=$QT_DIR/quell.conf"
 for u in $u1 $u2 $u3 root; do
 	t0=$(date +%s%N)
