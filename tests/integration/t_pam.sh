@@ -6,7 +6,7 @@
 # its /proc/self/cgroup before and after, and how long pam_open_session took;
 # run as root it is sshd's monitor or root's `su - user`, with --as-user it
 # is a process whose real uid is already the user's. pamtester is the second
-# client. quelld is not running here (down): nothing may wait for it.
+# client. quelld is not running (down) until the last step: nothing may wait for it.
 # Checks:
 #  - a root caller is never moved (its cgroup unchanged), for any user;
 #  - the user's own process is placed in every hierarchy;
@@ -16,7 +16,9 @@
 #    exempt group: not moved, and no cgroup created for it;
 #  - bad cgroup_root, bad arguments, broken quell.conf: still PAM_SUCCESS;
 #  - a cgroupfs whose files block: open_session returns after timeout=;
-#  - every open_session (python or pamtester) under BOUND_MS.
+#  - every open_session (python or pamtester) under BOUND_MS;
+#  - with quelld up, root's session process stays, its setuid child is
+#    placed by quelld's set*uid event.
 . "$(dirname "$0")/lib.sh"
 
 so=$QT_BUILD/pam_quell.so
@@ -79,6 +81,23 @@ print("open_ms %.1f" % ms)
 after = open("/proc/self/cgroup").read()
 print("moved", "no" if before == after else "yes")
 sys.stdout.write(after)
+if len(sys.argv) > 4 and sys.argv[3] == "--fork-setuid":
+    # what sshd and su do next: fork, setuid to the user, run the shell;
+    # the child reports when it finds itself in sys.argv[4]
+    pid = os.fork()
+    if pid == 0:
+        u = pwd.getpwnam(user).pw_uid
+        os.setresuid(u, u, u)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 5:
+            if sys.argv[4] in open("/proc/self/cgroup").read():
+                print("child_placed_ms %.1f" % ((time.monotonic() - t0) * 1000), flush=True)
+                os._exit(0)
+            time.sleep(0.002)
+        print("child_placed no", flush=True)
+        os._exit(1)
+    os.waitpid(pid, 0)
+    print("parent_after", "unchanged" if open("/proc/self/cgroup").read() == before else "moved")
 print("close_session", pam.pam_close_session(h, 0))
 pam.pam_end(h, 0)
 PY
@@ -228,4 +247,16 @@ for u in $u1 $u2 $u3 root; do
 done
 no_cgroup $u2
 no_cgroup $u3
+
+# 9. end to end with quelld up: root opens u1's session (not moved), then
+# forks and setuids to u1 as sshd and su do; quelld's set*uid event places
+# that child, and root's process stays where it was
+qt_quelld
+out=$(session $u1 --fork-setuid "$want")
+echo "$out" | grep -E "^(open_ms|child_placed|parent_after)"
+check_bound "root caller, quelld up" "$out"
+not_moved "root caller, quelld up" "$out"
+echo "$out" | grep -q '^parent_after unchanged$' || qt_fail "root's process moved after the fork"
+echo "$out" | grep -q '^child_placed_ms' || { echo "$out"; qt_fail "u1's child not placed by quelld"; }
+qt_log "ok: quelld placed the setuid child in $(echo "$out" | awk '/^child_placed_ms/ {print $2}') ms; root's process not moved"
 exit 0
