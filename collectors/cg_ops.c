@@ -704,7 +704,7 @@ static int kill_loop(const struct cg_layout *l, const char *rel, int pfd)
 /* Does the subtree hold a process of root's? 1 yes (or too many to check), 0 no, -errno. */
 static int subtree_has_root(const struct cg_layout *l, const char *rel, int pfd)
 {
-	int max = 4096, n, ret = 0;
+	int max = 1 << 16, n, ret = 0;	/* 256 KiB, for this call only */
 	pid_t *pids = malloc(sizeof(*pids) * (size_t)max);
 
 	if (!pids)
@@ -740,7 +740,10 @@ int cg_kill(const struct cg_layout *l, const char *rel)
 	 * root moved in): only when there is none, else the per-pid loop that
 	 * skips them. Only root can move a process in between the check and
 	 * the write; a tenant's process becomes root's only through a setuid
-	 * program, in that window.
+	 * program, in that window. The check costs one status read per process:
+	 * 1,000 processes took 74-149 ms against 44 ms for cgroup.kill alone,
+	 * and 176-277 ms through the loop with one root's process among them
+	 * (2 vCPUs, load average 15-35, an ad-hoc harness around cg_kill).
 	 */
 	root = subtree_has_root(l, rel, pfd);
 	if (root < 0 && root != -ENOENT) {
