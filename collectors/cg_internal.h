@@ -79,6 +79,13 @@ int cg_v1_read_limits(const struct cg_layout *l, const char *rel, struct cg_limi
 int cg_v1_freeze(const struct cg_layout *l, const char *rel, bool frozen);
 
 /*
+ * cg_parse_pid_status - from /proc/PID/status text: root = any of the four
+ * "Uid:" fields is 0; state = the "State:" letter ('?' if absent).
+ * Returns 0 or -EINVAL (no Uid line).
+ */
+int cg_parse_pid_status(const char *text, bool *root, char *state);
+
+/*
  * cg_parse_where - pick the path out of /proc/PID/cgroup text:
  * "0::/quell/alice" for v2 (want_v2), else the line whose controller list
  * holds "cpu" ("4:cpu,cpuacct:/quell/alice"). Writes it without the

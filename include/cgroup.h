@@ -170,7 +170,18 @@ int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u
 int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);
 int cg_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim);
 int cg_freeze(const struct cg_layout *l, const char *rel, bool frozen);
-/* Kill every process in rel: cgroup.kill where there is one, else SIGKILL loop. */
+/*
+ * Would a process moved into rel be frozen (rel or an ancestor frozen or
+ * freezing, v2 or v1 freezer)? 1 yes, 0 no, -ENOENT no such cgroup, -errno.
+ */
+int cg_frozen(const struct cg_layout *l, const char *rel);
+/*
+ * Kill every process in rel and below it, never one of root's (any of its
+ * uids 0): cgroup.kill when none is root's, else a SIGKILL loop (pidfd:
+ * open, check the uid, signal) that skips root's. Returns 0 when all are
+ * gone, -EPERM when only root's are left, -EAGAIN when some survived ~1 s,
+ * -ENOENT, -errno.
+ */
 int cg_kill(const struct cg_layout *l, const char *rel);
 /* v2 cgroup id (inode number of the unified directory), for BPF keys. */
 int cg_id(const struct cg_layout *l, const char *rel, uint64_t *id);

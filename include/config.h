@@ -149,11 +149,7 @@ bool config_uid_excluded(const struct quell_config *cfg, uint32_t uid, const cha
 void config_tenant_limits(const struct quell_config *cfg, const char *name,
 			  struct tenant_limits *out);
 bool config_tenant_exempt(const struct quell_config *cfg, const char *name);
-/*
- * Additive (h3): is name usable as a tenant name (a Unix user or cgroup
- * directory name: 1..QUELL_NAME_MAX-1 printable ASCII characters, no '/',
- * '\\', ':', blanks, quotes or INI punctuation, not "." / "..", no leading '-')?
- */
+/* Is name usable as a tenant name? tenant_name_ok() (include/tenant_name.h), under its old name. */
 bool config_tenant_name_ok(const char *name);
 
 #endif /* QUELL_CONFIG_H */

@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "tenant_name.h"
 #include "units.h"
 
 #define CONFIG_MAX_BYTES	(4 << 20)
@@ -75,23 +76,10 @@ void config_defaults(struct quell_config *cfg)
 	policy_config_init(&cfg->policy);
 }
 
-/* What a tenant name may be: a Unix user name or a cgroup directory name. */
+/* What a tenant name may be: the one rule, include/tenant_name.h. */
 bool config_tenant_name_ok(const char *name)
 {
-	size_t n = name ? strlen(name) : 0;
-
-	if (!n || n >= QUELL_NAME_MAX || !strcmp(name, ".") || !strcmp(name, "..") || name[0] == '-')
-		return false;
-	for (const char *p = name; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		/* no path separators, blanks, control or non-ASCII bytes, no INI/JSON-hostile ones */
-		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == '\\' || ch == ':' || ch == '[' ||
-		    ch == ']' || ch == '"' || ch == '\'' || ch == ';' || ch == '#' || ch == ',' ||
-		    ch == '=')
-			return false;
-	}
-	return true;
+	return tenant_name_ok(name);
 }
 
 struct pctx {

@@ -19,23 +19,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "quelld.h"
-
-bool tenant_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n >= QUELL_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '_' || (i > 0 && (c == '.' || c == '-')) || (c == '$' && i == n - 1))
-			continue;
-		return false;
-	}
-	return true;
-}
+#include "tenant_name.h"
 
 static struct tenant *tenant_new(struct daemon *d, const char *name, uint32_t uid,
 				 uint64_t key, const char *cg)

@@ -191,6 +191,18 @@ int enforcer_kill(struct daemon *d, struct tenant *t)
 	if (!t->cg[0])
 		return -ENOENT;
 	ret = cg_kill(&d->cg, t->cg);
+	if (ret == -EPERM) {
+		/*
+		 * root's processes in a tenant's cgroup (a login's sshd or su, or
+		 * anything root moved there) were left alive, everything else is
+		 * dead: the tenant is killed, and the audit log says who was spared
+		 */
+		log_warn("tenant %s: kill: root's processes in %s were not signalled", t->name,
+			 t->cg);
+		enforcer_log(d, t, "spare_root", "kill", 0, false, NULL,
+			     json_pack("{s:s}", "reason", "uid-0 processes in the cgroup"));
+		ret = 0;
+	}
 	if (ret && ret != -ENOENT)
 		log_warn("tenant %s: kill: %s", t->name, strerror(-ret));
 	else

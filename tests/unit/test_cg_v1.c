@@ -648,17 +648,26 @@ static void test_kill_loop_v1(void **state)
 {
 	struct env *e = *state;
 	char buf[32];
-	int status;
+	int status, ready[2];
 	pid_t pid;
 
 	full_cgroup(e, false);
 	e->l.proc_fd = -1;	/* real /proc: the loop checks for zombies */
+	assert_int_equal(pipe(ready), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* as root, be nobody: cg_kill never signals a process of root's */
+		if (getuid() == 0 && setresuid(65534, 65534, 65534))
+			_exit(126);
+		if (write(ready[1], "", 1) != 1)
+			_exit(125);
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], buf, 1), 1);	/* nobody's by now */
+	close(ready[0]);
 	snprintf(buf, sizeof(buf), "%d\n", (int)pid);
 	w(&e->t, "cpu/" CG "/cgroup.procs", buf);
 	assert_int_equal(cg_kill(&e->l, CG), 0);
