@@ -189,3 +189,13 @@ qt_assert_near() {
 		if (w == 0 || d / w * 100 > p) { printf "FAIL %s: got %s want %s (+-%s%%)\n", n, g, w, p; exit 1 }
 		printf "ok   %s: got %s want %s (%.1f%% off, limit %s%%)\n", n, g, w, d / w * 100, p }'
 }
+
+# /metrics wants a bearer token (t_authz.sh tests the refusals): qt_metrics_token
+# writes one to $QT_DIR/token (for the config's token_file) and makes every
+# `curl` of the calling test send it.
+qt_metrics_token() {
+	head -c 24 /dev/urandom | base64 > "$QT_DIR/token"
+	chmod 600 "$QT_DIR/token"
+	QT_TOKEN=$(cat "$QT_DIR/token")
+	curl() { command curl -H "Authorization: Bearer $QT_TOKEN" "$@"; }
+}

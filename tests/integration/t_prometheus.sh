@@ -16,11 +16,7 @@ hog=qtm$$h
 idle=qtm$$i
 qt_user $hog >/dev/null
 qt_user $idle >/dev/null
-# /metrics wants the bearer token (t_authz.sh tests the refusals): every curl here sends it
-head -c 24 /dev/urandom | base64 > "$QT_DIR/token"
-chmod 600 "$QT_DIR/token"
-token=$(cat "$QT_DIR/token")
-curl() { command curl -H "Authorization: Bearer $token" "$@"; }
+qt_metrics_token
 QT_TICK=250ms qt_config <<CONF
 
 [metrics]

@@ -23,6 +23,7 @@ qt_user $B >/dev/null
 qt_user $C >/dev/null
 freeport() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 P1=$(freeport); P2=$(freeport)
+qt_metrics_token
 EV=$QT_DIR/events.jsonl
 LOG=$QT_DIR/quelld.log
 # explicit [history] dir and [events] log: a state_dir change is then only state_dir
@@ -42,6 +43,7 @@ log = $EV
 
 [metrics]
 listen = 127.0.0.1:$P1
+token_file = $QT_DIR/token
 
 [limits]
 nproc = 500

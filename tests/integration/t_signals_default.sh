@@ -27,6 +27,7 @@ N=${QT_SIG_N:-100}
 T=qsd$$
 qt_user $T >/dev/null
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+qt_metrics_token
 # qt_config's base turns history off; the sections below turn the defaults back on
 qt_config <<EOF
 [history]
@@ -35,6 +36,7 @@ step = 1s
 
 [metrics]
 listen = 127.0.0.1:$port
+token_file = $QT_DIR/token
 
 [tenant:$T]
 mem = 512M
