@@ -486,16 +486,18 @@ int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max)
 	return count;
 }
 
-int cg_children(const struct cg_layout *l, const char *rel,
-		int (*cb)(const char *name, void *arg), void *arg)
+/*
+ * subdirs - cb(name, arg) for each child directory of rel under dfd (dot
+ * names skipped). Returns the number of calls, cb's first non-zero return
+ * (negative as is), or -errno when rel cannot be opened.
+ */
+static int subdirs(int dfd, const char *rel, int (*cb)(const char *name, void *arg), void *arg)
 {
 	int fd, n = 0, ret = 0;
 	struct dirent *de;
 	DIR *d;
 
-	if (!rel_valid(rel, true) || !cb)
-		return -EINVAL;
-	fd = cgu_open(primary_fd(l), rel, NULL, O_RDONLY | O_DIRECTORY);
+	fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
 	d = fdopendir(fd);
@@ -521,48 +523,37 @@ int cg_children(const struct cg_layout *l, const char *rel,
 	return ret < 0 ? ret : n;
 }
 
-/* child directory names of rel under dfd, appended to *names (strdup'ed) */
-static int list_dirs(int dfd, const char *rel, char ***names, int *nr, int *cap)
+int cg_children(const struct cg_layout *l, const char *rel,
+		int (*cb)(const char *name, void *arg), void *arg)
 {
-	int fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY), ret = 0;
-	struct dirent *de;
-	DIR *d;
+	if (!rel_valid(rel, true) || !cb)
+		return -EINVAL;
+	return subdirs(primary_fd(l), rel, cb, arg);
+}
 
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
+/* child directory names, strdup'ed, gathered over several hierarchies */
+struct name_list {
+	char **names;
+	int nr, cap;
+};
+
+static int name_add(const char *name, void *arg)
+{
+	struct name_list *nl = arg;
+
+	if (nl->nr == nl->cap) {
+		int nc = nl->cap ? nl->cap * 2 : 64;
+		char **n = realloc(nl->names, sizeof(*n) * nc);
+
+		if (!n)
+			return -ENOMEM;
+		nl->names = n;
+		nl->cap = nc;
+	}
+	if (!(nl->names[nl->nr] = strdup(name)))
 		return -ENOMEM;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (de->d_type != DT_DIR &&
-		    (de->d_type != DT_UNKNOWN || fstatat(fd, de->d_name, &st, 0) ||
-		     !S_ISDIR(st.st_mode)))
-			continue;
-		if (*nr == *cap) {
-			int nc = *cap ? *cap * 2 : 64;
-			char **n = realloc(*names, sizeof(*n) * nc);
-
-			if (!n) {
-				ret = -ENOMEM;
-				break;
-			}
-			*names = n;
-			*cap = nc;
-		}
-		if (!((*names)[*nr] = strdup(de->d_name))) {
-			ret = -ENOMEM;
-			break;
-		}
-		(*nr)++;
-	}
-	closedir(d);
-	return ret;
+	nl->nr++;
+	return 0;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -573,33 +564,33 @@ static int cmp_name(const void *a, const void *b)
 int cg_children_all(const struct cg_layout *l, const char *rel,
 		    int (*cb)(const char *name, void *arg), void *arg)
 {
-	int fds[CGC_NR + 1], n, nr = 0, cap = 0, found = 0, calls = 0, ret = 0;
-	char **names = NULL;
+	int fds[CGC_NR + 1], n, found = 0, calls = 0, ret = 0;
+	struct name_list nl = { 0 };
 
 	if (!rel_valid(rel, true) || !cb)
 		return -EINVAL;
 	n = hierarchies(l, fds);
 	for (int i = 0; i < n && !ret; i++) {
-		int e = list_dirs(fds[i], rel, &names, &nr, &cap);
+		int e = subdirs(fds[i], rel, name_add, &nl);
 
-		if (!e)
+		if (e >= 0)
 			found++;
 		else if (e != -ENOENT)
 			ret = e;
 	}
 	if (!ret && !found)
 		ret = -ENOENT;
-	if (!ret && nr)
-		qsort(names, nr, sizeof(names[0]), cmp_name);
-	for (int i = 0; i < nr && !ret; i++) {
-		if (i && !strcmp(names[i], names[i - 1]))
+	if (!ret && nl.nr)
+		qsort(nl.names, nl.nr, sizeof(nl.names[0]), cmp_name);
+	for (int i = 0; i < nl.nr && !ret; i++) {
+		if (i && !strcmp(nl.names[i], nl.names[i - 1]))
 			continue;
-		ret = cb(names[i], arg);
+		ret = cb(nl.names[i], arg);
 		calls++;
 	}
-	for (int i = 0; i < nr; i++)
-		free(names[i]);
-	free(names);
+	for (int i = 0; i < nl.nr; i++)
+		free(nl.names[i]);
+	free(nl.names);
 	return ret < 0 ? ret : ret ? ret : calls;
 }
 
