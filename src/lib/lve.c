@@ -487,21 +487,6 @@ static struct lve_limits *open_block(struct lexer *lx, struct lve_cfg *c, const 
 				    id);
 			return NULL;
 		}
-		for (int i = 0; i < c->nent; i++) {
-			if (c->ent[i].kind == LVE_KIND_ID && c->ent[i].id == uid) {
-				*ret = fail(lx, line, "<lve id=\"%s\"> given twice (first at line %d)",
-					    id, c->ent[i].line);
-				return NULL;
-			}
-		}
-	} else {
-		for (int i = 0; i < c->nent; i++) {
-			if (c->ent[i].kind == LVE_KIND_PACKAGE && !strcmp(c->ent[i].pkg, id)) {
-				*ret = fail(lx, line, "<package id=\"%s\"> given twice (first at line %d)",
-					    id, c->ent[i].line);
-				return NULL;
-			}
-		}
 	}
 	e = add_entry(c);
 	if (!e) {
@@ -523,6 +508,56 @@ static struct lve_limits *open_block(struct lexer *lx, struct lve_cfg *c, const 
 		snprintf(owner, olen, "<package id=\"%.60s\">", id);
 	}
 	return &e->lim;
+}
+
+/* Same kind and id, then file order: a duplicate sorts right after its first. */
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct lve_entry *x = *(const struct lve_entry *const *)a;
+	const struct lve_entry *y = *(const struct lve_entry *const *)b;
+	int d;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->kind == LVE_KIND_ID && x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	if (x->kind == LVE_KIND_PACKAGE && (d = strcmp(x->pkg, y->pkg)))
+		return d;
+	return x->line - y->line;
+}
+
+/*
+ * An id given twice is an error: which of the two should win is the
+ * admin's call. Checked once after the parse, sorted (O(n log n)): a
+ * check per entry made 100,000 users take 35 s of CPU.
+ */
+static int check_duplicates(struct lexer *lx, const struct lve_cfg *c)
+{
+	const struct lve_entry **v;
+	int ret = 0;
+
+	if (c->nent < 2)
+		return 0;
+	v = malloc((size_t)c->nent * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < c->nent; i++)
+		v[i] = &c->ent[i];
+	qsort(v, (size_t)c->nent, sizeof(*v), cmp_entry);
+	for (int i = 1; i < c->nent && !ret; i++) {
+		const struct lve_entry *a = v[i - 1], *b = v[i];
+
+		if (a->kind != b->kind)
+			continue;
+		if (b->kind == LVE_KIND_ID && a->id == b->id)
+			ret = fail(lx, b->line, "<lve id=\"%u\"> given twice (first at line %d)", b->id,
+				   a->line);
+		else if (b->kind == LVE_KIND_PACKAGE && !strcmp(a->pkg, b->pkg))
+			ret = fail(lx, b->line, "<package id=\"%.60s\"> given twice (first at line %d)",
+				   b->pkg, a->line);
+	}
+	free(v);
+	return ret;
 }
 
 int lve_parse(const char *buf, size_t len, struct lve_cfg *c, char *err, size_t errlen)
@@ -598,7 +633,7 @@ int lve_parse(const char *buf, size_t len, struct lve_cfg *c, char *err, size_t 
 	if (depth)
 		return fail(&lx, lx.line, "<%s> opened at line %d is never closed", stack[depth - 1].name,
 			    stack[depth - 1].line);
-	return 0;
+	return check_duplicates(&lx, c);
 }
 
 void lve_free(struct lve_cfg *c)
@@ -780,12 +815,15 @@ static void render_limits(struct out *o, const struct lve_limits *l, const struc
 	if (l->set & (1u << LVE_VMEM)) {
 		v = l->v[LVE_VMEM];
 		fmt_exact(v * 4096, b, sizeof(b));
-		why(o, "VMEM %llu pages%s%s: not imported: no equivalent; quell limits memory in use (memory.max), not address space, and CloudLinux itself advises VMEM = 0",
+		why(o, "VMEM %llu pages%s%s: not imported: no equivalent; quell limits memory in use "
+		    "(memory.max), not address space, and CloudLinux itself advises VMEM = 0",
 		    (unsigned long long)v, v ? " = " : " (unlimited)", v ? b : "");
 	}
 	if (l->set & (1u << LVE_EP)) {
 		v = l->v[LVE_EP];
-		why(o, "EP %llu (maxentryprocs): not imported: no equivalent; LVE counts Apache/PHP/SSH/cron entries into the LVE (mod_hostinglimits), quell places processes by uid and counts no entries; nproc bounds them",
+		why(o, "EP %llu (maxentryprocs): not imported: no equivalent; LVE counts Apache/PHP/"
+		    "SSH/cron entries into the LVE (mod_hostinglimits), quell places processes by "
+		    "uid and counts no entries; nproc bounds them",
 		    (unsigned long long)v);
 	}
 }
