@@ -605,8 +605,10 @@ int lve_parse(const char *buf, size_t len, struct lve_cfg *c, char *err, size_t 
 			if (ret)
 				return ret;
 			if (!block) {
-				if ((ret = add_note(c, line, "<%s> ignored: quell has no equivalent",
-						    t.name)))
+				/* a reseller's own accounts are inside it: say they are skipped */
+				if ((ret = add_note(c, line, "<%s> ignored%s: quell has no equivalent",
+						    t.name, t.empty ? "" :
+						    " with everything in it (its <defaults> and <lve>)")))
 					return ret;
 				if (!t.empty)
 					skip = depth + 1;

@@ -236,7 +236,7 @@ static void test_speed_packages_and_users(void **state)
 	assert_true(c.defaults.cpu == 100);
 
 	out = render(&c, &o);
-	assert_non_null(strstr(out, "# line 12: <reseller> ignored: quell has no equivalent\n"));
+	assert_non_null(strstr(out, "# line 12: <reseller> ignored with everything in it (its <defaults> and <lve>): quell has no equivalent\n"));
 	assert_non_null(strstr(out, "[limits]\n# LVE <defaults>, line 4\n# SPEED 100% of one core\ncpu = 100%\n"));
 	assert_non_null(strstr(out, "\nmem = 512M\n"));
 	assert_non_null(strstr(out, "\nio = 4M\n"));
