@@ -17,6 +17,7 @@
 # make test-vm    the integration suite inside a pure cgroup-v2 qemu guest
 # make bench      tests/bench
 # make install / uninstall   PREFIX, DESTDIR
+# make deb        build/quell_VERSION_ARCH.deb (docs/debian/README.md)
 
 PREFIX		?= /usr/local
 SYSCONFDIR	?= /etc
@@ -44,7 +45,7 @@ endif
 DEB_DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev \
 	librrd-dev rrdtool libcmocka-dev libjansson-dev libinih-dev libmicrohttpd-dev \
 	libsystemd-dev libpam0g-dev pkg-config make gcc stress-ng fio tmux rt-tests \
-	util-linux procps passwd prometheus pamtester python3 jq
+	util-linux procps passwd prometheus pamtester python3 jq dpkg-dev lintian
 
 WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS	?= -O2 -g
@@ -78,7 +79,7 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BINS := $(BUILD)/quelld $(BUILD)/quellctl $(BUILD)/quelltop
 PAM  := $(if $(wildcard src/pam/pam_quell.c),$(BUILD)/pam_quell.so)
 
-.PHONY: all deps test unit integration test-vm bench install uninstall clean
+.PHONY: all deps test unit integration test-vm bench install uninstall deb clean
 .DELETE_ON_ERROR:
 # keep build/quell.bpf.o: tests/vm and bench load it by name
 .SECONDARY:
@@ -215,6 +216,26 @@ uninstall:
 	if [ -f $$c ] && cmp -s $$c docs/quell.conf; then rm -f $$c; \
 	elif [ -f $$c ]; then echo "  kept $$c (edited configuration)"; fi
 	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/quell 2>/dev/null || true
+
+# --- Debian package -------------------------------------------------------
+
+# The staged `make install` tree, laid out as Debian does it (binaries in
+# /usr, the unit in /lib/systemd/system, the PAM module beside libpam's own
+# in /lib/<multiarch>/security), made into a .deb by docs/debian/mkdeb.sh.
+# Never from a SANITIZE=1 build: ASan binaries do not belong in a package.
+DEB_VERSION	:= $(shell sed -n 's/^\#define QUELL_VERSION "\(.*\)"/\1/p' src/quelld/main.c)
+DEB_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB_MULTIARCH	:= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+DEB_STAGE	:= $(BUILD)/deb/root
+DEB		:= $(BUILD)/quell_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+deb: all
+	$(Q)if [ "$(SANITIZE)" = 1 ]; then echo "make deb: not from a SANITIZE=1 build" >&2; exit 1; fi
+	$(Q)rm -rf $(BUILD)/deb $(DEB)
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_STAGE)) PREFIX=/usr \
+		SYSCONFDIR=/etc UNITDIR=/lib/systemd/system PAMDIR=/lib/$(DEB_MULTIARCH)/security
+	$(call msg,DEB,$(DEB))
+	$(Q)docs/debian/mkdeb.sh $(DEB_STAGE) $(DEB_VERSION) $(DEB_ARCH) $(DEB) >/dev/null
 
 clean:
 	rm -rf build

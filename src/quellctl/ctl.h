@@ -180,6 +180,7 @@ int ctl_cmd_freeze(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_kill(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_events(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_ping(struct ctl_ctx *c, int argc, char **argv);
+int ctl_cmd_import_lve(struct ctl_ctx *c, int argc, char **argv);	/* cmd_lve.c, no daemon */
 
 /* src/quellctl/cmd_history.c (history engineer): read the RRD files directly. */
 int ctl_cmd_history(struct ctl_ctx *c, int argc, char **argv);
