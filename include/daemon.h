@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "proto.h"
+#include "quell_bpf.h"
 #include "tenant.h"
 
 struct qbpf;
@@ -30,7 +31,7 @@ struct daemon {
 
 	struct registry reg;
 	struct qbpf *bpf;		/* NULL when running on the cgroupfs/procfs fallback */
-	uint64_t bpf_stats[8];
+	uint64_t bpf_stats[QUELL_STAT_NR];
 	struct hview host;		/* last tick's host view */
 
 	uint64_t start_mono_ns;

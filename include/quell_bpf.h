@@ -86,7 +86,8 @@ _Static_assert(sizeof(struct quell_cpu_cur) == 32, "quell_cpu_cur layout");
 #define QUELL_STAT_EVENTS	5	/* events sent on the ring buffer */
 #define QUELL_STAT_OTHER_INFLICTED_NS 6	/* tenants' wait behind QUELL_KEY_OTHER tasks */
 #define QUELL_STAT_UNTRACED_SWITCH 7	/* prev was not the task we saw switched in */
-#define QUELL_STAT_NR		8
+#define QUELL_STAT_IO_LOWER	8	/* bytes of bios below a stacked device: not charged */
+#define QUELL_STAT_NR		9
 
 /* Ring buffer events (map "events"). */
 #define QUELL_EV_UID_CHANGE	1	/* set*uid() changed the real uid */

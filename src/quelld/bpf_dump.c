@@ -108,6 +108,7 @@ static void dump_report(struct qbpf *b)
 		[QUELL_STAT_IO_FULL] = "io_full", [QUELL_STAT_EVENTS] = "events",
 		[QUELL_STAT_OTHER_INFLICTED_NS] = "other_inflicted_ns",
 		[QUELL_STAT_UNTRACED_SWITCH] = "untraced_switches",
+		[QUELL_STAT_IO_LOWER] = "io_lower_bytes",
 	};
 	struct qbpf_prog_stat ps[64];
 	uint64_t st[QUELL_STAT_NR];
