@@ -7,7 +7,7 @@
  *   event type=uid_change pid=.. tgid=.. uid=.. old_uid=.. cgid=..   (--events)
  *   acct key=1001 cpu_ns=.. ctxsw=.. ... oom_kills=..
  *   stats acct_full=.. task_full=.. rb_drop=.. unattrib_ns=.. io_full=.. events=..
- *         other_inflicted_ns=.. untraced_switches=..
+ *         other_inflicted_ns=.. untraced_switches=.. io_lower_bytes=..
  *   fill used=.. max=..
  *   prog name=tb_sched_switch run_ns=.. run_cnt=.. ns_per_run=..
  */
