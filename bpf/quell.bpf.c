@@ -154,13 +154,21 @@ struct {
 	__type(value, __u64);
 } cgkey SEC(".maps");
 
-/* pids chosen by the OOM killer, counted when they exit */
+/* pids chosen by the OOM killer (value: RSS in kB then), counted when they exit */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } oom_victims SEC(".maps");
+
+/* tenant key -> its last OOM victim, for the audit log (quell_bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);	/* loader: qbpf_opts.max_tenants */
+	__type(key, __u64);
+	__type(value, struct quell_oom);
+} oom_last SEC(".maps");
 
 /* real uid at sys_enter_set*uid, to emit an event only when it changed */
 struct {
@@ -560,14 +568,17 @@ static __always_inline int on_exec(struct task_struct *p)
 static __always_inline int on_exit(struct task_struct *p, bool btf)
 {
 	__u32 pid = BPF_CORE_READ(p, pid);
+	struct quell_oom v = {}, *old;
 	struct quell_acct *a;
-	__u64 key;
+	__u64 key, *rss;
 
 	if (!btf)
 		bpf_map_delete_elem(&tasks, &pid);	/* task storage goes with the task */
 	bpf_map_delete_elem(&uid_enter, &pid);
-	if (!bpf_map_lookup_elem(&oom_victims, &pid))
+	rss = bpf_map_lookup_elem(&oom_victims, &pid);
+	if (!rss)
 		return 0;
+	v.rss_kb = *rss;
 	bpf_map_delete_elem(&oom_victims, &pid);
 	key = task_key(p, false);
 	if (!key_is_tenant(key))
@@ -575,6 +586,14 @@ static __always_inline int on_exit(struct task_struct *p, bool btf)
 	a = acct_get(key);
 	if (a)
 		a->oom_kills++;
+	old = bpf_map_lookup_elem(&oom_last, &key);
+	v.kills = (old ? old->kills : 0) + 1;
+	v.pid = pid;
+	v.tgid = BPF_CORE_READ(p, tgid);
+	v.uid = BPF_CORE_READ(p, real_cred, uid.val);
+	v.ts_ns = bpf_ktime_get_ns();
+	bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), &p->comm);
+	bpf_map_update_elem(&oom_last, &key, &v, BPF_ANY);
 	return 0;
 }
 
@@ -833,14 +852,19 @@ TWIN(mm_vmscan_memcg_reclaim_end, on_reclaim_end(btf))
 
 /*
  * oom:mark_victim's raw arguments changed in 6.8 (int pid -> task, uid), but
- * the trace event keeps a "pid" field in both; CO-RE finds it.
+ * the trace event keeps a "pid" field in both; CO-RE finds it. The RSS
+ * fields (kB) came with 6.8 too; before, the victim's RSS is left 0.
  */
 SEC("tracepoint/oom/mark_victim")
 int tp_mark_victim(struct trace_event_raw_mark_victim *ctx)
 {
-	__u32 pid = ctx->pid, one = 1;
+	__u32 pid = ctx->pid;
+	__u64 rss = 0;
 
-	bpf_map_update_elem(&oom_victims, &pid, &one, BPF_ANY);
+	if (bpf_core_field_exists(ctx->anon_rss))
+		rss = BPF_CORE_READ(ctx, anon_rss) + BPF_CORE_READ(ctx, file_rss) +
+		      BPF_CORE_READ(ctx, shmem_rss);
+	bpf_map_update_elem(&oom_victims, &pid, &rss, BPF_ANY);
 	return 0;
 }
 
