@@ -26,7 +26,6 @@ MNT=$QT_DIR/mnt
 st_cleanup() {
 	local rc=$?
 	pkill -9 -u $T 2>/dev/null
-	wait 2>/dev/null
 	if mountpoint -q "$MNT"; then
 		umount "$MNT" 2>/dev/null || umount -l "$MNT"
 	fi
