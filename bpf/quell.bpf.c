@@ -653,16 +653,21 @@ static __always_inline __u64 bio_blkcg_key(struct bio *bio)
  *    reclaim cannot recurse into the loop device) and loop_clr_fd() restores
  *    it: a regular file whose mapping lacks both is a bound loop's backing file.
  */
-static __always_inline bool bio_is_loop_backing(struct bio *bio)
+static __always_inline bool bio_is_loop_backing(struct bio *bio, bool btf)
 {
-	struct address_space *m;
+	struct address_space *m = NULL;
 	struct page *pg;
 	__u16 mode;
 
-	pg = BPF_CORE_READ(bio, bi_io_vec, bv_page);
+	/*
+	 * Every data bio passes here: in the tp_btf twin the first two hops are
+	 * plain loads, not helper calls. The mapping pointer carries flag bits
+	 * (checked before any dereference), so it is read as a value.
+	 */
+	pg = btf ? bio->bi_io_vec->bv_page : BPF_CORE_READ(bio, bi_io_vec, bv_page);
 	if (!pg)
 		return false;
-	m = BPF_CORE_READ(pg, mapping);
+	bpf_probe_read_kernel(&m, sizeof(m), (void *)pg + bpf_core_field_offset(pg->mapping));
 	if (!m || ((unsigned long)m & QUELL_PAGE_MAPPING_FLAGS))
 		return false;	/* anonymous (O_DIRECT from user memory), movable */
 	if (BPF_CORE_READ(m, gfp_mask) & QUELL_GFP_IO_FS)
@@ -671,15 +676,25 @@ static __always_inline bool bio_is_loop_backing(struct bio *bio)
 	return (mode & QUELL_S_IFMT) == QUELL_S_IFREG;
 }
 
-static __always_inline bool bio_is_lower(struct task_struct *t, struct bio *bio)
+static __always_inline bool bio_is_lower(struct task_struct *t, struct bio *bio, bool btf)
 {
+	struct task_struct *bt;
 	struct kthread *k;
+	__u32 flags;
 
-	if (BPF_CORE_READ(t, bio_list))
+	if (btf) {
+		bt = bpf_get_current_task_btf();
+		if (bt->bio_list)
+			return true;
+		flags = bt->flags;
+	} else {
+		if (BPF_CORE_READ(t, bio_list))
+			return true;
+		flags = BPF_CORE_READ(t, flags);
+	}
+	if (bio_is_loop_backing(bio, btf))
 		return true;
-	if (bio_is_loop_backing(bio))
-		return true;
-	if (!(BPF_CORE_READ(t, flags) & QUELL_PF_KTHREAD))
+	if (!(flags & QUELL_PF_KTHREAD))
 		return false;
 	if (!bpf_core_field_exists(t->worker_private) ||
 	    !bpf_core_field_exists(struct kthread, blkcg_css))
@@ -688,7 +703,7 @@ static __always_inline bool bio_is_lower(struct task_struct *t, struct bio *bio)
 	return k && BPF_CORE_READ(k, blkcg_css);
 }
 
-static __always_inline int on_bio_queue(struct bio *bio)
+static __always_inline int on_bio_queue(struct bio *bio, bool btf)
 {
 	__u32 op = BPF_CORE_READ(bio, bi_opf) & QUELL_REQ_OP_MASK;
 	__u64 bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
@@ -698,7 +713,7 @@ static __always_inline int on_bio_queue(struct bio *bio)
 
 	if (op != QUELL_REQ_OP_READ && op != QUELL_REQ_OP_WRITE)
 		return 0;	/* flush, discard, zone ops: not data */
-	if (bio_is_lower(t, bio)) {
+	if (bio_is_lower(t, bio, btf)) {
 		stat_add(QUELL_STAT_IO_LOWER, bytes);
 		return 0;
 	}
@@ -839,7 +854,7 @@ TWIN(sched_wakeup_new, on_wakeup(p, btf), struct task_struct *p)
 TWIN(sched_process_fork, on_fork(parent), struct task_struct *parent, struct task_struct *child)
 TWIN(sched_process_exec, on_exec(p), struct task_struct *p)
 TWIN(sched_process_exit, on_exit(p, btf), struct task_struct *p)
-TWIN(block_bio_queue, on_bio_queue(bio), struct bio *bio)
+TWIN(block_bio_queue, on_bio_queue(bio, btf), struct bio *bio)
 TWIN(block_rq_issue, on_rq_issue(rq), struct request *rq)
 TWIN(block_rq_complete, on_rq_complete(rq), struct request *rq)
 TWIN(page_fault_user, on_page_fault(btf))
