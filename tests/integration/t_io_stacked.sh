@@ -138,7 +138,7 @@ step() {	# step NAME QUELL_COUNTER STAT_FIELD
 	secs=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", b - a }')
 	qt_log "dio=$DIO $1: quell $2 +$q, $L +$d in ${secs} s" \
 		"($(awk -v q=$q -v d=$d -v s=$secs 'BEGIN { printf "%.1f vs %.1f MiB/s", q / s / 1048576, d / s / 1048576 }'));" \
-		"recognised below $L: $low bytes"
+		"recognised below $L: $low bytes ($(awk 'NR == 1 { print $2 }' "$QT_DIR/dump.out"))"
 	qt_assert_near "dio=$DIO $1: quell $2 vs $L's own counter" $q $d 2 || fail=1
 	# what the loop worker did on the disk below was seen and left uncharged
 	# (at least 90 %: ext4 on the disk adds its own metadata, reads may be
