@@ -69,6 +69,8 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
  * range)? A covered key without an acct entry is idle; one outside is unknown.
  */
 bool qbpf_key_covered(const struct qbpf *b, uint64_t key);
+/* The last OOM victim of key (struct quell_oom); 0, or -ENOENT if it had none. */
+int qbpf_oom_last(struct qbpf *b, uint64_t key, struct quell_oom *out);
 /* Delete a key from the acct map (tenant gone). */
 int qbpf_forget(struct qbpf *b, uint64_t key);
 int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR]);

@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "proto.h"
+#include "quell_bpf.h"
 #include "tenant.h"
 
 struct qbpf;
@@ -32,7 +33,7 @@ struct daemon {
 	struct registry reg;
 	struct qbpf *bpf;		/* NULL when running on the cgroupfs/procfs fallback */
 	uint32_t bpf_min_uid, bpf_max_uid;	/* uid range built into the BPF object at load */
-	uint64_t bpf_stats[8];
+	uint64_t bpf_stats[QUELL_STAT_NR];
 	struct hview host;		/* last tick's host view */
 
 	uint64_t start_mono_ns;

@@ -77,6 +77,24 @@ struct quell_cpu_cur {
 };
 _Static_assert(sizeof(struct quell_cpu_cur) == 32, "quell_cpu_cur layout");
 
+/*
+ * The last OOM victim of a tenant (hash "oom_last", keyed by tenant key),
+ * written when a task the OOM killer chose (oom:mark_victim) exits, so the
+ * audit log can name it (issue 12 item 7). Userspace reads it when the
+ * tenant's oom_kills grew.
+ */
+struct quell_oom {
+	__u32 pid;		/* thread id of the victim */
+	__u32 tgid;
+	__u32 uid;		/* real uid */
+	__u32 pad;
+	__u64 rss_kb;		/* anon + file + shmem RSS at mark_victim (6.8+), 0 before */
+	__u64 ts_ns;		/* bpf_ktime_get_ns() at exit */
+	__u64 kills;		/* victims of this tenant so far (same count as oom_kills) */
+	char comm[16];		/* TASK_COMM_LEN */
+};
+_Static_assert(sizeof(struct quell_oom) == 56, "quell_oom layout");
+
 /* Indices of the per-CPU array map "stats": self-health of the BPF side. */
 #define QUELL_STAT_ACCT_FULL	0	/* acct update failed: map full */
 #define QUELL_STAT_TASK_FULL	1	/* per-task state map full: a wait was lost */
@@ -86,7 +104,8 @@ _Static_assert(sizeof(struct quell_cpu_cur) == 32, "quell_cpu_cur layout");
 #define QUELL_STAT_EVENTS	5	/* events sent on the ring buffer */
 #define QUELL_STAT_OTHER_INFLICTED_NS 6	/* tenants' wait behind QUELL_KEY_OTHER tasks */
 #define QUELL_STAT_UNTRACED_SWITCH 7	/* prev was not the task we saw switched in */
-#define QUELL_STAT_NR		8
+#define QUELL_STAT_IO_LOWER	8	/* bytes of bios below a stacked device: not charged */
+#define QUELL_STAT_NR		9
 
 /* Ring buffer events (map "events"). */
 #define QUELL_EV_UID_CHANGE	1	/* set*uid() changed the real uid */

@@ -7,7 +7,7 @@
  *   event type=uid_change pid=.. tgid=.. uid=.. old_uid=.. cgid=..   (--events)
  *   acct key=1001 cpu_ns=.. ctxsw=.. ... oom_kills=..
  *   stats acct_full=.. task_full=.. rb_drop=.. unattrib_ns=.. io_full=.. events=..
- *         other_inflicted_ns=.. untraced_switches=..
+ *         other_inflicted_ns=.. untraced_switches=.. io_lower_bytes=..
  *   fill used=.. max=..
  *   prog name=tb_sched_switch run_ns=.. run_cnt=.. ns_per_run=..
  */
@@ -108,6 +108,7 @@ static void dump_report(struct qbpf *b)
 		[QUELL_STAT_IO_FULL] = "io_full", [QUELL_STAT_EVENTS] = "events",
 		[QUELL_STAT_OTHER_INFLICTED_NS] = "other_inflicted_ns",
 		[QUELL_STAT_UNTRACED_SWITCH] = "untraced_switches",
+		[QUELL_STAT_IO_LOWER] = "io_lower_bytes",
 	};
 	struct qbpf_prog_stat ps[64];
 	uint64_t st[QUELL_STAT_NR];

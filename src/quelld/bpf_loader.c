@@ -257,6 +257,9 @@ static int open_and_load(struct qbpf *b, const struct qbpf_opts *o, const struct
 		ret = bpf_map__set_max_entries(b->skel->maps.cgkey,
 					       2 * (o->max_tenants ? o->max_tenants :
 						    QBPF_DEF_TENANTS));
+	if (!ret)
+		ret = bpf_map__set_max_entries(b->skel->maps.oom_last,
+					       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
 	/*
 	 * The tp_btf twin keeps per-task state in task storage ("tstate"), so
 	 * the pid-keyed hash is only used by the raw_tp twin; a preallocated
@@ -606,8 +609,18 @@ out:
 
 int qbpf_forget(struct qbpf *b, uint64_t key)
 {
+	/* a later tenant with the same key must not inherit the last OOM victim */
+	bpf_map_delete_elem(bpf_map__fd(b->skel->maps.oom_last), &key);
 	if (bpf_map_delete_elem(bpf_map__fd(b->skel->maps.acct), &key))
 		return -errno;
+	return 0;
+}
+
+int qbpf_oom_last(struct qbpf *b, uint64_t key, struct quell_oom *out)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.oom_last), &key, out))
+		return -errno;
+	out->comm[sizeof(out->comm) - 1] = '\0';
 	return 0;
 }
 

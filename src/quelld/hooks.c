@@ -15,6 +15,7 @@
 #include "enforcer.h"
 #include "history.h"
 #include "hooks.h"
+#include "kernel_events.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "notify.h"
@@ -51,6 +52,7 @@ void hooks_ready(struct daemon *d)
 void hooks_tick(struct daemon *d, uint64_t now_ms)
 {
 	policy_tick(d, now_ms);
+	kernel_events_tick(d, now_ms);
 	if (d->hist)
 		history_tick(d, time(NULL));
 	if (d->http)
@@ -100,6 +102,7 @@ void hooks_fini(struct daemon *d)
 	hooks_up = false;
 	notify_stopping();
 	enforcer_shutdown(d);
+	kernel_events_fini();
 	metrics_http_stop(d);
 	history_close(d);
 }
