@@ -12,12 +12,13 @@ hostile SOCK --conns N --hold S
     A connection the daemon closes is counted and opened again after 1 s
     (an attacker would). Prints one JSON line of counts.
 
-ticks SOCK --secs S [--period P]
+ticks SOCK --secs S [--period P] [--tick T]
     One connection polling `status` every P s (default 0.2): reply latency
     and the daemon's tick counter. Prints one JSON line: samples, latency
-    p50/p95/max (ms), ticks seen, and max_gap_s, the longest time between
-    two observed changes of the tick counter (a tick late by one period
-    shows as a gap of two periods plus the polling resolution).
+    p50/p95/max (ms), max_gap_s, the longest time without a change of the
+    tick counter (from the start on; a tick late by one period shows as a
+    gap of two periods plus the polling resolution), and ticks_done against
+    ticks_expected (span between the first and last reply / T).
 """
 import argparse
 import errno
@@ -137,11 +138,14 @@ def pct(v, p):
 
 def ticks(a):
     lat, seen = [], []
-    last_tick = last_change = None
+    last_tick = None
+    first_obs = last_obs = None
+    # from the start: a loop already stalled when polling begins is a gap too
+    start = last_change = time.monotonic()
     max_gap = 0.0
     fails = 0
     s = None
-    end = time.monotonic() + a.secs
+    end = start + a.secs
     while time.monotonic() < end:
         t0 = time.monotonic()
         try:
@@ -166,15 +170,22 @@ def ticks(a):
             continue
         t1 = time.monotonic()
         lat.append((t1 - t0) * 1000)
+        if first_obs is None:
+            first_obs = (t1, tick)
+        last_obs = (t1, tick)
         if tick != last_tick:
-            if last_change is not None:
-                max_gap = max(max_gap, t1 - last_change)
+            max_gap = max(max_gap, t1 - last_change)
             last_tick, last_change = tick, t1
             seen.append(tick)
         time.sleep(max(0.0, a.period - (time.monotonic() - t0)))
-    if last_change is not None:		# a stall at the very end counts too
-        max_gap = max(max_gap, time.monotonic() - last_change)
+    max_gap = max(max_gap, time.monotonic() - last_change)	# a stall at the end counts too
+    # ticks the timer should have fired between the first and last replies
+    # (quelld counts overrun timer expirations as one tick: a late tick is a lost one)
+    span = (last_obs[0] - first_obs[0]) if first_obs else 0.0
     print(json.dumps({"samples": len(lat), "fails": fails,
+                      "span_s": round(span, 3),
+                      "ticks_expected": round(span / a.tick, 1),
+                      "ticks_done": (last_obs[1] - first_obs[1]) if first_obs else None,
                       "lat_p50_ms": pct(lat, 0.5), "lat_p95_ms": pct(lat, 0.95),
                       "lat_max_ms": max(lat) if lat else None,
                       "tick_first": seen[0] if seen else None,
@@ -191,6 +202,7 @@ def main():
     p.add_argument("--hold", type=float, default=20)
     p.add_argument("--secs", type=float, default=20)
     p.add_argument("--period", type=float, default=0.2)
+    p.add_argument("--tick", type=float, default=1.0)
     a = p.parse_args()
     return hostile(a) if a.mode == "hostile" else ticks(a)
 
