@@ -17,7 +17,10 @@
 #   rh_config              QT_DIR/quell.conf = docs/quell.conf as shipped, plus
 #                          only socket, state_dir, [history] dir, managed, uid
 #                          range, metrics listen; RH_TENANTS_EXTRA lines go in
-#                          [tenants]; stdin is appended (new sections)
+#                          [tenants]; stdin is appended (new sections).
+#                          QT_RH_HISTORY=no turns history off: only to debug the
+#                          harness on a tree where history kills quelld on
+#                          SIGHUP/SIGTERM (9451f72); never the suite's verdict
 #   rh_quelld_start        start quelld, wait until it answers (0/1, no exit)
 #   rh_quelld_stop [SIG]   signal it (TERM), wait for it; RH_RC = its exit status
 #   rh_ms                  monotonic-enough wall clock in ms
@@ -120,14 +123,15 @@ RH_TENANTS_EXTRA=
 rh_config() {
 	[ -n "${RH_PORT:-}" ] || RH_PORT=$(rh_free_port)
 	awk -v d="$QT_DIR" -v id="$QT_ID" -v lo="${RH_UID_MIN:-$QT_UID_MIN}" \
-	    -v hi="${RH_UID_MAX:-$QT_UID_MAX}" -v port="$RH_PORT" -v extra="$RH_TENANTS_EXTRA" '
+	    -v hi="${RH_UID_MAX:-$QT_UID_MAX}" -v port="$RH_PORT" -v extra="$RH_TENANTS_EXTRA" \
+	    -v hist="${QT_RH_HISTORY:-yes}" '
 		{ print }
 		$0 == "[daemon]" { print "socket = " d "/quell.sock"; print "state_dir = " d "/state" }
 		$0 == "[tenants]" {
 			print "managed = " id; print "min_uid = " lo; print "max_uid = " hi
 			if (extra != "") print extra
 		}
-		$0 == "[history]" { print "dir = " d "/state/rrd" }
+		$0 == "[history]" { print "dir = " d "/state/rrd"; if (hist == "no") print "enabled = no" }
 		$0 == "[metrics]" { print "listen = 127.0.0.1:" port }
 	' "$RH_SRC/docs/quell.conf" > "$QT_DIR/quell.conf.new"
 	cat >> "$QT_DIR/quell.conf.new"

@@ -62,8 +62,13 @@ done
 	q=0 f=0
 	while [ ! -e "$QT_DIR/hup.done" ]; do
 		for c in status "show ${RH_NAMES[$((RANDOM % N))]}"; do
-			if timeout 5 "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" $c >/dev/null 2>&1
-			then q=$((q + 1)); else f=$((f + 1)); fi
+			t1=$(rh_ms)
+			if timeout 5 "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" $c >/dev/null 2> "$QT_DIR/hup.err"
+			then q=$((q + 1))
+			else
+				echo "exit $? after $(($(rh_ms) - t1)) ms: $c: $(head -c 150 "$QT_DIR/hup.err")" >> "$QT_DIR/hup.failed"
+				f=$((f + 1))
+			fi
 		done
 	done
 	echo "$q $f" > "$QT_DIR/hup.clients"
@@ -90,15 +95,17 @@ read -r q f < "$QT_DIR/hup.clients"
 kill -9 "${burners[@]}" 2>/dev/null
 [ $deaths = 0 ] && rh_ok "$sent SIGHUPs in $dt ms under load: 0 deaths" ||
 	rh_bad "SIGHUP: $deaths deaths in the first $sent SIGHUPs (exit status:$codes)"
-[ "$f" = 0 ] && [ "$q" -gt 20 ] && rh_ok "$q client queries during the SIGHUPs, all answered" ||
-	rh_bad "client queries during the SIGHUPs: $q answered, $f failed"
+[ "$f" = 0 ] && [ "$q" -gt 20 ] && rh_ok "$q client queries during the SIGHUPs, all answered" || {
+	rh_bad "client queries during the SIGHUPs: $q answered, $f failed (timeout 5 s each); the first:"
+	head -5 "$QT_DIR/hup.failed" 2>/dev/null | sed 's/^/  /'
+}
 if rh_alive; then
 	sleep 1.5
 	tick1=$(status_get 's["tick"]')
-	reloads=$(grep -c "configuration reloaded" "$QT_DIR/quelld.log")
+	reloads=$(grep -ci "reload" "$QT_DIR/quelld.log")
 	[ -n "$tick0" ] && [ "${tick1:-0}" -gt "$tick0" ] && [ "$reloads" -ge 1 ] &&
-		rh_ok "tick $tick0 -> $tick1, $reloads reloads logged" ||
-		rh_bad "after the SIGHUPs: tick $tick0 -> $tick1, $reloads reloads logged"
+		rh_ok "tick $tick0 -> $tick1, $reloads log lines about reloads" ||
+		rh_bad "after the SIGHUPs: tick $tick0 -> $tick1, $reloads log lines about reloads"
 else
 	rh_quelld
 fi
@@ -117,8 +124,9 @@ while [ $cyc -lt 100 ] && [ $(($(rh_ms) - t)) -lt $((TERM_BUDGET * 1000)) ]; do
 done
 dt=$(($(rh_ms) - t))
 qt_log "$cyc SIGTERM cycles in $dt ms ($((dt / (cyc > 0 ? cyc : 1))) ms per start + stop)"
-[ $bad_rc = 0 ] && [ $nostart = 0 ] && [ $cyc -ge 10 ] && rh_ok "$cyc SIGTERMs: exit 0 each time" ||
-	rh_bad "SIGTERM: $bad_rc of $cyc exits not 0 (exit status:$(echo $codes | tr ' ' '\n' | sort | uniq -c | tr '\n' ' ')), $nostart failed starts"
+[ $bad_rc = 0 ] && [ $nostart = 0 ] && rh_ok "$cyc SIGTERMs: exit 0 each time" ||
+	rh_bad "SIGTERM: $bad_rc of $cyc exits not 0 (exit status, count:$(echo $codes | tr ' ' '\n' | sort | uniq -c | tr '\n' ' ')), $nostart failed starts"
+[ $cyc -ge 5 ] || rh_bad "only $cyc start/stop cycles in $TERM_BUDGET s (want >= 5: is the start that slow?)"
 [ $sock_left = 0 ] && rh_ok "socket file removed after every stop" ||
 	rh_bad "socket file left behind after $sock_left of $cyc stops"
 
@@ -137,8 +145,14 @@ la=$(cpu_limit "$A") lb=$(cpu_limit "$B")
 [ "$la" = unlimited ] && rh_ok "$A's throttle released by SIGTERM" ||
 	rh_bad "$A still limited to $la after SIGTERM (release_on_exit = yes)"
 [ "$lb" = 50% ] && rh_ok "$B's static limit kept: $lb" || rh_bad "$B's static limit after SIGTERM: $lb"
-grep -q "\"tenant\":\"$A\".*quelld stopping" "$QT_DIR/state/events.jsonl" 2>/dev/null &&
-	rh_ok "audit log: $A released, quelld stopping" || rh_bad "audit log: no release of $A on stop"
+python3 - "$QT_DIR/state/events.jsonl" "$A" <<'PY' && rh_ok "audit log: $A released on stop" ||
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+mine = [e for e in ev if e.get("tenant") == sys.argv[2]]
+# the last word on A: a release after its manual throttle
+sys.exit(0 if mine and mine[-1].get("action") == "release" else 1)
+PY
+	rh_bad "audit log: no release of $A on stop"
 t=$(rh_ms)
 rh_quelld
 nt=$(status_get 's["host"]["tenants"]')
@@ -170,11 +184,11 @@ RH_NAMES=("${names[@]}")	# rh_placed checks the others
 echo "$D" >> "$QT_DIR/rh_users"		# still removed at exit if something re-adds it
 rh_quelld
 gone() { local h; for h in "${hier[@]}"; do [ -d "$h/$QT_ID/$D" ] && return 1; done; return 0; }
-if wait_for 15 gone; then
+if wait_for 20 gone; then
 	rh_ok "deleted user $D: cgroups gone from all ${#hier[@]} hierarchies after the restart"
 else
 	left=$(for h in "${hier[@]}"; do [ -d "$h/$QT_ID/$D" ] && echo -n " $h"; done)
-	rh_bad "deleted user $D: cgroups left in$left 15 s after the restart"
+	rh_bad "deleted user $D: cgroups left in$left 20 s after the restart"
 fi
 qt_ctl show "$D" >/dev/null 2>&1 && rh_bad "deleted user $D is still a tenant" || rh_ok "$D is no tenant"
 
@@ -193,7 +207,7 @@ if ! rh_alive; then
 	rh_bad "quelld died of the SIGHUP (exit $RH_RC): exclude not testable"
 else
 	notten() { ! qt_ctl show "$E" >/dev/null 2>&1; }
-	wait_for 10 notten && rh_ok "$E excluded: no longer a tenant" || rh_bad "$E still a tenant after the reload"
+	wait_for 15 notten && rh_ok "$E excluded: no longer a tenant" || rh_bad "$E still a tenant after the reload"
 	released() { [ "$(cpu_limit "$E")" != 25% ]; }
 	wait_for 5 released; le=$(cpu_limit "$E")
 	[ "$le" = unlimited ] || [ "$le" = no-cgroup ] && rh_ok "$E's throttle released (cpu: $le)" ||
