@@ -192,7 +192,7 @@ rh_placed() {
 }
 
 rh_cleanup() {
-	local p i d u
+	local p i d u t n
 	set +e
 	[ -n "$QT_QUELLD_PID" ] && rh_quelld_stop TERM
 	[ -f "$QT_DIR/rh_pids" ] && kill -9 $(cat "$QT_DIR/rh_pids") 2>/dev/null
@@ -207,17 +207,36 @@ rh_cleanup() {
 		qt_kill_cgroup_procs
 		sleep 0.3
 	done
+	t=$(rh_ms) n=0
 	for u in "${RH_NAMES[@]}"; do
 		id -u "$u" >/dev/null 2>&1 || continue
 		userdel "$u" >/dev/null 2>&1 || userdel -f "$u" >/dev/null 2>&1
+		n=$((n + 1))
 	done
+	[ $n -gt 0 ] && qt_log "cleanup: $n users deleted in $(($(rh_ms) - t)) ms"
 	rm -f "$QT_DIR/rh_users"
 	for d in "${RH_MOUNTS[@]}"; do umount "$d" 2>/dev/null || umount -l "$d"; done
 }
 rh_exit() {
 	local rc=$?
+	# the watchdog first (it would signal us), then its sleep
+	[ -n "${RH_WATCHDOG:-}" ] && kill -9 "$RH_WATCHDOG" 2>/dev/null
+	[ -f "$QT_DIR/watchdog.pid" ] && kill "$(cat "$QT_DIR/watchdog.pid")" 2>/dev/null
 	rh_cleanup
 	(exit $rc)
 	qt_cleanup
 }
 trap rh_exit EXIT
+
+# run.sh kills a test after QT_TIMEOUT (600 s) and SIGKILLs it 10 s later: too
+# soon to delete 500 users (userdel took 90-120 ms each with the machine at
+# load 7-15). So the test stops itself first and keeps that time for cleanup.
+RH_DEADLINE=${QT_RH_DEADLINE:-$((${QT_TIMEOUT:-600} - 180))}
+(
+	sleep "$RH_DEADLINE" &
+	echo $! > "$QT_DIR/watchdog.pid"
+	wait $!
+	echo "FAIL: still running after $RH_DEADLINE s: stopping to clean up" >&2
+	kill -TERM $$
+) &
+RH_WATCHDOG=$!
