@@ -219,6 +219,7 @@ rh_cleanup() {
 }
 rh_exit() {
 	local rc=$?
+	trap '' INT TERM	# run.sh's timeout must not cut the userdels short (it SIGKILLs 10 s later)
 	# the watchdog first (it would signal us), then its sleep
 	[ -n "${RH_WATCHDOG:-}" ] && kill -9 "$RH_WATCHDOG" 2>/dev/null
 	[ -f "$QT_DIR/watchdog.pid" ] && kill "$(cat "$QT_DIR/watchdog.pid")" 2>/dev/null
@@ -240,3 +241,4 @@ RH_DEADLINE=${QT_RH_DEADLINE:-$((${QT_TIMEOUT:-600} - 180))}
 	kill -TERM $$
 ) &
 RH_WATCHDOG=$!
+disown $RH_WATCHDOG	# no "Killed" line when rh_exit stops it
