@@ -185,8 +185,12 @@ read -r croot cten <<<"$conn"
 
 # --- 3. afterwards ------------------------------------------------------------------------------------
 if rh_alive; then
-	sleep 2
-	fd1=$(ls /proc/$P/fd | wc -l)
+	# the clients are gone; give quelld a few ticks to notice every hang-up
+	for i in $(seq 20); do
+		fd1=$(ls /proc/$P/fd | wc -l)
+		[ "$fd1" -le "$fd0" ] && break
+		sleep 0.5
+	done
 	t=$(rh_ms)
 	qt_ctl status >/dev/null && rh_ok "quelld answers after the clients left ($(($(rh_ms) - t)) ms)" ||
 		rh_bad "quelld does not answer after the clients left"
