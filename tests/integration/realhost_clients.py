@@ -12,13 +12,14 @@ hostile SOCK --conns N --hold S
     A connection the daemon closes is counted and opened again after 1 s
     (an attacker would). Prints one JSON line of counts.
 
-ticks SOCK --secs S [--period P] [--tick T]
+ticks SOCK --secs S [--period P] [--tick T] [--ready FILE]
     One connection polling `status` every P s (default 0.2): reply latency
     and the daemon's tick counter. Prints one JSON line: samples, latency
     p50/p95/max (ms), max_gap_s, the longest time without a change of the
     tick counter (from the start on; a tick late by one period shows as a
     gap of two periods plus the polling resolution), and ticks_done against
-    ticks_expected (span between the first and last reply / T).
+    ticks_expected (span between the first and last reply / T). FILE is
+    created after the first reply: start the load after it.
 """
 import argparse
 import errno
@@ -172,6 +173,8 @@ def ticks(a):
         lat.append((t1 - t0) * 1000)
         if first_obs is None:
             first_obs = (t1, tick)
+            if a.ready:		# the caller starts the load once the baseline is in
+                open(a.ready, "w").close()
         last_obs = (t1, tick)
         if tick != last_tick:
             max_gap = max(max_gap, t1 - last_change)
@@ -203,6 +206,7 @@ def main():
     p.add_argument("--secs", type=float, default=20)
     p.add_argument("--period", type=float, default=0.2)
     p.add_argument("--tick", type=float, default=1.0)
+    p.add_argument("--ready", help="ticks: create this file after the first reply")
     a = p.parse_args()
     return hostile(a) if a.mode == "hostile" else ticks(a)
 

@@ -114,9 +114,13 @@ fd0=$(ls /proc/$P/fd | wc -l)
 mkdir -p "$QT_DIR/bin" && cp "$RH_HERE/realhost_clients.py" "$QT_DIR/bin/" && chmod -R a+rX "$QT_DIR/bin"
 CLI=$QT_DIR/bin/realhost_clients.py
 SYSPY=/usr/bin/python3		# root's python3 may be a shim in /root that tenants cannot run
-python3 "$CLI" ticks "$QT_DIR/quell.sock" --secs $((HOLD + 2)) --tick "$tick_s" > "$QT_DIR/ticks.json" &
+python3 "$CLI" ticks "$QT_DIR/quell.sock" --secs $((HOLD + 4)) --tick "$tick_s" \
+	--ready "$QT_DIR/ticks.ready" > "$QT_DIR/ticks.json" &
 poller=$!
 QT_PIDS+=($poller)
+# its first reply is the baseline: only then the clients come
+for i in $(seq 100); do [ -e "$QT_DIR/ticks.ready" ] && break; sleep 0.1; done
+[ -e "$QT_DIR/ticks.ready" ] || rh_bad "the tick poller got no first reply in 10 s"
 hpids=()
 python3 "$CLI" hostile "$QT_DIR/quell.sock" --conns 40 --hold $HOLD > "$QT_DIR/hostile.root" 2>&1 &
 hpids+=($!)
