@@ -122,6 +122,7 @@ rh_free_port() {
 RH_TENANTS_EXTRA=
 rh_config() {
 	[ -n "${RH_PORT:-}" ] || RH_PORT=$(rh_free_port)
+	[ -n "${QT_TOKEN:-}" ] || qt_metrics_token
 	awk -v d="$QT_DIR" -v id="$QT_ID" -v lo="${RH_UID_MIN:-$QT_UID_MIN}" \
 	    -v hi="${RH_UID_MAX:-$QT_UID_MAX}" -v port="$RH_PORT" -v extra="$RH_TENANTS_EXTRA" \
 	    -v hist="${QT_RH_HISTORY:-yes}" '
@@ -132,7 +133,7 @@ rh_config() {
 			if (extra != "") print extra
 		}
 		$0 == "[history]" { print "dir = " d "/state/rrd"; if (hist == "no") print "enabled = no" }
-		$0 == "[metrics]" { print "listen = 127.0.0.1:" port }
+		$0 == "[metrics]" { print "listen = 127.0.0.1:" port; print "token_file = " d "/token" }
 	' "$RH_SRC/docs/quell.conf" > "$QT_DIR/quell.conf.new"
 	cat >> "$QT_DIR/quell.conf.new"
 	mv "$QT_DIR/quell.conf.new" "$QT_DIR/quell.conf"

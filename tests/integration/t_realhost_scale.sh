@@ -91,6 +91,11 @@ print(" ".join(str(len(json.loads(l)["tenants"])) for l in open(sys.argv[1]) if 
 [ $rc = 0 ] && [ "$cnt" = "$N $N" ] && rh_ok "quelltop -b --json: 2 frames of $N tenants" ||
 	rh_bad "quelltop -b --json: exit $rc, frames '${cnt}' ($(head -c 200 "$QT_DIR/top.err"))"
 
+# /metrics (on, with the token the shipped config asks for) has a row for every tenant
+m=$(curl -s --max-time 10 "http://127.0.0.1:$RH_PORT/metrics" | grep -c '^quell_tenant_cpu_seconds_total{')
+[ "${m:-0}" -ge $N ] && rh_ok "/metrics: $m tenant cpu series" ||
+	rh_bad "/metrics: ${m:-0} tenant cpu series for $N tenants"
+
 # --- 5. a tenant on the box runs quellctl -------------------------------------------------
 ME=${RH_NAMES[3]} MEUID=${RH_UIDS[3]} OTHER=${RH_NAMES[4]}
 mkdir -p "$QT_DIR/bin" && cp "$QT_BUILD/quellctl" "$QT_DIR/bin/" && chmod 755 "$QT_DIR/bin"
