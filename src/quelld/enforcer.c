@@ -418,6 +418,7 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 		in->mem_max_s = rate(t, QM_MEM_MAX_EVENTS);
 		in->pids_max_s = rate(t, QM_PIDS_MAX_EVENTS);
 		in->oom_s = rate(t, QM_OOM_KILLS);
+		in->refault_s = t->rates.r[QM_REFAULTS];	/* NAN unknown: never trips */
 		E.prev[i] = t->pol;
 	}
 	nact = policy_evaluate(pc, E.in, E.prev, E.next, n, real_ms, E.acts, E.acts_cap);
