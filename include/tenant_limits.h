@@ -64,6 +64,16 @@ void limits_init(struct tenant_limits *l);
  */
 int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 		    char *err, size_t errlen);
+/*
+ * Every tenant's process cap unless its limits say otherwise (`nproc =
+ * unlimited` switches it off). pids.max counts threads. A burst of 1,000
+ * processes must be stopped before it completes (issue 14) and pid_max is
+ * 32768 on a stock kernel with few CPUs, so one tenant may take 1/64 of it;
+ * php-fpm pools rarely run more than 50 children, LVE's default NPROC is 100.
+ */
+#define LIMITS_DEFAULT_NPROC	512
+/* Fill in the defaults for what l does not set (nproc). */
+void limits_apply_defaults(struct tenant_limits *l);
 /* Fields set in over replace those of dst. */
 void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over);
 /*

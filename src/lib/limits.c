@@ -167,6 +167,14 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 	return -ENOENT;
 }
 
+void limits_apply_defaults(struct tenant_limits *l)
+{
+	if (!(l->set & LIM_NPROC)) {
+		l->nproc = LIMITS_DEFAULT_NPROC;
+		l->set |= LIM_NPROC;
+	}
+}
+
 void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over)
 {
 	uint32_t s = over->set;

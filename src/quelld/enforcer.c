@@ -103,6 +103,7 @@ void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *
 	*stat = t->lim;
 	if (st)
 		limits_merge(stat, &st->over);
+	limits_apply_defaults(stat);	/* nproc = 512 unless configured */
 	policy_effective(&d->cfg.policy, &t->pol, dyn, frozen);
 	if (st && st->manual == SM_THROTTLE)
 		policy_limits_stricter(dyn, &st->manual_lim);

@@ -171,6 +171,24 @@ static void test_static_limits_on_add(void **state)
 	assert_int_equal(a->state, TS_OK);
 }
 
+/* issue 14: every tenant gets pids.max 512 unless its limits say otherwise */
+static void test_default_nproc(void **state)
+{
+	char err[100], buf[64];
+	struct tenant *a, *b;
+
+	(void)state;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	assert_int_equal(limits_parse_kv(&b->lim, "nproc", "unlimited", err, sizeof(err)), 0);
+	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	assert_int_equal(enforcer_tenant_added(&D, b), 0);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "512");
+	rd("quell/bob/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max");
+}
+
 static void test_rule_trips_and_writes(void **state)
 {
 	struct tenant *a, *b;
@@ -524,6 +542,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_static_limits_on_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_nproc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_trips_and_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_rung_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
