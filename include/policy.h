@@ -33,6 +33,7 @@
  * unchanged).
  */
 #define POLICY_TICK_SLACK_MS	250
+#define POLICY_SAME_WINDOW	UINT64_MAX	/* while_for = for */
 
 /* What a rule watches on the candidate offender. */
 enum policy_metric {
@@ -90,6 +91,9 @@ struct policy_rule {
 	uint64_t grace_ms;		/* grace = 0 (2s for the embedded rules): a dip of
 					 * the trip condition this short keeps the for window */
 	uint64_t gentle_for_ms;		/* gentle_for = 1s: window to enter a gentle rung 1 */
+	uint64_t while_for_ms;		/* while_for = for (POLICY_SAME_WINDOW): one window over
+					 * metric and signal; a duration: the metric's window is
+					 * `for`, the signal's this (at most `for`) */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
 	uint32_t seen;			/* keys given in the file (parser bookkeeping) */
@@ -119,6 +123,8 @@ struct policy_rstate {
 	uint64_t over_ms;		/* ... since */
 	uint64_t calm_ms;
 	uint64_t ok_ms;			/* last tick the trip condition held (grace) */
+	bool sover;			/* while_for: the signal's own window ... */
+	uint64_t sover_ms, sok_ms;	/* ... open since, last tick it held */
 	uint64_t released_ms;		/* last step down to 0 (for forget) */
 	int released_from;		/* level left at that release */
 	double mem_at_trip;		/* usage when tripped, for mem_high=current */

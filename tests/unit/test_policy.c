@@ -813,6 +813,65 @@ static void test_repeat_burst_stays_gentle(void **state)
 	}
 }
 
+/*
+ * A leak grows for seconds before its neighbours lose anything (it fills
+ * free memory first): mem-growth's window runs on the growth alone
+ * (while_for = 1s), so it trips 1 s after the refaults begin, not 3.
+ */
+static void test_leak_trips_soon_after_refaults(void **state)
+{
+	struct world w;
+	char err[160];
+	int n;
+
+	(void)state;
+	world_defaults(&w);
+	int mg = policy_rule_find(&w.pc, "mem-growth");
+
+	assert_int_equal(w.pc.rules[mg].while_for_ms, 1000);
+	w.in[0].refault_s = 0;
+	for (uint64_t t = 0; t <= 20; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;	/* 64 MiB/s */
+		w.in[1].refault_s = t >= 10 ? 5000 : 0;	/* free memory ran out at 10 */
+		n = tick(&w, t);
+		if (t < 11) {
+			assert_int_equal(n, 0);
+			continue;
+		}
+		assert_int_equal(n, 1);		/* t = 11: refaults for 1 s, growth for 10 */
+		assert_int_equal(w.acts[0].rule, mg);
+		assert_int_equal(w.acts[0].kind, PA_APPLY);
+		assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
+		break;
+	}
+	assert_int_equal(w.st[0].level, 1);
+
+	/* one second of refaults is not enough; a neighbour refaulting alone is not either */
+	world_defaults(&w);
+	for (uint64_t t = 0; t <= 30; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
+		w.in[1].refault_s = t == 10 ? 5000 : 0;
+		assert_int_equal(tick(&w, t), 0);
+	}
+	world_defaults(&w);
+	w.in[0].v.mem_bytes = 1e9;			/* not growing */
+	w.in[1].refault_s = 5000;
+	quiet(&w, 0, 60);
+
+	/* while_for = for: one window over both again */
+	world_defaults(&w);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:mem-growth", "while_for", "for", err,
+					 sizeof(err)), 0);
+	assert_int_equal(w.pc.rules[mg].while_for_ms, POLICY_SAME_WINDOW);
+	for (uint64_t t = 0; t <= 13; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
+		w.in[1].refault_s = t >= 10 ? 5000 : 0;
+		assert_int_equal(tick(&w, t), t == 13);	/* 3 s of both */
+	}
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:mem-growth", "while_for", "soon", err,
+					 sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_gentle_then_quota_if_still_suffering),
 		cmocka_unit_test(test_short_burst_never_past_gentle),
 		cmocka_unit_test(test_repeat_burst_stays_gentle),
+		cmocka_unit_test(test_leak_trips_soon_after_refaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
