@@ -97,5 +97,7 @@ int cg_parse_where(const char *text, bool want_v2, char *buf, size_t len);
 /* Parsers shared with the tests through cgroup.h's friends (pure, buffer in). */
 int cg_v2_parse_io_stat(const char *buf, struct cg_usage *u);
 int cg_v1_parse_blkio(const char *buf, uint64_t *rd, uint64_t *wr);
+/* v1 memory.limit_in_bytes for a hold: max(hold, usage) + headroom (cg_v1.c). */
+uint64_t cg_v1_hold_bytes(uint64_t hold, uint64_t usage);
 
 #endif /* QUELL_CG_INTERNAL_H */

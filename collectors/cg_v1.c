@@ -176,6 +176,12 @@ int cg_v1_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage
 				u->pgfaults = a;
 				u->valid |= CGU_PGFAULT;
 			}
+			/* page cache evicted and read again: theft (docs/policy.md) */
+			if (!cgu_keyed(buf, "total_workingset_refault_file", &a) ||
+			    !cgu_keyed(buf, "workingset_refault_file", &a)) {
+				u->refaults = a;
+				u->valid |= CGU_REFAULT;
+			}
 		}
 		note(&err, e);
 	}
@@ -250,16 +256,47 @@ static const char *v1_mem(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Scheduling priority: cpu.shares and cpu.idle (kernel 5.15+). The kernel
+ * refuses a shares write while the group is idle (EINVAL from
+ * sched_group_set_shares, seen on 6.18), so idle is cleared before the
+ * shares are written and set after them. A kernel without cpu.idle is
+ * -EOPNOTSUPP only when idle is asked for.
+ */
+static int apply_cpu_prio(int fd, const char *rel, const struct cg_limits *lim)
+{
+	uint64_t shares = 1024;
+	char v[32];
+	int err = 0;
+
+	if (lim->cpu_weight) {
+		shares = (uint64_t)lim->cpu_weight * 1024 / 100;
+		if (shares < 2)
+			shares = 2;	/* the kernel's minimum (MIN_SHARES) */
+	}
+	snprintf(v, sizeof(v), "%" PRIu64, shares);
+	if (!lim->cpu_idle)
+		note(&err, put(fd, rel, "cpu.idle", "0", false));
+	note(&err, put(fd, rel, "cpu.shares", v, lim->cpu_weight != 0));
+	if (lim->cpu_idle)
+		note(&err, put(fd, rel, "cpu.idle", "1", true));
+	return err;
+}
+
 static int apply_cpu(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
 {
-	int fd = l->v1_fd[CGC_CPU], e;
+	int fd = l->v1_fd[CGC_CPU], e, prio_err;
 	uint64_t quota, period, cur_period;
 	char v[32];
 
 	if (cg_cpu_normalize(lim, &quota, &period))
 		return -EINVAL;
 	if (fd < 0)
-		return quota == CG_UNLIMITED ? 0 : -EOPNOTSUPP;
+		return quota == CG_UNLIMITED && !lim->cpu_weight && !lim->cpu_idle ? 0 : -EOPNOTSUPP;
+	e = apply_cpu_prio(fd, rel, lim);
+	if (e && e != -EOPNOTSUPP)
+		return e;
+	prio_err = e;
 	/*
 	 * Changing the period with a quota in place can trip the kernel's
 	 * hierarchy check (quota/period of children <= parent's), so drop the
@@ -269,8 +306,10 @@ static int apply_cpu(const struct cg_layout *l, const char *rel, const struct cg
 	e = cgu_read_u64(fd, rel, "cpu.cfs_period_us", &cur_period);
 	if (e && e != -ENOENT)
 		return e;
-	if (e == -ENOENT)
-		return put(fd, rel, "cpu.cfs_quota_us", "-1", quota != CG_UNLIMITED);
+	if (e == -ENOENT) {
+		e = put(fd, rel, "cpu.cfs_quota_us", "-1", quota != CG_UNLIMITED);
+		return e ? e : prio_err;
+	}
 	if (cur_period != period) {
 		e = cgu_write(fd, rel, "cpu.cfs_quota_us", "-1");
 		if (!e) {
@@ -280,14 +319,45 @@ static int apply_cpu(const struct cg_layout *l, const char *rel, const struct cg
 		if (e)
 			return e;
 	}
-	return cgu_write(fd, rel, "cpu.cfs_quota_us", v1_mem(quota, v, sizeof(v)));
+	e = cgu_write(fd, rel, "cpu.cfs_quota_us", v1_mem(quota, v, sizeof(v)));
+	return e ? e : prio_err;
+}
+
+/*
+ * v1 has no memory.high: its soft limit only acts under host-wide pressure
+ * (a 64 MiB/s leak kept growing with it, docs/policy.md). A hold is a hard
+ * limit instead, at max(hold, usage now) + headroom: never below the usage
+ * (which would make the write reclaim or fail with EBUSY), with room for the
+ * tenant's own page cache turnover so that it is held, not OOM-killed on the
+ * next page. Headroom: 1/16 of the size, at least 16 MiB.
+ */
+#define V1_HOLD_HEADROOM_MIN	(16ULL << 20)
+
+uint64_t cg_v1_hold_bytes(uint64_t hold, uint64_t usage)
+{
+	uint64_t base = hold > usage ? hold : usage, room = base / 16;
+
+	if (room < V1_HOLD_HEADROOM_MIN)
+		room = V1_HOLD_HEADROOM_MIN;
+	return base + room;
 }
 
 static int apply_mem(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
 {
 	int fd = l->v1_fd[CGC_MEMORY], err = 0;
+	uint64_t max = lim->mem_max;
 	char v[32];
 
+	if (lim->mem_hold && fd >= 0) {
+		uint64_t usage = 0, h;
+		int e = cgu_read_u64(fd, rel, "memory.usage_in_bytes", &usage);
+
+		if (e && e != -ENOENT)
+			return e;
+		h = cg_v1_hold_bytes(lim->mem_hold, usage);
+		if (h < max)
+			max = h;
+	}
 	note(&err, put(fd, rel, "memory.soft_limit_in_bytes", v1_mem(lim->mem_high, v, sizeof(v)),
 		       lim->mem_high != CG_UNLIMITED));
 	/*
@@ -297,8 +367,8 @@ static int apply_mem(const struct cg_layout *l, const char *rel, const struct cg
 	 * That is returned as -EBUSY for the caller to escalate. memsw is left
 	 * alone: quell never sets it, so it is unlimited and cannot be below.
 	 */
-	note(&err, put(fd, rel, "memory.limit_in_bytes", v1_mem(lim->mem_max, v, sizeof(v)),
-		       lim->mem_max != CG_UNLIMITED));
+	note(&err, put(fd, rel, "memory.limit_in_bytes", v1_mem(max, v, sizeof(v)),
+		       max != CG_UNLIMITED));
 	return err;
 }
 

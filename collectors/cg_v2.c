@@ -219,6 +219,11 @@ int cg_v2_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage
 			u->pgfaults = a;
 			u->valid |= CGU_PGFAULT;
 		}
+		/* page cache evicted and read again: theft (docs/policy.md) */
+		if (!cgu_keyed(buf, "workingset_refault_file", &a)) {
+			u->refaults = a;
+			u->valid |= CGU_REFAULT;
+		}
 	}
 	note(&err, e);
 
@@ -332,7 +337,7 @@ static int apply_io(const struct cg_layout *l, const char *rel, const struct cg_
 
 int cg_v2_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
 {
-	uint64_t quota, period;
+	uint64_t quota, period, high;
 	char v[64], q[24];
 	int dfd = l->v2_fd, err = 0, e;
 
@@ -345,9 +350,23 @@ int cg_v2_apply_limits(const struct cg_layout *l, const char *rel, const struct 
 
 	snprintf(v, sizeof(v), "%s %" PRIu64, cgu_fmt_limit(quota, q, sizeof(q)), period);
 	note(&err, put(dfd, rel, "cpu.max", v, quota != CG_UNLIMITED));
+	/*
+	 * Priority: as on v1 (cg_v1.c apply_cpu_prio) the kernel refuses a
+	 * weight write while the group is idle, so idle goes last when set and
+	 * first when cleared.
+	 */
+	snprintf(v, sizeof(v), "%u", lim->cpu_weight ? lim->cpu_weight : 100);
+	if (!lim->cpu_idle)
+		note(&err, put(dfd, rel, "cpu.idle", "0", false));
+	note(&err, put(dfd, rel, "cpu.weight", v, lim->cpu_weight != 0));
+	if (lim->cpu_idle)
+		note(&err, put(dfd, rel, "cpu.idle", "1", true));
 	/* high before max: a tightening reclaims gently before the hard wall */
-	note(&err, put(dfd, rel, "memory.high", cgu_fmt_limit(lim->mem_high, v, sizeof(v)),
-		       lim->mem_high != CG_UNLIMITED));
+	high = lim->mem_high;
+	if (lim->mem_hold && lim->mem_hold < high)
+		high = lim->mem_hold;	/* memory.high binds on v2: the hold is that */
+	note(&err, put(dfd, rel, "memory.high", cgu_fmt_limit(high, v, sizeof(v)),
+		       high != CG_UNLIMITED));
 	note(&err, put(dfd, rel, "memory.max", cgu_fmt_limit(lim->mem_max, v, sizeof(v)),
 		       lim->mem_max != CG_UNLIMITED));
 	note(&err, put(dfd, rel, "pids.max", cgu_fmt_limit(lim->pids_max, v, sizeof(v)),

@@ -65,6 +65,19 @@ struct cg_limits {
 	uint64_t mem_high;	/* soft: v2 memory.high, v1 soft_limit_in_bytes */
 	uint64_t mem_max;	/* hard: v2 memory.max, v1 limit_in_bytes */
 	uint64_t pids_max;
+	/*
+	 * Scheduling priority, not a cap. 0 / false = the kernel's default
+	 * (cpu.weight 100, cpu.shares 1024, cpu.idle 0), so a zeroed struct
+	 * asks for nothing.
+	 */
+	uint32_t cpu_weight;	/* v2 cpu.weight 1..10000; v1 cpu.shares = weight * 1024 / 100 */
+	bool cpu_idle;		/* cpu.idle = 1 (v1 cpu controller and v2, kernel 5.15+) */
+	/*
+	 * Hold the tenant at this size (0 = none): v2 memory.high (the smaller
+	 * of the two); v1 memory.limit_in_bytes at max(mem_hold, usage) +
+	 * headroom, never below the usage (v1's soft limit does not bind).
+	 */
+	uint64_t mem_hold;
 	int nr_io;
 	struct cg_io_limit io[CG_IO_MAX_DEVS];
 };
@@ -80,6 +93,7 @@ struct cg_usage {
 	uint64_t mem_max_events;	/* v1: failcnt */
 	uint64_t oom_kills;
 	uint64_t pgfaults;
+	uint64_t refaults;	/* memory.stat workingset_refault_file (pages) */
 	uint64_t io_rbytes, io_wbytes, io_rops, io_wops;
 	uint64_t pids_current;
 	uint64_t pids_max_events;
@@ -104,6 +118,7 @@ enum cg_usage_bit {
 	CGU_PSI_MEM = 1 << 11,
 	CGU_PSI_IO = 1 << 12,
 	CGU_FROZEN = 1 << 13,
+	CGU_REFAULT = 1 << 14,
 };
 
 /*

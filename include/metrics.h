@@ -45,6 +45,8 @@ enum qm_id {
 	QM_MEM_PEAK,
 	QM_NPROC,
 	QM_NTHREADS,
+	/* a counter added after the gauges (ids are positional in tests) */
+	QM_REFAULTS,		/* cgroupfs: workingset_refault_file, pages */
 	QM_NR
 };
 

@@ -25,6 +25,15 @@
 #define POLICY_MAX_RULES	16
 #define POLICY_MAX_STEPS	6
 #define POLICY_RULE_NAME_MAX	32
+/*
+ * A window of N s is closed by the tick N s after it opened. Ticks are 1 s
+ * apart give or take a few ms (gather's duration varies), so a tick 999 ms
+ * later would otherwise cost a whole extra second; windows are compared
+ * with this much slack (less than half a tick, so integer-second tests are
+ * unchanged).
+ */
+#define POLICY_TICK_SLACK_MS	250
+#define POLICY_SAME_WINDOW	UINT64_MAX	/* while_for = for */
 
 /* What a rule watches on the candidate offender. */
 enum policy_metric {
@@ -48,6 +57,7 @@ enum policy_signal {
 	PS_PSI_MEM,		/* psi_mem */
 	PS_PSI_IO,		/* psi_io */
 	PS_IO_LAT,		/* io_lat: max of others' mean IO completion latency, ms */
+	PS_REFAULT,		/* refault: max of others' page cache refaults, pages/s */
 	PS_NR
 };
 
@@ -61,6 +71,8 @@ struct policy_step {
 	enum policy_step_kind kind;
 	struct tenant_limits lim;	/* PSTEP_THROTTLE: limits to write (lim.set says which) */
 	bool mem_high_current;		/* mem_high=current: memory.high = usage when tripped */
+	bool mem_hold_current;		/* mem_hold=current: hold at the usage when tripped */
+	bool gentle;			/* only priority limits (LIM_GENTLE): caps nothing */
 	uint64_t dur_ms;		/* minimum hold before escalating / stepping down */
 };
 
@@ -78,6 +90,10 @@ struct policy_rule {
 	uint64_t calm_ms;		/* calm = 30s */
 	uint64_t grace_ms;		/* grace = 0 (2s for the embedded rules): a dip of
 					 * the trip condition this short keeps the for window */
+	uint64_t gentle_for_ms;		/* gentle_for = 1s: window to enter a gentle rung 1 */
+	uint64_t while_for_ms;		/* while_for = for (POLICY_SAME_WINDOW): one window over
+					 * metric and signal; a duration: the metric's window is
+					 * `for`, the signal's this (at most `for`) */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
 	uint32_t seen;			/* keys given in the file (parser bookkeeping) */
@@ -107,6 +123,8 @@ struct policy_rstate {
 	uint64_t over_ms;		/* ... since */
 	uint64_t calm_ms;
 	uint64_t ok_ms;			/* last tick the trip condition held (grace) */
+	bool sover;			/* while_for: the signal's own window ... */
+	uint64_t sover_ms, sok_ms;	/* ... open since, last tick it held */
 	uint64_t released_ms;		/* last step down to 0 (for forget) */
 	int released_from;		/* level left at that release */
 	double mem_at_trip;		/* usage when tripped, for mem_high=current */
@@ -129,6 +147,7 @@ struct policy_input {
 	struct qm_view v;	/* per-second rates; NAN = unknown (never trips) */
 	/* limit-hit rates (fault counters, per second), evidence + saturation */
 	double cpu_throttled_s, mem_high_s, mem_max_s, pids_max_s, oom_s;
+	double refault_s;	/* page cache refaults, pages/s (NAN unknown): signal "refault" */
 };
 
 enum policy_act {

@@ -22,7 +22,17 @@ enum limit_bit {
 	LIM_IO_WBPS = 1 << 5,
 	LIM_IO_RIOPS = 1 << 6,
 	LIM_IO_WIOPS = 1 << 7,
+	LIM_CPU_WEIGHT = 1 << 8,
+	LIM_CPU_IDLE = 1 << 9,
+	LIM_MEM_HOLD = 1 << 10,
 };
+
+/*
+ * The "gentle" kinds: they lower the tenant's scheduling priority and cap
+ * nothing, so they cost a busy tenant nothing while the box is otherwise
+ * idle (docs/policy.md, "The gentle rung").
+ */
+#define LIM_GENTLE	(LIM_CPU_WEIGHT | LIM_CPU_IDLE)
 
 struct tenant_limits {
 	uint32_t set;		/* enum limit_bit: which fields were given */
@@ -32,18 +42,38 @@ struct tenant_limits {
 	uint64_t nproc;
 	uint64_t io_rbps, io_wbps;	/* bytes/s on every block device */
 	uint64_t io_riops, io_wiops;
+	/*
+	 * The three below follow the same rule as the fields above (smaller is
+	 * stricter, CG_UNLIMITED = not in force), so policy_limits_stricter()
+	 * and the persisted state treat them like any other limit.
+	 */
+	uint64_t cpu_weight;	/* cgroup v2 cpu.weight scale 1..10000 (100 = default) */
+	uint64_t cpu_idle;	/* 1 = SCHED_IDLE-like group (cpu.idle = 1) */
+	uint64_t mem_hold;	/* bytes: hold the tenant at this size (v2 memory.high,
+				 * v1 limit_in_bytes at max(hold, usage) + headroom) */
 };
 
 /* Everything unlimited, nothing set. */
 void limits_init(struct tenant_limits *l);
 /*
  * limits_parse_kv - one "key = value". Keys: cpu, mem (= mem_max), mem_high,
- * mem_max, nproc, io (read and write bytes/s), io_read, io_write, iops (both),
- * riops, wiops. Returns 0, -ENOENT for an unknown key, -EINVAL / -ERANGE for a
- * bad value, with a message in err.
+ * mem_max, mem_hold, nproc, io (read and write bytes/s), io_read, io_write,
+ * iops (both), riops, wiops, cpu_weight (1..10000), cpu_idle (yes/no).
+ * Returns 0, -ENOENT for an unknown key, -EINVAL / -ERANGE for a bad value,
+ * with a message in err.
  */
 int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 		    char *err, size_t errlen);
+/*
+ * Every tenant's process cap unless its limits say otherwise (`nproc =
+ * unlimited` switches it off). pids.max counts threads. A burst of 1,000
+ * processes must be stopped before it completes (issue 14) and pid_max is
+ * 32768 on a stock kernel with few CPUs, so one tenant may take 1/64 of it;
+ * php-fpm pools rarely run more than 50 children, LVE's default NPROC is 100.
+ */
+#define LIMITS_DEFAULT_NPROC	512
+/* Fill in the defaults for what l does not set (nproc). */
+void limits_apply_defaults(struct tenant_limits *l);
 /* Fields set in over replace those of dst. */
 void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over);
 /*

@@ -27,9 +27,12 @@ void limits_init(struct tenant_limits *l)
 	l->io_wbps = CG_UNLIMITED;
 	l->io_riops = CG_UNLIMITED;
 	l->io_wiops = CG_UNLIMITED;
+	l->cpu_weight = CG_UNLIMITED;
+	l->cpu_idle = CG_UNLIMITED;
+	l->mem_hold = CG_UNLIMITED;
 }
 
-enum val_kind { V_PCT, V_SIZE, V_RATE, V_COUNT };
+enum val_kind { V_PCT, V_SIZE, V_RATE, V_COUNT, V_WEIGHT, V_BOOL };
 
 static const struct {
 	const char *key;
@@ -47,6 +50,9 @@ static const struct {
 	{ "iops", V_COUNT, LIM_IO_RIOPS | LIM_IO_WIOPS },
 	{ "riops", V_COUNT, LIM_IO_RIOPS },
 	{ "wiops", V_COUNT, LIM_IO_WIOPS },
+	{ "mem_hold", V_SIZE, LIM_MEM_HOLD },
+	{ "cpu_weight", V_WEIGHT, LIM_CPU_WEIGHT },
+	{ "cpu_idle", V_BOOL, LIM_CPU_IDLE },
 };
 
 static int parse_u64_limit(enum val_kind kind, const char *val, uint64_t *out)
@@ -99,6 +105,22 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 			ret = parse_u64_limit(lkeys[i].kind, val, &v);
 			what = "a rate in bytes/s such as 10M or \"unlimited\"";
 			break;
+		case V_WEIGHT:
+			/* cgroup v2's scale: 1..10000, 100 = the default */
+			ret = parse_u64_limit(V_COUNT, val, &v);
+			if (!ret && v != CG_UNLIMITED && (v < 1 || v > 10000))
+				ret = -ERANGE;
+			what = "a weight from 1 to 10000 (100 = default) or \"unlimited\"";
+			break;
+		case V_BOOL: {
+			bool yes;
+
+			/* "no" is the default priority: stored as "not in force" */
+			ret = units_parse_bool(val, &yes) ? -EINVAL : 0;
+			v = !ret && yes ? 1 : CG_UNLIMITED;
+			what = "yes or no";
+			break;
+		}
 		default:
 			ret = parse_u64_limit(lkeys[i].kind, val, &v);
 			what = "a count such as 100, 5k or \"unlimited\"";
@@ -112,7 +134,7 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 			snprintf(err, errlen, "%s: bad value \"%s\": expected %s", key, val, what);
 			return -EINVAL;
 		}
-		if (lkeys[i].kind != V_PCT && v == 0) {
+		if (lkeys[i].kind != V_PCT && lkeys[i].kind != V_BOOL && v == 0) {
 			snprintf(err, errlen, "%s: 0 would stop the tenant; use a positive value or \"unlimited\"", key);
 			return -ERANGE;
 		}
@@ -132,11 +154,25 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 			l->io_riops = v;
 		if (b & LIM_IO_WIOPS)
 			l->io_wiops = v;
+		if (b & LIM_MEM_HOLD)
+			l->mem_hold = v;
+		if (b & LIM_CPU_WEIGHT)
+			l->cpu_weight = v;
+		if (b & LIM_CPU_IDLE)
+			l->cpu_idle = v;
 		l->set |= b;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown limit \"%s\" (known: cpu, mem, mem_high, mem_max, nproc, io, io_read, io_write, iops, riops, wiops)", key);
+	snprintf(err, errlen, "unknown limit \"%s\" (known: cpu, mem, mem_high, mem_max, mem_hold, nproc, io, io_read, io_write, iops, riops, wiops, cpu_weight, cpu_idle)", key);
 	return -ENOENT;
+}
+
+void limits_apply_defaults(struct tenant_limits *l)
+{
+	if (!(l->set & LIM_NPROC)) {
+		l->nproc = LIMITS_DEFAULT_NPROC;
+		l->set |= LIM_NPROC;
+	}
 }
 
 void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over)
@@ -159,6 +195,12 @@ void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over)
 		dst->io_riops = over->io_riops;
 	if (s & LIM_IO_WIOPS)
 		dst->io_wiops = over->io_wiops;
+	if (s & LIM_MEM_HOLD)
+		dst->mem_hold = over->mem_hold;
+	if (s & LIM_CPU_WEIGHT)
+		dst->cpu_weight = over->cpu_weight;
+	if (s & LIM_CPU_IDLE)
+		dst->cpu_idle = over->cpu_idle;
 	dst->set |= s;
 }
 
@@ -174,6 +216,9 @@ void limits_to_cg(const struct tenant_limits *l, const uint32_t (*devs)[2], int 
 	out->mem_high = l->mem_high;
 	out->mem_max = l->mem_max;
 	out->pids_max = l->nproc;
+	out->mem_hold = l->mem_hold == CG_UNLIMITED ? 0 : l->mem_hold;
+	out->cpu_weight = l->cpu_weight == CG_UNLIMITED ? 0 : (uint32_t)l->cpu_weight;
+	out->cpu_idle = l->cpu_idle == 1;
 
 	if (isfinite(l->cpu_pct) && l->cpu_pct > 0) {
 		double q = l->cpu_pct / 100.0 * (double)CPU_PERIOD_US;
@@ -254,10 +299,20 @@ char *limits_fmt(const struct tenant_limits *l, char *buf, size_t len)
 		fmt_exact_size(l->mem_max, v, sizeof(v));
 		ADD("mem=%s", v);
 	}
+	if (l->set & LIM_MEM_HOLD) {
+		fmt_exact_size(l->mem_hold, v, sizeof(v));
+		ADD("mem_hold=%s", v);
+	}
 	if (l->set & LIM_NPROC) {
 		fmt_count(l->nproc, v, sizeof(v));
 		ADD("nproc=%s", v);
 	}
+	if (l->set & LIM_CPU_WEIGHT) {
+		fmt_count(l->cpu_weight, v, sizeof(v));
+		ADD("cpu_weight=%s", v);
+	}
+	if (l->set & LIM_CPU_IDLE)
+		ADD("cpu_idle=%s", l->cpu_idle == 1 ? "yes" : "no");
 	fmt_exact_size(l->io_rbps, v, sizeof(v));
 	fmt_exact_size(l->io_wbps, v2, sizeof(v2));
 	if ((l->set & LIM_IO_RBPS) && (l->set & LIM_IO_WBPS) && l->io_rbps == l->io_wbps) {

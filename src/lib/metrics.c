@@ -42,6 +42,8 @@ const struct qm_desc qm_desc[QM_NR] = {
 	G(QM_MEM_PEAK, "mem_peak", "bytes", "Peak memory in use"),
 	G(QM_NPROC, "nproc", "count", "Processes"),
 	G(QM_NTHREADS, "nthreads", "count", "Threads"),
+	C(QM_REFAULTS, "refaults", "count",
+	  "Page cache refaults: evicted file pages read again (workingset_refault_file)"),
 };
 
 enum qm_id qm_by_key(const char *key)

@@ -253,6 +253,7 @@ static const struct tfam tfams[] = {
 	  NULL },
 	{ "quell_tenant_pressure_io_waiting_seconds_total", QM_PSI_IO_SOME_US, NULL, SC_US, NULL },
 	{ "quell_tenant_pressure_io_stalled_seconds_total", QM_PSI_IO_FULL_US, NULL, SC_US, NULL },
+	{ "quell_tenant_page_cache_refaults_total", QM_REFAULTS, NULL, SC_ONE, NULL },
 	{ "quell_tenant_memory_bytes", QM_MEM_BYTES, NULL, SC_ONE, NULL },
 	{ "quell_tenant_memory_peak_bytes", QM_MEM_PEAK, NULL, SC_ONE, NULL },
 	{ "quell_tenant_processes", QM_NPROC, NULL, SC_ONE, NULL },

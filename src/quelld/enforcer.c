@@ -103,6 +103,7 @@ void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *
 	*stat = t->lim;
 	if (st)
 		limits_merge(stat, &st->over);
+	limits_apply_defaults(stat);	/* nproc = 512 unless configured */
 	policy_effective(&d->cfg.policy, &t->pol, dyn, frozen);
 	if (st && st->manual == SM_THROTTLE)
 		policy_limits_stricter(dyn, &st->manual_lim);
@@ -430,6 +431,7 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 		in->mem_max_s = rate(t, QM_MEM_MAX_EVENTS);
 		in->pids_max_s = rate(t, QM_PIDS_MAX_EVENTS);
 		in->oom_s = rate(t, QM_OOM_KILLS);
+		in->refault_s = t->rates.r[QM_REFAULTS];	/* NAN unknown: never trips */
 		E.prev[i] = t->pol;
 	}
 	nact = policy_evaluate(pc, E.in, E.prev, E.next, n, real_ms, E.acts, E.acts_cap);

@@ -95,6 +95,7 @@ static void from_cgroup(struct qm_sample *s, const struct cg_usage *u)
 	FILL(QM_PSI_MEM_FULL_US, CGU_PSI_MEM, u->psi_mem_full_us);
 	FILL(QM_PSI_IO_SOME_US, CGU_PSI_IO, u->psi_io_some_us);
 	FILL(QM_PSI_IO_FULL_US, CGU_PSI_IO, u->psi_io_full_us);
+	FILL(QM_REFAULTS, CGU_REFAULT, u->refaults);
 	FILL(QM_MEM_BYTES, CGU_MEM, u->mem_bytes);
 	FILL(QM_MEM_PEAK, CGU_MEM_PEAK, u->mem_peak);
 	FILL(QM_NPROC, CGU_PIDS, u->pids_current);

@@ -28,6 +28,9 @@ static const struct {
 	{ "io_wbps", LIM_IO_WBPS, offsetof(struct tenant_limits, io_wbps) },
 	{ "io_riops", LIM_IO_RIOPS, offsetof(struct tenant_limits, io_riops) },
 	{ "io_wiops", LIM_IO_WIOPS, offsetof(struct tenant_limits, io_wiops) },
+	{ "mem_hold", LIM_MEM_HOLD, offsetof(struct tenant_limits, mem_hold) },
+	{ "cpu_weight", LIM_CPU_WEIGHT, offsetof(struct tenant_limits, cpu_weight) },
+	{ "cpu_idle", LIM_CPU_IDLE, offsetof(struct tenant_limits, cpu_idle) },
 };
 
 json_t *state_limits_json(const struct tenant_limits *l)

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Dynamic CPU rule on the real kernel (issue 4): a CPU hog tenant
-# (stress-ng --cpu 4) beside a latency-probe tenant (a 1 ms sleep loop) is throttled
-# by the embedded cpu-hog rule within its window, and the probe's wakeup
-# latency drops. Measures, over QT_RUNS runs (default 2; docs/policy.md "Measured" used 10):
-# time from abuse start to the throttle (p50 / max), and the probe's p99
-# alone, beside the hog with quell in dry-run, beside the throttled hog.
+# Dynamic CPU rule on the real kernel (issues 4 and 14): a CPU hog tenant
+# (stress-ng --cpu 4) beside a latency-probe tenant (a 1 ms sleep loop) is
+# demoted by the embedded cpu-hog rule's gentle first rung (cpu.idle = 1, no
+# cap) within seconds, and the probe's wakeup latency drops. The same hog
+# with nobody else busy is never touched. Measures, over QT_RUNS runs
+# (default 2; docs/policy.md "Measured" used 10): time from abuse start to
+# the first action (p50 / p95 / max, p95 must be <= 3 s), and the probe's p99
+# alone, beside the hog with quell in dry-run, beside the demoted hog.
 . "$(dirname "$0")/lib.sh"
 
 command -v stress-ng >/dev/null || qt_skip "stress-ng missing"
@@ -103,6 +105,20 @@ su -s /bin/sh $P -c "sleep 2"
 alone=$(probe_p99)
 qt_log "probe alone: p99 ${alone} us"
 
+# busy alone: the hog with nobody else wanting the CPU is never touched
+# (test_busy_alone_is_left_alone on the real kernel), not even demoted
+n=$(lines)
+hog_start
+sleep 8
+if tail -n +$((n + 1)) "$EV" 2>/dev/null | grep "\"tenant\":\"$H\"" | grep -q '"action"'; then
+	tail -n +$((n + 1)) "$EV"
+	qt_fail "busy alone: an action against $H while nobody else was busy"
+fi
+idle=$(cat $(qt_cgfile $H cpu cpu.idle) 2>/dev/null)
+[ "${idle:-0}" = 0 ] || qt_fail "busy alone: cpu.idle of $H is $idle"
+qt_log "ok   busy alone for 8 s: no action, cpu.idle ${idle:-absent}"
+hog_stop
+
 # hog alone (quell in dry-run: it logs, writes nothing)
 qt_config <<EOF
 [tenants]
@@ -170,34 +186,36 @@ for r in $(seq $RUNS); do
 	QT_PIDS+=($!)
 	bg=$!
 	s=$(wait_action $H apply $n 40) || { tail -5 "$EV"; grep -v placed "$QT_DIR/quelld.log" | tail -30; \
-		qt_fail "run $r: hog not throttled within 40 s"; }
+		qt_fail "run $r: hog not demoted within 40 s"; }
 	kill $bg 2>/dev/null; wait $bg 2>/dev/null
 	times+=($s)
-	q=$(probe_p99)
-	withq+=($q)
-	# the cgroup really holds the throttle
+	# the cgroup really holds the gentle rung, and no cap yet
+	idle=$(cat $(qt_cgfile $H cpu cpu.idle) 2>/dev/null)
+	[ "$idle" = 1 ] || qt_fail "run $r: cpu.idle of $H is '$idle', want 1"
 	if [ -f $CG/cpu/$QT_ID/$H/cpu.cfs_quota_us ]; then
 		quota=$(cat $CG/cpu/$QT_ID/$H/cpu.cfs_quota_us)
 	else
 		quota=$(cut -d' ' -f1 $CG/$QT_ID/$H/cpu.max)
 	fi
-	[ "$quota" = 50000 ] || qt_fail "run $r: hog quota is $quota, want 50000"
-	qt_log "run $r: throttled ${s} s after the hog started; probe p99 ${q} us (quota $quota)"
+	q=$(probe_p99 8)
+	withq+=($q)
+	qt_log "run $r: demoted ${s} s after the hog started (cpu.idle $idle, quota $quota); probe p99 ${q} us"
 	hog_stop
 done
 
 sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 p50=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+p95=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }')
 max=$(printf '%s\n' $sorted | tail -1)
 wq=$(printf '%s\n' "${withq[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-qt_log "RESULT time to throttle over $RUNS runs: p50 ${p50} s, max ${max} s (rule: above $ABOVE for 10s while suffered_max > $WHILE_ABOVE; host: $(host_load))"
-qt_log "RESULT probe p99: alone ${alone} us, hog alone ${hogonly} us, hog + quell ${wq} us (median of runs)"
-# never before the rule's 10 s window; within the window + 10 s (placement,
-# stress-ng start, ticks), or + 20 s on a box whose CPU pressure is above 50%
-# (other people's load: everything, quelld's tick included, runs late)
+qt_log "RESULT time to first action over $RUNS runs: p50 ${p50} s, p95 ${p95} s, max ${max} s (rule: above $ABOVE for gentle_for 1s while suffered_max > $WHILE_ABOVE; host: $(host_load))"
+qt_log "RESULT probe p99: alone ${alone} us, hog alone ${hogonly} us, hog demoted (cpu.idle) ${wq} us (median of runs)"
+# never before the gentle window (1 s of per-second samples); p95 within
+# 3 s (issue 14), or 6 s on a box whose CPU pressure is above 50% (other
+# people's load: everything, quelld's tick included, runs late)
 min=$(printf '%s\n' $sorted | head -1)
-awk -v m="$min" 'BEGIN { exit !(m >= 9.5) }' || qt_fail "throttled after ${min} s, before the 10 s window"
-slack=20
-awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=30
-awk -v m="$max" -v s=$slack 'BEGIN { exit !(m < s) }' || qt_fail "throttle took ${max} s (> $slack s)"
+awk -v m="$min" 'BEGIN { exit !(m >= 0.9) }' || qt_fail "demoted after ${min} s, before the 1 s window"
+slack=3
+awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=6
+awk -v m="$p95" -v s=$slack 'BEGIN { exit !(m <= s) }' || qt_fail "first action p95 ${p95} s (> $slack s)"
 exit 0

@@ -3,7 +3,8 @@
 # Static limits through the daemon, read back from the cgroup files the
 # backend wrote (issue 3 / STYLE point 5): `quellctl set` cpu, mem, mem_high,
 # nproc, io, iops; then that the written values bite (cpu.max throttles a
-# busy loop, pids.max refuses forks); then KEY=default undoes them.
+# busy loop, pids.max refuses forks); then KEY=default undoes them (nproc:
+# back to the default 512; nproc=unlimited lifts it).
 # On pure v2 (the VM) the v2 syntax is checked: cpu.max "50000 100000",
 # memory.max/high, pids.max, io.max "MAJ:MIN rbps=.. wbps=.. riops=..
 # wiops=..". On v1/hybrid the same limits in the v1 files (cfs_quota_us,
@@ -168,13 +169,16 @@ if [ $V2 = 1 ]; then
 	want $(dir)/cpu.max "max 100000"
 	want $(dir)/memory.max max
 	want $(dir)/memory.high max
-	want $(dir)/pids.max max
+	want $(dir)/pids.max 512	# the default process cap (issue 14)
 	grep -v "rbps=max wbps=max riops=max wiops=max" $(dir)/io.max &&
 		qt_fail "io.max still limits a device"
 	echo "ok   io.max back to max"
 else
 	want $(dir cpu)/cpu.cfs_quota_us -1
-	want $(dir pids)/pids.max max
+	want $(dir pids)/pids.max 512	# the default process cap (issue 14)
 fi
+# the default cap is switched off per tenant with "unlimited"
+qt_ctl set $U nproc=unlimited || qt_fail "set nproc=unlimited"
+want $(dir pids)/pids.max max
 qt_log "limits OK"
 exit 0

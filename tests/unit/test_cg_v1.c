@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
+#include "../../collectors/cg_internal.h"
 #include "fixture.h"
 
 #define CG "quell/alice"
@@ -397,6 +398,78 @@ static void test_apply_limits_v1(void **state)
 	assert_string_equal(buf, "max");
 }
 
+/* issue 14: the gentle rung's cpu.shares / cpu.idle and the v1 hold */
+static void test_apply_priority_and_hold_v1(void **state)
+{
+	struct env *e = *state;
+	struct cg_limits lim;
+	char buf[512];
+
+	full_cgroup(e, true);
+	w(&e->t, "cpu/" CG "/cpu.shares", "1024\n");
+	w(&e->t, "cpu/" CG "/cpu.idle", "0\n");
+	cg_limits_init(&lim);
+	lim.cpu_weight = 1;		/* v2 scale: 1 -> 1024 / 100 = 10 shares */
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
+	assert_string_equal(buf, "10");
+	rd(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	lim.cpu_weight = 0;
+	lim.cpu_idle = true;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	rd(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
+	assert_string_equal(buf, "1024");	/* the default, for when idle is cleared */
+	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	assert_string_equal(buf, "-1");		/* no cap */
+
+	/* hold above the usage (21753856): the hold + 16 MiB headroom, a hard limit */
+	cg_limits_init(&lim);
+	lim.mem_hold = 100ULL << 20;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "121634816");
+	rd(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "-1");
+	/* hold below the usage: never below it */
+	lim.mem_hold = 1ULL << 20;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "38531072");	/* 21753856 + 16 MiB */
+	/* a static hard limit below the hold wins */
+	lim.mem_max = 30ULL << 20;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "31457280");
+	/* released: the limit goes */
+	cg_limits_init(&lim);
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "-1");
+	rd(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+
+	/* headroom: 1/16 of a big hold */
+	assert_int_equal(cg_v1_hold_bytes(1ULL << 30, 1ULL << 20), (1ULL << 30) + (64ULL << 20));
+	assert_int_equal(cg_v1_hold_bytes(0, 1ULL << 30), (1ULL << 30) + (64ULL << 20));
+}
+
+static void test_usage_refaults_v1(void **state)
+{
+	struct env *e = *state;
+	struct cg_usage u;
+
+	full_cgroup(e, false);
+	w(&e->t, "memory/" CG "/memory.stat", "cache 9519104\npgfault 51643\n"
+	  "workingset_refault_file 77\ntotal_pgfault 2245272\n"
+	  "total_workingset_refault_file 125265\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
+	assert_true(u.valid & CGU_REFAULT);
+	assert_int_equal(u.refaults, 125265);	/* total_ (hierarchical) wins */
+}
+
 static void test_read_limits_v1(void **state)
 {
 	struct env *e = *state;
@@ -692,6 +765,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage_v1_fallbacks, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_v1_vanished_malformed, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_limits_v1, setup_hybrid, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_priority_and_hold_v1, setup_hybrid,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_usage_refaults_v1, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_read_limits_v1, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_create_remove_hybrid, setup_hybrid, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_where_hybrid, setup_hybrid, teardown),

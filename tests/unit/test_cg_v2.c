@@ -271,6 +271,65 @@ static void test_apply_limits(void **state)
 			    "8:0 rbps=max wbps=max riops=max wiops=max");
 }
 
+/* issue 14: cpu.weight / cpu.idle and the hold (memory.high on v2) */
+static void test_apply_priority_and_hold(void **state)
+{
+	struct env *e = *state;
+	struct cg_limits lim;
+	char buf[256];
+
+	full_cgroup(e);
+	wcg(e, "cpu.weight", "100\n");
+	wcg(e, "cpu.idle", "0\n");
+	cg_limits_init(&lim);
+	lim.cpu_weight = 1;
+	lim.mem_high = 1ULL << 30;
+	lim.mem_hold = 300ULL << 20;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, CG "/cpu.weight", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	rd(&e->t, CG "/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	rd(&e->t, CG "/memory.high", buf, sizeof(buf));
+	assert_string_equal(buf, "314572800");	/* the smaller of high and hold */
+	rd(&e->t, CG "/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max");
+
+	cg_limits_init(&lim);
+	lim.cpu_idle = true;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, CG "/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	rd(&e->t, CG "/cpu.weight", buf, sizeof(buf));
+	assert_string_equal(buf, "100");
+	rd(&e->t, CG "/memory.high", buf, sizeof(buf));
+	assert_string_equal(buf, "max");
+
+	cg_limits_init(&lim);
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	rd(&e->t, CG "/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+
+	/* a kernel without cpu.idle: fine unless idle is asked for */
+	unlinkat(e->t.fd, CG "/cpu.idle", 0);
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	lim.cpu_idle = true;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), -EOPNOTSUPP);
+}
+
+static void test_usage_refaults(void **state)
+{
+	struct env *e = *state;
+	struct cg_usage u;
+
+	full_cgroup(e);
+	wcg(e, "memory.stat", "anon 1048576\nfile 4096\npgfault 98765\n"
+	    "workingset_refault_anon 3\nworkingset_refault_file 4242\n");
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
+	assert_true(u.valid & CGU_REFAULT);
+	assert_int_equal(u.refaults, 4242);
+}
+
 static void test_apply_unlimited(void **state)
 {
 	struct env *e = *state;
@@ -612,6 +671,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_stat_extra_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_priority_and_hold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_refaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_unlimited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_cpu_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_io_all_devices, setup, teardown),

@@ -576,7 +576,8 @@ static void test_documented_config(void **state)
 	assert_true(c->sweep_ms == d->sweep_ms);
 	assert_true(isinf(c->limits.cpu_pct));
 	assert_true(c->limits.mem_max == CG_UNLIMITED && c->limits.mem_high == CG_UNLIMITED);
-	assert_true(c->limits.nproc == CG_UNLIMITED && c->limits.io_rbps == CG_UNLIMITED);
+	/* the documented nproc is the default cap the enforcer applies (issue 14) */
+	assert_true(c->limits.nproc == LIMITS_DEFAULT_NPROC && c->limits.io_rbps == CG_UNLIMITED);
 	assert_true(c->limits.io_wiops == CG_UNLIMITED);
 	assert_int_equal(c->history, d->history);
 	assert_string_equal(c->rrd_dir, d->rrd_dir);

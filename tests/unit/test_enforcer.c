@@ -31,7 +31,7 @@ static uint64_t base;
 
 static const char *const files[] = {
 	"cpu.max", "memory.high", "memory.max", "pids.max", "io.max", "cgroup.freeze",
-	"cgroup.kill", "cgroup.procs",
+	"cgroup.kill", "cgroup.procs", "cpu.idle", "cpu.weight",
 };
 
 static void mk_tenant_dir(const char *rel)
@@ -42,6 +42,8 @@ static void mk_tenant_dir(const char *rel)
 		snprintf(p, sizeof(p), "%s/%s", rel, files[i]);
 		assert_int_equal(fx_write(&tree, p, !strcmp(files[i], "cpu.max") ? "max 100000\n" :
 					  !strcmp(files[i], "cgroup.freeze") ? "0\n" :
+					  !strcmp(files[i], "cpu.idle") ? "0\n" :
+					  !strcmp(files[i], "cpu.weight") ? "100\n" :
 					  !strcmp(files[i], "io.max") || !strcmp(files[i], "cgroup.procs") ||
 					  !strcmp(files[i], "cgroup.kill") ? "" : "max\n"), 0);
 	}
@@ -169,6 +171,24 @@ static void test_static_limits_on_add(void **state)
 	assert_int_equal(a->state, TS_OK);
 }
 
+/* issue 14: every tenant gets pids.max 512 unless its limits say otherwise */
+static void test_default_nproc(void **state)
+{
+	char err[100], buf[64];
+	struct tenant *a, *b;
+
+	(void)state;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	assert_int_equal(limits_parse_kv(&b->lim, "nproc", "unlimited", err, sizeof(err)), 0);
+	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	assert_int_equal(enforcer_tenant_added(&D, b), 0);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "512");
+	rd("quell/bob/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max");
+}
+
 static void test_rule_trips_and_writes(void **state)
 {
 	struct tenant *a, *b;
@@ -182,16 +202,18 @@ static void test_rule_trips_and_writes(void **state)
 	assert_int_equal(enforcer_tenant_added(&D, b), 0);
 
 	assert_int_equal(run(a, b, 190, 0, 0, 30), 0);		/* busy, nobody hurt */
-	assert_int_equal(run(a, b, 190, 120, 31, 40), 0);	/* 9 s */
-	assert_int_equal(run(a, b, 190, 120, 41, 41), 1);	/* 10 s: throttle */
+	assert_int_equal(run(a, b, 190, 120, 31, 31), 0);	/* the window opens */
+	assert_int_equal(run(a, b, 190, 120, 32, 32), 1);	/* 1 s: the gentle rung */
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "50000 100000");
-	rd("quell/bob/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
+	assert_string_equal(buf, "max 100000");			/* no cap yet */
+	rd("quell/bob/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
 	assert_int_equal(a->state, TS_THROTTLED);
 	assert_string_equal(a->state_rule, "cpu-hog");
-	assert_true(a->dyn.cpu_pct == 50);
-	assert_int_equal(a->state_until, base / 1000 + 41 + 60);
+	assert_int_equal(a->dyn.cpu_idle, 1);
+	assert_int_equal(a->state_until, base / 1000 + 32 + 10);
 
 	arr = events("alice");
 	assert_int_equal(json_array_size(arr), 1);
@@ -203,15 +225,36 @@ static void test_rule_trips_and_writes(void **state)
 		    190);
 	assert_true(json_real_value(json_object_get(json_object_get(ev, "evidence"), "signal")) ==
 		    120);
-	assert_true(json_real_value(json_object_get(json_object_get(ev, "limits"), "cpu_pct")) ==
-		    50);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "limits"),
+							    "cpu_idle")), 1);
+	assert_string_equal(json_string_value(json_object_get(ev, "limits_text")), "cpu_idle=yes");
 	json_decref(arr);
 
-	/* calm: released after the 60 s hold */
-	assert_int_equal(run(a, b, 49, 5, 42, 100), 0);
-	assert_int_equal(run(a, b, 49, 5, 101, 101), 1);
+	/* neighbours still suffer while it is demoted: the quota, idle kept */
+	assert_int_equal(run(a, b, 190, 120, 33, 41), 0);
+	assert_int_equal(run(a, b, 190, 120, 42, 42), 1);
+	assert_string_equal(last_action("alice"), "escalate");
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "50000 100000");
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	rd("quell/bob/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+	assert_true(a->dyn.cpu_pct == 50);
+	assert_int_equal(a->state_until, base / 1000 + 42 + 60);
+
+	/* calm: back to the gentle rung after the 60 s hold, released 30 s later */
+	assert_int_equal(run(a, b, 49, 5, 43, 101), 0);
+	assert_int_equal(run(a, b, 49, 5, 102, 102), 1);
+	assert_string_equal(last_action("alice"), "step_down");
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	assert_int_equal(run(a, b, 49, 5, 103, 131), 0);
+	assert_int_equal(run(a, b, 49, 5, 132, 132), 1);
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
 	assert_string_equal(last_action("alice"), "release");
 	assert_int_equal(a->state, TS_OK);
 }
@@ -259,6 +302,8 @@ static void test_dry_run_writes_nothing(void **state)
 	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
 	assert_int_equal(a->state, TS_OK);
 	arr = events("alice");
 	assert_int_equal(json_array_size(arr), 1);
@@ -390,11 +435,13 @@ static void test_restart_keeps_state(void **state)
 	enforcer_tenant_added(&D, b);
 	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "bob", "limits", "nproc", "77");
 	json_decref(r);
-	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);
+	/* the gentle rung at 1, the quota at 11 (demoted 10 s, neighbours still suffer) */
+	assert_int_equal(run(a, b, 190, 120, 0, 11), 2);
 
 	/* crash: nothing released; a new daemon reads it back */
 	daemon_down();
 	fx_write(&tree, "quell/alice/cpu.max", "max 100000\n");	/* someone reset it */
+	fx_write(&tree, "quell/alice/cpu.idle", "0\n");
 	daemon_up();
 	a = add("alice", 1001);
 	b = add("bob", 1002);
@@ -402,7 +449,9 @@ static void test_restart_keeps_state(void **state)
 	assert_int_equal(enforcer_tenant_added(&D, b), 0);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "50000 100000");
-	assert_int_equal(a->pol.level, 1);
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "1");
+	assert_int_equal(a->pol.level, 2);
 	rd("quell/bob/pids.max", buf, sizeof(buf));
 	assert_string_equal(buf, "77");
 
@@ -411,6 +460,8 @@ static void test_restart_keeps_state(void **state)
 	daemon_down();
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
 	rd("quell/bob/pids.max", buf, sizeof(buf));
 	assert_string_equal(buf, "77");
 	daemon_up();
@@ -491,6 +542,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_static_limits_on_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_nproc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_trips_and_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_rung_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),

@@ -172,6 +172,61 @@ static void test_fmt(void **state)
 	assert_int_equal(strlen(limits_fmt(&l, buf, 10)), 9);
 }
 
+/* issue 14: priority kinds, the hold, and the default process cap */
+static void test_gentle_kinds_and_defaults(void **state)
+{
+	struct tenant_limits l, d;
+	struct cg_limits c;
+	char err[256], buf[256];
+
+	(void)state;
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "cpu_weight", "1", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&l, "cpu_idle", "yes", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&l, "mem_hold", "256M", err, sizeof(err)), 0);
+	assert_int_equal(l.set, LIM_CPU_WEIGHT | LIM_CPU_IDLE | LIM_MEM_HOLD);
+	assert_int_equal(l.cpu_weight, 1);
+	assert_int_equal(l.cpu_idle, 1);
+	assert_int_equal(l.mem_hold, 256ULL << 20);
+	assert_string_equal(limits_fmt(&l, buf, sizeof(buf)),
+			    "mem_hold=256M cpu_weight=1 cpu_idle=yes");
+	limits_to_cg(&l, NULL, 0, &c);
+	assert_int_equal(c.cpu_weight, 1);
+	assert_true(c.cpu_idle);
+	assert_int_equal(c.mem_hold, 256ULL << 20);
+	assert_int_equal(c.cpu_quota_us, CG_UNLIMITED);	/* no cap */
+
+	assert_int_equal(limits_parse_kv(&l, "cpu_idle", "no", err, sizeof(err)), 0);
+	assert_int_equal(l.cpu_idle, CG_UNLIMITED);
+	limits_to_cg(&l, NULL, 0, &c);
+	assert_false(c.cpu_idle);
+	assert_int_equal(limits_parse_kv(&l, "cpu_weight", "0", err, sizeof(err)), -ERANGE);
+	assert_int_equal(limits_parse_kv(&l, "cpu_weight", "10001", err, sizeof(err)), -ERANGE);
+	assert_int_equal(limits_parse_kv(&l, "cpu_idle", "maybe", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "yes or no"));
+
+	/* nothing set: nothing asked of the cgroup */
+	limits_init(&l);
+	limits_to_cg(&l, NULL, 0, &c);
+	assert_int_equal(c.cpu_weight, 0);
+	assert_false(c.cpu_idle);
+	assert_int_equal(c.mem_hold, 0);
+
+	/* the default process cap: only where nothing was said */
+	limits_init(&d);
+	limits_apply_defaults(&d);
+	assert_int_equal(d.set, LIM_NPROC);
+	assert_int_equal(d.nproc, LIMITS_DEFAULT_NPROC);
+	assert_true(LIMITS_DEFAULT_NPROC < 1000);	/* a 1,000-process burst is stopped */
+	limits_init(&d);
+	assert_int_equal(limits_parse_kv(&d, "nproc", "unlimited", err, sizeof(err)), 0);
+	limits_apply_defaults(&d);
+	assert_int_equal(d.nproc, CG_UNLIMITED);
+	assert_int_equal(limits_parse_kv(&d, "nproc", "2000", err, sizeof(err)), 0);
+	limits_apply_defaults(&d);
+	assert_int_equal(d.nproc, 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_to_cg),
 		cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_gentle_kinds_and_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -505,7 +505,10 @@ static void test_mem_growth_holds_current(void **state)
 	int mg = policy_rule_find(&w.pc, "mem-growth");
 
 	assert_true(mg >= 0);
-	w.in[1].v.psi_mem_some = 30;
+	/* the victim's memory PSI stays 0 on v1 (docs/policy.md): it refaults */
+	w.in[1].v.psi_mem_some = 0;
+	w.in[0].refault_s = NAN;
+	w.in[1].refault_s = 5000;	/* pages/s read again after eviction */
 	int n = 0;
 	uint64_t t;
 
@@ -516,10 +519,10 @@ static void test_mem_growth_holds_current(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(w.acts[0].rule, mg);
 	assert_int_equal(w.acts[0].kind, PA_APPLY);
-	/* first tick has no growth yet: condition from t=1, trips at t=11 */
-	assert_int_equal(t - 1, 11);
-	assert_true(w.acts[0].lim.set & LIM_MEM_HIGH);
-	assert_int_equal(w.acts[0].lim.mem_high, (uint64_t)(1e9 + 11 * 100e6));
+	/* first tick has no growth yet: condition from t=1, trips at t=4 (for = 3s) */
+	assert_int_equal(t - 1, 4);
+	assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
+	assert_int_equal(w.acts[0].lim.mem_hold, (uint64_t)(1e9 + 4 * 100e6));
 }
 
 static void test_effective_strictest(void **state)
@@ -536,7 +539,7 @@ static void test_effective_strictest(void **state)
 	policy_tstate_init(&s);
 	int cpu = policy_rule_find(&pc, "cpu-hog"), io = policy_rule_find(&pc, "io-hog");
 
-	s.r[cpu].level = 2;
+	s.r[cpu].level = 3;	/* cpu_idle, cpu=50%, [cpu=25%] */
 	s.r[io].level = 1;
 	assert_true(policy_effective(&pc, &s, &dyn, &frozen));
 	assert_false(frozen);
@@ -611,6 +614,9 @@ static void test_grace_keeps_window_over_short_dip(void **state)
 	(void)state;
 	world_init(&w, 2);
 	policy_config_init(&w.pc);
+	/* the quota ladder alone: the gentle first rung would trip after 1 s */
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu-hog", "steps", LADDER, err, sizeof(err)),
+			 0);
 	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
 	assert_int_equal(w.pc.rules[policy_rule_find(&w.pc, "cpu-hog")].grace_ms, 2000);
 	hog_and_victim(&w, 190, 120);
@@ -624,6 +630,8 @@ static void test_grace_keeps_window_over_short_dip(void **state)
 
 	world_init(&w, 2);
 	policy_config_init(&w.pc);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu-hog", "steps", LADDER, err, sizeof(err)),
+			 0);
 	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
 	hog_and_victim(&w, 190, 120);
 	quiet(&w, 0, 5);
@@ -639,6 +647,228 @@ static void test_grace_keeps_window_over_short_dip(void **state)
 	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu-hog", "grace", "0", err, sizeof(err)), 0);
 	assert_int_equal(w.pc.rules[policy_rule_find(&w.pc, "cpu-hog")].grace_ms, 0);
 	assert_int_equal(policy_parse_kv(&w.pc, "rule:cpu-hog", "grace", "soon", err,
+					 sizeof(err)), -EINVAL);
+}
+
+/* the embedded rules, hog at 190% and its neighbour waiting 120 ms/s */
+static void world_defaults(struct world *w)
+{
+	char err[160];
+
+	world_init(w, 2);
+	policy_config_init(&w->pc);
+	assert_int_equal(policy_config_finish(&w->pc, err, sizeof(err)), 0);
+}
+
+/* issue 14: the gentle rung (cpu.idle) is entered 1 s after neighbours start to suffer */
+static void test_gentle_rung_trips_in_a_second(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 100, 100);			/* the window opens */
+	assert_int_equal(tick(&w, 101), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].rule, policy_rule_find(&w.pc, "cpu-hog"));
+	assert_int_equal(w.acts[0].level, 1);
+	assert_int_equal(w.acts[0].lim.set, LIM_CPU_IDLE);
+	assert_int_equal(w.acts[0].lim.cpu_idle, 1);
+	assert_int_equal(w.acts[0].hold_ms, 10000);
+	assert_int_equal(w.st[1].level, 0);
+
+	/* busy alone (nobody waits): never, not even the gentle rung */
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 0);
+	quiet(&w, 0, 600);
+	assert_int_equal(w.st[0].level, 0);
+}
+
+/* ticks are 1 s give or take a few ms: a tick 998 ms later closes a 1 s window */
+static void test_window_tolerates_tick_jitter(void **state)
+{
+	struct world w;
+	struct policy_tstate next[3];
+
+	(void)state;
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 120);
+	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, 100000, w.acts, 16), 0);
+	memcpy(w.st, next, sizeof(next));
+	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, 100700, w.acts, 16), 0);
+	memcpy(w.st, next, sizeof(next));	/* 700 ms: too early */
+	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, 100998, w.acts, 16), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+}
+
+/*
+ * Demoted, the hog keeps its CPU on a box where nobody else wants it, and
+ * its neighbour stops waiting *because* of the rung: that is no reason to
+ * let go. It is released once its own demand drops.
+ */
+static void test_gentle_holds_while_heavy(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 0);
+	assert_int_equal(tick(&w, 1), 1);
+	hog_and_victim(&w, 190, 0);		/* the victim is fine now */
+	quiet(&w, 2, 900);
+	assert_int_equal(w.st[0].level, 1);
+	hog_and_victim(&w, 20, 0);		/* the hog's demand dropped */
+	quiet(&w, 901, 930);
+	assert_int_equal(tick(&w, 931), 1);	/* calm 30 s */
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+	assert_int_equal(w.st[0].level, 0);
+}
+
+/* the quota comes only if the neighbours still suffer while the hog is demoted */
+static void test_gentle_then_quota_if_still_suffering(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 0);
+	assert_int_equal(tick(&w, 1), 1);
+	quiet(&w, 2, 10);			/* the gentle rung's 10 s hold */
+	assert_int_equal(tick(&w, 11), 1);
+	assert_int_equal(w.acts[0].kind, PA_ESCALATE);
+	assert_int_equal(w.acts[0].level, 2);
+	/* capped and still demoted */
+	assert_true(w.acts[0].lim.cpu_pct == 50);
+	assert_int_equal(w.acts[0].lim.cpu_idle, 1);
+	assert_int_equal(w.acts[0].lim.set, LIM_CPU | LIM_CPU_IDLE);
+
+	/* neighbours fine for most of the hold: no quota */
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 120);
+	quiet(&w, 0, 0);
+	assert_int_equal(tick(&w, 1), 1);
+	for (uint64_t t = 2; t <= 60; t++) {
+		w.in[1].v.suffered_ms_s = t % 4 ? 0 : 120;	/* a bad second now and then */
+		quiet(&w, t, t);
+	}
+	assert_int_equal(w.st[0].level, 1);
+}
+
+/*
+ * A burst shorter than 2 s (a cron job) touches at most 3 one-second
+ * samples: it may get the gentle rung, never a cap, whichever rule it trips.
+ */
+static void test_short_burst_never_past_gentle(void **state)
+{
+	struct world w;
+	int max_level = 0;
+
+	(void)state;
+	world_defaults(&w);
+	for (uint64_t t = 0; t < 400; t++) {
+		bool burst = t >= 10 && t < 13;	/* 3 samples */
+		int n;
+
+		w.in[0].v = view(burst ? 190 : 1, 0);
+		w.in[0].v.io_rbps = burst ? 300e6 : 0;
+		w.in[0].v.io_wbps = 0;
+		w.in[0].v.forks_s = burst ? 1500 : 0;
+		w.in[0].v.mem_bytes = 1e9 + (t >= 10 ? (double)((t < 12 ? t : 12) - 9) : 0) * 500e6;
+		w.in[1].v = view(1, 120);	/* the neighbour suffers throughout */
+		w.in[1].v.psi_io_some = 60;
+		w.in[1].refault_s = 5000;
+		n = tick(&w, t);
+		for (int k = 0; k < n; k++) {
+			const struct policy_rule *r = &w.pc.rules[w.acts[k].rule];
+
+			if (w.acts[k].kind == PA_APPLY || w.acts[k].kind == PA_ESCALATE)
+				assert_true(r->steps[w.acts[k].level - 1].gentle);
+		}
+		if (w.st[0].level > max_level)
+			max_level = w.st[0].level;
+	}
+	assert_int_equal(max_level, 1);		/* the gentle rung, then released */
+	assert_int_equal(w.st[0].level, 0);
+}
+
+/* a cron job every minute: each run may be demoted again, never capped */
+static void test_repeat_burst_stays_gentle(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_defaults(&w);
+	for (uint64_t t = 0; t < 600; t++) {
+		bool burst = t % 60 < 3;
+		int n;
+
+		hog_and_victim(&w, burst ? 190 : 1, 120);
+		n = tick(&w, t);
+		for (int k = 0; k < n; k++)
+			assert_true(w.acts[k].kind == PA_APPLY || w.acts[k].kind == PA_RELEASE);
+		assert_true(w.st[0].level <= 1);
+	}
+}
+
+/*
+ * A leak grows for seconds before its neighbours lose anything (it fills
+ * free memory first): mem-growth's window runs on the growth alone
+ * (while_for = 1s), so it trips 1 s after the refaults begin, not 3.
+ */
+static void test_leak_trips_soon_after_refaults(void **state)
+{
+	struct world w;
+	char err[160];
+	int n;
+
+	(void)state;
+	world_defaults(&w);
+	int mg = policy_rule_find(&w.pc, "mem-growth");
+
+	assert_int_equal(w.pc.rules[mg].while_for_ms, 1000);
+	w.in[0].refault_s = 0;
+	for (uint64_t t = 0; t <= 20; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;	/* 64 MiB/s */
+		w.in[1].refault_s = t >= 10 ? 5000 : 0;	/* free memory ran out at 10 */
+		n = tick(&w, t);
+		if (t < 11) {
+			assert_int_equal(n, 0);
+			continue;
+		}
+		assert_int_equal(n, 1);		/* t = 11: refaults for 1 s, growth for 10 */
+		assert_int_equal(w.acts[0].rule, mg);
+		assert_int_equal(w.acts[0].kind, PA_APPLY);
+		assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
+		break;
+	}
+	assert_int_equal(w.st[0].level, 1);
+
+	/* one second of refaults is not enough; a neighbour refaulting alone is not either */
+	world_defaults(&w);
+	for (uint64_t t = 0; t <= 30; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
+		w.in[1].refault_s = t == 10 ? 5000 : 0;
+		assert_int_equal(tick(&w, t), 0);
+	}
+	world_defaults(&w);
+	w.in[0].v.mem_bytes = 1e9;			/* not growing */
+	w.in[1].refault_s = 5000;
+	quiet(&w, 0, 60);
+
+	/* while_for = for: one window over both again */
+	world_defaults(&w);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:mem-growth", "while_for", "for", err,
+					 sizeof(err)), 0);
+	assert_int_equal(w.pc.rules[mg].while_for_ms, POLICY_SAME_WINDOW);
+	for (uint64_t t = 0; t <= 13; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
+		w.in[1].refault_s = t >= 10 ? 5000 : 0;
+		assert_int_equal(tick(&w, t), t == 13);	/* 3 s of both */
+	}
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:mem-growth", "while_for", "soon", err,
 					 sizeof(err)), -EINVAL);
 }
 
@@ -669,6 +899,13 @@ int main(void)
 		cmocka_unit_test(test_enospc_still_advances),
 		cmocka_unit_test(test_remap_by_name),
 		cmocka_unit_test(test_grace_keeps_window_over_short_dip),
+		cmocka_unit_test(test_gentle_rung_trips_in_a_second),
+		cmocka_unit_test(test_window_tolerates_tick_jitter),
+		cmocka_unit_test(test_gentle_holds_while_heavy),
+		cmocka_unit_test(test_gentle_then_quota_if_still_suffering),
+		cmocka_unit_test(test_short_burst_never_past_gentle),
+		cmocka_unit_test(test_repeat_burst_stays_gentle),
+		cmocka_unit_test(test_leak_trips_soon_after_refaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

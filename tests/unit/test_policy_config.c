@@ -49,15 +49,29 @@ static void test_defaults(void **state)
 	assert_true(r->while_above == 10);
 	assert_int_equal(pc.rules[policy_rule_find(&pc, "io-hog")].signal, PS_PSI_IO);
 	assert_int_equal(r->calm_ms, 30000);
-	assert_int_equal(r->nr_steps, 4);
+	/* the gentle rung first (issue 14): cpu.idle, entered after 1 s, held 10 s */
+	assert_int_equal(r->gentle_for_ms, 1000);
+	assert_int_equal(r->nr_steps, 5);
 	assert_int_equal(r->steps[0].kind, PSTEP_THROTTLE);
-	assert_true(r->steps[0].lim.cpu_pct == 50);
-	assert_int_equal(r->steps[0].dur_ms, 60000);
-	assert_true(r->steps[1].lim.cpu_pct == 25);
-	assert_int_equal(r->steps[1].dur_ms, 300000);
-	assert_int_equal(r->steps[2].kind, PSTEP_FREEZE);
-	assert_int_equal(r->steps[3].kind, PSTEP_KILL);
-	assert_true(pc.rules[policy_rule_find(&pc, "mem-growth")].steps[0].mem_high_current);
+	assert_true(r->steps[0].gentle);
+	assert_int_equal(r->steps[0].lim.set, LIM_CPU_IDLE);
+	assert_int_equal(r->steps[0].lim.cpu_idle, 1);
+	assert_int_equal(r->steps[0].dur_ms, 10000);
+	assert_false(r->steps[1].gentle);
+	assert_true(r->steps[1].lim.cpu_pct == 50);
+	assert_int_equal(r->steps[1].dur_ms, 60000);
+	assert_true(r->steps[2].lim.cpu_pct == 25);
+	assert_int_equal(r->steps[2].dur_ms, 300000);
+	assert_int_equal(r->steps[3].kind, PSTEP_FREEZE);
+	assert_int_equal(r->steps[4].kind, PSTEP_KILL);
+	r = &pc.rules[policy_rule_find(&pc, "mem-growth")];
+	assert_true(r->steps[0].mem_hold_current);
+	assert_false(r->steps[0].gentle);
+	assert_int_equal(r->signal, PS_REFAULT);
+	assert_int_equal(r->for_ms, 3000);
+	/* caps without a gentle rung keep a window a < 2 s burst cannot fill */
+	assert_int_equal(pc.rules[policy_rule_find(&pc, "io-hog")].for_ms, 3000);
+	assert_int_equal(pc.rules[policy_rule_find(&pc, "fork-storm")].for_ms, 3000);
 	assert_true(pc.manual_lim.cpu_pct == 25);
 }
 
@@ -162,7 +176,7 @@ static void test_override_builtin_and_drop_defaults(void **state)
 	assert_int_equal(pc.nr_rules, 1);	/* only the rule named in the file stays */
 	assert_string_equal(pc.rules[0].name, "cpu-hog");
 	assert_true(pc.rules[0].above == 150);
-	assert_int_equal(pc.rules[0].nr_steps, 4);	/* the rest keeps its defaults */
+	assert_int_equal(pc.rules[0].nr_steps, 5);	/* the rest keeps its defaults */
 }
 
 static void test_rule_errors(void **state)
