@@ -179,6 +179,7 @@ int ctl_cmd_release(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_freeze(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_kill(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_events(struct ctl_ctx *c, int argc, char **argv);
+int ctl_cmd_web_link(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_ping(struct ctl_ctx *c, int argc, char **argv);
 
 /* src/quellctl/cmd_history.c (history engineer): read the RRD files directly. */

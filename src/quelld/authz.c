@@ -40,6 +40,7 @@ static const struct authz_rule {
 	{ "limits",	AK_READ_ONE,	"name" },
 	{ "events",	AK_READ_LOG,	"tenant" },
 	{ "history",	AK_READ_LOG,	"tenant" },
+	{ "web_link",	AK_READ_LOG,	"tenant" },	/* a tenant: a link to its own page */
 	{ "where",	AK_READ_ANY,	NULL },
 	{ "place",	AK_ACT,		NULL },
 	{ "set",	AK_ACT,		"name" },
