@@ -491,6 +491,12 @@ void web_process(struct daemon *d)
 		pthread_mutex_unlock(&w->lock);
 		if (!j)
 			return;
+		if (j->caller.cls == AUTHZ_TENANT) {
+			/* the HTTP thread knows the name only; the registry knows the uid */
+			const struct tenant *t = registry_by_name(&d->reg, j->caller.tenant);
+
+			j->caller.uid = t ? t->uid : UINT32_MAX;
+		}
 		resp = api_dispatch_as(d, &j->caller, j->req);
 		j->status = web_http_status(resp);
 		j->body = resp ? json_dumps(resp, JSON_COMPACT) : NULL;

@@ -270,7 +270,7 @@ async function adminTenant(name) {
 	for (const [k, v] of [['CPU cores', cores(r.cpu_pct)], ['inflicted ms/s', num(r.inflicted_ms_s, 1)],
 		['suffered ms/s', num(r.suffered_ms_s, 1)], ['memory', bytes(g.mem_bytes)],
 		['read/s', bytes(r.io_rbps)], ['write/s', bytes(r.io_wbps)], ['procs', g.nproc],
-		['limits', lim.effective_text || 'none'],
+		['limits', lim.effective_text || limitsWords(x.limits)],
 		['faults cpu/mem/pids', [f.cpu, f.mem, f.pids].map((v) => v ?? '-').join(' / ')]]) {
 		const sp = el('span', {}, k + ': ');
 		sp.appendChild(el('b', {}, String(v ?? '-')));
@@ -298,6 +298,20 @@ async function adminTenant(name) {
 }
 
 // --- the customer view: its own account, in words ---------------------------
+
+// the limits in force (static tightened by a throttle), as a customer reads them
+function limitsWords(l) {
+	const w = [];
+	if (!l)
+		return 'none';
+	if (l.cpu_pct !== null && l.cpu_pct !== undefined) w.push(cores(l.cpu_pct) + ' CPU cores');
+	if (l.mem_max !== null && l.mem_max !== undefined) w.push(bytes(l.mem_max) + ' of memory');
+	else if (l.mem_high !== null && l.mem_high !== undefined) w.push(bytes(l.mem_high) + ' of memory');
+	if (l.nproc !== null && l.nproc !== undefined) w.push(l.nproc + ' processes');
+	for (const [k, v] of [['io_rbps', 'disk reads'], ['io_wbps', 'disk writes']])
+		if (l[k] !== null && l[k] !== undefined) w.push(bytes(l[k]) + '/s of ' + v);
+	return w.length ? w.join(', ') : 'none';
+}
 
 const METRIC_WORDS = {
 	cpu_pct: (v) => 'used ' + cores(v) + ' CPU cores',
@@ -399,7 +413,7 @@ async function customer(self) {
 		'Memory: ' + bytes(g.mem_bytes),
 		'Disk: reading ' + bytes(r.io_rbps) + '/s, writing ' + bytes(r.io_wbps) + '/s',
 		'Processes: ' + (g.nproc ?? '-'),
-		'Your limits: ' + (lim.effective_text || 'none'),
+		'Your limits now: ' + limitsWords(x.limits),
 	])
 		ul.appendChild(el('li', {}, line));
 	s.appendChild(ul);
