@@ -46,6 +46,8 @@ static const struct {
 	{ "limits",	{ "AAA", "AAA", "AAA", "DSD", "DDD" } },
 	{ "events",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "history",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
+	/* a link to the web view's customer page: a tenant its own only */
+	{ "web_link",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "where",	{ "AAA", "AAA", "AAA", "DDD", "DDD" } },
 	{ "place",	{ "AAA", "AAA", "DDD", "DDD", "DDD" } },
 	{ "set",	{ "AAA", "AAA", "DDD", "DDD", "DDD" } },
