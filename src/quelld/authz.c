@@ -36,6 +36,7 @@ static const struct authz_rule {
 	{ "status",	AK_OVERVIEW,	NULL },
 	{ "snapshot",	AK_OVERVIEW,	"tenant" },
 	{ "tenants",	AK_OVERVIEW,	"tenant" },
+	{ "table",	AK_OVERVIEW,	"tenant" },	/* web.c: the admin table's rows */
 	{ "tenant",	AK_READ_ONE,	"name" },
 	{ "limits",	AK_READ_ONE,	"name" },
 	{ "events",	AK_READ_LOG,	"tenant" },

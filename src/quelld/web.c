@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -246,8 +247,8 @@ int web_link_verify(const void *key, size_t klen, const char *cred, int64_t now,
 
 bool web_cmd_allowed(const char *cmd)
 {
-	static const char *const ok[] = { "ping", "status", "snapshot", "tenants", "tenant",
-					  "limits", "events", "history" };
+	static const char *const ok[] = { "ping", "status", "snapshot", "table", "tenants",
+					  "tenant", "limits", "events", "history" };
 
 	for (size_t i = 0; cmd && i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (!strcmp(cmd, ok[i]))
@@ -337,6 +338,9 @@ struct web {
 	uint8_t secret[WEB_SECRET_LEN];
 	pthread_mutex_t graph_lock;	/* librrd's rrd_graph parses its argv with getopt */
 	uint64_t served, refused;
+	/* loop only: the whole-host "table" reply of tick table_tick, for every admin viewer */
+	char *table_body;
+	uint64_t table_tick;
 };
 
 /* 0 with the secret, creating the file (0600, 32 random bytes) when missing. */
@@ -452,6 +456,7 @@ void web_stop(struct daemon *d)
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->graph_lock);
 	explicit_bzero(w->secret, sizeof(w->secret));
+	free(w->table_body);
 	free(w);
 	d->web = NULL;
 }
@@ -464,7 +469,7 @@ int web_event_fd(const struct daemon *d)
 void web_process(struct daemon *d)
 {
 	struct web *w = d->web;
-	uint64_t v, t0 = mono_ns();
+	uint64_t v, t0 = mono_ns(), t1, t2;
 	struct web_job *j;
 	json_t *resp;
 
@@ -497,10 +502,32 @@ void web_process(struct daemon *d)
 
 			j->caller.uid = t ? t->uid : UINT32_MAX;
 		}
+		t1 = mono_ns();
+		if (j->caller.cls != AUTHZ_TENANT && json_object_size(j->req) == 1 &&
+		    !strcmp(json_string_value(json_object_get(j->req, "cmd")), "table") &&
+		    w->table_body && w->table_tick == d->tick_no) {
+			/* nothing changed since the last tick: the same bytes */
+			j->body = strdup(w->table_body);
+			j->status = 200;
+			if (j->body)
+				goto done;
+		}
 		resp = api_dispatch_as(d, &j->caller, j->req);
+		t2 = mono_ns();
 		j->status = web_http_status(resp);
 		j->body = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
 		json_decref(resp);
+		log_debug("web: %s: handler %.1f ms, dump %.1f ms (%zu bytes)",
+			  json_string_value(json_object_get(j->req, "cmd")), (t2 - t1) / 1e6,
+			  (mono_ns() - t2) / 1e6, j->body ? strlen(j->body) : 0);
+		if (j->body && j->status == 200 && j->caller.cls != AUTHZ_TENANT &&
+		    json_object_size(j->req) == 1 &&
+		    !strcmp(json_string_value(json_object_get(j->req, "cmd")), "table")) {
+			free(w->table_body);
+			w->table_body = strdup(j->body);
+			w->table_tick = d->tick_no;
+		}
+done:
 		if (!j->body)
 			job_fail(j, 500, "out of memory");
 		j->done = true;
@@ -754,7 +781,8 @@ int web_handle(struct web *w, struct MHD_Connection *c, const char *url, void **
 		free(j);
 		*ret = reply_json_error(c, web_cmd_allowed(cmd) ? 500 : 404,
 					"unknown command: the web view serves ping, status, "
-					"snapshot, tenants, tenant, limits, events, history");
+					"snapshot, table, tenants, tenant, limits, events, "
+					"history, graph");
 		return 1;
 	}
 	j->conn = c;
@@ -853,7 +881,51 @@ static int cmd_web_link(struct daemon *d, json_t *req, json_t *resp, char *err, 
 	return 0;
 }
 
+static json_t *jnum(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/*
+ * {"cmd":"table","tenant":N}: what the admin table shows and no more, for
+ * every tenant (or N): name, state and seven numbers, with the host object.
+ * At 1,000 tenants "snapshot" is 1.4 MB and took 30-60 ms to build plus
+ * 80-145 ms to serialise on the loop (load average 23, t_web_big); these
+ * rows are a tenth of that. Authorized as "snapshot" (authz.c).
+ */
+static int cmd_table(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+{
+	json_t *jt = json_object_get(req, "tenant"), *arr;
+	const char *only = json_string_value(jt);
+
+	if (jt && !only) {
+		snprintf(err, len, "bad \"tenant\": a name");
+		return -EINVAL;
+	}
+	arr = json_array();
+	if (!arr)
+		return -ENOMEM;
+	for (int i = 0; i < d->reg.nr; i++) {
+		const struct tenant *t = d->reg.t[i];
+		const struct qm_view *v = &t->view;
+
+		if (only && strcmp(t->name, only))
+			continue;
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
+			"name", t->name, "state", tenant_state_name(t->state),
+			"cpu_pct", jnum(v->cpu_pct), "inflicted_ms_s", jnum(v->inflicted_ms_s),
+			"suffered_ms_s", jnum(v->suffered_ms_s), "mem_bytes", jnum(v->mem_bytes),
+			"io_bps", jnum(v->io_rbps + v->io_wbps), "nproc", jnum(v->nproc)));
+	}
+	json_object_set_new(resp, "host", proto_hview_json(&d->host));
+	json_object_set_new(resp, "tenants", arr);
+	json_object_set_new(resp, "time", json_integer((json_int_t)real_s()));
+	json_object_set_new(resp, "tick", json_integer((json_int_t)d->tick_no));
+	return 0;
+}
+
 void web_api_register(void)
 {
 	api_register("web_link", cmd_web_link);
+	api_register("table", cmd_table);
 }

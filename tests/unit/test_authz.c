@@ -42,6 +42,7 @@ static const struct {
 	{ "status",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "snapshot",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "tenants",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
+	{ "table",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "tenant",	{ "AAA", "AAA", "AAA", "DSD", "DDD" } },
 	{ "limits",	{ "AAA", "AAA", "AAA", "DSD", "DDD" } },
 	{ "events",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
