@@ -34,7 +34,8 @@ qt_user $b >/dev/null
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-head -c 24 /dev/urandom | base64 > "$QT_DIR/webtoken"
+# with a '+' and a '/' for sure: the page must not read '+' as a blank
+echo "$(head -c 24 /dev/urandom | base64)+A/b" > "$QT_DIR/webtoken"
 chmod 600 "$QT_DIR/webtoken"
 token=$(cat "$QT_DIR/webtoken")
 
@@ -121,7 +122,8 @@ done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "  /api/snapshot at 2 t
 
 # --- the browser ---
 B="python3 $(dirname "$0")/web_browser.py $shots"
-$B admin "$base/web/#token=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$token")&refresh=1" $a $b || fail=1
+# raw in one (as README's echo pastes it: base64 may hold '+'), URL-encoded in the other
+$B admin "$base/web/#token=$token&refresh=1" $a $b || fail=1
 $B tenant "$base/web/#token=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$token")&view=tenant&name=$a" $a || fail=1
 $B customer "$link" $a $b || fail=1
 $B denied "$link&name=$b" $a $b || fail=1

@@ -5,7 +5,20 @@
 // a Referer; the script sends it as "Authorization: Bearer" to /api/.
 'use strict';
 
-const P = new URLSearchParams(location.hash.slice(1));
+// the fragment as key=value pairs; not URLSearchParams, which reads '+' as a
+// blank and would break a base64 token pasted as is
+function fragment(h) {
+	const m = new Map();
+	for (const kv of h.split('&')) {
+		const i = kv.indexOf('=');
+		if (kv && i > 0) {
+			try { m.set(kv.slice(0, i), decodeURIComponent(kv.slice(i + 1))); }
+			catch (e) { m.set(kv.slice(0, i), kv.slice(i + 1)); }
+		}
+	}
+	return m;
+}
+const P = fragment(location.hash.slice(1));
 const CRED = P.get('token') || P.get('c') || '';
 const app = document.getElementById('app');
 const REFRESH_S = P.has('refresh') ? Number(P.get('refresh')) : 2;
@@ -182,11 +195,10 @@ function renderTable(snap) {
 }
 
 function linkTo(o) {
-	const q = new URLSearchParams();
-	q.set(P.has('token') ? 'token' : 'c', CRED);
+	const q = [(P.has('token') ? 'token' : 'c') + '=' + encodeURIComponent(CRED)];
 	for (const k in o)
-		q.set(k, o[k]);
-	return q.toString();
+		q.push(k + '=' + encodeURIComponent(o[k]));
+	return q.join('&');
 }
 
 function renderHost(h) {
