@@ -494,6 +494,10 @@ static int key_web(struct pctx *c, const char *k, const char *v)
 	}
 	if (!strcmp(k, "token_file"))
 		return set_path(c, k, v, cfg->web_token_file, sizeof(cfg->web_token_file));
+	if (!strcmp(k, "secret_file") && !*v) {
+		c->web_secret_set = false;	/* empty: back to <state_dir>/web.secret */
+		return 1;
+	}
 	if (!strcmp(k, "secret_file")) {
 		c->web_secret_set = true;
 		return set_path(c, k, v, cfg->web_secret_file, sizeof(cfg->web_secret_file));

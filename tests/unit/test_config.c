@@ -423,6 +423,11 @@ static void test_config_diff(void **state)
 		  CK_BIT(CK_WEB_ENABLED) | CK_BIT(CK_WEB_TOKEN) },
 		{ "", "[web]\nlink_ttl = 1h\nurl = http://h:1/\n",
 		  CK_BIT(CK_WEB_LINK_TTL) | CK_BIT(CK_WEB_URL) },
+		/* an empty secret_file is the default, which follows state_dir */
+		{ "", "[web]\nsecret_file =\n", 0 },
+		{ "", "[daemon]\nstate_dir = /srv/q\n[web]\nsecret_file =\n",
+		  CK_BIT(CK_STATE_DIR) | CK_BIT(CK_HISTORY_DIR) | CK_BIT(CK_EVENTS_LOG) |
+		  CK_BIT(CK_WEB_SECRET) },
 		{ "", "[daemon]\nclient_timeout = 5s\nclient_max_per_uid = 4\n",
 		  CK_BIT(CK_CLIENT_TIMEOUT) | CK_BIT(CK_CLIENT_MAX_PER_UID) },
 		{ "", "[daemon]\nadmin_group = support\nreadonly_group = monitor\n",
