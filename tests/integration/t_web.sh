@@ -12,7 +12,8 @@
 #    tenant; the same link asking for the other tenant is refused (403)
 #    by the server; a link edited to name the other tenant is refused (401);
 #  - the JSON endpoints over curl: same authz as the socket, no acting
-#    command, no data without credentials.
+#    command, no data without credentials;
+#  - a reload that moves the listener: the JSON endpoints still answer.
 # Screenshots are kept in $QT_KEEP_LOGS (or /tmp) under t_web-<id>/: the
 # paths are printed.
 . "$(dirname "$0")/lib.sh"
@@ -92,7 +93,7 @@ out=$(as $a web-link $b 2>&1); rc=$?
 forged=v1.$b.${cred#v1.$a.}
 
 # --- JSON endpoints: the socket's rules ---
-code() { curl -s -o "$QT_DIR/curl.out" -w '%{http_code}' "$@"; }
+code() { rm -f "$QT_DIR/curl.out"; curl -s -o "$QT_DIR/curl.out" -w '%{http_code}' "$@"; }
 [ "$(code $base/api/snapshot)" = 401 ] && ok "no credential: 401" || bad "no credential: $(cat $QT_DIR/curl.out)"
 [ "$(code -H "Authorization: Bearer nottherighttoken123" $base/api/snapshot)" = 401 ] &&
 	ok "a wrong token: 401" || bad "wrong token: $(cat $QT_DIR/curl.out)"
@@ -128,6 +129,18 @@ $B tenant "$base/web/#token=$(python3 -c 'import urllib.parse,sys; print(urllib.
 $B customer "$link" $a $b || fail=1
 $B denied "$link&name=$b" $a $b || fail=1
 $B forged "$base/web/#c=$forged" || fail=1
+# a reload that moves the listener restarts the web view (a new eventfd, often
+# with the old one's number): the loop must watch it again
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -i "s/^listen = 127.0.0.1:$port$/listen = 127.0.0.1:$port2/" "$QT_DIR/quell.conf"
+kill -HUP $QT_QUELLD_PID
+for i in $(seq 50); do
+	[ "$(code -m 2 -H "Authorization: Bearer $token" http://127.0.0.1:$port2/api/ping)" = 200 ] && break
+	sleep 0.2
+done
+[ "$(code -m 2 -H "Authorization: Bearer $token" http://127.0.0.1:$port2/api/ping)" = 200 ] &&
+	ok "after a reload to port $port2: /api/ping answered by the loop" ||
+	bad "after reload: $(cat $QT_DIR/curl.out); $(grep -i web "$QT_DIR/quelld.log" | tail -3)"
 kill -0 $QT_QUELLD_PID && ok "quelld alive" || bad "quelld died"
 echo "screenshots: $shots"
 [ $fail = 0 ] && echo PASS
