@@ -45,7 +45,7 @@ endif
 DEB_DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev \
 	librrd-dev rrdtool libcmocka-dev libjansson-dev libinih-dev libmicrohttpd-dev \
 	libsystemd-dev libpam0g-dev pkg-config make gcc stress-ng fio tmux rt-tests \
-	util-linux procps passwd prometheus pamtester python3 jq dpkg-dev lintian
+	util-linux procps passwd prometheus pamtester python3 jq dpkg-dev lintian xxd chromium
 
 WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS	?= -O2 -g
@@ -119,6 +119,16 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/*.h)
 
 # only the loader sees the skeleton
 $(BUILD)/obj/src/quelld/bpf_loader.o: $(SKELS)
+
+# the web view's page and script, compiled into quelld (src/quelld/web.c says why)
+WEB_ASSETS	:= src/quelld/web/index.html src/quelld/web/app.js
+$(BUILD)/web_assets.h: $(WEB_ASSETS)
+	$(call msg,XXD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)(cd src/quelld/web && for f in $(notdir $(WEB_ASSETS)); do xxd -i $$f; done) > $@.tmp
+	$(Q)sed -i 's/^unsigned char/static const unsigned char/; s/^unsigned int/static const unsigned int/' $@.tmp
+	$(Q)mv $@.tmp $@
+$(BUILD)/obj/src/quelld/web.o: $(BUILD)/web_assets.h
 
 $(BUILD)/libquell.a: $(LIB_OBJS)
 	$(call msg,AR,$@)

@@ -32,6 +32,13 @@ void api_close(struct daemon *d);
  * denied: ...","code":"permission_denied"}.
  */
 json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req);
+struct authz_caller;
+/*
+ * api_dispatch_as - the same for a caller whose identity someone else
+ * established: the web view (web.c) maps its admin token or a tenant's
+ * signed link to one. Loop thread only.
+ */
+json_t *api_dispatch_as(struct daemon *d, const struct authz_caller *c, json_t *req);
 void api_unregister_all(void);
 
 /* --- pure pieces of the server, exposed for tests/unit/test_api_client.c --- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * authz.h - who may do what on quelld's socket (and, later, its web view).
+ * authz.h - who may do what on quelld's socket and its web view (web.h maps
+ * the admin token to AUTHZ_READONLY and a customer link to AUTHZ_TENANT).
  *
  * A caller is known by the SO_PEERCRED of its connection. Its class:
  *

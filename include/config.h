@@ -86,6 +86,13 @@ struct quell_config {
 	char metrics_listen[64];	/* listen = (empty: off), e.g. 127.0.0.1:9477 */
 	char metrics_token_file[256];	/* token_file = (empty: the endpoint stays off) */
 
+	/* [web] (src/quelld/web.c, docs/web.md): served on [metrics] listen */
+	bool web;			/* enabled = no */
+	char web_token_file[256];	/* token_file = (empty: no admin view, customer links only) */
+	char web_secret_file[256];	/* secret_file = <state_dir>/web.secret (made if missing) */
+	uint64_t web_link_ttl_ms;	/* link_ttl = 7d: how long a `quellctl web-link` URL works */
+	char web_url[128];		/* url = (empty: http://<[metrics] listen>/): web-link's base */
+
 	/* [policy] and [rule:NAME] */
 	struct policy_config policy;
 };
@@ -122,6 +129,7 @@ enum config_key {
 	CK_HISTORY_ENABLED, CK_HISTORY_DIR, CK_HISTORY_STEP, CK_HISTORY_RRDCACHED,
 	CK_EVENTS_LOG, CK_EVENTS_MAX_SIZE, CK_EVENTS_KEEP,
 	CK_METRICS_LISTEN, CK_METRICS_TOKEN,
+	CK_WEB_ENABLED, CK_WEB_TOKEN, CK_WEB_SECRET, CK_WEB_LINK_TTL, CK_WEB_URL,
 	CK_POLICY,		/* [policy] and every [rule:NAME] */
 	CK_OTHER,		/* a field no row of config_keys[] covers */
 	CK_NR

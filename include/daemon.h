@@ -50,6 +50,7 @@ struct daemon {
 	struct api_server *api;
 	struct authz_cache authz;	/* who is in admin_group / readonly_group (authz.c) */
 	struct metrics_http *http;
+	struct web *web;		/* web view (web.c), NULL when off */
 
 	volatile sig_atomic_t want_reload, want_stop;
 };

@@ -73,6 +73,10 @@ void config_defaults(struct quell_config *cfg)
 
 	cfg->metrics_listen[0] = '\0';
 
+	cfg->web = false;
+	snprintf(cfg->web_secret_file, sizeof(cfg->web_secret_file), "/var/lib/quell/web.secret");
+	cfg->web_link_ttl_ms = 7 * 24 * 3600 * 1000ULL;
+
 	policy_config_init(&cfg->policy);
 }
 
@@ -94,7 +98,7 @@ struct pctx {
 	int err_line;
 	char err[512];
 	/* explicit keys, for derived defaults */
-	bool rrd_dir_set, events_set, exclude_set;
+	bool rrd_dir_set, events_set, exclude_set, web_secret_set;
 	int uid_line;
 };
 
@@ -478,6 +482,39 @@ static int key_metrics(struct pctx *c, const char *k, const char *v)
 	return fail(c, "unknown key \"%s\" in [metrics]", k);
 }
 
+static int key_web(struct pctx *c, const char *k, const char *v)
+{
+	struct quell_config *cfg = c->cfg;
+
+	if (!strcmp(k, "enabled"))
+		return set_bool(c, k, v, &cfg->web);
+	if (!strcmp(k, "token_file") && !*v) {
+		cfg->web_token_file[0] = '\0';
+		return 1;
+	}
+	if (!strcmp(k, "token_file"))
+		return set_path(c, k, v, cfg->web_token_file, sizeof(cfg->web_token_file));
+	if (!strcmp(k, "secret_file") && !*v) {
+		c->web_secret_set = false;	/* empty: back to <state_dir>/web.secret */
+		return 1;
+	}
+	if (!strcmp(k, "secret_file")) {
+		c->web_secret_set = true;
+		return set_path(c, k, v, cfg->web_secret_file, sizeof(cfg->web_secret_file));
+	}
+	/* a link is a capability: a year at most, so a leaked one dies some day */
+	if (!strcmp(k, "link_ttl"))
+		return set_dur(c, k, v, 60000, 366 * 24 * 3600 * 1000ULL, &cfg->web_link_ttl_ms);
+	if (!strcmp(k, "url")) {
+		if (*v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+			return fail(c, "url: \"%s\" does not start with http:// or https://", v);
+		if (strpbrk(v, " \t\"'<>#"))
+			return fail(c, "url: \"%s\" has a blank, quote, angle bracket or #", v);
+		return set_str(c, k, v, cfg->web_url, sizeof(cfg->web_url));
+	}
+	return fail(c, "unknown key \"%s\" in [web]", k);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct pctx *c = user;
@@ -500,6 +537,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return key_events(c, key, value);
 	if (!strcmp(section, "metrics"))
 		return key_metrics(c, key, value);
+	if (!strcmp(section, "web"))
+		return key_web(c, key, value);
 	if (!strcmp(section, "policy") || !strncmp(section, "rule:", 5)) {
 		ret = policy_parse_kv(&c->cfg->policy, section, key, value, err, sizeof(err));
 		if (ret == -ENOENT && !*err)
@@ -517,6 +556,7 @@ static bool section_known(const char *s)
 {
 	static const char *const plain[] = {
 		"daemon", "tenants", "limits", "history", "events", "metrics", "policy",
+		"web",
 	};
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -682,6 +722,9 @@ int config_load_string(const char *text, const char *name, struct quell_config *
 	if (!c.events_set)
 		snprintf(tmp->events_path, sizeof(tmp->events_path), "%.240s/events.jsonl",
 			 tmp->state_dir);
+	if (!c.web_secret_set)
+		snprintf(tmp->web_secret_file, sizeof(tmp->web_secret_file), "%.240s/web.secret",
+			 tmp->state_dir);
 
 	ret = policy_config_finish(&tmp->policy, perr, sizeof(perr));
 	if (ret) {
@@ -846,6 +889,13 @@ static const struct ck_desc {
 	[CK_METRICS_LISTEN] = { "[metrics] listen", CKF(metrics_listen), CKK_STR, true },
 	/* metrics_http.c reads the token file at every request */
 	[CK_METRICS_TOKEN] = { "[metrics] token_file", CKF(metrics_token_file), CKK_STR, true },
+	/* web.c takes them when the listener starts (the HTTP thread never reads d->cfg) */
+	[CK_WEB_ENABLED] = { "[web] enabled", CKF(web), CKK_MEM, false },
+	[CK_WEB_TOKEN] = { "[web] token_file", CKF(web_token_file), CKK_STR, false },
+	[CK_WEB_SECRET] = { "[web] secret_file", CKF(web_secret_file), CKK_STR, false },
+	/* read by the web_link command on the loop at each request */
+	[CK_WEB_LINK_TTL] = { "[web] link_ttl", CKF(web_link_ttl_ms), CKK_MEM, true },
+	[CK_WEB_URL] = { "[web] url", CKF(web_url), CKK_STR, true },
 	[CK_POLICY] = { "[policy], [rule:NAME]", CKF(policy), CKK_MEM, true },
 	/* a field without a row: the swap installs it, but nobody said how it applies */
 	[CK_OTHER] = { "a setting config_diff does not know (src/lib/config.c config_keys[])",

@@ -365,3 +365,45 @@ int ctl_cmd_events(struct ctl_ctx *c, int argc, char **argv)
 	json_decref(resp);
 	return ret;
 }
+
+/* quellctl web-link [TENANT]: quelld signs a link to the customer page (docs/web.md) */
+int ctl_cmd_web_link(struct ctl_ctx *c, int argc, char **argv)
+{
+	json_t *req, *resp;
+	int ret;
+
+	if (ctl_wants_help(argc, argv)) {
+		ctl_cmd_usage(c->out, ctl_cmd_find("web-link"));
+		return CTL_EXIT_OK;
+	}
+	if (argc > 2)
+		return ctl_usage_error(c, argv[0], "at most one TENANT");
+	req = json_pack("{s:s}", "cmd", "web_link");
+	/* a tenant names nobody: quelld knows who it is (SO_PEERCRED) */
+	if (argc == 2)
+		json_object_set_new(req, "tenant", json_string(argv[1]));
+	ret = ctl_call(c, req, &resp);
+	if (ret)
+		return ret;
+	if (c->json) {
+		ctl_print_json(c, resp);
+	} else {
+		const char *url = json_string_value(json_object_get(resp, "url"));
+		json_int_t exp = json_integer_value(json_object_get(resp, "expires"));
+		char when[64] = "?";
+		time_t t = (time_t)exp;
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		if (!url) {
+			fprintf(c->err, "quellctl: invalid reply from quelld: \"url\"\n");
+			ret = CTL_EXIT_DAEMON;
+		} else {
+			fprintf(c->out, "%s\n(valid until %s; anyone with this link sees %s's usage)\n",
+				url, when, json_string_value(json_object_get(resp, "tenant")));
+		}
+	}
+	json_decref(resp);
+	return ret;
+}

@@ -179,6 +179,7 @@ int ctl_cmd_release(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_freeze(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_kill(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_events(struct ctl_ctx *c, int argc, char **argv);
+int ctl_cmd_web_link(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_ping(struct ctl_ctx *c, int argc, char **argv);
 int ctl_cmd_import_lve(struct ctl_ctx *c, int argc, char **argv);	/* cmd_lve.c, no daemon */
 

@@ -46,6 +46,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "graph TENANT|--host [--since -1d] [--metric cpu|mem|io|inflicted] -o FILE.png",
 	  "PNG graph from the RRD files, with throttles and kills marked" },
 	{ "import-lve", ctl_cmd_import_lve, "import-lve [--cpus N] [--core-mhz MHZ] FILE|-", "print quell.conf sections for CloudLinux LVE limits (ve.cfg); no daemon needed" },
+	{ "web-link", ctl_cmd_web_link, "web-link [TENANT]",
+	  "a URL to your own usage page in the web view (admins: any TENANT's)" },
 	{ "ping", ctl_cmd_ping, "ping", "quelld version, pid and uptime, and who it takes you for" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -138,6 +138,15 @@ static json_t *api_denied(const struct authz_caller *c, const char *cmd)
 json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
 {
 	struct authz_caller caller;
+
+	/* who asks (docs/protocol.md, "Who may do what"); a known command or not, same cost */
+	authz_caller_get(d, peer, &caller);
+	return api_dispatch_as(d, &caller, req);
+}
+
+json_t *api_dispatch_as(struct daemon *d, const struct authz_caller *c, json_t *req)
+{
+	struct authz_caller caller = *c;
 	enum authz_verdict v;
 	char err[256] = "";
 	const char *cmd, *key;
@@ -152,8 +161,7 @@ json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
 	for (int i = 0; i < api_nr; i++) {
 		if (strcmp(api_cmds[i].cmd, cmd))
 			continue;
-		/* who asks, and may they (docs/protocol.md, "Who may do what") */
-		authz_caller_get(d, peer, &caller);
+		/* may they (docs/protocol.md, "Who may do what") */
 		key = authz_target_key(cmd);
 		v = authz_decide(&caller, cmd,
 				 key ? json_string_value(json_object_get(req, key)) : NULL);

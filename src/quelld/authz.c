@@ -36,10 +36,12 @@ static const struct authz_rule {
 	{ "status",	AK_OVERVIEW,	NULL },
 	{ "snapshot",	AK_OVERVIEW,	"tenant" },
 	{ "tenants",	AK_OVERVIEW,	"tenant" },
+	{ "table",	AK_OVERVIEW,	"tenant" },	/* web.c: the admin table's rows */
 	{ "tenant",	AK_READ_ONE,	"name" },
 	{ "limits",	AK_READ_ONE,	"name" },
 	{ "events",	AK_READ_LOG,	"tenant" },
 	{ "history",	AK_READ_LOG,	"tenant" },
+	{ "web_link",	AK_READ_LOG,	"tenant" },	/* a tenant: a link to its own page */
 	{ "where",	AK_READ_ANY,	NULL },
 	{ "place",	AK_ACT,		NULL },
 	{ "set",	AK_ACT,		"name" },

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "procfs.h"
 #include "quelld.h"
+#include "web.h"
 
 uint64_t mono_ns(void)
 {
@@ -120,6 +121,7 @@ int daemon_init(struct daemon *d)
 			return ret;
 	}
 	api_core_register();
+	web_api_register();
 	ret = api_open(d);
 	if (ret) {
 		log_err("socket %s: %s", d->cfg.socket_path, strerror(-ret));

@@ -27,10 +27,11 @@
 #include "daemon.h"
 #include "log.h"
 #include "quelld.h"
+#include "web.h"
 
 #define QUELL_VERSION "0.1.0"
 
-enum { EV_TIMER = 1, EV_SIGNAL, EV_API, EV_BPF };
+enum { EV_TIMER = 1, EV_SIGNAL, EV_API, EV_BPF, EV_WEB };
 
 static void usage(FILE *f)
 {
@@ -136,7 +137,7 @@ static int run(struct daemon *d)
 {
 	struct epoll_event evs[8];
 	struct signalfd_siginfo si;
-	int epfd = -1, tfd = -1, sfd = -1, ret;
+	int epfd = -1, tfd = -1, sfd = -1, web_fd = -1, ret;
 	sigset_t mask;
 
 	loop_signals(&mask);
@@ -161,8 +162,16 @@ static int run(struct daemon *d)
 
 	daemon_ready(d);
 	while (!d->want_stop) {
+		int n;
+
+		/* the web view's eventfd: new after a reload restarted the listener */
+		if (web_event_fd(d) >= 0 && web_event_fd(d) != web_fd) {
+			web_fd = web_event_fd(d);
+			if (add_fd(epfd, web_fd, EV_WEB) && errno != EEXIST)
+				log_warn("web: cannot watch its eventfd: %m");
+		}
 		/* placement work left by its budget: come back at once, after the rest */
-		int n = epoll_wait(epfd, evs, 8, placement_busy() ? 0 : -1);
+		n = epoll_wait(epfd, evs, 8, placement_busy() ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -183,8 +192,10 @@ static int run(struct daemon *d)
 				break;
 			case EV_SIGNAL:
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP)
+					if (si.ssi_signo == SIGHUP) {
 						reload(d, tfd);
+						web_fd = -1;	/* same number, new fd? watch again */
+					}
 					else
 						d->want_stop = 1;
 				}
@@ -194,6 +205,9 @@ static int run(struct daemon *d)
 				break;
 			case EV_BPF:
 				placement_events(d);
+				break;
+			case EV_WEB:
+				web_process(d);
 				break;
 			}
 		}

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "prom.h"
+#include "web.h"
 
 #ifndef QUELL_VERSION
 #define QUELL_VERSION "0.1"
@@ -58,6 +59,7 @@ struct metrics_http {
 	double render_s;
 	uint16_t port;
 	char token_file[256];		/* copied at start: the tick may reload d->cfg meanwhile */
+	struct web *web;		/* the web view's routes (web.c), NULL when off */
 };
 
 static void snap_put(struct metrics_http *mh, struct snap *s)
@@ -214,6 +216,13 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
 	return ret;
 }
 
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	web_request_done(*con_cls);
+	*con_cls = NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
@@ -226,6 +235,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
 				  "text/plain");
+	{
+		int wret;
+
+		/* /, /web/..., /api/...: the web view, when it is on (docs/web.md) */
+		if (web_handle(mh->web, c, url, con_cls, &wret))
+			return (enum MHD_Result)wret;
+	}
 	if (!strcmp(url, "/"))
 		return reply_text(c, MHD_HTTP_OK,
 				  "<html><head><title>quelld</title></head><body>"
@@ -292,12 +308,12 @@ int metrics_http_start(struct daemon *d)
 		return ret;
 	}
 	/* loopback is no boundary on a shared host: without a token, no endpoint */
-	if (!d->cfg.metrics_token_file[0]) {
+	if (!d->cfg.metrics_token_file[0] && !d->cfg.web) {
 		log_err("metrics: [metrics] listen is set but token_file is not: the endpoint "
 			"stays off (any local user could read every tenant's series)");
 		return -EACCES;
 	}
-	{
+	if (d->cfg.metrics_token_file[0]) {
 		char token[METRICS_TOKEN_MAX];
 
 		ret = metrics_http_read_token(d->cfg.metrics_token_file, token, sizeof(token));
@@ -314,6 +330,12 @@ int metrics_http_start(struct daemon *d)
 	if (!mh)
 		return -ENOMEM;
 	snprintf(mh->token_file, sizeof(mh->token_file), "%s", d->cfg.metrics_token_file);
+	ret = web_start(d);
+	if (ret)
+		log_warn("web view disabled: %s", strerror(-ret));
+	mh->web = d->web;
+	if (mh->web)
+		flags |= MHD_ALLOW_SUSPEND_RESUME;
 	pthread_mutex_init(&mh->lock, NULL);
 	prom_buf_init(&mh->buf);
 	if (ss.ss_family == AF_INET6)
@@ -335,11 +357,13 @@ int metrics_http_start(struct daemon *d)
 				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)16,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				   MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 				   MHD_OPTION_END);
 	ret = errno ? -errno : -EADDRINUSE;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!mh->mhd) {
 		log_err("metrics: cannot listen on %s: %s", d->cfg.metrics_listen, strerror(-ret));
+		web_stop(d);
 		pthread_mutex_destroy(&mh->lock);
 		free(mh);
 		return ret;
@@ -348,6 +372,8 @@ int metrics_http_start(struct daemon *d)
 	mh->port = info ? info->port : 0;
 	d->http = mh;
 	log_info("metrics: serving http://%s/metrics (port %u)", d->cfg.metrics_listen, mh->port);
+	if (mh->web)
+		log_info("web: serving http://%s/web/ (docs/web.md)", d->cfg.metrics_listen);
 	return 0;
 }
 
@@ -357,8 +383,11 @@ void metrics_http_stop(struct daemon *d)
 
 	if (!mh)
 		return;
+	/* suspended web requests are answered first: microhttpd cannot stop with them */
+	web_quiesce(d);
 	/* returns after every connection is closed: no snap_release can follow */
 	MHD_stop_daemon(mh->mhd);
+	web_stop(d);
 	if (mh->cur && --mh->cur->ref == 0)
 		free(mh->cur);
 	prom_buf_free(&mh->buf);

@@ -42,10 +42,13 @@ static const struct {
 	{ "status",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "snapshot",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "tenants",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
+	{ "table",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "tenant",	{ "AAA", "AAA", "AAA", "DSD", "DDD" } },
 	{ "limits",	{ "AAA", "AAA", "AAA", "DSD", "DDD" } },
 	{ "events",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "history",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
+	/* a link to the web view's customer page: a tenant its own only */
+	{ "web_link",	{ "AAA", "AAA", "AAA", "SSD", "DDD" } },
 	{ "where",	{ "AAA", "AAA", "AAA", "DDD", "DDD" } },
 	{ "place",	{ "AAA", "AAA", "DDD", "DDD", "DDD" } },
 	{ "set",	{ "AAA", "AAA", "DDD", "DDD", "DDD" } },

@@ -59,6 +59,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c->events_keep, 5);
 	assert_string_equal(c->metrics_listen, "");
 	assert_string_equal(c->metrics_token_file, "");
+	assert_false(c->web);
+	assert_string_equal(c->web_token_file, "");
+	assert_string_equal(c->web_secret_file, "/var/lib/quell/web.secret");
 	assert_string_equal(c->admin_group, "");
 	assert_string_equal(c->readonly_group, "");
 	assert_true(c->policy.nr_rules > 0);	/* embedded rules from the policy engine */
@@ -130,6 +133,13 @@ static const char full_conf[] =
 	"listen = 127.0.0.1:9477\n"
 	"token_file = /etc/quell/metrics.token\n"
 	"\n"
+	"[web]\n"
+	"enabled = yes\n"
+	"token_file = /etc/quell/web.token\n"
+	"secret_file = /etc/quell/web.secret\n"
+	"link_ttl = 2d\n"
+	"url = https://panel.example.com:9477/\n"
+	"\n"
 	"[policy]\n"
 	"dry_run = yes\n";
 
@@ -177,6 +187,11 @@ static void test_every_key(void **state)
 	assert_true(c->events_max_bytes == 1 << 20);
 	assert_int_equal(c->events_keep, 2);
 	assert_string_equal(c->metrics_listen, "127.0.0.1:9477");
+	assert_true(c->web);
+	assert_string_equal(c->web_token_file, "/etc/quell/web.token");
+	assert_string_equal(c->web_secret_file, "/etc/quell/web.secret");
+	assert_true(c->web_link_ttl_ms == 2 * 24 * 3600 * 1000ULL);
+	assert_string_equal(c->web_url, "https://panel.example.com:9477/");
 	assert_true(c->policy.dry_run);
 
 	/* overrides merge over the defaults; inline comment stripped */
@@ -379,9 +394,11 @@ static void test_config_diff(void **state)
 		  CK_BIT(CK_SOCKET_MODE) | CK_BIT(CK_SOCKET_GROUP) },
 		/* the [history] dir and [events] log follow state_dir when not given */
 		{ "", "[daemon]\nstate_dir = /srv/q\n",
-		  CK_BIT(CK_STATE_DIR) | CK_BIT(CK_HISTORY_DIR) | CK_BIT(CK_EVENTS_LOG) },
+		  CK_BIT(CK_STATE_DIR) | CK_BIT(CK_HISTORY_DIR) | CK_BIT(CK_EVENTS_LOG) |
+		  CK_BIT(CK_WEB_SECRET) },
 		{ "", "[daemon]\nstate_dir = /srv/q\n[history]\ndir = /var/lib/quell/rrd\n"
-		  "[events]\nlog = /var/lib/quell/events.jsonl\n", CK_BIT(CK_STATE_DIR) },
+		  "[events]\nlog = /var/lib/quell/events.jsonl\n"
+		  "[web]\nsecret_file = /var/lib/quell/web.secret\n", CK_BIT(CK_STATE_DIR) },
 		{ "", "[daemon]\nproc_root = /tmp/p\ncgroup_root = /tmp/c\nbpf = off\nmax_tenants = 9\n",
 		  CK_BIT(CK_PROC_ROOT) | CK_BIT(CK_CGROUP_ROOT) | CK_BIT(CK_BPF) | CK_BIT(CK_MAX_TENANTS) },
 		{ "", "[tenants]\nmode = cgroups\nparent = a.slice\nmanaged = qq\nplace = no\n",
@@ -402,6 +419,15 @@ static void test_config_diff(void **state)
 		  CK_BIT(CK_EVENTS_MAX_SIZE) | CK_BIT(CK_EVENTS_KEEP) },
 		{ "", "[metrics]\nlisten = 127.0.0.1:9477\n", CK_BIT(CK_METRICS_LISTEN) },
 		{ "", "[metrics]\ntoken_file = /etc/quell/t\n", CK_BIT(CK_METRICS_TOKEN) },
+		{ "", "[web]\nenabled = yes\ntoken_file = /etc/quell/w\n",
+		  CK_BIT(CK_WEB_ENABLED) | CK_BIT(CK_WEB_TOKEN) },
+		{ "", "[web]\nlink_ttl = 1h\nurl = http://h:1/\n",
+		  CK_BIT(CK_WEB_LINK_TTL) | CK_BIT(CK_WEB_URL) },
+		/* an empty secret_file is the default, which follows state_dir */
+		{ "", "[web]\nsecret_file =\n", 0 },
+		{ "", "[daemon]\nstate_dir = /srv/q\n[web]\nsecret_file =\n",
+		  CK_BIT(CK_STATE_DIR) | CK_BIT(CK_HISTORY_DIR) | CK_BIT(CK_EVENTS_LOG) |
+		  CK_BIT(CK_WEB_SECRET) },
 		{ "", "[daemon]\nclient_timeout = 5s\nclient_max_per_uid = 4\n",
 		  CK_BIT(CK_CLIENT_TIMEOUT) | CK_BIT(CK_CLIENT_MAX_PER_UID) },
 		{ "", "[daemon]\nadmin_group = support\nreadonly_group = monitor\n",
