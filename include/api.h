@@ -32,6 +32,14 @@ void api_close(struct daemon *d);
  * denied: ...","code":"permission_denied"}.
  */
 json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req);
+/*
+ * api_dispatch_text - the reply as the socket sends it (no '\n'; room for
+ * one more byte), with what a handler pre-encoded (a snapshot's "tenants")
+ * spliced in; NULL on ENOMEM. api_dispatch() is this, parsed (for tests).
+ */
+char *api_dispatch_text(struct daemon *d, const struct ucred *peer, json_t *req, size_t *n);
+/* Frees the shared snapshot (api_core.c); api_close() calls it. */
+void api_core_fini(struct daemon *d);
 void api_unregister_all(void);
 
 /* --- pure pieces of the server, exposed for tests/unit/test_api_client.c --- */
