@@ -149,6 +149,15 @@ uint64_t proto_tview_faults(const struct tview *t);
  * NAN (unknown) always last; reverse flips the known ones; ties by name.
  */
 void proto_sort_index(const struct tview *t, int n, enum proto_sort s, bool reverse, int *idx);
+/* A tview's sort values alone (136 bytes, not 800): what quelld keeps per tenant. */
+struct proto_sort_row {
+	double k[PROTO_SORT_NR];	/* k[PROTO_SORT_NAME] unused */
+	char name[QUELL_NAME_MAX];
+};
+void proto_sort_row_of(const struct tview *t, struct proto_sort_row *out);
+/* proto_sort_index() over rows: the same order. */
+void proto_sort_rows(const struct proto_sort_row *r, int n, enum proto_sort s, bool reverse,
+		     int *idx);
 
 /*
  * proto_recv_line - one raw line of at most max bytes, '\n' stripped and a

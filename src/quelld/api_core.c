@@ -163,7 +163,7 @@ struct snap_cache {
 	int nr;
 	struct proto_buf enc;		/* tenant objects back to back */
 	size_t *off;			/* nr + 1 offsets into enc */
-	struct tview *tv;		/* what clients sort on */
+	struct proto_sort_row *rows;	/* what clients sort on */
 	int *idx;
 };
 
@@ -173,7 +173,7 @@ static void snap_free(struct snap_cache *c)
 		return;
 	proto_buf_free(&c->enc);
 	free(c->off);
-	free(c->tv);
+	free(c->rows);
 	free(c->idx);
 	free(c);
 }
@@ -199,14 +199,17 @@ static struct snap_cache *snap_get(struct daemon *d)
 	if (!c)
 		return NULL;
 	c->off = malloc(((size_t)n + 1) * sizeof(*c->off));
-	c->tv = malloc(((size_t)n + 1) * sizeof(*c->tv));
+	c->rows = malloc(((size_t)n + 1) * sizeof(*c->rows));
 	c->idx = malloc(((size_t)n + 1) * sizeof(*c->idx));
-	if (!c->off || !c->tv || !c->idx)
+	if (!c->off || !c->rows || !c->idx)
 		goto nomem;
 	for (int i = 0; i < n; i++) {
+		struct tview tv;
+
 		c->off[i] = c->enc.len;
 		proto_tenant_enc(&c->enc, d->reg.t[i]);
-		proto_tview_of_tenant(d->reg.t[i], &c->tv[i]);
+		proto_tview_of_tenant(d->reg.t[i], &tv);
+		proto_sort_row_of(&tv, &c->rows[i]);
 	}
 	c->off[n] = c->enc.len;
 	if (c->enc.oom)
@@ -278,7 +281,7 @@ static int cmd_snapshot(struct daemon *d, json_t *req, json_t *resp, char *err, 
 			return -ENOMEM;
 		}
 		if (sorted)
-			proto_sort_index(c->tv, c->nr, key, reverse, c->idx);
+			proto_sort_rows(c->rows, c->nr, key, reverse, c->idx);
 		else
 			for (int i = 0; i < c->nr; i++)
 				c->idx[i] = i;

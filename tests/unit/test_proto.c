@@ -511,6 +511,24 @@ static void test_sort_index(void **state)
 	proto_sort_index(t, 4, PROTO_SORT_FAULTS, false, idx);
 	assert_int_equal(idx[0], 1);
 	assert_int_equal(idx[1], 2);
+	/* the daemon's rows give the client's order, for every key and direction */
+	t[0].v.mem_bytes = 5;
+	t[2].v.mem_bytes = 5;
+	t[1].v.io_rbps = 7;
+	t[3].v.io_wbps = 7;
+	t[0].v.io_rbps = t[0].v.io_wbps = NAN;
+	for (int s = 0; s < PROTO_SORT_NR; s++) {
+		for (int r = 0; r < 2; r++) {
+			struct proto_sort_row rows[4];
+			int idx2[4];
+
+			for (int i = 0; i < 4; i++)
+				proto_sort_row_of(&t[i], &rows[i]);
+			proto_sort_index(t, 4, (enum proto_sort)s, r, idx);
+			proto_sort_rows(rows, 4, (enum proto_sort)s, r, idx2);
+			assert_memory_equal(idx, idx2, sizeof(idx));
+		}
+	}
 	enum proto_sort k;
 	assert_int_equal(proto_sort_parse("iops", &k), 0);
 	assert_int_equal(k, PROTO_SORT_IOPS);
