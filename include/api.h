@@ -40,6 +40,8 @@ json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req);
 char *api_dispatch_text(struct daemon *d, const struct ucred *peer, json_t *req, size_t *n);
 /* Frees the shared snapshot (api_core.c); api_close() calls it. */
 void api_core_fini(struct daemon *d);
+/* Frees the shared snapshot once a tick has made it stale (api_process(), >= 1/s). */
+void api_core_idle(struct daemon *d);
 void api_unregister_all(void);
 
 /* --- pure pieces of the server, exposed for tests/unit/test_api_client.c --- */

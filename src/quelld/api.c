@@ -836,6 +836,7 @@ void api_process(struct daemon *d)
 
 	if (!s)
 		return;
+	api_core_idle(d);
 	n = epoll_wait(s->epfd, evs, 64, 0);
 	for (k = 0; k < n; k++) {
 		uint64_t tag = evs[k].data.u64;

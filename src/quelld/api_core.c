@@ -185,6 +185,15 @@ void api_core_fini(struct daemon *d)
 	proto_buf_free(&d->api_tail);
 }
 
+void api_core_idle(struct daemon *d)
+{
+	/* 15 MB at 10,000 tenants: not kept past its tick for nobody */
+	if (d->snap && d->snap->tick != d->tick_no) {
+		snap_free(d->snap);
+		d->snap = NULL;
+	}
+}
+
 static struct snap_cache *snap_get(struct daemon *d)
 {
 	struct snap_cache *c = d->snap;

@@ -229,8 +229,8 @@ int main(int argc, char **argv)
 	/*
 	 * Buffers of 1 MiB and more (a snapshot reply is 13.8 MB at 10,000
 	 * tenants) straight from mmap and back on free: glibc's default
-	 * threshold rises to 32 MiB after the first such free, and the reply
-	 * buffers then stayed in the heap (RSS +40 MB; docs/performance.md).
+	 * threshold rises to the size of the first such buffer freed, and
+	 * later ones then stay in the heap (docs/performance.md).
 	 */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
