@@ -39,6 +39,22 @@ struct authz_caller;
  * signed link to one. Loop thread only.
  */
 json_t *api_dispatch_as(struct daemon *d, const struct authz_caller *c, json_t *req);
+/*
+ * api_dispatch_text - the reply as the socket sends it (no '\n'; room for
+ * one more byte), with what a handler pre-encoded (a snapshot's "tenants")
+ * spliced in; NULL on ENOMEM. api_dispatch() is this, parsed (for tests).
+ */
+char *api_dispatch_text(struct daemon *d, const struct ucred *peer, json_t *req, size_t *n);
+/*
+ * api_reply_text - the text of resp (a reply of api_dispatch_as(), not
+ * consumed) with what its handler pre-encoded spliced in, as
+ * api_dispatch_text() makes it; NULL on ENOMEM.
+ */
+char *api_reply_text(struct daemon *d, json_t *resp, size_t *n);
+/* Frees the shared snapshot (api_core.c); api_close() calls it. */
+void api_core_fini(struct daemon *d);
+/* Frees the shared snapshot once a tick has made it stale (api_process(), >= 1/s). */
+void api_core_idle(struct daemon *d);
 void api_unregister_all(void);
 
 /* --- pure pieces of the server, exposed for tests/unit/test_api_client.c --- */

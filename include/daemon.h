@@ -20,6 +20,7 @@
 #include "tenant.h"
 
 struct qbpf;
+struct snap_cache;
 
 struct daemon {
 	struct quell_config cfg;
@@ -51,6 +52,9 @@ struct daemon {
 	struct authz_cache authz;	/* who is in admin_group / readonly_group (authz.c) */
 	struct metrics_http *http;
 	struct web *web;		/* web view (web.c), NULL when off */
+	struct snap_cache *snap;	/* this tick's encoded tenants, built on demand (api_core.c) */
+	struct proto_buf api_tail;	/* members a handler pre-encoded; api.c appends them */
+	uint64_t api_gen;		/* successful commands that may change a tenant */
 
 	volatile sig_atomic_t want_reload, want_stop;
 };

@@ -113,8 +113,64 @@ int proto_connect(const char *path);
  * refused the caller ("code":"permission_denied"); -errno on transport errors.
  */
 int proto_call(int fd, json_t *req, json_t **resp, char *err, size_t errlen);
+/*
+ * proto_call_raw - proto_call(), except that an ok reply with the top-level
+ * member raw_key is returned unparsed: *line (NUL-terminated, caller
+ * free()s) and *len, *resp NULL. Any other reply is parsed as by proto_call().
+ */
+int proto_call_raw(int fd, json_t *req, const char *raw_key, char **line, size_t *len,
+		   json_t **resp, char *err, size_t errlen);
 
 int proto_tview_from_json(json_t *j, struct tview *out);
+
+/*
+ * Sort keys of `snapshot` ("sort") and of `quellctl list --sort`: one
+ * comparison for both, so the daemon's order is the client's order.
+ */
+enum proto_sort {
+	PROTO_SORT_CPU,
+	PROTO_SORT_MEM,
+	PROTO_SORT_IO,
+	PROTO_SORT_IOPS,
+	PROTO_SORT_INFLICTED,
+	PROTO_SORT_SUFFERED,
+	PROTO_SORT_FAULTS,
+	PROTO_SORT_NPROC,
+	PROTO_SORT_NAME,
+	PROTO_SORT_NR
+};
+/* Returns 0, -EINVAL for an unknown key. */
+int proto_sort_parse(const char *s, enum proto_sort *out);
+const char *proto_sort_name(enum proto_sort s);
+/* The four limit-hit counters summed. */
+uint64_t proto_tview_faults(const struct tview *t);
+/*
+ * proto_sort_index - idx[0..n) = indexes into t, biggest first (name: A..Z);
+ * NAN (unknown) always last; reverse flips the known ones; ties by name.
+ */
+void proto_sort_index(const struct tview *t, int n, enum proto_sort s, bool reverse, int *idx);
+/* A tview's sort values alone (136 bytes, not 800): what quelld keeps per tenant. */
+struct proto_sort_row {
+	double k[PROTO_SORT_NR];	/* k[PROTO_SORT_NAME] unused */
+	char name[QUELL_NAME_MAX];
+};
+void proto_sort_row_of(const struct tview *t, struct proto_sort_row *out);
+/* proto_sort_index() over rows: the same order. */
+void proto_sort_rows(const struct proto_sort_row *r, int n, enum proto_sort s, bool reverse,
+		     int *idx);
+
+/*
+ * proto_recv_line - one raw line of at most max bytes, '\n' stripped and a
+ * NUL added (caller free()s *line). Returns as proto_recv_max() (no -EBADMSG).
+ */
+int proto_recv_line(int fd, char **line, size_t *len, size_t max);
+/*
+ * proto_json_member - find the value of top-level key in the JSON object
+ * text s[0..n) without building it: *val and *vlen are the value's bytes.
+ * Scans members in order and stops at key, so a key placed before a big
+ * array costs nothing of the array. Returns 0, -ENOENT, -EBADMSG.
+ */
+int proto_json_member(const char *s, size_t n, const char *key, const char **val, size_t *vlen);
 int proto_hview_from_json(json_t *j, struct hview *out);
 int proto_pview_from_json(json_t *j, struct pview *out);
 
@@ -126,5 +182,23 @@ json_t *proto_hview_json(const struct hview *h);
 /* Additive (h3): a tenant_limits object, null = unlimited (docs/protocol.md). */
 json_t *proto_limits_json(const struct tenant_limits *l);
 json_t *proto_pview_json(const struct pview *p);
+
+/* A growable byte buffer; oom latches, so callers check once at the end. */
+struct proto_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void proto_buf_put(struct proto_buf *b, const void *s, size_t n);
+void proto_buf_free(struct proto_buf *b);
+/*
+ * proto_tenant_enc - append t as the JSON object proto_tenant_json() builds
+ * (same keys, order and values; docs/protocol.md), written by hand into b:
+ * at 10,000 tenants jansson's tree costs quelld 330-480 ms per snapshot,
+ * this ~1 us per value (docs/performance.md).
+ */
+void proto_tenant_enc(struct proto_buf *b, const struct tenant *t);
+/* What a client decodes from proto_tenant_json(t): the daemon sorts with it. */
+void proto_tview_of_tenant(const struct tenant *t, struct tview *out);
 
 #endif /* QUELL_PROTO_H */

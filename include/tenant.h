@@ -43,6 +43,7 @@ struct tenant {
 	struct policy_tstate pol;
 	bool seen;			/* found by this tick's discovery */
 	bool cg_warned;			/* a cgroup read error was logged at warning level */
+	uint64_t cg_absent_epoch;	/* cg was absent at this gather epoch + 1 (gather.c), 0 = read */
 };
 
 struct registry {

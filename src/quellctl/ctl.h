@@ -48,6 +48,9 @@ void ctl_ctx_close(struct ctl_ctx *c);
  * prints a message on c->err and returns CTL_EXIT_DAEMON / CTL_EXIT_CONNECT.
  */
 int ctl_call(struct ctl_ctx *c, json_t *req, json_t **resp);
+/* ctl_call(), with proto_call_raw()'s unparsed ok reply (*line) when it has raw_key. */
+int ctl_call_raw(struct ctl_ctx *c, json_t *req, const char *raw_key, char **line, size_t *len,
+		 json_t **resp);
 /* Print resp (the daemon's reply, ok included) as one JSON document on c->out. */
 void ctl_print_json(struct ctl_ctx *c, json_t *resp);
 /* Print "quellctl CMD: message" on c->err; returns CTL_EXIT_USAGE. */

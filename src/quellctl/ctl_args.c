@@ -39,27 +39,18 @@ int ctl_parse_pid(const char *s, int *out)
 	return 0;
 }
 
-static const char *const sort_names[] = {
-	[CTL_SORT_CPU] = "cpu",
-	[CTL_SORT_MEM] = "mem",
-	[CTL_SORT_IO] = "io",
-	[CTL_SORT_IOPS] = "iops",
-	[CTL_SORT_INFLICTED] = "inflicted",
-	[CTL_SORT_SUFFERED] = "suffered",
-	[CTL_SORT_FAULTS] = "faults",
-	[CTL_SORT_NPROC] = "nproc",
-	[CTL_SORT_NAME] = "name",
-};
+/* ctl's keys are the protocol's: the daemon sorts with the same comparison */
+_Static_assert(CTL_SORT_CPU == (int)PROTO_SORT_CPU && CTL_SORT_NAME == (int)PROTO_SORT_NAME &&
+	       CTL_SORT_FAULTS == (int)PROTO_SORT_FAULTS, "enum ctl_sort != enum proto_sort");
 
 int ctl_sort_parse(const char *s, enum ctl_sort *out)
 {
-	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
-		if (!strcmp(s, sort_names[i])) {
-			*out = (enum ctl_sort)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	enum proto_sort p;
+
+	if (proto_sort_parse(s, &p))
+		return -EINVAL;
+	*out = (enum ctl_sort)p;
+	return 0;
 }
 
 /*
@@ -134,68 +125,9 @@ int ctl_list_parse_args(int argc, char **argv, struct ctl_list_opts *o, char *er
 	return 0;
 }
 
-static double sort_value(const struct tview *t, enum ctl_sort s)
-{
-	switch (s) {
-	case CTL_SORT_CPU:
-		return t->v.cpu_pct;
-	case CTL_SORT_MEM:
-		return t->v.mem_bytes;
-	case CTL_SORT_IO:
-		if (isnan(t->v.io_rbps) && isnan(t->v.io_wbps))
-			return NAN;
-		return (isnan(t->v.io_rbps) ? 0 : t->v.io_rbps) +
-		       (isnan(t->v.io_wbps) ? 0 : t->v.io_wbps);
-	case CTL_SORT_IOPS:
-		return t->v.iops;
-	case CTL_SORT_INFLICTED:
-		return t->v.inflicted_ms_s;
-	case CTL_SORT_SUFFERED:
-		return t->v.suffered_ms_s;
-	case CTL_SORT_FAULTS:
-		return (double)ctl_tview_faults(t);
-	case CTL_SORT_NPROC:
-		return t->v.nproc;
-	case CTL_SORT_NAME:
-		break;
-	}
-	return NAN;
-}
-
-struct sort_ctx {
-	const struct tview *t;
-	const struct ctl_list_opts *o;
-};
-
-static int cmp_idx(const void *pa, const void *pb, void *arg)
-{
-	const struct sort_ctx *sc = arg;
-	const struct tview *a = &sc->t[*(const int *)pa], *b = &sc->t[*(const int *)pb];
-	int sign = sc->o->reverse ? -1 : 1;
-	double va, vb;
-	int c;
-
-	if (sc->o->sort == CTL_SORT_NAME)
-		return sign * strcmp(a->name, b->name);
-	va = sort_value(a, sc->o->sort);
-	vb = sort_value(b, sc->o->sort);
-	/* unknown values sink to the bottom either way */
-	if (isnan(va) != isnan(vb))
-		return isnan(va) ? 1 : -1;
-	if (!isnan(va) && va != vb)
-		return sign * (va > vb ? -1 : 1);
-	c = strcmp(a->name, b->name);
-	return c;
-}
-
 void ctl_sort_index(const struct tview *t, int n, const struct ctl_list_opts *o, int *idx)
 {
-	struct sort_ctx sc = { t, o };
-
-	for (int i = 0; i < n; i++)
-		idx[i] = i;
-	if (n > 1)
-		qsort_r(idx, (size_t)n, sizeof(*idx), cmp_idx, &sc);
+	proto_sort_index(t, n, (enum proto_sort)o->sort, o->reverse, idx);
 }
 
 void ctl_sort_tviews(struct tview *t, int n, const struct ctl_list_opts *o)

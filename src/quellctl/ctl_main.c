@@ -126,6 +126,12 @@ int ctl_usage_error(struct ctl_ctx *c, const char *cmd, const char *fmt, ...)
 
 int ctl_call(struct ctl_ctx *c, json_t *req, json_t **resp)
 {
+	return ctl_call_raw(c, req, NULL, NULL, NULL, resp);
+}
+
+int ctl_call_raw(struct ctl_ctx *c, json_t *req, const char *raw_key, char **line, size_t *len,
+		 json_t **resp)
+{
 	char err[512] = "";
 	int ret;
 
@@ -149,7 +155,7 @@ int ctl_call(struct ctl_ctx *c, json_t *req, json_t **resp)
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
-	ret = proto_call(c->fd, req, resp, err, sizeof(err));
+	ret = proto_call_raw(c->fd, req, raw_key, line, len, resp, err, sizeof(err));
 	if (ret == -EREMOTEIO) {
 		fprintf(c->err, "quellctl: %s\n", err);
 		return CTL_EXIT_DAEMON;

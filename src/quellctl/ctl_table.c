@@ -137,7 +137,7 @@ char *ctl_fmt_rate(double bytes_s, char *buf, size_t len)
 
 uint64_t ctl_tview_faults(const struct tview *t)
 {
-	return t->faults_cpu + t->faults_mem + t->faults_pids + t->faults_io;
+	return proto_tview_faults(t);
 }
 
 enum { L_NAME, L_STATE, L_CPU, L_MEM, L_READ, L_WRITE, L_IOPS, L_INFL, L_SUFF, L_NPROC,

@@ -135,7 +135,21 @@ static json_t *api_denied(const struct authz_caller *c, const char *cmd)
 	return r;
 }
 
-json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
+/* Commands that may change what a snapshot shows (all but the read-only ones). */
+static bool r_changes(const char *cmd)
+{
+	static const char *const ro[] = {
+		"ping", "status", "snapshot", "tenants", "tenant", "limits", "events", "history",
+		"where",
+	};
+
+	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
+		if (!strcmp(cmd, ro[i]))
+			return false;
+	return true;
+}
+
+static json_t *dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
 {
 	struct authz_caller caller;
 
@@ -153,6 +167,7 @@ json_t *api_dispatch_as(struct daemon *d, const struct authz_caller *c, json_t *
 	json_t *resp, *scoped;
 	int ret;
 
+	d->api_tail.len = 0;	/* only what this request's handler writes is appended */
 	if (!json_is_object(req))
 		return proto_error("request is not a JSON object");
 	cmd = json_string_value(json_object_get(req, "cmd"));
@@ -177,9 +192,12 @@ json_t *api_dispatch_as(struct daemon *d, const struct authz_caller *c, json_t *
 		ret = api_cmds[i].fn(d, scoped, resp, err, sizeof(err));
 		json_decref(scoped);
 		if (ret < 0) {
+			d->api_tail.len = 0;
 			json_decref(resp);
 			return proto_error("%s", *err ? err : strerror(-ret));
 		}
+		if (r_changes(cmd))
+			d->api_gen++;	/* the shared snapshot (api_core.c) is stale */
 		if (v == AUTHZ_SELF)
 			authz_filter_reply(&caller, cmd, resp);
 		if (!strcmp(cmd, "ping"))
@@ -537,23 +555,92 @@ static int client_flush(struct api_server *s, int i)
 	return 0;
 }
 
-/* Queue resp (consumed) and start sending it. Returns 0 or -errno (client closed). */
-static int client_reply(struct api_server *s, int i, json_t *resp)
+/*
+ * resp as one line; tail (members pre-encoded by the handler, e.g. a
+ * snapshot's "tenants", api_core.c) goes in before the closing brace when
+ * resp is a success. NULL on ENOMEM; *n is the length without the NUL.
+ */
+static char *reply_text(json_t *resp, struct proto_buf *tail, size_t *n)
+{
+	char *msg = json_dumps(resp, JSON_COMPACT), *all;
+	size_t h, t;
+
+	if (!msg)
+		return NULL;
+	h = strlen(msg);
+	*n = h;
+	if (!tail || !tail->len || !json_is_true(json_object_get(resp, "ok")) || h < 2)
+		return msg;
+	/*
+	 * "{...}" -> "{...," tail "}", built in the tail's own buffer (moved up
+	 * by the head), so a 13.8 MB snapshot is not copied into a second one.
+	 */
+	t = tail->len;
+	h -= 1;			/* without the '}' */
+	if (h > 1)
+		msg[h++] = ',';	/* "{}" has no member to separate */
+	all = realloc(tail->p, h + t + 2);
+	if (!all) {
+		free(msg);
+		return NULL;
+	}
+	memmove(all + h, all, t);
+	memcpy(all, msg, h);
+	all[h + t] = '}';
+	all[h + t + 1] = '\0';
+	*n = h + t + 1;
+	free(msg);
+	tail->p = NULL;		/* handed over */
+	tail->len = tail->cap = 0;
+	return all;
+}
+
+char *api_reply_text(struct daemon *d, json_t *resp, size_t *n)
+{
+	char *msg = resp ? reply_text(resp, &d->api_tail, n) : NULL;
+
+	/* a 13.8 MB tail (10,000 tenants) is not kept between requests */
+	proto_buf_free(&d->api_tail);
+	return msg;
+}
+
+char *api_dispatch_text(struct daemon *d, const struct ucred *peer, json_t *req, size_t *n)
+{
+	json_t *r = dispatch(d, peer, req);
+	char *msg;
+
+	if (!r)
+		r = proto_error("out of memory");
+	msg = api_reply_text(d, r, n);
+	json_decref(r);
+	return msg;
+}
+
+json_t *api_dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
+{
+	json_error_t jerr;
+	size_t n = 0;
+	char *msg = api_dispatch_text(d, peer, req, &n);
+	json_t *r;
+
+	if (!msg)
+		return NULL;
+	r = json_loadb(msg, n, 0, &jerr);
+	free(msg);
+	return r;
+}
+
+/* Queue msg (n bytes + NUL room, consumed) and start sending it. Returns 0 or -errno (client closed). */
+static int client_reply_text(struct api_server *s, int i, char *msg, size_t n)
 {
 	struct api_client *c = s->c[i];
-	char *msg;
-	size_t n;
+	json_t *resp;
 	int ret;
 
-	if (!resp)
-		resp = proto_error("out of memory");
-	msg = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-	json_decref(resp);
 	if (!msg) {
 		client_close(s, i, "out of memory");
 		return -ENOMEM;
 	}
-	n = strlen(msg);
 	if (s->out_total + n + 1 > API_OUT_TOTAL) {
 		/*
 		 * Clients that do not read could hold a snapshot each (13.8 MB at
@@ -585,6 +672,19 @@ static int client_reply(struct api_server *s, int i, json_t *resp)
 	return client_flush(s, i);
 }
 
+/* Queue resp (consumed) and start sending it. Returns 0 or -errno (client closed). */
+static int client_reply(struct api_server *s, int i, json_t *resp)
+{
+	size_t n = 0;
+	char *msg;
+
+	if (!resp)
+		resp = proto_error("out of memory");
+	msg = resp ? reply_text(resp, NULL, &n) : NULL;
+	json_decref(resp);
+	return client_reply_text(s, i, msg, n);
+}
+
 /* Serve the first buffered request of client i, if there is one. */
 static void client_serve(struct daemon *d, struct api_server *s, int i)
 {
@@ -604,7 +704,10 @@ static void client_serve(struct daemon *d, struct api_server *s, int i)
 		if (!req) {
 			ret = client_reply(s, i, proto_error("invalid JSON: %s", jerr.text));
 		} else {
-			ret = client_reply(s, i, api_dispatch(d, &c->peer, req));
+			size_t n = 0;
+			char *msg = api_dispatch_text(d, &c->peer, req, &n);
+
+			ret = client_reply_text(s, i, msg, n);
 			json_decref(req);
 		}
 		if (ret)
@@ -748,6 +851,7 @@ void api_process(struct daemon *d)
 
 	if (!s)
 		return;
+	api_core_idle(d);
 	n = epoll_wait(s->epfd, evs, 64, 0);
 	for (k = 0; k < n; k++) {
 		uint64_t tag = evs[k].data.u64;
@@ -828,6 +932,7 @@ void api_close(struct daemon *d)
 		return;
 	for (int i = 0; i < s->nr_slots; i++)
 		client_close(s, i, NULL);
+	api_core_fini(d);
 	free(s->c);
 	close(s->lfd);
 	close(s->epfd);

@@ -472,6 +472,7 @@ void web_process(struct daemon *d)
 	uint64_t v, t0 = mono_ns(), t1, t2;
 	struct web_job *j;
 	json_t *resp;
+	size_t blen = 0;
 
 	if (!w)
 		return;
@@ -515,7 +516,8 @@ void web_process(struct daemon *d)
 		resp = api_dispatch_as(d, &j->caller, j->req);
 		t2 = mono_ns();
 		j->status = web_http_status(resp);
-		j->body = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+		/* a snapshot's rows come pre-encoded (api_core.c): spliced in here */
+		j->body = resp ? api_reply_text(d, resp, &blen) : NULL;
 		json_decref(resp);
 		log_debug("web: %s: handler %.1f ms, dump %.1f ms (%zu bytes)",
 			  json_string_value(json_object_get(j->req, "cmd")), (t2 - t1) / 1e6,

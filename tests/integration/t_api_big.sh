@@ -47,6 +47,26 @@ for a in "--json list" "list --json"; do
 	[ $rc = 0 ] && [ "$n" = $N ] && ok "quellctl $a: $N tenants ($(wc -c < "$QT_DIR/json.out") bytes)" ||
 		bad "quellctl $a: exit $rc, ${n:-no} tenants of $N: $(head -c 200 "$QT_DIR/list.err")"
 done
+# quelld sorts and cuts; to a pipe quellctl prints its reply unparsed: the
+# order and number must still be what `list` promises (docs/protocol.md)
+qt_ctl list --json --sort name --reverse --top 7 > "$QT_DIR/top.json" 2> "$QT_DIR/list.err"; rc=$?
+python3 - "$QT_DIR/top.json" <<'PY' && ok "list --json --sort name --reverse --top 7: 7 rows, Z..A, \"sorted\"" ||
+import json, sys
+r = json.load(open(sys.argv[1]))
+names = [t["name"] for t in r["tenants"]]
+assert r["ok"] is True and r["sorted"] == {"by": "name", "reverse": True, "top": 7}, r.get("sorted")
+assert len(names) == 7 and names == sorted(names, reverse=True), names
+PY
+	bad "list --json --sort name --reverse --top 7: exit $rc: $(head -c 300 "$QT_DIR/top.json") $(head -c 200 "$QT_DIR/list.err")"
+python3 - "$QT_DIR/json.out" <<'PY' && ok "list --json: $N rows by cpu, biggest first, unknown last" ||
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+v = [t["rates"]["cpu_pct"] for t in r["tenants"]]
+known = [x for x in v if x is not None]
+assert v[:len(known)] == known and all(x is None for x in v[len(known):]), "nulls not last"
+assert known == sorted(known, reverse=True), "not biggest first"
+PY
+	bad "list --json: rows not in cpu order"
 t=()
 for i in 1 2 3 4 5; do
 	a=$(date +%s%N); qt_ctl list --json >/dev/null; t+=($(( ($(date +%s%N) - a) / 1000000 )))

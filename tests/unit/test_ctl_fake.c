@@ -187,7 +187,7 @@ static void test_list(void **state)
 
 	run_ctl(&r, ARGC("list"), ARGV("list"));
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.req, "{\"cmd\":\"snapshot\"}");
+	assert_string_equal(r.req, "{\"cmd\":\"snapshot\",\"reverse\":false,\"sort\":\"cpu\",\"top\":0}");
 	assert_string_equal(r.out,
 		"TENANT  STATE        CPU%   MEM  READ/s  WRITE/s  IOPS  INFL-ms/s  SUFF-ms/s  NPROC  FAULTS\n"
 		"bob     throttled*  199.5    2G       -        -     -      300.0          -     40      12\n"

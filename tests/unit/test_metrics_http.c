@@ -405,6 +405,70 @@ static void test_publish_while_scraping(void **state)
 	free_daemon(d);
 }
 
+
+struct one_scrape {
+	uint16_t port;
+	struct reply r;
+	volatile int done;
+};
+
+static void *scrape_once(void *arg)
+{
+	struct one_scrape *o = arg;
+
+	if (http_req(o->port, "GET", "/metrics", &o->r))
+		o->r.status = -1;
+	o->done = 1;
+	return NULL;
+}
+
+/*
+ * Rendered on demand: a tick nobody scraped since the last render does not
+ * render (10 MB at 10,000 tenants); a scrape that finds the snapshot older
+ * than 1.5 ticks waits for the next tick's render and gets it.
+ */
+static void test_render_on_demand(void **state)
+{
+	struct daemon *d = mk_daemon("127.0.0.1:0");
+	struct one_scrape o = { 0 };
+	pthread_t th;
+	struct reply r;
+
+	d->cfg.tick_ms = 100;
+	add_tenants(d, 3);
+	assert_int_equal(metrics_http_start(d), 0);
+	d->tick_no = 1;
+	assert_int_equal(metrics_http_publish(d), 0);
+	assert_int_equal(http_req(metrics_http_port(d), "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\nquell_ticks_total 1\n"));
+	free(r.body);
+
+	/* nobody asked: tick 2 is not rendered (was rendered every tick before) */
+	d->tick_no = 2;
+	assert_int_equal(metrics_http_publish(d), 0);
+	assert_int_equal(http_req(metrics_http_port(d), "GET", "/metrics", &r), 0);
+	assert_non_null(strstr(r.body, "\nquell_ticks_total 1\n"));
+	free(r.body);
+
+	/* older than 1.5 ticks: the scrape waits, the next tick renders for it */
+	usleep(200 * 1000);
+	o.port = metrics_http_port(d);
+	assert_int_equal(pthread_create(&th, NULL, scrape_once, &o), 0);
+	usleep(50 * 1000);
+	assert_false(o.done);	/* waiting for a render */
+	d->tick_no = 3;
+	for (int i = 0; i < 100 && !o.done; i++) {
+		assert_int_equal(metrics_http_publish(d), 0);
+		usleep(10 * 1000);
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(o.r.status, 200);
+	assert_non_null(strstr(o.r.body, "\nquell_ticks_total 3\n"));
+	free(o.r.body);
+	free_daemon(d);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -424,7 +488,7 @@ static void bench(int n)
 	for (int i = 0; i < 5; i++) {
 		t0 = now_s();
 		assert_int_equal(metrics_http_publish(d), 0);
-		if (now_s() - t0 < pub)
+		if (i == 0)	/* later ones skip: nobody asked for a new render */
 			pub = now_s() - t0;
 		t0 = now_s();
 		assert_int_equal(http_req(metrics_http_port(d), "GET", "/metrics", &r), 0);
@@ -458,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_check_auth),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_publish_while_scraping),
+		cmocka_unit_test(test_render_on_demand),
 		cmocka_unit_test(test_bench_1000),
 		cmocka_unit_test(test_bench_5000),
 	};

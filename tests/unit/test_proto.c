@@ -335,6 +335,249 @@ static void test_tenant_roundtrip(void **state)
 	free(t);
 }
 
+
+/* tview a client decodes from the jansson encoding of t */
+static void tview_via_jansson(const struct tenant *t, struct tview *v)
+{
+	json_t *j = proto_tenant_json(t);
+
+	assert_non_null(j);
+	assert_int_equal(proto_tview_from_json(j, v), 0);
+	json_decref(j);
+}
+
+static void assert_tview_equal(const struct tview *a, const struct tview *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->uid, b->uid);
+	assert_string_equal(a->cgroup, b->cgroup);
+	assert_string_equal(a->state, b->state);
+	assert_string_equal(a->rule, b->rule);
+	assert_int_equal(a->offender, b->offender);
+	for (size_t i = 0; i < sizeof(a->v) / sizeof(double); i++) {
+		double x = ((const double *)&a->v)[i], y = ((const double *)&b->v)[i];
+
+		assert_true(isnan(x) ? isnan(y) : x == y);
+	}
+	for (int i = 0; i < QM_NR; i++)
+		assert_true(isnan(a->counters[i]) ? isnan(b->counters[i]) :
+			    a->counters[i] == b->counters[i]);
+	assert_memory_equal(a->src, b->src, sizeof(a->src));
+	assert_true(a->mem_limit == b->mem_limit);
+	assert_true(a->cpu_limit_pct == b->cpu_limit_pct);
+	assert_true(a->nproc_limit == b->nproc_limit);
+	assert_true(a->faults_cpu == b->faults_cpu && a->faults_mem == b->faults_mem &&
+		    a->faults_pids == b->faults_pids && a->faults_io == b->faults_io);
+}
+
+/*
+ * The hand-written encoder writes the bytes jansson writes for the same
+ * tenant (compact, insertion order), and the daemon's tview (its sort key)
+ * is the one a client decodes.
+ */
+static void check_enc_same(const struct tenant *t)
+{
+	struct proto_buf b = { 0 };
+	struct tview v1, v2;
+	json_t *j = proto_tenant_json(t);
+	char *s;
+
+	assert_non_null(j);
+	s = json_dumps(j, JSON_COMPACT);
+	proto_tenant_enc(&b, t);
+	assert_false(b.oom);
+	assert_string_equal(b.p, s);
+	tview_via_jansson(t, &v1);
+	proto_tview_of_tenant(t, &v2);
+	assert_tview_equal(&v1, &v2);
+	free(s);
+	json_decref(j);
+	proto_buf_free(&b);
+}
+
+static void test_tenant_enc(void **state)
+{
+	struct tenant *t = calloc(1, sizeof(*t));
+
+	fill_tenant(t);
+	check_enc_same(t);
+	/* reals jansson writes as "%.17g" (+ ".0"), negatives, big and tiny ones */
+	t->view.cpu_pct = 0.1;
+	t->view.suffered_ms_s = -0.0;
+	t->view.io_wbps = 1e300;
+	t->view.iops = 3e-9;
+	t->view.io_lat_ms = -42;
+	t->view.faults_s = 1e15;
+	t->view.forks_s = 123456789012345.0;
+	t->view.psi_mem_some = INFINITY;
+	t->state_until = 1790000000;
+	t->exempt = true;
+	check_enc_same(t);
+	/* escapes: quote, backslash, control characters, UTF-8 kept */
+	snprintf(t->name, sizeof(t->name), "a\"b\\c\n\t\x01/\xc3\xa9\xe2\x82\xac");
+	snprintf(t->cg, sizeof(t->cg), "p/\x1f\x7f");
+	t->uid = TENANT_UID_NONE;
+	t->state = TS_FROZEN;
+	t->applied_valid = true;
+	limits_init(&t->applied);
+	t->applied.nproc = 100;
+	check_enc_same(t);
+	/* nothing valid at all */
+	memset(&t->cur, 0, sizeof(t->cur));
+	t->pol.level = 0;
+	check_enc_same(t);
+	free(t);
+}
+
+/* jansson refuses invalid UTF-8 (the old encoder lost the row); ours writes U+FFFD. */
+static void test_tenant_enc_bad_utf8(void **state)
+{
+	struct tenant *t = calloc(1, sizeof(*t));
+	struct proto_buf b = { 0 };
+	json_error_t jerr;
+	json_t *j;
+
+	fill_tenant(t);
+	snprintf(t->name, sizeof(t->name), "x\xff\xc3(\xed\xa0\x80y");
+	proto_tenant_enc(&b, t);
+	j = json_loadb(b.p, b.len, 0, &jerr);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "name")),
+			    "x\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdy");
+	json_decref(j);
+	proto_buf_free(&b);
+	free(t);
+}
+
+static void test_json_member(void **state)
+{
+	const char *s = "{ \"host\" : {\"a\":[1,{\"ok\":false}],\"s\":\"}\\\"]\"} , \"n\":-1.5e3,"
+			"\"ok\":true,\"t\":[{},[]], \"z\" :null}";
+	const char *v;
+	size_t n;
+
+	assert_int_equal(proto_json_member(s, strlen(s), "ok", &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(v, "true", 4);
+	assert_int_equal(proto_json_member(s, strlen(s), "n", &v, &n), 0);
+	assert_int_equal(n, 6);
+	assert_memory_equal(v, "-1.5e3", 6);
+	assert_int_equal(proto_json_member(s, strlen(s), "host", &v, &n), 0);
+	assert_int_equal(n, strlen("{\"a\":[1,{\"ok\":false}],\"s\":\"}\\\"]\"}"));
+	assert_int_equal(proto_json_member(s, strlen(s), "t", &v, &n), 0);
+	assert_memory_equal(v, "[{},[]]", n);
+	assert_int_equal(proto_json_member(s, strlen(s), "z", &v, &n), 0);
+	assert_memory_equal(v, "null", n);
+	assert_int_equal(proto_json_member(s, strlen(s), "nope", &v, &n), -ENOENT);
+	assert_int_equal(proto_json_member("{}", 2, "ok", &v, &n), -ENOENT);
+	assert_int_equal(proto_json_member("[1]", 3, "ok", &v, &n), -EBADMSG);
+	assert_int_equal(proto_json_member("{\"a\":\"x", 7, "ok", &v, &n), -EBADMSG);
+	assert_int_equal(proto_json_member("{\"a\":[1", 7, "ok", &v, &n), -EBADMSG);
+	assert_int_equal(proto_json_member("{\"a\" 1}", 7, "ok", &v, &n), -EBADMSG);
+	/* a key inside a nested object is not a top-level one */
+	assert_int_equal(proto_json_member("{\"a\":{\"ok\":true}}", 17, "ok", &v, &n), -ENOENT);
+}
+
+static void test_sort_index(void **state)
+{
+	struct tview t[4];
+	int idx[4];
+
+	memset(t, 0, sizeof(t));
+	snprintf(t[0].name, sizeof(t[0].name), "d");
+	snprintf(t[1].name, sizeof(t[1].name), "b");
+	snprintf(t[2].name, sizeof(t[2].name), "c");
+	snprintf(t[3].name, sizeof(t[3].name), "a");
+	t[0].v.cpu_pct = 10;
+	t[1].v.cpu_pct = NAN;
+	t[2].v.cpu_pct = 50;
+	t[3].v.cpu_pct = 10;
+	proto_sort_index(t, 4, PROTO_SORT_CPU, false, idx);
+	assert_int_equal(idx[0], 2);
+	assert_int_equal(idx[1], 3);	/* tie: by name */
+	assert_int_equal(idx[2], 0);
+	assert_int_equal(idx[3], 1);	/* unknown last */
+	proto_sort_index(t, 4, PROTO_SORT_CPU, true, idx);
+	assert_int_equal(idx[0], 3);
+	assert_int_equal(idx[1], 0);
+	assert_int_equal(idx[2], 2);
+	assert_int_equal(idx[3], 1);	/* unknown last, reversed too */
+	proto_sort_index(t, 4, PROTO_SORT_NAME, false, idx);
+	assert_int_equal(idx[0], 3);
+	assert_int_equal(idx[3], 0);
+	t[1].faults_cpu = 2;
+	t[1].faults_io = 1;
+	t[2].faults_mem = 2;
+	proto_sort_index(t, 4, PROTO_SORT_FAULTS, false, idx);
+	assert_int_equal(idx[0], 1);
+	assert_int_equal(idx[1], 2);
+	/* the daemon's rows give the client's order, for every key and direction */
+	t[0].v.mem_bytes = 5;
+	t[2].v.mem_bytes = 5;
+	t[1].v.io_rbps = 7;
+	t[3].v.io_wbps = 7;
+	t[0].v.io_rbps = t[0].v.io_wbps = NAN;
+	for (int s = 0; s < PROTO_SORT_NR; s++) {
+		for (int r = 0; r < 2; r++) {
+			struct proto_sort_row rows[4];
+			int idx2[4];
+
+			for (int i = 0; i < 4; i++)
+				proto_sort_row_of(&t[i], &rows[i]);
+			proto_sort_index(t, 4, (enum proto_sort)s, r, idx);
+			proto_sort_rows(rows, 4, (enum proto_sort)s, r, idx2);
+			assert_memory_equal(idx, idx2, sizeof(idx));
+		}
+	}
+	enum proto_sort k;
+	assert_int_equal(proto_sort_parse("iops", &k), 0);
+	assert_int_equal(k, PROTO_SORT_IOPS);
+	assert_string_equal(proto_sort_name(k), "iops");
+	assert_int_equal(proto_sort_parse("bogus", &k), -EINVAL);
+	assert_int_equal(proto_sort_parse(NULL, &k), -EINVAL);
+}
+
+/* proto_call_raw: an ok reply with the key comes back as text; others parsed as before. */
+static void test_call_raw(void **state)
+{
+	static const char *const replies[] = {
+		"{\"sorted\":{},\"ok\":true,\"tenants\":[{\"name\":\"x\"}]}\n",
+		"{\"ok\":true,\"tenants\":[]}\n",
+		"{\"sorted\":{},\"ok\":false,\"error\":\"nope\"}\n",
+	};
+	json_t *resp;
+	char err[128], *line;
+	size_t len;
+	int sv[2];
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		assert_int_equal(write(sv[1], replies[i], strlen(replies[i])),
+				 (ssize_t)strlen(replies[i]));
+		int ret = proto_call_raw(sv[0], json_pack("{s:s}", "cmd", "snapshot"), "sorted",
+					 &line, &len, &resp, err, sizeof(err));
+		if (i == 0) {
+			assert_int_equal(ret, 0);
+			assert_null(resp);
+			assert_non_null(line);
+			assert_int_equal(len, strlen(replies[0]) - 1);
+			assert_memory_equal(line, replies[0], len);
+			free(line);
+		} else if (i == 1) {
+			assert_int_equal(ret, 0);
+			assert_null(line);
+			assert_non_null(resp);
+			json_decref(resp);
+		} else {
+			assert_int_equal(ret, -EREMOTEIO);
+			assert_null(line);
+			assert_string_equal(err, "nope");
+		}
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+
 static void test_tview_missing_and_wrong(void **state)
 {
 	struct tview v;
@@ -507,6 +750,11 @@ int main(void)
 		cmocka_unit_test(test_recv_max),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_tenant_roundtrip),
+		cmocka_unit_test(test_tenant_enc),
+		cmocka_unit_test(test_tenant_enc_bad_utf8),
+		cmocka_unit_test(test_json_member),
+		cmocka_unit_test(test_sort_index),
+		cmocka_unit_test(test_call_raw),
 		cmocka_unit_test(test_tview_missing_and_wrong),
 		cmocka_unit_test(test_hview_roundtrip),
 		cmocka_unit_test(test_pview_and_error),
