@@ -29,8 +29,11 @@ void enforcer_tenant_removed(struct daemon *d, struct tenant *t);
 int policy_tick(struct daemon *d, uint64_t now_ms);
 /* policy_tick at a given CLOCK_REALTIME ms (tests). Returns the number of actions. */
 int enforcer_tick_at(struct daemon *d, uint64_t real_ms);
-/* After SIGHUP: remap ladders to the new rules, reopen the log, re-apply every tenant. */
-int enforcer_reload(struct daemon *d);
+/*
+ * After SIGHUP: remap ladders to the new rules, reopen the log, re-apply
+ * every tenant's limits (every file rewritten when force: limits or rules changed).
+ */
+int enforcer_reload(struct daemon *d, bool force);
 /*
  * t stops being a tenant (excluded on reload): its ladder and manual
  * actions are dropped, every limit (static too) is lifted and its cgroup

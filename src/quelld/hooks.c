@@ -91,7 +91,8 @@ void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t dif
 		else if (!d->cfg.metrics_listen[0])
 			log_info("metrics: off");
 	}
-	enforcer_reload(d);
+	enforcer_reload(d, diff & (CK_BIT(CK_LIMITS) | CK_BIT(CK_TENANT_OVERRIDES) |
+			       CK_BIT(CK_POLICY)));
 	notify_ready("configuration reloaded");
 }
 

@@ -112,20 +112,21 @@ out=$(as_me --json list 2>&1)
 rc=$?
 names=$(python3 -c 'import json,sys; print(" ".join(t["name"] for t in json.load(sys.stdin)["tenants"]))' \
 	<<<"$out" 2>/dev/null)
-# "sees only itself": a list of just itself, or list refused (exit 1); never another tenant
+# "sees only itself": a list of just itself, or list refused (exit 4: permission
+# denied, quellctl(8)); never another tenant
 if [ $rc = 0 ] && [ "$names" = "$ME" ]; then rh_ok "tenant $ME: list shows only itself"
-elif [ $rc = 1 ]; then rh_ok "tenant $ME: list refused (exit 1: $(head -c 80 <<<"$out"))"
+elif [ $rc = 4 ]; then rh_ok "tenant $ME: list refused (exit 4: $(head -c 80 <<<"$out"))"
 else rh_bad "tenant $ME: list: exit $rc, tenants '$(head -c 100 <<<"$names")' ($(head -c 150 <<<"$out"))"
 fi
 out=$(as_me show "$OTHER" 2>&1)
 rc=$?
-[ $rc = 1 ] && rh_ok "tenant $ME: show $OTHER refused (exit 1: $(head -c 80 <<<"$out"))" ||
-	rh_bad "tenant $ME: show $OTHER: exit $rc, want 1 (refused): $(head -c 150 <<<"$out")"
+[ $rc = 4 ] && rh_ok "tenant $ME: show $OTHER refused (exit 4: $(head -c 80 <<<"$out"))" ||
+	rh_bad "tenant $ME: show $OTHER: exit $rc, want 4 (permission denied): $(head -c 150 <<<"$out")"
 out=$(as_me throttle "$OTHER" --for 5m 2>&1)
 rc=$?
 st=$(qt_show_get "$OTHER" 't["state"]' 2>&1)
-[ $rc = 1 ] && [ "$st" = ok ] && rh_ok "tenant $ME: throttle $OTHER refused (exit 1), $OTHER still '$st'" ||
-	rh_bad "tenant $ME: throttle $OTHER: exit $rc (want 1), its state '$st': $(head -c 150 <<<"$out")"
+[ $rc = 4 ] && [ "$st" = ok ] && rh_ok "tenant $ME: throttle $OTHER refused (exit 4), $OTHER still '$st'" ||
+	rh_bad "tenant $ME: throttle $OTHER: exit $rc (want 4), its state '$st': $(head -c 150 <<<"$out")"
 [ "$st" = ok ] || qt_ctl release "$OTHER" >/dev/null 2>&1
 
 # --- 6. history ------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ grep -c "history" "$QT_DIR/quelld.log" | xargs echo "  quelld.log lines naming h
 [ "$nf" -gt 0 ] && [ "$big" = 0 ] && [ "$maxb" -le 1048576 ] &&
 	rh_ok "RRD files: $nf, largest $maxb bytes <= 1 MiB" ||
 	rh_bad "RRD files: $nf, $big over 1 MiB (largest $maxb bytes)"
-one=$(find "$RRD" -name '*.rrd' -printf '%f\n' 2>/dev/null | head -1)
+one=$(find "$RRD" -name '*.rrd' ! -name host.rrd -printf '%f\n' 2>/dev/null | head -1)
 if [ -n "$one" ]; then
 	qt_ctl -c "$QT_DIR/quell.conf" history "${one%.rrd}" --since -5m >/dev/null 2>&1 &&
 		rh_ok "quellctl history ${one%.rrd} reads its file" || rh_bad "quellctl history ${one%.rrd}"
