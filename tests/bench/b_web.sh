@@ -5,7 +5,7 @@
 #
 # nginx (run as nobody, not a tenant) in front of php-fpm, one pool per
 # tenant: a victim site V (4 static workers, a light page: ~1 ms of PHP work
-# and 4 random 4 KiB reads from a 256 MiB data file of its own, kept in its
+# and 16 random 4 KiB reads from a 256 MiB data file of its own, kept in its
 # page cache) and one offender site O per kind (16 workers):
 #   cpu   wrk -c16 on a page that computes for ~50 ms
 #   mem   one long request to a page that grows its memory at MEM_RATE MiB/s
@@ -35,12 +35,14 @@
 # 15 s - (T - STEADY) (reported in the JSON only), and the steady state
 # (the last STEADY s of T), one wrk run per window back to back. Conditions
 # per offender kind:
-#   alone    V alone, quelld running (nothing to do)
 #   noquell  V + O, no quelld (both in the box's shared cgroup)
+#   alone    V alone for ALONE s, quelld running (nothing to do), just before
 #   quell    V + O, quelld with its default configuration (embedded default
 #            rules; only paths, the managed subtree, the uid range and
 #            sweep = 1s set, the last so the bench's new users get their
 #            cgroups at once), started before the abuse
+# In the middle of the steady window the victim's page cache (MiB of its
+# 256) is read from its memory cgroup: what the offender left it.
 # For quell the bench also records the first "apply" against O in the audit
 # log (time from abuse start), any action against V (a rule blaming the
 # victim), and which tenant is on top of `quellctl list --sort inflicted`
@@ -56,10 +58,10 @@
 #
 # Knobs: BENCH_WEB_QUICK=1 (or BENCH_QUICK=1) a short run (~3 min; default
 # ~6 min); BENCH_WEB_KINDS ("cpu mem io fork"); BENCH_WEB_T (seconds of
-# abuse per attacked condition, 30; quick 15); BENCH_WEB_STEADY (10; quick 5);
-# BENCH_WEB_ALONE (seconds of the alone run, 5); BENCH_WEB_OVH_ROUNDS (3;
-# quick 1); BENCH_WEB_OVH_S (5); BENCH_WEB_BOX (1024M); BENCH_WEB_MEM_RATE
-# (MiB/s, 128).
+# abuse per attacked condition, 25; quick 15); BENCH_WEB_STEADY (10; quick 5);
+# BENCH_WEB_ALONE (seconds of the alone run, 5; quick 3);
+# BENCH_WEB_OVH_ROUNDS (3; quick 1); BENCH_WEB_OVH_S (5); BENCH_WEB_BOX
+# (1024M); BENCH_WEB_MEM_RATE (MiB/s, 128).
 . "$(dirname "$0")/lib.sh"
 
 for c in nginx php-fpm8.2 wrk curl setpriv; do
@@ -69,9 +71,9 @@ PATH=$PATH:/usr/sbin
 [ "${BENCH_WEB_QUICK:-0}" = 1 ] && BENCH_QUICK=1
 if [ "$BENCH_QUICK" = 1 ]; then
 	T=${BENCH_WEB_T:-15}; STEADY=${BENCH_WEB_STEADY:-5}; OVH_ROUNDS=${BENCH_WEB_OVH_ROUNDS:-1}
-	ALONE=${BENCH_WEB_ALONE:-4}
+	ALONE=${BENCH_WEB_ALONE:-3}
 else
-	T=${BENCH_WEB_T:-30}; STEADY=${BENCH_WEB_STEADY:-10}; OVH_ROUNDS=${BENCH_WEB_OVH_ROUNDS:-3}
+	T=${BENCH_WEB_T:-25}; STEADY=${BENCH_WEB_STEADY:-10}; OVH_ROUNDS=${BENCH_WEB_OVH_ROUNDS:-3}
 	ALONE=${BENCH_WEB_ALONE:-5}
 fi
 KINDS=${BENCH_WEB_KINDS:-"cpu mem io fork"}
@@ -127,7 +129,8 @@ OURL=http://127.0.0.1:$((PORT + 1))
 # --- the sites ------------------------------------------------------------------
 
 # the victim: fixed work (8,000 crc32: ~1 ms on this machine alone), then
-# 4 random 4 KiB reads of its data file, as a small site reading its database
+# 16 random 4 KiB reads of its data file, as a small site reading its
+# database: ~50 us from the page cache, ~2 ms when most go to the disk
 cat > "$D/www/v/v.php" <<'PHP'
 <?php
 $x = 0;
@@ -136,7 +139,7 @@ for ($i = 0; $i < 8000; $i++)
 $f = fopen(getenv('QW_DATA'), 'r');
 $blocks = intdiv(filesize(getenv('QW_DATA')), 4096);
 $s = 0;
-for ($i = 0; $i < 4; $i++) {
+for ($i = 0; $i < 16; $i++) {
 	fseek($f, random_int(0, $blocks - 1) * 4096);
 	$s += strlen(fread($f, 4096));
 }
@@ -416,10 +419,20 @@ watch_first() {
 	WATCH=$!; QT_PIDS+=($!)
 }
 
-# the top of `quellctl list --sort inflicted` (name and inflicted ms/s of
-# the first two), written to $D/list_top after DELAY s
-sample_list() {
+# the victim's page cache (MiB) in cgroup $1 of the box's memory hierarchy
+# (v1 total_cache, v2 file): how much of its 256 MiB the offender left it
+cache_mib() {
+	awk '$1 == "total_cache" || $1 == "file" { printf "%d\n", $2 / 1048576; exit }' \
+		"$1/memory.stat" 2>/dev/null | grep . || echo null
+}
+# in the background, DELAY s from now: the top two of `quellctl list --sort
+# inflicted` (with quelld) to $D/list_top, the victim's cache in cgroup
+# CG to $D/vcache
+sample() {	# DELAY CG WITH_QUELLD
+	rm -f "$D/list_top" "$D/vcache"
 	( sleep "$1"
+	  cache_mib "$2" > "$D/vcache"
+	  [ "$3" = yes ] || exit 0
 	  qt_ctl --json list --sort inflicted 2>/dev/null | jq -c '[.tenants[:2][] |
 		{name, inflicted_ms_s: .rates.inflicted_ms_s, suffered_ms_s: .rates.suffered_ms_s,
 		 cpu_pct: .rates.cpu_pct}]' > "$D/list_top" 2>/dev/null ) &
@@ -430,56 +443,53 @@ report_top() {
 		2>/dev/null | jq -c '[.tenants[] | {name: .tenant, inflicted_s, score}]' 2>/dev/null ||
 		echo null
 }
-who() {	# JSON list -> "victim" / "offender" / name of the first
-	jq -r --arg v $V --arg o $O 'if . == null or length == 0 then "-" else .[0].name |
-		if . == $v then "VICTIM" elif . == $o then "offender" else . end end' <<< "$1" 2>/dev/null ||
-		echo -
-}
 
 # windows: one wrk run each, back to back from the abuse start; the steady
-# one last. With SAMPLE=1 the list is sampled in the middle of the steady one.
+# one last, sampled (sample CG WITH_QUELLD) in its middle
 windows() {
 	local mid=$((T - STEADY - 15))
 	W1=$(victim_run 5)
 	W2=$(victim_run 10)
 	WM=null
 	[ $mid -gt 0 ] && WM=$(victim_run $mid)
-	[ "${SAMPLE:-0}" = 1 ] && sample_list $((STEADY / 2))
+	sample $((STEADY / 2)) "$1" "$2"
 	WS=$(victim_run "$STEADY")
+	sleep 0.5
+	VC=$(cat "$D/vcache" 2>/dev/null); VC=${VC:-null}
+}
+cond_json() {	# the windows of one attacked condition
+	jq -n --argjson a "$W1" --argjson b "$W2" --argjson m "$WM" --argjson s "$WS" \
+		--argjson c "$VC" '{w0_5: $a, w5_15: $b, mid: $m, steady: $s, victim_cache_mib: $c}'
 }
 
-# run_kind KIND: alone, noquell, quell; sets the JSON of the kind in R
+# run_kind KIND: attacked without quelld; then with quelld: alone first
+# (quelld running, nothing to do), then attacked. Sets the kind's JSON in R.
 run_kind() {
 	local k=$1 alone nq q n t0 first list rep vict
-	b_log "$k: alone"
-	quelld_start; web_start no; wait_placed; victim_warm "$(warm_cg no)"
-	alone=$(victim_run "$ALONE")
-	web_stop; b_quelld_stop
 
 	b_log "$k: attacked, no quelld"
-	box_setup; web_start yes; victim_warm "$(warm_cg yes)"
+	b_quelld_stop; box_setup; web_start yes; victim_warm "$(warm_cg yes)"
 	attack_start $k
-	SAMPLE=0 windows
-	nq=$(jq -n --argjson a "$W1" --argjson b "$W2" --argjson m "$WM" --argjson s "$WS" \
-		'{w0_5: $a, w5_15: $b, mid: $m, steady: $s}')
+	windows "$(warm_cg yes)" no
+	nq=$(cond_json)
 	attack_stop; web_stop
 
-	b_log "$k: attacked, quelld (default configuration)"
+	b_log "$k: alone, then attacked, quelld (default configuration)"
 	quelld_start; web_start no; wait_placed; victim_warm "$(warm_cg no)"
+	alone=$(victim_run "$ALONE")
 	n=$(lines); t0=$(date +%s%N)
 	attack_start $k
 	watch_first "$n" "$t0"
-	rm -f "$D/list_top"
-	SAMPLE=1 windows
-	wait "$WATCH" 2>/dev/null
+	windows "$(warm_cg no)" yes
+	sleep 1
+	kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null
 	first=$(cat "$D/first_action" 2>/dev/null); first=${first:-null}
 	vict=false; acted "$n" $V && vict=true
 	list=$(cat "$D/list_top" 2>/dev/null); list=${list:-null}
 	rep=$(report_top)
-	q=$(jq -n --argjson a "$W1" --argjson b "$W2" --argjson m "$WM" --argjson s "$WS" \
-		--argjson f "$first" --argjson v $vict --argjson l "$list" --argjson r "$rep" \
-		'{w0_5: $a, w5_15: $b, mid: $m, steady: $s, first_action_s: $f, victim_acted: $v,
-		  list_top: $l, report_top: $r}')
+	q=$(cond_json | jq --argjson f "$first" --argjson v $vict --argjson l "$list" \
+		--argjson r "$rep" '. + {first_action_s: $f, victim_acted: $v, list_top: $l,
+		report_top: $r}')
 	cp "$EV" "$BENCH_OUT/web.$k.events.jsonl" 2>/dev/null
 	attack_stop; web_stop; b_quelld_stop
 	R=$(jq -n --argjson a "$alone" --argjson n "$nq" --argjson q "$q" \
@@ -513,7 +523,7 @@ for r in $(seq "$OVH_ROUNDS"); do
 	for c in $order; do
 		if [ $c = on ]; then quelld_start; web_start no; wait_placed
 		else b_quelld_stop; box_setup; web_start yes; fi
-		victim_warm "$(warm_cg $([ $c = off ] && echo yes || echo no))"
+		wrk_json 1 "$VURL" 4 1 0 >/dev/null	# warm-up (its page cache is there)
 		O1[$c]=$(wrk_json "$OVH_S" "$VURL" 8 2 0)
 		web_stop
 	done
@@ -555,8 +565,10 @@ for k in $KINDS; do
 		 ($x.quell.first_action_s | f), ($x.quell.list_top | who), ($x.quell.report_top | who)] |
 		@tsv' "$B_JSON" | awk -F'\t' '{ printf "%-5s %9s | %7s %7s %8s | %7s %7s %8s | %8s %-9s %-9s\n",
 			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }'
-	jq -r --arg k $k '.kinds[$k].quell | select(.victim_acted) |
-		"WARNING: \($k): quell acted against the victim"' "$B_JSON"
+	jq -r --arg k $k '.kinds[$k] | "      victim cache at steady: no quell \(.noquell.victim_cache_mib)" +
+		" MiB, quell \(.quell.victim_cache_mib) MiB (of 256); req/s alone \(.alone.requests /
+		.alone.duration_us * 1e6 | round)",
+		(.quell | select(.victim_acted) | "WARNING: \($k): quell acted against the victim")' "$B_JSON"
 done
 echo "goal (issue 14): quell <= 1.5x alone at 0-5 s, <= 1.1x in steady state; offender on top"
 echo
