@@ -41,8 +41,8 @@
 #            rules; only paths, the managed subtree, the uid range and
 #            sweep = 1s set, the last so the bench's new users get their
 #            cgroups at once), started before the abuse
-# In the middle of the steady window the victim's page cache (MiB of its
-# 256) is read from its memory cgroup: what the offender left it.
+# In the middle of the steady window the bench reads how much of the
+# victim's 256 MiB is in the page cache (fincore): what the offender left it.
 # For quell the bench also records the first "apply" against O in the audit
 # log (time from abuse start), any action against V (a rule blaming the
 # victim), and which tenant is on top of `quellctl list --sort inflicted`
@@ -190,7 +190,8 @@ echo "ok $rc\n";
 PHP
 chmod 644 "$D"/www/*/*.php
 setpriv --reuid=$(id -u $V) --regid=65534 --clear-groups -- \
-	dd if=/dev/urandom of="$D/data/v/data" bs=1M count=$VDATA status=none || qt_fail "victim data"
+	dd if=/dev/urandom of="$D/data/v/data" bs=1M count=$VDATA oflag=direct status=none ||
+	qt_fail "victim data"
 
 # wrk: optional pacing (WRK_DELAY_MS between requests per connection), a
 # one-line JSON summary from done()
@@ -419,20 +420,20 @@ watch_first() {
 	WATCH=$!; QT_PIDS+=($!)
 }
 
-# the victim's page cache (MiB) in cgroup $1 of the box's memory hierarchy
-# (v1 total_cache, v2 file): how much of its 256 MiB the offender left it
+# the victim's data in the page cache (MiB of its 256): what the offender
+# left it (fincore: the file's resident pages, whoever they are charged to)
 cache_mib() {
-	awk '$1 == "total_cache" || $1 == "file" { printf "%d\n", $2 / 1048576; exit }' \
-		"$1/memory.stat" 2>/dev/null | grep . || echo null
+	fincore -b -n -o RES "$D/data/v/data" 2>/dev/null | awk '{ printf "%d\n", $1 / 1048576 }' |
+		grep . || echo null
 }
-# in the background, DELAY s from now: the top two of `quellctl list --sort
-# inflicted` (with quelld) to $D/list_top, the victim's cache in cgroup
-# CG to $D/vcache
-sample() {	# DELAY CG WITH_QUELLD
+# in the background, DELAY s from now: the victim's cached data to
+# $D/vcache, the top two of `quellctl list --sort inflicted` (WITH_QUELLD =
+# yes) to $D/list_top
+sample() {	# DELAY WITH_QUELLD
 	rm -f "$D/list_top" "$D/vcache"
 	( sleep "$1"
-	  cache_mib "$2" > "$D/vcache"
-	  [ "$3" = yes ] || exit 0
+	  cache_mib > "$D/vcache"
+	  [ "$2" = yes ] || exit 0
 	  qt_ctl --json list --sort inflicted 2>/dev/null | jq -c '[.tenants[:2][] |
 		{name, inflicted_ms_s: .rates.inflicted_ms_s, suffered_ms_s: .rates.suffered_ms_s,
 		 cpu_pct: .rates.cpu_pct}]' > "$D/list_top" 2>/dev/null ) &
@@ -445,14 +446,14 @@ report_top() {
 }
 
 # windows: one wrk run each, back to back from the abuse start; the steady
-# one last, sampled (sample CG WITH_QUELLD) in its middle
-windows() {
+# one last, sampled (sample ... WITH_QUELLD) in its middle
+windows() {	# WITH_QUELLD
 	local mid=$((T - STEADY - 15))
 	W1=$(victim_run 5)
 	W2=$(victim_run 10)
 	WM=null
 	[ $mid -gt 0 ] && WM=$(victim_run $mid)
-	sample $((STEADY / 2)) "$1" "$2"
+	sample $((STEADY / 2)) "$1"
 	WS=$(victim_run "$STEADY")
 	sleep 0.5
 	VC=$(cat "$D/vcache" 2>/dev/null); VC=${VC:-null}
@@ -470,7 +471,7 @@ run_kind() {
 	b_log "$k: attacked, no quelld"
 	b_quelld_stop; box_setup; web_start yes; victim_warm "$(warm_cg yes)"
 	attack_start $k
-	windows "$(warm_cg yes)" no
+	windows no
 	nq=$(cond_json)
 	attack_stop; web_stop
 
@@ -480,7 +481,7 @@ run_kind() {
 	n=$(lines); t0=$(date +%s%N)
 	attack_start $k
 	watch_first "$n" "$t0"
-	windows "$(warm_cg no)" yes
+	windows yes
 	sleep 1
 	kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null
 	first=$(cat "$D/first_action" 2>/dev/null); first=${first:-null}
