@@ -56,9 +56,10 @@
 # rounds; the ratios of requests/s and p99 are printed per round and as
 # medians.
 #
-# Knobs: BENCH_WEB_QUICK=1 (or BENCH_QUICK=1) a short run (~3 min; default
+# Knobs: BENCH_WEB_QUICK=1 (or BENCH_QUICK=1) a short run (~4.5 min; default
 # ~6 min); BENCH_WEB_KINDS ("cpu mem io fork"); BENCH_WEB_T (seconds of
-# abuse per attacked condition, 25; quick 15); BENCH_WEB_STEADY (10; quick 5);
+# abuse per attacked condition, 25; quick 20; at least STEADY + 15);
+# BENCH_WEB_STEADY (10; quick 5);
 # BENCH_WEB_ALONE (seconds of the alone run, 5; quick 3);
 # BENCH_WEB_OVH_ROUNDS (3; quick 1); BENCH_WEB_OVH_S (5); BENCH_WEB_BOX
 # (1024M); BENCH_WEB_MEM_RATE (MiB/s, 128).
@@ -70,7 +71,7 @@ done
 PATH=$PATH:/usr/sbin
 [ "${BENCH_WEB_QUICK:-0}" = 1 ] && BENCH_QUICK=1
 if [ "$BENCH_QUICK" = 1 ]; then
-	T=${BENCH_WEB_T:-15}; STEADY=${BENCH_WEB_STEADY:-5}; OVH_ROUNDS=${BENCH_WEB_OVH_ROUNDS:-1}
+	T=${BENCH_WEB_T:-20}; STEADY=${BENCH_WEB_STEADY:-5}; OVH_ROUNDS=${BENCH_WEB_OVH_ROUNDS:-1}
 	ALONE=${BENCH_WEB_ALONE:-3}
 else
 	T=${BENCH_WEB_T:-25}; STEADY=${BENCH_WEB_STEADY:-10}; OVH_ROUNDS=${BENCH_WEB_OVH_ROUNDS:-3}
@@ -82,7 +83,7 @@ BOX=$(( $(numfmt --from=iec "${BENCH_WEB_BOX:-1024M}") >> 20 ))	# MiB
 MEM_RATE=${BENCH_WEB_MEM_RATE:-128}
 MEM_CAP=$((BOX - 128))
 VDATA=256		# MiB of victim data (its page cache)
-[ $T -ge $((STEADY + 10)) ] || qt_fail "BENCH_WEB_T must be >= BENCH_WEB_STEADY + 10"
+[ $T -ge $((STEADY + 15)) ] || qt_fail "BENCH_WEB_T must be >= BENCH_WEB_STEADY + 15"
 
 D=$QT_DIR/web
 EV=$QT_DIR/events.jsonl
