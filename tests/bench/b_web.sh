@@ -308,8 +308,8 @@ web_start() {
 		php-fpm8.2 -F -y "$D/php-fpm.conf" -p "$D" >>"$D/fpm.out" 2>&1 &
 	fi
 	FPM_PID=$!; QT_PIDS+=($!)
-	for i in $(seq 100); do
-		curl -sf -m 5 -o /dev/null "$VURL" && curl -sf -m 5 -o /dev/null "$OURL/fork.php" &&
+	for i in $(seq 50); do
+		curl -sf -m 2 -o /dev/null "$VURL" && curl -sf -m 2 -o /dev/null "$OURL/fork.php" &&
 			return 0
 		sleep 0.1
 	done
@@ -397,10 +397,11 @@ victim_warm() {
 warm_cg() { [ "$1" = yes ] && echo "$(box_dir)/shared" || echo "$(box_dir)/$V"; }
 
 lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
-# any apply/freeze/kill against TENANT after line FROM of the audit log
+# any action that limits TENANT (apply, escalate, freeze, kill, or a rung
+# added later; not release, step_down, thaw) after line FROM of the audit log
 acted() {
-	tail -n +$(($1 + 1)) "$EV" 2>/dev/null | jq -c --arg t "$2" \
-		'select(.tenant == $t and (.action == "apply" or .action == "freeze" or .action == "kill"))' \
+	tail -n +$(($1 + 1)) "$EV" 2>/dev/null | jq -c --arg t "$2" 'select(.tenant == $t and
+		(.action | IN("release", "step_down", "thaw", "result", "set", "manual") | not))' \
 		2>/dev/null | grep -q .
 }
 # in the background: the first action against O after line FROM, written as
