@@ -5,11 +5,11 @@
 #   tests/bench/run.sh [BUILD_DIR]
 #   tests/bench/run.sh --summary RESULTS_JSON    print the headline numbers again
 #
-#   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~4 min;
-#                        the full run takes ~24 min)
+#   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~9 min;
+#                        the full run takes ~30 min, 6 of them the web stack)
 #   BENCH_ONLY="a b"     run only these (bpf_cost daemon_cost neighbour
 #                        accuracy placement history web)
-#   BENCH_WEB_QUICK=1    the web stack bench (b_web.sh) alone in its short mode
+#   BENCH_WEB_QUICK=1    only the web stack bench (b_web.sh) in its short mode
 #   BENCH_OUT=DIR        results (default BUILD_DIR/bench): results.json, one
 #                        b_NAME.json and b_NAME.log per benchmark
 #   CC                   compiler for the helper programs (default cc)
