@@ -571,7 +571,10 @@ for k in $KINDS; do
 	jq -r --arg k $k '.kinds[$k] | "      victim cache at steady: no quell \(.noquell.victim_cache_mib)" +
 		" MiB, quell \(.quell.victim_cache_mib) MiB (of 256); req/s alone \(.alone.requests /
 		.alone.duration_us * 1e6 | round)",
-		(.quell | select(.victim_acted) | "WARNING: \($k): quell acted against the victim")' "$B_JSON"
+		(.quell | select(.victim_acted) | "WARNING: \($k): quell acted against the victim"),
+		([.alone, (.noquell, .quell | .w0_5, .w5_15, .mid, .steady)] | map(select(. != null)) |
+		 (map(.errors + .non2xx) | add) as $e | select($e > 0) |
+		 "WARNING: \($k): \($e) victim requests failed (socket errors or non-2xx)")' "$B_JSON"
 done
 echo "goal (issue 14): quell <= 1.5x alone at 0-5 s, <= 1.1x in steady state; offender on top"
 echo
