@@ -43,8 +43,8 @@
 #            cgroups at once), started before the abuse
 # In the middle of the steady window the bench reads how much of the
 # victim's 256 MiB is in the page cache (fincore): what the offender left it.
-# For quell the bench also records the first "apply" against O in the audit
-# log (time from abuse start), any action against V (a rule blaming the
+# For quell the bench also records the first limiting action against O in
+# the audit log (time from abuse start), any against V (a rule blaming the
 # victim), and which tenant is on top of `quellctl list --sort inflicted`
 # (during the steady window) and of `quellctl report --by inflicted` (over
 # the run, from the RRD files) - the issue wants the offender there, never
