@@ -45,7 +45,8 @@ endif
 DEB_DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev \
 	librrd-dev rrdtool libcmocka-dev libjansson-dev libinih-dev libmicrohttpd-dev \
 	libsystemd-dev libpam0g-dev pkg-config make gcc stress-ng fio tmux rt-tests \
-	util-linux procps passwd prometheus pamtester python3 jq dpkg-dev lintian xxd chromium
+	util-linux procps passwd prometheus pamtester python3 jq dpkg-dev lintian xxd chromium \
+	nginx-light php8.2-fpm wrk curl
 
 WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS	?= -O2 -g

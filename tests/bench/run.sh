@@ -5,10 +5,11 @@
 #   tests/bench/run.sh [BUILD_DIR]
 #   tests/bench/run.sh --summary RESULTS_JSON    print the headline numbers again
 #
-#   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~4 min;
-#                        the full run takes ~24 min)
+#   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~9 min;
+#                        the full run takes ~30 min, 6 of them the web stack)
 #   BENCH_ONLY="a b"     run only these (bpf_cost daemon_cost neighbour
-#                        accuracy placement history)
+#                        accuracy placement history web)
+#   BENCH_WEB_QUICK=1    only the web stack bench (b_web.sh) in its short mode
 #   BENCH_OUT=DIR        results (default BUILD_DIR/bench): results.json, one
 #                        b_NAME.json and b_NAME.log per benchmark
 #   CC                   compiler for the helper programs (default cc)
@@ -40,6 +41,10 @@ b_summary() {
 		"neighbour    \($s) rule as cap: victim x alone \(.cap_over_alone | f), x oracle \(.cap_over_oracle | f), \(.cap.time_to_throttle_s | thr)\(.cap | wrong); no quell: x alone \(.noquell_over_alone | f)"),
 	  (.accuracy // {} | to_entries[] | select(.value | type == "object") |
 		"accuracy     \(.key): quell/kernel \(.value.ratio | f)"),
+	  ((.web.settings // {}) as $ws | .web.kinds // {} | to_entries[] |
+		def who: if . == null then "-" elif . == $ws.victim then "VICTIM" elif . == $ws.offender then "offender" else . end;
+		"web          \(.key): victim p99 x alone, quell 0-5 s \(.value.p99_x_alone.quell.w0_5 | f), steady \(.value.p99_x_alone.quell.steady | f); no quell steady \(.value.p99_x_alone.noquell.steady | f); first action \(.value.quell.first_action_s | f) s; top inflicted: list \(.value.quell.list_top[0].name? // null | who), report \(.value.quell.report_top[0].name? // null | who)\(if .value.quell.victim_acted then ", VICTIM ACTED ON" else "" end)"),
+	  (.web.overhead // empty | "web          overhead: req/s x \(.rps_ratio_median | f), p99 x \(.p99_ratio_median | f) with quelld (goal: req/s within 1 %, p99 within 3 %)"),
 	  (.placement // empty | "placement    client p50 \(.client.p50_us) us p99 \(.client.p99_us) us (missed \(.client.missed)); daemon p50 \(.daemon.latency_p50_us // null | f) us p99 \(.daemon.latency_p99_us // null | f) us")
 	] | .[]' "$1"
 }
@@ -54,7 +59,7 @@ export QT_BUILD=$BUILD
 export BENCH_OUT=${BENCH_OUT:-$BUILD/bench}
 export BENCH_BIN=$BENCH_OUT/bin
 export BENCH_QUICK=${BENCH_QUICK:-0}
-ONLY=${BENCH_ONLY:-"bpf_cost daemon_cost neighbour accuracy placement history"}
+ONLY=${BENCH_ONLY:-"bpf_cost daemon_cost neighbour accuracy placement history web"}
 CC=${CC:-cc}
 mkdir -p "$BENCH_BIN"
 
