@@ -36,7 +36,6 @@ const volatile __u32 events_exec = 0;
 const volatile __u64 min_key = 0;
 const volatile __u64 max_key = ~0ULL;
 
-#define TASK_RUNNING_STATE	0
 #define E2BIG			7	/* errno; vmlinux.h has no uapi errno */
 #define QUELL_REQ_OP_MASK	0xff	/* REQ_OP_BITS = 8 since 4.10 */
 #define QUELL_REQ_OP_READ	0
@@ -59,13 +58,13 @@ struct slice {
 struct slice_ring {
 	struct slice s[QUELL_SLICE_RING];
 	__u64 head;		/* next slot to write; slots are head & (RING - 1) */
+	__u64 tenant_end;	/* end of the newest tenant slice (0: none yet) */
 };
 
 _Static_assert((QUELL_SLICE_RING & (QUELL_SLICE_RING - 1)) == 0, "ring size power of 2");
 
 /* Per-task (tid) state; storage dies with the task, hash entries at sched_process_exit. */
 struct task_state {
-	__u64 wait_ts;		/* runnable since (0: not waiting) */
 	__u64 reclaim_ts;	/* in direct/memcg reclaim since (0: not) */
 };
 
@@ -240,13 +239,6 @@ static __always_inline __u64 task_picked_sum(struct task_struct *t, bool btf)
 	return btf ? t->se.prev_sum_exec_runtime : BPF_CORE_READ(t, se.prev_sum_exec_runtime);
 }
 
-static __always_inline long task_run_state(struct task_struct *t, bool btf)
-{
-	if (btf && bpf_core_field_exists(t->__state))
-		return t->__state;
-	return compat_task_state(t);
-}
-
 /* A key with an acct entry: neither idle nor a non-tenant task. */
 static __always_inline bool key_is_tenant(__u64 key)
 {
@@ -334,36 +326,47 @@ static __always_inline struct quell_acct *acct_get_cached(struct acct_cache *c, 
 	return c->a;
 }
 
-static __always_inline void wait_begin(struct task_struct *t, __u32 pid, __u64 now, bool btf)
+/*
+ * When next became runnable, on the bpf_ktime_get_ns() clock (now), or 0 if
+ * it did not wait (or the kernel keeps no sched_info). The scheduler stamps
+ * t->sched_info.last_queued with rq_clock at every enqueue of a task that
+ * is not queued yet (wakeup, wakeup_new, migration) and when a running task
+ * is preempted (sched_info_depart); sched_info_arrive() turns it into
+ * run_delay right after trace_sched_switch (context_switch()). At this
+ * tracepoint __schedule() has just run update_rq_clock(), so rq->clock -
+ * last_queued is the wait the kernel itself adds to run_delay. This
+ * replaces timestamping every wakeup in sched_wakeup(_new) programs.
+ * The run queue is reached through t's cfs_rq (set_task_rq() keeps it on
+ * t's CPU, this one, for tasks of any class): the per-CPU "runqueues" ksym
+ * needs its address in kallsyms, which this kernel (no KALLSYMS_ALL) lacks.
+ */
+static __always_inline __u64 wait_start(struct task_struct *t, __u64 now, bool btf)
 {
-	struct task_state *ts;
+	__u64 q, clk;
 
-	if (!pid)
-		return;
-	ts = task_state_get(t, pid, btf);
-	if (ts)
-		ts->wait_ts = now;
+	if (!bpf_core_field_exists(t->sched_info) || !bpf_core_field_exists(t->se.cfs_rq->rq))
+		return 0;	/* no CONFIG_SCHED_INFO or no FAIR_GROUP_SCHED */
+	q = btf ? t->sched_info.last_queued : BPF_CORE_READ(t, sched_info.last_queued);
+	if (!q)
+		return 0;
+	clk = btf ? t->se.cfs_rq->rq->clock : BPF_CORE_READ(t, se.cfs_rq, rq, clock);
+	if (clk <= q || clk - q >= now)
+		return 0;
+	return now - (clk - q);
 }
 
 /*
- * next (waiter_key) is switched in at now after being runnable since its
- * wait_ts: split the wait over the slices this CPU ran meanwhile.
+ * next (waiter_key) is switched in at now after being runnable since t_w:
+ * split the wait over the slices this CPU ran meanwhile.
  */
-static __always_inline void wait_end(struct task_struct *t, __u32 pid, __u64 waiter_key,
-				     __u64 now, struct slice_ring *ring, struct acct_cache *ac,
-				     bool btf)
+static __always_inline void wait_end(__u64 t_w, __u64 waiter_key, __u64 now,
+				     struct slice_ring *ring, struct acct_cache *ac)
 {
-	__u64 t_w, wait, covered = 0, suffered = 0, self = 0;
-	struct task_state *ts;
+	__u64 wait, covered = 0, suffered = 0, self = 0;
 	struct quell_acct *a;
 	__u64 head = ring->head;
 	int i;
 
-	ts = task_state_find(t, pid, btf);
-	if (!ts || !ts->wait_ts)
-		return;
-	t_w = ts->wait_ts;
-	ts->wait_ts = 0;
 	if (now <= t_w)
 		return;
 	wait = now - t_w;
@@ -420,7 +423,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	struct quell_acct *a;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0, prev_pid, next_pid;
-	__u64 pkey, nkey;
+	__u64 pkey = QUELL_KEY_NONE, nkey;
 
 	cur = bpf_map_lookup_elem(&cpu_cur, &zero);
 	ring = bpf_map_lookup_elem(&rings, &zero);
@@ -490,25 +493,27 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		}
 	}
 
-	/* 2. preempted while runnable: prev's wait starts now */
-	if (prev_pid && task_run_state(prev, btf) == TASK_RUNNING_STATE)
-		wait_begin(prev, prev_pid, now, btf);
+	if (key_is_tenant(pkey))
+		ring->tenant_end = now;
 
-	/* 3. next's wait (if any) ends now, against the ring including prev's slice */
+	/*
+	 * 2. next's wait (if any) ends now, against the ring including prev's
+	 * slice. A non-tenant that waited only since the last tenant slice on
+	 * this CPU ended has nobody to charge (root's ping-pong, kthreads):
+	 * leave before walking the ring.
+	 */
 	nkey = task_key(next, btf);
-	if (next_pid)
-		wait_end(next, next_pid, nkey, now, ring, &ac, btf);
+	if (next_pid) {
+		__u64 t_w = wait_start(next, now, btf);
+
+		if (t_w && (key_is_tenant(nkey) || t_w < ring->tenant_end))
+			wait_end(t_w, nkey, now, ring, &ac);
+	}
 
 	cur->key = nkey;
 	cur->start_ns = now;
 	cur->pid = next_pid;
 	cur->sum_exec_ns = next_pid ? task_sum_exec(next, btf) : 0;
-	return 0;
-}
-
-static __always_inline int on_wakeup(struct task_struct *p, bool btf)
-{
-	wait_begin(p, task_pid(p, btf), bpf_ktime_get_ns(), btf);
 	return 0;
 }
 
@@ -849,8 +854,6 @@ static __always_inline int on_reclaim_end(bool btf)
 
 TWIN(sched_switch, on_switch(prev, next, btf),
      bool preempt, struct task_struct *prev, struct task_struct *next)
-TWIN(sched_wakeup, on_wakeup(p, btf), struct task_struct *p)
-TWIN(sched_wakeup_new, on_wakeup(p, btf), struct task_struct *p)
 TWIN(sched_process_fork, on_fork(parent), struct task_struct *parent, struct task_struct *child)
 TWIN(sched_process_exec, on_exec(p), struct task_struct *p)
 TWIN(sched_process_exit, on_exit(p, btf), struct task_struct *p)

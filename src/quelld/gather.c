@@ -20,6 +20,7 @@
 
 #include "bpf_loader.h"
 #include "cgroup.h"
+#include "fairshare.h"
 #include "hostinfo.h"
 #include "log.h"
 #include "placement.h"
@@ -205,6 +206,57 @@ static uint64_t gather_epoch(const struct daemon *d)
 	return d->discover_full_ms + ps->sweeps + ps->moved_event + ps->moved_sweep;
 }
 
+static bool bpf_delta(const struct tenant *t, enum qm_id id, double *out)
+{
+	if (!qm_valid(&t->cur, id) || t->cur.src[id] != QM_SRC_BPF ||
+	    !qm_valid(&t->prev, id) || t->prev.src[id] != QM_SRC_BPF)
+		return false;
+	*out = t->cur.v[id] >= t->prev.v[id] ? (double)(t->cur.v[id] - t->prev.v[id]) : 0;
+	return true;
+}
+
+/*
+ * Replace BPF's raw rq_inflicted_ns (per waiting thread, behind whoever held
+ * its CPU) by the fair-share charge of src/lib/fairshare.c over this tick,
+ * accumulated into the tenant's counter from 0 at the daemon's start. The
+ * raw figure stays in `quelld --bpf-dump`. docs/attribution.md says why.
+ */
+static void inflicted_fair(struct daemon *d)
+{
+	struct fs_tenant *f;
+	int n = d->reg.nr, ret;
+
+	f = calloc(n ? (size_t)n : 1, sizeof(*f));
+	if (!f) {
+		log_warn("inflicted: %s", strerror(ENOMEM));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct tenant *t = d->reg.t[i];
+
+		if (!t->prev.ts_ns || !bpf_delta(t, QM_CPU_NS, &f[i].cpu) ||
+		    !bpf_delta(t, QM_RQ_SUFFERED_NS, &f[i].suffered))
+			f[i].cpu = f[i].suffered = 0;	/* takes no part */
+	}
+	ret = fairshare_inflicted(f, n);
+	if (ret < 0)
+		log_warn("inflicted: %s", strerror(-ret));
+	for (int i = 0; i < n; i++) {
+		struct tenant *t = d->reg.t[i];
+		uint64_t base = 0;
+
+		if (!qm_valid(&t->cur, QM_RQ_INFLICTED_NS) ||
+		    t->cur.src[QM_RQ_INFLICTED_NS] != QM_SRC_BPF)
+			continue;
+		if (t->prev.ts_ns && qm_valid(&t->prev, QM_RQ_INFLICTED_NS) &&
+		    t->prev.src[QM_RQ_INFLICTED_NS] == QM_SRC_BPF)
+			base = t->prev.v[QM_RQ_INFLICTED_NS];
+		qm_set(&t->cur, QM_RQ_INFLICTED_NS,
+		       base + (ret < 0 ? 0 : (uint64_t)llround(f[i].inflicted)), QM_SRC_BPF);
+	}
+	free(f);
+}
+
 int gather_tick(struct daemon *d)
 {
 	uint64_t now = mono_ns(), epoch = gather_epoch(d) + 1;
@@ -232,6 +284,7 @@ int gather_tick(struct daemon *d)
 			if (!d->bpf_stats[QUELL_STAT_ACCT_FULL] &&
 			    qbpf_key_covered(d->bpf, d->reg.t[i]->key))
 				bpf_zero_fill(&d->reg.t[i]->cur);
+		inflicted_fair(d);
 	}
 	for (int i = 0; i < d->reg.nr; i++) {
 		struct tenant *t = d->reg.t[i];
