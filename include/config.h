@@ -86,6 +86,14 @@ struct quell_config {
 	char metrics_listen[64];	/* listen = (empty: off), e.g. 127.0.0.1:9477 */
 	char metrics_token_file[256];	/* token_file = (empty: the endpoint stays off) */
 
+	/* [notify] (src/quelld/notify_cmd.c, docs/notify.md) */
+	char notify_command[256];	/* command = (empty: off): absolute path, run without a shell */
+	char notify_user[32];		/* user = (empty: root) */
+	uint64_t notify_timeout_ms;	/* timeout = 10s: then its process group is killed */
+	uint64_t notify_window_ms;	/* window = 1m */
+	uint32_t notify_max_per_tenant;	/* max_per_tenant = 5: commands per tenant per window */
+	uint32_t notify_max_running;	/* max_running = 4: commands running at once */
+
 	/* [policy] and [rule:NAME] */
 	struct policy_config policy;
 };
@@ -122,6 +130,8 @@ enum config_key {
 	CK_HISTORY_ENABLED, CK_HISTORY_DIR, CK_HISTORY_STEP, CK_HISTORY_RRDCACHED,
 	CK_EVENTS_LOG, CK_EVENTS_MAX_SIZE, CK_EVENTS_KEEP,
 	CK_METRICS_LISTEN, CK_METRICS_TOKEN,
+	CK_NOTIFY_COMMAND, CK_NOTIFY_USER, CK_NOTIFY_TIMEOUT, CK_NOTIFY_WINDOW,
+	CK_NOTIFY_MAX_PER_TENANT, CK_NOTIFY_MAX_RUNNING,
 	CK_POLICY,		/* [policy] and every [rule:NAME] */
 	CK_OTHER,		/* a field no row of config_keys[] covers */
 	CK_NR

@@ -18,6 +18,7 @@
 #include "proto.h"
 #include "tenant.h"
 
+struct notify_cmd;
 struct qbpf;
 
 struct daemon {
@@ -49,6 +50,7 @@ struct daemon {
 	struct api_server *api;
 	struct authz_cache authz;	/* who is in admin_group / readonly_group (authz.c) */
 	struct metrics_http *http;
+	struct notify_cmd *notify;	/* [notify] command (notify_cmd.c) */
 
 	volatile sig_atomic_t want_reload, want_stop;
 };

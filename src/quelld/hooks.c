@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "notify.h"
+#include "notify_cmd.h"
 
 /* hooks_fini after a failed start must not act for modules that never started */
 static bool hooks_up;
@@ -39,6 +40,9 @@ int hooks_init(struct daemon *d)
 	ret = metrics_http_start(d);
 	if (ret)
 		log_warn("metrics endpoint %s disabled: %s", d->cfg.metrics_listen, strerror(-ret));
+	ret = notify_cmd_open(d);
+	if (ret)
+		log_warn("[notify] disabled: %s", strerror(-ret));
 	hooks_up = true;
 	return 0;
 }
@@ -51,6 +55,7 @@ void hooks_ready(struct daemon *d)
 void hooks_tick(struct daemon *d, uint64_t now_ms)
 {
 	policy_tick(d, now_ms);
+	notify_cmd_tick(d, now_ms);	/* timeouts, summaries of closed windows */
 	if (d->hist)
 		history_tick(d, time(NULL));
 	if (d->http)
@@ -89,6 +94,7 @@ void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t dif
 		else if (!d->cfg.metrics_listen[0])
 			log_info("metrics: off");
 	}
+	notify_cmd_reload(d);
 	enforcer_reload(d);
 	notify_ready("configuration reloaded");
 }
@@ -100,6 +106,7 @@ void hooks_fini(struct daemon *d)
 	hooks_up = false;
 	notify_stopping();
 	enforcer_shutdown(d);
+	notify_cmd_close(d);
 	metrics_http_stop(d);
 	history_close(d);
 }

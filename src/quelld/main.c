@@ -26,6 +26,7 @@
 #include "bpf_loader.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify_cmd.h"
 #include "quelld.h"
 
 #define QUELL_VERSION "0.1.0"
@@ -110,6 +111,7 @@ static void loop_signals(sigset_t *mask)
 	sigaddset(mask, SIGTERM);
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGCHLD);	/* [notify] commands ended: notify_cmd_reap() */
 }
 
 /*
@@ -185,6 +187,8 @@ static int run(struct daemon *d)
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP)
 						reload(d, tfd);
+					else if (si.ssi_signo == SIGCHLD)
+						notify_cmd_reap(d);
 					else
 						d->want_stop = 1;
 				}
