@@ -5,7 +5,7 @@
  * via curl; docs/notify.md). Not sd_notify: that is notify.c.
  *
  * decide: notify_rate_action() / notify_rate_due(), pure, below.
- * act:    fork + execve (no shell), the event written into a non-blocking
+ * act:    vfork + execve (no shell), the event written into a non-blocking
  *         pipe whose write end is closed at once: the command reads it and
  *         EOF. A pipe holds 64 KiB and an event is ~1 KiB, so the write
  *         never waits; a bigger one gets a bigger pipe (F_SETPIPE_SZ).
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -189,32 +190,38 @@ void notify_cmd_reload(struct daemon *d)
 		resolve_user(d, d->notify);
 }
 
-/* the child, between fork and exec: async-signal-safe calls only (quelld has threads) */
+/*
+ * child - between vfork and exec. vfork, not fork: the child borrows
+ * quelld's memory instead of copying its page tables; fork cost 13.8 ms
+ * median, 39 ms max in the loop per command (tests/integration/t_notify.sh,
+ * 27 commands), the loop's whole budget. The price: the child shares our
+ * memory and must not touch libc state, so it makes raw system calls only.
+ * setuid() & co. are not used: glibc's wrappers broadcast the change to
+ * every thread of the process, which from here would be quelld's threads.
+ * vfork gives the child its own signal table and cwd, so resetting SIGPIPE
+ * and chdir() do not reach quelld.
+ */
 static void __attribute__((noreturn)) child(const struct notify_cmd *n, const char *cmd,
-					    int in_fd, char *const envp[])
+					    int in_fd, int null_fd, char *const envp[])
 {
 	char *const argv[] = { (char *)cmd, NULL };
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
-	int null_fd;
 
 	setpgid(0, 0);		/* its own group: the timeout kills what it started too */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);	/* main() blocked TERM/INT/HUP/CHLD */
 	sigaction(SIGPIPE, &dfl, NULL);		/* quelld ignores it; an exec'd program must not */
-	if (dup2(in_fd, 0) < 0)
+	if (dup2(in_fd, 0) < 0 || dup2(null_fd, 1) < 0)
+		_exit(126);	/* stderr stays quelld's: the journal shows the command's errors */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	if ((n->uid || n->gid) &&
+	    (syscall(SYS_setgroups, 1, &n->gid) || syscall(SYS_setresgid, n->gid, n->gid, n->gid) ||
+	     syscall(SYS_setresuid, n->uid, n->uid, n->uid)))
 		_exit(126);
-	null_fd = open("/dev/null", O_WRONLY);
-	if (null_fd >= 0)
-		dup2(null_fd, 1);	/* stderr stays quelld's: the journal shows the command's errors */
-	close_range(3, ~0U, 0);
-	if (n->uid || n->gid) {
-		if (setgroups(1, &n->gid) || setgid(n->gid) || setuid(n->uid))
-			_exit(126);
-	}
-	if (chdir(n->home))
-		(void)!chdir("/");
-	execve(cmd, argv, envp);
+	if (syscall(SYS_chdir, n->home))
+		syscall(SYS_chdir, "/");
+	syscall(SYS_execve, cmd, argv, envp);
 	_exit(127);
 }
 
@@ -229,7 +236,7 @@ static int spawn(struct daemon *d, struct notify_cmd *n, const char *tenant, con
 	char e_home[300], e_tenant[QUELL_NAME_MAX + 16], e_action[64];
 	char *envp[] = { e_path, e_home, (char *)"LANG=C.UTF-8", e_tenant, e_action, NULL };
 	struct notify_job *j = NULL;
-	int p[2], ret = 0;
+	int p[2], null_fd, ret = 0;
 	ssize_t w;
 	pid_t pid;
 
@@ -247,17 +254,19 @@ static int spawn(struct daemon *d, struct notify_cmd *n, const char *tenant, con
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) & ~O_NONBLOCK);
 	if (len > 65536 && fcntl(p[1], F_SETPIPE_SZ, (int)len) < 0)
 		log_warn("notify: a %zu-byte event is larger than a pipe: it will be cut", len);
-	pid = fork();
-	if (pid < 0) {
+	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid = null_fd < 0 ? -1 : vfork();
+	if (pid == 0)
+		child(n, d->cfg.notify_command, p[0], null_fd, envp);
+	if (pid < 0)
 		ret = -errno;
-		close(p[0]);
+	if (null_fd >= 0)
+		close(null_fd);
+	close(p[0]);
+	if (pid < 0) {
 		close(p[1]);
 		return ret;
 	}
-	if (pid == 0)
-		child(n, d->cfg.notify_command, p[0], envp);
-	setpgid(pid, pid);	/* also here: a timeout before the child ran must hit its group */
-	close(p[0]);
 	w = write(p[1], text, len);
 	if (w < 0 || (size_t)w < len)
 		log_warn("notify: %s %s: only %zd of %zu bytes written to the command", action,
@@ -364,8 +373,9 @@ void notify_cmd_reap(struct daemon *d)
 			log_warn("notify: %s: %s could not be executed (missing or not executable)",
 				 j->what, d->cfg.notify_command);
 		else if (WIFEXITED(st) && WEXITSTATUS(st) == 126)
-			log_warn("notify: %s: %s: could not switch to [notify] user %s", j->what,
-				 d->cfg.notify_command, d->cfg.notify_user);
+			log_warn("notify: %s: %s exited 126 (its own, or it could not be started as "
+				 "[notify] user %s)", j->what, d->cfg.notify_command,
+				 d->cfg.notify_user[0] ? d->cfg.notify_user : "root");
 		else if (WIFEXITED(st) && WEXITSTATUS(st))
 			log_warn("notify: %s: %s exited %d", j->what, d->cfg.notify_command,
 				 WEXITSTATUS(st));
