@@ -169,5 +169,45 @@ until_ok 3 more $C release 0 || fail "no command for release $C"
 [ "$(grep "\"tenant\":\"$C\".*\"action\":\"release\"" "$OUT" | tail -1 | cut -d' ' -f2)" = "$(id -u $C)" ] ||
 	fail "user = $C: not run as uid $(id -u $C)"
 
+# 6. the chat-webhook example of docs/notify.md, as written there, against a local server
+here=$(cd "$(dirname "$0")/../.." && pwd)
+if command -v jq >/dev/null && command -v curl >/dev/null; then
+	sed -n '/^# \/usr\/local\/lib\/quell\/notify-chat/,/^```/p' "$here/docs/notify.md" | sed '$d' |
+		sed "1i #!/bin/sh" | sed "s|/etc/quell/webhook.url|$QT_DIR/webhook.url|" > "$QT_DIR/chat.sh"
+	chmod 755 "$QT_DIR/chat.sh"
+	grep -q curl "$QT_DIR/chat.sh" || fail "no chat script found in docs/notify.md"
+	cat > "$QT_DIR/hook.py" <<'EOF'
+import http.server, sys
+d = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(d + "/posted", "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(d + "/webhook.url.tmp", "w") as f:
+    f.write("http://127.0.0.1:%d/hooks/x\n" % s.server_port)
+import os
+os.chmod(d + "/webhook.url.tmp", 0o644)
+os.rename(d + "/webhook.url.tmp", d + "/webhook.url")
+s.serve_forever()
+EOF
+	qt_bg python3 "$QT_DIR/hook.py" "$QT_DIR"
+	until_ok 5 test -s "$QT_DIR/webhook.url" || fail "webhook server did not start"
+	conf "$QT_DIR/chat.sh"
+	kill -HUP $QT_QUELLD_PID
+	sleep 0.5
+	qt_ctl release $A >/dev/null || fail "release $A"
+	until_ok 5 grep -q "release $A (rule manual" "$QT_DIR/posted" 2>/dev/null ||
+		fail "the docs' chat script posted nothing: $(cat "$QT_DIR/posted" 2>/dev/null)"
+	qt_log "chat webhook (docs/notify.md script): posted $(grep . "$QT_DIR/posted" | tail -1)"
+else
+	qt_log "jq or curl missing: the chat example not run"
+fi
+
 kill -0 $QT_QUELLD_PID || fail "quelld died"
 qt_log "ok"
