@@ -225,6 +225,17 @@ static void __attribute__((noreturn)) child(const struct notify_cmd *n, const ch
 	_exit(127);
 }
 
+/* vfork in a frame of its own: no local of spawn() lives across it */
+static pid_t __attribute__((noinline)) start_child(const struct notify_cmd *n, const char *cmd,
+						   int in_fd, int null_fd, char *const envp[])
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		child(n, cmd, in_fd, null_fd, envp);
+	return pid;
+}
+
 /*
  * spawn - start the command with text (len bytes) on its stdin. Returns 0
  * or -errno; never waits for the command.
@@ -255,9 +266,7 @@ static int spawn(struct daemon *d, struct notify_cmd *n, const char *tenant, con
 	if (len > 65536 && fcntl(p[1], F_SETPIPE_SZ, (int)len) < 0)
 		log_warn("notify: a %zu-byte event is larger than a pipe: it will be cut", len);
 	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	pid = null_fd < 0 ? -1 : vfork();
-	if (pid == 0)
-		child(n, d->cfg.notify_command, p[0], null_fd, envp);
+	pid = null_fd < 0 ? -1 : start_child(n, d->cfg.notify_command, p[0], null_fd, envp);
 	if (pid < 0)
 		ret = -errno;
 	if (null_fd >= 0)
