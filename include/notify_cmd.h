@@ -15,7 +15,9 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -63,6 +65,15 @@ enum notify_verdict notify_rate_action(struct notify_rate *r, const char *tenant
  */
 bool notify_rate_due(struct notify_rate *r, uint64_t now_ms, uint64_t window_ms,
 		     struct notify_rate_ent *out);
+
+/*
+ * notify_cmd_file_ok - pure: may quelld run the file st describes as uid?
+ * A regular file, executable, owned by root or by uid, writable by nobody
+ * else (quelld usually runs it as root: a file anyone could rewrite would
+ * be a root shell for them). Returns 0 or -errno with the reason in why.
+ */
+struct stat;
+int notify_cmd_file_ok(const struct stat *st, uid_t uid, char *why, size_t len);
 
 struct daemon;
 

@@ -7,6 +7,7 @@
 #                                    window plus one summary per window, and
 #                                    commands + summarised == actions (none lost)
 #   a command that does not exist -> logged, quelld answers, later actions fine
+#   a command anyone may rewrite  -> refused (it would run as root), logged
 #   a command that hangs          -> its process group (and its child) killed
 #                                    after timeout, quelld's ticks keep time
 #   user = TENANT                 -> the command runs with that uid
@@ -126,17 +127,28 @@ qt_log "flood: $runs commands + $sums summaries (of $(summed) suppressed actions
 grep "\"action\":\"summary\"" "$OUT" | head -1 | grep -q "more actions for $B suppressed in the last 1[5-9] s" ||
 	fail "summary text"
 grep -q "notify: [0-9]* more actions for $B suppressed" "$QT_DIR/quelld.log" || fail "summary not logged"
-loop=$(sed -n 's/.*notify: .* started (\([0-9.]*\) ms in the loop).*/\1/p' "$QT_DIR/quelld.log" | sort -n)
-qt_log "fork+write in the loop per command: median $(echo "$loop" | sed -n "$((($(echo "$loop" | wc -l) + 1) / 2))p") ms, max $(echo "$loop" | tail -1) ms ($(echo "$loop" | wc -l) commands)"
+med() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "median %s ms, max %s ms (%d commands:", v[int((NR + 1) / 2)], v[NR], NR; for (i = 1; i <= NR; i++) printf " %s", v[i]; printf ")" }'; }
+qt_log "in the loop per command (json + queue): $(sed -n 's/.*notify: .* queued (\([0-9.]*\) ms in the loop).*/\1/p' "$QT_DIR/quelld.log" | med)"
+qt_log "in the spawner thread (check, pipe, vfork, write): $(sed -n 's/.*notify: .* started, pid [0-9]* (\([0-9.]*\) ms in the spawner thread).*/\1/p' "$QT_DIR/quelld.log" | med)"
 
 # 3. a command that does not exist
 conf /nonexistent/notify-cmd
 kill -HUP $QT_QUELLD_PID
 until_ok 5 grep -q "nonexistent/notify-cmd: No such file" "$QT_DIR/quelld.log" || fail "reload did not warn"
 qt_ctl throttle $C >/dev/null || fail "throttle $C"
-until_ok 3 grep -q "throttle $C: /nonexistent/notify-cmd could not be executed" "$QT_DIR/quelld.log" ||
+until_ok 3 grep -q "throttle $C: cannot start /nonexistent/notify-cmd: No such file" "$QT_DIR/quelld.log" ||
 	fail "a missing command was not logged"
 qt_ctl status >/dev/null || fail "quelld does not answer"
+# a command anyone may rewrite is not run as root
+cp "$QT_DIR/notify.sh" "$QT_DIR/open.sh"
+chmod 777 "$QT_DIR/open.sh"
+conf "$QT_DIR/open.sh"
+kill -HUP $QT_QUELLD_PID
+until_ok 5 grep -q "open.sh: writable by its group or others" "$QT_DIR/quelld.log" || fail "reload did not warn (777)"
+n=$(got $C)
+qt_ctl release $C >/dev/null || fail "release $C"
+until_ok 3 grep -q "release $C: cannot start $QT_DIR/open.sh" "$QT_DIR/quelld.log" || fail "a 0777 command was not refused"
+[ "$(got $C)" = "$n" ] || fail "a 0777 command ran"
 
 # 4. a command that hangs: killed with its child after the timeout, ticks on time
 conf "$QT_DIR/hang.sh"
@@ -148,8 +160,10 @@ h0=$(date +%s%N)
 qt_ctl throttle $D >/dev/null || fail "throttle $D"
 until_ok 2 test -s "$QT_DIR/hang.child" || fail "hang.sh did not start"
 hp=$(cat "$QT_DIR/hang.pid"); hc=$(cat "$QT_DIR/hang.child")
-kill -0 "$hc" || fail "hang.sh's child is not running"
-until_ok 5 eval '! kill -0 $hp 2>/dev/null && ! kill -0 $hc 2>/dev/null' || fail "hung command not killed in 5 s"
+# alive: exists and is not a zombie (the orphaned sleep waits for its new parent to reap it)
+alive() { [ -r /proc/$1/stat ] && ! awk '{ sub(/.*\) /, ""); exit $1 == "Z" ? 0 : 1 }' /proc/$1/stat 2>/dev/null; }
+alive "$hc" || fail "hang.sh's child is not running"
+until_ok 5 eval '! alive $hp && ! alive $hc' || fail "hung command not killed in 5 s"
 h1=$(date +%s%N)
 until_ok 2 grep -q "throttle $D: $QT_DIR/hang.sh ran past the timeout" "$QT_DIR/quelld.log" || fail "timeout not logged"
 sleep 1

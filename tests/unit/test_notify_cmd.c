@@ -3,12 +3,15 @@
  * test_notify_cmd.c - the [notify] rate limit and summary decision
  * (notify_rate_action / notify_rate_due), driven by literal timelines.
  */
+#include <errno.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "notify_cmd.h"
@@ -190,6 +193,35 @@ static void test_table_full(void **state)
 	free(r);
 }
 
+/* the command file: what quelld agrees to run, as root or as user 1500 */
+static void test_file_ok(void **state)
+{
+	static const struct { mode_t mode; uid_t owner, run_as; int ret; } cases[] = {
+		{ S_IFREG | 0755, 0, 0, 0 },
+		{ S_IFREG | 0700, 0, 1500, 0 },		/* root's file, run as 1500 */
+		{ S_IFREG | 0750, 1500, 1500, 0 },	/* the user's own file */
+		{ S_IFREG | 0755, 1500, 0, -EPERM },	/* a user's file, run as root */
+		{ S_IFREG | 0755, 1600, 1500, -EPERM },	/* somebody else's */
+		{ S_IFREG | 0775, 0, 0, -EPERM },	/* group-writable */
+		{ S_IFREG | 0757, 0, 0, -EPERM },	/* world-writable */
+		{ S_IFREG | 0644, 0, 0, -EACCES },	/* not executable */
+		{ S_IFDIR | 0755, 0, 0, -EINVAL },
+		{ S_IFIFO | 0755, 0, 0, -EINVAL },
+	};
+	char why[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct stat st = { .st_mode = cases[i].mode, .st_uid = cases[i].owner };
+		int ret;
+
+		why[0] = '\0';
+		ret = notify_cmd_file_ok(&st, cases[i].run_as, why, sizeof(why));
+		if (ret != cases[i].ret)
+			fail_msg("case %zu: %d, want %d (%s)", i, ret, cases[i].ret, why);
+		assert_true(ret ? why[0] != '\0' : 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_no_room_is_summarised),
 		cmocka_unit_test(test_window_rollover_and_merge),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_file_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
