@@ -6,9 +6,11 @@
  * with notify.h, the sd_notify wrapper. See docs/notify.md.
  *
  * Decide (pure, unit-tested with literal timelines): notify_rate_action()
- * and notify_rate_due(). Act: notify_cmd.c forks, writes the event into a
- * non-blocking pipe, reaps on SIGCHLD (main.c's signalfd) and kills the
- * command's process group at the timeout. The loop never waits for a command.
+ * and notify_rate_due(). Act: the loop queues the event; notify_cmd.c's
+ * spawner thread vforks the command and writes the event into a
+ * non-blocking pipe; the loop reaps on SIGCHLD (main.c's signalfd) and kills
+ * the command's process group at the timeout. The loop never waits for a
+ * command.
  */
 #ifndef QUELL_NOTIFY_CMD_H
 #define QUELL_NOTIFY_CMD_H

@@ -4,11 +4,15 @@
  * line of JSON on stdin, to a command the admin chose (mail, a chat webhook
  * via curl; docs/notify.md). Not sd_notify: that is notify.c.
  *
- * decide: notify_rate_action() / notify_rate_due(), pure, below.
- * act:    vfork + execve (no shell), the event written into a non-blocking
- *         pipe whose write end is closed at once: the command reads it and
- *         EOF. A pipe holds 64 KiB and an event is ~1 KiB, so the write
- *         never waits; a bigger one gets a bigger pipe (F_SETPIPE_SZ).
+ * decide: notify_rate_action() / notify_rate_due(), pure, below; and
+ *         notify_cmd_file_ok(): the file may not be writable by others.
+ * queue:  the loop copies the event text and the command's settings into
+ *         a job and wakes the spawner thread; that is all it pays.
+ * act:    the spawner thread: vfork + execve (no shell), the event written
+ *         into a non-blocking pipe whose write end is closed at once: the
+ *         command reads it and EOF. A pipe holds 64 KiB and an event is
+ *         ~1 KiB, so the write never waits; a bigger one gets a bigger pipe
+ *         (F_SETPIPE_SZ).
  * reap:   main.c's signalfd takes SIGCHLD (blocked in main() before any
  *         thread starts) and calls notify_cmd_reap(), which waits only for
  *         the pids it started (WNOHANG), never for any child.
@@ -16,7 +20,7 @@
  *         deadline (so the command's own children go too), so it fires
  *         within one tick after [notify] timeout.
  * The tick and the socket never wait for a command: the cost in the loop is
- * the fork (measured in docs/notify.md).
+ * json_dumps and a lock (measured in docs/notify.md).
  */
 #include <errno.h>
 #include <fcntl.h>
