@@ -27,9 +27,14 @@ int hooks_init(struct daemon *d)
 {
 	int ret;
 
+	/* first: the enforcer's start-up actions (state restored) are notified too */
+	ret = notify_cmd_open(d);
+	if (ret)
+		log_warn("[notify] disabled: %s", strerror(-ret));
 	ret = enforcer_init(d);
 	if (ret) {
 		log_err("policy engine: %s", strerror(-ret));
+		notify_cmd_close(d);
 		return ret;
 	}
 	if (d->cfg.history) {
@@ -40,9 +45,6 @@ int hooks_init(struct daemon *d)
 	ret = metrics_http_start(d);
 	if (ret)
 		log_warn("metrics endpoint %s disabled: %s", d->cfg.metrics_listen, strerror(-ret));
-	ret = notify_cmd_open(d);
-	if (ret)
-		log_warn("[notify] disabled: %s", strerror(-ret));
 	hooks_up = true;
 	return 0;
 }

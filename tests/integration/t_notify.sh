@@ -224,4 +224,20 @@ else
 fi
 
 kill -0 $QT_QUELLD_PID || fail "quelld died"
+
+# 7. stop: the release of a throttle at SIGTERM (release_on_exit) is still notified
+conf "$QT_DIR/notify.sh"
+kill -HUP $QT_QUELLD_PID
+sleep 0.5
+qt_ctl throttle $D >/dev/null || fail "throttle $D"
+n=$(got $D release)
+s0=$(date +%s%N)
+kill -TERM $QT_QUELLD_PID
+until_ok 5 eval '! kill -0 $QT_QUELLD_PID 2>/dev/null' || fail "quelld did not stop in 5 s"
+s1=$(date +%s%N)
+wait $QT_QUELLD_PID; rc=$?
+[ $rc = 0 ] || fail "quelld exited $rc"
+QT_QUELLD_PID=
+more $D release $n || fail "the release at stop was not notified"
+qt_log "stop: release of $D notified, quelld exited 0 in $(((s1 - s0) / 1000000)) ms"
 qt_log "ok"
