@@ -11,6 +11,9 @@
 #   a command that hangs          -> its process group (and its child) killed
 #                                    after timeout, quelld's ticks keep time
 #   user = TENANT                 -> the command runs with that uid
+#   docs/notify.md's chat script  -> posts {"text": "release A ..."} to a
+#                                    local HTTP server, as the docs promise
+#   SIGTERM with a throttle       -> its release is notified, exit 0
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || qt_skip "python3 missing"
