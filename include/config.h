@@ -92,6 +92,13 @@ struct quell_config {
 	char web_secret_file[256];	/* secret_file = <state_dir>/web.secret (made if missing) */
 	uint64_t web_link_ttl_ms;	/* link_ttl = 7d: how long a `quellctl web-link` URL works */
 	char web_url[128];		/* url = (empty: http://<[metrics] listen>/): web-link's base */
+	/* [notify] (src/quelld/notify_cmd.c, docs/notify.md) */
+	char notify_command[256];	/* command = (empty: off): absolute path, run without a shell */
+	char notify_user[32];		/* user = (empty: root) */
+	uint64_t notify_timeout_ms;	/* timeout = 10s: then its process group is killed */
+	uint64_t notify_window_ms;	/* window = 1m */
+	uint32_t notify_max_per_tenant;	/* max_per_tenant = 5: commands per tenant per window */
+	uint32_t notify_max_running;	/* max_running = 4: commands running at once */
 
 	/* [policy] and [rule:NAME] */
 	struct policy_config policy;
@@ -130,6 +137,8 @@ enum config_key {
 	CK_EVENTS_LOG, CK_EVENTS_MAX_SIZE, CK_EVENTS_KEEP,
 	CK_METRICS_LISTEN, CK_METRICS_TOKEN,
 	CK_WEB_ENABLED, CK_WEB_TOKEN, CK_WEB_SECRET, CK_WEB_LINK_TTL, CK_WEB_URL,
+	CK_NOTIFY_COMMAND, CK_NOTIFY_USER, CK_NOTIFY_TIMEOUT, CK_NOTIFY_WINDOW,
+	CK_NOTIFY_MAX_PER_TENANT, CK_NOTIFY_MAX_RUNNING,
 	CK_POLICY,		/* [policy] and every [rule:NAME] */
 	CK_OTHER,		/* a field no row of config_keys[] covers */
 	CK_NR

@@ -19,6 +19,7 @@
 #include "quell_bpf.h"
 #include "tenant.h"
 
+struct notify_cmd;
 struct qbpf;
 struct snap_cache;
 
@@ -55,6 +56,7 @@ struct daemon {
 	struct snap_cache *snap;	/* this tick's encoded tenants, built on demand (api_core.c) */
 	struct proto_buf api_tail;	/* members a handler pre-encoded; api.c appends them */
 	uint64_t api_gen;		/* successful commands that may change a tenant */
+	struct notify_cmd *notify;	/* [notify] command (notify_cmd.c) */
 
 	volatile sig_atomic_t want_reload, want_stop;
 };

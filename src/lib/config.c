@@ -76,6 +76,10 @@ void config_defaults(struct quell_config *cfg)
 	cfg->web = false;
 	snprintf(cfg->web_secret_file, sizeof(cfg->web_secret_file), "/var/lib/quell/web.secret");
 	cfg->web_link_ttl_ms = 7 * 24 * 3600 * 1000ULL;
+	cfg->notify_timeout_ms = 10000;
+	cfg->notify_window_ms = 60000;
+	cfg->notify_max_per_tenant = 5;
+	cfg->notify_max_running = 4;
 
 	policy_config_init(&cfg->policy);
 }
@@ -515,6 +519,46 @@ static int key_web(struct pctx *c, const char *k, const char *v)
 	return fail(c, "unknown key \"%s\" in [web]", k);
 }
 
+static int key_notify(struct pctx *c, const char *k, const char *v)
+{
+	struct quell_config *cfg = c->cfg;
+	uint64_t n;
+
+	if (!strcmp(k, "command")) {
+		/* one executable, no arguments, no shell: a shell is the admin's script */
+		if (!*v) {
+			cfg->notify_command[0] = '\0';
+			return 1;
+		}
+		if (strpbrk(v, " \t"))
+			return fail(c, "command: \"%s\": one absolute path, no arguments (write a "
+				    "script for those)", v);
+		return set_path(c, k, v, cfg->notify_command, sizeof(cfg->notify_command));
+	}
+	if (!strcmp(k, "user")) {
+		if (*v && !config_tenant_name_ok(v))
+			return fail(c, "user: \"%s\" is not a valid user name", v);
+		return set_str(c, k, v, cfg->notify_user, sizeof(cfg->notify_user));
+	}
+	if (!strcmp(k, "timeout"))
+		return set_dur(c, k, v, 100, 3600 * 1000, &cfg->notify_timeout_ms);
+	if (!strcmp(k, "window"))
+		return set_dur(c, k, v, 1000, 24 * 3600 * 1000ULL, &cfg->notify_window_ms);
+	if (!strcmp(k, "max_per_tenant")) {
+		if (!set_u64(c, k, v, 1, 1000, &n))
+			return 0;
+		cfg->notify_max_per_tenant = (uint32_t)n;
+		return 1;
+	}
+	if (!strcmp(k, "max_running")) {
+		if (!set_u64(c, k, v, 1, 64, &n))	/* NOTIFY_MAX_RUNNING */
+			return 0;
+		cfg->notify_max_running = (uint32_t)n;
+		return 1;
+	}
+	return fail(c, "unknown key \"%s\" in [notify]", k);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct pctx *c = user;
@@ -539,6 +583,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return key_metrics(c, key, value);
 	if (!strcmp(section, "web"))
 		return key_web(c, key, value);
+	if (!strcmp(section, "notify"))
+		return key_notify(c, key, value);
 	if (!strcmp(section, "policy") || !strncmp(section, "rule:", 5)) {
 		ret = policy_parse_kv(&c->cfg->policy, section, key, value, err, sizeof(err));
 		if (ret == -ENOENT && !*err)
@@ -556,7 +602,7 @@ static bool section_known(const char *s)
 {
 	static const char *const plain[] = {
 		"daemon", "tenants", "limits", "history", "events", "metrics", "policy",
-		"web",
+		"web", "notify",
 	};
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -896,6 +942,15 @@ static const struct ck_desc {
 	/* read by the web_link command on the loop at each request */
 	[CK_WEB_LINK_TTL] = { "[web] link_ttl", CKF(web_link_ttl_ms), CKK_MEM, true },
 	[CK_WEB_URL] = { "[web] url", CKF(web_url), CKK_STR, true },
+	/* notify_cmd.c reads them at each action and tick; reload re-resolves the user */
+	[CK_NOTIFY_COMMAND] = { "[notify] command", CKF(notify_command), CKK_STR, true },
+	[CK_NOTIFY_USER] = { "[notify] user", CKF(notify_user), CKK_STR, true },
+	[CK_NOTIFY_TIMEOUT] = { "[notify] timeout", CKF(notify_timeout_ms), CKK_MEM, true },
+	[CK_NOTIFY_WINDOW] = { "[notify] window", CKF(notify_window_ms), CKK_MEM, true },
+	[CK_NOTIFY_MAX_PER_TENANT] = { "[notify] max_per_tenant", CKF(notify_max_per_tenant),
+				       CKK_MEM, true },
+	[CK_NOTIFY_MAX_RUNNING] = { "[notify] max_running", CKF(notify_max_running), CKK_MEM,
+				    true },
 	[CK_POLICY] = { "[policy], [rule:NAME]", CKF(policy), CKK_MEM, true },
 	/* a field without a row: the swap installs it, but nobody said how it applies */
 	[CK_OTHER] = { "a setting config_diff does not know (src/lib/config.c config_keys[])",

@@ -19,6 +19,7 @@
 #include "events_log.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "notify_cmd.h"
 #include "policy.h"
 
 static struct {
@@ -92,6 +93,7 @@ void enforcer_log(struct daemon *d, const struct tenant *t, const char *action,
 		if (ret)
 			log_warn("audit log: %s", strerror(-ret));
 	}
+	notify_cmd_event(d, ev);	/* [notify] command: never waits */
 	json_decref(ev);
 }
 

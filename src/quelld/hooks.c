@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "notify.h"
+#include "notify_cmd.h"
 
 /* hooks_fini after a failed start must not act for modules that never started */
 static bool hooks_up;
@@ -27,9 +28,14 @@ int hooks_init(struct daemon *d)
 {
 	int ret;
 
+	/* first: the enforcer's start-up actions (state restored) are notified too */
+	ret = notify_cmd_open(d);
+	if (ret)
+		log_warn("[notify] disabled: %s", strerror(-ret));
 	ret = enforcer_init(d);
 	if (ret) {
 		log_err("policy engine: %s", strerror(-ret));
+		notify_cmd_close(d);
 		return ret;
 	}
 	if (d->cfg.history) {
@@ -53,6 +59,7 @@ void hooks_tick(struct daemon *d, uint64_t now_ms)
 {
 	policy_tick(d, now_ms);
 	kernel_events_tick(d, now_ms);
+	notify_cmd_tick(d, now_ms);	/* timeouts, summaries of closed windows */
 	if (d->hist)
 		history_tick(d, time(NULL));
 	if (d->http)
@@ -91,6 +98,7 @@ void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t dif
 		else if (!d->cfg.metrics_listen[0])
 			log_info("metrics: off");
 	}
+	notify_cmd_reload(d);
 	enforcer_reload(d, diff & (CK_BIT(CK_LIMITS) | CK_BIT(CK_TENANT_OVERRIDES) |
 			       CK_BIT(CK_POLICY)));
 	notify_ready("configuration reloaded");
@@ -104,6 +112,7 @@ void hooks_fini(struct daemon *d)
 	notify_stopping();
 	enforcer_shutdown(d);
 	kernel_events_fini();
+	notify_cmd_close(d);
 	metrics_http_stop(d);
 	history_close(d);
 }

@@ -27,6 +27,7 @@
 #include "bpf_loader.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify_cmd.h"
 #include "quelld.h"
 #include "web.h"
 
@@ -112,6 +113,7 @@ static void loop_signals(sigset_t *mask)
 	sigaddset(mask, SIGTERM);
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGCHLD);	/* [notify] commands ended: notify_cmd_reap() */
 }
 
 /*
@@ -196,9 +198,11 @@ static int run(struct daemon *d)
 					if (si.ssi_signo == SIGHUP) {
 						reload(d, tfd);
 						web_fd = -1;	/* same number, new fd? watch again */
-					}
-					else
+					} else if (si.ssi_signo == SIGCHLD) {
+						notify_cmd_reap(d);
+					} else {
 						d->want_stop = 1;
+					}
 				}
 				break;
 			case EV_API:

@@ -243,6 +243,18 @@ curl -sf --max-time 2 http://127.0.0.1:$P1/metrics >/dev/null && qt_fail "[metri
 revert
 until_ok 5 eval 'curl -sf --max-time 5 http://127.0.0.1:$P1/metrics | grep -q ^quell_' ||
 	qt_fail "[metrics] listen: not back on $P1"
+check_key "[notify] command" live "" "$(sec notify 'command = /bin/true')"
+revert
+check_key "[notify] user" live "" "$(sec notify 'user = nobody')"
+revert
+check_key "[notify] timeout" live "" "$(sec notify 'timeout = 3s')"
+revert
+check_key "[notify] window" live "" "$(sec notify 'window = 2m')"
+revert
+check_key "[notify] max_per_tenant" live "" "$(sec notify 'max_per_tenant = 2')"
+revert
+check_key "[notify] max_running" live "" "$(sec notify 'max_running = 2')"
+revert
 check_key "[policy], [rule:NAME]" live "" "$(sec policy 'dry_run = yes')"
 revert
 check_key "[policy], [rule:NAME]" live "" "$(sec rule:cpu-hog 'above = 95')"

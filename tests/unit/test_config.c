@@ -38,6 +38,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c->bpf, BPF_AUTO);
 	assert_int_equal(c->max_tenants, 16384);
 	assert_string_equal(c->cgroup_root, "/sys/fs/cgroup");
+	assert_string_equal(c->notify_command, "");	/* off */
+	assert_string_equal(c->notify_user, "");
+	assert_true(c->notify_timeout_ms == 10000 && c->notify_window_ms == 60000);
+	assert_true(c->notify_max_per_tenant == 5 && c->notify_max_running == 4);
 	assert_string_equal(c->proc_root, "/proc");
 	assert_int_equal(c->tenant_mode, TENANT_USERS);
 	assert_int_equal(c->min_uid, 1000);
@@ -139,6 +143,13 @@ static const char full_conf[] =
 	"secret_file = /etc/quell/web.secret\n"
 	"link_ttl = 2d\n"
 	"url = https://panel.example.com:9477/\n"
+	"[notify]\n"
+	"command = /usr/local/lib/quell/notify-mail\n"
+	"user = nobody\n"
+	"timeout = 3s\n"
+	"window = 5m\n"
+	"max_per_tenant = 2\n"
+	"max_running = 8\n"
 	"\n"
 	"[policy]\n"
 	"dry_run = yes\n";
@@ -192,6 +203,11 @@ static void test_every_key(void **state)
 	assert_string_equal(c->web_secret_file, "/etc/quell/web.secret");
 	assert_true(c->web_link_ttl_ms == 2 * 24 * 3600 * 1000ULL);
 	assert_string_equal(c->web_url, "https://panel.example.com:9477/");
+	assert_string_equal(c->notify_command, "/usr/local/lib/quell/notify-mail");
+	assert_string_equal(c->notify_user, "nobody");
+	assert_true(c->notify_timeout_ms == 3000 && c->notify_window_ms == 300000);
+	assert_int_equal(c->notify_max_per_tenant, 2);
+	assert_int_equal(c->notify_max_running, 8);
 	assert_true(c->policy.dry_run);
 
 	/* overrides merge over the defaults; inline comment stripped */
@@ -280,6 +296,14 @@ static void test_errors(void **state)
 		{ "[metrics]\ntoken_file = token\n",
 		  "t.conf:2: token_file: \"token\" is not an absolute path" },
 		{ "[metrics]\nlisten = 9477\n", "t.conf:2: listen: \"9477\" is not ADDRESS:PORT (e.g. 127.0.0.1:9477)" },
+		{ "[notify]\ncommand = notify.sh\n", "t.conf:2: command: \"notify.sh\" is not an absolute path" },
+		{ "[notify]\ncommand = /bin/mail -s hi root\n",
+		  "t.conf:2: command: \"/bin/mail -s hi root\": one absolute path, no arguments (write a script for those)" },
+		{ "[notify]\nuser = a/b\n", "t.conf:2: user: \"a/b\" is not a valid user name" },
+		{ "[notify]\ntimeout = 10ms\n", "t.conf:2: timeout: 10ms is out of range (100ms to 1h00m)" },
+		{ "[notify]\nmax_per_tenant = 0\n", "t.conf:2: max_per_tenant: 0 is out of range (1 to 1000)" },
+		{ "[notify]\nmax_running = 65\n", "t.conf:2: max_running: 65 is out of range (1 to 64)" },
+		{ "[notify]\nshell = yes\n", "t.conf:2: unknown key \"shell\" in [notify]" },
 		{ "[daemon]\ntick = 1s\n\n[mystery]\n", "t.conf:4: unknown section [mystery]" },
 		{ "[mystery]\nx = 1\n", "t.conf:1: unknown section [mystery]" },
 		{ "tick = 1s\n", "t.conf:1: \"tick\" outside any section" },
@@ -432,6 +456,12 @@ static void test_config_diff(void **state)
 		  CK_BIT(CK_CLIENT_TIMEOUT) | CK_BIT(CK_CLIENT_MAX_PER_UID) },
 		{ "", "[daemon]\nadmin_group = support\nreadonly_group = monitor\n",
 		  CK_BIT(CK_ADMIN_GROUP) | CK_BIT(CK_READONLY_GROUP) },
+		{ "", "[notify]\ncommand = /bin/true\nuser = nobody\n",
+		  CK_BIT(CK_NOTIFY_COMMAND) | CK_BIT(CK_NOTIFY_USER) },
+		{ "[notify]\ncommand = /bin/true\n", "[notify]\ncommand =\n", CK_BIT(CK_NOTIFY_COMMAND) },
+		{ "", "[notify]\ntimeout = 1s\nwindow = 10s\nmax_per_tenant = 1\nmax_running = 1\n",
+		  CK_BIT(CK_NOTIFY_TIMEOUT) | CK_BIT(CK_NOTIFY_WINDOW) |
+		  CK_BIT(CK_NOTIFY_MAX_PER_TENANT) | CK_BIT(CK_NOTIFY_MAX_RUNNING) },
 		{ "", "[policy]\ndry_run = yes\n", CK_BIT(CK_POLICY) },
 		{ "", "[rule:cpu-hog]\nabove = 95\n", CK_BIT(CK_POLICY) },
 	};
@@ -463,6 +493,8 @@ static void test_config_diff(void **state)
 			    "[daemon] socket, [tenants] managed");
 	assert_string_equal(config_keys_fmt(0, buf, sizeof(buf)), "");
 	assert_true(config_key_live(CK_ADMIN_GROUP) && config_key_live(CK_METRICS_TOKEN));
+	assert_true(config_key_live(CK_NOTIFY_COMMAND) && config_key_live(CK_NOTIFY_USER) &&
+		    config_key_live(CK_NOTIFY_MAX_RUNNING));
 	assert_true(config_key_live(CK_EXCLUDE) && config_key_live(CK_HISTORY_DIR) &&
 		    config_key_live(CK_POLICY) && config_key_live(CK_MIN_UID));
 	assert_false(config_key_live(CK_SOCKET_GROUP) || config_key_live(CK_PROC_ROOT) ||
