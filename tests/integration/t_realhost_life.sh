@@ -216,7 +216,9 @@ else
 	[ "$le" = unlimited ] || [ "$le" = no-cgroup ] && rh_ok "$E's throttle released (cpu: $le)" ||
 		rh_bad "$E still limited after being excluded: cpu $le"
 	kill -0 "${RH_PID[$E]}" 2>/dev/null && rh_ok "$E's process untouched" || rh_bad "$E's process is gone"
-	nt=$(status_get 's["host"]["tenants"]')
+	# status' host view is the last tick's: give the next tick its second
+	count_ok() { nt=$(status_get 's["host"]["tenants"]'); [ "$nt" = $((N - 2)) ]; }
+	wait_for 5 count_ok
 	[ "$nt" = $((N - 2)) ] && rh_ok "$nt tenants (500 - deleted - excluded)" || rh_bad "$nt tenants, want $((N - 2))"
 fi
 rh_alive && rh_ok "quelld alive" || rh_bad "quelld not running at the end (exit $RH_RC)"
