@@ -456,15 +456,18 @@ int cg_placed(const struct cg_layout *l, pid_t pid, const char *rel)
 	return cg_parse_placed(text, want, rel);
 }
 
-int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max)
+/*
+ * procs_read - the pids in rel's cgroup.procs under dfd: stores up to max
+ * (pids may be NULL), returns how many there are, or -errno (-ENOENT also
+ * when the cgroup went away while it was read).
+ */
+static int procs_read(int dfd, const char *rel, pid_t *pids, int max)
 {
 	int fd, count = 0;
 	long v;
 	FILE *f;
 
-	if (!rel_valid(rel, true))
-		return -EINVAL;
-	fd = cgu_open(primary_fd(l), rel, "cgroup.procs", O_RDONLY);
+	fd = cgu_open(dfd, rel, "cgroup.procs", O_RDONLY);
 	if (fd < 0)
 		return fd;
 	f = fdopen(fd, "r");
@@ -484,6 +487,13 @@ int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max)
 	}
 	fclose(f);
 	return count;
+}
+
+int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max)
+{
+	if (!rel_valid(rel, true))
+		return -EINVAL;
+	return procs_read(primary_fd(l), rel, pids, max);
 }
 
 /*
@@ -757,28 +767,15 @@ static int pid_root(int pfd, pid_t pid)
 static int subtree_pids(int dfd, const char *rel, pid_t *pids, int max, int depth)
 {
 	char sub[512];
-	int fd, count = 0;
+	int fd, count;
 	struct dirent *de;
-	long v;
 	DIR *d;
-	FILE *f;
 
 	if (depth > 32)
 		return 0;
-	fd = cgu_open(dfd, rel, "cgroup.procs", O_RDONLY);
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (fscanf(f, "%ld", &v) == 1) {
-		if (count < max)
-			pids[count] = (pid_t)v;
-		count++;
-	}
-	fclose(f);
+	count = procs_read(dfd, rel, pids, max);
+	if (count < 0)
+		return count;
 	fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return count;	/* removed meanwhile: its processes were counted */
