@@ -32,6 +32,11 @@ int units_parse_when(const char *s, time_t now, int64_t *out);
 
 /* "1.5G", "512K", "12B"; "-" for NAN/negative. Returns buf. */
 char *units_fmt_size(double bytes, char *buf, size_t len);
+/*
+ * units_fmt_exact_size - an exact, re-parsable size: the biggest binary unit
+ * (K to P) that divides it, "1G" for 1073741824, "1536" for 1536. Returns buf.
+ */
+char *units_fmt_exact_size(uint64_t bytes, char *buf, size_t len);
 /* "2h03m", "45s", "120ms" */
 char *units_fmt_duration_ms(uint64_t ms, char *buf, size_t len);
 

@@ -242,24 +242,13 @@ void limits_to_cg(const struct tenant_limits *l, const uint32_t (*devs)[2], int 
 	}
 }
 
-/* Exact (re-parsable) size: the biggest binary unit that divides it. */
+/* Exact (re-parsable) size, or "unlimited". */
 static void fmt_exact_size(uint64_t v, char *buf, size_t len)
 {
-	static const char sfx[] = "KMGTP";
-	int u = -1;
-
-	if (v == CG_UNLIMITED) {
+	if (v == CG_UNLIMITED)
 		snprintf(buf, len, "unlimited");
-		return;
-	}
-	while (v && v % 1024 == 0 && u < (int)sizeof(sfx) - 2) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, len, "%llu", (unsigned long long)v);
 	else
-		snprintf(buf, len, "%llu%c", (unsigned long long)v, sfx[u]);
+		units_fmt_exact_size(v, buf, len);
 }
 
 static void fmt_count(uint64_t v, char *buf, size_t len)

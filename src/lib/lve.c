@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "lve.h"
+#include "units.h"
 
 #define LVE_MAX_DEPTH	16
 #define LVE_MAX_ATTRS	8
@@ -647,21 +648,6 @@ void lve_free(struct lve_cfg *c)
 
 /* --- rendering ------------------------------------------------------------ */
 
-/* Exact size with the largest K/M/G/T that divides it: 262144 pages -> "1G". */
-static void fmt_exact(uint64_t bytes, char *buf, size_t len)
-{
-	static const char sfx[] = "KMGT";
-	int u = -1;
-
-	while (u < 3 && bytes >= 1024 && !(bytes % 1024)) {
-		bytes /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, len, "%llu", (unsigned long long)bytes);
-	else
-		snprintf(buf, len, "%llu%c", (unsigned long long)bytes, sfx[u]);
-}
 
 /* "150", "37.5": a percentage to 0.1 */
 static void fmt_pct(double v, char *buf, size_t len)
@@ -783,14 +769,14 @@ static void render_limits(struct out *o, const struct lve_limits *l, const struc
 	render_cpu(o, l, base, opt);
 	if (l->set & (1u << LVE_PMEM)) {
 		v = l->v[LVE_PMEM];
-		fmt_exact(v * 4096, a, sizeof(a));
+		units_fmt_exact_size(v * 4096, a, sizeof(a));
 		why(o, "PMEM %llu pages of 4 KiB%s%s", (unsigned long long)v, v ? " = " : ": unlimited",
 		    v ? a : "");
 		key(o, "mem", v ? a : "unlimited");
 	}
 	if (l->set & (1u << LVE_IO)) {
 		v = l->v[LVE_IO];
-		fmt_exact(v * 1024, a, sizeof(a));
+		units_fmt_exact_size(v * 1024, a, sizeof(a));
 		if (v)
 			why(o, "IO %llu KB/s = %s/s; LVE counts read + write together, quell limits each direction to it",
 			    (unsigned long long)v, a);
@@ -816,7 +802,7 @@ static void render_limits(struct out *o, const struct lve_limits *l, const struc
 	}
 	if (l->set & (1u << LVE_VMEM)) {
 		v = l->v[LVE_VMEM];
-		fmt_exact(v * 4096, b, sizeof(b));
+		units_fmt_exact_size(v * 4096, b, sizeof(b));
 		why(o, "VMEM %llu pages%s%s: not imported: no equivalent; quell limits memory in use "
 		    "(memory.max), not address space, and CloudLinux itself advises VMEM = 0",
 		    (unsigned long long)v, v ? " = " : " (unlimited)", v ? b : "");

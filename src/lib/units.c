@@ -387,3 +387,19 @@ int units_parse_when(const char *s, time_t now, int64_t *out)
 	}
 	return -EINVAL;
 }
+
+char *units_fmt_exact_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char sfx[] = "KMGTP";
+	int u = -1;
+
+	while (bytes && bytes % 1024 == 0 && u < (int)sizeof(sfx) - 2) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%llu%c", (unsigned long long)bytes, sfx[u]);
+	return buf;
+}
