@@ -5,7 +5,8 @@
 #   -> bpftool gen skeleton -> .skel.h, which only src/quelld/bpf_loader.c includes.
 #
 # Sources are found by directory, so adding a file needs no Makefile edit:
-#   src/lib/*.c, collectors/*.c   -> libquell.a   (every binary; no libbpf, no ncurses)
+#   src/common, collectors, src/policy, src/history -> libquell.a (every binary; no libbpf,
+#                                   no ncurses), the layers in that order (docs/hacking.md)
 #   src/quelld/*.c but main.c      -> libquelld.a  (daemon; links libbpf)
 #   src/quellctl/*.c, top/*.c      -> quellctl, quelltop
 #   tests/unit/test_*.c            -> one cmocka binary each
@@ -50,7 +51,7 @@ DEB_DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev \
 
 WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS	?= -O2 -g
-CFLAGS	+= $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) -fPIC
+CFLAGS	+= $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -fPIC -MMD -MP
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
@@ -61,10 +62,11 @@ LIBS_DAEMON	:= $(shell $(PKG_CONFIG) --libs libbpf libmicrohttpd libsystemd 2>/d
 LIBS_TOP	:= $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 LIBS_TEST	:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
-LIB_SRCS	:= $(sort $(wildcard src/lib/*.c collectors/*.c))
+LIB_SRCS	:= $(sort $(wildcard src/common/*.c collectors/*.c src/policy/*.c src/history/*.c))
 QUELLD_SRCS	:= $(sort $(filter-out src/quelld/main.c,$(wildcard src/quelld/*.c)))
 CTL_SRCS	:= $(sort $(wildcard src/quellctl/*.c))
 TOP_SRCS	:= $(sort $(wildcard top/*.c))
+PAM_SRCS	:= $(sort $(wildcard src/pam/*.c))
 UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
 BPF_SRCS	:= $(sort $(wildcard bpf/*.bpf.c))
 
@@ -74,6 +76,7 @@ LIB_OBJS	:= $(call obj,$(LIB_SRCS))
 QUELLD_OBJS	:= $(call obj,$(QUELLD_SRCS))
 CTL_OBJS	:= $(call obj,$(CTL_SRCS))
 TOP_OBJS	:= $(call obj,$(TOP_SRCS))
+PAM_OBJS	:= $(call obj,$(PAM_SRCS))
 SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -113,10 +116,21 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # --- userspace ------------------------------------------------------------
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/*.h)
+$(BUILD)/obj/%.o: %.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(LAYER_INC) -c $< -o $@
+
+# Each directory sees include/ (what crosses a boundary) and its own headers,
+# never a program above it: the compiler keeps the layers (docs/hacking.md;
+# tests/check-layers.sh checks what -I cannot, the order among include/ headers).
+$(BUILD)/obj/src/quelld/%.o: LAYER_INC := -Isrc/quelld
+$(BUILD)/obj/src/quellctl/%.o: LAYER_INC := -Isrc/quellctl
+$(BUILD)/obj/src/pam/%.o: LAYER_INC := -Isrc/pam
+$(BUILD)/obj/top/%.o: LAYER_INC := -Itop
+$(BUILD)/obj/collectors/%.o: LAYER_INC := -Icollectors
+$(BUILD)/obj/src/quelld/bpf_loader.o: LAYER_INC := -Isrc/quelld -I$(BUILD)
+$(BUILD)/obj/src/quelld/web.o: LAYER_INC := -Isrc/quelld -I$(BUILD)
 
 # only the loader sees the skeleton
 $(BUILD)/obj/src/quelld/bpf_loader.o: $(SKELS)
@@ -151,19 +165,21 @@ $(BUILD)/quelltop: $(TOP_OBJS) $(BUILD)/libquell.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_TOP) $(LIBS_COMMON)
 
-$(BUILD)/pam_quell.so: src/pam/pam_quell.c $(BUILD)/libquell.a
+$(BUILD)/pam_quell.so: $(PAM_OBJS) $(BUILD)/libquell.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -shared $(LDFLAGS) -Wl,--exclude-libs,ALL $^ -o $@ -lpam $(LIBS_COMMON)
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,--exclude-libs,ALL $^ -o $@ -lpam $(LIBS_COMMON)
 
 # unit tests link everything but the mains; quelltop's pieces are in
 # libquelltop.a (top/ without main.c) so its logic is testable too
 TOP_LIB_OBJS := $(call obj,$(filter-out top/main.c,$(TOP_SRCS)))
 CTL_LIB_OBJS := $(call obj,$(filter-out src/quellctl/main.c,$(CTL_SRCS)))
+PAM_LIB_OBJS := $(call obj,$(filter-out src/pam/pam_quell.c,$(PAM_SRCS)))
+TEST_INC := -Itests/unit -Isrc/quelld -Isrc/quellctl -Isrc/pam -Itop -Icollectors -I$(BUILD)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libquelld.a $(BUILD)/libquell.a $(TOP_LIB_OBJS) $(CTL_LIB_OBJS) tests/unit/fixture.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libquelld.a $(BUILD)/libquell.a $(TOP_LIB_OBJS) $(CTL_LIB_OBJS) $(PAM_LIB_OBJS) tests/unit/fixture.h
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TOP_LIB_OBJS) $(CTL_LIB_OBJS) \
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $(LDFLAGS) $< $(TOP_LIB_OBJS) $(CTL_LIB_OBJS) $(PAM_LIB_OBJS) \
 		$(BUILD)/libquelld.a $(BUILD)/libquell.a -o $@ \
 		$(LIBS_TEST) $(LIBS_TOP) $(LIBS_DAEMON) $(LIBS_COMMON)
 
@@ -173,6 +189,7 @@ unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
 test:
+	$(Q)tests/check-layers.sh .
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SANITIZE=1 unit
 	$(Q)if [ "$$(id -u)" = 0 ]; then tests/integration/run.sh $(BUILD); \
@@ -250,3 +267,6 @@ deb: all
 
 clean:
 	rm -rf build
+
+# generated by -MMD: each object and test depends on the headers it includes
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d $(BUILD)/tests/*.d)

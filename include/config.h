@@ -123,7 +123,7 @@ void config_free(struct quell_config *cfg);
  * configuration, config_diff() says which keys differ, quelld installs the
  * new struct whole, applies the live keys and keeps the running value of
  * each restart key (naming it in one warning). One enum entry per key;
- * a key added to the parser gets a row in config_keys[] (src/lib/config.c),
+ * a key added to the parser gets a row in config_keys[] (src/policy/config.c),
  * saying whether it applies live. A difference no row covers is reported as
  * CK_OTHER, so nothing changes silently.
  */

@@ -4,7 +4,7 @@
  * for every policy and manual action, rotated by size (path, path.1, ...
  * path.KEEP, oldest last). Format in docs/policy.md ("Audit log").
  *
- * The reader is pure file reading (src/lib/events_log.c): the daemon's
+ * The reader is pure file reading (src/history/events_log.c): the daemon's
  * `events` command and the history graphs (history_read.c) both use
  * events_log_scan(), newest first, stopping when they have enough.
  */

@@ -7,12 +7,12 @@
  *   <rrd_dir>/host.rrd			host-wide view
  *
  * Three layers:
- *   src/lib/rrd_schema.c	pure: DS and RRA lists derived from qm_desc[],
+ *   src/history/rrd_schema.c	pure: DS and RRA lists derived from qm_desc[],
  *				update lines, file names (no librrd)
- *   src/lib/history_read.c	librrd readers: fetch, summaries, report
+ *   src/history/history_read.c	librrd readers: fetch, summaries, report
  *				ranking, graph arguments, event log; used by
  *				quellctl and quelltop without the daemon
- *   src/quelld/history.c	the daemon's writer (worker thread, rrdcached)
+ *   src/quelld/history_writer.c	the daemon's writer (worker thread, rrdcached)
  *
  * All functions return 0 / -errno unless they say otherwise.
  */
@@ -355,7 +355,7 @@ void hist_args_free(int argc, char **argv);
  */
 int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen);
 
-/* ---- the daemon's writer (src/quelld/history.c) ---- */
+/* ---- the daemon's writer (src/quelld/history_writer.c) ---- */
 
 /*
  * hist_file_ensure - make path a usable RRD of schema s: create it if

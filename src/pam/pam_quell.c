@@ -12,7 +12,7 @@
  *                                 [managed=quell] [cgroup_root=/sys/fs/cgroup] [debug]
  *
  * gather (quell.conf, user, uid, groups, caller) -> decide (pamq_decide,
- * pure, src/lib) -> act (a helper process, so a slow cgroupfs costs the
+ * pure, src/pam/pam_decide.c) -> act (a helper process, so a slow cgroupfs costs the
  * login at most timeout ms). It never fails a login: every error is logged
  * to syslog (authpriv) and the module returns PAM_SUCCESS.
  */

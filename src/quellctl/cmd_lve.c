@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * cmd_lve.c - `quellctl import-lve FILE`: CloudLinux ve.cfg -> quell.conf
- * sections on stdout (src/lib/lve.c does the work; this reads the file and
+ * sections on stdout (src/quellctl/lve.c does the work; this reads the file and
  * looks the uids up). Needs no daemon and changes nothing: the admin reviews
  * the text and pastes it into /etc/quell/quell.conf.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * authz.c - the socket's authorization model (include/authz.h,
+ * authz.c - the socket's authorization model (src/quelld/authz.h,
  * docs/protocol.md "Who may do what"): a pure decision table, a pure reply
  * filter, and the one impure part, the caller's class from SO_PEERCRED and
  * NSS, cached per uid.

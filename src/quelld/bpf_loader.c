@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bpf_loader.c - the one file that sees the skeleton and libbpf
- * (STYLE.md point 2). Implements include/bpf_loader.h.
+ * (STYLE.md point 2). Implements src/quelld/bpf_loader.h.
  *
  * Lifecycle (libbpf-bootstrap): open -> rodata + map sizes + autoload of
  * one twin per hook -> load -> attach, one cleanup path. tp_btf is tried
@@ -55,7 +55,7 @@ struct qbpf {
 	uint64_t min_key, max_key;	/* uid mode: the keys the BPF side accounts */
 };
 
-/* libbpf messages go to the daemon's logger (src/lib/log.c). */
+/* libbpf messages go to the daemon's logger (src/common/log.c). */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[512];

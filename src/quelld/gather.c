@@ -217,7 +217,7 @@ static bool bpf_delta(const struct tenant *t, enum qm_id id, double *out)
 
 /*
  * Replace BPF's raw rq_inflicted_ns (per waiting thread, behind whoever held
- * its CPU) by the fair-share charge of src/lib/fairshare.c over this tick,
+ * its CPU) by the fair-share charge of src/quelld/fairshare.c over this tick,
  * accumulated into the tenant's counter from 0 at the daemon's start. The
  * raw figure stays in `quelld --bpf-dump`. docs/attribution.md says why.
  */

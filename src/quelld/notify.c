@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * notify.c - thin sd_notify wrappers (libsystemd); see include/notify.h.
+ * notify.c - thin sd_notify wrappers (libsystemd); see src/quelld/notify.h.
  * libsystemd does the protocol (datagram to $NOTIFY_SOCKET, abstract
  * sockets, credentials); this file only fixes the messages quelld sends.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * state.c - the enforcer's crash-safe memory (include/state.h).
+ * state.c - the enforcer's crash-safe memory (src/quelld/state.h).
  *
  * {"version":1,"tenants":{"alice":{"override":{...},"manual":"throttle",
  *  "manual_limits":{...},"manual_until":1700000000,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * web.c - the read-only web view (include/web.h, docs/web.md): the page
+ * web.c - the read-only web view (src/quelld/web.h, docs/web.md): the page
  * (src/quelld/web/index.html, app.js, embedded at build time), JSON
  * endpoints that are the socket's read commands, graph PNGs, and the link
  * credentials of the customer view.

@@ -106,7 +106,7 @@ for i, e in enumerate(exprs):
     print("    expr: " + json.dumps(e))
 PY
 	out=$(promtool check rules "$QT_DIR/dash.rules.yml" 2>&1) || { echo "$out"; qt_fail "dashboard queries"; }
-	src=$(dirname "$0")/../../src/lib/prom.c
+	src=$(dirname "$0")/../../src/quelld/prom.c
 	for m in $(grep -oE 'quell_[a-z0-9_]+' "$dash" | sort -u); do
 		grep -q "\"$m\"" "$src" || qt_fail "dashboard uses $m, which prom.c never emits"
 	done

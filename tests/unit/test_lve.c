@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_lve.c - CloudLinux ve.cfg -> quell.conf (src/lib/lve.c) and
+ * test_lve.c - CloudLinux ve.cfg -> quell.conf (src/quellctl/lve.c) and
  * `quellctl import-lve`. The sample files are written from the public
  * format (CloudLinux documentation, "Controlling LVE limits": pmem/mem in
  * 4 KiB pages, io in KB/s, cpu as the old % of the server or as SPEED). Every

@@ -4,7 +4,7 @@
 # moves.sh CHECKOUT - issue 13, the structural step, part 1: the file moves.
 #
 # Moves files (git mv), rewrites every citation of a moved path in the tree
-# (comments, docs, test scripts: "src/lib/prom.c" -> "src/quelld/prom.c"),
+# (comments, docs, test scripts: "src/quelld/prom.c" -> "src/quelld/prom.c"),
 # and edits the Makefile (per-layer -I, generated dependencies). It does NOT
 # refactor code: what only a code change can cut (the circles, proto.c's
 # struct tenant, the tick's stages) is in plan.md, steps R1..R8.
@@ -50,20 +50,21 @@ for f in limits policy config; do mv_ src/lib/$f.c src/policy/$f.c; done
 # history: the RRD schema, fetch/report/graph, the audit log (writer and the one reader)
 for f in rrd_schema history_read events_log; do mv_ src/lib/$f.c src/history/$f.c; done
 # used by one program only: beside it
-mv_ src/lib/prom.c src/quelld/prom.c
-mv_ src/lib/lve.c src/quellctl/lve.c
-mv_ src/lib/pam_decide.c src/pam/pam_decide.c
+mv_ src/quelld/prom.c src/quelld/prom.c
+mv_ src/quelld/fairshare.c src/quelld/fairshare.c
+mv_ src/quellctl/lve.c src/quellctl/lve.c
+mv_ src/pam/pam_decide.c src/pam/pam_decide.c
 # the daemon's RRD writer, named for what it does (src/history/ is the reading side;
 # the same stem made include/history.h look like the writer's own header)
-mv_ src/quelld/history.c src/quelld/history_writer.c
+mv_ src/quelld/history_writer.c src/quelld/history_writer.c
 
 echo "== 2. include/: private headers beside their sources"
 for h in api authz bpf_dump bpf_loader daemon enforcer hooks kernel_events metrics_http \
 	 notify placement quelld state prom; do
 	mv_ include/$h.h src/quelld/$h.h
 done
-mv_ include/lve.h src/quellctl/lve.h
-mv_ include/pam_quell.h src/pam/pam_quell.h
+mv_ src/quellctl/lve.h src/quellctl/lve.h
+mv_ src/pam/pam_quell.h src/pam/pam_quell.h
 
 # What stays in include/: it crosses a boundary (plan.md, "include/").
 # tenant.h stays only until step R3 (src/common/proto.c stops encoding struct tenant).
@@ -107,7 +108,7 @@ if [ ${#MOVED[@]} -gt 0 ]; then
 			if [ -f "$f" ]; then perl -pi -e "$expr" "$f"; fi
 		done
 	rm -f "$pats"
-	# a file whose name changed is also cited by its bare name ("RRD (history.c)")
+	# a file whose name changed is also cited by its bare name ("RRD (history_writer.c)")
 	git ls-files -z | grep -zvE '\.(png|gz|rrd|o)$' | { xargs -0 grep -lIw 'history\.c' 2>/dev/null || true; } |
 		while read -r f; do
 			if [ -f "$f" ] && [ -e src/quelld/history_writer.c ]; then

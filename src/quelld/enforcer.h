@@ -3,7 +3,7 @@
  * enforcer.h - act on the policy engine's decisions (src/quelld/enforcer.c)
  * and on manual commands (src/quelld/api_policy.c): write limits through
  * include/cgroup.h only, log every action to the audit log, persist what a
- * restart must keep (include/state.h). Returns 0 / -errno unless said.
+ * restart must keep (src/quelld/state.h). Returns 0 / -errno unless said.
  *
  * The limits written to a tenant's cgroup are always
  *   static (config [limits] + [tenant:NAME], then `set` overrides)

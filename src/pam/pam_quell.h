@@ -2,7 +2,7 @@
 /*
  * pam_quell.h - the pure half of pam_quell.so: module arguments and the
  * "should this session process be placed?" decision. Lives in libquell.a
- * (src/lib/pam_decide.c) so unit tests exercise it without PAM;
+ * (src/pam/pam_decide.c) so unit tests exercise it without PAM;
  * src/pam/pam_quell.c gathers (quell.conf, user, uid, groups, the caller's
  * real uid), calls pamq_decide() and acts (cg_frozen, cg_create, cg_attach
  * in a helper process bounded by timeout=).

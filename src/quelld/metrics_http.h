@@ -11,7 +11,7 @@
  * Endpoints: GET/HEAD /metrics (text format 0.0.4), / (a link), else 404.
  * /metrics wants "Authorization: Bearer TOKEN" with the token of [metrics]
  * token_file (else 401); without a token_file the endpoint stays off,
- * unless the web view ([web] enabled, include/web.h) is on: then /, /web/
+ * unless the web view ([web] enabled, src/quelld/web.h) is on: then /, /web/
  * and /api/ are its routes and /metrics answers 401 without a token file.
  */
 #ifndef QUELL_METRICS_HTTP_H

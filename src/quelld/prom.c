@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * prom.c - Prometheus text exposition (0.0.4) renderer. Pure: tenants, host
- * view and self-metrics in, text out. See include/prom.h.
+ * view and self-metrics in, text out. See src/quelld/prom.h.
  *
  * Layout: family-major (all tenants of one family, then the next family), as
  * the format requires the samples of a family to be contiguous. Numbers are

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * history.c - quelld's RRD writer.
+ * history_writer.c - quelld's RRD writer.
  *
  * The tick path (history_tick) only copies raw samples into a batch, once
  * per RRD step, and hands it to one writer thread; all librrd calls happen

@@ -953,7 +953,7 @@ static const struct ck_desc {
 				    true },
 	[CK_POLICY] = { "[policy], [rule:NAME]", CKF(policy), CKK_MEM, true },
 	/* a field without a row: the swap installs it, but nobody said how it applies */
-	[CK_OTHER] = { "a setting config_diff does not know (src/lib/config.c config_keys[])",
+	[CK_OTHER] = { "a setting config_diff does not know (src/policy/config.c config_keys[])",
 		       0, 0, CKK_MEM, false },
 };
 

@@ -9,7 +9,7 @@
  * (since). The first version read all 6 x 10 MB into memory and then cut
  * to limit: 4.9 s and RSS 44 -> 530 MB inside the daemon's loop.
  *
- * It lives in src/lib (no daemon state): quellctl links it without quelld.
+ * It lives in src/history (no daemon state): quellctl links it without quelld.
  */
 #include <errno.h>
 #include <fcntl.h>

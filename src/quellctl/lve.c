@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * lve.c - CloudLinux ve.cfg -> quell.conf (include/lve.h).
+ * lve.c - CloudLinux ve.cfg -> quell.conf (src/quellctl/lve.h).
  *
  * ve.cfg is a small, flat XML file written by lvectl; a full XML library
  * would be a new dependency for one command, so this reads the subset lvectl
