@@ -37,6 +37,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "api.h"
 #include "authz.h"
 #include "daemon.h"
@@ -339,11 +340,6 @@ int api_admit(const struct api_peer *p, int n, uint32_t uid, int max_total, int 
 
 /* --- the server --- */
 
-static uint64_t now_ms(void)
-{
-	return mono_ns() / 1000000;
-}
-
 static int mkdir_parent(const char *path)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -550,7 +546,7 @@ static int client_flush(struct api_server *s, int i)
 		}
 		api_out_advance(&c->out, (size_t)w);
 		s->out_total -= (size_t)w;
-		c->active_ms = c->sent_ms = now_ms();
+		c->active_ms = c->sent_ms = (clock_mono_ns() / 1000000);
 	}
 	return 0;
 }
@@ -660,7 +656,7 @@ static int client_reply_text(struct api_server *s, int i, char *msg, size_t n)
 	}
 	msg[n] = '\n';	/* overwrite the NUL; json_dumps allocated n + 1 */
 	if (!api_out_pending(&c->out))
-		c->sent_ms = now_ms();	/* a client that keeps asking but never reads is still timed out */
+		c->sent_ms = (clock_mono_ns() / 1000000);	/* a client that keeps asking but never reads is still timed out */
 	ret = api_out_queue(&c->out, msg, n + 1, API_OUT_CAP);
 	if (!ret)
 		s->out_total += n + 1;
@@ -697,7 +693,7 @@ static void client_serve(struct daemon *d, struct api_server *s, int i)
 	ret = api_frame(c->in, &c->in_len, PROTO_MAX_LINE, &c->discarding, &ll);
 	if (ret <= 0)
 		return;
-	c->active_ms = now_ms();
+	c->active_ms = (clock_mono_ns() / 1000000);
 	if (ll) {
 		s->served++;
 		req = json_loadb(c->in, ll, 0, &jerr);
@@ -814,7 +810,7 @@ static void client_accept(struct api_server *s)
 		s->nr_clients++;
 		s->c[i]->fd = fd;
 		s->c[i]->peer = cr;
-		s->c[i]->active_ms = now_ms();
+		s->c[i]->active_ms = (clock_mono_ns() / 1000000);
 		s->c[i]->events = EPOLLIN;
 		s->c[i]->gen = ++s->gen;
 		ev.data.u64 = client_tag(s->c[i], i);
@@ -826,7 +822,7 @@ static void client_accept(struct api_server *s)
 /* Drop who has been idle (or not reading) too long. */
 static void clients_sweep(struct api_server *s)
 {
-	uint64_t now = now_ms(), send_ms = s->timeout_ms < API_SEND_TIMEOUT_MS ?
+	uint64_t now = (clock_mono_ns() / 1000000), send_ms = s->timeout_ms < API_SEND_TIMEOUT_MS ?
 					    s->timeout_ms : API_SEND_TIMEOUT_MS;
 
 	for (int i = 0; i < s->nr_slots; i++) {
@@ -884,7 +880,7 @@ void api_process(struct daemon *d)
 	 * 67 non-readers pipelining status otherwise put quellctl status at
 	 * 140 ms in t_api_clients.
 	 */
-	t0 = now_ms();
+	t0 = (clock_mono_ns() / 1000000);
 	s->wake++;
 	for (int pass = 0; pass < 2 && !stop; pass++) {
 		for (k = 0; k < s->nr_slots; k++) {
@@ -894,7 +890,7 @@ void api_process(struct daemon *d)
 			if (!c || !client_has_line(c) || c->served_wake == s->wake ||
 			    (api_out_pending(&c->out) != 0) != pass)
 				continue;
-			if (now_ms() - t0 >= API_BUDGET_MS) {
+			if ((clock_mono_ns() / 1000000) - t0 >= API_BUDGET_MS) {
 				s->next = i;
 				more = stop = true;
 				break;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "api.h"
 #include "bpf_loader.h"
 #include "cgroup.h"
@@ -83,7 +84,7 @@ static int cmd_ping(struct daemon *d, json_t *req, json_t *resp, char *err, size
 	json_object_set_new(resp, "protocol", json_integer(PROTO_VERSION));
 	json_object_set_new(resp, "pid", json_integer(getpid()));
 	json_object_set_new(resp, "uptime_s",
-			    json_real((double)(mono_ns() - d->start_mono_ns) / 1e9));
+			    json_real((double)(clock_mono_ns() - d->start_mono_ns) / 1e9));
 	return 0;
 }
 
@@ -270,7 +271,7 @@ static int cmd_snapshot(struct daemon *d, json_t *req, json_t *resp, char *err, 
 		top = (int)json_integer_value(jt);
 	}
 	json_object_set_new(resp, "host", proto_hview_json(&d->host));
-	json_object_set_new(resp, "time", json_integer((json_int_t)real_s()));
+	json_object_set_new(resp, "time", json_integer((json_int_t)clock_real_s()));
 	if (sorted)
 		json_object_set_new(resp, "sorted", json_pack("{s:s,s:b,s:i}",
 				    "by", proto_sort_name(key), "reverse", reverse, "top", top));
@@ -355,7 +356,7 @@ static json_t *procs_json(struct daemon *d, struct tenant *t)
 	static pid_t pids[PROCS_MAX];
 	static typeof(proc_seen) next;
 	json_t *arr = json_array();
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 	struct timespec up;
 	int n, nn = 0;
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "enforcer.h"
 #include "events_log.h"
 #include "history.h"
@@ -215,7 +216,7 @@ static int cmd_throttle(struct daemon *d, json_t *req, json_t *resp, char *err, 
 	st->manual = SM_THROTTLE;
 	st->manual_lim = l;
 	/* rounded up: expiry is checked in whole seconds, a 10 s throttle must last >= 10 s */
-	st->manual_until = (enforcer_real_ms() + ms + 999) / 1000;
+	st->manual_until = (clock_real_ms() + ms + 999) / 1000;
 	ret = enforcer_apply(d, t, true);
 	enforcer_log(d, t, "throttle", "manual", 0, false, &l,
 		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
@@ -244,7 +245,7 @@ static int cmd_freeze(struct daemon *d, json_t *req, json_t *resp, char *err, si
 		return -ENOMEM;
 	st->manual = SM_FREEZE;
 	limits_init(&st->manual_lim);
-	st->manual_until = ms ? (enforcer_real_ms() + ms + 999) / 1000 : 0;
+	st->manual_until = ms ? (clock_real_ms() + ms + 999) / 1000 : 0;
 	ret = enforcer_apply(d, t, true);
 	enforcer_log(d, t, "freeze", "manual", 0, false, NULL,
 		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));

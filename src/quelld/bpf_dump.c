@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bpf_dump.h"
 #include "bpf_loader.h"
 
@@ -30,14 +31,6 @@ static volatile sig_atomic_t dump_stop;
 static void dump_on_signal(int sig)
 {
 	dump_stop = 1;
-}
-
-static uint64_t dump_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static int dump_event(const struct quell_event *e, void *arg)
@@ -76,10 +69,10 @@ static void dump_usage(FILE *f)
 /* Sleep until the deadline or a signal, printing events if the ring is on. */
 static int dump_wait(struct qbpf *b, unsigned int seconds)
 {
-	uint64_t end = dump_mono_ns() + (uint64_t)seconds * 1000000000ull;
+	uint64_t end = clock_mono_ns() + (uint64_t)seconds * 1000000000ull;
 	int fd = qbpf_events_fd(b), ret;
 
-	while (!dump_stop && dump_mono_ns() < end) {
+	while (!dump_stop && clock_mono_ns() < end) {
 		if (fd < 0) {
 			usleep(100 * 1000);
 			continue;
@@ -115,7 +108,7 @@ static void dump_report(struct qbpf *b)
 	uint32_t used, max;
 	int i, n;
 
-	n = qbpf_read_acct(b, dump_mono_ns(), dump_acct, NULL);
+	n = qbpf_read_acct(b, clock_mono_ns(), dump_acct, NULL);
 	if (n < 0)
 		fprintf(stderr, "bpf-dump: read acct: %s\n", strerror(-n));
 	if (qbpf_read_stats(b, st) == 0) {

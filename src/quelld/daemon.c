@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "api.h"
 #include "bpf_loader.h"
 #include "hooks.h"
@@ -18,19 +19,6 @@
 #include "procfs.h"
 #include "quelld.h"
 #include "web.h"
-
-uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t real_s(void)
-{
-	return (uint64_t)time(NULL);
-}
 
 static int load_bpf(struct daemon *d)
 {
@@ -84,7 +72,7 @@ int daemon_init(struct daemon *d)
 {
 	int ret;
 
-	d->start_mono_ns = mono_ns();
+	d->start_mono_ns = clock_mono_ns();
 	d->cg_root_fd = d->proc_fd = -1;
 	d->cg.root_fd = d->cg.v2_fd = -1;
 	for (int i = 0; i < CGC_NR; i++)
@@ -147,7 +135,7 @@ void daemon_ready(struct daemon *d)
 void daemon_tick(struct daemon *d)
 {
 	static uint64_t last_discover, last_sweep;
-	uint64_t t0 = mono_ns(), now_ms = t0 / 1000000;
+	uint64_t t0 = clock_mono_ns(), now_ms = t0 / 1000000;
 	bool users = d->cfg.tenant_mode == TENANT_USERS;
 
 	d->tick_no++;
@@ -174,7 +162,7 @@ void daemon_tick(struct daemon *d)
 	}
 	gather_tick(d);
 	hooks_tick(d, now_ms);
-	d->last_tick_ms = (double)(mono_ns() - t0) / 1e6;
+	d->last_tick_ms = (double)(clock_mono_ns() - t0) / 1e6;
 	d->host.tick_ms = d->last_tick_ms;
 }
 
@@ -269,7 +257,7 @@ static void tenant_evict(struct daemon *d, struct tenant *t)
 
 uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n)
 {
-	uint64_t t0 = mono_ns(), diff = config_diff(&d->cfg, n);
+	uint64_t t0 = clock_mono_ns(), diff = config_diff(&d->cfg, n);
 	uint64_t restart = config_restart_keys(diff) & ~CK_BIT(CK_OTHER);
 	struct quell_config *old = malloc(sizeof(*old));
 	char keys[1024];
@@ -320,7 +308,7 @@ uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n)
 	diff &= ~restart;
 	log_info("configuration reloaded%s%s (%.1f ms)",
 		 diff ? ": applied " : " (no change applies live)",
-		 diff ? config_keys_fmt(diff, keys, sizeof(keys)) : "", (double)(mono_ns() - t0) / 1e6);
+		 diff ? config_keys_fmt(diff, keys, sizeof(keys)) : "", (double)(clock_mono_ns() - t0) / 1e6);
 	return diff;
 }
 

@@ -67,7 +67,5 @@ typedef int (*api_handler_fn)(struct daemon *d, json_t *req, json_t *resp,
 			      char *err, size_t errlen);
 int api_register(const char *cmd, api_handler_fn fn);
 
-uint64_t mono_ns(void);
-uint64_t real_s(void);
 
 #endif /* QUELL_DAEMON_H */

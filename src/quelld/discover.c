@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "bpf_loader.h"
 #include "cgroup.h"
 #include "hooks.h"
@@ -232,7 +233,7 @@ int discover_tenants(struct daemon *d)
 	if (d->cfg.tenant_mode == TENANT_USERS) {
 		discover_users(d);
 	} else {
-		uint64_t now_ms = mono_ns() / 1000000;
+		uint64_t now_ms = clock_mono_ns() / 1000000;
 
 		d->discover_full = !d->discover_full_ms || now_ms - d->discover_full_ms >= d->cfg.sweep_ms;
 		if (d->discover_full)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "enforcer.h"
 #include "events_log.h"
 #include "log.h"
@@ -33,14 +34,6 @@ static struct {
 	struct policy_action *acts;
 	int cap, acts_cap;
 } E;
-
-uint64_t enforcer_real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 struct state_tenant *enforcer_state(const char *name, bool create)
 {
@@ -65,7 +58,7 @@ void enforcer_log(struct daemon *d, const struct tenant *t, const char *action,
 		  const char *rule, int level, bool dry, const struct tenant_limits *lim,
 		  json_t *evidence)
 {
-	uint64_t ms = enforcer_real_ms();
+	uint64_t ms = clock_real_ms();
 	char txt[256] = "";
 	json_t *ev;
 
@@ -300,7 +293,7 @@ static void fmt_cg(const struct cg_limits *c, char *buf, size_t len)
 int enforcer_tenant_added(struct daemon *d, struct tenant *t)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
-	uint64_t now = enforcer_real_ms();
+	uint64_t now = clock_real_ms();
 	struct tenant_limits stat, dyn, full;
 	struct cg_limits want, have;
 	bool frozen;
@@ -499,7 +492,7 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 int policy_tick(struct daemon *d, uint64_t now_ms)
 {
 	(void)now_ms;	/* monotonic in quelld; the ladder is persisted in wall-clock time */
-	return enforcer_tick_at(d, enforcer_real_ms());
+	return enforcer_tick_at(d, clock_real_ms());
 }
 
 int enforcer_reload(struct daemon *d, bool force)

@@ -45,7 +45,6 @@ void enforcer_shutdown(struct daemon *d);
 
 /* --- for api_policy.c ---------------------------------------------------- */
 
-uint64_t enforcer_real_ms(void);
 struct state_tenant *enforcer_state(const char *name, bool create);
 /* What t should have: full = static made stricter by dyn; frozen. */
 void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bpf_loader.h"
 #include "cgroup.h"
 #include "fairshare.h"
@@ -141,7 +142,7 @@ static void gather_host(struct daemon *d)
 	struct hview *h = &d->host;
 	struct host_info hi = { 0 };
 	struct psi_stats ps;
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 	double dt;
 
 	if (gethostname(h->hostname, sizeof(h->hostname)) < 0)
@@ -259,7 +260,7 @@ static void inflicted_fair(struct daemon *d)
 
 int gather_tick(struct daemon *d)
 {
-	uint64_t now = mono_ns(), epoch = gather_epoch(d) + 1;
+	uint64_t now = clock_mono_ns(), epoch = gather_epoch(d) + 1;
 	bool need_proc = false;
 	int ret;
 

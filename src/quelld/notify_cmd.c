@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify_cmd.h"
@@ -199,7 +200,7 @@ struct notify_cmd {
 
 static uint64_t now_ms(void)
 {
-	return mono_ns() / 1000000;
+	return clock_mono_ns() / 1000000;
 }
 
 /* the command file, checked at start, reload and before each run: 0 or -errno (logged) */
@@ -375,7 +376,7 @@ static void *spawner(void *arg)
 		j->state = JOB_STARTING;
 		pthread_mutex_unlock(&n->mu);
 
-		t0 = mono_ns();
+		t0 = clock_mono_ns();
 		pid = spawn(j);
 		free(j->text);
 		j->text = NULL;
@@ -383,7 +384,7 @@ static void *spawner(void *arg)
 			log_warn("notify: %s: cannot start %s: %s", j->what, j->cmd, strerror(-pid));
 		else
 			log_debug("notify: %s: %s started, pid %d (%.2f ms in the spawner thread)",
-				  j->what, j->cmd, (int)pid, (double)(mono_ns() - t0) / 1e6);
+				  j->what, j->cmd, (int)pid, (double)(clock_mono_ns() - t0) / 1e6);
 
 		pthread_mutex_lock(&n->mu);
 		if (pid < 0) {
@@ -479,7 +480,7 @@ static int queue_json(struct daemon *d, struct notify_cmd *n, const char *tenant
 static void run_json(struct daemon *d, struct notify_cmd *n, const char *tenant,
 		     const char *action, json_t *ev)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock_mono_ns();
 	int ret = queue_json(d, n, tenant, action, ev);
 
 	if (ret)
@@ -487,7 +488,7 @@ static void run_json(struct daemon *d, struct notify_cmd *n, const char *tenant,
 			 d->cfg.notify_command, strerror(-ret));
 	else
 		log_debug("notify: %s %s: queued (%.3f ms in the loop)", action, tenant,
-			  (double)(mono_ns() - t0) / 1e6);
+			  (double)(clock_mono_ns() - t0) / 1e6);
 }
 
 static bool room(struct daemon *d, struct notify_cmd *n)

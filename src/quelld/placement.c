@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bpf_loader.h"
 #include "cgroup.h"
 #include "hooks.h"
@@ -66,7 +67,7 @@ static struct {
 
 static bool over_budget(void)
 {
-	return rnd.deadline_ns && mono_ns() >= rnd.deadline_ns;
+	return rnd.deadline_ns && clock_mono_ns() >= rnd.deadline_ns;
 }
 
 const struct placement_stats *placement_stats(void)
@@ -413,7 +414,7 @@ static int event_cb(const struct quell_event *e, void *arg)
 	ret = place(d, t, (int)e->tgid);
 	if (ret > 0) {
 		ps.moved_event++;
-		lat_record(mono_ns() - e->ts_ns);
+		lat_record(clock_mono_ns() - e->ts_ns);
 	} else if (ret < 0) {
 		if (ret != -ENOENT)
 			log_debug("placing pid %u for %s: %s", e->tgid, t->name, strerror(-ret));
@@ -451,7 +452,7 @@ static void pending_run(struct daemon *d)
 
 static void round_begin(uint64_t budget_ns)
 {
-	rnd.deadline_ns = mono_ns() + budget_ns;
+	rnd.deadline_ns = clock_mono_ns() + budget_ns;
 	rnd.cut = false;
 }
 

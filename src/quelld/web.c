@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "api.h"
 #include "daemon.h"
 #include "history.h"
@@ -469,7 +470,7 @@ int web_event_fd(const struct daemon *d)
 void web_process(struct daemon *d)
 {
 	struct web *w = d->web;
-	uint64_t v, t0 = mono_ns(), t1, t2;
+	uint64_t v, t0 = clock_mono_ns(), t1, t2;
 	struct web_job *j;
 	json_t *resp;
 	size_t blen = 0;
@@ -479,7 +480,7 @@ void web_process(struct daemon *d)
 	if (read(w->efd, &v, sizeof(v)) < 0)
 		v = 0;
 	for (;;) {
-		if (mono_ns() - t0 >= (uint64_t)WEB_BUDGET_MS * 1000000) {
+		if (clock_mono_ns() - t0 >= (uint64_t)WEB_BUDGET_MS * 1000000) {
 			/* the rest at the next wake-up: the tick goes first */
 			v = 1;
 			if (write(w->efd, &v, sizeof(v)) < 0)
@@ -503,7 +504,7 @@ void web_process(struct daemon *d)
 
 			j->caller.uid = t ? t->uid : UINT32_MAX;
 		}
-		t1 = mono_ns();
+		t1 = clock_mono_ns();
 		if (j->caller.cls != AUTHZ_TENANT && json_object_size(j->req) == 1 &&
 		    !strcmp(json_string_value(json_object_get(j->req, "cmd")), "table") &&
 		    w->table_body && w->table_tick == d->tick_no) {
@@ -514,14 +515,14 @@ void web_process(struct daemon *d)
 				goto done;
 		}
 		resp = api_dispatch_as(d, &j->caller, j->req);
-		t2 = mono_ns();
+		t2 = clock_mono_ns();
 		j->status = web_http_status(resp);
 		/* a snapshot's rows come pre-encoded (api_core.c): spliced in here */
 		j->body = resp ? api_reply_text(d, resp, &blen) : NULL;
 		json_decref(resp);
 		log_debug("web: %s: handler %.1f ms, dump %.1f ms (%zu bytes)",
 			  json_string_value(json_object_get(j->req, "cmd")), (t2 - t1) / 1e6,
-			  (mono_ns() - t2) / 1e6, j->body ? strlen(j->body) : 0);
+			  (clock_mono_ns() - t2) / 1e6, j->body ? strlen(j->body) : 0);
 		if (j->body && j->status == 200 && j->caller.cls != AUTHZ_TENANT &&
 		    json_object_size(j->req) == 1 &&
 		    !strcmp(json_string_value(json_object_get(j->req, "cmd")), "table")) {
@@ -921,7 +922,7 @@ static int cmd_table(struct daemon *d, json_t *req, json_t *resp, char *err, siz
 	}
 	json_object_set_new(resp, "host", proto_hview_json(&d->host));
 	json_object_set_new(resp, "tenants", arr);
-	json_object_set_new(resp, "time", json_integer((json_int_t)real_s()));
+	json_object_set_new(resp, "time", json_integer((json_int_t)clock_real_s()));
 	json_object_set_new(resp, "tick", json_integer((json_int_t)d->tick_no));
 	return 0;
 }

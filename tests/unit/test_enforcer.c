@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "api.h"
 #include "enforcer.h"
 #include "events_log.h"
@@ -104,7 +105,7 @@ static int setup(void **state)
 	fx_write(&tree, "cgroup.controllers", "cpu io memory pids\n");
 	mk_tenant_dir("quell/alice");
 	mk_tenant_dir("quell/bob");
-	base = enforcer_real_ms() / 1000 * 1000;
+	base = clock_real_ms() / 1000 * 1000;
 	daemon_up();
 	return 0;
 }
@@ -398,7 +399,7 @@ static void test_manual_commands(void **state)
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	/* expires on a later tick */
-	enforcer_tick_at(&D, enforcer_real_ms() + 61000);
+	enforcer_tick_at(&D, clock_real_ms() + 61000);
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 
@@ -471,7 +472,7 @@ static void test_expired_while_down(void **state)
 {
 	char p[512], buf[64];
 	struct tenant *a;
-	uint64_t old = enforcer_real_ms() - 3600 * 1000;
+	uint64_t old = clock_real_ms() - 3600 * 1000;
 
 	(void)state;
 	daemon_down();

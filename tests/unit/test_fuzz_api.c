@@ -30,6 +30,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "api.h"
 #include "enforcer.h"
 #include "fixture.h"
@@ -130,7 +131,7 @@ static int setup(void **state)
 	D.cfg.events_keep = 1;
 	D.proc_fd = fake_proc_fd;
 	D.cg_root_fd = -1;
-	D.start_mono_ns = mono_ns();
+	D.start_mono_ns = clock_mono_ns();
 	assert_int_equal(registry_init(&D.reg), 0);
 	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
 	D.cg.proc_fd = fake_proc_fd;

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * clock.c - monotonic and wall clocks (include/clock.h). They lived in
+ * src/quelld/daemon.c and src/quelld/enforcer.c, which made every daemon
+ * module that needed the time call back up into the loop (issue 13).
+ */
+#include <time.h>
+
+#include "clock.h"
+
+uint64_t clock_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t clock_real_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+uint64_t clock_real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
