@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * cgroup.h - one interface over cgroup v1 and v2 (STYLE.md point 5).
+ * cgroup.h - one interface over cgroup v1 and v2 (docs/hacking.md, style 5).
  *
  * Everything outside collectors/cg_*.c speaks in terms of a cgroup
  * *relative path* ("quell/alice") that exists in every hierarchy quell

@@ -2,7 +2,7 @@
 /*
  * quell_bpf.h - the one contract between bpf/ and userspace.
  *
- * Rules (STYLE.md point 1): fixed-width fields only, explicit padding, no
+ * Rules (docs/hacking.md, style 1): fixed-width fields only, explicit padding, no
  * pointers, bools or enums in shared structs; sizes are pinned with
  * _Static_assert so a change on one side cannot silently skew the other.
  * This header is included by the bpf/ programs (after vmlinux.h) and by the

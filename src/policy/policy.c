@@ -2,7 +2,7 @@
 /*
  * policy.c - bad-neighbour rules: config parsing and the pure ladder.
  *
- * No I/O here (STYLE.md point 4): policy_evaluate() depends only on its
+ * No I/O here (docs/hacking.md, style 4): policy_evaluate() depends only on its
  * arguments, so tests/unit/test_policy*.c drive it with literal structs.
  * The semantics are documented in docs/policy.md; in short, per tenant and
  * per rule:

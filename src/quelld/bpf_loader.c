@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bpf_loader.c - the one file that sees the skeleton and libbpf
- * (STYLE.md point 2). Implements src/quelld/bpf_loader.h.
+ * (docs/hacking.md, style 2). Implements src/quelld/bpf_loader.h.
  *
  * Lifecycle (libbpf-bootstrap): open -> rodata + map sizes + autoload of
  * one twin per hook -> load -> attach, one cleanup path. tp_btf is tried

@@ -2,7 +2,7 @@
 /*
  * bpf_loader.h - the only door to the BPF side. Implemented in
  * src/quelld/bpf_loader.c, the one file that includes the skeleton and
- * libbpf (STYLE.md point 2). Everything here returns 0 / -errno.
+ * libbpf (docs/hacking.md, style 2). Everything here returns 0 / -errno.
  */
 #ifndef QUELL_BPF_LOADER_H
 #define QUELL_BPF_LOADER_H

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Cgroups changing behind quelld's back (issue 2 / STYLE.md: "a cgroup
+# Cgroups changing behind quelld's back (issue 2 / docs/hacking.md, style 8: "a cgroup
 # vanishing mid-walk (-ENOENT) is normal, not an error"):
 #   1. users mode: a tenant's processes killed and its cgroup rmdir'ed in
 #      every hierarchy -> quelld keeps running and answering; when the

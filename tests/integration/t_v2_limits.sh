@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Static limits through the daemon, read back from the cgroup files the
-# backend wrote (issue 3 / STYLE point 5): `quellctl set` cpu, mem, mem_high,
+# backend wrote (issue 3 / docs/hacking.md, style 5): `quellctl set` cpu, mem, mem_high,
 # nproc, io, iops; then that the written values bite (cpu.max throttles a
 # busy loop, pids.max refuses forks); then KEY=default undoes them (nproc:
 # back to the default 512; nproc=unlimited lifts it).
