@@ -35,6 +35,21 @@ qt_bg() {
 	QT_PIDS+=($!)
 }
 
+# qt_sleeper USER SECONDS: a process of USER that sleeps (and so gets the
+# tenant its cgroups once quell places it), killed at exit like every
+# QT_PIDS entry; $! is its pid (the su).
+qt_sleeper() {
+	su -s /bin/sh "$1" -c "cd /tmp && exec sleep $2" &
+	QT_PIDS+=($!)
+}
+
+# qt_load_script: copy tests/integration/tenant_load.py (fork storms, memory
+# touchers) into $QT_DIR, where test users can read it; prints its path.
+qt_load_script() {
+	install -m 644 "$(dirname "${BASH_SOURCE[0]}")/tenant_load.py" "$QT_DIR/tenant_load.py" &&
+		echo "$QT_DIR/tenant_load.py"
+}
+
 # Test users get uids in [QT_UID_MIN, QT_UID_MAX], and test daemons only
 # treat that range as tenants, so the machine's own users are never touched.
 # Each test draws its own block of 20 uids, so that tests running side by

@@ -21,8 +21,7 @@ sweep = 1s
 EOF
 qt_quelld
 
-su -s /bin/sh $H -c "cd /tmp && exec sleep 120" &
-QT_PIDS+=($!)
+qt_sleeper $H 120
 
 # events of H with action $1 as "count victim_pid victim_comm limit limit_value mem_bytes", one a line
 kev() {
@@ -44,46 +43,7 @@ wait_kev() {	# wait_kev ACTION SECONDS: until at least one line
 	return 1
 }
 
-# wait (at most 10 s) until this process is in H's cgroup in every
-# hierarchy that matters (v1 memory and pids, or v2), then run the rest
-cat > "$QT_DIR/placed.py" <<'PY'
-import os, sys, time
-def placed(ctl):
-    lines = open('/proc/self/cgroup').read().splitlines()
-    l = [x for x in lines if ':%s:' % ctl in x] or [x for x in lines if x.startswith('0::')]
-    return all(x.endswith('/' + sys.argv[1]) for x in l)
-t = time.monotonic()
-while not (placed('memory') and placed('pids')):
-    if time.monotonic() - t > 10:
-        print("not placed", open('/proc/self/cgroup').read(), flush=True)
-        sys.exit(1)
-    time.sleep(0.005)
-if sys.argv[2] == 'hog':
-    print(os.getpid(), flush=True)
-    b = bytearray(256 << 20)
-    for i in range(0, len(b), 4096):
-        b[i] = 1
-    print("survived", flush=True)
-elif sys.argv[2] == 'storm':
-    ok = fail = 0
-    for i in range(int(sys.argv[3])):
-        try:
-            pid = os.fork()
-        except OSError:
-            fail += 1
-            continue
-        if pid == 0:
-            time.sleep(3)
-            os._exit(0)
-        ok += 1
-    print(ok, fail, flush=True)
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            break
-PY
-chmod 644 "$QT_DIR/placed.py"
+LOAD=$(qt_load_script) || qt_fail "tenant_load.py"
 
 fail=0
 # 1. OOM kill
@@ -93,7 +53,7 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 [ "$(cat $f)" = $((64 << 20)) ] || qt_fail "mem_max not written: $f = $(cat $f)"
-su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/placed.py $H hog" > "$QT_DIR/hog.out" 2>&1
+su -s /bin/sh $H -c "cd /tmp && exec python3 $LOAD --in /$H --ctl memory,pids touch 256" > "$QT_DIR/hog.out" 2>&1
 HOGPID=$(head -1 "$QT_DIR/hog.out")
 grep -q survived "$QT_DIR/hog.out" && qt_fail "the hog survived 256 MiB under mem_max=64M"
 qt_log "hog pid $HOGPID: $(tail -1 "$QT_DIR/hog.out" | cut -c1-80)"
@@ -116,9 +76,9 @@ done
 [ "$(cat $pf)" = 20 ] || qt_fail "nproc not written: $pf = $(cat $pf)"
 ef=$(qt_cgfile $H pids pids.events) || qt_fail "no pids.events"
 k0=$(awk '$1 == "max" { print $2 }' $ef)
-su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/placed.py $H storm 400" > "$QT_DIR/storm.out" 2>&1 ||
+su -s /bin/sh $H -c "cd /tmp && exec python3 $LOAD --in /$H --ctl memory,pids fork 400 3" > "$QT_DIR/storm.out" 2>&1 ||
 	qt_fail "storm: $(cat "$QT_DIR/storm.out")"
-read -r started failed < "$QT_DIR/storm.out"
+read -r started failed _ < "$QT_DIR/storm.out"
 k1=$(awk '$1 == "max" { print $2 }' $ef)
 qt_log "storm: $started forks, $failed refused; kernel pids.events max $k0 -> $k1"
 [ "$failed" -gt 100 ] || qt_fail "only $failed forks refused: no test"

@@ -60,8 +60,7 @@ qt_quelld
 fail() { echo "--- quelld.log (tail)"; tail -30 "$QT_DIR/quelld.log"; echo "--- $OUT (tail)"; tail -5 "$OUT"; qt_fail "$@"; }
 until_ok() { local n=$(($1 * 10)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
 for u in $A $B $C $D; do
-	su -s /bin/sh $u -c "cd /tmp && exec sleep 600" &
-	QT_PIDS+=($!)
+	qt_sleeper $u 600
 done
 until_ok 5 qt_ctl show $D >/dev/null 2>&1 || fail "tenants not discovered"
 

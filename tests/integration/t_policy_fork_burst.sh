@@ -23,49 +23,10 @@ EOF
 qt_quelld
 chmod 755 "$QT_DIR"
 
-# burst.py N HOLD_S [CGROUP]: wait until placed in CGROUP (pids, or v2),
-# fork N children that sleep HOLD_S, print "ok failed first_fail_s total_s"
-cat > "$QT_DIR/burst.py" <<'PY'
-import os, sys, time
-def placed(want):
-    lines = open('/proc/self/cgroup').read().splitlines()
-    pids = [l for l in lines if ':pids:' in l] or [l for l in lines if l.startswith('0::')]
-    return all(l.endswith(want) for l in pids)
-if len(sys.argv) > 3:
-    t = time.monotonic()
-    while not placed(sys.argv[3]):
-        if time.monotonic() - t > 10:
-            print("not placed", flush=True)
-            sys.exit(1)
-        time.sleep(0.005)
-ok = fail = 0
-first = -1.0
-t0 = time.monotonic()
-for i in range(int(sys.argv[1])):
-    try:
-        pid = os.fork()
-    except OSError:
-        if first < 0:
-            first = time.monotonic() - t0
-        fail += 1
-        continue
-    if pid == 0:
-        time.sleep(float(sys.argv[2]))
-        os._exit(0)
-    ok += 1
-print(ok, fail, "%.3f" % first, "%.3f" % (time.monotonic() - t0), flush=True)
-while True:
-    try:
-        os.wait()
-    except ChildProcessError:
-        break
-PY
-chmod 644 "$QT_DIR/burst.py"
+LOAD=$(qt_load_script) || qt_fail "tenant_load.py"
 
-su -s /bin/sh $H -c "cd /tmp && exec sleep 600" &
-QT_PIDS+=($!)
-su -s /bin/sh $N -c "cd /tmp && exec sleep 600" &
-QT_PIDS+=($!)
+qt_sleeper $H 600
+qt_sleeper $N 600
 for i in $(seq 50); do
 	pf=$(qt_cgfile $H pids pids.max) && [ "$(cat $pf)" = $DEF ] && break
 	sleep 0.1
@@ -77,7 +38,7 @@ cur=$(qt_cgfile $H pids pids.current)
 firsts=()
 for r in $(seq $RUNS); do
 	: > "$QT_DIR/burst.out"
-	su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/burst.py 1500 6 /$QT_ID/$H" \
+	su -s /bin/sh $H -c "cd /tmp && exec python3 $LOAD --in /$QT_ID/$H fork 1500 6" \
 		> "$QT_DIR/burst.out" 2>&1 &
 	QT_PIDS+=($!)
 	B=$!
@@ -87,8 +48,8 @@ for r in $(seq $RUNS); do
 		read -r c < "$cur" && [ "$c" -gt $peak ] && peak=$c
 		sleep 0.01
 	done
-	nb=$(su -s /bin/sh $N -c "cd /tmp && exec python3 $QT_DIR/burst.py 100 2")
-	rt=$(cd /tmp && python3 $QT_DIR/burst.py 100 2)
+	nb=$(su -s /bin/sh $N -c "cd /tmp && exec python3 $LOAD fork 100 2")
+	rt=$(cd /tmp && python3 $LOAD fork 100 2)
 	read -r ok failed first total < "$QT_DIR/burst.out" && [[ $ok =~ ^[0-9]+$ ]] ||
 		qt_fail "run $r: burst: $(cat $QT_DIR/burst.out)"
 	qt_log "run $r: $ok of 1500 forks succeeded, $failed refused, first refusal ${first} s after the start (all attempts ${total} s); pids.current peak $peak; neighbour '$nb', root '$rt'"

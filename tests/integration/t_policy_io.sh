@@ -36,10 +36,8 @@ dev=$(findmnt -n -o MAJ:MIN -T $W | tr -d ' ')
 qt_log "test dir on block device $dev"
 dd if=/dev/zero of=$W/probe bs=4k count=1 oflag=direct 2>/dev/null || qt_skip "no O_DIRECT on $W"
 
-su -s /bin/sh $H -c "cd /tmp && exec sleep 60" &
-QT_PIDS+=($!)
-su -s /bin/sh $N -c "cd /tmp && exec sleep 60" &
-QT_PIDS+=($!)
+qt_sleeper $H 60
+qt_sleeper $N 60
 for i in $(seq 50); do
 	f=$(qt_cgfile $H blkio blkio.throttle.write_bps_device io.max) && grep -q "^$dev" $f && break
 	sleep 0.1

@@ -77,10 +77,8 @@ chmod 755 "$QT_DIR/tick.py"
 mkdir -m 777 $QT_DIR/w
 su -s /bin/sh $T -c "cd /tmp && exec python3 $QT_DIR/tick.py $QT_DIR/w/count" &
 QT_PIDS+=($!)
-su -s /bin/sh $T -c "cd /tmp && exec sleep 600" &
-QT_PIDS+=($!)
-su -s /bin/sh $N -c "cd /tmp && exec sleep 600" &
-QT_PIDS+=($!)
+qt_sleeper $T 600
+qt_sleeper $N 600
 sleep 600 &
 QT_PIDS+=($!)
 ROOTPID=$!

@@ -82,8 +82,7 @@ cg_dirs() { find $CG -type d -path "*/$QT_ID/$1" 2>/dev/null; }
 base
 qt_quelld
 for u in $A $B $C; do
-	su -s /bin/sh $u -c "cd /tmp && exec sleep 900" &
-	QT_PIDS+=($!)
+	qt_sleeper $u 900
 done
 until_ok 5 eval 'PA=$(pgrep -u $A -x sleep)' || qt_fail "no process of $A"
 until_ok 10 eval '[ "$(quota $A)" = -1 ] && [ "$(quota $C)" = -1 ]' || qt_fail "no cgroups for $A / $C"

@@ -61,9 +61,8 @@ quota() {
 }
 unthrottled() { [ "$(quota | cut -d' ' -f1)" = -1 ]; }
 
-su -s /bin/sh $T -c "cd /tmp && exec sleep 900" &
+qt_sleeper $T 900
 SLEEPER=$!
-QT_PIDS+=($SLEEPER)
 
 # --- 1. SIGHUP x N --------------------------------------------------------------
 qt_quelld

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""tenant_load.py: the load a test tenant runs (tests/integration/lib.sh,
+qt_load_script copies it where a test user can read it).
+
+  tenant_load.py [--in SUFFIX] [--ctl pids,memory] fork N HOLD_S
+      fork N children that sleep HOLD_S; print "ok failed first_fail_s total_s"
+      (first_fail_s is -1.000 when no fork failed), then wait for them.
+  tenant_load.py [--in SUFFIX] [--ctl pids,memory] touch MIB
+      print our pid, write one byte per page of MIB MiB, print "survived".
+
+--in waits (at most 10 s) until this process's cgroup ends with SUFFIX in
+each hierarchy of --ctl (default pids; on pure v2 the unified line), so a
+test measures the limit and not the few ms between su's setuid() and
+quell moving the process (docs/placement.md; t_placement tests that window).
+"""
+import os
+import sys
+import time
+
+
+def placed(ctl, want):
+    lines = open('/proc/self/cgroup').read().splitlines()
+    mine = [x for x in lines if ':%s:' % ctl in x] or [x for x in lines if x.startswith('0::')]
+    return all(x.endswith(want) for x in mine)
+
+
+def wait_placed(want, ctls):
+    t = time.monotonic()
+    while not all(placed(c, want) for c in ctls):
+        if time.monotonic() - t > 10:
+            print("not placed in", want, open('/proc/self/cgroup').read(), flush=True)
+            sys.exit(1)
+        time.sleep(0.005)
+
+
+def fork(n, hold):
+    ok = fail = 0
+    first = -1.0
+    t0 = time.monotonic()
+    for _ in range(n):
+        try:
+            pid = os.fork()
+        except OSError:
+            if first < 0:
+                first = time.monotonic() - t0
+            fail += 1
+            continue
+        if pid == 0:
+            time.sleep(hold)
+            os._exit(0)
+        ok += 1
+    print(ok, fail, "%.3f" % first, "%.3f" % (time.monotonic() - t0), flush=True)
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+
+
+def touch(mib):
+    print(os.getpid(), flush=True)
+    b = bytearray(mib << 20)
+    for i in range(0, len(b), 4096):
+        b[i] = 1
+    print("survived", flush=True)
+
+
+def main(argv):
+    want, ctls = None, ['pids']
+    while argv and argv[0].startswith('--'):
+        if argv[0] == '--in':
+            want = argv[1]
+        elif argv[0] == '--ctl':
+            ctls = argv[1].split(',')
+        else:
+            sys.exit("unknown option " + argv[0])
+        argv = argv[2:]
+    if want:
+        wait_placed(want, ctls)
+    if argv[:1] == ['fork'] and len(argv) == 3:
+        fork(int(argv[1]), float(argv[2]))
+    elif argv[:1] == ['touch'] and len(argv) == 2:
+        touch(int(argv[1]))
+    else:
+        sys.exit(__doc__)
+
+
+main(sys.argv[1:])
