@@ -417,5 +417,9 @@ for s in $SCEN; do
 		     noquell_over_alone: r(.noquell.p99_us; .alone.p99_us)}')"
 done
 bj meas_s "$MEAS"; bj rounds "$ROUNDS"
+for s in $SCEN; do
+	b_target "neighbour_${s}_victim_p99_x_alone" "<= 1.1" "$(jq -r ".$s.quell_over_alone" "$B_JSON")" x
+	b_target "neighbour_${s}_first_action_s" "<= 3" "$(jq -r ".$s.quell.time_to_throttle_s" "$B_JSON")" s
+done
 cp "$EV" "$BENCH_OUT/neighbour.events.jsonl" 2>/dev/null	# the audit log of every quell run
 exit 0

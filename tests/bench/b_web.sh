@@ -577,10 +577,17 @@ for k in $KINDS; do
 		 "WARNING: \($k): \($e) victim requests failed (socket errors or non-2xx)")' "$B_JSON"
 done
 echo "goal (issue 14): quell <= 1.5x alone at 0-5 s, <= 1.1x in steady state; offender on top"
+for k in $KINDS; do
+	b_target "web_${k}_victim_p99_0_5s_x_alone" "<= 1.5" "$(jq -r ".kinds.$k.p99_x_alone.quell.w0_5" "$B_JSON")" x
+	b_target "web_${k}_victim_p99_steady_x_alone" "<= 1.1" "$(jq -r ".kinds.$k.p99_x_alone.quell.steady" "$B_JSON")" x
+	b_target "web_${k}_first_action_s" "<= 3" "$(jq -r ".kinds.$k.quell.first_action_s" "$B_JSON")" s
+done
 echo
 echo "overhead: victim alone flat out (wrk -t2 -c8, ${OVH_S}s), quelld on / off, $OVH_ROUNDS ABBA rounds"
 jq -r '.overhead | (.rounds[] | "round \(.round): req/s off \(.off.requests / .off.duration_us * 1e6 |
 	round) on \(.on.requests / .on.duration_us * 1e6 | round) (x \(.rps_ratio)), p99 off \(.off.p99_us) us on \(.on.p99_us) us (x \(.p99_ratio))"),
 	"median: req/s x \(.rps_ratio_median), p99 x \(.p99_ratio_median) (goal, issue 15: req/s within 1 %, p99 within 3 %)"' \
 	"$B_JSON" 2>/dev/null || echo "(overhead: no result)"
+b_target web_overhead_rps_ratio ">= 0.99" "$(jq -r .overhead.rps_ratio_median "$B_JSON")" x
+b_target web_overhead_p99_ratio "<= 1.03" "$(jq -r .overhead.p99_ratio_median "$B_JSON")" x
 exit 0

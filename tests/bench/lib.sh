@@ -77,3 +77,19 @@ b_kv() {
 if [ -f $CG/cgroup.controllers ]; then B_UNI=$CG; else B_UNI=$CG/unified; fi
 
 b_log() { echo "[$(date +%T)] $B_NAME: $*"; }
+
+# b_target NAME GOAL VALUE [UNIT]: one line per target of the issues, read
+# back by tests/bench/run.sh into its "targets" table. GOAL is "<= 3" or
+# ">= 0.99"; VALUE "-" or "null" (not measured) prints MISSING, never PASS.
+b_target() {
+	local name=$1 goal=$2 val=$3 unit=${4:-} verdict
+	if [ -z "$val" ] || [ "$val" = - ] || [ "$val" = null ]; then
+		verdict=MISSING val=-
+	elif awk -v v="$val" -v g="${goal#* }" -v op="${goal%% *}" \
+		'BEGIN { exit !((op == "<=" && v + 0 <= g + 0) || (op == ">=" && v + 0 >= g + 0)) }'; then
+		verdict=PASS
+	else
+		verdict=FAIL
+	fi
+	printf 'target %-40s %-8s %10s %-6s %s\n' "$name" "$goal" "$val" "$unit" "$verdict"
+}

@@ -128,4 +128,11 @@ jq -n --argjson e "$env_json" --argjson p "$parts" '{environment: $e} + $p' > "$
 echo
 echo "=== summary ($OUTJ; $(( $(date +%s) - T0 )) s; load $LOAD0 -> $(loadavg))"
 b_summary "$OUTJ"
+# every benchmark prints its issue targets as "target NAME GOAL VALUE UNIT
+# PASS|FAIL|MISSING" (b_target, tests/bench/lib.sh): one table of them all
+echo
+echo "=== targets (issues 14 and 15; ratios and times measured in this run)"
+for b in $ONLY; do
+	grep -h '^target ' "$BENCH_OUT/b_$b.log" 2>/dev/null
+done
 exit $rc
