@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "enforcer.h"
 #include "events_log.h"
@@ -180,7 +181,7 @@ static int cmd_set(struct daemon *d, json_t *req, json_t *resp, char *err, size_
 	}
 	limits_merge(&st->over, &l);
 	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "set", "manual", 0, false, &st->over,
+	audit_log(d, t, "set", "manual", 0, false, &st->over,
 		     json_pack("{s:O, s:i}", "request", json_object_get(req, "limits"),
 			       "result", ret));
 	enforcer_save(d);
@@ -218,7 +219,7 @@ static int cmd_throttle(struct daemon *d, json_t *req, json_t *resp, char *err, 
 	/* rounded up: expiry is checked in whole seconds, a 10 s throttle must last >= 10 s */
 	st->manual_until = (clock_real_ms() + ms + 999) / 1000;
 	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "throttle", "manual", 0, false, &l,
+	audit_log(d, t, "throttle", "manual", 0, false, &l,
 		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
 	enforcer_save(d);
 	json_object_set_new(resp, "state", enforcer_state_json(d, t));
@@ -247,7 +248,7 @@ static int cmd_freeze(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	limits_init(&st->manual_lim);
 	st->manual_until = ms ? (clock_real_ms() + ms + 999) / 1000 : 0;
 	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "freeze", "manual", 0, false, NULL,
+	audit_log(d, t, "freeze", "manual", 0, false, NULL,
 		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
 	enforcer_save(d);
 	if (ret) {
@@ -277,7 +278,7 @@ static int cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, s
 	if (t->state == TS_KILLED)
 		t->state = TS_OK;
 	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "release", "manual", 0, false, NULL,
+	audit_log(d, t, "release", "manual", 0, false, NULL,
 		     json_pack("{s:i}", "result", ret));
 	enforcer_save(d);
 	json_object_set_new(resp, "state", enforcer_state_json(d, t));
@@ -296,7 +297,7 @@ static int cmd_kill(struct daemon *d, json_t *req, json_t *resp, char *err, size
 		return -ENOENT;
 	}
 	ret = enforcer_kill(d, t);
-	enforcer_log(d, t, "kill", "manual", 0, false, NULL, json_pack("{s:i}", "result", ret));
+	audit_log(d, t, "kill", "manual", 0, false, NULL, json_pack("{s:i}", "result", ret));
 	if (ret) {
 		snprintf(err, len, "kill failed: %s", strerror(-ret));
 		return ret;

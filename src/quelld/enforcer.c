@@ -15,12 +15,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "enforcer.h"
-#include "events_log.h"
 #include "log.h"
-#include "metrics_http.h"
-#include "notify_cmd.h"
 #include "policy.h"
 
 static struct {
@@ -52,42 +50,6 @@ int enforcer_save(struct daemon *d)
 	else
 		E.dirty = false;
 	return ret;
-}
-
-void enforcer_log(struct daemon *d, const struct tenant *t, const char *action,
-		  const char *rule, int level, bool dry, const struct tenant_limits *lim,
-		  json_t *evidence)
-{
-	uint64_t ms = clock_real_ms();
-	char txt[256] = "";
-	json_t *ev;
-
-	if (lim && lim->set)
-		limits_fmt(lim, txt, sizeof(txt));
-	ev = json_object();
-	json_object_set_new(ev, "time", json_integer((json_int_t)(ms / 1000)));
-	json_object_set_new(ev, "time_ms", json_integer((json_int_t)ms));
-	json_object_set_new(ev, "tenant", json_string(t->name));
-	json_object_set_new(ev, "rule", json_string(rule ? rule : ""));
-	json_object_set_new(ev, "action", json_string(action));
-	json_object_set_new(ev, "level", json_integer(level));
-	json_object_set_new(ev, "dry_run", json_boolean(dry));
-	json_object_set_new(ev, "limits", lim ? state_limits_json(lim) : json_object());
-	json_object_set_new(ev, "limits_text", json_string(txt));
-	json_object_set_new(ev, "cgroup", json_string(t->cg));
-	json_object_set_new(ev, "evidence", evidence ? evidence : json_object());
-	if (!dry)
-		metrics_http_count_action(d, action);	/* quell_actions_total */
-	log_info("%s%s %s: rule %s level %d%s%s", dry ? "dry-run: " : "", action, t->name,
-		 rule ? rule : "-", level, *txt ? ", limits " : "", txt);
-	if (d->events) {
-		int ret = events_log_append(d->events, ev);
-
-		if (ret)
-			log_warn("audit log: %s", strerror(-ret));
-	}
-	notify_cmd_event(d, ev);	/* [notify] command: never waits */
-	json_decref(ev);
 }
 
 void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
@@ -195,7 +157,7 @@ int enforcer_kill(struct daemon *d, struct tenant *t)
 		 */
 		log_warn("tenant %s: kill: root's processes in %s were not signalled", t->name,
 			 t->cg);
-		enforcer_log(d, t, "spare_root", "kill", 0, false, NULL,
+		audit_log(d, t, "spare_root", "kill", 0, false, NULL,
 			     json_pack("{s:s}", "reason", "uid-0 processes in the cgroup"));
 		ret = 0;
 	}
@@ -236,28 +198,11 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static void events_open(struct daemon *d)
-{
-	int ret;
-
-	if (d->events) {
-		events_log_close(d->events);
-		d->events = NULL;
-	}
-	if (!d->cfg.events_path[0])
-		return;
-	ret = events_log_open(d->cfg.events_path, d->cfg.events_max_bytes, d->cfg.events_keep,
-			      &d->events);
-	if (ret)
-		log_err("audit log %s: %s (actions are only logged here)", d->cfg.events_path,
-			strerror(-ret));
-}
-
 int enforcer_init(struct daemon *d)
 {
 	int ret;
 
-	events_open(d);
+	audit_open(d);
 	state_free(&E.db);
 	E.path[0] = '\0';
 	if (d->cfg.state_dir[0]) {
@@ -303,14 +248,14 @@ int enforcer_tenant_added(struct daemon *d, struct tenant *t)
 		int dropped;
 
 		if (st->manual != SM_NONE && st->manual_until && now / 1000 >= st->manual_until) {
-			enforcer_log(d, t, "release", "manual", 0, false, NULL,
+			audit_log(d, t, "release", "manual", 0, false, NULL,
 				     json_pack("{s:s}", "reason", "expired while quelld was down"));
 			st->manual = SM_NONE;
 			E.dirty = true;
 		}
 		dropped = state_get_policy(st, &d->cfg.policy, &t->pol, now);
 		if (dropped) {
-			enforcer_log(d, t, "release", NULL, 0, false, NULL,
+			audit_log(d, t, "release", NULL, 0, false, NULL,
 				     json_pack("{s:s, s:i}", "reason",
 					       "expired while quelld was down", "rungs", dropped));
 			E.dirty = true;
@@ -452,7 +397,7 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 		const struct policy_action *a = &E.acts[k];
 		struct tenant *t = d->reg.t[a->tenant];
 
-		enforcer_log(d, t, policy_act_name(a->kind), pc->rules[a->rule].name, a->level,
+		audit_log(d, t, policy_act_name(a->kind), pc->rules[a->rule].name, a->level,
 			     a->dry_run, &a->lim, evidence_json(pc, a));
 		/* re-check before the one irreversible action */
 		if (a->kind == PA_KILL && !a->dry_run && !t->exempt && t->cg[0])
@@ -467,7 +412,7 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 
 		if (st && st->manual != SM_NONE && st->manual_until &&
 		    real_ms / 1000 >= st->manual_until) {
-			enforcer_log(d, t, "release", "manual", 0, false, NULL,
+			audit_log(d, t, "release", "manual", 0, false, NULL,
 				     json_pack("{s:s}", "reason", "expired"));
 			st->manual = SM_NONE;
 			st->manual_until = 0;
@@ -497,7 +442,7 @@ int policy_tick(struct daemon *d, uint64_t now_ms)
 
 int enforcer_reload(struct daemon *d, bool force)
 {
-	events_open(d);
+	audit_open(d);
 	/*
 	 * Limits are rewritten only where they differ from what was written,
 	 * unless the limits or rules changed: forcing every file of every
@@ -545,7 +490,7 @@ void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *rea
 	limits_init(&t->applied);
 	t->applied_valid = false;
 	t->state = TS_OK;
-	enforcer_log(d, t, "release", NULL, 0, false, NULL,
+	audit_log(d, t, "release", NULL, 0, false, NULL,
 		     json_pack("{s:s, s:b}", "reason", reason, "was_throttled", active));
 	if (E.dirty)
 		enforcer_save(d);
@@ -575,14 +520,11 @@ void enforcer_shutdown(struct daemon *d)
 			state_put_policy(st, pc, &t->pol);
 		}
 		enforcer_apply(d, t, true);
-		enforcer_log(d, t, "release", NULL, 0, false, NULL,
+		audit_log(d, t, "release", NULL, 0, false, NULL,
 			     json_pack("{s:s}", "reason", "quelld stopping (release_on_exit)"));
 	}
 	enforcer_save(d);
-	if (d->events) {
-		events_log_close(d->events);
-		d->events = NULL;
-	}
+	audit_close(d);
 	state_free(&E.db);
 	free(E.in);
 	free(E.prev);

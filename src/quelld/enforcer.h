@@ -52,14 +52,6 @@ void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *
 /* Compute and write (force: even if identical to the last write). */
 int enforcer_apply(struct daemon *d, struct tenant *t, bool force);
 int enforcer_kill(struct daemon *d, struct tenant *t);
-/*
- * enforcer_log - one audit line: action, rule ("manual" for commands),
- * level, dry_run, the limits now in force for that rule/command (NULL: none)
- * and evidence (stolen, may be NULL).
- */
-void enforcer_log(struct daemon *d, const struct tenant *t, const char *action,
-		  const char *rule, int level, bool dry, const struct tenant_limits *lim,
-		  json_t *evidence);
 int enforcer_save(struct daemon *d);
 /* {"tenant","state","rule","until","dynamic"} */
 json_t *enforcer_state_json(struct daemon *d, struct tenant *t);
