@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "daemon.h"
-#include "enforcer.h"
+#include "act.h"
 #include "history.h"
 #include "hooks.h"
 #include "kernel_events.h"
@@ -32,7 +32,7 @@ int hooks_init(struct daemon *d)
 	ret = notify_cmd_open(d);
 	if (ret)
 		log_warn("[notify] disabled: %s", strerror(-ret));
-	ret = enforcer_init(d);
+	ret = act_init(d);
 	if (ret) {
 		log_err("policy engine: %s", strerror(-ret));
 		notify_cmd_close(d);
@@ -99,7 +99,7 @@ void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t dif
 			log_info("metrics: off");
 	}
 	notify_cmd_reload(d);
-	enforcer_reload(d, diff & (CK_BIT(CK_LIMITS) | CK_BIT(CK_TENANT_OVERRIDES) |
+	act_reload(d, diff & (CK_BIT(CK_LIMITS) | CK_BIT(CK_TENANT_OVERRIDES) |
 			       CK_BIT(CK_POLICY)));
 	notify_ready("configuration reloaded");
 }
@@ -110,7 +110,7 @@ void hooks_fini(struct daemon *d)
 		return;
 	hooks_up = false;
 	notify_stopping();
-	enforcer_shutdown(d);
+	act_shutdown(d);
 	kernel_events_fini();
 	notify_cmd_close(d);
 	metrics_http_stop(d);
@@ -119,21 +119,21 @@ void hooks_fini(struct daemon *d)
 
 void hooks_tenant_added(struct daemon *d, struct tenant *t)
 {
-	enforcer_tenant_added(d, t);
+	act_tenant_added(d, t);
 }
 
 void hooks_tenant_removed(struct daemon *d, struct tenant *t)
 {
-	enforcer_tenant_removed(d, t);
+	act_tenant_removed(d, t);
 }
 
 void hooks_tenant_excluded(struct daemon *d, struct tenant *t)
 {
-	enforcer_tenant_release(d, t, "excluded by the configuration (reload)");
+	act_tenant_release(d, t, "excluded by the configuration (reload)");
 }
 
 void hooks_tenant_cgroup(struct daemon *d, struct tenant *t)
 {
 	if (hooks_up)
-		enforcer_apply(d, t, true);
+		act_apply(d, t, true);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * enforcer.c - gather (struct tenant) -> decide (policy_evaluate, pure) ->
- * act (cgroup writes through include/cgroup.h) -> log (audit) -> persist.
+ * act.c (was enforcer.c) - gather (struct tenant) -> decide (policy_evaluate,
+ * pure) -> act (cgroup writes through include/cgroup.h) -> log (audit) -> persist.
  *
  * One quelld per host, so the module keeps its state in one static struct
  * (the persisted db and the previous policy config, needed to remap ladders
@@ -17,7 +17,7 @@
 
 #include "audit.h"
 #include "clock.h"
-#include "enforcer.h"
+#include "act.h"
 #include "log.h"
 #include "policy.h"
 
@@ -33,12 +33,12 @@ static struct {
 	int cap, acts_cap;
 } E;
 
-struct state_tenant *enforcer_state(const char *name, bool create)
+struct state_tenant *act_state(const char *name, bool create)
 {
 	return state_find(&E.db, name, create);
 }
 
-int enforcer_save(struct daemon *d)
+int act_save(struct daemon *d)
 {
 	int ret;
 
@@ -52,7 +52,7 @@ int enforcer_save(struct daemon *d)
 	return ret;
 }
 
-void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
+void act_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
 		      struct tenant_limits *dyn, struct tenant_limits *full, bool *frozen)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
@@ -96,7 +96,7 @@ static void tenant_state_update(struct daemon *d, struct tenant *t, const struct
 	}
 }
 
-int enforcer_apply(struct daemon *d, struct tenant *t, bool force)
+int act_apply(struct daemon *d, struct tenant *t, bool force)
 {
 	struct tenant_limits stat, dyn, full;
 	struct state_tenant *st;
@@ -104,7 +104,7 @@ int enforcer_apply(struct daemon *d, struct tenant *t, bool force)
 	bool frozen;
 	int ret = 0;
 
-	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
+	act_desired(d, t, &stat, &dyn, &full, &frozen);
 	tenant_state_update(d, t, &dyn, frozen);
 	t->applied = full;
 	t->applied_valid = true;
@@ -142,7 +142,7 @@ int enforcer_apply(struct daemon *d, struct tenant *t, bool force)
 	return ret == -ENOENT ? 0 : ret;
 }
 
-int enforcer_kill(struct daemon *d, struct tenant *t)
+int act_kill(struct daemon *d, struct tenant *t)
 {
 	int ret;
 
@@ -168,12 +168,12 @@ int enforcer_kill(struct daemon *d, struct tenant *t)
 	return ret;
 }
 
-json_t *enforcer_state_json(struct daemon *d, struct tenant *t)
+json_t *act_state_json(struct daemon *d, struct tenant *t)
 {
 	struct tenant_limits stat, dyn, full;
 	bool frozen;
 
-	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
+	act_desired(d, t, &stat, &dyn, &full, &frozen);
 	return json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}", "tenant", t->name,
 			 "state", tenant_state_name(t->state), "rule", t->state_rule,
 			 "until", (json_int_t)t->state_until, "frozen", frozen,
@@ -198,7 +198,7 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-int enforcer_init(struct daemon *d)
+int act_init(struct daemon *d)
 {
 	int ret;
 
@@ -235,7 +235,7 @@ static void fmt_cg(const struct cg_limits *c, char *buf, size_t len)
 		 c->pids_max == CG_UNLIMITED ? "max" : "set", c->nr_io);
 }
 
-int enforcer_tenant_added(struct daemon *d, struct tenant *t)
+int act_tenant_added(struct daemon *d, struct tenant *t)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
 	uint64_t now = clock_real_ms();
@@ -262,7 +262,7 @@ int enforcer_tenant_added(struct daemon *d, struct tenant *t)
 		}
 	}
 	/* reconcile: say when the cgroup holds something other than what we want */
-	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
+	act_desired(d, t, &stat, &dyn, &full, &frozen);
 	limits_to_cg(&full, NULL, 0, &want);
 	if (t->cg[0] && !cg_read_limits(&d->cg, t->cg, &have) &&
 	    (have.cpu_quota_us != want.cpu_quota_us || have.mem_high != want.mem_high ||
@@ -274,11 +274,11 @@ int enforcer_tenant_added(struct daemon *d, struct tenant *t)
 		log_info("tenant %s: reconcile: cgroup had %s, writing %s", t->name, a, b);
 	}
 	if (E.dirty)
-		enforcer_save(d);
-	return enforcer_apply(d, t, true);
+		act_save(d);
+	return act_apply(d, t, true);
 }
 
-void enforcer_tenant_removed(struct daemon *d, struct tenant *t)
+void act_tenant_removed(struct daemon *d, struct tenant *t)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
 
@@ -349,7 +349,7 @@ static json_t *evidence_json(const struct policy_config *pc, const struct policy
 	return j;
 }
 
-int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
+int act_tick_at(struct daemon *d, uint64_t real_ms)
 {
 	const struct policy_config *pc = &d->cfg.policy;
 	int n = d->reg.nr, nact, ret;
@@ -401,7 +401,7 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 			     a->dry_run, &a->lim, evidence_json(pc, a));
 		/* re-check before the one irreversible action */
 		if (a->kind == PA_KILL && !a->dry_run && !t->exempt && t->cg[0])
-			enforcer_kill(d, t);
+			act_kill(d, t);
 		E.dirty = true;
 	}
 
@@ -427,20 +427,20 @@ int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
 		}
 		if (st)
 			state_put_policy(st, pc, &t->pol);
-		enforcer_apply(d, t, false);
+		act_apply(d, t, false);
 	}
 	if (E.dirty)
-		enforcer_save(d);
+		act_save(d);
 	return nact;
 }
 
 int policy_tick(struct daemon *d, uint64_t now_ms)
 {
 	(void)now_ms;	/* monotonic in quelld; the ladder is persisted in wall-clock time */
-	return enforcer_tick_at(d, clock_real_ms());
+	return act_tick_at(d, clock_real_ms());
 }
 
-int enforcer_reload(struct daemon *d, bool force)
+int act_reload(struct daemon *d, bool force)
 {
 	audit_open(d);
 	/*
@@ -453,15 +453,15 @@ int enforcer_reload(struct daemon *d, bool force)
 		struct tenant *t = d->reg.t[i];
 
 		policy_tstate_remap(&E.prev_pc, &d->cfg.policy, &t->pol);
-		enforcer_apply(d, t, force);
+		act_apply(d, t, force);
 	}
 	E.prev_pc = d->cfg.policy;
 	E.dirty = true;
-	enforcer_save(d);
+	act_save(d);
 	return 0;
 }
 
-void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
+void act_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
 	bool active = t->pol.level > 0 || (st && st->manual != SM_NONE);
@@ -493,10 +493,10 @@ void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *rea
 	audit_log(d, t, "release", NULL, 0, false, NULL,
 		     json_pack("{s:s, s:b}", "reason", reason, "was_throttled", active));
 	if (E.dirty)
-		enforcer_save(d);
+		act_save(d);
 }
 
-void enforcer_shutdown(struct daemon *d)
+void act_shutdown(struct daemon *d)
 {
 	const struct policy_config *pc = &d->cfg.policy;
 
@@ -519,11 +519,11 @@ void enforcer_shutdown(struct daemon *d)
 			st->manual_until = 0;
 			state_put_policy(st, pc, &t->pol);
 		}
-		enforcer_apply(d, t, true);
+		act_apply(d, t, true);
 		audit_log(d, t, "release", NULL, 0, false, NULL,
 			     json_pack("{s:s}", "reason", "quelld stopping (release_on_exit)"));
 	}
-	enforcer_save(d);
+	act_save(d);
 	audit_close(d);
 	state_free(&E.db);
 	free(E.in);

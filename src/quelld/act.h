@@ -10,8 +10,8 @@
  *   made stricter by the dynamic ones (policy rungs, manual throttle),
  * plus a freeze when a rung or `quellctl freeze` asks for one.
  */
-#ifndef QUELL_ENFORCER_H
-#define QUELL_ENFORCER_H
+#ifndef QUELL_ACT_H
+#define QUELL_ACT_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -21,42 +21,42 @@
 #include "state.h"
 
 /* Open the audit log, load state, register the socket commands. */
-int enforcer_init(struct daemon *d);
+int act_init(struct daemon *d);
 /* Static limits + persisted override / manual action / ladder, reconciled with the cgroup. */
-int enforcer_tenant_added(struct daemon *d, struct tenant *t);
-void enforcer_tenant_removed(struct daemon *d, struct tenant *t);
+int act_tenant_added(struct daemon *d, struct tenant *t);
+void act_tenant_removed(struct daemon *d, struct tenant *t);
 /* Each tick after the rates are fresh (now_ms is ignored: the ladder runs on CLOCK_REALTIME). */
 int policy_tick(struct daemon *d, uint64_t now_ms);
 /* policy_tick at a given CLOCK_REALTIME ms (tests). Returns the number of actions. */
-int enforcer_tick_at(struct daemon *d, uint64_t real_ms);
+int act_tick_at(struct daemon *d, uint64_t real_ms);
 /*
  * After SIGHUP: remap ladders to the new rules, reopen the log, re-apply
  * every tenant's limits (every file rewritten when force: limits or rules changed).
  */
-int enforcer_reload(struct daemon *d, bool force);
+int act_reload(struct daemon *d, bool force);
 /*
  * t stops being a tenant (excluded on reload): its ladder and manual
  * actions are dropped, every limit (static too) is lifted and its cgroup
  * thawed; one audit line with reason. A `set` override stays persisted.
  */
-void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *reason);
+void act_tenant_release(struct daemon *d, struct tenant *t, const char *reason);
 /* SIGTERM: static limits stay; dynamic ones are released if [policy] release_on_exit. */
-void enforcer_shutdown(struct daemon *d);
+void act_shutdown(struct daemon *d);
 
 /* --- for api_policy.c ---------------------------------------------------- */
 
-struct state_tenant *enforcer_state(const char *name, bool create);
+struct state_tenant *act_state(const char *name, bool create);
 /* What t should have: full = static made stricter by dyn; frozen. */
-void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
+void act_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
 		      struct tenant_limits *dyn, struct tenant_limits *full, bool *frozen);
 /* Compute and write (force: even if identical to the last write). */
-int enforcer_apply(struct daemon *d, struct tenant *t, bool force);
-int enforcer_kill(struct daemon *d, struct tenant *t);
-int enforcer_save(struct daemon *d);
+int act_apply(struct daemon *d, struct tenant *t, bool force);
+int act_kill(struct daemon *d, struct tenant *t);
+int act_save(struct daemon *d);
 /* {"tenant","state","rule","until","dynamic"} */
-json_t *enforcer_state_json(struct daemon *d, struct tenant *t);
+json_t *act_state_json(struct daemon *d, struct tenant *t);
 
 /* api_policy.c: limits, set, throttle, release, freeze, kill, events */
 void api_policy_register(void);
 
-#endif /* QUELL_ENFORCER_H */
+#endif /* QUELL_ACT_H */
