@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * enforcer.h - act on the policy engine's decisions (src/quelld/enforcer.c)
- * and on manual commands (src/quelld/api_policy.c): write limits through
- * include/cgroup.h only, log every action to the audit log, persist what a
- * restart must keep (src/quelld/state.h). Returns 0 / -errno unless said.
- *
- * The limits written to a tenant's cgroup are always
- *   static (config [limits] + [tenant:NAME], then `set` overrides)
- *   made stricter by the dynamic ones (policy rungs, manual throttle),
- * plus a freeze when a rung or `quellctl freeze` asks for one.
+ * act.h - the tick's act stage (src/quelld/act.c): carry out the plan of
+ * src/quelld/decide.h, and the manual commands of src/quelld/api_policy.c.
+ * Writes limits through include/cgroup.h only, logs every action to the
+ * audit log (src/quelld/audit.h), persists what a restart must keep
+ * (src/quelld/state.h). Returns 0 / -errno unless said.
  */
 #ifndef QUELL_ACT_H
 #define QUELL_ACT_H
@@ -18,6 +14,7 @@
 #include <stdint.h>
 
 #include "daemon.h"
+#include "decide.h"
 #include "state.h"
 
 /* Open the audit log, load state, register the socket commands. */
@@ -25,10 +22,14 @@ int act_init(struct daemon *d);
 /* Static limits + persisted override / manual action / ladder, reconciled with the cgroup. */
 int act_tenant_added(struct daemon *d, struct tenant *t);
 void act_tenant_removed(struct daemon *d, struct tenant *t);
-/* Each tick after the rates are fresh (now_ms is ignored: the ladder runs on CLOCK_REALTIME). */
-int policy_tick(struct daemon *d, uint64_t now_ms);
-/* policy_tick at a given CLOCK_REALTIME ms (tests). Returns the number of actions. */
-int act_tick_at(struct daemon *d, uint64_t real_ms);
+/*
+ * tick_act - carry out p (tick_decide's, for the registry as it is now):
+ * the ladders, the actions' audit lines and kills (not dry-run, not exempt,
+ * only with a cgroup), manual actions that ran out, the limits (a write
+ * identical to the last one is skipped), the state db. Returns the number
+ * of actions, or -errno (nothing done).
+ */
+int tick_act(struct daemon *d, const struct decide_plan *p);
 /*
  * After SIGHUP: remap ladders to the new rules, reopen the log, re-apply
  * every tenant's limits (every file rewritten when force: limits or rules changed).
@@ -48,7 +49,7 @@ void act_shutdown(struct daemon *d);
 struct state_tenant *act_state(const char *name, bool create);
 /* What t should have: full = static made stricter by dyn; frozen. */
 void act_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
-		      struct tenant_limits *dyn, struct tenant_limits *full, bool *frozen);
+		 struct tenant_limits *dyn, struct tenant_limits *full, bool *frozen);
 /* Compute and write (force: even if identical to the last write). */
 int act_apply(struct daemon *d, struct tenant *t, bool force);
 int act_kill(struct daemon *d, struct tenant *t);

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hooks.c - calls from the daemon core into the modules, in the order the
- * tick needs them: decide and act (policy) before record (history,
- * metrics), so what is recorded includes this tick's actions.
+ * hooks.c - the modules' life cycle, called from the daemon core: start,
+ * ready, reload, stop, and a tenant added, removed, excluded or given a new
+ * cgroup. The tick itself is daemon_tick's four stages (daemon.c).
  * A module that fails to start is logged and left out; the daemon keeps
  * accounting (a broken RRD dir must not stop throttling).
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "daemon.h"
 #include "act.h"
+#include "daemon.h"
 #include "history.h"
 #include "hooks.h"
 #include "kernel_events.h"
@@ -53,17 +52,6 @@ int hooks_init(struct daemon *d)
 void hooks_ready(struct daemon *d)
 {
 	notify_ready("accounting");
-}
-
-void hooks_tick(struct daemon *d, uint64_t now_ms)
-{
-	policy_tick(d, now_ms);
-	kernel_events_tick(d, now_ms);
-	notify_cmd_tick(d, now_ms);	/* timeouts, summaries of closed windows */
-	if (d->hist)
-		history_tick(d, time(NULL));
-	if (d->http)
-		metrics_http_publish(d);
 }
 
 void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t diff)

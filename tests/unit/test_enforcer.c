@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_enforcer.c - the enforcer against a fake cgroup v2 tree: static
- * limits, a rule tripping and what gets written, dry-run, exempt, manual
- * commands through the socket dispatcher, the audit log, and crash safety
- * (state saved, restored, expired rungs released, release on exit).
+ * test_enforcer.c - the act stage (src/quelld/act.c, carrying out the plan
+ * of decide.c) against a fake cgroup v2 tree: static limits, a rule
+ * tripping and what gets written, dry-run, exempt, manual commands through
+ * the socket dispatcher, the audit log, and crash safety (state saved,
+ * restored, expired rungs released, release on exit). The decisions alone,
+ * without a tree, are tests/unit/test_decide.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -118,6 +120,13 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* one tick at a CLOCK_REALTIME ms, as daemon_tick runs it after gather; returns actions */
+static int tick_at(uint64_t real_ms)
+{
+	tick_decide(&D, real_ms, &D.plan);
+	return tick_act(&D, &D.plan);
+}
+
 /* alice hogs, bob waits; ticks base+from .. base+to seconds; returns actions */
 static int run(struct tenant *hog, struct tenant *victim, double cpu, double suff, int from,
 	       int to)
@@ -127,7 +136,7 @@ static int run(struct tenant *hog, struct tenant *victim, double cpu, double suf
 	hog->view.cpu_pct = cpu;
 	victim->view.suffered_ms_s = suff;
 	for (int s = from; s <= to; s++) {
-		int r = act_tick_at(&D, base + (uint64_t)s * 1000);
+		int r = tick_at( base + (uint64_t)s * 1000);
 
 		assert_true(r >= 0);
 		n += r;
@@ -399,7 +408,7 @@ static void test_manual_commands(void **state)
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	/* expires on a later tick */
-	act_tick_at(&D, clock_real_ms() + 61000);
+	tick_at( clock_real_ms() + 61000);
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 
