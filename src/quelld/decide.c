@@ -15,6 +15,7 @@
 #include "decide.h"
 
 #define DECIDE_ACTS_MIN	64	/* a calm tick takes none; a storm grows the array */
+#define DECIDE_SLACK	64
 
 static int grow(void **a, size_t size, int cap)
 {
@@ -37,16 +38,24 @@ int decide_reserve(struct decide_plan *p, int n)
 			return -ENOMEM;
 		p->acts_cap = DECIDE_ACTS_MIN;
 	}
-	if (n <= p->cap)
+	/*
+	 * Room for the tenants there are and DECIDE_SLACK more (discovery adds
+	 * them one at a time); given back when the registry shrank to less
+	 * than half (3.6 KB a tenant, mostly the two ladder arrays).
+	 */
+	if (n <= p->cap && (p->cap <= 2 * (n + DECIDE_SLACK)))
 		return 0;
-	/* room for the next few tenants discovery adds, without a realloc per tenant */
-	cap = n + n / 8 + 16;
+	cap = n + DECIDE_SLACK;
 	if (grow((void **)&p->in, sizeof(*p->in), cap) ||
 	    grow((void **)&p->out, sizeof(*p->out), cap) ||
 	    grow((void **)&p->next, sizeof(*p->next), cap) ||
 	    grow((void **)&p->pin, sizeof(*p->pin), cap) ||
-	    grow((void **)&p->prev, sizeof(*p->prev), cap))
-		return -ENOMEM;
+	    grow((void **)&p->prev, sizeof(*p->prev), cap)) {
+		/* every array still holds min(old cap, cap): a failed shrink is no failure */
+		if (cap < p->cap)
+			p->cap = cap;
+		return n <= p->cap ? 0 : -ENOMEM;
+	}
 	p->cap = cap;
 	return 0;
 }

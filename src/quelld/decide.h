@@ -80,7 +80,7 @@ struct decide_plan {
 	struct state_db *db;
 };
 
-/* Room for n tenants (in, out, next and the scratch); -ENOMEM. */
+/* Room for n tenants (in, out, next and the scratch), shrunk when far fewer; -ENOMEM. */
 int decide_reserve(struct decide_plan *p, int n);
 void decide_plan_free(struct decide_plan *p);
 

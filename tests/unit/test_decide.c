@@ -367,7 +367,7 @@ static void test_plan_grows_with_tenants_and_actions(void **state)
 	world(3);
 	cfg_cpu(&W.pc, "none");
 	assert_int_equal(tick(0), 0);
-	assert_true(W.p.cap >= 3 && W.p.cap < 64);
+	assert_true(W.p.cap >= 3 && W.p.cap <= 3 + 64);
 	assert_int_equal(W.p.acts_cap, 64);
 
 	world(100);
@@ -381,13 +381,19 @@ static void test_plan_grows_with_tenants_and_actions(void **state)
 	}
 	assert_int_equal(most, 100);
 	assert_true(W.p.acts_cap >= 100);
-	assert_true(W.p.cap >= 100);
+	assert_true(W.p.cap >= 100 && W.p.cap <= 164);
 	for (int k = 0; k < W.p.nact; k++)
 		assert_int_equal(W.p.acts[k].kind, PA_APPLY);
 	for (int i = 0; i < W.n; i++) {
 		assert_int_equal(W.pol[i].level, 1);
 		assert_true(W.p.out[i].full.cpu_pct == 50);
 	}
+	/* 90 of them gone: the room goes too */
+	assert_int_equal(decide_reserve(&W.p, 10), 0);
+	assert_true(W.p.cap >= 10 && W.p.cap < 100);
+	assert_int_equal(decide_reserve(&W.p, 10), 0);
+	assert_int_equal(decide_reserve(&W.p, 12), 0);
+
 	/* compact: pointers in, limits out (sizes in the report of issue 13 R6) */
 	assert_true(sizeof(struct decide_in) <= 64);
 	assert_true(sizeof(struct decide_out) <= 2 * sizeof(struct tenant_limits) + 24);
