@@ -149,7 +149,7 @@ int act_kill(struct daemon *d, struct tenant *t)
 		log_warn("tenant %s: kill: root's processes in %s were not signalled", t->name,
 			 t->cg);
 		audit_log(d, t, "spare_root", "kill", 0, false, NULL,
-			     json_pack("{s:s}", "reason", "uid-0 processes in the cgroup"));
+			  json_pack("{s:s}", "reason", "uid-0 processes in the cgroup"));
 		ret = 0;
 	}
 	if (ret && ret != -ENOENT)
@@ -417,7 +417,7 @@ void act_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
 	t->applied_valid = false;
 	t->state = TS_OK;
 	audit_log(d, t, "release", NULL, 0, false, NULL,
-		     json_pack("{s:s, s:b}", "reason", reason, "was_throttled", active));
+		  json_pack("{s:s, s:b}", "reason", reason, "was_throttled", active));
 	if (E.dirty)
 		act_save(d);
 }
@@ -447,7 +447,7 @@ void act_shutdown(struct daemon *d)
 		}
 		act_apply(d, t, true);
 		audit_log(d, t, "release", NULL, 0, false, NULL,
-			     json_pack("{s:s}", "reason", "quelld stopping (release_on_exit)"));
+			  json_pack("{s:s}", "reason", "quelld stopping (release_on_exit)"));
 	}
 	act_save(d);
 	audit_close(d);

@@ -182,8 +182,8 @@ static int cmd_set(struct daemon *d, json_t *req, json_t *resp, char *err, size_
 	limits_merge(&st->over, &l);
 	ret = act_apply(d, t, true);
 	audit_log(d, t, "set", "manual", 0, false, &st->over,
-		     json_pack("{s:O, s:i}", "request", json_object_get(req, "limits"),
-			       "result", ret));
+		  json_pack("{s:O, s:i}", "request", json_object_get(req, "limits"),
+			    "result", ret));
 	act_save(d);
 	if (ret) {
 		snprintf(err, len, "limits recorded but writing them failed: %s", strerror(-ret));
@@ -220,7 +220,7 @@ static int cmd_throttle(struct daemon *d, json_t *req, json_t *resp, char *err, 
 	st->manual_until = (clock_real_ms() + ms + 999) / 1000;
 	ret = act_apply(d, t, true);
 	audit_log(d, t, "throttle", "manual", 0, false, &l,
-		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
+		  json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
 	act_save(d);
 	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;
@@ -249,7 +249,7 @@ static int cmd_freeze(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	st->manual_until = ms ? (clock_real_ms() + ms + 999) / 1000 : 0;
 	ret = act_apply(d, t, true);
 	audit_log(d, t, "freeze", "manual", 0, false, NULL,
-		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
+		  json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
 	act_save(d);
 	if (ret) {
 		snprintf(err, len, "freeze failed: %s", strerror(-ret));
@@ -279,7 +279,7 @@ static int cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, s
 		t->state = TS_OK;
 	ret = act_apply(d, t, true);
 	audit_log(d, t, "release", "manual", 0, false, NULL,
-		     json_pack("{s:i}", "result", ret));
+		  json_pack("{s:i}", "result", ret));
 	act_save(d);
 	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;

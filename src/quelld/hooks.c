@@ -88,7 +88,7 @@ void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t dif
 	}
 	notify_cmd_reload(d);
 	act_reload(d, diff & (CK_BIT(CK_LIMITS) | CK_BIT(CK_TENANT_OVERRIDES) |
-			       CK_BIT(CK_POLICY)));
+			  CK_BIT(CK_POLICY)));
 	notify_ready("configuration reloaded");
 }
 
