@@ -136,7 +136,7 @@ static int run(struct tenant *hog, struct tenant *victim, double cpu, double suf
 	hog->view.cpu_pct = cpu;
 	victim->view.suffered_ms_s = suff;
 	for (int s = from; s <= to; s++) {
-		int r = tick_at( base + (uint64_t)s * 1000);
+		int r = tick_at(base + (uint64_t)s * 1000);
 
 		assert_true(r >= 0);
 		n += r;
@@ -337,6 +337,27 @@ static void test_exempt_untouched(void **state)
 	assert_string_equal(buf, "max 100000");
 }
 
+/* a plan decided for other tenants than the registry holds is not carried out */
+static void test_stale_plan_not_applied(void **state)
+{
+	struct tenant *a, *b;
+	char buf[64];
+
+	(void)state;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	act_tenant_added(&D, a);
+	act_tenant_added(&D, b);
+	assert_int_equal(run(a, b, 190, 120, 0, 0), 0);			/* the window opens */
+	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);	/* the gentle rung */
+	registry_remove(&D.reg, b);
+	assert_int_equal(tick_act(&D, &D.plan), -ESTALE);
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	assert_int_equal(a->pol.level, 0);
+	assert_string_equal(last_action("alice"), "");
+}
+
 static json_t *call(const char *fmt, ...)
 {
 	va_list ap;
@@ -408,7 +429,7 @@ static void test_manual_commands(void **state)
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	/* expires on a later tick */
-	tick_at( clock_real_ms() + 61000);
+	tick_at(clock_real_ms() + 61000);
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 
@@ -557,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_freeze_rung_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exempt_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_plan_not_applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_while_down, setup, teardown),
