@@ -307,13 +307,17 @@ int tick_act(struct daemon *d, const struct decide_plan *p)
 {
 	const struct policy_config *pc = &d->cfg.policy;
 	int n = p->n;
+	bool stale;
 
 	if (p->ret < 0) {
 		log_err("policy: %s", strerror(-p->ret));	/* out of memory: nothing decided */
 		return p->ret;
 	}
-	if (n != d->reg.nr) {
-		/* the registry changed between decide and act: the plan's indexes are stale */
+	/* the registry changed between decide and act: the plan's indexes are stale */
+	stale = n != d->reg.nr;
+	for (int i = 0; i < n && !stale; i++)
+		stale = p->in[i].name != d->reg.t[i]->name;
+	if (stale) {
 		log_err("policy: plan for %d tenants, %d now: not applied", n, d->reg.nr);
 		return -ESTALE;
 	}

@@ -356,6 +356,15 @@ static void test_stale_plan_not_applied(void **state)
 	assert_string_equal(buf, "0");
 	assert_int_equal(a->pol.level, 0);
 	assert_string_equal(last_action("alice"), "");
+
+	/* as many tenants, not the same ones at the same places */
+	b = add("bob", 1002);
+	b->view.suffered_ms_s = 120;
+	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);
+	registry_remove(&D.reg, a);
+	add("carol", 1003);
+	assert_int_equal(tick_act(&D, &D.plan), -ESTALE);
+	assert_string_equal(last_action("alice"), "");
 }
 
 static json_t *call(const char *fmt, ...)
