@@ -61,8 +61,11 @@ _Static_assert(POLICY_MAX_RULES <= 16, "decide_out.win_* hold one bit per rule")
  * policy_evaluate() takes. Sized for the tenants that exist and grown with
  * them; the action array grows only when a tick has more actions than it
  * holds (it was sized for the worst case, n x (rules + 1) x 208 bytes:
- * 10 MB at 10,000 tenants and the 4 built-in rules, for the few actions a
- * tick takes).
+ * 10 MB of address space at 10,000 tenants and the 4 built-in rules, for
+ * the few actions a tick takes). What stays resident, 3.5 KB a tenant
+ * (34.4 MB at 10,000, measured), is mostly the two ladder arrays
+ * (prev, next: 1,560 bytes a tenant each) that policy_evaluate() takes
+ * contiguous.
  */
 struct decide_plan {
 	int n;				/* tenants decided: in[], out[], next[] */
