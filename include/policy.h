@@ -8,8 +8,8 @@
  * duration; release one rung at a time after it stays calm for M seconds.
  *
  * policy_evaluate() is pure: (config, inputs, previous state, now) ->
- * (actions, next state). It never touches a cgroup or a file; the enforcer
- * (src/quelld/enforcer.c) applies the actions. struct policy_config holds
+ * (actions, next state). It never touches a cgroup or a file; the daemon's
+ * act stage (src/quelld/act.c) applies the actions. struct policy_config holds
  * no heap pointers: config.c copies it by value.
  */
 #ifndef QUELL_POLICY_H

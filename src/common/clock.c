@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * clock.c - monotonic and wall clocks (include/clock.h). They lived in
- * src/quelld/daemon.c and src/quelld/enforcer.c, which made every daemon
+ * src/quelld/daemon.c and the enforcer (now src/quelld/act.c), which made every daemon
  * module that needed the time call back up into the loop (issue 13).
  */
 #include <time.h>

@@ -10,8 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "clock.h"
-#include "enforcer.h"
+#include "act.h"
 #include "events_log.h"
 #include "history.h"
 #include "units.h"
@@ -122,13 +123,13 @@ static json_t *cg_limits_json(const struct cg_limits *c)
 static json_t *limits_reply(struct daemon *d, struct tenant *t)
 {
 	struct tenant_limits stat, dyn, full, none;
-	struct state_tenant *st = enforcer_state(t->name, false);
+	struct state_tenant *st = act_state(t->name, false);
 	struct cg_limits have;
 	char a[256], b[256];
 	bool frozen;
 
 	limits_init(&none);
-	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
+	act_desired(d, t, &stat, &dyn, &full, &frozen);
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:s}",
 			 "tenant", t->name,
 			 "config", state_limits_json(&t->lim),
@@ -150,7 +151,7 @@ static int cmd_limits(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	if (!t)
 		return -ENOENT;
 	json_object_set_new(resp, "limits", limits_reply(d, t));
-	json_object_set_new(resp, "state", enforcer_state_json(d, t));
+	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;
 }
 
@@ -167,7 +168,7 @@ static int cmd_set(struct daemon *d, json_t *req, json_t *resp, char *err, size_
 	ret = req_limits(json_object_get(req, "limits"), &l, &clear, err, len);
 	if (ret)
 		return ret;
-	st = enforcer_state(t->name, true);
+	st = act_state(t->name, true);
 	if (!st)
 		return -ENOMEM;
 	/* "default": back to the configuration's value */
@@ -179,11 +180,11 @@ static int cmd_set(struct daemon *d, json_t *req, json_t *resp, char *err, size_
 		limits_merge(&st->over, &keep);
 	}
 	limits_merge(&st->over, &l);
-	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "set", "manual", 0, false, &st->over,
-		     json_pack("{s:O, s:i}", "request", json_object_get(req, "limits"),
-			       "result", ret));
-	enforcer_save(d);
+	ret = act_apply(d, t, true);
+	audit_log(d, t, "set", "manual", 0, false, &st->over,
+		  json_pack("{s:O, s:i}", "request", json_object_get(req, "limits"),
+			    "result", ret));
+	act_save(d);
 	if (ret) {
 		snprintf(err, len, "limits recorded but writing them failed: %s", strerror(-ret));
 		return ret;
@@ -210,18 +211,18 @@ static int cmd_throttle(struct daemon *d, json_t *req, json_t *resp, char *err, 
 		return -EINVAL;
 	if (!ms)
 		ms = d->cfg.policy.manual_ms;
-	st = enforcer_state(t->name, true);
+	st = act_state(t->name, true);
 	if (!st)
 		return -ENOMEM;
 	st->manual = SM_THROTTLE;
 	st->manual_lim = l;
 	/* rounded up: expiry is checked in whole seconds, a 10 s throttle must last >= 10 s */
 	st->manual_until = (clock_real_ms() + ms + 999) / 1000;
-	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "throttle", "manual", 0, false, &l,
-		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
-	enforcer_save(d);
-	json_object_set_new(resp, "state", enforcer_state_json(d, t));
+	ret = act_apply(d, t, true);
+	audit_log(d, t, "throttle", "manual", 0, false, &l,
+		  json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
+	act_save(d);
+	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;
 }
 
@@ -240,21 +241,21 @@ static int cmd_freeze(struct daemon *d, json_t *req, json_t *resp, char *err, si
 		snprintf(err, len, "tenant %s has no cgroup", t->name);
 		return -ENOENT;
 	}
-	st = enforcer_state(t->name, true);
+	st = act_state(t->name, true);
 	if (!st)
 		return -ENOMEM;
 	st->manual = SM_FREEZE;
 	limits_init(&st->manual_lim);
 	st->manual_until = ms ? (clock_real_ms() + ms + 999) / 1000 : 0;
-	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "freeze", "manual", 0, false, NULL,
-		     json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
-	enforcer_save(d);
+	ret = act_apply(d, t, true);
+	audit_log(d, t, "freeze", "manual", 0, false, NULL,
+		  json_pack("{s:I, s:i}", "for_s", (json_int_t)(ms / 1000), "result", ret));
+	act_save(d);
 	if (ret) {
 		snprintf(err, len, "freeze failed: %s", strerror(-ret));
 		return ret;
 	}
-	json_object_set_new(resp, "state", enforcer_state_json(d, t));
+	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;
 }
 
@@ -266,7 +267,7 @@ static int cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, s
 
 	if (!t)
 		return -ENOENT;
-	st = enforcer_state(t->name, true);
+	st = act_state(t->name, true);
 	if (!st)
 		return -ENOMEM;
 	st->manual = SM_NONE;
@@ -276,11 +277,11 @@ static int cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, s
 	state_put_policy(st, &d->cfg.policy, &t->pol);
 	if (t->state == TS_KILLED)
 		t->state = TS_OK;
-	ret = enforcer_apply(d, t, true);
-	enforcer_log(d, t, "release", "manual", 0, false, NULL,
-		     json_pack("{s:i}", "result", ret));
-	enforcer_save(d);
-	json_object_set_new(resp, "state", enforcer_state_json(d, t));
+	ret = act_apply(d, t, true);
+	audit_log(d, t, "release", "manual", 0, false, NULL,
+		  json_pack("{s:i}", "result", ret));
+	act_save(d);
+	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;
 }
 
@@ -295,13 +296,13 @@ static int cmd_kill(struct daemon *d, json_t *req, json_t *resp, char *err, size
 		snprintf(err, len, "tenant %s has no cgroup", t->name);
 		return -ENOENT;
 	}
-	ret = enforcer_kill(d, t);
-	enforcer_log(d, t, "kill", "manual", 0, false, NULL, json_pack("{s:i}", "result", ret));
+	ret = act_kill(d, t);
+	audit_log(d, t, "kill", "manual", 0, false, NULL, json_pack("{s:i}", "result", ret));
 	if (ret) {
 		snprintf(err, len, "kill failed: %s", strerror(-ret));
 		return ret;
 	}
-	json_object_set_new(resp, "state", enforcer_state_json(d, t));
+	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * daemon.c - quelld's life cycle and its tick: gather -> decide -> act ->
- * record. The decide/act/record steps are the modules behind hooks.c.
+ * record, four calls in daemon_tick (one file per stage); the modules'
+ * life cycle (start, reload, stop, tenants coming and going) is hooks.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,13 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "act.h"
 #include "api.h"
 #include "bpf_loader.h"
+#include "clock.h"
+#include "decide.h"
+#include "gather.h"
 #include "hooks.h"
 #include "log.h"
 #include "procfs.h"
 #include "quelld.h"
+#include "record.h"
 #include "web.h"
 
 static int load_bpf(struct daemon *d)
@@ -134,9 +139,7 @@ void daemon_ready(struct daemon *d)
 
 void daemon_tick(struct daemon *d)
 {
-	static uint64_t last_discover, last_sweep;
-	uint64_t t0 = clock_mono_ns(), now_ms = t0 / 1000000;
-	bool users = d->cfg.tenant_mode == TENANT_USERS;
+	uint64_t t0 = clock_mono_ns(), real_ms = clock_real_ms();
 
 	d->tick_no++;
 	/* tick lateness, seen from the tick itself: the gap since the last one */
@@ -149,19 +152,12 @@ void daemon_tick(struct daemon *d)
 			d->ticks_late++;	/* late by more than one period */
 	}
 	d->tick_prev_ns = t0;
-	/* users change rarely and getpwent can be slow (NSS): every sweep; cgroup children: every tick */
-	if (!users || now_ms - last_discover >= d->cfg.sweep_ms) {
-		discover_tenants(d);
-		last_discover = now_ms;
-	}
-	if (users && d->cfg.place && now_ms - last_sweep >= d->cfg.sweep_ms) {
-		placement_sweep(d);
-		last_sweep = now_ms;
-	} else if (users && d->cfg.place) {
-		placement_tick(d);	/* children walks the event budget cut short */
-	}
-	gather_tick(d);
-	hooks_tick(d, now_ms);
+
+	tick_gather(d, t0);			/* gather.c: discover, place, sample, rates */
+	tick_decide(d, real_ms, &d->plan);	/* decide.c: pure (ladder, expiries, limits) */
+	tick_act(d, &d->plan);			/* act.c: cgroup writes, kills, audit, state db */
+	tick_record(d, t0);			/* record.c: kernel events, RRD, Prometheus */
+
 	d->last_tick_ms = (double)(clock_mono_ns() - t0) / 1e6;
 	d->host.tick_ms = d->last_tick_ms;
 }

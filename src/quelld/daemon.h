@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * daemon.h - quelld's state, shared by the modules of src/quelld.
- * Tick: gather (collectors + BPF) -> decide (policy_evaluate, pure) ->
- * act (enforcer) -> record (history, metrics). See docs/architecture.md.
+ * Tick (daemon_tick): gather (gather.c) -> decide (decide.c, pure) ->
+ * act (act.c) -> record (record.c). See docs/architecture.md.
  */
 #ifndef QUELL_DAEMON_H
 #define QUELL_DAEMON_H
@@ -15,6 +15,7 @@
 #include "authz.h"
 #include "cgroup.h"
 #include "config.h"
+#include "decide.h"
 #include "proto.h"
 #include "quell_bpf.h"
 #include "tenant.h"
@@ -46,6 +47,7 @@ struct daemon {
 	uint64_t tick_prev_ns;		/* start of the last tick (mono) */
 	double tick_gap_max_ms;		/* longest gap between two tick starts */
 	uint64_t ticks_late;		/* ticks that started more than one period late */
+	struct decide_plan plan;	/* this tick's decisions: tick_decide -> tick_act */
 
 	struct history *hist;		/* RRD writer, NULL if disabled */
 	struct events_log *events;	/* audit log */

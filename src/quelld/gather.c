@@ -22,6 +22,7 @@
 #include "bpf_loader.h"
 #include "cgroup.h"
 #include "fairshare.h"
+#include "gather.h"
 #include "hostinfo.h"
 #include "log.h"
 #include "placement.h"
@@ -332,4 +333,24 @@ int gather_tick(struct daemon *d)
 	}
 	gather_host(d);
 	return 0;
+}
+
+void tick_gather(struct daemon *d, uint64_t mono_ns)
+{
+	static uint64_t last_discover, last_sweep;
+	uint64_t now_ms = mono_ns / 1000000;
+	bool users = d->cfg.tenant_mode == TENANT_USERS;
+
+	/* users change rarely and getpwent can be slow (NSS): every sweep; cgroup children: every tick */
+	if (!users || now_ms - last_discover >= d->cfg.sweep_ms) {
+		discover_tenants(d);
+		last_discover = now_ms;
+	}
+	if (users && d->cfg.place && now_ms - last_sweep >= d->cfg.sweep_ms) {
+		placement_sweep(d);
+		last_sweep = now_ms;
+	} else if (users && d->cfg.place) {
+		placement_tick(d);	/* children walks the event budget cut short */
+	}
+	gather_tick(d);
 }

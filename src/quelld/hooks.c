@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hooks.c - calls from the daemon core into the modules, in the order the
- * tick needs them: decide and act (policy) before record (history,
- * metrics), so what is recorded includes this tick's actions.
+ * hooks.c - the modules' life cycle, called from the daemon core: start,
+ * ready, reload, stop, and a tenant added, removed, excluded or given a new
+ * cgroup. The tick itself is daemon_tick's four stages (daemon.c).
  * A module that fails to start is logged and left out; the daemon keeps
  * accounting (a broken RRD dir must not stop throttling).
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "act.h"
 #include "daemon.h"
-#include "enforcer.h"
 #include "history.h"
 #include "hooks.h"
 #include "kernel_events.h"
@@ -32,7 +31,7 @@ int hooks_init(struct daemon *d)
 	ret = notify_cmd_open(d);
 	if (ret)
 		log_warn("[notify] disabled: %s", strerror(-ret));
-	ret = enforcer_init(d);
+	ret = act_init(d);
 	if (ret) {
 		log_err("policy engine: %s", strerror(-ret));
 		notify_cmd_close(d);
@@ -53,17 +52,6 @@ int hooks_init(struct daemon *d)
 void hooks_ready(struct daemon *d)
 {
 	notify_ready("accounting");
-}
-
-void hooks_tick(struct daemon *d, uint64_t now_ms)
-{
-	policy_tick(d, now_ms);
-	kernel_events_tick(d, now_ms);
-	notify_cmd_tick(d, now_ms);	/* timeouts, summaries of closed windows */
-	if (d->hist)
-		history_tick(d, time(NULL));
-	if (d->http)
-		metrics_http_publish(d);
 }
 
 void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t diff)
@@ -99,8 +87,8 @@ void hooks_reload(struct daemon *d, const struct quell_config *old, uint64_t dif
 			log_info("metrics: off");
 	}
 	notify_cmd_reload(d);
-	enforcer_reload(d, diff & (CK_BIT(CK_LIMITS) | CK_BIT(CK_TENANT_OVERRIDES) |
-			       CK_BIT(CK_POLICY)));
+	act_reload(d, diff & (CK_BIT(CK_LIMITS) | CK_BIT(CK_TENANT_OVERRIDES) |
+			  CK_BIT(CK_POLICY)));
 	notify_ready("configuration reloaded");
 }
 
@@ -110,7 +98,7 @@ void hooks_fini(struct daemon *d)
 		return;
 	hooks_up = false;
 	notify_stopping();
-	enforcer_shutdown(d);
+	act_shutdown(d);
 	kernel_events_fini();
 	notify_cmd_close(d);
 	metrics_http_stop(d);
@@ -119,21 +107,21 @@ void hooks_fini(struct daemon *d)
 
 void hooks_tenant_added(struct daemon *d, struct tenant *t)
 {
-	enforcer_tenant_added(d, t);
+	act_tenant_added(d, t);
 }
 
 void hooks_tenant_removed(struct daemon *d, struct tenant *t)
 {
-	enforcer_tenant_removed(d, t);
+	act_tenant_removed(d, t);
 }
 
 void hooks_tenant_excluded(struct daemon *d, struct tenant *t)
 {
-	enforcer_tenant_release(d, t, "excluded by the configuration (reload)");
+	act_tenant_release(d, t, "excluded by the configuration (reload)");
 }
 
 void hooks_tenant_cgroup(struct daemon *d, struct tenant *t)
 {
 	if (hooks_up)
-		enforcer_apply(d, t, true);
+		act_apply(d, t, true);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * hooks.h - the one place where the daemon core calls into the optional
- * modules (policy/enforcer, history, Prometheus, sd_notify), so that the
- * core's files never grow a list of every module.
+ * hooks.h - the one place where the daemon core calls into the modules'
+ * life cycle (act, history, Prometheus, [notify], sd_notify), so that the
+ * core's files never grow a list of every module. The tick's stages are
+ * called by daemon_tick (src/quelld/daemon.c), not from here.
  */
 #ifndef QUELL_HOOKS_H
 #define QUELL_HOOKS_H
@@ -15,7 +16,6 @@ struct tenant;
 
 int hooks_init(struct daemon *d);		/* after the registry and socket are up */
 void hooks_ready(struct daemon *d);
-void hooks_tick(struct daemon *d, uint64_t now_ms);	/* after gather: decide, act, record */
 /*
  * After SIGHUP installed a new config (old: the one it replaced; diff:
  * config_diff's bits): reopen history / the metrics listener if their keys

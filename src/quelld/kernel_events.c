@@ -10,7 +10,7 @@
  * one burst: it is logged once, KEV_QUIET_MS after its last event (or every
  * KEV_MAX_MS while it lasts), with the count, so a fork bomb hitting
  * pids.max thousands of times a second writes one line, not thousands.
- * Lines go through enforcer_log() (rule "kernel"), so quellctl events,
+ * Lines go through audit_log() (rule "kernel"), so quellctl events,
  * the API and quell_actions_total{action="kernel_..."} see them.
  */
 #include <errno.h>
@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "bpf_loader.h"
 #include "daemon.h"
-#include "enforcer.h"
 #include "kernel_events.h"
 #include "log.h"
 #include "tenant.h"
@@ -159,7 +159,7 @@ static void burst_log(struct daemon *d, const struct tenant *t, enum kev_kind k,
 			json_object_set_new(ev, "victim_pid", json_null());
 		}
 	}
-	enforcer_log(d, t, kinds[k].action, "kernel", 0, false, l, ev);
+	audit_log(d, t, kinds[k].action, "kernel", 0, false, l, ev);
 }
 
 void kernel_events_tick(struct daemon *d, uint64_t now_ms)

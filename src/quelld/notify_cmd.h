@@ -86,7 +86,7 @@ void notify_cmd_tick(struct daemon *d, uint64_t now_ms);	/* timeouts, due summar
 void notify_cmd_close(struct daemon *d);	/* kills the commands still running */
 /* SIGCHLD (main.c): reap our commands, and only ours. */
 void notify_cmd_reap(struct daemon *d);
-/* enforcer_log(): one action's audit event (borrowed). */
+/* audit_log(): one action's audit event (borrowed). */
 void notify_cmd_event(struct daemon *d, json_t *ev);
 
 #endif /* QUELL_NOTIFY_CMD_H */

@@ -36,7 +36,7 @@ case $tick_s in
 *s) tick_s=${tick_s%s};;
 esac
 
-# --- the audit log: 6 x ~10 MB, oldest in .5, lines as enforcer_log writes them ---------------
+# --- the audit log: 6 x ~10 MB, oldest in .5, lines as audit_log writes them ---------------
 t=$(rh_ms)
 python3 - "$QT_DIR/state/events.jsonl" $LOG_MB "${RH_NAMES[@]}" <<'PY' || qt_fail "audit log generation"
 import json, random, sys, time

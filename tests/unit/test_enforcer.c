@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_enforcer.c - the enforcer against a fake cgroup v2 tree: static
- * limits, a rule tripping and what gets written, dry-run, exempt, manual
- * commands through the socket dispatcher, the audit log, and crash safety
- * (state saved, restored, expired rungs released, release on exit).
+ * test_enforcer.c - the act stage (src/quelld/act.c, carrying out the plan
+ * of decide.c) against a fake cgroup v2 tree: static limits, a rule
+ * tripping and what gets written, dry-run, exempt, manual commands through
+ * the socket dispatcher, the audit log, and crash safety (state saved,
+ * restored, expired rungs released, release on exit). The decisions alone,
+ * without a tree, are tests/unit/test_decide.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,7 +20,7 @@
 
 #include "clock.h"
 #include "api.h"
-#include "enforcer.h"
+#include "act.h"
 #include "events_log.h"
 #include "fixture.h"
 #include "log.h"
@@ -86,12 +88,12 @@ static void daemon_up(void)
 	D.cfg.events_keep = 2;
 	assert_int_equal(registry_init(&D.reg), 0);
 	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
-	assert_int_equal(enforcer_init(&D), 0);
+	assert_int_equal(act_init(&D), 0);
 }
 
 static void daemon_down(void)
 {
-	enforcer_shutdown(&D);
+	act_shutdown(&D);
 	registry_free(&D.reg);
 	cg_layout_close(&D.cg);
 	api_unregister_all();
@@ -118,6 +120,13 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* one tick at a CLOCK_REALTIME ms, as daemon_tick runs it after gather; returns actions */
+static int tick_at(uint64_t real_ms)
+{
+	tick_decide(&D, real_ms, &D.plan);
+	return tick_act(&D, &D.plan);
+}
+
 /* alice hogs, bob waits; ticks base+from .. base+to seconds; returns actions */
 static int run(struct tenant *hog, struct tenant *victim, double cpu, double suff, int from,
 	       int to)
@@ -127,7 +136,7 @@ static int run(struct tenant *hog, struct tenant *victim, double cpu, double suf
 	hog->view.cpu_pct = cpu;
 	victim->view.suffered_ms_s = suff;
 	for (int s = from; s <= to; s++) {
-		int r = enforcer_tick_at(&D, base + (uint64_t)s * 1000);
+		int r = tick_at(base + (uint64_t)s * 1000);
 
 		assert_true(r >= 0);
 		n += r;
@@ -164,7 +173,7 @@ static void test_static_limits_on_add(void **state)
 	a = add("alice", 1001);
 	assert_int_equal(limits_parse_kv(&a->lim, "cpu", "150%", err, sizeof(err)), 0);
 	assert_int_equal(limits_parse_kv(&a->lim, "nproc", "300", err, sizeof(err)), 0);
-	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, a), 0);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "150000 100000");
 	rd("quell/alice/pids.max", buf, sizeof(buf));
@@ -182,8 +191,8 @@ static void test_default_nproc(void **state)
 	a = add("alice", 1001);
 	b = add("bob", 1002);
 	assert_int_equal(limits_parse_kv(&b->lim, "nproc", "unlimited", err, sizeof(err)), 0);
-	assert_int_equal(enforcer_tenant_added(&D, a), 0);
-	assert_int_equal(enforcer_tenant_added(&D, b), 0);
+	assert_int_equal(act_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, b), 0);
 	rd("quell/alice/pids.max", buf, sizeof(buf));
 	assert_string_equal(buf, "512");
 	rd("quell/bob/pids.max", buf, sizeof(buf));
@@ -199,8 +208,8 @@ static void test_rule_trips_and_writes(void **state)
 	(void)state;
 	a = add("alice", 1001);
 	b = add("bob", 1002);
-	assert_int_equal(enforcer_tenant_added(&D, a), 0);
-	assert_int_equal(enforcer_tenant_added(&D, b), 0);
+	assert_int_equal(act_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, b), 0);
 
 	assert_int_equal(run(a, b, 190, 0, 0, 30), 0);		/* busy, nobody hurt */
 	assert_int_equal(run(a, b, 190, 120, 31, 31), 0);	/* the window opens */
@@ -270,8 +279,8 @@ static void test_freeze_rung_and_kill(void **state)
 					 "cpu=50% for 2s, freeze for 3s, kill", err, sizeof(err)), 0);
 	a = add("alice", 1001);
 	b = add("bob", 1002);
-	enforcer_tenant_added(&D, a);
-	enforcer_tenant_added(&D, b);
+	act_tenant_added(&D, a);
+	act_tenant_added(&D, b);
 	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);	/* apply at 10 */
 	assert_int_equal(run(a, b, 50, 120, 11, 12), 1);	/* freeze at 12 */
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
@@ -298,8 +307,8 @@ static void test_dry_run_writes_nothing(void **state)
 	D.cfg.policy.dry_run = 1;
 	a = add("alice", 1001);
 	b = add("bob", 1002);
-	enforcer_tenant_added(&D, a);
-	enforcer_tenant_added(&D, b);
+	act_tenant_added(&D, a);
+	act_tenant_added(&D, b);
 	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
@@ -321,11 +330,41 @@ static void test_exempt_untouched(void **state)
 	a = add("alice", 1001);
 	b = add("bob", 1002);
 	a->exempt = true;
-	enforcer_tenant_added(&D, a);
-	enforcer_tenant_added(&D, b);
+	act_tenant_added(&D, a);
+	act_tenant_added(&D, b);
 	assert_int_equal(run(a, b, 190, 120, 0, 100), 0);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
+}
+
+/* a plan decided for other tenants than the registry holds is not carried out */
+static void test_stale_plan_not_applied(void **state)
+{
+	struct tenant *a, *b;
+	char buf[64];
+
+	(void)state;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	act_tenant_added(&D, a);
+	act_tenant_added(&D, b);
+	assert_int_equal(run(a, b, 190, 120, 0, 0), 0);			/* the window opens */
+	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);	/* the gentle rung */
+	registry_remove(&D.reg, b);
+	assert_int_equal(tick_act(&D, &D.plan), -ESTALE);
+	rd("quell/alice/cpu.idle", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	assert_int_equal(a->pol.level, 0);
+	assert_string_equal(last_action("alice"), "");
+
+	/* as many tenants, not the same ones at the same places */
+	b = add("bob", 1002);
+	b->view.suffered_ms_s = 120;
+	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);
+	registry_remove(&D.reg, a);
+	add("carol", 1003);
+	assert_int_equal(tick_act(&D, &D.plan), -ESTALE);
+	assert_string_equal(last_action("alice"), "");
 }
 
 static json_t *call(const char *fmt, ...)
@@ -350,7 +389,7 @@ static void test_manual_commands(void **state)
 
 	(void)state;
 	a = add("alice", 1001);
-	enforcer_tenant_added(&D, a);
+	act_tenant_added(&D, a);
 
 	r = call("{s:s, s:s, s:{s:s, s:s}}", "cmd", "set", "name", "alice", "limits", "cpu",
 		 "30%", "mem", "1G");
@@ -399,7 +438,7 @@ static void test_manual_commands(void **state)
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	/* expires on a later tick */
-	enforcer_tick_at(&D, clock_real_ms() + 61000);
+	tick_at(clock_real_ms() + 61000);
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 
@@ -432,8 +471,8 @@ static void test_restart_keeps_state(void **state)
 	D.cfg.policy.release_on_exit = false;
 	a = add("alice", 1001);
 	b = add("bob", 1002);
-	enforcer_tenant_added(&D, a);
-	enforcer_tenant_added(&D, b);
+	act_tenant_added(&D, a);
+	act_tenant_added(&D, b);
 	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "bob", "limits", "nproc", "77");
 	json_decref(r);
 	/* the gentle rung at 1, the quota at 11 (demoted 10 s, neighbours still suffer) */
@@ -446,8 +485,8 @@ static void test_restart_keeps_state(void **state)
 	daemon_up();
 	a = add("alice", 1001);
 	b = add("bob", 1002);
-	assert_int_equal(enforcer_tenant_added(&D, a), 0);
-	assert_int_equal(enforcer_tenant_added(&D, b), 0);
+	assert_int_equal(act_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, b), 0);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "50000 100000");
 	rd("quell/alice/cpu.idle", buf, sizeof(buf));
@@ -485,7 +524,7 @@ static void test_expired_while_down(void **state)
 	fx_write(&tree, "quell/alice/cpu.max", "10000 100000\n");
 	daemon_up();
 	a = add("alice", 1001);
-	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, a), 0);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
 	assert_int_equal(a->pol.level, 0);
@@ -496,7 +535,7 @@ static void test_expired_while_down(void **state)
 	fx_write(&tree, "state/policy-state.json", "{nonsense");
 	daemon_up();
 	a = add("alice", 1001);
-	assert_int_equal(enforcer_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, a), 0);
 }
 
 static void test_state_roundtrip(void **state)
@@ -548,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_freeze_rung_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exempt_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_plan_not_applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_while_down, setup, teardown),

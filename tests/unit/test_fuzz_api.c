@@ -32,7 +32,7 @@
 
 #include "clock.h"
 #include "api.h"
-#include "enforcer.h"
+#include "act.h"
 #include "fixture.h"
 #include "log.h"
 #include "quelld.h"
@@ -99,7 +99,7 @@ static struct tenant *add(const char *name, uint32_t uid)
 		.psi_mem_some = NAN, .psi_io_some = NAN, .mem_bytes = NAN, .nproc = NAN };
 	for (int i = 0; i < QM_NR; i++)
 		t->rates.r[i] = NAN;
-	enforcer_tenant_added(&D, t);
+	act_tenant_added(&D, t);
 	return t;
 }
 
@@ -135,7 +135,7 @@ static int setup(void **state)
 	assert_int_equal(registry_init(&D.reg), 0);
 	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
 	D.cg.proc_fd = fake_proc_fd;
-	assert_int_equal(enforcer_init(&D), 0);
+	assert_int_equal(act_init(&D), 0);
 	api_core_register();
 	add("alice", 61001);
 	add("bob", 61002);
@@ -145,7 +145,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	enforcer_shutdown(&D);
+	act_shutdown(&D);
 	registry_free(&D.reg);
 	D.cg.proc_fd = -1;
 	cg_layout_close(&D.cg);

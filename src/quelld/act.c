@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * enforcer.c - gather (struct tenant) -> decide (policy_evaluate, pure) ->
- * act (cgroup writes through include/cgroup.h) -> log (audit) -> persist.
+ * act.c - the tick's act stage (was enforcer.c): carries out the plan of
+ * src/quelld/decide.c. The only writer of tenant limits (through
+ * include/cgroup.h, skipping a write identical to the last one), the only
+ * killer (never in dry-run, never an exempt tenant, never uid 0: cg_kill
+ * spares root's processes), and the keeper of what a restart must know
+ * (src/quelld/state.h). Every action leaves an audit line (audit.c).
  *
  * One quelld per host, so the module keeps its state in one static struct
  * (the persisted db and the previous policy config, needed to remap ladders
@@ -13,14 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "act.h"
+#include "audit.h"
 #include "clock.h"
-#include "enforcer.h"
-#include "events_log.h"
+#include "decide.h"
 #include "log.h"
-#include "metrics_http.h"
-#include "notify_cmd.h"
 #include "policy.h"
 
 static struct {
@@ -28,19 +30,14 @@ static struct {
 	char path[300];
 	struct policy_config prev_pc;
 	bool dirty;
-	/* per-tick buffers, grown as the registry grows */
-	struct policy_input *in;
-	struct policy_tstate *prev, *next;
-	struct policy_action *acts;
-	int cap, acts_cap;
 } E;
 
-struct state_tenant *enforcer_state(const char *name, bool create)
+struct state_tenant *act_state(const char *name, bool create)
 {
 	return state_find(&E.db, name, create);
 }
 
-int enforcer_save(struct daemon *d)
+int act_save(struct daemon *d)
 {
 	int ret;
 
@@ -54,104 +51,51 @@ int enforcer_save(struct daemon *d)
 	return ret;
 }
 
-void enforcer_log(struct daemon *d, const struct tenant *t, const char *action,
-		  const char *rule, int level, bool dry, const struct tenant_limits *lim,
-		  json_t *evidence)
+void act_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
+		 struct tenant_limits *dyn, struct tenant_limits *full, bool *frozen)
 {
-	uint64_t ms = clock_real_ms();
-	char txt[256] = "";
-	json_t *ev;
+	struct decide_out o;
 
-	if (lim && lim->set)
-		limits_fmt(lim, txt, sizeof(txt));
-	ev = json_object();
-	json_object_set_new(ev, "time", json_integer((json_int_t)(ms / 1000)));
-	json_object_set_new(ev, "time_ms", json_integer((json_int_t)ms));
-	json_object_set_new(ev, "tenant", json_string(t->name));
-	json_object_set_new(ev, "rule", json_string(rule ? rule : ""));
-	json_object_set_new(ev, "action", json_string(action));
-	json_object_set_new(ev, "level", json_integer(level));
-	json_object_set_new(ev, "dry_run", json_boolean(dry));
-	json_object_set_new(ev, "limits", lim ? state_limits_json(lim) : json_object());
-	json_object_set_new(ev, "limits_text", json_string(txt));
-	json_object_set_new(ev, "cgroup", json_string(t->cg));
-	json_object_set_new(ev, "evidence", evidence ? evidence : json_object());
-	if (!dry)
-		metrics_http_count_action(d, action);	/* quell_actions_total */
-	log_info("%s%s %s: rule %s level %d%s%s", dry ? "dry-run: " : "", action, t->name,
-		 rule ? rule : "-", level, *txt ? ", limits " : "", txt);
-	if (d->events) {
-		int ret = events_log_append(d->events, ev);
-
-		if (ret)
-			log_warn("audit log: %s", strerror(-ret));
-	}
-	notify_cmd_event(d, ev);	/* [notify] command: never waits */
-	json_decref(ev);
+	decide_limits(&d->cfg.policy, &t->lim, state_find(&E.db, t->name, false), false, &t->pol,
+		      stat, &o);
+	*dyn = o.dyn;
+	*full = o.full;
+	*frozen = o.frozen;
 }
 
-void enforcer_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
-		      struct tenant_limits *dyn, struct tenant_limits *full, bool *frozen)
-{
-	struct state_tenant *st = state_find(&E.db, t->name, false);
-
-	*stat = t->lim;
-	if (st)
-		limits_merge(stat, &st->over);
-	limits_apply_defaults(stat);	/* nproc = 512 unless configured */
-	policy_effective(&d->cfg.policy, &t->pol, dyn, frozen);
-	if (st && st->manual == SM_THROTTLE)
-		policy_limits_stricter(dyn, &st->manual_lim);
-	if (st && st->manual == SM_FREEZE)
-		*frozen = true;
-	*full = *stat;
-	policy_limits_stricter(full, dyn);
-}
-
-static void tenant_state_update(struct daemon *d, struct tenant *t, const struct tenant_limits *dyn,
-				bool frozen)
+static void tenant_state_update(struct daemon *d, struct tenant *t, const struct decide_out *o)
 {
 	const struct policy_config *pc = &d->cfg.policy;
-	struct state_tenant *st = state_find(&E.db, t->name, false);
-	bool manual = st && st->manual != SM_NONE;
 
-	t->dyn = *dyn;
-	if (t->state == TS_KILLED && !frozen && !dyn->set)
+	t->dyn = o->dyn;
+	if (t->state == TS_KILLED && !o->frozen && !o->dyn.set)
 		return;		/* stays "killed" until something else happens */
-	t->state = frozen ? TS_FROZEN : dyn->set ? TS_THROTTLED : TS_OK;
+	t->state = o->frozen ? TS_FROZEN : o->dyn.set ? TS_THROTTLED : TS_OK;
 	t->state_rule[0] = '\0';
-	t->state_until = 0;
-	if (manual) {
+	t->state_until = o->until;
+	if (o->rule == DECIDE_RULE_MANUAL)
 		snprintf(t->state_rule, sizeof(t->state_rule), "manual");
-		t->state_until = st->manual_until;
-	} else if (t->pol.rule >= 0 && t->pol.rule < pc->nr_rules && t->pol.level > 0) {
-		const struct policy_rule *r = &pc->rules[t->pol.rule];
-		const struct policy_rstate *rs = &t->pol.r[t->pol.rule];
-
-		snprintf(t->state_rule, sizeof(t->state_rule), "%s", r->name);
-		if (rs->level <= r->nr_steps)
-			t->state_until = (rs->since_ms + r->steps[rs->level - 1].dur_ms) / 1000;
-	}
+	else if (o->rule >= 0 && o->rule < pc->nr_rules)
+		snprintf(t->state_rule, sizeof(t->state_rule), "%s", pc->rules[o->rule].name);
 }
 
-int enforcer_apply(struct daemon *d, struct tenant *t, bool force)
+/* Write what o says t should have (force: even if identical to the last write). */
+static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o, bool force)
 {
-	struct tenant_limits stat, dyn, full;
+	bool frozen = o->frozen;
 	struct state_tenant *st;
 	struct cg_limits cgl;
-	bool frozen;
 	int ret = 0;
 
-	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
-	tenant_state_update(d, t, &dyn, frozen);
-	t->applied = full;
+	tenant_state_update(d, t, o);
+	t->applied = o->full;
 	t->applied_valid = true;
 	if (!t->cg[0])
 		return 0;
 	st = state_find(&E.db, t->name, true);
 	if (!st)
 		return -ENOMEM;
-	limits_to_cg(&full, NULL, 0, &cgl);
+	limits_to_cg(&o->full, NULL, 0, &cgl);
 	if (!force && st->written_valid && !memcmp(&cgl, &st->written, sizeof(cgl)) &&
 	    frozen == st->written_frozen)
 		return 0;
@@ -180,7 +124,16 @@ int enforcer_apply(struct daemon *d, struct tenant *t, bool force)
 	return ret == -ENOENT ? 0 : ret;
 }
 
-int enforcer_kill(struct daemon *d, struct tenant *t)
+int act_apply(struct daemon *d, struct tenant *t, bool force)
+{
+	struct decide_out o;
+
+	decide_limits(&d->cfg.policy, &t->lim, state_find(&E.db, t->name, false), false, &t->pol,
+		      NULL, &o);
+	return apply(d, t, &o, force);
+}
+
+int act_kill(struct daemon *d, struct tenant *t)
 {
 	int ret;
 
@@ -195,8 +148,8 @@ int enforcer_kill(struct daemon *d, struct tenant *t)
 		 */
 		log_warn("tenant %s: kill: root's processes in %s were not signalled", t->name,
 			 t->cg);
-		enforcer_log(d, t, "spare_root", "kill", 0, false, NULL,
-			     json_pack("{s:s}", "reason", "uid-0 processes in the cgroup"));
+		audit_log(d, t, "spare_root", "kill", 0, false, NULL,
+			  json_pack("{s:s}", "reason", "uid-0 processes in the cgroup"));
 		ret = 0;
 	}
 	if (ret && ret != -ENOENT)
@@ -206,12 +159,12 @@ int enforcer_kill(struct daemon *d, struct tenant *t)
 	return ret;
 }
 
-json_t *enforcer_state_json(struct daemon *d, struct tenant *t)
+json_t *act_state_json(struct daemon *d, struct tenant *t)
 {
 	struct tenant_limits stat, dyn, full;
 	bool frozen;
 
-	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
+	act_desired(d, t, &stat, &dyn, &full, &frozen);
 	return json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}", "tenant", t->name,
 			 "state", tenant_state_name(t->state), "rule", t->state_rule,
 			 "until", (json_int_t)t->state_until, "frozen", frozen,
@@ -236,28 +189,11 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static void events_open(struct daemon *d)
+int act_init(struct daemon *d)
 {
 	int ret;
 
-	if (d->events) {
-		events_log_close(d->events);
-		d->events = NULL;
-	}
-	if (!d->cfg.events_path[0])
-		return;
-	ret = events_log_open(d->cfg.events_path, d->cfg.events_max_bytes, d->cfg.events_keep,
-			      &d->events);
-	if (ret)
-		log_err("audit log %s: %s (actions are only logged here)", d->cfg.events_path,
-			strerror(-ret));
-}
-
-int enforcer_init(struct daemon *d)
-{
-	int ret;
-
-	events_open(d);
+	audit_open(d);
 	state_free(&E.db);
 	E.path[0] = '\0';
 	if (d->cfg.state_dir[0]) {
@@ -276,6 +212,7 @@ int enforcer_init(struct daemon *d)
 				 E.db.nr);
 	}
 	E.prev_pc = d->cfg.policy;
+	d->plan.db = &E.db;
 	api_policy_register();
 	return 0;
 }
@@ -290,35 +227,34 @@ static void fmt_cg(const struct cg_limits *c, char *buf, size_t len)
 		 c->pids_max == CG_UNLIMITED ? "max" : "set", c->nr_io);
 }
 
-int enforcer_tenant_added(struct daemon *d, struct tenant *t)
+int act_tenant_added(struct daemon *d, struct tenant *t)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
 	uint64_t now = clock_real_ms();
-	struct tenant_limits stat, dyn, full;
+	struct decide_out o;
 	struct cg_limits want, have;
-	bool frozen;
 
 	policy_tstate_init(&t->pol);
 	if (st) {
 		int dropped;
 
-		if (st->manual != SM_NONE && st->manual_until && now / 1000 >= st->manual_until) {
-			enforcer_log(d, t, "release", "manual", 0, false, NULL,
-				     json_pack("{s:s}", "reason", "expired while quelld was down"));
+		if (decide_manual_expired(st, now)) {
+			audit_log(d, t, "release", "manual", 0, false, NULL,
+				  json_pack("{s:s}", "reason", "expired while quelld was down"));
 			st->manual = SM_NONE;
 			E.dirty = true;
 		}
 		dropped = state_get_policy(st, &d->cfg.policy, &t->pol, now);
 		if (dropped) {
-			enforcer_log(d, t, "release", NULL, 0, false, NULL,
-				     json_pack("{s:s, s:i}", "reason",
-					       "expired while quelld was down", "rungs", dropped));
+			audit_log(d, t, "release", NULL, 0, false, NULL,
+				  json_pack("{s:s, s:i}", "reason",
+					    "expired while quelld was down", "rungs", dropped));
 			E.dirty = true;
 		}
 	}
 	/* reconcile: say when the cgroup holds something other than what we want */
-	enforcer_desired(d, t, &stat, &dyn, &full, &frozen);
-	limits_to_cg(&full, NULL, 0, &want);
+	decide_limits(&d->cfg.policy, &t->lim, st, false, &t->pol, NULL, &o);
+	limits_to_cg(&o.full, NULL, 0, &want);
 	if (t->cg[0] && !cg_read_limits(&d->cg, t->cg, &have) &&
 	    (have.cpu_quota_us != want.cpu_quota_us || have.mem_high != want.mem_high ||
 	     have.mem_max != want.mem_max || have.pids_max != want.pids_max)) {
@@ -329,11 +265,11 @@ int enforcer_tenant_added(struct daemon *d, struct tenant *t)
 		log_info("tenant %s: reconcile: cgroup had %s, writing %s", t->name, a, b);
 	}
 	if (E.dirty)
-		enforcer_save(d);
-	return enforcer_apply(d, t, true);
+		act_save(d);
+	return apply(d, t, &o, true);
 }
 
-void enforcer_tenant_removed(struct daemon *d, struct tenant *t)
+void act_tenant_removed(struct daemon *d, struct tenant *t)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
 
@@ -342,43 +278,6 @@ void enforcer_tenant_removed(struct daemon *d, struct tenant *t)
 		state_put_policy(st, &d->cfg.policy, &t->pol);
 		st->written_valid = false;
 	}
-}
-
-static int grow(int n, int nacts)
-{
-	if (n > E.cap) {
-		int cap = n + 64;
-		void *a = realloc(E.in, sizeof(*E.in) * (size_t)cap);
-
-		if (!a)
-			return -ENOMEM;
-		E.in = a;
-		a = realloc(E.prev, sizeof(*E.prev) * (size_t)cap);
-		if (!a)
-			return -ENOMEM;
-		E.prev = a;
-		a = realloc(E.next, sizeof(*E.next) * (size_t)cap);
-		if (!a)
-			return -ENOMEM;
-		E.next = a;
-		E.cap = cap;
-	}
-	if (nacts > E.acts_cap) {
-		void *a = realloc(E.acts, sizeof(*E.acts) * (size_t)nacts);
-
-		if (!a)
-			return -ENOMEM;
-		E.acts = a;
-		E.acts_cap = nacts;
-	}
-	return 0;
-}
-
-static double rate(const struct tenant *t, enum qm_id id)
-{
-	double r = t->rates.r[id];
-
-	return isfinite(r) ? r : 0;
 }
 
 static json_t *evidence_json(const struct policy_config *pc, const struct policy_action *a)
@@ -404,100 +303,76 @@ static json_t *evidence_json(const struct policy_config *pc, const struct policy
 	return j;
 }
 
-int enforcer_tick_at(struct daemon *d, uint64_t real_ms)
+int tick_act(struct daemon *d, const struct decide_plan *p)
 {
 	const struct policy_config *pc = &d->cfg.policy;
-	int n = d->reg.nr, nact, ret;
+	int n = p->n;
+	bool stale;
 
-	ret = grow(n, n * (pc->nr_rules + 1) + 1);
-	if (ret)
-		return ret;
-	for (int i = 0; i < n; i++) {
-		struct tenant *t = d->reg.t[i];
-		struct policy_input *in = &E.in[i];
-
-		memset(in, 0, sizeof(*in));
-		in->name = t->name;
-		in->exempt = t->exempt;
-		in->has_cg = t->cg[0] != '\0';
-		in->v = t->view;
-		in->cpu_throttled_s = rate(t, QM_CPU_THROTTLED);
-		in->mem_high_s = rate(t, QM_MEM_HIGH_EVENTS);
-		in->mem_max_s = rate(t, QM_MEM_MAX_EVENTS);
-		in->pids_max_s = rate(t, QM_PIDS_MAX_EVENTS);
-		in->oom_s = rate(t, QM_OOM_KILLS);
-		in->refault_s = t->rates.r[QM_REFAULTS];	/* NAN unknown: never trips */
-		E.prev[i] = t->pol;
+	if (p->ret < 0) {
+		log_err("policy: %s", strerror(-p->ret));	/* out of memory: nothing decided */
+		return p->ret;
 	}
-	nact = policy_evaluate(pc, E.in, E.prev, E.next, n, real_ms, E.acts, E.acts_cap);
-	if (nact < 0) {
-		log_err("policy: %s", strerror(-nact));	/* cannot happen: acts sized above */
-		return nact;
+	/* the registry changed between decide and act: the plan's indexes are stale */
+	stale = n != d->reg.nr;
+	for (int i = 0; i < n && !stale; i++)
+		stale = p->in[i].name != d->reg.t[i]->name;
+	if (stale) {
+		log_err("policy: plan for %d tenants, %d now: not applied", n, d->reg.nr);
+		return -ESTALE;
 	}
 	for (int i = 0; i < n; i++) {
-		/* why a rule did or did not trip: its window opening and closing */
+		const struct decide_out *o = &p->out[i];
+
 		for (int ri = 0; ri < pc->nr_rules; ri++) {
-			const struct policy_rstate *a = &E.prev[i].r[ri], *b = &E.next[i].r[ri];
+			uint16_t bit = (uint16_t)(1u << ri);
 
-			if (!b->level && a->over != b->over)
+			if ((o->win_opened | o->win_closed) & bit)
 				log_debug("policy: %s: rule %s window %s (cpu %.1f%%, suffered %.1f ms/s)",
-					  E.in[i].name, pc->rules[ri].name,
-					  b->over ? "opened" : "closed", E.in[i].v.cpu_pct,
-					  E.in[i].v.suffered_ms_s);
+					  d->reg.t[i]->name, pc->rules[ri].name,
+					  o->win_opened & bit ? "opened" : "closed",
+					  p->pin[i].v.cpu_pct, p->pin[i].v.suffered_ms_s);
 		}
-		d->reg.t[i]->pol = E.next[i];
+		d->reg.t[i]->pol = p->next[i];
 	}
 
-	for (int k = 0; k < nact; k++) {
-		const struct policy_action *a = &E.acts[k];
+	for (int k = 0; k < p->nact; k++) {
+		const struct policy_action *a = &p->acts[k];
 		struct tenant *t = d->reg.t[a->tenant];
 
-		enforcer_log(d, t, policy_act_name(a->kind), pc->rules[a->rule].name, a->level,
-			     a->dry_run, &a->lim, evidence_json(pc, a));
+		audit_log(d, t, policy_act_name(a->kind), pc->rules[a->rule].name, a->level,
+			  a->dry_run, &a->lim, evidence_json(pc, a));
 		/* re-check before the one irreversible action */
 		if (a->kind == PA_KILL && !a->dry_run && !t->exempt && t->cg[0])
-			enforcer_kill(d, t);
+			act_kill(d, t);
 		E.dirty = true;
 	}
 
-	/* manual throttles and freezes that ran out */
 	for (int i = 0; i < n; i++) {
 		struct tenant *t = d->reg.t[i];
-		struct state_tenant *st = state_find(&E.db, t->name, false);
+		const struct decide_out *o = &p->out[i];
+		struct state_tenant *st = state_find(&E.db, t->name, o->keep_ladder);
 
-		if (st && st->manual != SM_NONE && st->manual_until &&
-		    real_ms / 1000 >= st->manual_until) {
-			enforcer_log(d, t, "release", "manual", 0, false, NULL,
-				     json_pack("{s:s}", "reason", "expired"));
+		/* a manual throttle or freeze that ran out (decide left it out of o) */
+		if (o->manual_expired && st) {
+			audit_log(d, t, "release", "manual", 0, false, NULL,
+				  json_pack("{s:s}", "reason", "expired"));
 			st->manual = SM_NONE;
 			st->manual_until = 0;
 			E.dirty = true;
 		}
-		if (!st) {
-			bool keep = false;
-
-			for (int ri = 0; ri < pc->nr_rules; ri++)
-				keep |= t->pol.r[ri].level || t->pol.r[ri].released_from;
-			st = state_find(&E.db, t->name, keep);
-		}
 		if (st)
 			state_put_policy(st, pc, &t->pol);
-		enforcer_apply(d, t, false);
+		apply(d, t, o, false);
 	}
 	if (E.dirty)
-		enforcer_save(d);
-	return nact;
+		act_save(d);
+	return p->nact;
 }
 
-int policy_tick(struct daemon *d, uint64_t now_ms)
+int act_reload(struct daemon *d, bool force)
 {
-	(void)now_ms;	/* monotonic in quelld; the ladder is persisted in wall-clock time */
-	return enforcer_tick_at(d, clock_real_ms());
-}
-
-int enforcer_reload(struct daemon *d, bool force)
-{
-	events_open(d);
+	audit_open(d);
 	/*
 	 * Limits are rewritten only where they differ from what was written,
 	 * unless the limits or rules changed: forcing every file of every
@@ -508,15 +383,15 @@ int enforcer_reload(struct daemon *d, bool force)
 		struct tenant *t = d->reg.t[i];
 
 		policy_tstate_remap(&E.prev_pc, &d->cfg.policy, &t->pol);
-		enforcer_apply(d, t, force);
+		act_apply(d, t, force);
 	}
 	E.prev_pc = d->cfg.policy;
 	E.dirty = true;
-	enforcer_save(d);
+	act_save(d);
 	return 0;
 }
 
-void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
+void act_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
 {
 	struct state_tenant *st = state_find(&E.db, t->name, false);
 	bool active = t->pol.level > 0 || (st && st->manual != SM_NONE);
@@ -545,13 +420,13 @@ void enforcer_tenant_release(struct daemon *d, struct tenant *t, const char *rea
 	limits_init(&t->applied);
 	t->applied_valid = false;
 	t->state = TS_OK;
-	enforcer_log(d, t, "release", NULL, 0, false, NULL,
-		     json_pack("{s:s, s:b}", "reason", reason, "was_throttled", active));
+	audit_log(d, t, "release", NULL, 0, false, NULL,
+		  json_pack("{s:s, s:b}", "reason", reason, "was_throttled", active));
 	if (E.dirty)
-		enforcer_save(d);
+		act_save(d);
 }
 
-void enforcer_shutdown(struct daemon *d)
+void act_shutdown(struct daemon *d)
 {
 	const struct policy_config *pc = &d->cfg.policy;
 
@@ -574,19 +449,13 @@ void enforcer_shutdown(struct daemon *d)
 			st->manual_until = 0;
 			state_put_policy(st, pc, &t->pol);
 		}
-		enforcer_apply(d, t, true);
-		enforcer_log(d, t, "release", NULL, 0, false, NULL,
-			     json_pack("{s:s}", "reason", "quelld stopping (release_on_exit)"));
+		act_apply(d, t, true);
+		audit_log(d, t, "release", NULL, 0, false, NULL,
+			  json_pack("{s:s}", "reason", "quelld stopping (release_on_exit)"));
 	}
-	enforcer_save(d);
-	if (d->events) {
-		events_log_close(d->events);
-		d->events = NULL;
-	}
+	act_save(d);
+	audit_close(d);
+	decide_plan_free(&d->plan);
 	state_free(&E.db);
-	free(E.in);
-	free(E.prev);
-	free(E.next);
-	free(E.acts);
 	memset(&E, 0, sizeof(E));
 }

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * decide.c - the tick's decide stage: from what gather measured and what
+ * the act stage remembers (ladders, `set` overrides, manual actions) to
+ * what each tenant should have now. Pure but for tick_decide(), which only
+ * points decide_in at the registry: no log, no file, no clock, no global,
+ * so tests/unit/test_decide.c drives it with literal structs.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "decide.h"
+
+#define DECIDE_ACTS_MIN	64	/* a calm tick takes none; a storm grows the array */
+#define DECIDE_SLACK	64
+
+static int grow(void **a, size_t size, int cap)
+{
+	void *n = realloc(*a, size * (size_t)cap);
+
+	if (!n)
+		return -ENOMEM;
+	*a = n;
+	return 0;
+}
+
+int decide_reserve(struct decide_plan *p, int n)
+{
+	int cap;
+
+	if (n < 0)
+		return -EINVAL;
+	if (p->acts_cap < DECIDE_ACTS_MIN) {
+		if (grow((void **)&p->acts, sizeof(*p->acts), DECIDE_ACTS_MIN))
+			return -ENOMEM;
+		p->acts_cap = DECIDE_ACTS_MIN;
+	}
+	/*
+	 * Room for the tenants there are and DECIDE_SLACK more (discovery adds
+	 * them one at a time); given back when the registry shrank to less
+	 * than half (3.6 KB a tenant, mostly the two ladder arrays).
+	 */
+	if (n <= p->cap && (p->cap <= 2 * (n + DECIDE_SLACK)))
+		return 0;
+	cap = n + DECIDE_SLACK;
+	if (grow((void **)&p->in, sizeof(*p->in), cap) ||
+	    grow((void **)&p->out, sizeof(*p->out), cap) ||
+	    grow((void **)&p->next, sizeof(*p->next), cap) ||
+	    grow((void **)&p->pin, sizeof(*p->pin), cap) ||
+	    grow((void **)&p->prev, sizeof(*p->prev), cap)) {
+		/* every array still holds min(old cap, cap): a failed shrink is no failure */
+		if (cap < p->cap)
+			p->cap = cap;
+		return n <= p->cap ? 0 : -ENOMEM;
+	}
+	p->cap = cap;
+	return 0;
+}
+
+void decide_plan_free(struct decide_plan *p)
+{
+	free(p->in);
+	free(p->out);
+	free(p->next);
+	free(p->acts);
+	free(p->pin);
+	free(p->prev);
+	memset(p, 0, sizeof(*p));
+}
+
+bool decide_manual_expired(const struct state_tenant *st, uint64_t real_ms)
+{
+	return st && st->manual != SM_NONE && st->manual_until &&
+	       real_ms / 1000 >= st->manual_until;
+}
+
+void decide_limits(const struct policy_config *pc, const struct tenant_limits *lim,
+		   const struct state_tenant *st, bool manual_expired,
+		   const struct policy_tstate *pol, struct tenant_limits *stat,
+		   struct decide_out *o)
+{
+	enum state_manual manual = st && !manual_expired ? st->manual : SM_NONE;
+	struct tenant_limits s = *lim;
+
+	if (st)
+		limits_merge(&s, &st->over);
+	limits_apply_defaults(&s);	/* nproc = 512 unless configured */
+	policy_effective(pc, pol, &o->dyn, &o->frozen);
+	if (manual == SM_THROTTLE)
+		policy_limits_stricter(&o->dyn, &st->manual_lim);
+	if (manual == SM_FREEZE)
+		o->frozen = true;
+	o->full = s;
+	policy_limits_stricter(&o->full, &o->dyn);
+	if (stat)
+		*stat = s;
+
+	/* what `status` says is behind the state: the manual action first, else the top rung */
+	o->rule = DECIDE_RULE_NONE;
+	o->until = 0;
+	if (manual != SM_NONE) {
+		o->rule = DECIDE_RULE_MANUAL;
+		o->until = st->manual_until;
+	} else if (pol->rule >= 0 && pol->rule < pc->nr_rules && pol->level > 0) {
+		const struct policy_rule *r = &pc->rules[pol->rule];
+		const struct policy_rstate *rs = &pol->r[pol->rule];
+
+		o->rule = (int16_t)pol->rule;
+		if (rs->level <= r->nr_steps)
+			o->until = (rs->since_ms + r->steps[rs->level - 1].dur_ms) / 1000;
+	}
+}
+
+static double rate(const struct qm_rates *r, enum qm_id id)
+{
+	return isfinite(r->r[id]) ? r->r[id] : 0;
+}
+
+static void input_build(const struct decide_in *in, struct policy_input *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = in->name;
+	p->exempt = in->exempt;
+	p->has_cg = in->has_cg;
+	p->v = *in->view;
+	p->cpu_throttled_s = rate(in->rates, QM_CPU_THROTTLED);
+	p->mem_high_s = rate(in->rates, QM_MEM_HIGH_EVENTS);
+	p->mem_max_s = rate(in->rates, QM_MEM_MAX_EVENTS);
+	p->pids_max_s = rate(in->rates, QM_PIDS_MAX_EVENTS);
+	p->oom_s = rate(in->rates, QM_OOM_KILLS);
+	p->refault_s = in->rates->r[QM_REFAULTS];	/* NAN unknown: never trips */
+}
+
+static int evaluate(const struct policy_config *pc, int n, uint64_t real_ms,
+		    struct decide_plan *p)
+{
+	/* at most one action per rule and tenant, and one more (the bound the array had) */
+	long long most = (long long)n * (pc->nr_rules + 1) + 1;
+
+	for (;;) {
+		int nact = policy_evaluate(pc, p->pin, p->prev, p->next, n, real_ms, p->acts,
+					   p->acts_cap), cap;
+
+		if (nact != -ENOSPC || p->acts_cap >= most)
+			return nact;
+		/* prev is untouched: evaluating again with room is the same tick */
+		cap = p->acts_cap * 2 < most ? p->acts_cap * 2 : (int)most;
+		if (grow((void **)&p->acts, sizeof(*p->acts), cap))
+			return -ENOMEM;
+		p->acts_cap = cap;
+	}
+}
+
+int decide(const struct policy_config *pc, const struct decide_in *in, int n, uint64_t real_ms,
+	   struct decide_plan *p)
+{
+	int nact, ret;
+
+	p->n = p->nact = 0;
+	if (!pc || n < 0 || (n && !in))
+		return -EINVAL;
+	ret = decide_reserve(p, n);
+	if (ret)
+		return ret;
+	for (int i = 0; i < n; i++) {
+		input_build(&in[i], &p->pin[i]);
+		p->prev[i] = *in[i].pol;
+	}
+	nact = evaluate(pc, n, real_ms, p);
+	if (nact < 0)
+		return nact;
+	for (int i = 0; i < n; i++) {
+		const struct policy_tstate *a = &p->prev[i], *b = &p->next[i];
+		struct decide_out *o = &p->out[i];
+
+		o->win_opened = o->win_closed = 0;
+		o->keep_ladder = false;
+		for (int ri = 0; ri < pc->nr_rules; ri++) {
+			const struct policy_rstate *ra = &a->r[ri], *rb = &b->r[ri];
+
+			/* why a rule did or did not trip: its window opening and closing */
+			if (!rb->level && ra->over != rb->over) {
+				if (rb->over)
+					o->win_opened |= (uint16_t)(1u << ri);
+				else
+					o->win_closed |= (uint16_t)(1u << ri);
+			}
+			o->keep_ladder |= rb->level || rb->released_from;
+		}
+		o->manual_expired = decide_manual_expired(in[i].st, real_ms);
+		decide_limits(pc, in[i].lim, in[i].st, o->manual_expired, b, NULL, o);
+	}
+	p->n = n;
+	p->nact = nact;
+	return nact;
+}
+
+int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
+{
+	int n = d->reg.nr;
+
+	p->n = p->nact = 0;
+	p->ret = decide_reserve(p, n);
+	if (p->ret)
+		return p->ret;
+	for (int i = 0; i < n; i++) {
+		const struct tenant *t = d->reg.t[i];
+
+		p->in[i] = (struct decide_in){
+			.name = t->name, .view = &t->view, .rates = &t->rates, .pol = &t->pol,
+			.lim = &t->lim, .exempt = t->exempt, .has_cg = t->cg[0] != '\0',
+			.st = p->db ? state_find(p->db, t->name, false) : NULL,
+		};
+	}
+	p->ret = decide(&d->cfg.policy, p->in, n, real_ms, p);
+	return p->ret;
+}

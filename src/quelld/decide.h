@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * decide.h - the tick's second stage (src/quelld/decide.c): what every
+ * tenant should have after this tick. decide() is pure: it reads its
+ * arguments and writes its plan, no log, no file, no clock, no global;
+ * src/quelld/act.c carries the plan out. Returns 0 / -errno unless said.
+ *
+ * The limits a tenant should have are always
+ *   static (config [limits] + [tenant:NAME], then `set` overrides)
+ *   made stricter by the dynamic ones (policy rungs, manual throttle),
+ * plus a freeze when a rung or `quellctl freeze` asks for one.
+ */
+#ifndef QUELL_DECIDE_H
+#define QUELL_DECIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "policy.h"
+#include "state.h"
+
+struct daemon;
+
+/*
+ * One tenant as decide() sees it: 56 bytes of pointers into what the gather
+ * stage filled and the act stage keeps (struct tenant, the state db), valid
+ * for the call only. Nothing is copied that policy_evaluate does not need
+ * contiguous.
+ */
+struct decide_in {
+	const char *name;
+	const struct qm_view *view;		/* this tick's per-second view (NAN unknown) */
+	const struct qm_rates *rates;		/* fault counters per second (NAN unknown) */
+	const struct policy_tstate *pol;	/* its ladder before this tick */
+	const struct tenant_limits *lim;	/* static: [limits] + [tenant:NAME] */
+	const struct state_tenant *st;		/* `set` override, manual action; NULL none */
+	bool exempt;				/* never touched; an active ladder is released */
+	bool has_cg;				/* no cgroup: rules ignore it */
+};
+
+#define DECIDE_RULE_NONE	(-1)
+#define DECIDE_RULE_MANUAL	(-2)		/* a `quellctl throttle` / `freeze` */
+
+/* What one tenant should have after this tick (216 bytes). */
+struct decide_out {
+	struct tenant_limits dyn;	/* dynamic: rungs made stricter by a manual throttle */
+	struct tenant_limits full;	/* to write: static (+ `set`) made stricter by dyn */
+	uint64_t until;			/* CLOCK_REALTIME s when the action behind it ends, 0 never */
+	int16_t rule;			/* index into pc->rules behind it, or DECIDE_RULE_* */
+	/* bit ri: rule ri's window opened / closed this tick, before any rung (debug "why") */
+	uint16_t win_opened, win_closed;
+	bool frozen;
+	bool manual_expired;		/* its manual action ran out: dropped from the limits above */
+	bool keep_ladder;		/* a rule holds a rung or a release to remember (persist) */
+};
+_Static_assert(POLICY_MAX_RULES <= 16, "decide_out.win_* hold one bit per rule");
+
+/*
+ * The plan of one tick: decide()'s output, plus the contiguous arrays
+ * policy_evaluate() takes. Sized for the tenants that exist and grown with
+ * them; the action array grows only when a tick has more actions than it
+ * holds (it was sized for the worst case, n x (rules + 1) x 208 bytes:
+ * 10 MB of address space at 10,000 tenants and the 4 built-in rules, for
+ * the few actions a tick takes). What stays resident, 3.5 KB a tenant
+ * (34.4 MB at 10,000, measured), is mostly the two ladder arrays
+ * (prev, next: 1,560 bytes a tenant each) that policy_evaluate() takes
+ * contiguous.
+ */
+struct decide_plan {
+	int n;				/* tenants decided: in[], out[], next[] */
+	int nact;			/* actions in acts[], in tenant order */
+	int ret;			/* the last tick_decide(): actions, or -errno */
+	struct decide_in *in;
+	struct decide_out *out;
+	struct policy_tstate *next;	/* each tenant's ladder after this tick */
+	struct policy_action *acts;
+	int cap, acts_cap;
+	/* policy_evaluate's inputs (built from in[]) and previous ladders */
+	struct policy_input *pin;
+	struct policy_tstate *prev;
+	/* the act stage's state db (act_init sets it): looked up, never changed here */
+	struct state_db *db;
+};
+
+/* Room for n tenants (in, out, next and the scratch), shrunk when far fewer; -ENOMEM. */
+int decide_reserve(struct decide_plan *p, int n);
+void decide_plan_free(struct decide_plan *p);
+
+/*
+ * decide - one tick for n tenants at real_ms (CLOCK_REALTIME: the ladder is
+ * persisted): policy_evaluate, the windows that opened or closed, manual
+ * actions that ran out (at real_ms / 1000 >= manual_until), and each
+ * tenant's limits (decide_limits). in may be p->in once decide_reserve(p, n)
+ * was called. Returns the number of actions (p->acts) or -errno.
+ */
+int decide(const struct policy_config *pc, const struct decide_in *in, int n, uint64_t real_ms,
+	   struct decide_plan *p);
+
+/* Has st's manual action run out at real_ms? */
+bool decide_manual_expired(const struct state_tenant *st, uint64_t real_ms);
+/*
+ * decide_limits - one tenant's limits from its static ones (lim), its state
+ * entry (st, may be NULL; its manual action ignored when manual_expired) and
+ * ladder (pol). stat (may be NULL) receives static + `set` + defaults; o
+ * receives dyn, full, frozen, rule and until.
+ */
+void decide_limits(const struct policy_config *pc, const struct tenant_limits *lim,
+		   const struct state_tenant *st, bool manual_expired,
+		   const struct policy_tstate *pol, struct tenant_limits *stat,
+		   struct decide_out *o);
+
+/* The daemon's side: decide_in from the registry (d->reg order), then decide(). */
+int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p);
+
+#endif /* QUELL_DECIDE_H */

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_decide.c - the tick's decide stage (src/quelld/decide.c) with
+ * literal structs: no daemon, no cgroup tree, no clock. The ladder as the
+ * act stage sees it (tests/unit/test_enforcer.c checks the same ticks
+ * through the files written), manual expiry, how a `set` override, the
+ * ladder and a manual throttle or freeze merge, and the plan's memory.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "decide.h"
+
+#define S(x)	((uint64_t)(x) * 1000)
+#define BASE	S(1700000000)		/* a CLOCK_REALTIME ms, whole seconds */
+#define LADDER	"cpu=50% for 60s, cpu=25% for 300s, freeze for 60s, kill"
+
+/* one rule "cpu" (index 0): cpu_pct > 80 for 10s while suffered_sum > 50, calm 30s */
+static void cfg_cpu(struct policy_config *pc, const char *signal)
+{
+	char err[200];
+
+	policy_config_init(pc);
+	assert_int_equal(policy_parse_kv(pc, "policy", "default_rules", "no", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "metric", "cpu_pct", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "above", "80%", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "for", "10s", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while", signal, err, sizeof(err)), 0);
+	if (strcmp(signal, "none"))
+		assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while_above", "50", err,
+						 sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "calm", "30s", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "steps", LADDER, err, sizeof(err)), 0);
+	assert_int_equal(policy_config_finish(pc, err, sizeof(err)), 0);
+	assert_int_equal(pc->nr_rules, 1);
+}
+
+static void cfg_default(struct policy_config *pc)
+{
+	char err[200];
+
+	policy_config_init(pc);
+	assert_int_equal(policy_config_finish(pc, err, sizeof(err)), 0);
+}
+
+/* up to 100 tenants: what gather would have filled, and the ladders act keeps */
+struct world {
+	struct policy_config pc;
+	int n;
+	struct qm_view v[100];
+	struct qm_rates r[100];
+	struct policy_tstate pol[100];
+	struct tenant_limits lim[100];
+	struct state_tenant *st[100];
+	bool exempt[100];
+	struct decide_in in[100];
+	struct decide_plan p;
+};
+
+static struct world W;
+
+static void world(int n)
+{
+	decide_plan_free(&W.p);
+	memset(&W, 0, sizeof(W));
+	W.n = n;
+	for (int i = 0; i < n; i++) {
+		W.v[i] = (struct qm_view){
+			.cpu_pct = 1, .inflicted_ms_s = NAN, .suffered_ms_s = 0,
+			.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
+			.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
+			.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
+			.mem_bytes = NAN, .nproc = NAN,
+		};
+		for (int k = 0; k < QM_NR; k++)
+			W.r[i].r[k] = NAN;
+		policy_tstate_init(&W.pol[i]);
+		limits_init(&W.lim[i]);
+	}
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	decide_plan_free(&W.p);
+	return 0;
+}
+
+/* one tick at BASE + s seconds; the next ladders become the current ones, as act does */
+static int tick(int s)
+{
+	int nact;
+
+	for (int i = 0; i < W.n; i++)
+		W.in[i] = (struct decide_in){
+			.name = "t", .view = &W.v[i], .rates = &W.r[i], .pol = &W.pol[i],
+			.lim = &W.lim[i], .st = W.st[i], .exempt = W.exempt[i], .has_cg = true,
+		};
+	nact = decide(&W.pc, W.in, W.n, BASE + S(s), &W.p);
+	assert_true(nact >= 0);
+	assert_int_equal(W.p.n, W.n);
+	for (int i = 0; i < W.n; i++)
+		W.pol[i] = W.p.next[i];
+	return nact;
+}
+
+/* hog (0) at cpu %, victim (1) suffering ms/s, ticks from..to; returns the actions */
+static int run(double cpu, double suff, int from, int to)
+{
+	int n = 0;
+
+	W.v[0].cpu_pct = cpu;
+	W.v[1].suffered_ms_s = suff;
+	for (int s = from; s <= to; s++)
+		n += tick(s);
+	return n;
+}
+
+/* test_enforcer.c's test_rule_trips_and_writes, its first rung, as decisions */
+static void test_rule_trips(void **state)
+{
+	int hog;
+
+	(void)state;
+	world(2);
+	cfg_default(&W.pc);
+	hog = policy_rule_find(&W.pc, "cpu-hog");
+	assert_true(hog >= 0);
+
+	assert_int_equal(run(190, 0, 0, 30), 0);	/* busy, nobody hurt */
+	assert_int_equal(run(190, 120, 31, 31), 0);	/* the window opens */
+	assert_int_equal(W.p.out[0].win_opened, 1u << hog);
+	assert_int_equal(W.p.out[0].win_closed, 0);
+	assert_int_equal(W.p.out[1].win_opened, 0);
+	assert_int_equal(run(190, 120, 32, 32), 1);	/* 1 s: the gentle rung */
+	assert_int_equal(W.p.nact, 1);
+	assert_int_equal(W.p.acts[0].tenant, 0);
+	assert_int_equal(W.p.acts[0].kind, PA_APPLY);
+	assert_int_equal(W.p.acts[0].rule, hog);
+	assert_false(W.p.acts[0].dry_run);
+	assert_int_equal(W.p.out[0].dyn.cpu_idle, 1);
+	assert_int_equal(W.p.out[0].full.cpu_idle, 1);
+	assert_true(isinf(W.p.out[0].full.cpu_pct));	/* no cap yet */
+	assert_int_equal(W.p.out[0].rule, hog);
+	assert_int_equal(W.p.out[0].until, BASE / 1000 + 32 + 10);
+	assert_false(W.p.out[0].frozen);
+	assert_true(W.p.out[0].keep_ladder);
+	assert_int_equal(W.p.out[1].dyn.set, 0);
+	assert_int_equal(W.p.out[1].rule, DECIDE_RULE_NONE);
+	assert_false(W.p.out[1].keep_ladder);
+
+	/* neighbours still suffer while it is demoted: the quota */
+	assert_int_equal(run(190, 120, 33, 41), 0);
+	assert_int_equal(run(190, 120, 42, 42), 1);
+	assert_int_equal(W.p.acts[0].kind, PA_ESCALATE);
+	assert_true(W.p.out[0].full.cpu_pct == 50);
+	assert_int_equal(W.p.out[0].full.cpu_idle, 1);
+	assert_int_equal(W.p.out[0].until, BASE / 1000 + 42 + 60);
+}
+
+/* test_enforcer.c's test_dry_run_writes_nothing, as decisions */
+static void test_dry_run_decides_no_limit(void **state)
+{
+	(void)state;
+	world(2);
+	cfg_default(&W.pc);
+	W.pc.dry_run = 1;
+	assert_int_equal(run(190, 120, 0, 10), 1);
+	assert_true(W.p.acts[0].dry_run);
+	assert_int_equal(W.p.out[0].dyn.set, 0);
+	assert_true(isinf(W.p.out[0].full.cpu_pct));
+	assert_int_equal(W.p.out[0].full.cpu_idle, CG_UNLIMITED);
+	assert_false(W.p.out[0].frozen);
+}
+
+/* test_enforcer.c's test_exempt_untouched, as decisions */
+static void test_exempt_never_acted_on(void **state)
+{
+	(void)state;
+	world(2);
+	cfg_default(&W.pc);
+	W.exempt[0] = true;
+	assert_int_equal(run(190, 120, 0, 100), 0);
+	assert_int_equal(W.p.out[0].dyn.set, 0);
+}
+
+/* test_enforcer.c's test_default_nproc: pids.max 512 unless the limits say otherwise */
+static void test_default_nproc(void **state)
+{
+	char err[100];
+
+	(void)state;
+	world(2);
+	cfg_default(&W.pc);
+	assert_int_equal(limits_parse_kv(&W.lim[1], "nproc", "unlimited", err, sizeof(err)), 0);
+	assert_int_equal(tick(0), 0);
+	assert_int_equal(W.p.out[0].full.nproc, 512);
+	assert_int_equal(W.p.out[1].full.nproc, CG_UNLIMITED);
+}
+
+static void manual_throttle(struct state_tenant *st, const char *cpu, uint64_t until)
+{
+	char err[100];
+
+	memset(st, 0, sizeof(*st));
+	limits_init(&st->over);
+	limits_init(&st->manual_lim);
+	st->manual = SM_THROTTLE;
+	assert_int_equal(limits_parse_kv(&st->manual_lim, "cpu", cpu, err, sizeof(err)), 0);
+	st->manual_until = until;
+}
+
+/* a throttle for 10 s from 990 s is in force up to 999.999 s, gone at exactly 1000 s */
+static void test_manual_expiry_at_until(void **state)
+{
+	struct state_tenant st;
+
+	(void)state;
+	world(1);
+	cfg_default(&W.pc);
+	manual_throttle(&st, "25%", 1000);
+	W.st[0] = &st;
+
+	assert_false(decide_manual_expired(&st, S(1000) - 1));
+	assert_true(decide_manual_expired(&st, S(1000)));
+	assert_false(decide_manual_expired(NULL, S(1000)));
+
+	assert_int_equal(decide(&W.pc, (struct decide_in[]){ {
+		.name = "alice", .view = &W.v[0], .rates = &W.r[0], .pol = &W.pol[0],
+		.lim = &W.lim[0], .st = &st, .has_cg = true } }, 1, S(1000) - 1, &W.p), 0);
+	assert_false(W.p.out[0].manual_expired);
+	assert_true(W.p.out[0].full.cpu_pct == 25);
+	assert_true(W.p.out[0].dyn.cpu_pct == 25);
+	assert_int_equal(W.p.out[0].rule, DECIDE_RULE_MANUAL);
+	assert_int_equal(W.p.out[0].until, 1000);
+
+	assert_int_equal(decide(&W.pc, (struct decide_in[]){ {
+		.name = "alice", .view = &W.v[0], .rates = &W.r[0], .pol = &W.pol[0],
+		.lim = &W.lim[0], .st = &st, .has_cg = true } }, 1, S(1000), &W.p), 0);
+	assert_true(W.p.out[0].manual_expired);
+	assert_true(isinf(W.p.out[0].full.cpu_pct));
+	assert_int_equal(W.p.out[0].dyn.set, 0);
+	assert_int_equal(W.p.out[0].rule, DECIDE_RULE_NONE);
+	assert_int_equal(W.p.out[0].until, 0);
+	assert_int_equal(st.manual, SM_THROTTLE);	/* decided, not done: act clears it */
+
+	/* until 0: until released */
+	st.manual_until = 0;
+	assert_false(decide_manual_expired(&st, UINT64_MAX));
+}
+
+/* rule 0 at level (1: cpu=50% from 100 s; 3: the freeze, over the 25% rung) */
+static void ladder_at(struct policy_tstate *pol, int level)
+{
+	policy_tstate_init(pol);
+	pol->level = level;
+	pol->rule = 0;
+	pol->r[0].level = level;
+	pol->r[0].since_ms = S(100);
+}
+
+static void test_set_override_vs_ladder(void **state)
+{
+	struct state_tenant st;
+	struct tenant_limits stat;
+	struct decide_out o;
+	char err[100];
+
+	(void)state;
+	cfg_cpu(&W.pc, "suffered_sum");
+	memset(&st, 0, sizeof(st));
+	limits_init(&st.over);
+	limits_init(&st.manual_lim);
+	ladder_at(&W.pol[0], 1);
+	limits_init(&W.lim[0]);
+	assert_int_equal(limits_parse_kv(&W.lim[0], "cpu", "90%", err, sizeof(err)), 0);
+
+	/* stricter than the rung: the override wins, the rung is still what is dynamic */
+	assert_int_equal(limits_parse_kv(&st.over, "cpu", "30%", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&st.over, "mem", "1G", err, sizeof(err)), 0);
+	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], &stat, &o);
+	assert_true(stat.cpu_pct == 30);
+	assert_int_equal(stat.mem_max, 1 << 30);
+	assert_true(o.dyn.cpu_pct == 50);
+	assert_true(o.full.cpu_pct == 30);
+	assert_int_equal(o.full.mem_max, 1 << 30);	/* what the ladder leaves alone stays */
+	assert_false(o.frozen);
+	assert_int_equal(o.rule, 0);
+	assert_int_equal(o.until, 100 + 60);
+
+	/* looser than the rung (and than the config): the rung wins while it lasts */
+	assert_int_equal(limits_parse_kv(&st.over, "cpu", "80%", err, sizeof(err)), 0);
+	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], &stat, &o);
+	assert_true(stat.cpu_pct == 80);
+	assert_true(o.full.cpu_pct == 50);
+
+	/* no rung: the override alone */
+	policy_tstate_init(&W.pol[0]);
+	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	assert_true(o.full.cpu_pct == 80);
+	assert_int_equal(o.dyn.set, 0);
+	assert_int_equal(o.rule, DECIDE_RULE_NONE);
+}
+
+static void test_frozen_and_throttle_merge(void **state)
+{
+	struct state_tenant st;
+	struct decide_out o;
+
+	(void)state;
+	cfg_cpu(&W.pc, "suffered_sum");
+	limits_init(&W.lim[0]);
+
+	/* the ladder's freeze rung (under its 25% rung) + a manual 10% throttle */
+	ladder_at(&W.pol[0], 3);
+	manual_throttle(&st, "10%", 0);
+	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	assert_true(o.frozen);
+	assert_true(o.dyn.cpu_pct == 10);
+	assert_true(o.full.cpu_pct == 10);
+	assert_int_equal(o.rule, DECIDE_RULE_MANUAL);	/* the operator's action is named */
+	/* a looser manual throttle does not loosen the rung's */
+	manual_throttle(&st, "40%", 0);
+	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	assert_true(o.frozen);
+	assert_true(o.full.cpu_pct == 25);
+
+	/* a manual freeze over the ladder's 50% rung: frozen, and the rung's quota kept */
+	ladder_at(&W.pol[0], 1);
+	st.manual = SM_FREEZE;
+	limits_init(&st.manual_lim);
+	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	assert_true(o.frozen);
+	assert_true(o.full.cpu_pct == 50);
+	assert_int_equal(o.rule, DECIDE_RULE_MANUAL);
+	/* the freeze ran out: the rung alone */
+	decide_limits(&W.pc, &W.lim[0], &st, true, &W.pol[0], NULL, &o);
+	assert_false(o.frozen);
+	assert_true(o.full.cpu_pct == 50);
+	assert_int_equal(o.rule, 0);
+
+	/* the rung's freeze thawed (parole): the lower throttle stays, no freeze */
+	ladder_at(&W.pol[0], 3);
+	W.pol[0].r[0].thawed = true;
+	decide_limits(&W.pc, &W.lim[0], NULL, false, &W.pol[0], NULL, &o);
+	assert_false(o.frozen);
+	assert_true(o.full.cpu_pct == 25);
+}
+
+/*
+ * The plan is sized for the tenants there are, and its action array grows
+ * when a tick needs more than it holds: 100 tenants trip a plain cap at
+ * once, past the 64 actions a calm plan has room for.
+ */
+static void test_plan_grows_with_tenants_and_actions(void **state)
+{
+	int most = 0;
+
+	(void)state;
+	world(3);
+	cfg_cpu(&W.pc, "none");
+	assert_int_equal(tick(0), 0);
+	assert_true(W.p.cap >= 3 && W.p.cap <= 3 + 64);
+	assert_int_equal(W.p.acts_cap, 64);
+
+	world(100);
+	cfg_cpu(&W.pc, "none");
+	for (int i = 0; i < W.n; i++)
+		W.v[i].cpu_pct = 190;
+	for (int s = 0; s <= 12; s++) {
+		int nact = tick(s);
+
+		most = nact > most ? nact : most;
+	}
+	assert_int_equal(most, 100);
+	assert_true(W.p.acts_cap >= 100);
+	assert_true(W.p.cap >= 100 && W.p.cap <= 164);
+	for (int k = 0; k < W.p.nact; k++)
+		assert_int_equal(W.p.acts[k].kind, PA_APPLY);
+	for (int i = 0; i < W.n; i++) {
+		assert_int_equal(W.pol[i].level, 1);
+		assert_true(W.p.out[i].full.cpu_pct == 50);
+	}
+	/* 90 of them gone: the room goes too */
+	assert_int_equal(decide_reserve(&W.p, 10), 0);
+	assert_true(W.p.cap >= 10 && W.p.cap < 100);
+	assert_int_equal(decide_reserve(&W.p, 10), 0);
+	assert_int_equal(decide_reserve(&W.p, 12), 0);
+
+	/* compact: pointers in, limits out (sizes in the report of issue 13 R6) */
+	assert_true(sizeof(struct decide_in) <= 64);
+	assert_true(sizeof(struct decide_out) <= 2 * sizeof(struct tenant_limits) + 24);
+}
+
+static void test_bad_args(void **state)
+{
+	(void)state;
+	world(1);
+	cfg_default(&W.pc);
+	assert_int_equal(decide(NULL, W.in, 1, BASE, &W.p), -EINVAL);
+	assert_int_equal(decide(&W.pc, NULL, 1, BASE, &W.p), -EINVAL);
+	assert_int_equal(decide(&W.pc, W.in, -1, BASE, &W.p), -EINVAL);
+	assert_int_equal(decide(&W.pc, NULL, 0, BASE, &W.p), 0);
+	assert_int_equal(W.p.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_rule_trips, teardown),
+		cmocka_unit_test_teardown(test_dry_run_decides_no_limit, teardown),
+		cmocka_unit_test_teardown(test_exempt_never_acted_on, teardown),
+		cmocka_unit_test_teardown(test_default_nproc, teardown),
+		cmocka_unit_test_teardown(test_manual_expiry_at_until, teardown),
+		cmocka_unit_test_teardown(test_set_override_vs_ladder, teardown),
+		cmocka_unit_test_teardown(test_frozen_and_throttle_merge, teardown),
+		cmocka_unit_test_teardown(test_plan_grows_with_tenants_and_actions, teardown),
+		cmocka_unit_test_teardown(test_bad_args, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
