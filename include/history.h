@@ -418,14 +418,5 @@ int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int
 			json_t **out);
 /* The RRD directory the writer uses. Returns 0, -ENODEV when history is off. */
 int history_get_dir(struct daemon *d, char *out, size_t len);
-/*
- * api_cmd_history - the `history` socket command (src/quelld/api_history.c):
- * {"cmd":"history","tenant":NAME,"since":EPOCH,"until":EPOCH,"step":S,
- * "max":BOOL,"recent":BOOL} -> the series of hist_series_json (recent: the
- * in-memory per-second window of history_recent_json instead of the files). Registered by
- * api_policy_register(); who may ask for which tenant is the API's
- * authorization's business.
- */
-int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len);
 
 #endif /* QUELL_HISTORY_H */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_cmds.h"
 #include "daemon.h"
 #include "history.h"
 

@@ -108,8 +108,6 @@ int daemon_init(struct daemon *d)
 		if (ret)
 			return ret;
 	}
-	api_core_register();
-	web_api_register();
 	ret = api_open(d);
 	if (ret) {
 		log_err("socket %s: %s", d->cfg.socket_path, strerror(-ret));

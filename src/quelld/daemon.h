@@ -61,11 +61,4 @@ struct daemon {
 	volatile sig_atomic_t want_reload, want_stop;
 };
 
-/* Socket API: one handler per command. Fill resp (an object) and return 0, or
- * return -errno with a message in err (sent as {"ok":false,"error":err}). */
-typedef int (*api_handler_fn)(struct daemon *d, json_t *req, json_t *resp,
-			      char *err, size_t errlen);
-int api_register(const char *cmd, api_handler_fn fn);
-
-
 #endif /* QUELL_DAEMON_H */

@@ -276,7 +276,6 @@ int enforcer_init(struct daemon *d)
 				 E.db.nr);
 	}
 	E.prev_pc = d->cfg.policy;
-	api_policy_register();
 	return 0;
 }
 

@@ -64,7 +64,4 @@ int enforcer_save(struct daemon *d);
 /* {"tenant","state","rule","until","dynamic"} */
 json_t *enforcer_state_json(struct daemon *d, struct tenant *t);
 
-/* api_policy.c: limits, set, throttle, release, freeze, kill, events */
-void api_policy_register(void);
-
 #endif /* QUELL_ENFORCER_H */

@@ -56,7 +56,4 @@ bool placement_busy(void);
 /* Place one process by its uid now; returns 1 moved, 0 nothing to do, -errno. */
 int placement_pid(struct daemon *d, int pid, struct tenant **tp);
 
-/* api_core.c: core socket commands (ping status snapshot tenant tenants place where) */
-void api_core_register(void);
-
 #endif /* QUELL_QUELLD_H */

@@ -30,6 +30,7 @@
 
 #include "clock.h"
 #include "api.h"
+#include "api_cmds.h"
 #include "daemon.h"
 #include "history.h"
 #include "log.h"
@@ -826,7 +827,7 @@ int web_handle(struct web *w, struct MHD_Connection *c, const char *url, void **
  * {"cmd":"web_link","tenant":N}: a URL that opens N's customer page, valid
  * [web] link_ttl. A tenant gets its own only (authz.c: like "events").
  */
-static int cmd_web_link(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_web_link(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	const char *tenant = json_string_value(json_object_get(req, "tenant"));
 	char cred[WEB_CRED_MAX], base[160], host[64];
@@ -896,7 +897,7 @@ static json_t *jnum(double v)
  * 80-145 ms to serialise on the loop (load average 23, t_web_big); these
  * rows are a tenth of that. Authorized as "snapshot" (authz.c).
  */
-static int cmd_table(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_table(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	json_t *jt = json_object_get(req, "tenant"), *arr;
 	const char *only = json_string_value(jt);
@@ -925,10 +926,4 @@ static int cmd_table(struct daemon *d, json_t *req, json_t *resp, char *err, siz
 	json_object_set_new(resp, "time", json_integer((json_int_t)clock_real_s()));
 	json_object_set_new(resp, "tick", json_integer((json_int_t)d->tick_no));
 	return 0;
-}
-
-void web_api_register(void)
-{
-	api_register("web_link", cmd_web_link);
-	api_register("table", cmd_table);
 }

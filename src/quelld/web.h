@@ -103,7 +103,4 @@ int web_handle(struct web *w, struct MHD_Connection *c, const char *url, void **
 /* microhttpd's completion callback: frees the request state of con_cls. */
 void web_request_done(void *con_cls);
 
-/* The socket command "web_link" (registered by web_api_register). */
-void web_api_register(void);
-
 #endif /* QUELL_WEB_H */

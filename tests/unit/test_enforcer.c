@@ -94,7 +94,6 @@ static void daemon_down(void)
 	enforcer_shutdown(&D);
 	registry_free(&D.reg);
 	cg_layout_close(&D.cg);
-	api_unregister_all();
 }
 
 static int setup(void **state)
