@@ -44,9 +44,6 @@ int gather_tick(struct daemon *d);
 
 /* placement.c: tenants' processes into their cgroups */
 int placement_init(struct daemon *d);		/* create <managed>, adopt existing tenant cgroups */
-int placement_tenant(struct daemon *d, struct tenant *t);	/* ensure t's cgroup exists */
-/* (Re)map t's cgroup ids in the blkcg hierarchies to its BPF key (throttled/writeback IO) */
-void placement_bpf_map(struct daemon *d, const struct tenant *t);
 int placement_sweep(struct daemon *d);		/* move every stray process; returns moved */
 /* BPF ring buffer events, at most a budget of work per call (the rest stays queued) */
 void placement_events(struct daemon *d);
