@@ -42,6 +42,7 @@
 #include "api_cmds.h"
 #include "authz.h"
 #include "daemon.h"
+#include "fs.h"
 #include "log.h"
 #include "proto.h"
 
@@ -301,21 +302,6 @@ int api_admit(const struct api_peer *p, int n, uint32_t uid, int max_total, int 
 
 /* --- the server --- */
 
-static int mkdir_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /*
  * What sits at the socket path before bind: nothing (0), a stale socket
  * nobody answers on (unlinked, 0), a live daemon (-EADDRINUSE), or anything
@@ -371,7 +357,7 @@ int api_open(struct daemon *d)
 	snprintf(s->path, sizeof(s->path), "%s", c->socket_path);
 	strcpy(sa.sun_path, c->socket_path);
 
-	ret = mkdir_parent(c->socket_path);
+	ret = fs_mkdir_parent(c->socket_path, 0755);
 	if (ret)
 		goto fail;
 	ret = clear_stale(c->socket_path, &sa);

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "enforcer.h"
 #include "events_log.h"
+#include "fs.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "notify_cmd.h"
@@ -218,24 +219,6 @@ json_t *enforcer_state_json(struct daemon *d, struct tenant *t)
 			 "dynamic", state_limits_json(&dyn));
 }
 
-static int mkdir_p(const char *dir)
-{
-	char p[300];
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static void events_open(struct daemon *d)
 {
 	int ret;
@@ -261,7 +244,7 @@ int enforcer_init(struct daemon *d)
 	state_free(&E.db);
 	E.path[0] = '\0';
 	if (d->cfg.state_dir[0]) {
-		ret = mkdir_p(d->cfg.state_dir);
+		ret = fs_mkdir_p(d->cfg.state_dir, 0755, 0700);
 		if (ret)
 			log_warn("state_dir %s: %s", d->cfg.state_dir, strerror(-ret));
 		snprintf(E.path, sizeof(E.path), "%s/policy-state.json", d->cfg.state_dir);

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fs.h"
 #include "history.h"
 #include "log.h"
 
@@ -513,24 +514,6 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static int mkdir_p(const char *path)
-{
-	char tmp[4400];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int history_open(struct daemon *d)
 {
 	const struct quell_config *c = &d->cfg;
@@ -559,7 +542,7 @@ int history_open(struct daemon *d)
 		return ret;
 	}
 	snprintf(sub, sizeof(sub), "%s/" HIST_TENANT_DIR, h->dir);
-	ret = mkdir_p(sub);
+	ret = fs_mkdir_p(sub, HIST_DIR_MODE, HIST_DIR_MODE);
 	/* directories of an older version were 0755: close them */
 	if (!ret)
 		ret = file_private(h->dir, HIST_DIR_MODE, (gid_t)-1);
