@@ -41,7 +41,7 @@
 
 #include "daemon.h"
 #include "fs.h"
-#include "history.h"
+#include "history_writer.h"
 #include "log.h"
 
 #define HIST_QUEUE	4	/* batches the writer may lag behind before dropping */

@@ -13,7 +13,7 @@
 
 #include "daemon.h"
 #include "enforcer.h"
-#include "history.h"
+#include "history_writer.h"
 #include "hooks.h"
 #include "kernel_events.h"
 #include "log.h"
