@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cg_internal.h"
+#include "clock.h"
 #include "hostinfo.h"
 #include "procfs.h"
 
@@ -179,15 +179,15 @@ static int block_devs_cached(int sys_fd, uint32_t (*devs)[2])
 {
 	static uint32_t cache[CGU_MAX_DEVS][2];
 	static int ncache = -1;
-	static time_t when;
-	struct timespec now;
+	static uint64_t when;
+	uint64_t now;
 
 	if (sys_fd >= 0)
 		return cgu_block_devs(sys_fd, devs, CGU_MAX_DEVS);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ncache < 0 || now.tv_sec - when >= 10) {
+	now = clock_mono_ns() / 1000000000ULL;
+	if (ncache < 0 || now - when >= 10) {
 		ncache = cgu_block_devs(-1, cache, CGU_MAX_DEVS);
-		when = now.tv_sec;
+		when = now;
 	}
 	if (ncache > 0)
 		memcpy(devs, cache, (size_t)ncache * sizeof(cache[0]));

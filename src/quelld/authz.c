@@ -11,11 +11,11 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api_cmds.h"
 #include "authz.h"
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -186,14 +186,6 @@ json_t *authz_caller_json(const struct authz_caller *c)
 
 /* --- the caller's groups: NSS, cached ---------------------------------- */
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* the gid of a configured group name; false when unset or unknown */
 static bool group_gid(struct authz_cache *ac, const char *name, gid_t *gid)
 {
@@ -248,7 +240,7 @@ static struct authz_cache_entry *cache_lookup(struct daemon *d, uint32_t uid)
 {
 	struct authz_cache *ac = &d->authz;
 	struct authz_cache_entry *e = NULL, *oldest = &ac->e[0];
-	uint64_t now = mono_ms();
+	uint64_t now = clock_mono_ns() / 1000000;
 
 	if (strcmp(ac->admin_group, d->cfg.admin_group) ||
 	    strcmp(ac->readonly_group, d->cfg.readonly_group)) {

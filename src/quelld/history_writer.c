@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "fs.h"
 #include "history_writer.h"
@@ -112,14 +113,6 @@ struct history {
 	struct hist_recent **recent;
 	size_t recent_cap, recent_n;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static const char *rrd_msg(void)
 {
@@ -489,7 +482,7 @@ static void *writer_main(void *arg)
 		h->busy = true;
 		pthread_mutex_unlock(&h->mu);
 
-		t0 = now_ns();
+		t0 = clock_mono_ns();
 		bud.checks = HIST_CHECK_PER_S * (int64_t)h->step;
 		bud.creates = HIST_CREATE_PER_S * (int64_t)h->step;
 		for (int i = 0; i < b.n; i++) {
@@ -498,7 +491,7 @@ static void *writer_main(void *arg)
 			nerr += ret < 0;
 			nok += ret == 0;
 		}
-		dt = now_ns() - t0;
+		dt = clock_mono_ns() - t0;
 		free(b.rec);
 
 		pthread_mutex_lock(&h->mu);
@@ -733,7 +726,7 @@ int history_tick(struct daemon *d, time_t now)
 	if (slot == h->last_slot)
 		return 0;
 	h->last_slot = slot;
-	t0 = now_ns();
+	t0 = clock_mono_ns();
 
 	pthread_mutex_lock(&h->mu);
 	h->st.batches++;
@@ -761,7 +754,7 @@ int history_tick(struct daemon *d, time_t now)
 	pthread_mutex_lock(&h->mu);
 	h->q[(h->qhead + h->qlen) % HIST_QUEUE] = b;
 	h->qlen++;
-	dt = now_ns() - t0;
+	dt = clock_mono_ns() - t0;
 	h->st.last_enqueue_ns = dt;
 	if (dt > h->st.max_enqueue_ns)
 		h->st.max_enqueue_ns = dt;
