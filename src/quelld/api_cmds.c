@@ -18,12 +18,12 @@ const struct api_cmd api_cmds[] = {
 	{ "status",	api_cmd_status,		AK_OVERVIEW,	NULL },
 	{ "snapshot",	api_cmd_snapshot,	AK_OVERVIEW,	"tenant" },
 	{ "tenants",	api_cmd_tenants,	AK_OVERVIEW,	"tenant" },
-	{ "table",	api_cmd_table,		AK_OVERVIEW,	"tenant" },	/* web.c */
+	{ "table",	api_cmd_table,		AK_OVERVIEW,	"tenant" },	/* api_web.c */
 	{ "tenant",	api_cmd_tenant,		AK_READ_ONE,	"name" },
 	{ "limits",	api_cmd_limits,		AK_READ_ONE,	"name" },
 	{ "events",	api_cmd_events,		AK_READ_LOG,	"tenant" },
 	{ "history",	api_cmd_history,	AK_READ_LOG,	"tenant" },
-	{ "web_link",	api_cmd_web_link,	AK_READ_LOG,	"tenant" },	/* web.c */
+	{ "web_link",	api_cmd_web_link,	AK_READ_LOG,	"tenant" },	/* api_web.c */
 	{ "where",	api_cmd_where,		AK_READ_ANY,	NULL },
 	{ "place",	api_cmd_place,		AK_ACT,		NULL },
 	{ "set",	api_cmd_set,		AK_ACT,		"name" },

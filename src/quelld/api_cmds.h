@@ -61,7 +61,7 @@ int api_cmd_events(struct daemon *d, json_t *req, json_t *resp, char *err, size_
  * the files).
  */
 int api_cmd_history(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len);
-/* web.c: a link to a tenant's web page; the admin table's rows */
+/* api_web.c: a link to a tenant's web page; the admin table's rows */
 int api_cmd_web_link(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len);
 int api_cmd_table(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len);
 

@@ -35,6 +35,7 @@
 
 #include "bpf_loader.h"
 #include "daemon.h"
+#include "http_auth.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "prom.h"
@@ -159,58 +160,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("metrics http: %s", msg);
 }
 
-int metrics_http_read_token(const char *path, char *buf, size_t len)
-{
-	struct stat st;
-	ssize_t n;
-	size_t l;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & (S_IROTH | S_IWOTH))) {
-		close(fd);
-		return -EPERM;
-	}
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	l = (size_t)n;
-	while (l && isspace((unsigned char)buf[l - 1]))
-		l--;
-	buf[l] = '\0';
-	if (l < METRICS_TOKEN_MIN || l == len - 1)
-		return -EINVAL;
-	for (size_t i = 0; i < l; i++)
-		if (!isgraph((unsigned char)buf[i]))
-			return -EINVAL;
-	return 0;
-}
-
-int metrics_http_check_auth(const char *authorization, const char *token)
-{
-	const char *p;
-	size_t tl, pl;
-	unsigned char diff = 0;
-
-	if (!authorization || !token || !*token || strncasecmp(authorization, "Bearer ", 7))
-		return -EACCES;
-	for (p = authorization + 7; *p == ' '; p++)
-		;
-	pl = strlen(p);
-	while (pl && p[pl - 1] == ' ')
-		pl--;
-	tl = strlen(token);
-	if (pl != tl)
-		return -EACCES;
-	/* every byte compared whatever the first difference: no timing oracle on the token */
-	for (size_t i = 0; i < tl; i++)
-		diff |= (unsigned char)(p[i] ^ token[i]);
-	return diff ? -EACCES : 0;
-}
-
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
 				  const char *text, const char *type)
 {
@@ -271,10 +220,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	 * world-readable locks everyone out rather than in.
 	 */
 	{
-		char token[METRICS_TOKEN_MAX];
+		char token[HTTP_TOKEN_MAX];
 
-		if (metrics_http_read_token(mh->token_file, token, sizeof(token)) ||
-		    metrics_http_check_auth(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		if (http_auth_read_token(mh->token_file, token, sizeof(token)) ||
+		    http_auth_check(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						MHD_HTTP_HEADER_AUTHORIZATION), token)) {
 			explicit_bzero(token, sizeof(token));
 			return reply_text(c, MHD_HTTP_UNAUTHORIZED,
@@ -338,9 +287,9 @@ int metrics_http_start(struct daemon *d)
 		return -EACCES;
 	}
 	if (d->cfg.metrics_token_file[0]) {
-		char token[METRICS_TOKEN_MAX];
+		char token[HTTP_TOKEN_MAX];
 
-		ret = metrics_http_read_token(d->cfg.metrics_token_file, token, sizeof(token));
+		ret = http_auth_read_token(d->cfg.metrics_token_file, token, sizeof(token));
 		explicit_bzero(token, sizeof(token));
 		if (ret) {
 			log_err("metrics: token_file %s: %s", d->cfg.metrics_token_file,
