@@ -73,6 +73,7 @@ int daemon_init(struct daemon *d)
 	int ret;
 
 	d->start_mono_ns = clock_mono_ns();
+	d->tenant_hooks = &hooks_tenant;
 	d->cg_root_fd = d->proc_fd = -1;
 	d->cg.root_fd = d->cg.v2_fd = -1;
 	for (int i = 0; i < CGC_NR; i++)

@@ -20,6 +20,7 @@
 #include "tenant.h"
 
 struct notify_cmd;
+struct tenant_hooks;
 struct qbpf;
 struct snap_cache;
 
@@ -57,6 +58,7 @@ struct daemon {
 	struct proto_buf api_tail;	/* members a handler pre-encoded; api.c appends them */
 	uint64_t api_gen;		/* successful commands that may change a tenant */
 	struct notify_cmd *notify;	/* [notify] command (notify_cmd.c) */
+	const struct tenant_hooks *tenant_hooks;	/* discovery's and placement's news (hooks.h) */
 
 	volatile sig_atomic_t want_reload, want_stop;
 };

@@ -39,7 +39,8 @@ static struct tenant *tenant_new(struct daemon *d, const char *name, uint32_t ui
 		tenant_cgroup_create(d, t);
 	else
 		tenant_cgroup_map_bpf(d, t);	/* cgroup mode: its directory, not ours */
-	hooks_tenant_added(d, t);
+	if (d->tenant_hooks)
+		d->tenant_hooks->added(d, t);
 	log_info("tenant %s (key %llu%s%s) added", name, (unsigned long long)key,
 		 *t->cg ? ", cgroup " : "", t->cg);
 	return t;
@@ -176,7 +177,8 @@ static void tenant_gone(struct daemon *d, struct tenant *t)
 		}
 	}
 	log_info("tenant %s removed", t->name);
-	hooks_tenant_removed(d, t);
+	if (d->tenant_hooks)
+		d->tenant_hooks->removed(d, t);
 	if (d->bpf) {
 		qbpf_unmap_key(d->bpf, t->key);
 		qbpf_forget(d->bpf, t->key);

@@ -137,3 +137,9 @@ void hooks_tenant_cgroup(struct daemon *d, struct tenant *t)
 	if (hooks_up)
 		enforcer_apply(d, t, true);
 }
+
+const struct tenant_hooks hooks_tenant = {
+	.added = hooks_tenant_added,
+	.removed = hooks_tenant_removed,
+	.cgroup_new = hooks_tenant_cgroup,
+};

@@ -144,7 +144,8 @@ static int place(struct daemon *d, struct tenant *t, int pid)
 		log_info("tenant %s: cgroup %s vanished, recreating it", t->name, t->cg);
 		ret = tenant_cgroup_create(d, t);
 		if (!ret) {
-			hooks_tenant_cgroup(d, t);	/* a new directory has no limits */
+			if (d->tenant_hooks)	/* a new directory has no limits */
+				d->tenant_hooks->cgroup_new(d, t);
 			ret = cg_attach(&d->cg, t->cg, pid);
 		}
 	}
