@@ -15,6 +15,7 @@
 #include "authz.h"
 #include "cgroup.h"
 #include "config.h"
+#include "prom.h"
 #include "proto.h"
 #include "quell_bpf.h"
 #include "tenant.h"
@@ -59,6 +60,7 @@ struct daemon {
 	uint64_t api_gen;		/* successful commands that may change a tenant */
 	struct notify_cmd *notify;	/* [notify] command (notify_cmd.c) */
 	const struct tenant_hooks *tenant_hooks;	/* discovery's and placement's news (hooks.h) */
+	struct prom_actions actions;	/* quell_actions_total: metrics_http_count_action() */
 
 	volatile sig_atomic_t want_reload, want_stop;
 };

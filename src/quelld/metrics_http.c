@@ -45,7 +45,6 @@
 #define QUELL_VERSION "0.1"
 #endif
 
-#define MH_MAX_ACTIONS	32
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 struct snap {
@@ -60,9 +59,6 @@ struct metrics_http {
 	pthread_mutex_t lock;
 	struct snap *cur;
 	struct prom_buf buf;		/* tick thread only: render scratch, reused */
-	struct prom_action actions[MH_MAX_ACTIONS];
-	char action_names[MH_MAX_ACTIONS][32];
-	int nr_actions;
 	double render_s;
 	/* on demand: under lock */
 	pthread_cond_t rendered;	/* CLOCK_MONOTONIC; broadcast after each render */
@@ -423,8 +419,8 @@ int metrics_http_publish(struct daemon *d)
 		self.bpf_unattributed_ns = d->bpf_stats[QUELL_STAT_UNATTRIB_NS];
 		self.bpf_other_inflicted_ns = d->bpf_stats[QUELL_STAT_OTHER_INFLICTED_NS];
 	}
-	self.actions = mh->actions;
-	self.nr_actions = mh->nr_actions;
+	self.actions = d->actions.a;
+	self.nr_actions = d->actions.nr;
 
 	prom_buf_reset(&mh->buf);
 	ret = prom_render(&mh->buf, d->reg.t, d->reg.nr, &d->host, &self);
@@ -449,26 +445,6 @@ int metrics_http_publish(struct daemon *d)
 	snap_put(mh, old);
 	mh->render_s = now_s(CLOCK_MONOTONIC) - t0;
 	return 0;
-}
-
-void metrics_http_count_action(struct daemon *d, const char *action)
-{
-	struct metrics_http *mh = d->http;
-	int i;
-
-	if (!mh || !action)
-		return;
-	for (i = 0; i < mh->nr_actions; i++)
-		if (!strcmp(mh->action_names[i], action))
-			break;
-	if (i == mh->nr_actions) {
-		if (i == MH_MAX_ACTIONS)
-			return;
-		snprintf(mh->action_names[i], sizeof(mh->action_names[i]), "%s", action);
-		mh->actions[i].action = mh->action_names[i];
-		mh->nr_actions++;
-	}
-	mh->actions[i].count++;
 }
 
 uint16_t metrics_http_port(const struct daemon *d)

@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "daemon.h"
+#include "prom.h"
+
 struct daemon;
 
 /*
@@ -53,9 +56,16 @@ int metrics_http_publish(struct daemon *d);
 
 /*
  * metrics_http_count_action - count one enforcement action (quell_actions_total
- * {action=NAME}); the enforcer calls it from the tick thread. No-op when off.
+ * {action=NAME}); the enforcer calls it from the tick thread. The counters
+ * are data, d->actions (prom.c renders them), not state of the listener: a
+ * call into metrics_http.c, which hosts the web view, which runs socket
+ * commands, which reach the enforcer, closed a circle (issue 13). Counted
+ * also while the endpoint is off, and kept when a reload restarts it.
  */
-void metrics_http_count_action(struct daemon *d, const char *action);
+static inline void metrics_http_count_action(struct daemon *d, const char *action)
+{
+	prom_actions_count(&d->actions, action);
+}
 
 /* The TCP port actually bound (useful with port 0 in tests), or 0 when off. */
 uint16_t metrics_http_port(const struct daemon *d);

@@ -203,7 +203,7 @@ static void test_off_and_bad(void **state)
 	assert_int_equal(metrics_http_start(d), 0);
 	assert_null(d->http);
 	assert_int_equal(metrics_http_publish(d), 0);
-	metrics_http_count_action(d, "throttle");	/* no-op, no crash */
+	metrics_http_count_action(d, "throttle");	/* counted, served by nobody, no crash */
 	assert_int_equal(metrics_http_port(d), 0);
 	free_daemon(d);
 
