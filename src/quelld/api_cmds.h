@@ -11,6 +11,7 @@
 #define QUELL_API_CMDS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "authz.h"
@@ -30,6 +31,7 @@ struct api_cmd {
 	api_handler_fn fn;
 	enum authz_kind kind;	/* who may run it (authz.h) */
 	const char *target;	/* request key naming the tenant it is about, NULL if none */
+	bool web;		/* the web view forwards it (web_cmd_allowed): never one that acts */
 };
 
 extern const struct api_cmd api_cmds[];

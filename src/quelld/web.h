@@ -36,7 +36,10 @@ struct web_job;
 
 /* --- pure: requests (tests/unit/test_web.c); hashing and link credentials: web_link.h --- */
 
-/* The commands the web view forwards: the socket's read commands, nothing that acts. */
+/*
+ * The commands the web view forwards: the socket's read commands, nothing
+ * that acts (the "web" column of api_cmds[], api_cmds.c).
+ */
 bool web_cmd_allowed(const char *cmd);
 /*
  * web_request_build - the socket request for GET /api/CMD?k=v&...: {"cmd":CMD,

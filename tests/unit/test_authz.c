@@ -109,6 +109,8 @@ static void test_every_command_decided(void **state)
 		size_t k;
 
 		assert_non_null(api_cmds[i].fn);
+		/* the web view is read-only: no command that acts is forwarded there */
+		assert_false(api_cmds[i].web && api_cmds[i].kind == AK_ACT);
 		assert_ptr_equal(api_cmds_find(api_cmds[i].name), &api_cmds[i]);
 		for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
 			if (!strcmp(table[k].cmd, api_cmds[i].name))
