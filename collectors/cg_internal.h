@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * cg_internal.h - private to collectors/cg_*.c: file helpers and the two
- * backends behind include/cgroup.h. Nothing outside collectors/ includes it.
+ * cg_internal.h - private to collectors/ (cg_*.c, and hostinfo.c for the
+ * file helpers): file helpers and the two backends behind include/cgroup.h. Nothing outside collectors/ includes it.
  */
 #ifndef QUELL_CG_INTERNAL_H
 #define QUELL_CG_INTERNAL_H
@@ -53,7 +53,26 @@ bool cgu_keyed_word(const char *list, const char *word);
 /* "%llu" or "max" into buf; returns buf. */
 const char *cgu_fmt_limit(uint64_t v, char *buf, size_t len);
 
-/* Block devices a 0:0 IO limit means (hostinfo_block_devs on l->sys_fd). */
+/*
+ * cgu_root_open - a directory fd for a relocatable root: a dup of fd when
+ * fd >= 0 (a test's fake tree), else dflt ("/proc", "/sys") opened. The
+ * caller closes it in both cases. Returns the fd or -errno.
+ */
+int cgu_root_open(int fd, const char *dflt);
+/*
+ * cgu_block_devs - the whole block devices an "all devices" IO limit
+ * is written for: <sys>/block/NAME/dev. Skipped: ram* (brd), and any device
+ * of size 0 (an unbound loop, an unconfigured zram, an empty drive); bound
+ * loop devices and configured zram are included, since a tenant can do IO
+ * on them. Partitions are not listed in /sys/block, so never included.
+ * Stores up to max (major, minor) pairs sorted; returns how many stored, or
+ * -errno. Here and not in hostinfo.c, which lists the same disks for the
+ * host's IO view, because the cgroup backends need it and hostinfo.c
+ * reads its files through cg_util.c (issue 13, plan R5).
+ */
+int cgu_block_devs(int sys_fd, uint32_t (*devs)[2], int max);
+
+/* Block devices a 0:0 IO limit means (cgu_block_devs on l->sys_fd). */
 int cgu_expand_devs(const struct cg_layout *l, const struct cg_limits *lim,
 		    struct cg_io_limit *out, int max);
 

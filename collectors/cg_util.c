@@ -4,17 +4,18 @@
  * Every access is openat() relative to a hierarchy fd, never a path string
  * from the root, so fake trees under mkdtemp() behave like cgroupfs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/limits.h>	/* PATH_MAX; <limits.h> is include/limits.h under -Iinclude */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cg_internal.h"
-#include "hostinfo.h"
 
 bool cgu_rel_ok(const char *rel)
 {
@@ -252,7 +253,7 @@ int cgu_expand_devs(const struct cg_layout *l, const struct cg_limits *lim,
 
 		if (io->major == 0 && io->minor == 0) {
 			uint32_t devs[CGU_MAX_DEVS][2];
-			int nd = hostinfo_block_devs(l->sys_fd, devs, CGU_MAX_DEVS);
+			int nd = cgu_block_devs(l->sys_fd, devs, CGU_MAX_DEVS);
 
 			if (nd < 0)
 				return nd;
@@ -279,5 +280,63 @@ int cgu_expand_devs(const struct cg_layout *l, const struct cg_limits *lim,
 			return -E2BIG;
 		out[n++] = *io;
 	}
+	return n;
+}
+
+int cgu_root_open(int fd, const char *dflt)
+{
+	/* a dup, so callers always close what they got */
+	if (fd >= 0)
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = open(dflt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+int cgu_block_devs(int sys_fd, uint32_t (*devs)[2], int max)
+{
+	int fd = cgu_root_open(sys_fd, "/sys"), bfd, n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return fd;
+	bfd = openat(fd, "block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(fd);
+	if (bfd < 0)
+		return -errno;
+	d = fdopendir(bfd);
+	if (!d) {
+		close(bfd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d)) && n < max) {
+		char buf[64];
+		uint64_t size;
+		unsigned ma, mi;
+
+		if (de->d_name[0] == '.' || !strncmp(de->d_name, "ram", 3))
+			continue;
+		if (cgu_read(bfd, de->d_name, "dev", buf, sizeof(buf)) < 0 ||
+		    sscanf(buf, "%u:%u", &ma, &mi) != 2)
+			continue;
+		/* unbound loop, unconfigured zram, drive without media: size 0 */
+		if (cgu_read_u64(bfd, de->d_name, "size", &size) || size == 0)
+			continue;
+		devs[n][0] = ma;
+		devs[n][1] = mi;
+		n++;
+	}
+	closedir(d);
+	qsort(devs, (size_t)n, sizeof(devs[0]), dev_cmp);
 	return n;
 }

@@ -3,28 +3,16 @@
  * hostinfo.c - load, memory, CPU and disk totals of the host, and the list
  * of whole block devices that an "every device" IO limit is written for.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cg_internal.h"
+#include "clock.h"
 #include "hostinfo.h"
 #include "procfs.h"
-
-static int root_open(int fd, const char *dflt)
-{
-	/* a dup, so callers always close what they got */
-	if (fd >= 0)
-		fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	else
-		fd = open(dflt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
 
 int hostinfo_parse_loadavg(const char *buf, double load[3])
 {
@@ -165,7 +153,7 @@ int hostinfo_ncpu(int proc_fd)
 {
 	struct host_cpu c;
 	char *buf = malloc(CGU_BUF * 4);
-	int fd = root_open(proc_fd, "/proc"), err;
+	int fd = cgu_root_open(proc_fd, "/proc"), err;
 
 	if (fd < 0 || !buf) {
 		free(buf);
@@ -191,15 +179,15 @@ static int block_devs_cached(int sys_fd, uint32_t (*devs)[2])
 {
 	static uint32_t cache[CGU_MAX_DEVS][2];
 	static int ncache = -1;
-	static time_t when;
-	struct timespec now;
+	static uint64_t when;
+	uint64_t now;
 
 	if (sys_fd >= 0)
-		return hostinfo_block_devs(sys_fd, devs, CGU_MAX_DEVS);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ncache < 0 || now.tv_sec - when >= 10) {
-		ncache = hostinfo_block_devs(-1, cache, CGU_MAX_DEVS);
-		when = now.tv_sec;
+		return cgu_block_devs(sys_fd, devs, CGU_MAX_DEVS);
+	now = clock_mono_ns() / 1000000000ULL;
+	if (ncache < 0 || now - when >= 10) {
+		ncache = cgu_block_devs(-1, cache, CGU_MAX_DEVS);
+		when = now;
 	}
 	if (ncache > 0)
 		memcpy(devs, cache, (size_t)ncache * sizeof(cache[0]));
@@ -215,7 +203,7 @@ int hostinfo_read(int proc_fd, int sys_fd, struct host_info *hi)
 	memset(hi, 0, sizeof(*hi));
 	if (!buf)
 		return -ENOMEM;
-	fd = root_open(proc_fd, "/proc");
+	fd = cgu_root_open(proc_fd, "/proc");
 	if (fd < 0) {
 		free(buf);
 		return fd;
@@ -237,52 +225,4 @@ int hostinfo_read(int proc_fd, int sys_fd, struct host_info *hi)
 	close(fd);
 	free(buf);
 	return hi->valid ? 0 : (err ? err : -ENOENT);
-}
-
-static int dev_cmp(const void *a, const void *b)
-{
-	const uint32_t *x = a, *y = b;
-
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return x[1] < y[1] ? -1 : x[1] > y[1];
-}
-
-int hostinfo_block_devs(int sys_fd, uint32_t (*devs)[2], int max)
-{
-	int fd = root_open(sys_fd, "/sys"), bfd, n = 0;
-	struct dirent *de;
-	DIR *d;
-
-	if (fd < 0)
-		return fd;
-	bfd = openat(fd, "block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(fd);
-	if (bfd < 0)
-		return -errno;
-	d = fdopendir(bfd);
-	if (!d) {
-		close(bfd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(d)) && n < max) {
-		char buf[64];
-		uint64_t size;
-		unsigned ma, mi;
-
-		if (de->d_name[0] == '.' || !strncmp(de->d_name, "ram", 3))
-			continue;
-		if (cgu_read(bfd, de->d_name, "dev", buf, sizeof(buf)) < 0 ||
-		    sscanf(buf, "%u:%u", &ma, &mi) != 2)
-			continue;
-		/* unbound loop, unconfigured zram, drive without media: size 0 */
-		if (cgu_read_u64(bfd, de->d_name, "size", &size) || size == 0)
-			continue;
-		devs[n][0] = ma;
-		devs[n][1] = mi;
-		n++;
-	}
-	closedir(d);
-	qsort(devs, (size_t)n, sizeof(devs[0]), dev_cmp);
-	return n;
 }

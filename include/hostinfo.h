@@ -37,7 +37,7 @@ struct host_info {
 	double load[3];
 	struct host_cpu cpu;
 	struct host_mem mem;
-	struct host_disk disk;	/* whole disks of hostinfo_block_devs() */
+	struct host_disk disk;	/* whole disks of cgu_block_devs() (collectors/cg_util.c) */
 };
 
 /* Parsers of the files' text. Return 0 or -EINVAL. */
@@ -52,15 +52,5 @@ int hostinfo_parse_diskstats(const char *buf, const uint32_t (*devs)[2], int nde
 int hostinfo_read(int proc_fd, int sys_fd, struct host_info *hi);
 /* Online CPUs from /proc/stat; returns >= 1 or -errno. */
 int hostinfo_ncpu(int proc_fd);
-
-/*
- * hostinfo_block_devs - the whole block devices an "all devices" IO limit
- * is written for: <sys>/block/NAME/dev. Skipped: ram* (brd), and any device
- * of size 0 (an unbound loop, an unconfigured zram, an empty drive); bound
- * loop devices and configured zram are included, since a tenant can do IO
- * on them. Partitions are not listed in /sys/block, so never included.
- * Stores up to max (major, minor) pairs sorted; returns how many stored, or -errno.
- */
-int hostinfo_block_devs(int sys_fd, uint32_t (*devs)[2], int max);
 
 #endif /* QUELL_HOSTINFO_H */

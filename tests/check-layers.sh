@@ -52,7 +52,7 @@ NAMES = {
     # include/: what crosses a boundary, and the layer that owns it
     "quell_bpf.h": "contract",
     "units.h": "common", "log.h": "common", "clock.h": "common", "metrics.h": "common",
-    "tenant_name.h": "common", "proto.h": "common",
+    "tenant_name.h": "common", "proto.h": "common", "fs.h": "common",
     "cgroup.h": "collectors", "procfs.h": "collectors", "psi.h": "collectors",
     "hostinfo.h": "collectors",
     "tenant_limits.h": "policy", "policy.h": "policy", "config.h": "policy",
@@ -66,7 +66,7 @@ NAMES = {
     "lve.h": "quellctl", "pam_quell.h": "pam",
     # src/lib/*.c today
     "units.c": "common", "log.c": "common", "clock.c": "common", "metrics.c": "common",
-    "tenant_name.c": "common", "proto.c": "common",
+    "tenant_name.c": "common", "proto.c": "common", "fs.c": "common",
     "limits.c": "policy", "policy.c": "policy", "config.c": "policy", "rules.c": "policy",
     "rrd_schema.c": "history", "history_read.c": "history", "events_log.c": "history",
     "prom.c": "quelld", "lve.c": "quellctl", "pam_decide.c": "pam",

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "events_log.h"
+#include "fs.h"
 
 #define EVENTS_MAX_KEEP	100
 #define EVENTS_FILE_MODE	0640
@@ -43,29 +44,6 @@ struct events_log {
 	int fd;
 	uint64_t size;
 };
-
-static int mkdir_parents(const char *path)
-{
-	char p[PATH_MAX];
-	char *s;
-
-	snprintf(p, sizeof(p), "%s", path);
-	s = strrchr(p, '/');
-	if (!s || s == p)
-		return 0;
-	*s = '\0';
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0750) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0750) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static int log_reopen(struct events_log *l)
 {
@@ -99,7 +77,7 @@ int events_log_open(const char *path, uint64_t max_bytes, int keep, struct event
 	l->max_bytes = max_bytes;
 	l->keep = keep > EVENTS_MAX_KEEP ? EVENTS_MAX_KEEP : keep;
 	l->fd = -1;
-	ret = mkdir_parents(path);
+	ret = fs_mkdir_parent(path, 0750);
 	if (!ret)
 		ret = log_reopen(l);
 	/* rotated files of an older version may be 0644 too */

@@ -34,6 +34,7 @@
 #include <security/pam_modules.h>
 
 #include "cgroup.h"
+#include "clock.h"
 #include "pam_quell.h"
 
 #define MAX_GROUPS	256
@@ -59,10 +60,7 @@ static int user_groups(const char *user, gid_t gid, char names[][PAMQ_GROUP_MAX]
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(clock_mono_ns() / 1000000);
 }
 
 /*

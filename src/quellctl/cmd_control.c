@@ -373,7 +373,7 @@ int ctl_cmd_web_link(struct ctl_ctx *c, int argc, char **argv)
 	int ret;
 
 	if (ctl_wants_help(argc, argv)) {
-		ctl_cmd_usage(c->out, ctl_cmd_find("web-link"));
+		ctl_cmd_usage(c->out, c->cmd);
 		return CTL_EXIT_OK;
 	}
 	if (argc > 2)

@@ -351,7 +351,7 @@ int ctl_cmd_history(struct ctl_ctx *c, int argc, char **argv)
 	int ret;
 
 	if (ctl_wants_help(argc, argv)) {
-		ctl_cmd_usage(c->out, ctl_cmd_find("history"));
+		ctl_cmd_usage(c->out, c->cmd);
 		return CTL_EXIT_OK;
 	}
 	ret = parse_opts(c, argc, argv,
@@ -446,7 +446,7 @@ int ctl_cmd_report(struct ctl_ctx *c, int argc, char **argv)
 	int n, ret, top;
 
 	if (ctl_wants_help(argc, argv)) {
-		ctl_cmd_usage(c->out, ctl_cmd_find("report"));
+		ctl_cmd_usage(c->out, c->cmd);
 		return CTL_EXIT_OK;
 	}
 	ret = parse_opts(c, argc, argv, " --rrd-dir --period --since --until --top --by ", &o);
@@ -528,7 +528,7 @@ int ctl_cmd_graph(struct ctl_ctx *c, int argc, char **argv)
 	int nev = 0, ret;
 
 	if (ctl_wants_help(argc, argv)) {
-		ctl_cmd_usage(c->out, ctl_cmd_find("graph"));
+		ctl_cmd_usage(c->out, c->cmd);
 		return CTL_EXIT_OK;
 	}
 	ret = parse_opts(c, argc, argv,

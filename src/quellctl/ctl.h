@@ -27,6 +27,8 @@ enum ctl_exit {
 	CTL_EXIT_DENIED = 4,	/* the daemon refused this caller ("permission denied") */
 };
 
+struct ctl_cmd;
+
 struct ctl_ctx {
 	const char *sock_path;		/* -s; default QUELL_DEFAULT_SOCKET */
 	const char *config_path;	/* -c; NULL: QUELL_DEFAULT_CONFIG if it exists */
@@ -35,9 +37,12 @@ struct ctl_ctx {
 	FILE *err;			/* normally stderr */
 	int fd;				/* connection, -1 until ctl_call() opens it */
 	time_t now;			/* "now" for --since parsing; 0: time(NULL) */
+	const struct ctl_cmd *cmd;	/* the command ctl_main() runs (its usage line); NULL before */
 };
 
 #define QUELL_DEFAULT_SOCKET	"/run/quell/quell.sock"
+
+/* --- ctl_call.c: the context, the connection, output and usage errors --- */
 
 void ctl_ctx_init(struct ctl_ctx *c);
 void ctl_ctx_close(struct ctl_ctx *c);
@@ -53,7 +58,10 @@ int ctl_call_raw(struct ctl_ctx *c, json_t *req, const char *raw_key, char **lin
 		 json_t **resp);
 /* Print resp (the daemon's reply, ok included) as one JSON document on c->out. */
 void ctl_print_json(struct ctl_ctx *c, json_t *resp);
-/* Print "quellctl CMD: message" on c->err; returns CTL_EXIT_USAGE. */
+/*
+ * Print "quellctl CMD: message" on c->err, then (CMD given) the usage line
+ * of c->cmd; returns CTL_EXIT_USAGE.
+ */
 int ctl_usage_error(struct ctl_ctx *c, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -198,10 +206,10 @@ struct ctl_cmd {
 	const char *help;		/* one line */
 };
 
-/* The command table (ctl_cmds.c), terminated by a NULL name. */
+/* The command table (ctl_main.c), terminated by a NULL name. */
 extern const struct ctl_cmd ctl_cmds[];
 const struct ctl_cmd *ctl_cmd_find(const char *name);
-/* Print "usage: quellctl CMD..." + help for one command. */
+/* Print "usage: quellctl CMD..." + help for one command (ctl_call.c; NULL: nothing). */
 void ctl_cmd_usage(FILE *f, const struct ctl_cmd *cmd);
 /*
  * ctl_main - everything main() does, testable: global options, dispatch.

@@ -1,21 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ctl_main.c - quellctl's command table, global options, dispatch and the
- * connection to quelld. main.c only sets up stdout/stderr and calls
- * ctl_main(), so the whole command line path runs in unit tests.
+ * ctl_main.c - quellctl's command table, global options and dispatch (the
+ * connection to quelld and what commands share: ctl_call.c). main.c only
+ * sets up stdout/stderr and calls ctl_main(), so the whole command line
+ * path runs in unit tests.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include "ctl.h"
-
-/* A daemon that accepts but never answers must not hang scripts forever. */
-#define CTL_TIMEOUT_S	30
 
 const struct ctl_cmd ctl_cmds[] = {
 	{ "status", ctl_cmd_status, "status", "host summary: load, memory, pressure, tenants" },
@@ -60,11 +53,6 @@ const struct ctl_cmd *ctl_cmd_find(const char *name)
 	return NULL;
 }
 
-void ctl_cmd_usage(FILE *f, const struct ctl_cmd *cmd)
-{
-	fprintf(f, "usage: quellctl [-s SOCKET] [--json] %s\n  %s\n", cmd->usage, cmd->help);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -92,99 +80,6 @@ static void usage(FILE *f)
 		"  2  usage error (bad command line)\n"
 		"  3  cannot connect to or talk with quelld\n"
 		"  4  permission denied: quelld refused this user the command (docs/protocol.md)\n");
-}
-
-void ctl_ctx_init(struct ctl_ctx *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->sock_path = QUELL_DEFAULT_SOCKET;
-	c->out = stdout;
-	c->err = stderr;
-	c->fd = -1;
-}
-
-void ctl_ctx_close(struct ctl_ctx *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
-int ctl_usage_error(struct ctl_ctx *c, const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(c->err, "quellctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
-	va_end(ap);
-	fputc('\n', c->err);
-	if (cmd && ctl_cmd_find(cmd))
-		fprintf(c->err, "usage: quellctl %s\n", ctl_cmd_find(cmd)->usage);
-	return CTL_EXIT_USAGE;
-}
-
-int ctl_call(struct ctl_ctx *c, json_t *req, json_t **resp)
-{
-	return ctl_call_raw(c, req, NULL, NULL, NULL, resp);
-}
-
-int ctl_call_raw(struct ctl_ctx *c, json_t *req, const char *raw_key, char **line, size_t *len,
-		 json_t **resp)
-{
-	char err[512] = "";
-	int ret;
-
-	*resp = NULL;
-	if (!req) {
-		fprintf(c->err, "quellctl: out of memory\n");
-		return CTL_EXIT_CONNECT;
-	}
-	if (c->fd < 0) {
-		struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
-
-		c->fd = proto_connect(c->sock_path);
-		if (c->fd < 0) {
-			fprintf(c->err, "quellctl: cannot connect to quelld at %s: %s%s\n", c->sock_path,
-				strerror(-c->fd),
-				c->fd == -ENOENT || c->fd == -ECONNREFUSED ? " (is quelld running?)" : "");
-			c->fd = -1;
-			json_decref(req);
-			return CTL_EXIT_CONNECT;
-		}
-		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	}
-	ret = proto_call_raw(c->fd, req, raw_key, line, len, resp, err, sizeof(err));
-	if (ret == -EREMOTEIO) {
-		fprintf(c->err, "quellctl: %s\n", err);
-		return CTL_EXIT_DAEMON;
-	}
-	if (ret == -EACCES) {
-		/* the daemon's text already starts with "permission denied: " */
-		fprintf(c->err, "quellctl: %s\n", err);
-		return CTL_EXIT_DENIED;
-	}
-	if (ret == -EBADMSG) {
-		fprintf(c->err, "quellctl: %s\n", err);
-		return CTL_EXIT_DAEMON;
-	}
-	if (ret) {
-		fprintf(c->err, "quellctl: %s: %s\n", c->sock_path,
-			ret == -EAGAIN ? "no reply from quelld (timeout)" : err);
-		ctl_ctx_close(c);
-		return CTL_EXIT_CONNECT;
-	}
-	return CTL_EXIT_OK;
-}
-
-void ctl_print_json(struct ctl_ctx *c, json_t *resp)
-{
-	/* compact (one line) for pipes, indented for people; same content */
-	size_t flags = isatty(fileno(c->out)) ? JSON_INDENT(2) : JSON_COMPACT;
-
-	json_dumpf(resp, c->out, flags | JSON_PRESERVE_ORDER);
-	fputc('\n', c->out);
 }
 
 int ctl_main(struct ctl_ctx *c, int argc, char **argv)
@@ -232,6 +127,7 @@ int ctl_main(struct ctl_ctx *c, int argc, char **argv)
 	cmd = ctl_cmd_find(argv[i]);
 	if (!cmd)
 		return ctl_usage_error(c, NULL, "unknown command \"%s\" (see quellctl --help)", argv[i]);
+	c->cmd = cmd;	/* its usage line, for ctl_usage_error() and --help (ctl_call.c) */
 
 	/* --json may also follow the command; the commands never see it */
 	sub = calloc((size_t)(argc - i + 1), sizeof(*sub));

@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "decide.h"
+#include "fs.h"
 #include "log.h"
 #include "policy.h"
 
@@ -171,24 +172,6 @@ json_t *act_state_json(struct daemon *d, struct tenant *t)
 			 "dynamic", state_limits_json(&dyn));
 }
 
-static int mkdir_p(const char *dir)
-{
-	char p[300];
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int act_init(struct daemon *d)
 {
 	int ret;
@@ -197,7 +180,7 @@ int act_init(struct daemon *d)
 	state_free(&E.db);
 	E.path[0] = '\0';
 	if (d->cfg.state_dir[0]) {
-		ret = mkdir_p(d->cfg.state_dir);
+		ret = fs_mkdir_p(d->cfg.state_dir, 0755, 0700);
 		if (ret)
 			log_warn("state_dir %s: %s", d->cfg.state_dir, strerror(-ret));
 		snprintf(E.path, sizeof(E.path), "%s/policy-state.json", d->cfg.state_dir);
@@ -213,7 +196,6 @@ int act_init(struct daemon *d)
 	}
 	E.prev_pc = d->cfg.policy;
 	d->plan.db = &E.db;
-	api_policy_register();
 	return 0;
 }
 

@@ -57,7 +57,5 @@ int act_save(struct daemon *d);
 /* {"tenant","state","rule","until","dynamic"} */
 json_t *act_state_json(struct daemon *d, struct tenant *t);
 
-/* api_policy.c: limits, set, throttle, release, freeze, kill, events */
-void api_policy_register(void);
 
 #endif /* QUELL_ACT_H */

@@ -39,12 +39,13 @@
 
 #include "clock.h"
 #include "api.h"
+#include "api_cmds.h"
 #include "authz.h"
 #include "daemon.h"
+#include "fs.h"
 #include "log.h"
 #include "proto.h"
 
-#define API_MAX_CMDS	64
 #define API_TAG_LISTEN	((uint64_t)1 << 62)
 #define API_TAG_TIMER	((uint64_t)1 << 60)
 #define API_TAG_WAKE	((uint64_t)1 << 59)
@@ -90,33 +91,6 @@ static uint64_t client_tag(const struct api_client *c, int i)
 	return API_TAG_CLIENT | ((uint64_t)(c->gen & API_GEN_MASK) << API_GEN_SHIFT) | (uint64_t)i;
 }
 
-static struct {
-	const char *cmd;
-	api_handler_fn fn;
-} api_cmds[API_MAX_CMDS];
-static int api_nr;
-
-int api_register(const char *cmd, api_handler_fn fn)
-{
-	for (int i = 0; i < api_nr; i++) {
-		if (!strcmp(api_cmds[i].cmd, cmd)) {
-			api_cmds[i].fn = fn;
-			return 0;
-		}
-	}
-	if (api_nr == API_MAX_CMDS)
-		return -ENOSPC;
-	api_cmds[api_nr].cmd = cmd;
-	api_cmds[api_nr].fn = fn;
-	api_nr++;
-	return 0;
-}
-
-void api_unregister_all(void)
-{
-	api_nr = 0;
-}
-
 /* {"ok":false,"error":"permission denied: ...","code":"permission_denied"} */
 static json_t *api_denied(const struct authz_caller *c, const char *cmd)
 {
@@ -136,20 +110,6 @@ static json_t *api_denied(const struct authz_caller *c, const char *cmd)
 	return r;
 }
 
-/* Commands that may change what a snapshot shows (all but the read-only ones). */
-static bool r_changes(const char *cmd)
-{
-	static const char *const ro[] = {
-		"ping", "status", "snapshot", "tenants", "tenant", "limits", "events", "history",
-		"where",
-	};
-
-	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
-		if (!strcmp(cmd, ro[i]))
-			return false;
-	return true;
-}
-
 static json_t *dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
 {
 	struct authz_caller caller;
@@ -162,6 +122,7 @@ static json_t *dispatch(struct daemon *d, const struct ucred *peer, json_t *req)
 json_t *api_dispatch_as(struct daemon *d, const struct authz_caller *c, json_t *req)
 {
 	struct authz_caller caller = *c;
+	const struct api_cmd *ac;
 	enum authz_verdict v;
 	char err[256] = "";
 	const char *cmd, *key;
@@ -174,39 +135,40 @@ json_t *api_dispatch_as(struct daemon *d, const struct authz_caller *c, json_t *
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (!cmd)
 		return proto_error("missing \"cmd\" (a string)");
-	for (int i = 0; i < api_nr; i++) {
-		if (strcmp(api_cmds[i].cmd, cmd))
-			continue;
-		/* may they (docs/protocol.md, "Who may do what") */
-		key = authz_target_key(cmd);
-		v = authz_decide(&caller, cmd,
-				 key ? json_string_value(json_object_get(req, key)) : NULL);
-		if (v == AUTHZ_DENY)
-			return api_denied(&caller, cmd);
-		scoped = v == AUTHZ_SELF ? authz_scope_request(&caller, cmd, req) : json_incref(req);
-		resp = json_object();
-		if (!resp || !scoped) {
-			json_decref(resp);
-			json_decref(scoped);
-			return proto_error("out of memory");
-		}
-		ret = api_cmds[i].fn(d, scoped, resp, err, sizeof(err));
+	ac = api_cmds_find(cmd);
+	if (!ac)
+		return proto_error("unknown command \"%.64s\"", cmd);
+	/* may they (docs/protocol.md, "Who may do what") */
+	key = authz_target_key(cmd);
+	v = authz_decide(&caller, cmd, key ? json_string_value(json_object_get(req, key)) : NULL);
+	if (v == AUTHZ_DENY)
+		return api_denied(&caller, cmd);
+	scoped = v == AUTHZ_SELF ? authz_scope_request(&caller, cmd, req) : json_incref(req);
+	resp = json_object();
+	if (!resp || !scoped) {
+		json_decref(resp);
 		json_decref(scoped);
-		if (ret < 0) {
-			d->api_tail.len = 0;
-			json_decref(resp);
-			return proto_error("%s", *err ? err : strerror(-ret));
-		}
-		if (r_changes(cmd))
-			d->api_gen++;	/* the shared snapshot (api_core.c) is stale */
-		if (v == AUTHZ_SELF)
-			authz_filter_reply(&caller, cmd, resp);
-		if (!strcmp(cmd, "ping"))
-			json_object_set_new(resp, "caller", authz_caller_json(&caller));
-		json_object_set_new(resp, "ok", json_true());
-		return resp;
+		return proto_error("out of memory");
 	}
-	return proto_error("unknown command \"%.64s\"", cmd);
+	ret = ac->fn(d, scoped, resp, err, sizeof(err));
+	json_decref(scoped);
+	if (ret < 0) {
+		d->api_tail.len = 0;
+		json_decref(resp);
+		return proto_error("%s", *err ? err : strerror(-ret));
+	}
+	/*
+	 * Only a command that acts can change what a snapshot shows; the
+	 * shared one (api_core.c) is then stale.
+	 */
+	if (ac->kind == AK_ACT)
+		d->api_gen++;
+	if (v == AUTHZ_SELF)
+		authz_filter_reply(&caller, cmd, resp);
+	if (!strcmp(cmd, "ping"))
+		json_object_set_new(resp, "caller", authz_caller_json(&caller));
+	json_object_set_new(resp, "ok", json_true());
+	return resp;
 }
 
 /* --- pure pieces: framing, output buffer, admission (tests/unit/test_api_client.c) --- */
@@ -340,21 +302,6 @@ int api_admit(const struct api_peer *p, int n, uint32_t uid, int max_total, int 
 
 /* --- the server --- */
 
-static int mkdir_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /*
  * What sits at the socket path before bind: nothing (0), a stale socket
  * nobody answers on (unlinked, 0), a live daemon (-EADDRINUSE), or anything
@@ -410,7 +357,7 @@ int api_open(struct daemon *d)
 	snprintf(s->path, sizeof(s->path), "%s", c->socket_path);
 	strcpy(sa.sun_path, c->socket_path);
 
-	ret = mkdir_parent(c->socket_path);
+	ret = fs_mkdir_parent(c->socket_path, 0755);
 	if (ret)
 		goto fail;
 	ret = clear_stale(c->socket_path, &sa);

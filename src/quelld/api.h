@@ -55,7 +55,6 @@ char *api_reply_text(struct daemon *d, json_t *resp, size_t *n);
 void api_core_fini(struct daemon *d);
 /* Frees the shared snapshot once a tick has made it stale (api_process(), >= 1/s). */
 void api_core_idle(struct daemon *d);
-void api_unregister_all(void);
 
 /* --- pure pieces of the server, exposed for tests/unit/test_api_client.c --- */
 

@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "api.h"
+#include "api_cmds.h"
 #include "bpf_loader.h"
 #include "cgroup.h"
 #include "placement.h"
@@ -78,7 +79,7 @@ static int req_filter(json_t *req, const char **name, char *err, size_t len)
 	return 0;
 }
 
-static int cmd_ping(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_ping(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	json_object_set_new(resp, "version", json_string(QUELL_VERSION_STR));
 	json_object_set_new(resp, "protocol", json_integer(PROTO_VERSION));
@@ -137,7 +138,7 @@ static json_t *placement_json(void)
 	return j;
 }
 
-static int cmd_status(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_status(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	json_object_set_new(resp, "placement", placement_json());
 	json_object_set_new(resp, "host", proto_hview_json(&d->host));
@@ -240,7 +241,7 @@ nomem:
  * {"sort": key, "reverse": bool, "top": n} (optional: the daemon orders and
  * cuts, so a client prints without parsing; docs/protocol.md).
  */
-static int cmd_snapshot(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_snapshot(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct proto_buf *b = &d->api_tail;
 	enum proto_sort key = PROTO_SORT_CPU;
@@ -387,7 +388,7 @@ static json_t *procs_json(struct daemon *d, struct tenant *t)
 	return arr;
 }
 
-static int cmd_tenant(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_tenant(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = req_tenant(d, req, err, len);
 	json_t *j;
@@ -400,7 +401,7 @@ static int cmd_tenant(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	return 0;
 }
 
-static int cmd_tenants(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_tenants(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	const char *only;
 	json_t *arr;
@@ -445,7 +446,7 @@ static struct tenant *tenant_of_cgroup(struct daemon *d, const char *path)
 	return NULL;
 }
 
-static int cmd_where(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_where(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	char path[512];
 	struct tenant *t;
@@ -466,7 +467,7 @@ static int cmd_where(struct daemon *d, json_t *req, json_t *resp, char *err, siz
 	return 0;
 }
 
-static int cmd_place(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_place(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = NULL;
 	int pid, ret;
@@ -485,15 +486,4 @@ static int cmd_place(struct daemon *d, json_t *req, json_t *resp, char *err, siz
 	json_object_set_new(resp, "tenant", t ? json_string(t->name) : json_null());
 	json_object_set_new(resp, "cgroup", t ? json_string(t->cg) : json_null());
 	return 0;
-}
-
-void api_core_register(void)
-{
-	api_register("ping", cmd_ping);
-	api_register("status", cmd_status);
-	api_register("snapshot", cmd_snapshot);
-	api_register("tenant", cmd_tenant);
-	api_register("tenants", cmd_tenants);
-	api_register("where", cmd_where);
-	api_register("place", cmd_place);
 }

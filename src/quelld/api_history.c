@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_cmds.h"
 #include "daemon.h"
-#include "history.h"
+#include "history_writer.h"
 
 /* An optional non-negative integer field; def when absent. */
 static int req_epoch(json_t *req, const char *key, int64_t def, int64_t *out, char *err,

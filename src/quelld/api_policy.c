@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_cmds.h"
 #include "audit.h"
 #include "clock.h"
 #include "act.h"
@@ -144,7 +145,7 @@ static json_t *limits_reply(struct daemon *d, struct tenant *t)
 			 "effective_text", limits_fmt(&full, b, sizeof(b)));
 }
 
-static int cmd_limits(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_limits(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = req_tenant(d, req, err, len);
 
@@ -155,7 +156,7 @@ static int cmd_limits(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	return 0;
 }
 
-static int cmd_set(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_set(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = req_tenant(d, req, err, len);
 	struct state_tenant *st;
@@ -193,7 +194,7 @@ static int cmd_set(struct daemon *d, json_t *req, json_t *resp, char *err, size_
 	return 0;
 }
 
-static int cmd_throttle(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_throttle(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = req_tenant(d, req, err, len);
 	struct state_tenant *st;
@@ -226,7 +227,7 @@ static int cmd_throttle(struct daemon *d, json_t *req, json_t *resp, char *err, 
 	return 0;
 }
 
-static int cmd_freeze(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_freeze(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = req_tenant(d, req, err, len);
 	struct state_tenant *st;
@@ -259,7 +260,7 @@ static int cmd_freeze(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	return 0;
 }
 
-static int cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = req_tenant(d, req, err, len);
 	struct state_tenant *st;
@@ -285,7 +286,7 @@ static int cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, s
 	return 0;
 }
 
-static int cmd_kill(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_kill(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	struct tenant *t = req_tenant(d, req, err, len);
 	int ret;
@@ -308,7 +309,7 @@ static int cmd_kill(struct daemon *d, json_t *req, json_t *resp, char *err, size
 
 #define EVENTS_REPLY_MAX	10000	/* events per reply; "limit": 0 asks for this many */
 
-static int cmd_events(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
+int api_cmd_events(struct daemon *d, json_t *req, json_t *resp, char *err, size_t len)
 {
 	json_t *jt = json_object_get(req, "tenant"), *js = json_object_get(req, "since");
 	json_t *jl = json_object_get(req, "limit"), *arr = NULL;
@@ -356,16 +357,4 @@ static int cmd_events(struct daemon *d, json_t *req, json_t *resp, char *err, si
 	}
 	json_object_set_new(resp, "events", arr);
 	return 0;
-}
-
-void api_policy_register(void)
-{
-	api_register("limits", cmd_limits);
-	api_register("set", cmd_set);
-	api_register("throttle", cmd_throttle);
-	api_register("release", cmd_release);
-	api_register("freeze", cmd_freeze);
-	api_register("kill", cmd_kill);
-	api_register("events", cmd_events);
-	api_register("history", api_cmd_history);	/* src/quelld/api_history.c */
 }

@@ -12,8 +12,8 @@
 #include "clock.h"
 #include "events_log.h"
 #include "log.h"
-#include "metrics_http.h"
 #include "notify_cmd.h"
+#include "prom.h"
 #include "state.h"
 
 void audit_log(struct daemon *d, const struct tenant *t, const char *action, const char *rule,
@@ -38,7 +38,7 @@ void audit_log(struct daemon *d, const struct tenant *t, const char *action, con
 	json_object_set_new(ev, "cgroup", json_string(t->cg));
 	json_object_set_new(ev, "evidence", evidence ? evidence : json_object());
 	if (!dry)
-		metrics_http_count_action(d, action);	/* quell_actions_total */
+		prom_actions_count(&d->actions, action);	/* quell_actions_total (prom.c renders it) */
 	log_info("%s%s %s: rule %s level %d%s%s", dry ? "dry-run: " : "", action, t->name,
 		 rule ? rule : "-", level, *txt ? ", limits " : "", txt);
 	if (d->events) {

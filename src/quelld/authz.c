@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * authz.c - the socket's authorization model (src/quelld/authz.h,
- * docs/protocol.md "Who may do what"): a pure decision table, a pure reply
+ * docs/protocol.md "Who may do what"): a pure decision on the kind each
+ * command's row in api_cmds[] (api_cmds.c) gives it, a pure reply
  * filter, and the one impure part, the caller's class from SO_PEERCRED and
  * NSS, cached per uid.
  */
@@ -10,54 +11,13 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "api_cmds.h"
 #include "authz.h"
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
-
-/* What a command does, which decides who may run it. */
-enum authz_kind {
-	AK_PUBLIC,	/* ping: anyone who can connect */
-	AK_OVERVIEW,	/* status, snapshot, tenants: a tenant sees its own row / a minimal view */
-	AK_READ_ONE,	/* about one named tenant (required): a tenant only about itself */
-	AK_READ_LOG,	/* events, history: a tenant only its own, "tenant" defaults to itself */
-	AK_READ_ANY,	/* where: about any process, so not for tenants */
-	AK_ACT,		/* changes something: root and admin only */
-};
-
-static const struct authz_rule {
-	const char *cmd;
-	enum authz_kind kind;
-	const char *target;	/* request key naming the tenant, NULL if none */
-} authz_rules[] = {
-	{ "ping",	AK_PUBLIC,	NULL },
-	{ "status",	AK_OVERVIEW,	NULL },
-	{ "snapshot",	AK_OVERVIEW,	"tenant" },
-	{ "tenants",	AK_OVERVIEW,	"tenant" },
-	{ "table",	AK_OVERVIEW,	"tenant" },	/* web.c: the admin table's rows */
-	{ "tenant",	AK_READ_ONE,	"name" },
-	{ "limits",	AK_READ_ONE,	"name" },
-	{ "events",	AK_READ_LOG,	"tenant" },
-	{ "history",	AK_READ_LOG,	"tenant" },
-	{ "web_link",	AK_READ_LOG,	"tenant" },	/* a tenant: a link to its own page */
-	{ "where",	AK_READ_ANY,	NULL },
-	{ "place",	AK_ACT,		NULL },
-	{ "set",	AK_ACT,		"name" },
-	{ "throttle",	AK_ACT,		"name" },
-	{ "release",	AK_ACT,		"name" },
-	{ "freeze",	AK_ACT,		"name" },
-	{ "kill",	AK_ACT,		"name" },
-};
-
-static const struct authz_rule *rule_of(const char *cmd)
-{
-	for (size_t i = 0; cmd && i < sizeof(authz_rules) / sizeof(authz_rules[0]); i++)
-		if (!strcmp(authz_rules[i].cmd, cmd))
-			return &authz_rules[i];
-	return NULL;
-}
 
 const char *authz_class_name(enum authz_class cls)
 {
@@ -90,7 +50,7 @@ enum authz_class authz_classify(uint32_t uid, bool in_admin, bool in_readonly, b
 
 const char *authz_target_key(const char *cmd)
 {
-	const struct authz_rule *r = rule_of(cmd);
+	const struct api_cmd *r = api_cmds_find(cmd);	/* its kind and target key */
 
 	return r ? r->target : NULL;
 }
@@ -98,7 +58,7 @@ const char *authz_target_key(const char *cmd)
 enum authz_verdict authz_decide(const struct authz_caller *c, const char *cmd,
 				const char *target)
 {
-	const struct authz_rule *r = rule_of(cmd);
+	const struct api_cmd *r = api_cmds_find(cmd);	/* its kind and target key */
 	bool own;
 
 	if (c->cls == AUTHZ_ROOT)
@@ -180,7 +140,7 @@ static void host_minimal(json_t *resp)
 
 void authz_filter_reply(const struct authz_caller *c, const char *cmd, json_t *resp)
 {
-	const struct authz_rule *r = rule_of(cmd);
+	const struct api_cmd *r = api_cmds_find(cmd);	/* its kind and target key */
 	json_t *t;
 
 	if (c->cls != AUTHZ_TENANT || !r || !json_is_object(resp))
@@ -225,14 +185,6 @@ json_t *authz_caller_json(const struct authz_caller *c)
 }
 
 /* --- the caller's groups: NSS, cached ---------------------------------- */
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* the gid of a configured group name; false when unset or unknown */
 static bool group_gid(struct authz_cache *ac, const char *name, gid_t *gid)
@@ -288,7 +240,7 @@ static struct authz_cache_entry *cache_lookup(struct daemon *d, uint32_t uid)
 {
 	struct authz_cache *ac = &d->authz;
 	struct authz_cache_entry *e = NULL, *oldest = &ac->e[0];
-	uint64_t now = mono_ms();
+	uint64_t now = clock_mono_ns() / 1000000;
 
 	if (strcmp(ac->admin_group, d->cfg.admin_group) ||
 	    strcmp(ac->readonly_group, d->cfg.readonly_group)) {

@@ -44,6 +44,20 @@ enum authz_verdict {
 	AUTHZ_SELF,		/* run it scoped to the caller's own tenant (request and reply) */
 };
 
+/*
+ * What a command does, which decides who may run it: each row of the
+ * command table (api_cmds.c) names its kind and authz_decide() reads it
+ * there.
+ */
+enum authz_kind {
+	AK_PUBLIC,	/* ping: anyone who can connect */
+	AK_OVERVIEW,	/* status, snapshot, tenants: a tenant sees its own row / a minimal view */
+	AK_READ_ONE,	/* about one named tenant (required): a tenant only about itself */
+	AK_READ_LOG,	/* events, history: a tenant only its own, "tenant" defaults to itself */
+	AK_READ_ANY,	/* where: about any process, so not for tenants */
+	AK_ACT,		/* changes something: root and admin only */
+};
+
 struct authz_caller {
 	enum authz_class cls;
 	uint32_t uid;
@@ -73,9 +87,9 @@ const char *authz_target_key(const char *cmd);
 /*
  * authz_decide - may caller c run cmd on tenant target (the value of
  * authz_target_key(cmd) in the request; NULL when absent or not a
- * string)? Pure: depends on c->cls, c->tenant, cmd and target only.
- * Commands this file does not classify are root's only, so a command
- * added later is closed until someone decides who may run it.
+ * string)? Pure: depends on c->cls, c->tenant, cmd (its row of the const
+ * table api_cmds[]) and target only. Commands not in that table are root's
+ * only (api.c answers "unknown command" before asking).
  */
 enum authz_verdict authz_decide(const struct authz_caller *c, const char *cmd,
 				const char *target);

@@ -78,6 +78,7 @@ int daemon_init(struct daemon *d)
 	int ret;
 
 	d->start_mono_ns = clock_mono_ns();
+	d->tenant_hooks = &hooks_tenant;
 	d->cg_root_fd = d->proc_fd = -1;
 	d->cg.root_fd = d->cg.v2_fd = -1;
 	for (int i = 0; i < CGC_NR; i++)
@@ -113,8 +114,6 @@ int daemon_init(struct daemon *d)
 		if (ret)
 			return ret;
 	}
-	api_core_register();
-	web_api_register();
 	ret = api_open(d);
 	if (ret) {
 		log_err("socket %s: %s", d->cfg.socket_path, strerror(-ret));

@@ -16,11 +16,13 @@
 #include "cgroup.h"
 #include "config.h"
 #include "decide.h"
+#include "prom.h"
 #include "proto.h"
 #include "quell_bpf.h"
 #include "tenant.h"
 
 struct notify_cmd;
+struct tenant_hooks;
 struct qbpf;
 struct snap_cache;
 
@@ -59,15 +61,10 @@ struct daemon {
 	struct proto_buf api_tail;	/* members a handler pre-encoded; api.c appends them */
 	uint64_t api_gen;		/* successful commands that may change a tenant */
 	struct notify_cmd *notify;	/* [notify] command (notify_cmd.c) */
+	const struct tenant_hooks *tenant_hooks;	/* discovery's and placement's news (hooks.h) */
+	struct prom_actions actions;	/* quell_actions_total: prom_actions_count() in audit_log() */
 
 	volatile sig_atomic_t want_reload, want_stop;
 };
-
-/* Socket API: one handler per command. Fill resp (an object) and return 0, or
- * return -errno with a message in err (sent as {"ok":false,"error":err}). */
-typedef int (*api_handler_fn)(struct daemon *d, json_t *req, json_t *resp,
-			      char *err, size_t errlen);
-int api_register(const char *cmd, api_handler_fn fn);
-
 
 #endif /* QUELL_DAEMON_H */

@@ -20,6 +20,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "quelld.h"
+#include "tenant_cgroup.h"
 #include "tenant_name.h"
 
 static struct tenant *tenant_new(struct daemon *d, const char *name, uint32_t uid,
@@ -35,10 +36,11 @@ static struct tenant *tenant_new(struct daemon *d, const char *name, uint32_t ui
 	t->exempt = config_tenant_exempt(&d->cfg, name);
 	config_tenant_limits(&d->cfg, name, &t->lim);
 	if (d->cfg.tenant_mode == TENANT_USERS && d->cfg.place)
-		placement_tenant(d, t);
+		tenant_cgroup_create(d, t);
 	else
-		placement_bpf_map(d, t);	/* cgroup mode: its directory, not ours */
-	hooks_tenant_added(d, t);
+		tenant_cgroup_map_bpf(d, t);	/* cgroup mode: its directory, not ours */
+	if (d->tenant_hooks)
+		d->tenant_hooks->added(d, t);
 	log_info("tenant %s (key %llu%s%s) added", name, (unsigned long long)key,
 		 *t->cg ? ", cgroup " : "", t->cg);
 	return t;
@@ -151,7 +153,7 @@ static int child_cb(const char *name, void *arg)
 			qbpf_forget(d->bpf, t->key);
 		}
 		registry_rekey(&d->reg, t, id);
-		placement_bpf_map(d, t);
+		tenant_cgroup_map_bpf(d, t);
 	}
 	if (!t)
 		t = tenant_new(d, name, TENANT_UID_NONE, id, rel);
@@ -175,7 +177,8 @@ static void tenant_gone(struct daemon *d, struct tenant *t)
 		}
 	}
 	log_info("tenant %s removed", t->name);
-	hooks_tenant_removed(d, t);
+	if (d->tenant_hooks)
+		d->tenant_hooks->removed(d, t);
 	if (d->bpf) {
 		qbpf_unmap_key(d->bpf, t->key);
 		qbpf_forget(d->bpf, t->key);

@@ -39,8 +39,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
-#include "history.h"
+#include "fs.h"
+#include "history_writer.h"
 #include "log.h"
 
 #define HIST_QUEUE	4	/* batches the writer may lag behind before dropping */
@@ -111,14 +113,6 @@ struct history {
 	struct hist_recent **recent;
 	size_t recent_cap, recent_n;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static const char *rrd_msg(void)
 {
@@ -488,7 +482,7 @@ static void *writer_main(void *arg)
 		h->busy = true;
 		pthread_mutex_unlock(&h->mu);
 
-		t0 = now_ns();
+		t0 = clock_mono_ns();
 		bud.checks = HIST_CHECK_PER_S * (int64_t)h->step;
 		bud.creates = HIST_CREATE_PER_S * (int64_t)h->step;
 		for (int i = 0; i < b.n; i++) {
@@ -497,7 +491,7 @@ static void *writer_main(void *arg)
 			nerr += ret < 0;
 			nok += ret == 0;
 		}
-		dt = now_ns() - t0;
+		dt = clock_mono_ns() - t0;
 		free(b.rec);
 
 		pthread_mutex_lock(&h->mu);
@@ -511,24 +505,6 @@ static void *writer_main(void *arg)
 	}
 	pthread_mutex_unlock(&h->mu);
 	return NULL;
-}
-
-static int mkdir_p(const char *path)
-{
-	char tmp[4400];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, HIST_DIR_MODE) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 int history_open(struct daemon *d)
@@ -559,7 +535,7 @@ int history_open(struct daemon *d)
 		return ret;
 	}
 	snprintf(sub, sizeof(sub), "%s/" HIST_TENANT_DIR, h->dir);
-	ret = mkdir_p(sub);
+	ret = fs_mkdir_p(sub, HIST_DIR_MODE, HIST_DIR_MODE);
 	/* directories of an older version were 0755: close them */
 	if (!ret)
 		ret = file_private(h->dir, HIST_DIR_MODE, (gid_t)-1);
@@ -750,7 +726,7 @@ int history_tick(struct daemon *d, time_t now)
 	if (slot == h->last_slot)
 		return 0;
 	h->last_slot = slot;
-	t0 = now_ns();
+	t0 = clock_mono_ns();
 
 	pthread_mutex_lock(&h->mu);
 	h->st.batches++;
@@ -778,7 +754,7 @@ int history_tick(struct daemon *d, time_t now)
 	pthread_mutex_lock(&h->mu);
 	h->q[(h->qhead + h->qlen) % HIST_QUEUE] = b;
 	h->qlen++;
-	dt = now_ns() - t0;
+	dt = clock_mono_ns() - t0;
 	h->st.last_enqueue_ns = dt;
 	if (dt > h->st.max_enqueue_ns)
 		h->st.max_enqueue_ns = dt;

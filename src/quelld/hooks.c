@@ -12,7 +12,7 @@
 
 #include "act.h"
 #include "daemon.h"
-#include "history.h"
+#include "history_writer.h"
 #include "hooks.h"
 #include "kernel_events.h"
 #include "log.h"
@@ -125,3 +125,9 @@ void hooks_tenant_cgroup(struct daemon *d, struct tenant *t)
 	if (hooks_up)
 		act_apply(d, t, true);
 }
+
+const struct tenant_hooks hooks_tenant = {
+	.added = hooks_tenant_added,
+	.removed = hooks_tenant_removed,
+	.cgroup_new = hooks_tenant_cgroup,
+};

@@ -30,4 +30,22 @@ void hooks_tenant_excluded(struct daemon *d, struct tenant *t);
 /* t's cgroup was (re)created: write its limits again. */
 void hooks_tenant_cgroup(struct daemon *d, struct tenant *t);
 
+/*
+ * What discovery (discover.c) and placement (placement.c) report about a
+ * tenant, through d->tenant_hooks (NULL: to nobody, as in unit tests).
+ * Calls passed down rather than made by name: the modules hooks.c starts
+ * (enforcer, metrics listener, web view) reach the socket's commands,
+ * which reach placement, so a named call from placement up into hooks.c
+ * closed a circle (issue 13). daemon_init() points d->tenant_hooks at
+ * hooks_tenant.
+ */
+struct tenant_hooks {
+	void (*added)(struct daemon *d, struct tenant *t);
+	void (*removed)(struct daemon *d, struct tenant *t);
+	void (*cgroup_new)(struct daemon *d, struct tenant *t);
+};
+
+/* hooks_tenant_added, hooks_tenant_removed, hooks_tenant_cgroup */
+extern const struct tenant_hooks hooks_tenant;
+
 #endif /* QUELL_HOOKS_H */

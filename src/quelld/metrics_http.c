@@ -35,6 +35,7 @@
 
 #include "bpf_loader.h"
 #include "daemon.h"
+#include "http_auth.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "prom.h"
@@ -44,7 +45,6 @@
 #define QUELL_VERSION "0.1"
 #endif
 
-#define MH_MAX_ACTIONS	32
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 struct snap {
@@ -59,9 +59,6 @@ struct metrics_http {
 	pthread_mutex_t lock;
 	struct snap *cur;
 	struct prom_buf buf;		/* tick thread only: render scratch, reused */
-	struct prom_action actions[MH_MAX_ACTIONS];
-	char action_names[MH_MAX_ACTIONS][32];
-	int nr_actions;
 	double render_s;
 	/* on demand: under lock */
 	pthread_cond_t rendered;	/* CLOCK_MONOTONIC; broadcast after each render */
@@ -159,58 +156,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("metrics http: %s", msg);
 }
 
-int metrics_http_read_token(const char *path, char *buf, size_t len)
-{
-	struct stat st;
-	ssize_t n;
-	size_t l;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & (S_IROTH | S_IWOTH))) {
-		close(fd);
-		return -EPERM;
-	}
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	l = (size_t)n;
-	while (l && isspace((unsigned char)buf[l - 1]))
-		l--;
-	buf[l] = '\0';
-	if (l < METRICS_TOKEN_MIN || l == len - 1)
-		return -EINVAL;
-	for (size_t i = 0; i < l; i++)
-		if (!isgraph((unsigned char)buf[i]))
-			return -EINVAL;
-	return 0;
-}
-
-int metrics_http_check_auth(const char *authorization, const char *token)
-{
-	const char *p;
-	size_t tl, pl;
-	unsigned char diff = 0;
-
-	if (!authorization || !token || !*token || strncasecmp(authorization, "Bearer ", 7))
-		return -EACCES;
-	for (p = authorization + 7; *p == ' '; p++)
-		;
-	pl = strlen(p);
-	while (pl && p[pl - 1] == ' ')
-		pl--;
-	tl = strlen(token);
-	if (pl != tl)
-		return -EACCES;
-	/* every byte compared whatever the first difference: no timing oracle on the token */
-	for (size_t i = 0; i < tl; i++)
-		diff |= (unsigned char)(p[i] ^ token[i]);
-	return diff ? -EACCES : 0;
-}
-
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
 				  const char *text, const char *type)
 {
@@ -271,10 +216,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	 * world-readable locks everyone out rather than in.
 	 */
 	{
-		char token[METRICS_TOKEN_MAX];
+		char token[HTTP_TOKEN_MAX];
 
-		if (metrics_http_read_token(mh->token_file, token, sizeof(token)) ||
-		    metrics_http_check_auth(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		if (http_auth_read_token(mh->token_file, token, sizeof(token)) ||
+		    http_auth_check(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						MHD_HTTP_HEADER_AUTHORIZATION), token)) {
 			explicit_bzero(token, sizeof(token));
 			return reply_text(c, MHD_HTTP_UNAUTHORIZED,
@@ -338,9 +283,9 @@ int metrics_http_start(struct daemon *d)
 		return -EACCES;
 	}
 	if (d->cfg.metrics_token_file[0]) {
-		char token[METRICS_TOKEN_MAX];
+		char token[HTTP_TOKEN_MAX];
 
-		ret = metrics_http_read_token(d->cfg.metrics_token_file, token, sizeof(token));
+		ret = http_auth_read_token(d->cfg.metrics_token_file, token, sizeof(token));
 		explicit_bzero(token, sizeof(token));
 		if (ret) {
 			log_err("metrics: token_file %s: %s", d->cfg.metrics_token_file,
@@ -474,8 +419,8 @@ int metrics_http_publish(struct daemon *d)
 		self.bpf_unattributed_ns = d->bpf_stats[QUELL_STAT_UNATTRIB_NS];
 		self.bpf_other_inflicted_ns = d->bpf_stats[QUELL_STAT_OTHER_INFLICTED_NS];
 	}
-	self.actions = mh->actions;
-	self.nr_actions = mh->nr_actions;
+	self.actions = d->actions.a;
+	self.nr_actions = d->actions.nr;
 
 	prom_buf_reset(&mh->buf);
 	ret = prom_render(&mh->buf, d->reg.t, d->reg.nr, &d->host, &self);
@@ -500,26 +445,6 @@ int metrics_http_publish(struct daemon *d)
 	snap_put(mh, old);
 	mh->render_s = now_s(CLOCK_MONOTONIC) - t0;
 	return 0;
-}
-
-void metrics_http_count_action(struct daemon *d, const char *action)
-{
-	struct metrics_http *mh = d->http;
-	int i;
-
-	if (!mh || !action)
-		return;
-	for (i = 0; i < mh->nr_actions; i++)
-		if (!strcmp(mh->action_names[i], action))
-			break;
-	if (i == mh->nr_actions) {
-		if (i == MH_MAX_ACTIONS)
-			return;
-		snprintf(mh->action_names[i], sizeof(mh->action_names[i]), "%s", action);
-		mh->actions[i].action = mh->action_names[i];
-		mh->nr_actions++;
-	}
-	mh->actions[i].count++;
 }
 
 uint16_t metrics_http_port(const struct daemon *d)

@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "daemon.h"
+#include "prom.h"
+
 struct daemon;
 
 /*
@@ -30,22 +33,7 @@ struct daemon;
  */
 int metrics_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
-#define METRICS_TOKEN_MIN	16
-#define METRICS_TOKEN_MAX	256
-
-/*
- * metrics_http_read_token - the token in path: its first line without
- * trailing blanks, METRICS_TOKEN_MIN..METRICS_TOKEN_MAX-1 printable
- * characters. Returns 0, -EPERM when the file is not a regular file or is
- * readable or writable by others, -EINVAL for a bad token, -errno.
- */
-int metrics_http_read_token(const char *path, char *buf, size_t len);
-/*
- * metrics_http_check_auth - 0 when the Authorization header value is
- * "Bearer TOKEN" (scheme case-insensitive) with exactly token, else
- * -EACCES (also for a NULL header). Pure; compares in constant time.
- */
-int metrics_http_check_auth(const char *authorization, const char *token);
+/* The bearer token of [metrics] / [web] token_file: http_auth.h. */
 
 /*
  * metrics_http_start - listen on d->cfg.metrics_listen. An empty setting
@@ -65,12 +53,6 @@ void metrics_http_stop(struct daemon *d);
  * Returns 0 or -ENOMEM (the previous snapshot stays served).
  */
 int metrics_http_publish(struct daemon *d);
-
-/*
- * metrics_http_count_action - count one enforcement action (quell_actions_total
- * {action=NAME}); the enforcer calls it from the tick thread. No-op when off.
- */
-void metrics_http_count_action(struct daemon *d, const char *action);
 
 /* The TCP port actually bound (useful with port 0 in tests), or 0 when off. */
 uint16_t metrics_http_port(const struct daemon *d);

@@ -7,8 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
+#include "clock.h"
 #include "notify.h"
 
 int notify_ready(const char *status)
@@ -20,13 +20,9 @@ int notify_ready(const char *status)
 
 int notify_reloading(void)
 {
-	struct timespec ts;
-
 	/* MONOTONIC_USEC is what systemd >= 253 wants with RELOADING=1; older ones ignore it */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-			  (unsigned long long)ts.tv_sec * 1000000ULL +
-			  (unsigned long long)ts.tv_nsec / 1000);
+			  (unsigned long long)(clock_mono_ns() / 1000));
 }
 
 int notify_stopping(void)

@@ -34,6 +34,7 @@
 #include "placement.h"
 #include "procfs.h"
 #include "quelld.h"
+#include "tenant_cgroup.h"
 
 #define SWEEP_PASSES	20
 #define CHILD_WALKS	4
@@ -141,9 +142,10 @@ static int place(struct daemon *d, struct tenant *t, int pid)
 		 * in some (hybrid: cg_exists() looks at one): recreate, retry once
 		 */
 		log_info("tenant %s: cgroup %s vanished, recreating it", t->name, t->cg);
-		ret = placement_tenant(d, t);
+		ret = tenant_cgroup_create(d, t);
 		if (!ret) {
-			hooks_tenant_cgroup(d, t);	/* a new directory has no limits */
+			if (d->tenant_hooks)	/* a new directory has no limits */
+				d->tenant_hooks->cgroup_new(d, t);
 			ret = cg_attach(&d->cg, t->cg, pid);
 		}
 	}
@@ -290,38 +292,6 @@ int placement_init(struct daemon *d)
 		log_err("creating managed cgroup %s: %s", d->cfg.managed, strerror(-ret));
 		return ret;
 	}
-	return 0;
-}
-
-void placement_bpf_map(struct daemon *d, const struct tenant *t)
-{
-	uint64_t ids[4];
-	int n, i, ret;
-
-	if (!d->bpf || !*t->cg)
-		return;
-	qbpf_unmap_key(d->bpf, t->key);	/* a recreated directory has new ids */
-	n = cg_ids(&d->cg, t->cg, ids, 4);
-	for (i = 0; i < n; i++) {
-		ret = qbpf_map_cgroup(d->bpf, ids[i], t->key);
-		if (ret)
-			log_warn("tenant %s: BPF cgroup map: %s (kernel-thread IO not charged)",
-				 t->name, strerror(-ret));
-	}
-}
-
-int placement_tenant(struct daemon *d, struct tenant *t)
-{
-	int ret;
-
-	if (!*t->cg)
-		return 0;
-	ret = cg_create(&d->cg, t->cg);
-	if (ret && ret != -EEXIST) {
-		log_warn("tenant %s: creating %s: %s", t->name, t->cg, strerror(-ret));
-		return ret;
-	}
-	placement_bpf_map(d, t);
 	return 0;
 }
 

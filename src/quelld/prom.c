@@ -151,6 +151,25 @@ static void put_double(struct prom_buf *b, double v)
 
 /* --- escaping -------------------------------------------------------------- */
 
+void prom_actions_count(struct prom_actions *pa, const char *action)
+{
+	int i;
+
+	if (!action)
+		return;
+	for (i = 0; i < pa->nr; i++)
+		if (!strcmp(pa->names[i], action))
+			break;
+	if (i == pa->nr) {
+		if (i == PROM_MAX_ACTIONS)
+			return;
+		snprintf(pa->names[i], sizeof(pa->names[i]), "%s", action);
+		pa->a[i].action = pa->names[i];
+		pa->nr++;
+	}
+	pa->a[i].count++;
+}
+
 int prom_escape_label(const char *in, char *out, size_t len)
 {
 	size_t o = 0;

@@ -48,6 +48,21 @@ struct prom_action {
 	uint64_t count;
 };
 
+#define PROM_MAX_ACTIONS	32
+
+/* The actions taken since start, by name: d->actions (daemon.h). */
+struct prom_actions {
+	struct prom_action a[PROM_MAX_ACTIONS];
+	char names[PROM_MAX_ACTIONS][32];
+	int nr;
+};
+
+/*
+ * prom_actions_count - one more of action (NULL: nothing). The first
+ * PROM_MAX_ACTIONS names get a line; later new names are not counted.
+ */
+void prom_actions_count(struct prom_actions *pa, const char *action);
+
 /* The daemon's own health. NAN / 0 max means "not known": left out. */
 struct prom_self {
 	const char *version;		/* quell_build_info{version=} */

@@ -44,9 +44,6 @@ int gather_tick(struct daemon *d);
 
 /* placement.c: tenants' processes into their cgroups */
 int placement_init(struct daemon *d);		/* create <managed>, adopt existing tenant cgroups */
-int placement_tenant(struct daemon *d, struct tenant *t);	/* ensure t's cgroup exists */
-/* (Re)map t's cgroup ids in the blkcg hierarchies to its BPF key (throttled/writeback IO) */
-void placement_bpf_map(struct daemon *d, const struct tenant *t);
 int placement_sweep(struct daemon *d);		/* move every stray process; returns moved */
 /* BPF ring buffer events, at most a budget of work per call (the rest stays queued) */
 void placement_events(struct daemon *d);
@@ -55,8 +52,5 @@ void placement_tick(struct daemon *d);		/* continue work the last budget left */
 bool placement_busy(void);
 /* Place one process by its uid now; returns 1 moved, 0 nothing to do, -errno. */
 int placement_pid(struct daemon *d, int pid, struct tenant **tp);
-
-/* api_core.c: core socket commands (ping status snapshot tenant tenants place where) */
-void api_core_register(void);
 
 #endif /* QUELL_QUELLD_H */

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "daemon.h"
-#include "history.h"
+#include "history_writer.h"
 #include "kernel_events.h"
 #include "metrics_http.h"
 #include "notify_cmd.h"

@@ -17,51 +17,29 @@
  * from the RRD files on the microhttpd thread, as `quellctl graph` draws
  * them: they need no daemon state and can take 100 ms, which the tick
  * must not wait for.
- *
- * In include/ because the unit tests (tests/unit/test_web.c) use the pure parts.
  */
 #ifndef QUELL_WEB_H
 #define QUELL_WEB_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "authz.h"
+#include "web_link.h"
 
 struct daemon;
-struct web;
 struct MHD_Connection;
+struct web_job;
 
-/* --- pure: hashing, link credentials, requests (tests/unit/test_web.c) --- */
-
-#define WEB_SHA256_LEN		32
-#define WEB_SECRET_LEN		32	/* bytes of [web] secret_file */
-#define WEB_CRED_MAX		(3 + QUELL_NAME_MAX + 1 + 20 + 1 + 2 * WEB_SHA256_LEN + 1)
-
-void web_sha256(const void *data, size_t len, uint8_t out[WEB_SHA256_LEN]);
-/* HMAC-SHA256 (RFC 2104), checked against RFC 4231's vectors. */
-void web_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
-		     uint8_t out[WEB_SHA256_LEN]);
+/* --- pure: requests (tests/unit/test_web.c); hashing and link credentials: web_link.h --- */
 
 /*
- * web_link_sign - "v1.TENANT.EXPIRY.HEX" where HEX is the HMAC-SHA256 of
- * "v1\nTENANT\nEXPIRY" under key. Returns 0, -EINVAL (bad tenant name),
- * -ENOSPC (buffer too small).
+ * The commands the web view forwards: the socket's read commands, nothing
+ * that acts (the "web" column of api_cmds[], api_cmds.c).
  */
-int web_link_sign(const void *key, size_t klen, const char *tenant, int64_t expiry,
-		  char *out, size_t outlen);
-/*
- * web_link_verify - the tenant a credential speaks for, at time now:
- * 0 with its name in tenant, -EINVAL (not a credential), -EACCES (the
- * signature is wrong: another tenant's name, an edited expiry, another
- * server's secret), -EKEYEXPIRED (past its expiry). Constant-time compare.
- */
-int web_link_verify(const void *key, size_t klen, const char *cred, int64_t now,
-		    char *tenant, size_t tlen);
-
-/* The commands the web view forwards: the socket's read commands, nothing that acts. */
 bool web_cmd_allowed(const char *cmd);
 /*
  * web_request_build - the socket request for GET /api/CMD?k=v&...: {"cmd":CMD,
@@ -77,6 +55,31 @@ unsigned int web_http_status(const json_t *resp);
 int64_t web_range_seconds(const char *range);
 
 /* --- the daemon side --- */
+
+/*
+ * The web view's state, d->web (NULL when off). Here and not in web.c for
+ * one reader outside it: the socket command "web_link" (api_web.c) signs
+ * with secret. Everything else is web.c's.
+ */
+struct web {
+	pthread_mutex_t lock;	/* the queue and stopping */
+	struct web_job *head, *tail;
+	int queued;
+	bool stopping;
+	int efd;
+	/* copied at start: the HTTP thread never reads d->cfg, which a reload replaces */
+	char token_file[256];
+	char rrd_dir[256];
+	char events_path[256];
+	uint8_t secret[WEB_SECRET_LEN];
+	pthread_mutex_t graph_lock;	/* librrd's rrd_graph parses its argv with getopt */
+	uint64_t served, refused;
+	/* loop only: the whole-host "table" reply of tick table_tick, for every admin viewer */
+	char *table_body;
+	uint64_t table_tick;
+};
+
+
 
 /*
  * web_start - with [web] enabled: read (or create, 0600) the secret file, note
@@ -102,8 +105,5 @@ int web_handle(struct web *w, struct MHD_Connection *c, const char *url, void **
 	       int *ret);
 /* microhttpd's completion callback: frees the request state of con_cls. */
 void web_request_done(void *con_cls);
-
-/* The socket command "web_link" (registered by web_api_register). */
-void web_api_register(void);
 
 #endif /* QUELL_WEB_H */

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "daemon.h"
-#include "history.h"
+#include "history_writer.h"
 
 static uint64_t ns(void)
 {

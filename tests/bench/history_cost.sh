@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 BIN=$W/history_cost
-cc -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude tests/bench/history_cost.c \
+cc -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/quelld tests/bench/history_cost.c \
 	"$BUILD/libquelld.a" "$BUILD/libquell.a" -o "$BIN" \
 	$(pkg-config --libs libbpf libmicrohttpd libsystemd 2>/dev/null) -lelf -lz \
 	$(pkg-config --libs jansson inih librrd) -lm -lpthread

@@ -18,6 +18,7 @@
 #include <pwd.h>
 #include <time.h>
 
+#include "api_cmds.h"
 #include "authz.h"
 #include "daemon.h"
 
@@ -91,6 +92,38 @@ static void test_decision_table(void **state)
 	}
 	print_message("%d decisions checked\n", n);
 	assert_int_equal(wrong, 0);
+}
+
+/*
+ * The command table (api_cmds.c) is where a command gets its authorization:
+ * every row has a handler, a unique name, and a line in the hand-written
+ * table above (a command added without deciding who may run it fails here),
+ * and every line of that table but the unclassified ones is a row.
+ */
+static void test_every_command_decided(void **state)
+{
+	size_t rows = 0;
+
+	(void)state;
+	for (size_t i = 0; i < api_cmds_nr; i++) {
+		size_t k;
+
+		assert_non_null(api_cmds[i].fn);
+		/* the web view is read-only: no command that acts is forwarded there */
+		assert_false(api_cmds[i].web && api_cmds[i].kind == AK_ACT);
+		assert_ptr_equal(api_cmds_find(api_cmds[i].name), &api_cmds[i]);
+		for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
+			if (!strcmp(table[k].cmd, api_cmds[i].name))
+				break;
+		if (k == sizeof(table) / sizeof(table[0]))
+			fail_msg("command \"%s\" is not in test_authz.c's table", api_cmds[i].name);
+	}
+	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++)
+		rows += api_cmds_find(table[k].cmd) != NULL;
+	assert_int_equal(rows, api_cmds_nr);
+	assert_null(api_cmds_find("reload"));
+	assert_null(api_cmds_find("PING"));
+	assert_null(api_cmds_find(NULL));
 }
 
 /* a tenant without a name (cannot happen, but) owns nothing; "" is no one's name */
@@ -364,6 +397,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decision_table),
+		cmocka_unit_test(test_every_command_decided),
 		cmocka_unit_test(test_tenant_edge_names),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_target_keys),

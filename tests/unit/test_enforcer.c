@@ -96,7 +96,6 @@ static void daemon_down(void)
 	act_shutdown(&D);
 	registry_free(&D.reg);
 	cg_layout_close(&D.cg);
-	api_unregister_all();
 }
 
 static int setup(void **state)

@@ -136,7 +136,6 @@ static int setup(void **state)
 	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
 	D.cg.proc_fd = fake_proc_fd;
 	assert_int_equal(act_init(&D), 0);
-	api_core_register();
 	add("alice", 61001);
 	add("bob", 61002);
 	return 0;
@@ -149,7 +148,6 @@ static int teardown(void **state)
 	registry_free(&D.reg);
 	D.cg.proc_fd = -1;
 	cg_layout_close(&D.cg);
-	api_unregister_all();
 	close(fake_proc_fd);
 	fx_tree_free(&tree);
 	return 0;

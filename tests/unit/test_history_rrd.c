@@ -21,7 +21,7 @@
 
 #include "daemon.h"
 #include "fixture.h"
-#include "history.h"
+#include "history_writer.h"
 #include "../../top/source.h"
 
 #define T0	1699999980LL	/* a multiple of 60: minute rows line up */

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "cg_internal.h"
 #include "hostinfo.h"
 
 /* copied from this machine */
@@ -109,12 +110,12 @@ static void test_block_devs(void **state)
 	blk(&t, "ram0", "1:0\n", "131072\n");
 	blk(&t, "sda", "8:0\n", "976773168\n");
 	blk(&t, "bad", "eight\n", "100\n");
-	assert_int_equal(hostinfo_block_devs(t.fd, devs, 8), 3);
+	assert_int_equal(cgu_block_devs(t.fd, devs, 8), 3);
 	assert_int_equal(devs[0][0], 7);	/* sorted */
 	assert_int_equal(devs[0][1], 3);
 	assert_int_equal(devs[1][0], 8);
 	assert_int_equal(devs[2][0], 254);
-	assert_int_equal(hostinfo_block_devs(t.fd, devs, 1), 1);
+	assert_int_equal(cgu_block_devs(t.fd, devs, 1), 1);
 	fx_tree_free(&t);
 }
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "http_auth.h"
 #include "metrics_http.h"
 #include "prom.h"
 
@@ -202,7 +203,7 @@ static void test_off_and_bad(void **state)
 	assert_int_equal(metrics_http_start(d), 0);
 	assert_null(d->http);
 	assert_int_equal(metrics_http_publish(d), 0);
-	metrics_http_count_action(d, "throttle");	/* no-op, no crash */
+	prom_actions_count(&d->actions, "throttle");	/* counted, served by nobody, no crash */
 	assert_int_equal(metrics_http_port(d), 0);
 	free_daemon(d);
 
@@ -230,9 +231,9 @@ static void test_serve(void **state)
 	free(r.body);
 
 	d->tick_no = 7;
-	metrics_http_count_action(d, "throttle");
-	metrics_http_count_action(d, "throttle");
-	metrics_http_count_action(d, "freeze");
+	prom_actions_count(&d->actions, "throttle");
+	prom_actions_count(&d->actions, "throttle");
+	prom_actions_count(&d->actions, "freeze");
 	assert_int_equal(metrics_http_publish(d), 0);
 	assert_int_equal(http_req(port, "GET", "/metrics", &r), 0);
 	assert_int_equal(r.status, 200);
@@ -276,22 +277,22 @@ static void test_serve(void **state)
 static void test_check_auth(void **state)
 {
 	(void)state;
-	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmnop", "abcdefghijklmnop"), 0);
-	assert_int_equal(metrics_http_check_auth("bearer  abcdefghijklmnop ", "abcdefghijklmnop"), 0);
-	assert_int_equal(metrics_http_check_auth(NULL, "abcdefghijklmnop"), -EACCES);
-	assert_int_equal(metrics_http_check_auth("", "abcdefghijklmnop"), -EACCES);
-	assert_int_equal(metrics_http_check_auth("Bearer ", "abcdefghijklmnop"), -EACCES);
-	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmno", "abcdefghijklmnop"),
+	assert_int_equal(http_auth_check("Bearer abcdefghijklmnop", "abcdefghijklmnop"), 0);
+	assert_int_equal(http_auth_check("bearer  abcdefghijklmnop ", "abcdefghijklmnop"), 0);
+	assert_int_equal(http_auth_check(NULL, "abcdefghijklmnop"), -EACCES);
+	assert_int_equal(http_auth_check("", "abcdefghijklmnop"), -EACCES);
+	assert_int_equal(http_auth_check("Bearer ", "abcdefghijklmnop"), -EACCES);
+	assert_int_equal(http_auth_check("Bearer abcdefghijklmno", "abcdefghijklmnop"),
 			 -EACCES);
-	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmnopq", "abcdefghijklmnop"),
+	assert_int_equal(http_auth_check("Bearer abcdefghijklmnopq", "abcdefghijklmnop"),
 			 -EACCES);
-	assert_int_equal(metrics_http_check_auth("Bearer abcdefghijklmnoP", "abcdefghijklmnop"),
+	assert_int_equal(http_auth_check("Bearer abcdefghijklmnoP", "abcdefghijklmnop"),
 			 -EACCES);
-	assert_int_equal(metrics_http_check_auth("Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+	assert_int_equal(http_auth_check("Basic YWxhZGRpbjpvcGVuc2VzYW1l",
 						 "YWxhZGRpbjpvcGVuc2VzYW1l"), -EACCES);
-	assert_int_equal(metrics_http_check_auth("abcdefghijklmnop", "abcdefghijklmnop"), -EACCES);
+	assert_int_equal(http_auth_check("abcdefghijklmnop", "abcdefghijklmnop"), -EACCES);
 	/* an empty token never matches, not even an empty credential */
-	assert_int_equal(metrics_http_check_auth("Bearer ", ""), -EACCES);
+	assert_int_equal(http_auth_check("Bearer ", ""), -EACCES);
 }
 
 static void test_token(void **state)

@@ -550,6 +550,32 @@ static const char *promtool_path(void)
 	return NULL;
 }
 
+/* quell_actions_total's counters (d->actions): one line per name, names capped */
+static void test_actions_count(void **state)
+{
+	struct prom_actions pa = { 0 };
+	char name[32];
+
+	(void)state;
+	prom_actions_count(&pa, "throttle");
+	prom_actions_count(&pa, "freeze");
+	prom_actions_count(&pa, "throttle");
+	prom_actions_count(&pa, NULL);
+	assert_int_equal(pa.nr, 2);
+	assert_string_equal(pa.a[0].action, "throttle");
+	assert_int_equal(pa.a[0].count, 2);
+	assert_string_equal(pa.a[1].action, "freeze");
+	assert_int_equal(pa.a[1].count, 1);
+	for (int i = 0; i < PROM_MAX_ACTIONS + 5; i++) {
+		snprintf(name, sizeof(name), "a%d", i);
+		prom_actions_count(&pa, name);
+	}
+	assert_int_equal(pa.nr, PROM_MAX_ACTIONS);
+	/* full: a known name still counts */
+	prom_actions_count(&pa, "freeze");
+	assert_int_equal(pa.a[1].count, 2);
+}
+
 static void test_promtool(void **state)
 {
 	struct tenant **ts = synth(50);
@@ -599,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_tenant_lines),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_strict_parser_rejects),
+		cmocka_unit_test(test_actions_count),
 		cmocka_unit_test(test_promtool),
 		cmocka_unit_test(test_bench_1000),
 		cmocka_unit_test(test_bench_5000),
