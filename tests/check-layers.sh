@@ -140,7 +140,7 @@ for f in files:
             upward.append((f, lf, t, lt))
 
 # ---- calls: a global name defined in one .c file and used in another
-DEF_RE = re.compile(r'^(?!static\b|typedef\b|extern\b|struct\s+\w+\s*\{|enum\b|union\b|#)'
+DEF_RE = re.compile(r'^(?!static\b|typedef\b|extern\b|(?:struct|enum|union)\s*\w*\s*\{|#)'
                     r'[A-Za-z_][\w \t\*]*?\b([A-Za-z_]\w*)\s*(\(|\[|=)', re.M)
 IDENT_RE = re.compile(r'[A-Za-z_]\w*')
 srcs = [f for f in files if f.endswith(".c") and not f.startswith("bpf/")]
