@@ -94,6 +94,9 @@ struct policy_rule {
 	uint64_t while_for_ms;		/* while_for = for (POLICY_SAME_WINDOW): one window over
 					 * metric and signal; a duration: the metric's window is
 					 * `for`, the signal's this (at most `for`) */
+	double urgent_above;		/* urgent_above = 0 (off): neighbours' signal above this
+					 * at the trip -> rung 1 after urgent_for, not `for` */
+	uint64_t urgent_for_ms;		/* urgent_for = 1s */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
 	uint32_t seen;			/* keys given in the file (parser bookkeeping) */
