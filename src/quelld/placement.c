@@ -295,11 +295,15 @@ int placement_init(struct daemon *d)
 
 void placement_bpf_map(struct daemon *d, const struct tenant *t)
 {
-	uint64_t ids[4];
+	uint64_t ids[4], memcg;
 	int n, i, ret;
 
 	if (!d->bpf || !*t->cg)
 		return;
+	/* who evicts whom: a page's memory cgroup -> its tenant (docs/attribution.md) */
+	if (!cg_memcg_id(&d->cg, t->cg, &memcg) && (ret = qbpf_map_memcg(d->bpf, memcg, t->key)))
+		log_warn("tenant %s: BPF memcg map: %s (mem_inflicted not counted)", t->name,
+			 strerror(-ret));
 	qbpf_unmap_key(d->bpf, t->key);	/* a recreated directory has new ids */
 	n = cg_ids(&d->cg, t->cg, ids, 4);
 	for (i = 0; i < n; i++) {
