@@ -640,25 +640,37 @@ int qbpf_map_cgroup(struct qbpf *b, uint64_t cgid, uint64_t key)
 	return 0;
 }
 
-int qbpf_map_memcg(struct qbpf *b, uint64_t memcg_id, uint64_t key)
+/* Delete every entry of hash fd whose __u64 value is key; returns how many. */
+static int unmap_value(int fd, uint64_t key)
 {
-	int fd = bpf_map__fd(b->skel->maps.memcg_key);
 	uint64_t id, next, val, del[16];
 	void *prev = NULL;
-	int nd = 0;
+	int n = 0, nd = 0, i;
 
-	if (!memcg_id || key == QUELL_KEY_NONE || key == QUELL_KEY_OTHER)
-		return -EINVAL;
-	/* one memory cgroup per tenant: a recreated directory has a new id */
+	/*
+	 * Deleting the current key restarts get_next_key from the first one
+	 * (the key is gone), so collect first, delete after: at most a few
+	 * ids per tenant.
+	 */
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		id = next;
 		prev = &id;
-		if (id != memcg_id && !bpf_map_lookup_elem(fd, &id, &val) && val == key &&
-		    nd < 16)
+		if (!bpf_map_lookup_elem(fd, &id, &val) && val == key && nd < 16)
 			del[nd++] = id;
 	}
-	for (int i = 0; i < nd; i++)
-		bpf_map_delete_elem(fd, &del[i]);
+	for (i = 0; i < nd; i++)
+		if (!bpf_map_delete_elem(fd, &del[i]))
+			n++;
+	return n;
+}
+
+int qbpf_map_memcg(struct qbpf *b, uint64_t memcg_id, uint64_t key)
+{
+	int fd = bpf_map__fd(b->skel->maps.memcg_key);
+
+	if (!memcg_id || key == QUELL_KEY_NONE || key == QUELL_KEY_OTHER)
+		return -EINVAL;
+	unmap_value(fd, key);	/* one memory cgroup per tenant: a new directory, a new id */
 	if (bpf_map_update_elem(fd, &memcg_id, &key, BPF_ANY))
 		return -errno;
 	return 0;
@@ -702,25 +714,9 @@ int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid)
 
 int qbpf_unmap_key(struct qbpf *b, uint64_t key)
 {
-	int fd = bpf_map__fd(b->skel->maps.cgkey), n = 0, nd = 0, i;
-	uint64_t id, next, val, del[16];
-	void *prev = NULL;
-
-	/*
-	 * Deleting the current key restarts get_next_key from the first one
-	 * (the key is gone), so collect first, delete after: at most a few
-	 * ids per tenant.
-	 */
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		id = next;
-		prev = &id;
-		if (!bpf_map_lookup_elem(fd, &id, &val) && val == key && nd < 16)
-			del[nd++] = id;
-	}
-	for (i = 0; i < nd; i++)
-		if (!bpf_map_delete_elem(fd, &del[i]))
-			n++;
-	return n;
+	/* the memory cgroup too (who evicts whom), not counted in the return */
+	unmap_value(bpf_map__fd(b->skel->maps.memcg_key), key);
+	return unmap_value(bpf_map__fd(b->skel->maps.cgkey), key);
 }
 
 int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR])

@@ -95,7 +95,10 @@ int qbpf_read_evict(struct qbpf *b,
 		    int (*cb)(uint64_t key, const struct quell_evict *e, void *arg), void *arg);
 /* Remove one cgroup id; 0 / -errno (-ENOENT if it was not mapped). */
 int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid);
-/* Remove every cgroup id mapped to key (tenant gone); returns how many. */
+/*
+ * Remove every cgroup id mapped to key (tenant gone), and its memory cgroup
+ * id (qbpf_map_memcg); returns how many cgroup ids.
+ */
 int qbpf_unmap_key(struct qbpf *b, uint64_t key);
 /* Entries currently in the acct map, for the map-fill self-metric. */
 int qbpf_acct_fill(struct qbpf *b, uint32_t *used, uint32_t *max);

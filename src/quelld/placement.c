@@ -300,11 +300,14 @@ void placement_bpf_map(struct daemon *d, const struct tenant *t)
 
 	if (!d->bpf || !*t->cg)
 		return;
-	/* who evicts whom: a page's memory cgroup -> its tenant (docs/attribution.md) */
-	if (!cg_memcg_id(&d->cg, t->cg, &memcg) && (ret = qbpf_map_memcg(d->bpf, memcg, t->key)))
-		log_warn("tenant %s: BPF memcg map: %s (mem_inflicted not counted)", t->name,
-			 strerror(-ret));
 	qbpf_unmap_key(d->bpf, t->key);	/* a recreated directory has new ids */
+	/* who evicts whom: a page's memory cgroup -> its tenant (docs/attribution.md) */
+	if (!cg_memcg_id(&d->cg, t->cg, &memcg)) {
+		ret = qbpf_map_memcg(d->bpf, memcg, t->key);
+		if (ret)
+			log_warn("tenant %s: BPF memcg map: %s (mem_inflicted not counted)",
+				 t->name, strerror(-ret));
+	}
 	n = cg_ids(&d->cg, t->cg, ids, 4);
 	for (i = 0; i < n; i++) {
 		ret = qbpf_map_cgroup(d->bpf, ids[i], t->key);
