@@ -128,6 +128,8 @@ struct policy_rstate {
 	uint64_t ok_ms;			/* last tick the trip condition held (grace) */
 	bool sover;			/* while_for: the signal's own window ... */
 	uint64_t sover_ms, sok_ms;	/* ... open since, last tick it held */
+	bool urgent;			/* the signal was past urgent_above ... */
+	uint64_t urgent_ms;		/* ... last at this tick (level 0) */
 	uint64_t released_ms;		/* last step down to 0 (for forget) */
 	int released_from;		/* level left at that release */
 	double mem_at_trip;		/* usage when tripped, for mem_high=current */

@@ -8,7 +8,8 @@
 # first rung is a cap: its window is 3 s, or 1 s (two samples) while the
 # neighbour stalls on IO more than urgent_above (50 %; the reader stalls
 # 8-32 % alone, 60-96 % beside the hog). Over QT_RUNS runs (default 2) it
-# measures the time from the hog's start to the cap (p50 / p95; goal
+# measures the time from the hog's start to the cap (the audit line's
+# time_ms, stamped in the tick that writes the cap; p50 / p95; goal
 # p95 <= 3 s, issue 14) and the reader's stall alone and until the cap.
 # First the hog runs alone (the reader idle) for 6 s: no action, no cap.
 . "$(dirname "$0")/lib.sh"
@@ -66,19 +67,34 @@ vpsi() { awk '/^some/ { split($5, a, "="); print a[2] }' $(qt_cgfile $V blkio io
 	echo 0; }
 pct() { awk -v a=$1 -v b=$2 -v t=$3 -v u=$4 'BEGIN { printf "%.0f", (b - a) / ((u - t) / 1e3) * 100 }'; }
 
-times=()
+# wall-clock ns of tenant $1's first "apply" after line $2 of the audit log (its time_ms)
+apply_ns() {
+	tail -n +$(($2 + 1)) "$EV" | grep "\"tenant\":\"$1\"" | grep '"action":"apply"' | head -1 |
+		sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
+}
+# bytes the hog's cgroup has written (v1 blkio.throttle.io_service_bytes, v2 io.stat)
+hogw() {
+	awk '$2 == "Write" { s += $3 } { for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) s += substr($i, 8) }
+	     END { printf "%.0f\n", s }' $(qt_cgfile $H blkio blkio.throttle.io_service_bytes io.stat) 2>/dev/null
+}
+
+times=(); from_write=()
 for r in $(seq $RUNS); do
 	qt_ctl release $H >/dev/null 2>&1
 	sleep 2
 	n=$(lines)
 	pa=$(vpsi); ta=$(date +%s%N); sleep 1; pb=$(vpsi)
+	w0=$(hogw)
 	t0=$(date +%s%N)
 	hog
-	act= series= sp=$pb st=$t0
+	act= series= sp=$pb st=$t0 tw=
 	while [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 40 ]; do
+		# the hog's first write, as a 0.1 s poll sees it (fio starts 0.1-1 s after su)
+		[ -z "$tw" ] && [ "$(hogw)" != "$w0" ] && tw=$(date +%s%N)
 		if tail -n +$((n + 1)) "$EV" 2>/dev/null | grep "\"tenant\":\"$H\"" | grep -q '"action":"apply"'; then
-			act=$(date +%s%N)
-			pc=$(vpsi)
+			pc=$(vpsi); seen=$(date +%s%N); act=$seen
+			at=$(apply_ns $H $n)	# when quelld acted, not when we looked
+			[ -n "$at" ] && act=$at
 			break
 		fi
 		now=$(date +%s%N)
@@ -93,18 +109,25 @@ for r in $(seq $RUNS); do
 		qt_fail "run $r: first action not io-hog's: $(tail -n +$((n + 1)) $EV)"
 	s=$(awk -v a=$act -v b=$t0 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
 	times+=($s)
+	[ -n "$tw" ] || tw=$act
+	# the rule's own window at the trip (evidence over_s): never one sample
+	over=$(tail -n +$((n + 1)) "$EV" | grep "\"tenant\":\"$H\"" | grep '"action":"apply"' | head -1 |
+		sed -n 's/.*"over_s":\([0-9.]*\).*/\1/p')
+	awk -v o="${over:-0}" 'BEGIN { exit !(o >= 0.75) }' ||
+		qt_fail "run $r: capped on a window of ${over:-?} s, less than two samples"
+	sw=$(awk -v a=$act -v b=$tw 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
+	from_write+=($sw)
 	f=$(wf)
 	grep -Eq "(^| |wbps=)$((10 << 20))\b" $f || qt_fail "run $r: no 10M write cap in $f: $(cat $f)"
-	qt_log "run $r: capped ${s} s after the hog started ($(tr '\n' ' ' < $f)); victim io stall $(pct $pa $pb $ta $t0) % alone, $(pct $pb $pc $t0 $act) % until the cap (per 0.5 s:$series)"
+	qt_log "run $r: capped ${s} s after the hog started, ${sw} s after its first write, window ${over} s (audit line's time_ms; the test saw it $(( (seen - act) / 1000000 )) ms later) ($(tr '\n' ' ' < $f)); victim io stall $(pct $pa $pb $ta $t0) % alone, $(pct $pb $pc $t0 $act) % until the cap (per 0.5 s:$series)"
 	stop_hog
 done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 p50=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 p95=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }')
-qt_log "RESULT io-hog over $RUNS runs: hog start to cap p50 ${p50} s, p95 ${p95} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
-min=$(printf '%s\n' $sorted | head -1)
-# never on one sample (the urgent window is two), p95 within the goal (+ 2 s on a loaded box)
-awk -v m="$min" 'BEGIN { exit !(m >= 0.75) }' || qt_fail "capped after ${min} s, before a 1 s window"
+w95=$(printf '%s\n' "${from_write[@]}" | sort -n | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }')
+qt_log "RESULT io-hog over $RUNS runs: hog start to cap p50 ${p50} s, p95 ${p95} s; first write seen (0.1 s polls) to cap p95 ${w95} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+# (each run checked the rule's window was two samples or more) p95 within the goal, + 2 s on a loaded box
 slack=3
 awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=5
 awk -v m="$p95" 'BEGIN { exit !(m <= 3) }' && qt_log "goal p95 <= 3 s: met ($p95 s)" ||

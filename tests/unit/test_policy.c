@@ -878,6 +878,27 @@ static void test_io_urgent_window(void **state)
 		}
 	}
 
+	/* one urgent sample in the window is enough, the signal may dip below it after */
+	world_defaults(&w);
+	w.in[0].v.io_wbps = 200e6;
+	w.in[0].v.io_rbps = 0;
+	w.in[1].v.psi_io_some = 67;
+	quiet(&w, 100, 100);
+	w.in[1].v.psi_io_some = 30;
+	assert_int_equal(tick(&w, 101), 1);
+	assert_int_equal(w.acts[0].ev.over_ms, 1000);
+
+	/* ... but one in this window: an urgent second before the hog started does not count */
+	world_defaults(&w);
+	w.in[0].v.io_wbps = 0;
+	w.in[0].v.io_rbps = 0;
+	w.in[1].v.psi_io_some = 90;
+	quiet(&w, 99, 99);
+	w.in[0].v.io_wbps = 200e6;
+	w.in[1].v.psi_io_some = 30;
+	quiet(&w, 100, 102);
+	assert_int_equal(tick(&w, 103), 1);		/* the full 3 s window */
+
 	/* a single urgent sample is not enough: the metric needs its 1 s */
 	world_defaults(&w);
 	w.in[0].v.io_wbps = 200e6;
