@@ -925,3 +925,125 @@ static __always_inline int setuid_exit(long ret)
 SETUID_TPS(setuid)
 SETUID_TPS(setreuid)
 SETUID_TPS(setresuid)
+
+/* --- who evicts whom (issue 14 item 3) ------------------------------- */
+
+#define QUELL_PF_MEMALLOC	0x00000800	/* include/linux/sched.h */
+#define QUELL_PF_KSWAPD		0x00020000
+/* levels above a page's memory cgroup searched in memcg_key (tenant/sub/sub) */
+#define QUELL_MEMCG_UP		3
+
+/* memory cgroup id -> tenant key, filled by userspace (qbpf_map_memcg) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);	/* loader: qbpf_opts.max_tenants */
+	__type(key, __u64);
+	__type(value, __u64);
+} memcg_key SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);	/* loader: qbpf_opts.max_tenants */
+	__type(key, __u64);
+	__type(value, struct quell_evict);
+} evict SEC(".maps");
+
+static __always_inline struct quell_evict *evict_get(__u64 key)
+{
+	struct quell_evict zero = {};
+	struct quell_evict *e;
+
+	e = bpf_map_lookup_elem(&evict, &key);
+	if (e)
+		return e;
+	bpf_map_update_elem(&evict, &key, &zero, BPF_NOEXIST);
+	e = bpf_map_lookup_elem(&evict, &key);
+	if (!e)
+		stat_add(QUELL_STAT_ACCT_FULL, 1);
+	return e;
+}
+
+/*
+ * The memory cgroup a folio is charged to: folio->memcg_data without its
+ * flag bits (include/linux/memcontrol.h). Page cache is charged to a
+ * mem_cgroup; a KMEM-flagged value is an obj_cgroup, whose memcg we take.
+ */
+static __always_inline struct mem_cgroup *folio_memcg_of(struct folio *folio)
+{
+	unsigned long data = BPF_CORE_READ(folio, memcg_data);
+	unsigned long kmem = bpf_core_enum_value(enum page_memcg_data_flags, MEMCG_DATA_KMEM);
+	unsigned long nr = bpf_core_enum_value(enum page_memcg_data_flags,
+					       __NR_MEMCG_DATA_FLAGS);
+	void *p = (void *)(data & ~(nr - 1));
+
+	if (!p)
+		return NULL;
+	if (data & kmem)
+		return BPF_CORE_READ((struct obj_cgroup *)p, memcg);
+	return p;
+}
+
+/* Pages in a folio: 1, or the large folio's _nr_pages (6.9+) / order (before). */
+static __always_inline __u64 folio_pages(struct folio *folio)
+{
+	unsigned long flags = 0;
+	int head = bpf_core_enum_value(enum pageflags, PG_head);
+
+	bpf_probe_read_kernel(&flags, sizeof(flags), folio);	/* page flags come first */
+	if (!(flags & (1UL << head)))
+		return 1;
+	if (bpf_core_field_exists(folio->_nr_pages))
+		return BPF_CORE_READ(folio, _nr_pages);
+	return 1ULL << (BPF_CORE_READ(folio, _flags_1) & 0xff);
+}
+
+/*
+ * filemap:mm_filemap_delete_from_page_cache, in reclaim only: current is in
+ * direct or memcg reclaim (PF_MEMALLOC; kswapd and other kernel threads
+ * reclaim for nobody in particular), the folio's memory cgroup (or one of
+ * its QUELL_MEMCG_UP ancestors) is a tenant's, and not current's tenant.
+ * The pages go to current's tenant as inflicted and to the owner as
+ * suffered. Truncation and unlink outside reclaim never count.
+ */
+static __always_inline int on_filemap_delete(struct folio *folio, bool btf)
+{
+	struct task_struct *t = btf ? bpf_get_current_task_btf() : current_task();
+	__u32 flags = btf ? t->flags : BPF_CORE_READ(t, flags);
+	struct cgroup_subsys_state *css;
+	struct mem_cgroup *memcg;
+	struct quell_evict *e;
+	__u64 key, owner = QUELL_KEY_OTHER, id, pages;
+	__u64 *k;
+	int i;
+
+	if (!(flags & QUELL_PF_MEMALLOC) || (flags & (QUELL_PF_KSWAPD | QUELL_PF_KTHREAD)))
+		return 0;
+	key = task_key(t, btf);
+	if (!key_is_tenant(key))
+		return 0;
+	memcg = folio_memcg_of(folio);
+	if (!memcg)
+		return 0;
+	css = &memcg->css;
+	for (i = 0; i < QUELL_MEMCG_UP && css; i++) {
+		id = BPF_CORE_READ(css, cgroup, kn, id);
+		k = bpf_map_lookup_elem(&memcg_key, &id);
+		if (k) {
+			owner = *k;
+			break;
+		}
+		css = BPF_CORE_READ(css, parent);
+	}
+	if (!key_is_tenant(owner) || owner == key)
+		return 0;
+	pages = folio_pages(folio);
+	e = evict_get(key);
+	if (e)
+		e->inflicted_pages += pages;
+	e = evict_get(owner);
+	if (e)
+		e->suffered_pages += pages;
+	return 0;
+}
+
+TWIN(mm_filemap_delete_from_page_cache, on_filemap_delete(folio, btf), struct folio *folio)

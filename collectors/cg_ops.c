@@ -956,6 +956,24 @@ int cg_id(const struct cg_layout *l, const char *rel, uint64_t *id)
 	return 0;
 }
 
+int cg_memcg_id(const struct cg_layout *l, const char *rel, uint64_t *id)
+{
+	int fd = l->v1_fd[CGC_MEMORY] >= 0 ? l->v1_fd[CGC_MEMORY] :
+		 l->v2_fd >= 0 && (l->mode == CG_MODE_V2 || l->v2_has[CGC_MEMORY]) ? l->v2_fd : -1;
+	struct stat st;
+
+	if (!rel_valid(rel, true) || !id)
+		return -EINVAL;
+	if (fd < 0)
+		return -EOPNOTSUPP;
+	if (fstatat(fd, rel[0] ? rel : ".", &st, 0))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*id = (uint64_t)st.st_ino;
+	return 0;
+}
+
 int cg_ids(const struct cg_layout *l, const char *rel, uint64_t *ids, int max)
 {
 	int fds[2], nfd = 0, n = 0, i;

@@ -207,6 +207,12 @@ int cg_id(const struct cg_layout *l, const char *rel, uint64_t *id);
  * hierarchies can collide. Returns how many were written (0..max) or -errno.
  */
 int cg_ids(const struct cg_layout *l, const char *rel, uint64_t *ids, int max);
+/*
+ * Id of rel's memory cgroup (inode of its directory in the v1 memory
+ * hierarchy, else in v2 when memory is a v2 controller): what a page's
+ * memcg->css.cgroup->kn->id is. 0 / -EOPNOTSUPP (no memory controller) / -errno.
+ */
+int cg_memcg_id(const struct cg_layout *l, const char *rel, uint64_t *id);
 /* Nesting level of rel in the v2 hierarchy (root = 0), as bpf_get_current_ancestor_cgroup_id wants. */
 int cg_level(const char *rel);
 

@@ -47,6 +47,7 @@ enum qm_id {
 	QM_NTHREADS,
 	/* a counter added after the gauges (ids are positional in tests) */
 	QM_REFAULTS,		/* cgroupfs: workingset_refault_file, pages */
+	QM_MEM_INFLICTED,	/* BPF: others' page cache this tenant's reclaim evicted, bytes */
 	QM_NR
 };
 
@@ -119,6 +120,7 @@ struct qm_view {
 	double psi_cpu_some, psi_mem_some, psi_io_some;	/* % of time stalled */
 	double mem_bytes;
 	double nproc;
+	double mem_inflicted_bps;	/* bytes/s of others' page cache its reclaim evicted */
 };
 
 /* Lookup by JSON key; returns QM_NR when unknown. */

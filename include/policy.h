@@ -94,6 +94,9 @@ struct policy_rule {
 	uint64_t while_for_ms;		/* while_for = for (POLICY_SAME_WINDOW): one window over
 					 * metric and signal; a duration: the metric's window is
 					 * `for`, the signal's this (at most `for`) */
+	double urgent_above;		/* urgent_above = 0 (off): neighbours' signal above this
+					 * at the trip -> rung 1 after urgent_for, not `for` */
+	uint64_t urgent_for_ms;		/* urgent_for = 1s */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
 	uint32_t seen;			/* keys given in the file (parser bookkeeping) */
@@ -125,6 +128,8 @@ struct policy_rstate {
 	uint64_t ok_ms;			/* last tick the trip condition held (grace) */
 	bool sover;			/* while_for: the signal's own window ... */
 	uint64_t sover_ms, sok_ms;	/* ... open since, last tick it held */
+	bool urgent;			/* the signal was past urgent_above ... */
+	uint64_t urgent_ms;		/* ... last at this tick (level 0) */
 	uint64_t released_ms;		/* last step down to 0 (for forget) */
 	int released_from;		/* level left at that release */
 	double mem_at_trip;		/* usage when tripped, for mem_high=current */

@@ -44,6 +44,8 @@ const struct qm_desc qm_desc[QM_NR] = {
 	G(QM_NTHREADS, "nthreads", "count", "Threads"),
 	C(QM_REFAULTS, "refaults", "count",
 	  "Page cache refaults: evicted file pages read again (workingset_refault_file)"),
+	C(QM_MEM_INFLICTED, "mem_inflicted", "bytes",
+	  "Other tenants' page cache evicted by this tenant's reclaim"),
 };
 
 enum qm_id qm_by_key(const char *key)
@@ -115,6 +117,7 @@ void qm_view_from_rates(const struct qm_rates *r, struct qm_view *v)
 	v->faults_s = x[QM_PGFAULTS];
 	v->forks_s = x[QM_FORKS];
 	v->reclaim_ms_s = x[QM_RECLAIM_NS] / 1e6;
+	v->mem_inflicted_bps = x[QM_MEM_INFLICTED];
 	v->psi_cpu_some = x[QM_PSI_CPU_SOME_US] / 1e4;	/* us/s -> % */
 	v->psi_mem_some = x[QM_PSI_MEM_SOME_US] / 1e4;
 	v->psi_io_some = x[QM_PSI_IO_SOME_US] / 1e4;

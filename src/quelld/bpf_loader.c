@@ -260,6 +260,12 @@ static int open_and_load(struct qbpf *b, const struct qbpf_opts *o, const struct
 	if (!ret)
 		ret = bpf_map__set_max_entries(b->skel->maps.oom_last,
 					       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
+	if (!ret)
+		ret = bpf_map__set_max_entries(b->skel->maps.evict,
+					       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
+	if (!ret)
+		ret = bpf_map__set_max_entries(b->skel->maps.memcg_key,
+					       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
 	/*
 	 * The tp_btf twin keeps per-task state in task storage ("tstate"), so
 	 * the pid-keyed hash is only used by the raw_tp twin; a preallocated
@@ -611,6 +617,7 @@ int qbpf_forget(struct qbpf *b, uint64_t key)
 {
 	/* a later tenant with the same key must not inherit the last OOM victim */
 	bpf_map_delete_elem(bpf_map__fd(b->skel->maps.oom_last), &key);
+	bpf_map_delete_elem(bpf_map__fd(b->skel->maps.evict), &key);
 	if (bpf_map_delete_elem(bpf_map__fd(b->skel->maps.acct), &key))
 		return -errno;
 	return 0;
@@ -633,18 +640,12 @@ int qbpf_map_cgroup(struct qbpf *b, uint64_t cgid, uint64_t key)
 	return 0;
 }
 
-int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid)
+/* Delete every entry of hash fd whose __u64 value is key; returns how many. */
+static int unmap_value(int fd, uint64_t key)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(b->skel->maps.cgkey), &cgid))
-		return -errno;
-	return 0;
-}
-
-int qbpf_unmap_key(struct qbpf *b, uint64_t key)
-{
-	int fd = bpf_map__fd(b->skel->maps.cgkey), n = 0, nd = 0, i;
 	uint64_t id, next, val, del[16];
 	void *prev = NULL;
+	int n = 0, nd = 0, i;
 
 	/*
 	 * Deleting the current key restarts get_next_key from the first one
@@ -661,6 +662,61 @@ int qbpf_unmap_key(struct qbpf *b, uint64_t key)
 		if (!bpf_map_delete_elem(fd, &del[i]))
 			n++;
 	return n;
+}
+
+int qbpf_map_memcg(struct qbpf *b, uint64_t memcg_id, uint64_t key)
+{
+	int fd = bpf_map__fd(b->skel->maps.memcg_key);
+
+	if (!memcg_id || key == QUELL_KEY_NONE || key == QUELL_KEY_OTHER)
+		return -EINVAL;
+	unmap_value(fd, key);	/* one memory cgroup per tenant: a new directory, a new id */
+	if (bpf_map_update_elem(fd, &memcg_id, &key, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int qbpf_read_evict(struct qbpf *b,
+		    int (*cb)(uint64_t key, const struct quell_evict *e, void *arg), void *arg)
+{
+	int fd = bpf_map__fd(b->skel->maps.evict), n = 0, ret = 0;
+	struct quell_evict *v = calloc(b->ncpus, sizeof(*v)), sum;
+	uint64_t key, next;
+	void *prev = NULL;
+
+	if (!v)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, v))
+			continue;	/* deleted meanwhile (qbpf_forget) */
+		memset(&sum, 0, sizeof(sum));
+		for (int c = 0; c < b->ncpus; c++) {
+			sum.inflicted_pages += v[c].inflicted_pages;
+			sum.suffered_pages += v[c].suffered_pages;
+		}
+		n++;
+		ret = cb(key, &sum, arg);
+		if (ret)
+			break;
+	}
+	free(v);
+	return ret < 0 ? ret : n;
+}
+
+int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid)
+{
+	if (bpf_map_delete_elem(bpf_map__fd(b->skel->maps.cgkey), &cgid))
+		return -errno;
+	return 0;
+}
+
+int qbpf_unmap_key(struct qbpf *b, uint64_t key)
+{
+	/* the memory cgroup too (who evicts whom), not counted in the return */
+	unmap_value(bpf_map__fd(b->skel->maps.memcg_key), key);
+	return unmap_value(bpf_map__fd(b->skel->maps.cgkey), key);
 }
 
 int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR])

@@ -81,9 +81,24 @@ int qbpf_read_stats(struct qbpf *b, uint64_t stats[QUELL_STAT_NR]);
  * (-EINVAL for id 0 or a non-tenant key, -E2BIG when the map is full).
  */
 int qbpf_map_cgroup(struct qbpf *b, uint64_t cgid, uint64_t key);
+/*
+ * Who evicts whom (quell_bpf.h struct quell_evict): map a tenant's memory
+ * cgroup id (inode of its directory in the v1 memory hierarchy or in v2,
+ * cg_memcg_id()) to its key, replacing the key's previous id. 0 / -errno.
+ */
+int qbpf_map_memcg(struct qbpf *b, uint64_t memcg_id, uint64_t key);
+/*
+ * qbpf_read_evict - call cb once per key of the "evict" map with the per-CPU
+ * values summed. Returns number of keys, or cb's negative value / -errno.
+ */
+int qbpf_read_evict(struct qbpf *b,
+		    int (*cb)(uint64_t key, const struct quell_evict *e, void *arg), void *arg);
 /* Remove one cgroup id; 0 / -errno (-ENOENT if it was not mapped). */
 int qbpf_unmap_cgroup(struct qbpf *b, uint64_t cgid);
-/* Remove every cgroup id mapped to key (tenant gone); returns how many. */
+/*
+ * Remove every cgroup id mapped to key (tenant gone), and its memory cgroup
+ * id (qbpf_map_memcg); returns how many cgroup ids.
+ */
 int qbpf_unmap_key(struct qbpf *b, uint64_t key);
 /* Entries currently in the acct map, for the map-fill self-metric. */
 int qbpf_acct_fill(struct qbpf *b, uint32_t *used, uint32_t *max);

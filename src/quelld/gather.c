@@ -4,7 +4,8 @@
  * source available (the source is recorded per metric in the sample):
  *
  *   BPF        cpu, ctxsw, run-queue delay suffered/inflicted, forks, execs,
- *              IO bytes/ops/latency, page faults, reclaim stall, OOM kills
+ *              IO bytes/ops/latency, page faults, reclaim stall, OOM kills,
+ *              others' page cache evicted (mem_inflicted)
  *   cgroupfs   memory, throttling and limit-hit events, pids, PSI; and cpu,
  *              IO, page faults, OOM kills when BPF is not loaded
  *   procfs     nproc, threads, RSS and (without BPF or cgroup) CPU time of
@@ -58,6 +59,18 @@ static int acct_cb(uint64_t key, const struct quell_acct *a, void *arg)
 	return 0;
 }
 
+/* who evicts whom: pages of other tenants this one's reclaim removed (bpf/quell.bpf.c) */
+static int evict_cb(uint64_t key, const struct quell_evict *e, void *arg)
+{
+	struct daemon *d = arg;
+	struct tenant *t = registry_by_key(&d->reg, key);
+
+	if (t)
+		qm_set(&t->cur, QM_MEM_INFLICTED,
+		       e->inflicted_pages * (uint64_t)sysconf(_SC_PAGESIZE), QM_SRC_BPF);
+	return 0;
+}
+
 /*
  * A tenant BPF has not seen yet has no map entry: it did nothing since the
  * programs were loaded. Its BPF counters are zero, not unknown.
@@ -68,6 +81,7 @@ static void bpf_zero_fill(struct qm_sample *s)
 		QM_CPU_NS, QM_CTXSW, QM_RQ_SUFFERED_NS, QM_RQ_SELF_NS, QM_RQ_INFLICTED_NS,
 		QM_FORKS, QM_EXECS, QM_IO_RBYTES, QM_IO_WBYTES, QM_IO_ROPS, QM_IO_WOPS,
 		QM_IO_LAT_NS, QM_IO_LAT_CNT, QM_PGFAULTS, QM_RECLAIM_NS, QM_OOM_KILLS,
+		QM_MEM_INFLICTED,
 	};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
@@ -276,6 +290,9 @@ int gather_tick(struct daemon *d)
 		ret = qbpf_read_acct(d->bpf, now, acct_cb, d);
 		if (ret < 0)
 			log_warn("reading BPF counters: %s", strerror(-ret));
+		ret = qbpf_read_evict(d->bpf, evict_cb, d);
+		if (ret < 0)
+			log_warn("reading BPF eviction counters: %s", strerror(-ret));
 		/*
 		 * No entry means idle only while the map has room and the key is in
 		 * the BPF range: once the map was full (or [tenants] min/max_uid grew

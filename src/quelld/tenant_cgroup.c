@@ -16,12 +16,19 @@
 
 void tenant_cgroup_map_bpf(struct daemon *d, const struct tenant *t)
 {
-	uint64_t ids[4];
+	uint64_t ids[4], memcg;
 	int n, i, ret;
 
 	if (!d->bpf || !*t->cg)
 		return;
 	qbpf_unmap_key(d->bpf, t->key);	/* a recreated directory has new ids */
+	/* who evicts whom: a page's memory cgroup -> its tenant (docs/attribution.md) */
+	if (!cg_memcg_id(&d->cg, t->cg, &memcg)) {
+		ret = qbpf_map_memcg(d->bpf, memcg, t->key);
+		if (ret)
+			log_warn("tenant %s: BPF memcg map: %s (mem_inflicted not counted)",
+				 t->name, strerror(-ret));
+	}
 	n = cg_ids(&d->cg, t->cg, ids, 4);
 	for (i = 0; i < n; i++) {
 		ret = qbpf_map_cgroup(d->bpf, ids[i], t->key);

@@ -3,11 +3,15 @@
 # The embedded io-hog rule on the real kernel (issue 14): a tenant writing
 # as fast as the disk goes (fio, 1 MiB O_DIRECT writes) beside a tenant doing
 # 4 KiB O_DIRECT random reads (it stalls on IO: psi_io) is capped by the
-# rule's first rung (io=10M iops=1000 in blkio.throttle.* / io.max) within
-# its 3 s window. No IO weight binds on a hybrid host (docs/policy.md "The
-# gentle rung"), so the first rung is a cap and the window one that a burst
-# shorter than 2 s cannot fill. Over QT_RUNS runs (default 2) it measures the
-# time from the hog's start to the cap (p50 / p95).
+# rule's first rung (io=10M iops=1000 in blkio.throttle.* / io.max). No IO
+# weight binds on a hybrid host (docs/policy.md "The gentle rung"), so the
+# first rung is a cap: its window is 3 s, or 1 s (two samples) while the
+# neighbour stalls on IO more than urgent_above (50 %; the reader stalls
+# 8-32 % alone, 60-96 % beside the hog). Over QT_RUNS runs (default 2) it
+# measures the time from the hog's start to the cap (the audit line's
+# time_ms, stamped in the tick that writes the cap; p50 / p95; goal
+# p95 <= 3 s, issue 14) and the reader's stall alone and until the cap.
+# First the hog runs alone (the reader idle) for 6 s: no action, no cap.
 . "$(dirname "$0")/lib.sh"
 
 command -v fio >/dev/null || qt_skip "fio missing"
@@ -30,29 +34,72 @@ chmod 755 $QT_DIR $W
 chown $H $W/$H; chown $V $W/$V
 dd if=/dev/zero of=$W/probe bs=4k count=1 oflag=direct 2>/dev/null || qt_skip "no O_DIRECT on $W"
 
-# the victim's file, then its reads in the background for the whole test
+# the victim's file (its reads start after the hog-alone check)
 su -s /bin/sh $V -c "cd /tmp && exec fio --name=mk --filename=$W/$V/f --size=128M --rw=write --bs=1M --direct=1" >/dev/null 2>&1 ||
 	qt_fail "victim file"
+lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+wf() { qt_cgfile $H blkio blkio.throttle.write_bps_device io.max; }
+hog() {
+	su -s /bin/sh $H -c "cd /tmp && exec fio --name=hog --filename=$W/$H/f --size=1G --rw=write --bs=1M --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=60" >/dev/null 2>&1 &
+	QT_PIDS+=($!)
+	HOG=$!
+}
+stop_hog() { kill -9 $HOG 2>/dev/null; pkill -9 -u $H 2>/dev/null; wait $HOG 2>/dev/null; }
+
+# an IO-heavy tenant on an otherwise idle disk (as far as quell's tenants go) is never capped
+n=$(lines)
+hog
+sleep 6
+rate=$(qt_show_get $H "'%.0f' % t['rates']['io_wbps']" 2>/dev/null)
+stop_hog
+if tail -n +$((n + 1)) "$EV" 2>/dev/null | grep -q "\"tenant\":\"$H\""; then
+	qt_fail "the hog alone got an action: $(tail -n +$((n + 1)) $EV)"
+fi
+f=$(wf) && grep -Eq "(^| |wbps=)$((10 << 20))\b" $f && qt_fail "the hog alone was capped: $(cat $f)"
+qt_log "the hog alone for 6 s (writing ${rate:-?} bytes/s): no action"
+
+# the victim's reads, in the background for the rest of the test
 su -s /bin/sh $V -c "cd /tmp && exec fio --name=victim --filename=$W/$V/f --size=128M --rw=randread --bs=4k --direct=1 --time_based --runtime=600" >/dev/null 2>&1 &
 QT_PIDS+=($!)
 sleep 3
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
-wf() { qt_cgfile $H blkio blkio.throttle.write_bps_device io.max; }
+# the victim's IO stall (PSI "some" total, us): alone, and between the hog's start and the cap
+vpsi() { awk '/^some/ { split($5, a, "="); print a[2] }' $(qt_cgfile $V blkio io.pressure) 2>/dev/null ||
+	echo 0; }
+pct() { awk -v a=$1 -v b=$2 -v t=$3 -v u=$4 'BEGIN { printf "%.0f", (b - a) / ((u - t) / 1e3) * 100 }'; }
 
-times=()
+# wall-clock ns of tenant $1's first "apply" after line $2 of the audit log (its time_ms)
+apply_ns() {
+	tail -n +$(($2 + 1)) "$EV" | grep "\"tenant\":\"$1\"" | grep '"action":"apply"' | head -1 |
+		sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
+}
+# bytes the hog's cgroup has written (v1 blkio.throttle.io_service_bytes, v2 io.stat)
+hogw() {
+	awk '$2 == "Write" { s += $3 } { for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) s += substr($i, 8) }
+	     END { printf "%.0f\n", s }' $(qt_cgfile $H blkio blkio.throttle.io_service_bytes io.stat) 2>/dev/null
+}
+
+times=(); from_write=()
 for r in $(seq $RUNS); do
 	qt_ctl release $H >/dev/null 2>&1
 	sleep 2
 	n=$(lines)
+	pa=$(vpsi); ta=$(date +%s%N); sleep 1; pb=$(vpsi)
+	w0=$(hogw)
 	t0=$(date +%s%N)
-	su -s /bin/sh $H -c "cd /tmp && exec fio --name=hog --filename=$W/$H/f --size=1G --rw=write --bs=1M --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=60" >/dev/null 2>&1 &
-	QT_PIDS+=($!)
-	HOG=$!
-	act=
+	hog
+	act= series= sp=$pb st=$t0 tw=
 	while [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 40 ]; do
+		# the hog's first write, as a 0.1 s poll sees it (fio starts 0.1-1 s after su)
+		[ -z "$tw" ] && [ "$(hogw)" != "$w0" ] && tw=$(date +%s%N)
 		if tail -n +$((n + 1)) "$EV" 2>/dev/null | grep "\"tenant\":\"$H\"" | grep -q '"action":"apply"'; then
-			act=$(date +%s%N)
+			pc=$(vpsi); seen=$(date +%s%N); act=$seen
+			at=$(apply_ns $H $n)	# when quelld acted, not when we looked
+			[ -n "$at" ] && act=$at
 			break
+		fi
+		now=$(date +%s%N)
+		if [ $((now - st)) -ge 500000000 ]; then
+			p=$(vpsi); series="$series $(pct $sp $p $st $now)"; sp=$p; st=$now
 		fi
 		sleep 0.1
 	done
@@ -62,19 +109,28 @@ for r in $(seq $RUNS); do
 		qt_fail "run $r: first action not io-hog's: $(tail -n +$((n + 1)) $EV)"
 	s=$(awk -v a=$act -v b=$t0 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
 	times+=($s)
+	[ -n "$tw" ] || tw=$act
+	# the rule's own window at the trip (evidence over_s): never one sample
+	over=$(tail -n +$((n + 1)) "$EV" | grep "\"tenant\":\"$H\"" | grep '"action":"apply"' | head -1 |
+		sed -n 's/.*"over_s":\([0-9.]*\).*/\1/p')
+	awk -v o="${over:-0}" 'BEGIN { exit !(o >= 0.75) }' ||
+		qt_fail "run $r: capped on a window of ${over:-?} s, less than two samples"
+	sw=$(awk -v a=$act -v b=$tw 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
+	from_write+=($sw)
 	f=$(wf)
 	grep -Eq "(^| |wbps=)$((10 << 20))\b" $f || qt_fail "run $r: no 10M write cap in $f: $(cat $f)"
-	qt_log "run $r: capped ${s} s after the hog started ($(tr '\n' ' ' < $f))"
-	kill -9 $HOG 2>/dev/null; pkill -9 -u $H 2>/dev/null; wait $HOG 2>/dev/null
+	qt_log "run $r: capped ${s} s after the hog started, ${sw} s after its first write, window ${over} s (audit line's time_ms; the test saw it $(( (seen - act) / 1000000 )) ms later) ($(tr '\n' ' ' < $f)); victim io stall $(pct $pa $pb $ta $t0) % alone, $(pct $pb $pc $t0 $act) % until the cap (per 0.5 s:$series)"
+	stop_hog
 done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 p50=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 p95=$(printf '%s\n' $sorted | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }')
-qt_log "RESULT io-hog over $RUNS runs: hog start to cap p50 ${p50} s, p95 ${p95} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
-min=$(printf '%s\n' $sorted | head -1)
-# never before the 3 s window (four samples), and within it + 3 s (+ 6 s on a loaded box)
-awk -v m="$min" 'BEGIN { exit !(m >= 2.5) }' || qt_fail "capped after ${min} s, before the 3 s window"
-slack=6
-awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=9
+w95=$(printf '%s\n' "${from_write[@]}" | sort -n | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }')
+qt_log "RESULT io-hog over $RUNS runs: hog start to cap p50 ${p50} s, p95 ${p95} s; first write seen (0.1 s polls) to cap p95 ${w95} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+# (each run checked the rule's window was two samples or more) p95 within the goal, + 2 s on a loaded box
+slack=3
+awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=5
+awk -v m="$p95" 'BEGIN { exit !(m <= 3) }' && qt_log "goal p95 <= 3 s: met ($p95 s)" ||
+	qt_log "goal p95 <= 3 s: MISSED ($p95 s)"
 awk -v m="$p95" -v s=$slack 'BEGIN { exit !(m <= s) }' || qt_fail "cap p95 ${p95} s (> $slack s)"
 exit 0

@@ -10,11 +10,10 @@
 # at the usage + headroom, never below it; v2: memory.high), and the leak's
 # usage stops growing. Over QT_RUNS runs (default 2) it measures the time
 # from the leak's start and from the first refaults the test itself sees to
-# the action. The goal is p95 <= 3 s (issue 14, printed in the RESULT line);
-# the test allows one more tick: "first refaults" is the test's own 0.2 s
-# sampling, and the rule sees a refault rate only at the next 1 s tick, so
-# 3.195 s was measured on an idle CI machine (2 runs). 7 s on a box whose
-# CPU pressure is above 50 %.
+# the action (the audit line's time_ms, stamped in the tick that writes it). The goal is p95 <= 3 s from the leak's start (issue 14,
+# printed in the RESULT line; the refaults begin 1.5-2 s after it here); the
+# test fails above 4 s (6 s on a box whose CPU pressure is above 50 %).
+# First the leak runs alone (the reader not started) for 6 s: no action.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || qt_skip "python3 missing"
@@ -97,6 +96,22 @@ for i in $(seq 50); do [ -d $BOXD ] && break; sleep 0.1; done
 echo $((BOX << 20)) > $BOXD/$BOXF || qt_fail "box limit $BOXD/$BOXF"
 qt_log "box: $BOXD/$BOXF = ${BOX}M (reader ${VFILE}M, leak ${RATE} MiB/s)"
 
+lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+usage_of() { cat $(qt_cgfile $1 memory memory.usage_in_bytes memory.current); }
+
+# a tenant that grows fast on an otherwise idle box (nobody refaults) is never touched
+n=$(lines)
+su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/leak.py $RATE 256" > "$QT_DIR/leak.out" 2>&1 &
+QT_PIDS+=($!)
+LEAK=$!
+sleep 6
+u=$(usage_of $H)
+kill -9 $LEAK 2>/dev/null; pkill -9 -u $H 2>/dev/null; wait $LEAK 2>/dev/null
+grep -q start "$QT_DIR/leak.out" || qt_fail "leak alone: $(cat $QT_DIR/leak.out)"
+tail -n +$((n + 1)) "$EV" 2>/dev/null | grep -q "\"tenant\":\"$H\"" &&
+	qt_fail "the leak alone got an action: $(tail -n +$((n + 1)) $EV)"
+qt_log "the leak alone for 6 s (to $((u >> 20))M): no action"
+
 su -s /bin/sh $V -c "cd /tmp && exec python3 $QT_DIR/reader.py $QT_DIR/vdata/file $VFILE" \
 	> "$QT_DIR/reader.out" 2>&1 &
 QT_PIDS+=($!)
@@ -107,10 +122,14 @@ sleep 3		# its cache settles, quelld sees both tenants
 vstat=$(qt_cgfile $V memory memory.stat) || qt_fail "no memory.stat for $V"
 refaults() { awk '$1 == "total_workingset_refault_file" { t = $2 } $1 == "workingset_refault_file" { w = $2 }
 	END { print (t != "" ? t : w) + 0 }' "$vstat"; }
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
-usage_of() { cat $(qt_cgfile $1 memory memory.usage_in_bytes memory.current); }
 
-from_start=(); from_harm=()
+# wall-clock ns of tenant $1's first "apply" after line $2 of the audit log (its time_ms)
+apply_ns() {
+	tail -n +$(($2 + 1)) "$EV" | grep "\"tenant\":\"$1\"" | grep '"action":"apply"' | head -1 |
+		sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
+}
+
+from_start=(); from_launch=(); from_harm=()
 for r in $(seq $RUNS); do
 	qt_ctl release $H >/dev/null 2>&1
 	sleep 2
@@ -120,15 +139,18 @@ for r in $(seq $RUNS); do
 	su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/leak.py $RATE 2048" > "$QT_DIR/leak.out" 2>&1 &
 	QT_PIDS+=($!)
 	LEAK=$!
-	harm= act= prev=$rf0 prev_t=$t0
+	harm= act= prev=$rf0 prev_t=$t0 series=
 	while [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 40 ]; do
 		now=$(date +%s%N); rf=$(refaults)
 		# the first 200 ms in which the reader re-read more than 1 MiB (256 pages)
 		[ -z "$harm" ] && [ $((rf - prev)) -gt 256 ] && harm=$prev_t
+		series="$series $(( (rf - prev) * 1000000000 / (now - prev_t) ))"
 		prev=$rf; prev_t=$now
 		if tail -n +$((n + 1)) "$EV" 2>/dev/null | grep "\"tenant\":\"$H\"" |
 		   grep -q '"action":"apply"'; then
-			act=$now
+			seen=$(date +%s%N)
+			act=$(apply_ns $H $n)	# when quelld acted, not when we looked
+			[ -n "$act" ] || act=$seen
 			break
 		fi
 		sleep 0.2
@@ -138,9 +160,14 @@ for r in $(seq $RUNS); do
 	tail -n +$((n + 1)) "$EV" | grep "\"tenant\":\"$H\"" | grep -q '"rule":"mem-growth"' ||
 		qt_fail "run $r: the first action was not mem-growth's: $(tail -n +$((n + 1)) $EV)"
 	[ -n "$harm" ] || harm=$t0
-	s_start=$(awk -v a=$act -v b=$t0 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
+	# the leak's start: its first allocation (leak.py prints the wall clock then,
+	# after python's start-up and its placement); the launch is 0.2-0.6 s earlier
+	ls=$(awk '/^start/ { printf "%.0f", $2 * 1e9 }' "$QT_DIR/leak.out")
+	[ -n "$ls" ] || qt_fail "run $r: leak.py printed no start: $(cat $QT_DIR/leak.out)"
+	s_launch=$(awk -v a=$act -v b=$t0 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
+	s_start=$(awk -v a=$act -v b=$ls 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
 	s_harm=$(awk -v a=$act -v b=$harm 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
-	from_start+=($s_start); from_harm+=($s_harm)
+	from_start+=($s_start); from_launch+=($s_launch); from_harm+=($s_harm)
 
 	# the hold is in the cgroup and binds: never below the usage, and the
 	# leak stops growing (it is held there, or OOM-killed inside its own cgroup)
@@ -158,7 +185,7 @@ for r in $(seq $RUNS); do
 		sleep 0.2
 	done
 	grew=$(( (peak - u1) >> 20 ))
-	qt_log "run $r: held ${s_start} s after the leak started, ${s_harm} s after the reader began to refault; hold $((lim >> 20))M, usage $((u1 >> 20))M, grew ${grew}M in the next 5 s (at ${RATE} MiB/s: $((5 * RATE))M)"
+	qt_log "run $r: held ${s_start} s after the leak's first allocation (${s_launch} s after its launch; the test saw it $(( (seen - act) / 1000000 )) ms later), ${s_harm} s after the reader began to refault; hold $((lim >> 20))M, usage $((u1 >> 20))M, grew ${grew}M in the next 5 s (at ${RATE} MiB/s: $((5 * RATE))M); reader refaults, pages/s per 0.2 s:$series"
 	[ $grew -le 48 ] || qt_fail "run $r: the leak grew ${grew}M in 5 s after the hold"
 	[ $peak -le $((lim + (4 << 20))) ] || qt_fail "run $r: usage $peak passed the hold $lim"
 	kill -9 $LEAK 2>/dev/null; pkill -9 -u $H 2>/dev/null; wait $LEAK 2>/dev/null
@@ -167,11 +194,11 @@ done
 
 p95() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }'; }
 p50() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-qt_log "RESULT mem-growth over $RUNS runs: from leak start p50 $(p50 "${from_start[@]}") s p95 $(p95 "${from_start[@]}") s; from first refaults p50 $(p50 "${from_harm[@]}") s p95 $(p95 "${from_harm[@]}") s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+qt_log "RESULT mem-growth over $RUNS runs: from leak start p50 $(p50 "${from_start[@]}") s p95 $(p95 "${from_start[@]}") s (from its launch p95 $(p95 "${from_launch[@]}") s); from first refaults p50 $(p50 "${from_harm[@]}") s p95 $(p95 "${from_harm[@]}") s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 slack=4
-awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=7
-h95=$(p95 "${from_harm[@]}")
-awk -v m="$h95" 'BEGIN { exit !(m <= 3) }' && qt_log "goal p95 <= 3 s after the refaults began: met ($h95 s)" ||
-	qt_log "goal p95 <= 3 s after the refaults began: MISSED ($h95 s)"
-awk -v m="$h95" -v s=$slack 'BEGIN { exit !(m <= s) }' || qt_fail "held ${h95} s (p95) after the refaults began (> $slack s)"
+awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=6
+s95=$(p95 "${from_start[@]}")
+awk -v m="$s95" 'BEGIN { exit !(m <= 3) }' && qt_log "goal p95 <= 3 s from the leak's start: met ($s95 s)" ||
+	qt_log "goal p95 <= 3 s from the leak's start: MISSED ($s95 s)"
+awk -v m="$s95" -v s=$slack 'BEGIN { exit !(m <= s) }' || qt_fail "held ${s95} s (p95) after the leak started (> $slack s)"
 exit 0

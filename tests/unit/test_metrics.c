@@ -36,6 +36,8 @@ static void test_rates(void **state)
 	qm_set(&b, QM_PGFAULTS, 20, QM_SRC_BPF);		/* source changed: unknown */
 	qm_set(&b, QM_MEM_BYTES, 4096, QM_SRC_CGROUP);	/* gauge: copied */
 	qm_set(&b, QM_IO_LAT_NS, 0, QM_SRC_BPF);		/* counter without prev: unknown */
+	qm_set(&a, QM_MEM_INFLICTED, 1 << 20, QM_SRC_BPF);
+	qm_set(&b, QM_MEM_INFLICTED, 5 << 20, QM_SRC_BPF);	/* 4 MiB over 2 s */
 	assert_int_equal(qm_rates_compute(&a, &b, &r), 0);
 	assert_true(fabs(r.dt_s - 2.0) < 1e-9);
 	qm_view_from_rates(&r, &v);
@@ -46,6 +48,9 @@ static void test_rates(void **state)
 	assert_true(fabs(v.mem_bytes - 4096) < 1e-9);
 	assert_true(isnan(r.r[QM_IO_LAT_NS]));
 	assert_true(isnan(v.suffered_ms_s));	/* never read */
+	assert_true(fabs(v.mem_inflicted_bps - 2097152.0) < 1e-9);
+	assert_int_equal(qm_by_key("mem_inflicted"), QM_MEM_INFLICTED);
+	assert_int_equal(qm_desc[QM_MEM_INFLICTED].kind, QM_COUNTER);
 	/* time must move forward */
 	assert_int_equal(qm_rates_compute(&b, &a, &r), -22);
 	assert_int_equal(qm_rates_compute(&b, &b, &r), -22);

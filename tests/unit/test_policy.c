@@ -508,7 +508,7 @@ static void test_mem_growth_holds_current(void **state)
 	/* the victim's memory PSI stays 0 on v1 (docs/policy.md): it refaults */
 	w.in[1].v.psi_mem_some = 0;
 	w.in[0].refault_s = NAN;
-	w.in[1].refault_s = 5000;	/* pages/s read again after eviction */
+	w.in[1].refault_s = 2000;	/* pages/s read again after eviction */
 	int n = 0;
 	uint64_t t;
 
@@ -523,6 +523,21 @@ static void test_mem_growth_holds_current(void **state)
 	assert_int_equal(t - 1, 4);
 	assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
 	assert_int_equal(w.acts[0].lim.mem_hold, (uint64_t)(1e9 + 4 * 100e6));
+
+	/* refaults past urgent_above (2560 pages/s): 1 s of growth, t=2 */
+	world_init(&w, 2);
+	policy_config_init(&w.pc);
+	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
+	w.in[0].refault_s = NAN;
+	w.in[1].refault_s = 5000;
+	for (n = 0, t = 0; t < 30 && !n; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
+		n = tick(&w, t);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(w.acts[0].rule, mg);
+	assert_int_equal(t - 1, 2);
+	assert_int_equal(w.acts[0].lim.mem_hold, (uint64_t)(1e9 + 2 * 100e6));
 }
 
 static void test_effective_strictest(void **state)
@@ -759,8 +774,24 @@ static void test_gentle_then_quota_if_still_suffering(void **state)
 
 /*
  * A burst shorter than 2 s (a cron job) touches at most 3 one-second
- * samples: it may get the gentle rung, never a cap, whichever rule it trips.
+ * samples. With its neighbours merely suffering it may get the gentle rung,
+ * never a cap, whichever rule it trips; with them stalled hard (past
+ * urgent_above) io-hog and mem-growth may put it on their first rung, never
+ * higher, and release it after calm.
  */
+static void burst_world(struct world *w, uint64_t t, bool burst, double psi_io, double refault)
+{
+	w->in[0].v = view(burst ? 190 : 1, 0);
+	w->in[0].v.io_rbps = burst ? 300e6 : 0;
+	w->in[0].v.io_wbps = 0;
+	w->in[0].v.forks_s = burst ? 1500 : 0;
+	/* 1.5 GB in 3 s, freed when it ends */
+	w->in[0].v.mem_bytes = 1e9 + (burst ? (double)(t - 9) * 500e6 : 0);
+	w->in[1].v = view(1, 120);	/* the neighbour suffers throughout */
+	w->in[1].v.psi_io_some = psi_io;
+	w->in[1].refault_s = refault;
+}
+
 static void test_short_burst_never_past_gentle(void **state)
 {
 	struct world w;
@@ -769,17 +800,9 @@ static void test_short_burst_never_past_gentle(void **state)
 	(void)state;
 	world_defaults(&w);
 	for (uint64_t t = 0; t < 400; t++) {
-		bool burst = t >= 10 && t < 13;	/* 3 samples */
 		int n;
 
-		w.in[0].v = view(burst ? 190 : 1, 0);
-		w.in[0].v.io_rbps = burst ? 300e6 : 0;
-		w.in[0].v.io_wbps = 0;
-		w.in[0].v.forks_s = burst ? 1500 : 0;
-		w.in[0].v.mem_bytes = 1e9 + (t >= 10 ? (double)((t < 12 ? t : 12) - 9) : 0) * 500e6;
-		w.in[1].v = view(1, 120);	/* the neighbour suffers throughout */
-		w.in[1].v.psi_io_some = 60;
-		w.in[1].refault_s = 5000;
+		burst_world(&w, t, t >= 10 && t < 13, 40, 2000);	/* below urgent_above */
 		n = tick(&w, t);
 		for (int k = 0; k < n; k++) {
 			const struct policy_rule *r = &w.pc.rules[w.acts[k].rule];
@@ -792,6 +815,124 @@ static void test_short_burst_never_past_gentle(void **state)
 	}
 	assert_int_equal(max_level, 1);		/* the gentle rung, then released */
 	assert_int_equal(w.st[0].level, 0);
+
+	/* neighbours stalled hard: rung 1 of io-hog and mem-growth, nothing above */
+	world_defaults(&w);
+	int io = policy_rule_find(&w.pc, "io-hog"), mg = policy_rule_find(&w.pc, "mem-growth");
+	bool io_seen = false, mg_seen = false;
+
+	for (uint64_t t = 0; t < 400; t++) {
+		int n;
+
+		burst_world(&w, t, t >= 10 && t < 13, 60, 5000);
+		n = tick(&w, t);
+		for (int k = 0; k < n; k++) {
+			const struct policy_action *a = &w.acts[k];
+
+			assert_true(a->kind == PA_APPLY || a->kind == PA_RELEASE);
+			assert_true(a->level <= 1);
+			io_seen |= a->rule == io && a->kind == PA_APPLY;
+			mg_seen |= a->rule == mg && a->kind == PA_APPLY;
+		}
+		for (int ri = 0; ri < w.pc.nr_rules; ri++)
+			assert_true(w.st[0].r[ri].level <= 1);
+	}
+	assert_true(io_seen);
+	assert_true(mg_seen);
+	assert_int_equal(w.st[0].level, 0);	/* all released after calm */
+}
+
+/*
+ * issue 14: an IO hog beside a neighbour stalled > 50 % on IO is capped
+ * after 1 s (two samples), not 3; beside one that merely waits (psi_io 10-50)
+ * after the full 3 s; beside one that does not wait, never. The short window
+ * only ever leads to rung 1, also for a repeat offender (forget).
+ */
+static void test_io_urgent_window(void **state)
+{
+	struct world w;
+	int io;
+
+	(void)state;
+	for (int pass = 0; pass < 3; pass++) {
+		static const double psi[] = { 60, 30, 5 };
+
+		world_defaults(&w);
+		io = policy_rule_find(&w.pc, "io-hog");
+		w.in[0].v.io_wbps = 200e6;
+		w.in[0].v.io_rbps = 0;
+		w.in[1].v.psi_io_some = psi[pass];
+		for (uint64_t t = 100; t <= 200; t++) {
+			int n = tick(&w, t);
+
+			if (pass == 2 || t < (pass ? 103u : 101u)) {
+				assert_int_equal(n, 0);
+				continue;
+			}
+			assert_int_equal(n, 1);
+			assert_int_equal(w.acts[0].rule, io);
+			assert_int_equal(w.acts[0].kind, PA_APPLY);
+			assert_int_equal(w.acts[0].level, 1);
+			assert_int_equal(w.acts[0].ev.over_ms, pass ? 3000 : 1000);
+			break;
+		}
+	}
+
+	/* one urgent sample in the window is enough, the signal may dip below it after */
+	world_defaults(&w);
+	w.in[0].v.io_wbps = 200e6;
+	w.in[0].v.io_rbps = 0;
+	w.in[1].v.psi_io_some = 67;
+	quiet(&w, 100, 100);
+	w.in[1].v.psi_io_some = 30;
+	assert_int_equal(tick(&w, 101), 1);
+	assert_int_equal(w.acts[0].ev.over_ms, 1000);
+
+	/* ... but one in this window: an urgent second before the hog started does not count */
+	world_defaults(&w);
+	w.in[0].v.io_wbps = 0;
+	w.in[0].v.io_rbps = 0;
+	w.in[1].v.psi_io_some = 90;
+	quiet(&w, 99, 99);
+	w.in[0].v.io_wbps = 200e6;
+	w.in[1].v.psi_io_some = 30;
+	quiet(&w, 100, 102);
+	assert_int_equal(tick(&w, 103), 1);		/* the full 3 s window */
+
+	/* a single urgent sample is not enough: the metric needs its 1 s */
+	world_defaults(&w);
+	w.in[0].v.io_wbps = 200e6;
+	w.in[0].v.io_rbps = 0;
+	w.in[1].v.psi_io_some = 60;
+	quiet(&w, 100, 100);
+	w.in[0].v.io_wbps = 0;
+	quiet(&w, 101, 110);
+
+	/* released from rung 1 a minute ago, back again: rung 1 through the short window */
+	world_defaults(&w);
+	io = policy_rule_find(&w.pc, "io-hog");
+	w.st[0].r[io].released_from = 1;
+	w.st[0].r[io].released_ms = S(40);
+	w.in[0].v.io_wbps = 200e6;
+	w.in[0].v.io_rbps = 0;
+	w.in[1].v.psi_io_some = 60;
+	quiet(&w, 100, 100);
+	assert_int_equal(tick(&w, 101), 1);
+	assert_int_equal(w.acts[0].level, 1);
+
+	/* urgent_above / urgent_for are rule keys */
+	char err[160];
+
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:io-hog", "urgent_above", "70%", err,
+					 sizeof(err)), 0);
+	assert_true(w.pc.rules[io].urgent_above == 70);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:io-hog", "urgent_for", "2s", err,
+					 sizeof(err)), 0);
+	assert_int_equal(w.pc.rules[io].urgent_for_ms, 2000);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:io-hog", "urgent_for", "soon", err,
+					 sizeof(err)), -EINVAL);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:io-hog", "urgent_above", "lots", err,
+					 sizeof(err)), -EINVAL);
 }
 
 /* a cron job every minute: each run may be demoted again, never capped */
@@ -816,7 +957,8 @@ static void test_repeat_burst_stays_gentle(void **state)
 /*
  * A leak grows for seconds before its neighbours lose anything (it fills
  * free memory first): mem-growth's window runs on the growth alone
- * (while_for = 1s), so it trips 1 s after the refaults begin, not 3.
+ * (while_for = 1s), so it trips 1 s after the refaults begin, not 3, and
+ * at the first sample of refaults past urgent_above (10 MiB/s read again).
  */
 static void test_leak_trips_soon_after_refaults(void **state)
 {
@@ -832,7 +974,7 @@ static void test_leak_trips_soon_after_refaults(void **state)
 	w.in[0].refault_s = 0;
 	for (uint64_t t = 0; t <= 20; t++) {
 		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;	/* 64 MiB/s */
-		w.in[1].refault_s = t >= 10 ? 5000 : 0;	/* free memory ran out at 10 */
+		w.in[1].refault_s = t >= 10 ? 2000 : 0;	/* free memory ran out at 10 */
 		n = tick(&w, t);
 		if (t < 11) {
 			assert_int_equal(n, 0);
@@ -846,11 +988,41 @@ static void test_leak_trips_soon_after_refaults(void **state)
 	}
 	assert_int_equal(w.st[0].level, 1);
 
+	/* refaults past urgent_above: the first sample of them is enough */
+	world_defaults(&w);
+	for (uint64_t t = 0; t <= 20; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;
+		w.in[1].refault_s = t >= 10 ? 50000 : 0;
+		n = tick(&w, t);
+		assert_int_equal(n, t == 10);
+		if (n) {
+			assert_int_equal(w.acts[0].rule, mg);
+			assert_int_equal(w.acts[0].kind, PA_APPLY);
+			break;
+		}
+	}
+	/* ... but only after 1 s of growth: a leak that just started waits for its second sample */
+	world_defaults(&w);
+	for (uint64_t t = 0; t <= 20; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (t >= 10 ? (double)(t - 9) * 64e6 : 0);
+		w.in[1].refault_s = t >= 10 ? 50000 : 0;
+		assert_int_equal(tick(&w, t), t == 11);
+		if (t == 11)
+			break;
+	}
+
 	/* one second of refaults is not enough; a neighbour refaulting alone is not either */
 	world_defaults(&w);
 	for (uint64_t t = 0; t <= 30; t++) {
 		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
-		w.in[1].refault_s = t == 10 ? 5000 : 0;
+		w.in[1].refault_s = t == 10 ? 2000 : 0;
+		assert_int_equal(tick(&w, t), 0);
+	}
+	/* a tenant growing fast while nobody refaults: never */
+	world_defaults(&w);
+	for (uint64_t t = 0; t <= 30; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
+		w.in[1].refault_s = 0;
 		assert_int_equal(tick(&w, t), 0);
 	}
 	world_defaults(&w);
@@ -865,7 +1037,7 @@ static void test_leak_trips_soon_after_refaults(void **state)
 	assert_int_equal(w.pc.rules[mg].while_for_ms, POLICY_SAME_WINDOW);
 	for (uint64_t t = 0; t <= 13; t++) {
 		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
-		w.in[1].refault_s = t >= 10 ? 5000 : 0;
+		w.in[1].refault_s = t >= 10 ? 2000 : 0;
 		assert_int_equal(tick(&w, t), t == 13);	/* 3 s of both */
 	}
 	assert_int_equal(policy_parse_kv(&w.pc, "rule:mem-growth", "while_for", "soon", err,
@@ -904,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(test_gentle_holds_while_heavy),
 		cmocka_unit_test(test_gentle_then_quota_if_still_suffering),
 		cmocka_unit_test(test_short_burst_never_past_gentle),
+		cmocka_unit_test(test_io_urgent_window),
 		cmocka_unit_test(test_repeat_burst_stays_gentle),
 		cmocka_unit_test(test_leak_trips_soon_after_refaults),
 	};

@@ -69,9 +69,20 @@ static void test_defaults(void **state)
 	assert_false(r->steps[0].gentle);
 	assert_int_equal(r->signal, PS_REFAULT);
 	assert_int_equal(r->for_ms, 3000);
-	/* caps without a gentle rung keep a window a < 2 s burst cannot fill */
-	assert_int_equal(pc.rules[policy_rule_find(&pc, "io-hog")].for_ms, 3000);
-	assert_int_equal(pc.rules[policy_rule_find(&pc, "fork-storm")].for_ms, 3000);
+	assert_true(r->urgent_above == 2560);
+	assert_int_equal(r->urgent_for_ms, 1000);
+	/*
+	 * caps without a gentle rung keep a window a < 2 s burst cannot fill,
+	 * unless the neighbours stall hard (urgent_above): then 1 s, rung 1 only
+	 */
+	r = &pc.rules[policy_rule_find(&pc, "io-hog")];
+	assert_int_equal(r->for_ms, 3000);
+	assert_true(r->urgent_above == 50);
+	assert_int_equal(r->urgent_for_ms, 1000);
+	r = &pc.rules[policy_rule_find(&pc, "fork-storm")];
+	assert_int_equal(r->for_ms, 3000);
+	assert_true(r->urgent_above == 0);	/* off */
+	assert_true(pc.rules[policy_rule_find(&pc, "cpu-hog")].urgent_above == 0);
 	assert_true(pc.manual_lim.cpu_pct == 25);
 }
 

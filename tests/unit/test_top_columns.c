@@ -24,7 +24,7 @@ static void tv_init(struct tview *t, const char *name)
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->state, sizeof(t->state), "ok");
 	t->v = (struct qm_view){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
-				 NAN, NAN };
+				 NAN, NAN, NAN };
 	t->mem_limit = INFINITY;
 	t->cpu_limit_pct = INFINITY;
 	t->nproc_limit = INFINITY;

@@ -53,7 +53,7 @@ static void tv_init(struct tview *t, const char *name, double cpu)
 	snprintf(t->state, sizeof(t->state), "ok");
 	t->uid = 1001;
 	t->v = (struct qm_view){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
-				 NAN, NAN };
+				 NAN, NAN, NAN };
 	t->v.cpu_pct = cpu;
 	t->mem_limit = INFINITY;
 	t->cpu_limit_pct = 50;

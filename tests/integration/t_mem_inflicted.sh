@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Who evicts whom, on the real kernel (issue 14 item 3, docs/attribution.md
+# "Memory inflicted"): tenant B keeps a file in its page cache and reads it
+# in a loop; tenant A allocates anonymous memory beyond the memory "box" they
+# share (a limit on the test's managed root, as t_policy_mem_refault sets
+# it up), so A's reclaim evicts B's cache. quelld's rules are off (nothing
+# holds A). `quellctl --json show` must then give A a mem_inflicted of at
+# least a quarter of B's lost cache, from BPF, and B (whose own re-reads
+# reclaim too, but its own pages) at most 1/20 of A's.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || qt_skip "python3 missing"
+BOX=384		# MiB for A and B together
+BFILE=256	# MiB B keeps cached
+AMEM=320	# MiB A allocates, at 64 MiB/s
+
+A=qia$$; B=qib$$
+qt_user $A >/dev/null
+qt_user $B >/dev/null
+qt_config <<EOF
+[tenants]
+sweep = 1s
+
+[policy]
+enabled = no
+EOF
+qt_quelld
+chmod 755 "$QT_DIR"
+[ -d /sys/kernel/tracing/events/filemap/mm_filemap_delete_from_page_cache ] ||
+	[ -d /sys/kernel/debug/tracing/events/filemap/mm_filemap_delete_from_page_cache ] ||
+	qt_skip "no filemap:mm_filemap_delete_from_page_cache tracepoint"
+grep -q "BPF loaded" "$QT_DIR/quelld.log" || qt_skip "BPF not loaded: $(grep -i bpf $QT_DIR/quelld.log | head -3)"
+
+cat > "$QT_DIR/placed.py" <<'PY'
+import os, pwd, time
+def wait_placed():
+    me = pwd.getpwuid(os.getuid()).pw_name
+    for i in range(200):
+        cg = open("/proc/self/cgroup").read().split("\n")
+        if any((":memory:" in l or l.startswith("0::")) and l.endswith("/" + me) for l in cg):
+            return
+        time.sleep(0.05)
+    raise SystemExit("not placed")
+PY
+cat > "$QT_DIR/reader.py" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[0]))
+from placed import wait_placed
+wait_placed()
+path, mib = sys.argv[1], int(sys.argv[2])
+with open(path, "wb") as f:
+    for i in range(mib):
+        f.write(os.urandom(1 << 20))
+print("ready", flush=True)
+buf = bytearray(1 << 20)
+while True:
+    with open(path, "rb", buffering=0) as f:
+        while f.readinto(buf):
+            pass
+PY
+cat > "$QT_DIR/alloc.py" <<'PY'
+import os, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[0]))
+from placed import wait_placed
+wait_placed()
+cap, chunk, bufs = int(sys.argv[1]) << 20, 16 << 20, []
+print("start", flush=True)
+while len(bufs) * chunk < cap:
+    bufs.append(b"\x01" * chunk)
+    time.sleep(0.25)
+print("done", flush=True)
+time.sleep(600)
+PY
+chmod 644 "$QT_DIR"/*.py
+mkdir -p "$QT_DIR/bdata" && chown $B "$QT_DIR/bdata"
+
+if [ -d $CG/memory ]; then
+	BOXD=$CG/memory/$QT_ID; BOXF=memory.limit_in_bytes
+else
+	BOXD=$CG/$QT_ID; BOXF=memory.max
+fi
+for i in $(seq 50); do [ -d $BOXD ] && break; sleep 0.1; done
+[ -d $BOXD ] || qt_fail "no managed root $BOXD"
+echo $((BOX << 20)) > $BOXD/$BOXF || qt_fail "box limit $BOXD/$BOXF"
+qt_log "box: $BOXD/$BOXF = ${BOX}M (B caches ${BFILE}M, A allocates ${AMEM}M)"
+
+su -s /bin/sh $B -c "cd /tmp && exec python3 $QT_DIR/reader.py $QT_DIR/bdata/file $BFILE" \
+	> "$QT_DIR/reader.out" 2>&1 &
+QT_PIDS+=($!)
+for i in $(seq 300); do grep -q ready "$QT_DIR/reader.out" && break; sleep 0.1; done
+grep -q ready "$QT_DIR/reader.out" || qt_fail "reader: $(cat $QT_DIR/reader.out)"
+sleep 3
+
+inflicted() { qt_show_get $1 "t['counters']['mem_inflicted']"; }
+source_of() { qt_show_get $1 "t['sources'].get('mem_inflicted')"; }
+cache_of() {
+	awk '$1 == "total_cache" { c = $2 } $1 == "file" && c == "" { f = $2 } END { print (c != "" ? c : f) + 0 }' \
+		$(qt_cgfile $1 memory memory.stat)
+}
+a0=$(inflicted $A); b0=$(inflicted $B); bc0=$(cache_of $B)
+[ "$(source_of $B)" = bpf ] || qt_fail "mem_inflicted of $B not from BPF: $(source_of $B)"
+qt_log "before: A inflicted $a0, B inflicted $b0 bytes; B's page cache $((bc0 >> 20))M"
+
+su -s /bin/sh $A -c "cd /tmp && exec python3 $QT_DIR/alloc.py $AMEM" > "$QT_DIR/alloc.out" 2>&1 &
+QT_PIDS+=($!)
+for i in $(seq 200); do grep -q done "$QT_DIR/alloc.out" && break; sleep 0.1; done
+grep -q done "$QT_DIR/alloc.out" || qt_fail "A's allocation: $(cat $QT_DIR/alloc.out)"
+sleep 2.5	# two ticks
+a1=$(inflicted $A); b1=$(inflicted $B); bc1=$(cache_of $B)
+da=$((a1 - a0)); db=$((b1 - b0)); lost=$((bc0 - bc1))
+qt_log "after A allocated ${AMEM}M: A inflicted +$((da >> 20))M ($da bytes), B inflicted +$db bytes; B's page cache $((bc1 >> 20))M (lost $((lost >> 20))M)"
+[ $lost -gt $((32 << 20)) ] || qt_fail "B lost only $((lost >> 20))M of cache: no eviction to attribute"
+[ "$(source_of $A)" = bpf ] || qt_fail "mem_inflicted of $A not from BPF: $(source_of $A)"
+[ $da -ge $((lost / 4)) ] || qt_fail "A's mem_inflicted +$da below a quarter of B's lost cache $lost"
+[ $((db * 20)) -le $da ] || qt_fail "B's mem_inflicted +$db above 1/20 of A's +$da"
+exit 0
