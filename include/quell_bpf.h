@@ -136,7 +136,7 @@ _Static_assert(sizeof(struct quell_oom) == 56, "quell_oom layout");
 #define QUELL_STAT_TASK_FULL	1	/* per-task state map full: a wait was lost */
 #define QUELL_STAT_RB_DROP	2	/* ring buffer full: an event was lost */
 #define QUELL_STAT_UNATTRIB_NS	3	/* wait older than the slice ring: not attributed */
-#define QUELL_STAT_IO_FULL	4	/* bio/request map full: an IO latency was lost */
+#define QUELL_STAT_IO_FULL	4	/* unused: the LRU map "bios" evicts silently (was "rqs" full) */
 #define QUELL_STAT_EVENTS	5	/* events sent on the ring buffer */
 #define QUELL_STAT_OTHER_INFLICTED_NS 6	/* tenants' wait behind QUELL_KEY_OTHER tasks */
 #define QUELL_STAT_UNTRACED_SWITCH 7	/* prev was not the task we saw switched in */
