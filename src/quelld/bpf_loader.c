@@ -573,9 +573,10 @@ out:
 
 /*
  * Every CPU's cpu_cur, read again (up to 8 times) while a copy caught a
- * flush of the pending slot halfway (pend_gen != pend_gen_end); a CPU still
- * torn after that gets its slot dropped for this read (pend_set = 0: late,
- * never doubled).
+ * flush of the pending slot halfway (pend_gen != pend_gen_end). A CPU still
+ * torn after that is taken as just after that flush: its new slot empty
+ * (pend_set 0) and pend_gen the flush's number, so qbpf_pend_merge() adds
+ * the other copy's slot only if the acct entry read lacks that flush.
  */
 static int read_cpu_cur(struct qbpf *b, struct quell_cpu_cur *cur)
 {
@@ -590,9 +591,12 @@ static int read_cpu_cur(struct qbpf *b, struct quell_cpu_cur *cur)
 		if (!torn)
 			return 0;
 	}
-	for (c = 0; c < b->ncpus; c++)
-		if (cur[c].pend_gen != cur[c].pend_gen_end)
+	for (c = 0; c < b->ncpus; c++) {
+		if (cur[c].pend_gen != cur[c].pend_gen_end) {
 			cur[c].pend_set = 0;
+			cur[c].pend_gen = cur[c].pend_gen_end;
+		}
+	}
 	return 0;
 }
 

@@ -70,6 +70,22 @@ static void flushed_meanwhile(void **state)
 	assert_int_equal(qbpf_pend_merge(&c1, &c2, 0, add), 2);
 }
 
+/*
+ * The copy after acct caught flush 6 halfway even after retries:
+ * read_cpu_cur() hands it over as "just after flush 6, new slot empty".
+ * c1's slot is added unless the entry read already carries flush 6.
+ */
+static void torn_after(void **state)
+{
+	struct quell_cpu_cur c1 = cur(1, KA, 5, 100), c2 = cur(0, KA, 6, 100);
+	struct qbpf_pend_add add[2];
+
+	(void)state;
+	assert_int_equal(qbpf_pend_merge(&c1, &c2, 5, add), 1);
+	assert_true(add[0].key == KA && add[0].a->cpu_ns == 100);
+	assert_int_equal(qbpf_pend_merge(&c1, &c2, 6, add), 0);
+}
+
 /* --- model of one CPU ---------------------------------------------------- */
 
 struct model {
@@ -178,6 +194,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(same_epoch),
 		cmocka_unit_test(flushed_meanwhile),
+		cmocka_unit_test(torn_after),
 		cmocka_unit_test(model_every_interleaving),
 	};
 
