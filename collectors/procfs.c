@@ -142,6 +142,7 @@ int procfs_parse_schedstat(const char *buf, struct proc_info *pi)
 	/* "run_ns wait_ns timeslices\n" (CONFIG_SCHED_INFO) */
 	if (!buf || sscanf(buf, "%llu %llu %llu", &run, &delay, &slices) != 3)
 		return -EINVAL;
+	pi->run_ns = run;
 	pi->run_delay_ns = delay;
 	pi->has_run_delay = true;
 	return 0;

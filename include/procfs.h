@@ -23,6 +23,7 @@ struct proc_info {
 	uint64_t rss_bytes;		/* status VmRSS; 0 for kernel threads */
 	uint64_t cpu_ns;		/* utime + stime, clock ticks -> ns */
 	uint64_t start_ticks;		/* stat field 22: start time after boot, in ticks */
+	uint64_t run_ns;		/* schedstat field 1 (sum_exec_runtime); valid if has_run_delay */
 	uint64_t run_delay_ns;		/* schedstat field 2; valid if has_run_delay */
 	bool has_run_delay;
 };

@@ -36,8 +36,9 @@
 #define QUELL_SLICE_RING	64
 
 /*
- * Per-tenant cumulative counters; value of the per-CPU hash "acct" keyed by
- * a __u64 tenant key. Userspace sums the per-CPU copies.
+ * Per-tenant cumulative counters, in the per-CPU hash "acct" keyed by a
+ * __u64 tenant key (inside struct quell_acct_cpu) and in each CPU's pending
+ * slot (quell_cpu_cur.pend). Userspace sums the per-CPU copies.
  */
 struct quell_acct {
 	__u64 cpu_ns;		/* on-CPU time, sched_switch */
@@ -60,22 +61,57 @@ struct quell_acct {
 _Static_assert(sizeof(struct quell_acct) == 16 * 8, "quell_acct layout");
 
 /*
+ * Value of "acct" on one CPU: the counters plus the number of the last
+ * flush of that CPU's pending slot into it (quell_cpu_cur.pend_gen), so
+ * userspace can tell whether a pending slot it read is already in here.
+ */
+struct quell_acct_cpu {
+	struct quell_acct a;
+	__u64 gen;		/* pend_gen of the last flush into this entry (0: none) */
+};
+_Static_assert(sizeof(struct quell_acct_cpu) == 17 * 8, "quell_acct_cpu layout");
+
+/*
  * Per-CPU "who is on this CPU now" (array map "cpu_cur", one entry). Lets
  * userspace add the in-progress slice of a task that has not switched out
  * since the last tick, so a lone CPU hog is accounted smoothly.
+ *
+ * It also holds the pending counters of the tenant last switched in on this
+ * CPU (pend_key): every event of that tenant on this CPU adds there instead
+ * of looking up its "acct" entry (a per-CPU hash), and the slot is flushed
+ * into acct only when another tenant is switched in. A sched pipe of one
+ * tenant thus never touches the hash (docs/performance.md, "BPF cost").
+ * Userspace adds the slot when it is not in acct yet (qbpf_pend_merge()).
  */
 struct quell_cpu_cur {
 	__u64 key;		/* tenant key of the running task, QUELL_KEY_NONE for idle */
-	__u64 start_ns;		/* bpf_ktime_get_ns() when it was switched in */
+	__u64 start_ns;		/* when it was switched in; + clock_off: CLOCK_MONOTONIC */
 	__u32 pid;
-	__u32 pad;
+	__u32 pend_set;		/* 1: pend holds pend_key's counters (0 after load) */
 	/*
 	 * task->se.sum_exec_runtime at switch-in: the switch-out charges the
 	 * difference (what cpuacct / cpu.stat count), not now - start_ns.
 	 */
 	__u64 sum_exec_ns;
+	/*
+	 * The switches' clock is this CPU's rq->clock (bpf/quell.bpf.c
+	 * switch_clock()); clock_off = bpf_ktime_get_ns() - rq clock, as of
+	 * clock_calib (rq clock), modulo 2^64. 0 when the clock is ktime.
+	 */
+	__u64 clock_off;
+	__u64 clock_calib;
+	/*
+	 * Flushes of pend into acct on this CPU so far. A flush writes
+	 * pend_gen_end first and pend_gen last, and a map read copies in
+	 * address order: a copy with pend_gen != pend_gen_end caught a flush
+	 * halfway (userspace reads again).
+	 */
+	__u64 pend_gen;
+	__u64 pend_key;		/* tenant of pend (valid if pend_set) */
+	struct quell_acct pend;	/* not yet in acct; flush number pend_gen + 1 adds it */
+	__u64 pend_gen_end;
 };
-_Static_assert(sizeof(struct quell_cpu_cur) == 32, "quell_cpu_cur layout");
+_Static_assert(sizeof(struct quell_cpu_cur) == 72 + 16 * 8, "quell_cpu_cur layout");
 
 /*
  * The last OOM victim of a tenant (hash "oom_last", keyed by tenant key),
@@ -100,7 +136,7 @@ _Static_assert(sizeof(struct quell_oom) == 56, "quell_oom layout");
 #define QUELL_STAT_TASK_FULL	1	/* per-task state map full: a wait was lost */
 #define QUELL_STAT_RB_DROP	2	/* ring buffer full: an event was lost */
 #define QUELL_STAT_UNATTRIB_NS	3	/* wait older than the slice ring: not attributed */
-#define QUELL_STAT_IO_FULL	4	/* bio/request map full: an IO latency was lost */
+#define QUELL_STAT_IO_FULL	4	/* unused: the LRU map "bios" evicts silently (was "rqs" full) */
 #define QUELL_STAT_EVENTS	5	/* events sent on the ring buffer */
 #define QUELL_STAT_OTHER_INFLICTED_NS 6	/* tenants' wait behind QUELL_KEY_OTHER tasks */
 #define QUELL_STAT_UNTRACED_SWITCH 7	/* prev was not the task we saw switched in */

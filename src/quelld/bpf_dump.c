@@ -143,7 +143,8 @@ int bpf_dump_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct qbpf_opts o = { .key_mode = QUELL_KEY_UID, .cg_level = 1, .max_tenants = 4096 };
+	struct qbpf_opts o = { .key_mode = QUELL_KEY_UID, .cg_level = 1, .max_tenants = 4096,
+			       .proc_fd = -1 };
 	struct sigaction sa = { .sa_handler = dump_on_signal };
 	unsigned long seconds = 5, v;
 	uint64_t maps[16][2];

@@ -26,6 +26,7 @@
 
 #include "bpf_loader.h"
 #include "log.h"
+#include "procfs.h"
 #include "quell.skel.h"
 
 #define QBPF_MAX_LINKS		64
@@ -53,6 +54,8 @@ struct qbpf {
 	void *ev_arg;
 	char hooks[1024];
 	uint64_t min_key, max_key;	/* uid mode: the keys the BPF side accounts */
+	int proc_fd;			/* qbpf_opts.proc_fd, or our own open of /proc */
+	bool own_proc_fd;
 };
 
 /* libbpf messages go to the daemon's logger (src/common/log.c). */
@@ -156,15 +159,21 @@ int qbpf_enable_stats(void)
 
 /* --- load ---------------------------------------------------------------- */
 
-static uint32_t default_max_tasks(void)
+static uint32_t default_max_tasks(const struct qbpf *b)
 {
 	unsigned long v = 32768;
-	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	char buf[32];
+	ssize_t n = -1;
+	int fd = openat(b->proc_fd, "sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
 
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%lu", &v) != 1)
 			v = 32768;
-		fclose(f);
 	}
 	return v > QBPF_MAX_TASKS_CAP ? QBPF_MAX_TASKS_CAP : (uint32_t)v;
 }
@@ -234,7 +243,7 @@ static void hooks_build(struct qbpf *b)
 static int open_and_load(struct qbpf *b, const struct qbpf_opts *o, const struct btf *vmlinux,
 			 char *err, size_t errlen)
 {
-	uint32_t tasks = o->max_tasks ? o->max_tasks : default_max_tasks();
+	uint32_t tasks = o->max_tasks ? o->max_tasks : default_max_tasks(b);
 	int ret;
 
 	b->skel = quell_bpf__open();
@@ -363,6 +372,16 @@ int qbpf_load(const struct qbpf_opts *o, struct qbpf **out, char *err, size_t er
 		return -ENOMEM;
 	}
 	b->max_key = UINT64_MAX;
+	b->proc_fd = o->proc_fd;
+	if (b->proc_fd < 0) {
+		b->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (b->proc_fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "/proc: %s", strerror(-ret));
+			goto fail;
+		}
+		b->own_proc_fd = true;
+	}
 	b->ncpus = libbpf_num_possible_cpus();
 	if (b->ncpus <= 0) {
 		ret = b->ncpus ? b->ncpus : -EINVAL;
@@ -412,6 +431,8 @@ void qbpf_destroy(struct qbpf *b)
 	if (!b)
 		return;
 	qbpf_unload(b);
+	if (b->own_proc_fd)
+		close(b->proc_fd);
 	free(b);
 }
 
@@ -447,32 +468,70 @@ static void acct_add(struct quell_acct *dst, const struct quell_acct *src)
 		d[i] += s[i];
 }
 
-/* Sum the per-CPU copies of one key into out->a. */
-static void sum_cpus(struct acct_sum *out, uint64_t key, const struct quell_acct *percpu, int ncpus)
+int qbpf_pend_merge(const struct quell_cpu_cur *c1, const struct quell_cpu_cur *c2,
+		    uint64_t gen1, struct qbpf_pend_add add[2])
+{
+	int n = 0;
+
+	if (c1->pend_gen == c2->pend_gen) {
+		/* no flush between the two reads: acct has none of c2's slot */
+		if (c2->pend_set)
+			add[n++] = (struct qbpf_pend_add){ c2->pend_key, &c2->pend };
+		return n;
+	}
+	/*
+	 * Flushes happened meanwhile. c1's slot is in acct if its flush
+	 * (number c1->pend_gen + 1) is stamped in the entry read; if not, add
+	 * it as c1 saw it (never more than the flush brings later). c2's slot
+	 * began after the flush before c2, so acct, read before c2, lacks it.
+	 * Slots that came and went between c1 and c2 and missed the read were
+	 * in no earlier read either: late, never counted twice.
+	 */
+	if (c1->pend_set && gen1 <= c1->pend_gen)
+		add[n++] = (struct qbpf_pend_add){ c1->pend_key, &c1->pend };
+	if (c2->pend_set)
+		add[n++] = (struct qbpf_pend_add){ c2->pend_key, &c2->pend };
+	return n;
+}
+
+/*
+ * Sum the per-CPU copies of one key into out->a; remember, per CPU, the
+ * flush stamp of the entry of the key c1 saw pending there (gen1[], for
+ * qbpf_pend_merge).
+ */
+static void sum_cpus(struct acct_sum *out, uint64_t key, const struct quell_acct_cpu *percpu,
+		     int ncpus, const struct quell_cpu_cur *c1, uint64_t *gen1)
 {
 	int c;
 
 	memset(out, 0, sizeof(*out));
 	out->key = key;
-	for (c = 0; c < ncpus; c++)
-		acct_add(&out->a, &percpu[c]);
+	for (c = 0; c < ncpus; c++) {
+		acct_add(&out->a, &percpu[c].a);
+		if (c1[c].pend_set && c1[c].pend_key == key)
+			gen1[c] = percpu[c].gen;
+	}
 }
 
 /* Read every key with bpf_map_get_next_key; returns keys read or -errno. */
 static int read_iter(struct qbpf *b, int fd, struct acct_sum *out, int max,
-		     struct quell_acct *vals)
+		     const struct quell_cpu_cur *c1, uint64_t *gen1)
 {
+	struct quell_acct_cpu *vals = calloc(b->ncpus, sizeof(*vals));
 	uint64_t key, next;
 	void *prev = NULL;
 	int n = 0;
 
+	if (!vals)
+		return -ENOMEM;
 	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;	/* deleted meanwhile (qbpf_forget) */
-		sum_cpus(&out[n++], key, vals, b->ncpus);
+		sum_cpus(&out[n++], key, vals, b->ncpus, c1, gen1);
 	}
+	free(vals);
 	return n;
 }
 
@@ -480,11 +539,12 @@ static int read_iter(struct qbpf *b, int fd, struct acct_sum *out, int max,
  * Batch lookup (5.6+): one syscall per 256 keys instead of two per key.
  * Returns keys read, or -errno to make the caller fall back to iteration.
  */
-static int read_batch(struct qbpf *b, int fd, struct acct_sum *out, int max)
+static int read_batch(struct qbpf *b, int fd, struct acct_sum *out, int max,
+		      const struct quell_cpu_cur *c1, uint64_t *gen1)
 {
 	uint32_t chunk = 256, count, i;
 	uint64_t in_batch, out_batch, *keys;
-	struct quell_acct *vals;
+	struct quell_acct_cpu *vals;
 	bool first = true;
 	int n = 0, ret = 0;
 
@@ -502,7 +562,8 @@ static int read_batch(struct qbpf *b, int fd, struct acct_sum *out, int max)
 		if (ret && ret != -ENOENT)
 			goto out;
 		for (i = 0; i < count && n < max; i++)
-			sum_cpus(&out[n++], keys[i], &vals[(size_t)i * b->ncpus], b->ncpus);
+			sum_cpus(&out[n++], keys[i], &vals[(size_t)i * b->ncpus], b->ncpus, c1,
+				 gen1);
 		if (ret == -ENOENT || n >= max) {
 			ret = 0;
 			break;
@@ -516,61 +577,110 @@ out:
 	return ret ? ret : n;
 }
 
+/*
+ * Every CPU's cpu_cur, read again (up to 8 times) while a copy caught a
+ * flush of the pending slot halfway (pend_gen != pend_gen_end). A CPU still
+ * torn after that is taken as just after that flush: its new slot empty
+ * (pend_set 0) and pend_gen the flush's number, so qbpf_pend_merge() adds
+ * the other copy's slot only if the acct entry read lacks that flush.
+ */
 static int read_cpu_cur(struct qbpf *b, struct quell_cpu_cur *cur)
 {
 	uint32_t zero = 0;
+	int c, try, torn = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.cpu_cur), &zero, cur))
-		return -errno;
+	for (try = 0; try < 8; try++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.cpu_cur), &zero, cur))
+			return -errno;
+		for (c = 0, torn = 0; c < b->ncpus; c++)
+			torn += cur[c].pend_gen != cur[c].pend_gen_end;
+		if (!torn)
+			return 0;
+	}
+	for (c = 0; c < b->ncpus; c++) {
+		if (cur[c].pend_gen != cur[c].pend_gen_end) {
+			cur[c].pend_set = 0;
+			cur[c].pend_gen = cur[c].pend_gen_end;
+		}
+	}
 	return 0;
 }
 
-/* CPU time of cur's task since it was switched in (see qbpf_read_acct). */
-static uint64_t running_ns(const struct quell_cpu_cur *cur, uint64_t now_ns)
+/* When cur's task was switched in, on CLOCK_MONOTONIC (the BPF side's clock_off). */
+static uint64_t cur_start_mono(const struct quell_cpu_cur *cur)
 {
-	unsigned long long sum = 0;
-	char path[64];
-	FILE *f;
-	int n;
+	return cur->start_ns + cur->clock_off;	/* modulo 2^64, as the BPF side subtracted */
+}
 
-	snprintf(path, sizeof(path), "/proc/%u/schedstat", cur->pid);
-	f = fopen(path, "re");
-	if (!f)
+/* CPU time of cur's task since it was switched in (see qbpf_read_acct). */
+static uint64_t running_ns(const struct qbpf *b, const struct quell_cpu_cur *cur, uint64_t now_ns)
+{
+	uint64_t sum, start = cur_start_mono(cur);
+	struct proc_info pi;
+	char path[32], buf[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%u/schedstat", cur->pid);
+	fd = openat(b->proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;	/* exited meanwhile: one slice late, never ahead */
-	n = fscanf(f, "%llu", &sum);
-	fclose(f);
-	if (n != 1 || sum <= cur->sum_exec_ns)
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (procfs_parse_schedstat(buf, &pi) || pi.run_ns <= cur->sum_exec_ns)
 		return 0;
 	/* a reused tid would show someone else's total: cap at the slice */
-	sum -= cur->sum_exec_ns;
-	return sum < now_ns - cur->start_ns ? sum : now_ns - cur->start_ns;
+	sum = pi.run_ns - cur->sum_exec_ns;
+	return sum < now_ns - start ? sum : now_ns - start;
+}
+
+/* The entry of key in sums[0..*n), appended (zero) if missing; NULL if sums is full. */
+static struct acct_sum *sum_find(struct acct_sum *sums, int *n, int max, uint64_t key)
+{
+	int i;
+
+	for (i = 0; i < *n && sums[i].key != key; i++)
+		;
+	if (i < *n)
+		return &sums[i];
+	if (*n >= max)
+		return NULL;
+	memset(&sums[*n], 0, sizeof(sums[*n]));
+	sums[*n].key = key;
+	return &sums[(*n)++];
 }
 
 int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 		   int (*cb)(uint64_t key, const struct quell_acct *a, void *arg), void *arg)
 {
 	int fd = bpf_map__fd(b->skel->maps.acct);
-	int max = bpf_map__max_entries(b->skel->maps.acct) + b->ncpus;
+	int nacct = bpf_map__max_entries(b->skel->maps.acct);
+	/* room for what the map holds plus, per CPU, a running and two pending keys */
+	int max = nacct + 3 * b->ncpus;
 	struct quell_cpu_cur *c1 = NULL, *c2 = NULL;
-	struct quell_acct *vals = NULL;
-	struct acct_sum *sums = NULL;
-	int n, i, c, ret;
+	struct acct_sum *sums = NULL, *s;
+	uint64_t *gen1 = NULL;
+	int n, i, c, k, ret;
 
 	sums = calloc(max, sizeof(*sums));
 	c1 = calloc(b->ncpus, sizeof(*c1));
 	c2 = calloc(b->ncpus, sizeof(*c2));
-	vals = calloc(b->ncpus, sizeof(*vals));
-	if (!sums || !c1 || !c2 || !vals) {
+	gen1 = calloc(b->ncpus, sizeof(*gen1));
+	if (!sums || !c1 || !c2 || !gen1) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	/*
-	 * cpu_cur before and after the acct read: a CPU whose current slice
-	 * did not change meanwhile has that slice in neither copy of acct, so
-	 * adding now - start is exact. A CPU that switched meanwhile gets
-	 * nothing added this time (at most one slice late, never doubled).
+	 * cpu_cur before and after the acct read. Pending slots: see
+	 * qbpf_pend_merge(). The in-progress slice: a CPU whose current slice
+	 * did not change meanwhile has that slice in neither acct nor a
+	 * pending slot, so adding it is exact. A CPU that switched meanwhile
+	 * gets nothing added this time (at most one slice late, never doubled).
 	 * The in-progress part is the running task's sum_exec_runtime now
-	 * (/proc/<tid>/schedstat) minus its value at switch-in, the same
+	 * (<proc>/<tid>/schedstat) minus its value at switch-in, the same
 	 * measure the BPF side charges at switch-out. schedstat shows the
 	 * value of the last update_curr() (tick), never more than the
 	 * switch-out will charge, so the counter never steps back (a rate
@@ -580,24 +690,34 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 	ret = read_cpu_cur(b, c1);
 	if (ret)
 		goto out;
-	n = read_batch(b, fd, sums, max - b->ncpus);
-	if (n < 0)
-		n = read_iter(b, fd, sums, max - b->ncpus, vals);
+	n = read_batch(b, fd, sums, nacct, c1, gen1);
+	if (n < 0) {
+		memset(gen1, 0, b->ncpus * sizeof(*gen1));
+		n = read_iter(b, fd, sums, nacct, c1, gen1);
+	}
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
 	ret = read_cpu_cur(b, c2);
 	if (ret)
 		goto out;
 	for (c = 0; c < b->ncpus; c++) {
-		if (c2[c].key == QUELL_KEY_NONE || c2[c].key == QUELL_KEY_OTHER || !c2[c].start_ns ||
-		    c1[c].start_ns != c2[c].start_ns || now_ns <= c2[c].start_ns)
-			continue;
-		for (i = 0; i < n && sums[i].key != c2[c].key; i++)
-			;
-		if (i == n) {
-			/* running since before its first switch-out: not in acct yet */
-			memset(&sums[n], 0, sizeof(sums[n]));
-			sums[n++].key = c2[c].key;
+		struct qbpf_pend_add add[2];
+		int na = qbpf_pend_merge(&c1[c], &c2[c], gen1[c], add);
+
+		for (k = 0; k < na; k++) {
+			s = sum_find(sums, &n, max, add[k].key);
+			if (s)
+				acct_add(&s->a, add[k].a);
 		}
-		sums[i].a.cpu_ns += running_ns(&c2[c], now_ns);
+		if (c2[c].key == QUELL_KEY_NONE || c2[c].key == QUELL_KEY_OTHER || !c2[c].start_ns ||
+		    c1[c].start_ns != c2[c].start_ns || now_ns <= cur_start_mono(&c2[c]))
+			continue;
+		/* running since before its first switch-out: maybe in no map yet */
+		s = sum_find(sums, &n, max, c2[c].key);
+		if (s)
+			s->a.cpu_ns += running_ns(b, &c2[c], now_ns);
 	}
 	for (i = 0; i < n; i++) {
 		ret = cb(sums[i].key, &sums[i].a, arg);
@@ -609,7 +729,7 @@ out:
 	free(sums);
 	free(c1);
 	free(c2);
-	free(vals);
+	free(gen1);
 	return ret;
 }
 

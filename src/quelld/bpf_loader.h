@@ -26,6 +26,11 @@ struct qbpf_opts {
 				 * QUELL_BPF_FORCE_RAW_TP=1) */
 	/* uid mode: only uids in [min_uid, max_uid] get acct entries (both 0: every uid) */
 	uint32_t min_uid, max_uid;
+	/*
+	 * The proc root (daemon.proc_fd, [daemon] proc_root), not owned: pid_max
+	 * and running tasks' schedstat are read below it. -1: "/proc".
+	 */
+	int proc_fd;
 };
 
 /* What the running kernel offers; filled by qbpf_probe(). */
@@ -64,6 +69,20 @@ int qbpf_enable_stats(void);
  */
 int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 		   int (*cb)(uint64_t key, const struct quell_acct *a, void *arg), void *arg);
+/*
+ * One CPU's pending slot (quell_cpu_cur.pend) is not in acct until flushed:
+ * which slots to add to what a read of acct found. c1 and c2: that CPU's
+ * cpu_cur read before and after acct (neither torn); gen1: the flush stamp
+ * (quell_acct_cpu.gen) on that CPU of the entry of c1's pending key as read,
+ * 0 if it had none. Fills add[] with what to add to whom; returns 0..2.
+ * Pure, for the unit tests.
+ */
+struct qbpf_pend_add {
+	uint64_t key;
+	const struct quell_acct *a;
+};
+int qbpf_pend_merge(const struct quell_cpu_cur *c1, const struct quell_cpu_cur *c2,
+		    uint64_t gen1, struct qbpf_pend_add add[2]);
 /*
  * Does the BPF side account key at all (uid mode: inside the loaded uid
  * range)? A covered key without an acct entry is idle; one outside is unknown.

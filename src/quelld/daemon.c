@@ -33,6 +33,7 @@ static int load_bpf(struct daemon *d)
 		.min_uid = d->cfg.min_uid,
 		.max_uid = d->cfg.max_uid,
 		.events = d->cfg.tenant_mode == TENANT_USERS && d->cfg.place,
+		.proc_fd = d->proc_fd,
 	};
 	struct qbpf_features f = { 0 };
 	char err[256] = "";

@@ -18,11 +18,15 @@
 #      (rusage), which is the most stable number on a shared box.
 #   b. ns per event per program (kernel.bpf_stats_enabled run_time_ns /
 #      run_cnt) via `quelld --bpf-dump` while hackbench and sched pipe run.
-#   c. The worst case pinned (issue 15): `taskset -c 1 perf bench sched pipe`
-#      as the tenant under `quelld --bpf-dump`; BPF share of that CPU =
-#      the pipe's switches x ns/switch (+ voluntary switches x ns/wakeup
-#      when a wakeup program exists; none since the wait start is the
-#      kernel's sched_info.last_queued) / the pipe's CPU time. Goal <= 3 %.
+#   c. The targets (issue 15), BENCH_PIN_RUNS runs (5; 2 with BENCH_QUICK) of the
+#      worst case pinned, `taskset -c 1 perf bench sched pipe`, and of
+#      hackbench, each as the tenant in its own cgroup under its own
+#      `quelld --bpf-dump` (uid range: the tenant only); BPF share of the
+#      load's CPU = (its switches x ns/switch + its minor faults x ns/fault)
+#      / its CPU time. Prints one line per target, e.g.
+#        target bpf_share_sched_pipe_tenant <= 3.0 %: 2.7 % PASS (...)
+#      then "ns_per_event PROGRAM: NS" over those runs. Goals: pipe <= 3 %,
+#      hackbench <= 1 %.
 . "$(dirname "$0")/lib.sh"
 
 for c in hackbench perf stress-ng setpriv /usr/bin/time; do
@@ -164,25 +168,85 @@ for l in hb pipe; do
 		ns_per_switch: $a, ns_per_wakeup: $b, est_slowdown_pct: $e}')"
 done
 
-# --- c. pinned worst case ----------------------------------------------------
-OUT=$QT_DIR/pinned.out
-"$QT_BUILD/quelld" --bpf-dump --seconds $((DUMP_S / 2 + 2)) > "$OUT" 2> "$OUT.err" &
-DUMP=$!
-QT_PIDS+=($DUMP)
-for _ in $(seq 100); do grep -q '^bpf ' "$OUT" 2>/dev/null && break; sleep 0.1; done
-grep -q '^bpf ' "$OUT" || { cat "$OUT.err"; qt_fail "bpf-dump did not load"; }
-pin=$(timed taskset -c 1 perf bench sched pipe -l $((PIPE_LOOPS / 2))) || qt_fail "pinned pipe"
-wait $DUMP || { cat "$OUT.err"; qt_fail "bpf-dump failed"; }
-set -- $pin
-psw=$(b_kv "$(grep -E '^prog name=(tb|rt)_sched_switch ' "$OUT" | head -1)" ns_per_run)
-pwk=$(b_kv "$(grep -E '^prog name=(tb|rt)_sched_wakeup ' "$OUT" | head -1)" ns_per_run)
-share=$(awk -v sw="$3" -v wk="$4" -v c="$2" -v a="${psw:-0}" -v b="${pwk:-0}" \
-	'BEGIN { if (c <= 0) print "null"; else printf "%.2f", (sw * a + wk * b) / 1e9 / c * 100 }')
+# --- c. the targets: tenant loads in a tenant cgroup, per-program time ----------
+# One quelld --bpf-dump per run, loaded for the run only, the tenant's uid
+# the only tenant; the load runs as the tenant in a cgroup of its own
+# (quelltest-*, unified hierarchy), as quelld would place it. BPF share =
+# (the load's switches x ns/switch + its minor faults x ns/page fault) /
+# the load's CPU time (rusage). ns/event is the kernel's per-program clock
+# (run_time_ns / run_cnt, kernel.bpf_stats_enabled), which the neighbours'
+# load hardly disturbs; the CPU time in the denominator does move with it.
+PIN_CG=$B_UNI/$QT_ID-pin
+mkdir "$PIN_CG" || qt_fail "mkdir $PIN_CG"
+chmod 0777 "$PIN_CG"
+PIN_RUNS=${BENCH_PIN_RUNS:-$([ "$BENCH_QUICK" = 1 ] && echo 2 || echo 5)}
+PIN_LOOPS=100000	# the issue's figure, in quick runs too (~1 s)
+
+# "wall cpu switches voluntary minflt ns_switch ns_fault" of one load
+measured() {
+	local out=$QT_DIR/m.out t=$QT_DIR/w/m.time dump sw pf
+	"$QT_BUILD/quelld" --bpf-dump --seconds 120 --min-uid $LUID --max-uid $LUID \
+		> "$out" 2> "$out.err" &
+	dump=$!
+	QT_PIDS+=($dump)
+	for _ in $(seq 100); do grep -q '^bpf ' "$out" 2>/dev/null && break; sleep 0.1; done
+	grep -q '^bpf ' "$out" || { cat "$out.err" >&2; return 1; }
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$PIN_CG" \
+		setpriv --reuid=$LUID --regid=65534 --clear-groups -- \
+		/usr/bin/time -f '%e %U %S %c %w %R' -o "$t" "$@" >/dev/null 2>&1 || return 1
+	kill -TERM $dump
+	wait $dump || { cat "$out.err" >&2; return 1; }
+	sw=$(b_kv "$(grep -E '^prog name=(tb|rt)_sched_switch ' "$out" | head -1)" ns_per_run)
+	pf=$(b_kv "$(grep -E '^prog name=(tb|rt)_page_fault_user ' "$out" | head -1)" ns_per_run)
+	grep '^prog ' "$out" >> "$QT_DIR/progs.all"
+	awk -v sw="${sw:-0}" -v pf="${pf:-0}" '{ printf "%s %.3f %d %d %d %s %s\n",
+		$1, $2 + $3, $4 + $5, $5, $6, sw, pf }' "$t"
+}
+
+share_of() {	# wall cpu switches vol minflt ns_sw ns_pf -> % of the load's CPU
+	awk -v c="$2" -v sw="$3" -v f="$5" -v a="$6" -v b="$7" \
+		'BEGIN { if (c <= 0) print "null"; else printf "%.2f", (sw * a + f * b) / 1e9 / c * 100 }'
+}
+
+declare -A T
+: > "$QT_DIR/progs.all"
 echo
-printf '%-36s %10s %10s %10s %12s %8s\n' "pinned sched pipe (tenant)" switches ns/switch ns/wakeup "BPF share" goal
-printf '%-36s %10s %10s %10s %11s%% %7s%%\n' "taskset -c 1, -l $((PIPE_LOOPS / 2))" "$3" "${psw:-0}" \
-	"${pwk:-0}" "$share" "<= 3"
-bj pinned_pipe "$(jq -n --argjson sw "$3" --argjson c "$2" --argjson a "${psw:-0}" \
-	--argjson b "${pwk:-0}" --argjson s "$share" '{switches: $sw, cpu_s: $c, ns_per_switch: $a,
-	ns_per_wakeup: $b, bpf_share_pct: $s, goal_pct: 3}')"
+printf '%-34s %8s %8s %10s %8s %9s %9s %10s\n' "tenant load (own cgroup)" wall_s cpu_s \
+	switches minflt ns/switch ns/fault "BPF share"
+for r in $(seq "$PIN_RUNS"); do
+	for l in pipe hb; do
+		if [ $l = pipe ]; then
+			m=$(measured taskset -c 1 perf bench sched pipe -l $PIN_LOOPS) ||
+				qt_fail "pinned pipe"
+			name="taskset -c 1 sched pipe -l $PIN_LOOPS"
+		else
+			m=$(measured hackbench -g 4 -l $HB_LOOPS -p) || qt_fail "hackbench"
+			name="hackbench -g 4 -l $HB_LOOPS -p"
+		fi
+		set -- $m
+		sh=$(share_of "$@")
+		T[$l.share]+="$sh "; T[$l.sw]+="$6 "; T[$l.pf]+="$7 "
+		printf '%-34s %8s %8s %10s %8s %9s %9s %9s%%\n' "$name" "$1" "$2" "$3" "$5" "$6" "$7" "$sh"
+	done
+done
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+echo
+for l in pipe hb; do
+	if [ $l = pipe ]; then t=bpf_share_sched_pipe_tenant; goal=3.0; else t=bpf_share_hackbench_tenant; goal=1.0; fi
+	med=$(b_median ${T[$l.share]})
+	ok=$(awk -v m="$med" -v g="$goal" 'BEGIN { print (m != "null" && m <= g) ? "PASS" : "MISS" }')
+	echo "target $t <= $goal %: $med % $ok (median of $PIN_RUNS, runs $(spread ${T[$l.share]}) %;" \
+		"ns/switch $(b_median ${T[$l.sw]}), runs $(spread ${T[$l.sw]}))"
+	bj "targets.$t" "$(jq -n --argjson m "$med" --argjson g "$goal" --arg ok "$ok" \
+		--arg rs "${T[$l.share]}" --arg rw "${T[$l.sw]}" --arg rf "${T[$l.pf]}" \
+		'def nums: split(" ") | map(select(. != "") | tonumber);
+		 {median_pct: $m, goal_pct: $g, result: $ok, runs_pct: ($rs | nums),
+		  ns_per_switch: ($rw | nums), ns_per_fault: ($rf | nums)}')"
+done
+# ns/event per program over all the runs above: summed run_ns / summed run_cnt
+awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	ns[v["name"]] += v["run_ns"]; n[v["name"]] += v["run_cnt"] }
+	END { for (p in n) if (n[p]) printf "ns_per_event %s: %.1f (%d events)\n", p, ns[p] / n[p], n[p] }' \
+	"$QT_DIR/progs.all" | sort -t: -k2 -g -r
+bj pinned_runs "$PIN_RUNS"
 exit 0

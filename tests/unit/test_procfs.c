@@ -100,6 +100,10 @@ static void test_parse_schedstat(void **state)
 	assert_int_equal(procfs_parse_schedstat("0 3792525 1\n", &pi), 0);
 	assert_true(pi.has_run_delay);
 	assert_int_equal(pi.run_delay_ns, 3792525);
+	/* field 1 is sum_exec_runtime, what bpf_loader.c adds for a running task */
+	assert_int_equal(procfs_parse_schedstat("18446744073709551 7 2\n", &pi), 0);
+	assert_true(pi.run_ns == 18446744073709551ull);
+	assert_int_equal(pi.run_delay_ns, 7);
 	assert_int_equal(procfs_parse_schedstat("12 x\n", &pi), -EINVAL);
 }
 
