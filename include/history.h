@@ -108,7 +108,7 @@ int hist_schema_find(const struct hist_schema *s, const char *name);
 
 /* One update queued by the daemon: raw values, formatted by the writer. */
 struct hist_rec {
-	char name[QUELL_NAME_MAX];	/* tenant name; "" for the host */
+	char name[TENANT_NAME_MAX];	/* tenant name; "" for the host */
 	int64_t t;			/* CLOCK_REALTIME seconds */
 	uint64_t valid;			/* bit i: value i known */
 	union {
@@ -241,7 +241,7 @@ const char *hist_by_name(enum hist_by by);
 
 /* One tenant's period, from the AVERAGE and MAX series. NAN: no data. */
 struct hist_summary {
-	char name[QUELL_NAME_MAX];
+	char name[TENANT_NAME_MAX];
 	double covered_s;		/* seconds with data (AVERAGE rows known) */
 	double cpu_avg, cpu_max;	/* % of one core */
 	double cpu_core_s;		/* CPU seconds used in the period */
@@ -280,15 +280,15 @@ void hist_rank(struct hist_summary *s, int n, enum hist_by by);
  */
 int hist_report(const char *dir, int64_t start, int64_t end, enum hist_by by,
 		struct hist_summary **out, int *n, char *err, size_t errlen);
-/* Tenant names that have a file in dir (malloc()ed array of QUELL_NAME_MAX strings). */
-int hist_list_tenants(const char *dir, char (**names)[QUELL_NAME_MAX], int *n);
+/* Tenant names that have a file in dir (malloc()ed array of TENANT_NAME_MAX strings). */
+int hist_list_tenants(const char *dir, char (**names)[TENANT_NAME_MAX], int *n);
 
 /* An audit-log event (cfg.events_path, one JSON object per line). */
 struct hist_event {
 	int64_t time;
-	char tenant[QUELL_NAME_MAX];
+	char tenant[TENANT_NAME_MAX];
 	char action[32];
-	char rule[QUELL_NAME_MAX];
+	char rule[TENANT_NAME_MAX];
 };
 
 /*
@@ -345,7 +345,7 @@ struct hist_graph_opts {
  * stacked tenants' names in stack[0..nstack) (host graph). *argv and its
  * strings are malloc()ed; free with hist_args_free. Returns argc or -errno.
  */
-int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[QUELL_NAME_MAX],
+int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[TENANT_NAME_MAX],
 		    int nstack, char ***argv);
 void hist_args_free(int argc, char **argv);
 /*

@@ -97,16 +97,16 @@ enum top_prompt { TP_NONE, TP_FILTER, TP_TOPN, TP_DELAY, TP_CONFIRM };
 struct top_ui {
 	enum top_col_id sort;
 	bool desc;
-	char filter[QUELL_NAME_MAX];
+	char filter[TENANT_NAME_MAX];
 	int top_n;			/* 0 = all */
 	bool paused;
 	double delay_s;
 	enum top_mode mode;
 	enum top_mode back;		/* where the help screen returns to */
 	enum top_prompt prompt;
-	char input[QUELL_NAME_MAX];	/* text typed at a prompt */
+	char input[TENANT_NAME_MAX];	/* text typed at a prompt */
 	char action[16];		/* throttle / release / kill awaiting y/n, then to do */
-	char sel_name[QUELL_NAME_MAX];	/* the selected tenant, followed across re-sorts */
+	char sel_name[TENANT_NAME_MAX];	/* the selected tenant, followed across re-sorts */
 	int sel;			/* its index in the visible rows */
 	int scroll;			/* first visible row on screen */
 	int step;			/* replay: -1/+1 requested */
@@ -174,7 +174,7 @@ extern const char *const top_help[];
 
 /* The drill-down of one tenant, as last loaded. */
 struct top_detail {
-	char name[QUELL_NAME_MAX];
+	char name[TENANT_NAME_MAX];
 	struct pview *pv;		/* malloc()ed, sorted by CPU% */
 	int np;
 	json_t *le;			/* {"limits":{}, "events":[]} or NULL */

@@ -288,7 +288,7 @@ int hist_summarize(const struct hist_series *avg, const struct hist_series *max,
 {
 	const struct hist_series *mx = max ? max : avg;
 	struct acc a, m;
-	char name[QUELL_NAME_MAX];
+	char name[TENANT_NAME_MAX];
 	int known = 0;
 
 	if (!avg)
@@ -388,10 +388,10 @@ void hist_rank(struct hist_summary *s, int n, enum hist_by by)
 		qsort_r(s, (size_t)n, sizeof(*s), rank_cmp, &by);
 }
 
-int hist_list_tenants(const char *dir, char (**names)[QUELL_NAME_MAX], int *n)
+int hist_list_tenants(const char *dir, char (**names)[TENANT_NAME_MAX], int *n)
 {
 	char path[4096];
-	char (*v)[QUELL_NAME_MAX] = NULL;
+	char (*v)[TENANT_NAME_MAX] = NULL;
 	int cnt = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
@@ -420,7 +420,7 @@ int hist_list_tenants(const char *dir, char (**names)[QUELL_NAME_MAX], int *n)
 			}
 			v = nv;
 		}
-		if (hist_name_unescape(stem, v[cnt], QUELL_NAME_MAX))
+		if (hist_name_unescape(stem, v[cnt], TENANT_NAME_MAX))
 			continue;	/* not one of ours */
 		cnt++;
 	}
@@ -433,7 +433,7 @@ int hist_list_tenants(const char *dir, char (**names)[QUELL_NAME_MAX], int *n)
 int hist_report(const char *dir, int64_t start, int64_t end, enum hist_by by,
 		struct hist_summary **out, int *n, char *err, size_t errlen)
 {
-	char (*names)[QUELL_NAME_MAX];
+	char (*names)[TENANT_NAME_MAX];
 	struct hist_summary *sum;
 	int nn, cnt = 0, ret;
 
@@ -836,7 +836,7 @@ static void add_metric_defs(struct argv_buf *a, const char *file, const char *pf
 	arg_add(a, "CDEF:%s=%s,%.10g,*", pfx, rpn, scale);
 }
 
-int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[QUELL_NAME_MAX],
+int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[TENANT_NAME_MAX],
 		    int nstack, char ***argv)
 {
 	const struct metric_def *md;
@@ -941,7 +941,7 @@ static int metric_cmp(const void *pa, const void *pb, void *arg)
 
 int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen)
 {
-	char (*stack)[QUELL_NAME_MAX] = NULL;
+	char (*stack)[TENANT_NAME_MAX] = NULL;
 	struct hist_graph_opts oo = *o;
 	struct hist_summary *sum = NULL;
 	char path[4096];
@@ -976,7 +976,7 @@ int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen)
 			return -ENOMEM;
 		}
 		for (int i = 0; i < nstack; i++)
-			memcpy(stack[i], sum[i].name, QUELL_NAME_MAX);
+			memcpy(stack[i], sum[i].name, TENANT_NAME_MAX);
 		free(sum);
 		hist_path(o->dir, NULL, path, sizeof(path));
 		oo.host_line = !access(path, R_OK);
@@ -986,7 +986,7 @@ int hist_graph(const struct hist_graph_opts *o, char *err, size_t errlen)
 			return -ENOENT;
 		}
 	}
-	argc = hist_graph_args(&oo, (const char (*)[QUELL_NAME_MAX])stack, nstack, &argv);
+	argc = hist_graph_args(&oo, (const char (*)[TENANT_NAME_MAX])stack, nstack, &argv);
 	free(stack);
 	if (argc < 0) {
 		snprintf(err, errlen, "graph: %s", strerror(-argc));

@@ -354,7 +354,7 @@ int hist_name_unescape(const char *stem, char *out, size_t len)
 
 int hist_path(const char *dir, const char *name, char *out, size_t len)
 {
-	char stem[3 * QUELL_NAME_MAX + 1];
+	char stem[3 * TENANT_NAME_MAX + 1];
 	int n, err;
 
 	if (!name || !*name) {

@@ -15,7 +15,7 @@
 #include "authz.h"
 #include "cgroup.h"
 #include "config.h"
-#include "proto.h"
+#include "api_encode.h"
 #include "quell_bpf.h"
 #include "tenant.h"
 
