@@ -1,13 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* test_metrics.c - the metric catalogue and the rate maths. */
+/*
+ * test_metrics.c - the metric catalogue, the rate maths, and every list
+ * derived from the catalogue: protocol members, Prometheus families, RRD
+ * data sources, policy metric names, quelltop columns, sort and history
+ * names. The literal lists below are what each surface said before the
+ * lists were derived (issue 13 R8); they must not change by accident.
+ */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "api_encode.h"
+#include "history.h"
 #include "metrics.h"
+#include "policy.h"
+#include "prom.h"
+#include "tenant.h"
+#include "top.h"
 
 static void test_catalogue(void **state)
 {
@@ -67,12 +81,337 @@ static void test_io_latency_view(void **state)
 	assert_true(v.io_lat_ms == 0);
 }
 
+/* --- the derived lists, against today's literal ones ---------------------- */
+
+static struct tenant *mk_tenant(const char *name)
+{
+	struct tenant *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->uid = 1001;
+	t->key = 1001;
+	limits_init(&t->lim);
+	limits_init(&t->dyn);
+	return t;
+}
+
+/* The keys of the flat JSON object member "name":{...} of text, in order, comma-separated. */
+static void member_keys(const char *text, const char *name, char *out, size_t len)
+{
+	char pat[64];
+	const char *p;
+	size_t o = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":{", name);
+	p = strstr(text, pat);
+	assert_non_null(p);
+	p += strlen(pat);
+	out[0] = '\0';
+	while (*p == '"') {
+		const char *e = strchr(p + 1, '"');
+
+		assert_non_null(e);
+		o += (size_t)snprintf(out + o, len - o, "%s%.*s", o ? "," : "", (int)(e - p - 1),
+				      p + 1);
+		assert_true(o < len);
+		p = strpbrk(e, ",}");
+		assert_non_null(p);
+		if (*p == '}')
+			break;
+		p++;
+	}
+}
+
+static const char want_rates[] =
+	"cpu_pct,inflicted_ms_s,suffered_ms_s,io_rbps,io_wbps,iops,io_lat_ms,faults_s,forks_s,"
+	"reclaim_ms_s,psi_cpu_some,psi_mem_some,psi_io_some";
+static const char want_gauges[] = "mem_bytes,mem_peak,nproc,nthreads";
+
+static void test_wire_lists(void **state)
+{
+	struct tenant *t = mk_tenant("t");
+	struct proto_buf b = { 0 };
+	char keys[2048], want[2048];
+	size_t o = 0;
+	json_t *j;
+
+	(void)state;
+	for (int i = 0; i < QM_NR; i++)
+		qm_set(&t->cur, (enum qm_id)i, (uint64_t)i + 1, QM_SRC_BPF);
+	proto_tenant_enc(&b, t);
+	assert_false(b.oom);
+	member_keys(b.p, "rates", keys, sizeof(keys));
+	assert_string_equal(keys, want_rates);
+	member_keys(b.p, "gauges", keys, sizeof(keys));
+	assert_string_equal(keys, want_gauges);
+	/* counters: every counter of the catalogue, in its order */
+	member_keys(b.p, "counters", keys, sizeof(keys));
+	for (int i = 0; i < QM_NR; i++)
+		if (qm_desc[i].kind == QM_COUNTER)
+			o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%s", o ? "," : "",
+					      qm_desc[i].key);
+	assert_string_equal(keys, want);
+	/* the jansson encoder says the same */
+	j = proto_tenant_json(t);
+	assert_non_null(j);
+	assert_int_equal(json_object_size(json_object_get(j, "rates")), 13);
+	assert_int_equal(json_object_size(json_object_get(j, "gauges")), 4);
+	json_decref(j);
+	proto_buf_free(&b);
+	free(t);
+}
+
+#define LIMIT_HELP "Times a limit was hit: cpu = quota periods throttled, memory_high / memory = " \
+	"soft / hard memory limit events, pids = forks refused"
+
+/* Today's Prometheus family of each metric: name{extra label} and its HELP. */
+static const struct {
+	enum qm_id id;
+	const char *series;	/* family, and the extra label if any */
+	const char *help;
+} want_prom[] = {
+	{ QM_CPU_NS, "quell_tenant_cpu_seconds_total", "CPU time used" },
+	{ QM_CTXSW, "quell_tenant_context_switches_total", "Context switches (times switched out)" },
+	{ QM_RQ_SUFFERED_NS, "quell_tenant_runqueue_delay_suffered_seconds_total",
+	  "Run-queue wait of this tenant's tasks behind other tenants" },
+	{ QM_RQ_SELF_NS, "quell_tenant_runqueue_delay_self_seconds_total",
+	  "Run-queue wait behind the tenant's own tasks" },
+	{ QM_RQ_INFLICTED_NS, "quell_tenant_runqueue_delay_inflicted_seconds_total",
+	  "Run-queue wait of other tenants' tasks while this tenant held the CPU" },
+	{ QM_FORKS, "quell_tenant_forks_total", "Processes and threads created" },
+	{ QM_EXECS, "quell_tenant_execs_total", "Programs executed" },
+	{ QM_IO_RBYTES, "quell_tenant_io_bytes_total{direction=\"read\"}",
+	  "Block IO bytes submitted by the tenant" },
+	{ QM_IO_WBYTES, "quell_tenant_io_bytes_total{direction=\"write\"}",
+	  "Block IO bytes submitted by the tenant" },
+	{ QM_IO_ROPS, "quell_tenant_io_ops_total{direction=\"read\"}",
+	  "Block IO operations submitted by the tenant" },
+	{ QM_IO_WOPS, "quell_tenant_io_ops_total{direction=\"write\"}",
+	  "Block IO operations submitted by the tenant" },
+	{ QM_IO_LAT_NS, "quell_tenant_io_latency_seconds_total", "Sum of block IO completion latency" },
+	{ QM_IO_LAT_CNT, "quell_tenant_io_completed_total", "Block IO requests in io_lat_ns" },
+	{ QM_PGFAULTS, "quell_tenant_page_faults_total", "User page faults" },
+	{ QM_RECLAIM_NS, "quell_tenant_reclaim_seconds_total",
+	  "Time stalled in direct and memcg reclaim" },
+	{ QM_OOM_KILLS, "quell_tenant_oom_kills_total", "Processes killed by the OOM killer" },
+	{ QM_CPU_THROTTLED, "quell_tenant_limit_faults_total{resource=\"cpu\"}", LIMIT_HELP },
+	{ QM_CPU_THROTTLED_NS, "quell_tenant_cpu_throttled_seconds_total",
+	  "Time throttled by the CPU quota" },
+	{ QM_MEM_HIGH_EVENTS, "quell_tenant_limit_faults_total{resource=\"memory_high\"}",
+	  LIMIT_HELP },
+	{ QM_MEM_MAX_EVENTS, "quell_tenant_limit_faults_total{resource=\"memory\"}", LIMIT_HELP },
+	{ QM_PIDS_MAX_EVENTS, "quell_tenant_limit_faults_total{resource=\"pids\"}", LIMIT_HELP },
+	{ QM_PSI_CPU_SOME_US, "quell_tenant_pressure_cpu_waiting_seconds_total",
+	  "PSI: time some tasks waited for CPU" },
+	{ QM_PSI_MEM_SOME_US, "quell_tenant_pressure_memory_waiting_seconds_total",
+	  "PSI: time some tasks stalled on memory" },
+	{ QM_PSI_MEM_FULL_US, "quell_tenant_pressure_memory_stalled_seconds_total",
+	  "PSI: time all tasks stalled on memory" },
+	{ QM_PSI_IO_SOME_US, "quell_tenant_pressure_io_waiting_seconds_total",
+	  "PSI: time some tasks stalled on IO" },
+	{ QM_PSI_IO_FULL_US, "quell_tenant_pressure_io_stalled_seconds_total",
+	  "PSI: time all tasks stalled on IO" },
+	{ QM_MEM_BYTES, "quell_tenant_memory_bytes", "Memory in use (cgroup, else RSS sum)" },
+	{ QM_MEM_PEAK, "quell_tenant_memory_peak_bytes", "Peak memory in use" },
+	{ QM_NPROC, "quell_tenant_processes", "Processes" },
+	{ QM_NTHREADS, "quell_tenant_threads", "Threads" },
+	{ QM_REFAULTS, "quell_tenant_page_cache_refaults_total",
+	  "Page cache refaults: evicted file pages read again (workingset_refault_file)" },
+};
+
+/*
+ * The lines a tenant with only metric id valid adds to the exposition of
+ * a tenant with none: HELP, TYPE and one sample. *series = "family{label}"
+ * without the tenant label, *help its HELP text. Returns how many new
+ * sample lines there were.
+ */
+static int prom_lines_of(int id, char *series, size_t slen, char *help, size_t hlen)
+{
+	struct tenant *t0 = mk_tenant("t"), *t1 = mk_tenant("t");
+	struct prom_buf a, b;
+	int samples = 0;
+	char *save = NULL;
+
+	if (id >= 0)
+		qm_set(&t1->cur, (enum qm_id)id, 1, QM_SRC_BPF);
+	prom_buf_init(&a);
+	prom_buf_init(&b);
+	assert_int_equal(prom_render(&a, &t0, 1, NULL, NULL), 0);
+	assert_int_equal(prom_render(&b, &t1, 1, NULL, NULL), 0);
+	series[0] = help[0] = '\0';
+	for (char *l = strtok_r(b.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char line[512];
+		const char *lb, *sp;
+
+		snprintf(line, sizeof(line), "\n%s\n", l);
+		if (a.s && strstr(a.s, line + 1) == a.s && !strncmp(a.s, line + 1, strlen(l)))
+			continue;
+		if (a.s && strstr(a.s, line))
+			continue;
+		if (!strncmp(l, "# HELP ", 7)) {
+			sp = strchr(l + 7, ' ');
+			snprintf(help, hlen, "%s", sp ? sp + 1 : "");
+			continue;
+		}
+		if (l[0] == '#')
+			continue;
+		samples++;
+		/* family{tenant="t",label} 1 -> family{label} */
+		lb = strchr(l, '{');
+		sp = strchr(l, ' ');
+		if (lb && (!sp || lb < sp)) {
+			const char *extra = strstr(lb, "\",") ? strstr(lb, "\",") + 2 : NULL;
+			const char *end = strchr(lb, '}');
+
+			if (extra && extra < end)
+				snprintf(series, slen, "%.*s{%.*s}", (int)(lb - l), l,
+					 (int)(end - extra), extra);
+			else
+				snprintf(series, slen, "%.*s", (int)(lb - l), l);
+		}
+	}
+	prom_buf_free(&a);
+	prom_buf_free(&b);
+	free(t0);
+	free(t1);
+	return samples;
+}
+
+static void test_prom_lists(void **state)
+{
+	char series[256], help[512];
+
+	(void)state;
+	assert_int_equal(sizeof(want_prom) / sizeof(want_prom[0]), QM_NR);
+	for (size_t i = 0; i < sizeof(want_prom) / sizeof(want_prom[0]); i++) {
+		assert_int_equal(prom_lines_of(want_prom[i].id, series, sizeof(series), help,
+					       sizeof(help)), 1);
+		assert_string_equal(series, want_prom[i].series);
+		assert_string_equal(help, want_prom[i].help);
+	}
+}
+
+static void test_rrd_list(void **state)
+{
+	static const char *const want[] = {
+		"cpu_ns", "rq_inflicted_ns", "rq_suffered_ns", "mem_bytes", "io_rbytes",
+		"io_wbytes", "io_rops", "io_wops", "nproc", "pgfaults", "forks", "cpu_throttled",
+		"mem_max_events", "pids_max_events", "oom_kills",
+	};
+	struct hist_schema s;
+
+	(void)state;
+	assert_int_equal(hist_schema_tenant(10, &s), 0);
+	assert_int_equal(s.nds, sizeof(want) / sizeof(want[0]));
+	for (int i = 0; i < s.nds; i++) {
+		assert_string_equal(s.ds[i].name, want[i]);
+		assert_int_equal(s.ds[i].type, !strcmp(want[i], "mem_bytes") ||
+				 !strcmp(want[i], "nproc") ? HIST_DS_GAUGE : HIST_DS_DERIVE);
+	}
+}
+
+static void test_policy_names(void **state)
+{
+	static const char *const want[] = {
+		"cpu_pct", "inflicted", "io_bps", "iops", "mem_growth", "mem_bytes", "forks_s",
+		"faults_s",
+	};
+	int named = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_not_equal(policy_metric_by_name(want[i]), -1);
+	for (int i = 0; i < PM_NR; i++) {
+		const char *n = policy_metric_name((enum policy_metric)i);
+		bool found = false;
+
+		if (!strcmp(n, "?"))
+			continue;
+		named++;
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+			found |= !strcmp(n, want[k]);
+		assert_true(found);
+	}
+	assert_int_equal(named, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(policy_metric_by_name("suffered_ms_s"), -1);
+}
+
+static void test_top_list(void **state)
+{
+	static const char *const want[TC_NR][3] = {
+		{ "TENANT", "name", "tenant (Unix user or cgroup)" },
+		{ "CPU%", "cpu_pct", "CPU use, % of one core" },
+		{ "INFL", "inflicted_ms_s", "run-queue delay inflicted on other tenants, ms per second" },
+		{ "SUFF", "suffered_ms_s", "run-queue delay suffered behind other tenants, ms per second" },
+		{ "MEM/LIM", "mem_bytes", "memory in use / hard limit (none: unlimited)" },
+		{ "RD/s", "io_rbps", "block IO read, bytes per second" },
+		{ "WR/s", "io_wbps", "block IO written, bytes per second" },
+		{ "IOPS", "iops", "block IO operations per second" },
+		{ "NPROC", "nproc", "processes" },
+		{ "FLT/s", "faults_s", "page faults per second" },
+		{ "HITS", "limit_hits", "times a limit was hit (cpu+mem+pids+io), since quelld started" },
+		{ "STATE", "state", "ok / throttled / frozen / killed :rule" },
+	};
+	static const int want_width[TC_NR] = { 10, 5, 5, 5, 9, 5, 5, 4, 5, 5, 4, 9 };
+	static const int want_prio[TC_NR] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 3, 0 };
+	static const char want_key[TC_NR] = { 'N', 'P', 'H', 'W', 'M', 0, 0, 'O', 'C', 'F', 0, 'S' };
+
+	(void)state;
+	assert_int_equal(TC_NR, sizeof(want) / sizeof(want[0]));
+	for (int i = 0; i < TC_NR; i++) {
+		assert_int_equal(top_cols[i].id, i);
+		assert_string_equal(top_cols[i].title, want[i][0]);
+		assert_string_equal(top_cols[i].json, want[i][1]);
+		assert_string_equal(top_cols[i].help, want[i][2]);
+		assert_int_equal(top_cols[i].width, want_width[i]);
+		assert_int_equal(top_cols[i].prio, want_prio[i]);
+		assert_int_equal(top_cols[i].key, want_key[i]);
+	}
+}
+
+static void test_sort_and_history_names(void **state)
+{
+	static const char *const sorts[PROTO_SORT_NR] = {
+		"cpu", "mem", "io", "iops", "inflicted", "suffered", "faults", "nproc", "name",
+	};
+	static const char *const by[HIST_BY_NR] = { "cpu", "io", "mem", "inflicted", "faults" };
+	static const char *const gm[HIST_M_NR] = {
+		"cpu", "mem", "io", "iops", "inflicted", "suffered", "faults", "nproc",
+	};
+	static const char *const cols[][2] = {
+		{ "CPU%", "cpu_pct" }, { "INFL", "inflicted_ms_s" }, { "SUFF", "suffered_ms_s" },
+		{ "MEM", "mem_bytes" }, { "READ", "io_rbps" }, { "WRITE", "io_wbps" },
+		{ "IOPS", "iops" }, { "NPROC", "nproc" }, { "FLT/s", "pgfaults_s" },
+		{ "FORK/s", "forks_s" }, { "HITS", "limit_hits" }, { "OOM", "oom_kills" },
+	};
+
+	(void)state;
+	for (int i = 0; i < PROTO_SORT_NR; i++)
+		assert_string_equal(proto_sort_name((enum proto_sort)i), sorts[i]);
+	for (int i = 0; i < HIST_BY_NR; i++)
+		assert_string_equal(hist_by_name((enum hist_by)i), by[i]);
+	for (int i = 0; i < HIST_M_NR; i++)
+		assert_string_equal(hist_metric_name((enum hist_metric)i), gm[i]);
+	assert_int_equal(hist_ncols, sizeof(cols) / sizeof(cols[0]));
+	for (int i = 0; i < hist_ncols; i++) {
+		assert_string_equal(hist_cols[i].title, cols[i][0]);
+		assert_string_equal(hist_cols[i].key, cols[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_catalogue),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_io_latency_view),
+		cmocka_unit_test(test_wire_lists),
+		cmocka_unit_test(test_prom_lists),
+		cmocka_unit_test(test_rrd_list),
+		cmocka_unit_test(test_policy_names),
+		cmocka_unit_test(test_top_list),
+		cmocka_unit_test(test_sort_and_history_names),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
