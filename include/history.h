@@ -80,9 +80,12 @@ struct hist_schema {
 	char rra[HIST_MAX_RRA][HIST_RRA_LEN];	/* "RRA:AVERAGE:0.5:6:20160" */
 };
 
-/* The qm ids stored per tenant, in DS order (a subset of qm_desc[]). */
-extern const enum qm_id hist_tenant_qm[];
-extern const int hist_tenant_nqm;
+/*
+ * The qm ids stored per tenant, in DS order: the QM_TABLE rows with an rrd
+ * position (include/metrics.h), hist_tenant_nqm of them.
+ */
+#define hist_tenant_qm	qm_rrd_ids
+#define hist_tenant_nqm	qm_rrd_nr
 
 /*
  * hist_ds_name - RRD DS name from a metric key: [a-zA-Z0-9_] kept, anything
@@ -95,7 +98,8 @@ int hist_ds_name(const char *key, char out[HIST_DS_NAME_MAX]);
  * 1 h for 31 days, 1 day for 400 days, AVERAGE and MAX except the fine tier;
  * a tier whose resolution is not coarser than the previous one is merged
  * into it.
- * Returns 0, -EINVAL for step 0 or > 3600.
+ * Returns 0, -EINVAL for step 0 or > 3600, -E2BIG (tenant) when QM_TABLE marks more
+ * than HIST_MAX_DS rows rrd.
  */
 int hist_schema_tenant(uint64_t step_s, struct hist_schema *out);
 int hist_schema_host(uint64_t step_s, struct hist_schema *out);

@@ -123,16 +123,11 @@ int proto_call_raw(int fd, json_t *req, const char *raw_key, char **line, size_t
 
 int proto_tview_from_json(json_t *j, struct tview *out);
 
-/* The "rates" members of a tenant, in wire order: key and offset into struct qm_view. */
-struct proto_rate_field {
-	const char *key;
-	size_t off;
-};
-#define PROTO_RATE_NR	13
-extern const struct proto_rate_field proto_rate_fields[PROTO_RATE_NR];
-/* The "gauges" members, in wire order; the key is qm_desc[id].key. */
-#define PROTO_GAUGE_NR	4
-extern const enum qm_id proto_gauge_ids[PROTO_GAUGE_NR];
+/*
+ * A tenant's "rates" member holds the QV_TABLE rows marked rate, in table
+ * order, key qv_desc[].key; "gauges" the QM_GAUGE rows of QM_TABLE, in
+ * table order; "counters" its QM_COUNTER rows (include/metrics.h).
+ */
 
 /*
  * Sort keys of `snapshot` ("sort") and of `quellctl list --sort`: one

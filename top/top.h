@@ -18,21 +18,21 @@
 
 /* --- columns (htop style: one const row per column) --- */
 
+/*
+ * The name, then the TOP rows of QV_TABLE (include/metrics.h) in its order
+ * (TC_CPU, TC_INFL, TC_SUFF, TC_MEM, TC_READ, TC_WRITE, TC_IOPS, TC_NPROC,
+ * TC_FAULTS today), then the limit hits and the state.
+ */
+#define TC_ENUM_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, help) \
+	QV_IF_##top(TC_##tc,)
 enum top_col_id {
 	TC_NAME,
-	TC_CPU,
-	TC_INFL,
-	TC_SUFF,
-	TC_MEM,
-	TC_READ,
-	TC_WRITE,
-	TC_IOPS,
-	TC_NPROC,
-	TC_FAULTS,
+	QV_TABLE(TC_ENUM_)
 	TC_HITS,
 	TC_STATE,
 	TC_NR
 };
+#undef TC_ENUM_
 
 struct top_col {
 	enum top_col_id id;

@@ -461,18 +461,6 @@ static int get_obj(json_t *o, const char *key, json_t **out)
 
 #define TRY(x) do { int r_ = (x); if (r_) return r_; } while (0)
 
-#define RF(f) { #f, offsetof(struct qm_view, f) }
-const struct proto_rate_field proto_rate_fields[PROTO_RATE_NR] = {
-	RF(cpu_pct), RF(inflicted_ms_s), RF(suffered_ms_s), RF(io_rbps), RF(io_wbps), RF(iops),
-	RF(io_lat_ms), RF(faults_s), RF(forks_s), RF(reclaim_ms_s), RF(psi_cpu_some),
-	RF(psi_mem_some), RF(psi_io_some),
-};
-#undef RF
-
-const enum qm_id proto_gauge_ids[PROTO_GAUGE_NR] = {
-	QM_MEM_BYTES, QM_MEM_PEAK, QM_NPROC, QM_NTHREADS
-};
-
 int proto_tview_from_json(json_t *j, struct tview *out)
 {
 	struct tview t;
@@ -527,13 +515,14 @@ int proto_tview_from_json(json_t *j, struct tview *out)
 	}
 
 	TRY(get_obj(j, "rates", &o));
-	for (size_t i = 0; i < PROTO_RATE_NR; i++)
-		TRY(get_num(o, proto_rate_fields[i].key, NAN, NAN,
-			    (double *)((char *)&t.v + proto_rate_fields[i].off)));
+	for (int i = 0; i < QV_NR; i++)
+		if (qv_desc[i].rate)
+			TRY(get_num(o, qv_desc[i].key, NAN, NAN,
+				    (double *)((char *)&t.v + qv_desc[i].off)));
 	TRY(get_obj(j, "gauges", &o));
-	for (size_t i = 0; i < PROTO_GAUGE_NR; i++)
-		TRY(get_num(o, qm_desc[proto_gauge_ids[i]].key, NAN, NAN,
-			    &t.counters[proto_gauge_ids[i]]));
+	for (int i = 0; i < QM_NR; i++)
+		if (qm_desc[i].kind == QM_GAUGE)
+			TRY(get_num(o, qm_desc[i].key, NAN, NAN, &t.counters[i]));
 	t.v.mem_bytes = t.counters[QM_MEM_BYTES];
 	t.v.nproc = t.counters[QM_NPROC];
 

@@ -43,29 +43,19 @@ static double metric_value(enum policy_metric m, const struct policy_input *in,
 {
 	const struct qm_view *v = &in->v;
 
+	if (m < PM_VIEW_NR)	/* a field of the view (include/metrics.h, POL()) */
+		return qv_get(v, policy_metric_view(m));
 	switch (m) {
-	case PM_CPU_PCT:
-		return v->cpu_pct;
-	case PM_INFLICTED:
-		return v->inflicted_ms_s;
 	case PM_IO_BPS:
 		if (isnan(v->io_rbps) && isnan(v->io_wbps))
 			return NAN;
 		return nz(v->io_rbps) + nz(v->io_wbps);
-	case PM_IOPS:
-		return v->iops;
 	case PM_MEM_GROWTH:
 			if (!isfinite(v->mem_bytes) || !isfinite(prev->mem_last) ||
 		    now_ms <= prev->mem_last_ms)
 			return NAN;
 		return (v->mem_bytes - prev->mem_last) * 1000.0 /
 		       (double)(now_ms - prev->mem_last_ms);
-	case PM_MEM_BYTES:
-		return v->mem_bytes;
-	case PM_FORKS:
-		return v->forks_s;
-	case PM_FAULTS:
-		return v->faults_s;
 	default:
 		return NAN;
 	}

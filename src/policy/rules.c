@@ -16,15 +16,15 @@
 #include "policy.h"
 #include "units.h"
 
-static const char *const metric_names[PM_NR] = {
-	[PM_CPU_PCT] = "cpu_pct",
-	[PM_INFLICTED] = "inflicted",
-	[PM_IO_BPS] = "io_bps",
-	[PM_IOPS] = "iops",
-	[PM_MEM_GROWTH] = "mem_growth",
-	[PM_MEM_BYTES] = "mem_bytes",
-	[PM_FORKS] = "forks_s",
-	[PM_FAULTS] = "faults_s",
+/* The view behind each of the first PM_VIEW_NR metrics, from the POL rows of QV_TABLE. */
+#define PM_VIEW_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, help) \
+	QV_IF_##pol([PM_##pm] = QV_##id,)
+static const enum qv_id pm_view[PM_VIEW_NR] = { QV_TABLE(PM_VIEW_) };
+#undef PM_VIEW_
+
+static const char *const computed_names[PM_NR - PM_VIEW_NR] = {
+	[PM_IO_BPS - PM_VIEW_NR] = "io_bps",
+	[PM_MEM_GROWTH - PM_VIEW_NR] = "mem_growth",
 };
 
 static const char *const signal_names[PS_NR] = {
@@ -48,9 +48,16 @@ static const char *const act_names[PA_NR] = {
 	[PA_KILL] = "kill",
 };
 
+enum qv_id policy_metric_view(enum policy_metric m)
+{
+	return (unsigned)m < PM_VIEW_NR ? pm_view[m] : QV_NR;
+}
+
 const char *policy_metric_name(enum policy_metric m)
 {
-	return (unsigned)m < PM_NR ? metric_names[m] : "?";
+	if ((unsigned)m < PM_VIEW_NR)
+		return qv_desc[pm_view[m]].policy;
+	return (unsigned)m < PM_NR ? computed_names[m - PM_VIEW_NR] : "?";
 }
 
 const char *policy_signal_name(enum policy_signal s)
@@ -66,7 +73,7 @@ const char *policy_act_name(enum policy_act a)
 int policy_metric_by_name(const char *s)
 {
 	for (int i = 0; s && i < PM_NR; i++)
-		if (!strcmp(s, metric_names[i]))
+		if (!strcmp(s, policy_metric_name((enum policy_metric)i)))
 			return i;
 	return -1;
 }

@@ -14,11 +14,6 @@
 #include "api_encode.h"
 #include "cgroup.h"
 
-static double view_at(const struct qm_view *v, size_t off)
-{
-	return *(const double *)((const char *)v + off);
-}
-
 /* CG_UNLIMITED is null. */
 static json_t *jlim(uint64_t v)
 {
@@ -79,12 +74,13 @@ json_t *proto_tenant_json(const struct tenant *t)
 			json_object_set_new(sources, qm_desc[i].key,
 					    json_string(qm_source_name((enum qm_source)s->src[i])));
 	}
-	for (size_t i = 0; i < PROTO_RATE_NR; i++)
-		json_object_set_new(rates, proto_rate_fields[i].key,
-				    proto_json_num(view_at(&t->view, proto_rate_fields[i].off)));
-	for (size_t i = 0; i < PROTO_GAUGE_NR; i++)
-		json_object_set_new(gauges, qm_desc[proto_gauge_ids[i]].key,
-				    jcounter(s, proto_gauge_ids[i]));
+	for (int i = 0; i < QV_NR; i++)
+		if (qv_desc[i].rate)
+			json_object_set_new(rates, qv_desc[i].key,
+					    proto_json_num(qv_get(&t->view, (enum qv_id)i)));
+	for (int i = 0; i < QM_NR; i++)
+		if (qm_desc[i].kind == QM_GAUGE)
+			json_object_set_new(gauges, qm_desc[i].key, jcounter(s, (enum qm_id)i));
 
 	/* limit-hit counters: LVE "faults" */
 	if (qm_valid(s, QM_MEM_HIGH_EVENTS)) {
@@ -463,17 +459,31 @@ void proto_tenant_enc(struct proto_buf *b, const struct tenant *t)
 	else
 		PUTS(b, "}");
 	put_key(b, "rates", false);
-	for (size_t i = 0; i < PROTO_RATE_NR; i++) {
-		put_key(b, proto_rate_fields[i].key, i == 0);
-		put_real(b, view_at(&t->view, proto_rate_fields[i].off));
+	first = true;
+	for (int i = 0; i < QV_NR; i++) {
+		if (!qv_desc[i].rate)
+			continue;
+		put_key(b, qv_desc[i].key, first);
+		first = false;
+		put_real(b, qv_get(&t->view, (enum qv_id)i));
 	}
-	PUTS(b, "}");
+	if (first)
+		PUTS(b, "{}");
+	else
+		PUTS(b, "}");
 	put_key(b, "gauges", false);
-	for (size_t i = 0; i < PROTO_GAUGE_NR; i++) {
-		put_key(b, qm_desc[proto_gauge_ids[i]].key, i == 0);
-		put_counter(b, s, proto_gauge_ids[i]);
+	first = true;
+	for (int i = 0; i < QM_NR; i++) {
+		if (qm_desc[i].kind != QM_GAUGE)
+			continue;
+		put_key(b, qm_desc[i].key, first);
+		first = false;
+		put_counter(b, s, (enum qm_id)i);
 	}
-	PUTS(b, "}");
+	if (first)
+		PUTS(b, "{}");
+	else
+		PUTS(b, "}");
 	put_key(b, "limits", false);
 	put_key(b, "cpu_pct", true);
 	put_real(b, eff.cpu_pct);
@@ -522,16 +532,11 @@ void proto_tview_of_tenant(const struct tenant *t, struct tview *out)
 	out->offender = tenant_offending(t);
 	out->v = t->view;
 	/* the wire has no NaN or infinity: a client reads null, NAN */
-	for (size_t i = 0; i < PROTO_RATE_NR; i++) {
-		double *r = (double *)((char *)&out->v + proto_rate_fields[i].off);
-
-		if (!isfinite(*r))
-			*r = NAN;
-	}
+	for (int i = 0; i < QV_NR; i++)
+		if (qv_desc[i].rate && !isfinite(qv_get(&out->v, (enum qv_id)i)))
+			qv_put(&out->v, (enum qv_id)i, NAN);
 	for (int i = 0; i < QM_NR; i++) {
-		bool known = qm_valid(s, (enum qm_id)i) &&
-			     (qm_desc[i].kind == QM_COUNTER || i == QM_MEM_BYTES ||
-			      i == QM_MEM_PEAK || i == QM_NPROC || i == QM_NTHREADS);
+		bool known = qm_valid(s, (enum qm_id)i);	/* a counter or a gauge: on the wire */
 
 		out->counters[i] = known ? (double)s->v[i] : NAN;
 		out->src[i] = qm_valid(s, (enum qm_id)i) && s->src[i] != QM_SRC_NONE ?
