@@ -91,10 +91,15 @@ static double limit_hits(const struct tview *t)
 	return (double)(t->faults_cpu + t->faults_mem + t->faults_pids + t->faults_io);
 }
 
+enum qv_id top_col_view(enum top_col_id c)
+{
+	return (unsigned)c < TC_NR ? top_col_qv[c] : QV_NR;
+}
+
 double top_col_value(const struct tview *t, enum top_col_id c)
 {
-	if ((unsigned)c < TC_NR && top_col_qv[c] < QV_NR)
-		return qv_get(&t->v, top_col_qv[c]);
+	if (top_col_view(c) < QV_NR)
+		return qv_get(&t->v, top_col_view(c));
 	switch (c) {
 	case TC_HITS:
 		return limit_hits(t);

@@ -59,6 +59,8 @@ enum top_col_id top_col_by_name(const char *name);
  * directions). TC_NAME and TC_STATE sort by their text / severity.
  */
 double top_col_value(const struct tview *t, enum top_col_id c);
+/* The struct qm_view field behind a metric column; QV_NR for TENANT, HITS, STATE. */
+enum qv_id top_col_view(enum top_col_id c);
 
 /*
  * top_fmt_num - a number in at most width chars with an SI-ish suffix:
