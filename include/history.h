@@ -196,12 +196,14 @@ void hist_hview_from_row(const struct hist_series *s, int row, struct hview *h);
 /*
  * Columns of `quellctl history` and of the `history` socket command's rows:
  * a sum of DS (display scale applied), or a count per row (rate x step).
+ * The HIST rows of QV_TABLE (include/metrics.h) in its order, then the
+ * limit hits and OOM kills.
  */
 enum hist_fmt { HIST_F_PCT, HIST_F_MS, HIST_F_SIZE, HIST_F_RATE, HIST_F_NUM, HIST_F_COUNT };
 
 struct hist_col {
 	const char *title, *key;
-	const char *ds[3];
+	enum qm_id ds[3];	/* the DS summed, by metric; QM_NR ends the list */
 	double scale;
 	enum hist_fmt fmt;
 };

@@ -41,7 +41,7 @@
  * mem_bytes, iops, faults_s, forks_s: the tenant's struct qm_view field),
  * then the two computed here.
  */
-#define PM_ENUM_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, help) \
+#define PM_ENUM_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, ...) \
 	QV_IF_##pol(PM_##pm,)
 enum policy_metric {
 	QV_TABLE(PM_ENUM_)

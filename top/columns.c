@@ -20,7 +20,8 @@
  * (prio 3). The layout below overrides those defaults per column: a later
  * designated initializer wins (C11 6.7.9), hence the pragma.
  */
-#define TOP_COL_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, help) \
+#define TOP_COL_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, hist, htitle,	\
+		 hkey, hfmt, help)							\
 	QV_IF_##top([TC_##tc] = { TC_##tc, title, #field, help, 5, false, true, 0, 3 },)
 
 #pragma GCC diagnostic push
@@ -50,7 +51,7 @@ const struct top_col top_cols[TC_NR] = {
 #undef TOP_COL_
 
 /* The view behind each metric column (TC_NAME, TC_HITS, TC_STATE have none). */
-#define TOP_COL_QV_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, help) \
+#define TOP_COL_QV_(id, field, op, a, b, div, rate, top, tc, ...) \
 	QV_IF_##top([TC_##tc] = QV_##id,)
 static const enum qv_id top_col_qv[TC_NR] = {
 	[TC_NAME] = QV_NR, QV_TABLE(TOP_COL_QV_) [TC_HITS] = QV_NR, [TC_STATE] = QV_NR,

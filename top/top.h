@@ -23,7 +23,7 @@
  * (TC_CPU, TC_INFL, TC_SUFF, TC_MEM, TC_READ, TC_WRITE, TC_IOPS, TC_NPROC,
  * TC_FAULTS today), then the limit hits and the state.
  */
-#define TC_ENUM_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, help) \
+#define TC_ENUM_(id, field, op, a, b, div, rate, top, tc, title, ...) \
 	QV_IF_##top(TC_##tc,)
 enum top_col_id {
 	TC_NAME,

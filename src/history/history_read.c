@@ -479,29 +479,25 @@ int hist_report(const char *dir, int64_t start, int64_t end, enum hist_by by,
 
 /* ---- the series as JSON ---- */
 
+/* scale 1 / div: 1 / 1e7 is the double nearest 1e-7, the literal it replaces */
+#define HIST_COL_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, hist, htitle,	\
+		  hkey, hfmt, help)							\
+	QV_IF_##hist({ htitle, hkey, { QM_##a, QM_##b, QM_NR }, 1.0 / (div), HIST_F_##hfmt },)
 const struct hist_col hist_cols[] = {
-	{ "CPU%", "cpu_pct", { "cpu_ns" }, 1e-7, HIST_F_PCT },
-	{ "INFL", "inflicted_ms_s", { "rq_inflicted_ns" }, 1e-6, HIST_F_MS },
-	{ "SUFF", "suffered_ms_s", { "rq_suffered_ns" }, 1e-6, HIST_F_MS },
-	{ "MEM", "mem_bytes", { "mem_bytes" }, 1, HIST_F_SIZE },
-	{ "READ", "io_rbps", { "io_rbytes" }, 1, HIST_F_RATE },
-	{ "WRITE", "io_wbps", { "io_wbytes" }, 1, HIST_F_RATE },
-	{ "IOPS", "iops", { "io_rops", "io_wops" }, 1, HIST_F_NUM },
-	{ "NPROC", "nproc", { "nproc" }, 1, HIST_F_NUM },
-	{ "FLT/s", "pgfaults_s", { "pgfaults" }, 1, HIST_F_NUM },
-	{ "FORK/s", "forks_s", { "forks" }, 1, HIST_F_NUM },
-	{ "HITS", "limit_hits", { "cpu_throttled", "mem_max_events", "pids_max_events" }, 1,
+	QV_TABLE(HIST_COL_)
+	{ "HITS", "limit_hits", { QM_CPU_THROTTLED, QM_MEM_MAX_EVENTS, QM_PIDS_MAX_EVENTS }, 1,
 	  HIST_F_COUNT },
-	{ "OOM", "oom_kills", { "oom_kills" }, 1, HIST_F_COUNT },
+	{ "OOM", "oom_kills", { QM_OOM_KILLS, QM_NR }, 1, HIST_F_COUNT },
 };
+#undef HIST_COL_
 const int hist_ncols = (int)(sizeof(hist_cols) / sizeof(hist_cols[0]));
 
 double hist_col_value(const struct hist_series *s, int row, const struct hist_col *hc)
 {
 	double v = NAN;
 
-	for (int i = 0; i < 3 && hc->ds[i]; i++) {
-		int col = hist_series_col(s, hc->ds[i]);
+	for (int i = 0; i < 3 && hc->ds[i] < QM_NR; i++) {
+		int col = hist_series_col(s, qm_desc[hc->ds[i]].key);
 		double x;
 
 		if (col < 0)

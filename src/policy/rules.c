@@ -17,7 +17,7 @@
 #include "units.h"
 
 /* The view behind each of the first PM_VIEW_NR metrics, from the POL rows of QV_TABLE. */
-#define PM_VIEW_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, help) \
+#define PM_VIEW_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, ...) \
 	QV_IF_##pol([PM_##pm] = QV_##id,)
 static const enum qv_id pm_view[PM_VIEW_NR] = { QV_TABLE(PM_VIEW_) };
 #undef PM_VIEW_

@@ -75,9 +75,10 @@ struct hist_known {
  */
 enum { HR_CPU, HR_INFL, HR_RBPS, HR_WBPS, HR_MEM, HR_NR };
 
-static const char *const recent_key[HR_NR] = {
-	[HR_CPU] = "cpu_pct", [HR_INFL] = "inflicted_ms_s", [HR_RBPS] = "io_rbps",
-	[HR_WBPS] = "io_wbps", [HR_MEM] = "mem_bytes",
+/* The views kept; their history column is the hist_cols[] row of the same key. */
+static const enum qv_id recent_qv[HR_NR] = {
+	[HR_CPU] = QV_CPU_PCT, [HR_INFL] = QV_INFLICTED, [HR_RBPS] = QV_IO_RBPS,
+	[HR_WBPS] = QV_IO_WBPS, [HR_MEM] = QV_MEM_BYTES,
 };
 
 struct hist_recent {
@@ -659,17 +660,15 @@ static struct hist_recent *recent_get(struct history *h, const char *name, bool 
 /* One tick of one tenant into its window: the MAX of the ticks of a second. */
 static void recent_record(struct history *h, const struct tenant *t, time_t now)
 {
-	const struct qm_view *v = &t->view;
-	double x[HR_NR] = {
-		[HR_CPU] = v->cpu_pct, [HR_INFL] = v->inflicted_ms_s, [HR_RBPS] = v->io_rbps,
-		[HR_WBPS] = v->io_wbps, [HR_MEM] = v->mem_bytes,
-	};
+	double x[HR_NR];
 	struct hist_recent *r = recent_get(h, t->name, false);
 	size_t slot = (size_t)now % HIST_RECENT_S;
 	bool busy = false;
 
-	for (int k = 0; k < HR_NR; k++)
+	for (int k = 0; k < HR_NR; k++) {
+		x[k] = qv_get(&t->view, recent_qv[k]);
 		busy |= isfinite(x[k]) && x[k] > 0;
+	}
 	if (!r && !busy)
 		return;		/* idle and never seen busy: no window */
 	if (!r)
@@ -720,7 +719,7 @@ int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int
 			double v = NAN;
 
 			for (int k = 0; have && k < HR_NR; k++)
-				if (!strcmp(hist_cols[c].key, recent_key[k]))
+				if (!strcmp(hist_cols[c].key, qv_desc[recent_qv[k]].key))
 					v = r->v[slot][k];
 			json_object_set_new(row, hist_cols[c].key,
 					    isfinite(v) ? json_real(v) : json_null());

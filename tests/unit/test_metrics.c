@@ -561,6 +561,35 @@ static void test_every_row_in_policy_and_top(void **state)
 	assert_int_equal(PM_NR, PM_VIEW_NR + 2);	/* + io_bps, mem_growth */
 }
 
+static void test_every_row_in_history(void **state)
+{
+	int nhist = 0;
+
+	(void)state;
+	for (int i = 0; i < QV_NR; i++) {
+		const struct qv_desc *d = &qv_desc[i];
+		const struct hist_col *hc = NULL;
+
+		if (!d->hist_title)
+			continue;
+		nhist++;
+		for (int k = 0; k < hist_ncols; k++)
+			if (!strcmp(hist_cols[k].key, d->hist_key))
+				hc = &hist_cols[k];
+		assert_non_null(hc);
+		assert_string_equal(hc->title, d->hist_title);
+		/* a sum of stored DS, in the view's unit */
+		assert_int_equal(d->op, QV_SUM);
+		assert_int_equal(hc->ds[0], d->a);
+		assert_true(qm_desc[d->a].rrd > 0);
+		assert_int_equal(hc->ds[1], d->b);
+		if (d->b < QM_NR)
+			assert_true(qm_desc[d->b].rrd > 0);
+		assert_true(hc->scale * d->div == 1);
+	}
+	assert_int_equal(nhist, hist_ncols - 2);	/* + HITS, OOM */
+}
+
 /* Each view is its row's formula: a sum of one or two rates, or a mean. */
 static void test_every_view_formula(void **state)
 {
@@ -599,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_every_row_in_prom),
 		cmocka_unit_test(test_every_row_in_rrd),
 		cmocka_unit_test(test_every_row_in_policy_and_top),
+		cmocka_unit_test(test_every_row_in_history),
 		cmocka_unit_test(test_every_view_formula),
 	};
 
