@@ -7,11 +7,13 @@
  *   <rrd_dir>/host.rrd			host-wide view
  *
  * Three layers:
- *   src/history/rrd_schema.c	pure: DS and RRA lists derived from qm_desc[],
+ *   src/history/rrd_schema.c	pure: DS and RRA lists derived from QM_TABLE,
  *				update lines, file names (no librrd)
- *   src/history/history_read.c	librrd readers: fetch, summaries, report
- *				ranking, graph arguments, event log; used by
- *				quellctl and quelltop without the daemon
+ *   src/history/fetch.c, report.c, graph.c
+ *				librrd readers: fetch and the series JSON, event
+ *				log; summaries and report ranking; graph
+ *				arguments; used by quellctl and quelltop without
+ *				the daemon
  *   src/quelld/history_writer.c	the daemon's writer (worker thread, rrdcached)
  *
  * All functions return 0 / -errno unless they say otherwise.
@@ -143,7 +145,7 @@ int hist_name_unescape(const char *stem, char *out, size_t len);
 /* "<dir>/tenants/<escaped>.rrd", or "<dir>/host.rrd" for name NULL / "". */
 int hist_path(const char *dir, const char *name, char *out, size_t len);
 
-/* ---- reading (history_read.c, librrd) ---- */
+/* ---- reading (fetch.c, report.c, graph.c; librrd) ---- */
 
 /* A fetched series: row i is the interval (start + i*step, start + (i+1)*step]. */
 struct hist_series {
@@ -332,6 +334,8 @@ int hist_metric_parse(const char *s, enum hist_metric *out);
 const char *hist_metric_name(enum hist_metric m);
 /* Period total / level of a metric in a summary, to pick the tenants a host graph stacks. */
 double hist_metric_score(const struct hist_summary *s, enum hist_metric m);
+/* Sort biggest hist_metric_score() first; ties by name (report.c). */
+void hist_rank_metric(struct hist_summary *s, int n, enum hist_metric m);
 
 struct hist_graph_opts {
 	const char *dir;		/* rrd dir */

@@ -247,7 +247,7 @@ struct qm_view {
  *          enum policy_metric PM_<id> (include/policy.h); NOPOL, _, NULL: none
  *   hist, htitle, hkey, hfmt
  *          HIST, "TITLE", "key", FMT: a column of `quellctl history` and of the
- *          `history` command's rows (src/history/history_read.c hist_cols[]),
+ *          `history` command's rows (src/history/fetch.c hist_cols[]),
  *          from the RRD DS of a and b (both must have an rrd position); its
  *          key there ("pgfaults_s" where the wire says "faults_s") and its
  *          enum hist_fmt HIST_F_<FMT>; NOHIST, NULL, NULL, NUM: none

@@ -3,7 +3,7 @@
  * rrd_schema.c - what a quell RRD holds, derived from qm_desc[]: DS and RRA
  * definitions, update lines, file names. Pure (no librrd, no I/O) so the
  * unit tests check it with literal values; the writer (src/quelld/history_writer.c)
- * and the readers (history_read.c) both build on it.
+ * and the readers (fetch.c, report.c, graph.c) both build on it.
  */
 #include <errno.h>
 #include <inttypes.h>
