@@ -251,68 +251,72 @@ struct qm_view {
  *          from the RRD DS of a and b (both must have an rrd position); its
  *          key there ("pgfaults_s" where the wire says "faults_s") and its
  *          enum hist_fmt HIST_F_<FMT>; NOHIST, NULL, NULL, NUM: none
+ *   sname  its name where a command picks one view by a short word, or NULL:
+ *          `quellctl list --sort` and the snapshot's "sort", `report --by`,
+ *          `graph --metric` ("cpu", "mem"); those lists add their composites
+ *          ("io" = read + write, "faults" = limit hits, "name")
  *   help   one line: quelltop's ? screen, docs
  */
 #define QV_TABLE(X)							\
 	X(CPU_PCT, cpu_pct, SUM, CPU_NS, NR, 1e7, 1,			\
 	  TOP, CPU, "CPU%", POL, CPU_PCT, "cpu_pct",			\
-	  HIST, "CPU%", "cpu_pct", PCT,	\
+	  HIST, "CPU%", "cpu_pct", PCT, "cpu",	\
 	  "CPU use, % of one core")					\
 	X(INFLICTED, inflicted_ms_s, SUM, RQ_INFLICTED_NS, NR, 1e6, 1,	\
 	  TOP, INFL, "INFL", POL, INFLICTED, "inflicted",		\
-	  HIST, "INFL", "inflicted_ms_s", MS,	\
+	  HIST, "INFL", "inflicted_ms_s", MS, "inflicted",	\
 	  "run-queue delay inflicted on other tenants, ms per second")	\
 	X(SUFFERED, suffered_ms_s, SUM, RQ_SUFFERED_NS, NR, 1e6, 1,	\
 	  TOP, SUFF, "SUFF", NOPOL, _, NULL,				\
-	  HIST, "SUFF", "suffered_ms_s", MS,	\
+	  HIST, "SUFF", "suffered_ms_s", MS, "suffered",	\
 	  "run-queue delay suffered behind other tenants, ms per second") \
 	X(MEM_BYTES, mem_bytes, SUM, MEM_BYTES, NR, 1, 0,		\
 	  TOP, MEM, "MEM/LIM", POL, MEM_BYTES, "mem_bytes",		\
-	  HIST, "MEM", "mem_bytes", SIZE,	\
+	  HIST, "MEM", "mem_bytes", SIZE, "mem",	\
 	  "memory in use / hard limit (none: unlimited)")		\
 	X(IO_RBPS, io_rbps, SUM, IO_RBYTES, NR, 1, 1,			\
 	  TOP, READ, "RD/s", NOPOL, _, NULL,				\
-	  HIST, "READ", "io_rbps", RATE,	\
+	  HIST, "READ", "io_rbps", RATE, NULL,	\
 	  "block IO read, bytes per second")				\
 	X(IO_WBPS, io_wbps, SUM, IO_WBYTES, NR, 1, 1,			\
 	  TOP, WRITE, "WR/s", NOPOL, _, NULL,				\
-	  HIST, "WRITE", "io_wbps", RATE,	\
+	  HIST, "WRITE", "io_wbps", RATE, NULL,	\
 	  "block IO written, bytes per second")				\
 	X(IOPS, iops, SUM, IO_ROPS, IO_WOPS, 1, 1,			\
 	  TOP, IOPS, "IOPS", POL, IOPS, "iops",				\
-	  HIST, "IOPS", "iops", NUM,	\
+	  HIST, "IOPS", "iops", NUM, "iops",	\
 	  "block IO operations per second")				\
 	X(IO_LAT, io_lat_ms, DIV, IO_LAT_NS, IO_LAT_CNT, 1e6, 1,	\
 	  NOTOP, _, NULL, NOPOL, _, NULL,				\
-	  NOHIST, NULL, NULL, NUM,	\
+	  NOHIST, NULL, NULL, NUM, NULL,	\
 	  "mean block IO completion latency, ms")			\
 	X(NPROC, nproc, SUM, NPROC, NR, 1, 0,				\
 	  TOP, NPROC, "NPROC", NOPOL, _, NULL,				\
-	  HIST, "NPROC", "nproc", NUM,	\
+	  HIST, "NPROC", "nproc", NUM, "nproc",	\
 	  "processes")							\
 	X(FAULTS, faults_s, SUM, PGFAULTS, NR, 1, 1,			\
 	  TOP, FAULTS, "FLT/s", POL, FAULTS, "faults_s",		\
-	  HIST, "FLT/s", "pgfaults_s", NUM,	\
+	  HIST, "FLT/s", "pgfaults_s", NUM, NULL,	\
 	  "page faults per second")					\
 	X(FORKS, forks_s, SUM, FORKS, NR, 1, 1,				\
 	  NOTOP, _, NULL, POL, FORKS, "forks_s",			\
-	  HIST, "FORK/s", "forks_s", NUM,	\
+	  HIST, "FORK/s", "forks_s", NUM, NULL,	\
 	  "processes and threads created per second")			\
 	X(RECLAIM, reclaim_ms_s, SUM, RECLAIM_NS, NR, 1e6, 1,		\
 	  NOTOP, _, NULL, NOPOL, _, NULL,				\
-	  NOHIST, NULL, NULL, NUM,	\
+	  NOHIST, NULL, NULL, NUM, NULL,	\
 	  "time stalled in reclaim, ms per second")			\
 	X(PSI_CPU, psi_cpu_some, SUM, PSI_CPU_SOME_US, NR, 1e4, 1,	\
 	  NOTOP, _, NULL, NOPOL, _, NULL,				\
-	  NOHIST, NULL, NULL, NUM,	\
+	  NOHIST, NULL, NULL, NUM, NULL,	\
 	  "PSI cpu some, % of time")					\
 	X(PSI_MEM, psi_mem_some, SUM, PSI_MEM_SOME_US, NR, 1e4, 1,	\
 	  NOTOP, _, NULL, NOPOL, _, NULL,				\
-	  NOHIST, NULL, NULL, NUM,	\
+	  NOHIST, NULL, NULL, NUM, NULL,	\
 	  "PSI memory some, % of time")					\
 	X(PSI_IO, psi_io_some, SUM, PSI_IO_SOME_US, NR, 1e4, 1,		\
 	  NOTOP, _, NULL, NOPOL, _, NULL,				\
-	  NOHIST, NULL, NULL, NUM,	\
+	  NOHIST, NULL, NULL, NUM, NULL,	\
 	  "PSI io some, % of time")
 
 #define QV_ENUM_(id, ...) QV_##id,
@@ -339,6 +343,7 @@ struct qv_desc {
 	const char *title;
 	const char *policy;
 	const char *hist_title, *hist_key;
+	const char *sname;
 	const char *help;
 };
 

@@ -21,7 +21,7 @@
  * designated initializer wins (C11 6.7.9), hence the pragma.
  */
 #define TOP_COL_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, hist, htitle,	\
-		 hkey, hfmt, help)							\
+		 hkey, hfmt, sname, help)							\
 	QV_IF_##top([TC_##tc] = { TC_##tc, title, #field, help, 5, false, true, 0, 3 },)
 
 #pragma GCC diagnostic push

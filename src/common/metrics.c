@@ -13,9 +13,9 @@ const struct qm_desc qm_desc[QM_NR] = { QM_TABLE(QM_DESC_) };
 #undef QM_DESC_
 
 #define QV_DESC_(id_, field_, op_, a_, b_, div_, rate_, top_, tc_, title_, pol_, pm_, pname_,	\
-		 hist_, htitle_, hkey_, hfmt_, help_)						\
+		 hist_, htitle_, hkey_, hfmt_, sname_, help_)						\
 	[QV_##id_] = { QV_##id_, #field_, offsetof(struct qm_view, field_), QV_##op_,	\
-		       QM_##a_, QM_##b_, div_, rate_, title_, pname_, htitle_, hkey_, help_ },
+		       QM_##a_, QM_##b_, div_, rate_, title_, pname_, htitle_, hkey_, sname_, help_ },
 const struct qv_desc qv_desc[QV_NR] = { QV_TABLE(QV_DESC_) };
 #undef QV_DESC_
 

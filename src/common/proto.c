@@ -544,22 +544,34 @@ int proto_tview_from_json(json_t *j, struct tview *out)
 
 /* --- sorting, both sides --- */
 
-static const char *const sort_names[PROTO_SORT_NR] = {
-	[PROTO_SORT_CPU] = "cpu",
-	[PROTO_SORT_MEM] = "mem",
-	[PROTO_SORT_IO] = "io",
-	[PROTO_SORT_IOPS] = "iops",
-	[PROTO_SORT_INFLICTED] = "inflicted",
-	[PROTO_SORT_SUFFERED] = "suffered",
-	[PROTO_SORT_FAULTS] = "faults",
-	[PROTO_SORT_NPROC] = "nproc",
-	[PROTO_SORT_NAME] = "name",
+/*
+ * A sort key is a view's short name (sname, include/metrics.h) and sorts
+ * by that view, or one of the composites named here.
+ */
+static const struct {
+	enum qv_id qv;		/* QV_NR: a composite */
+	const char *name;	/* the composite's name */
+} sort_keys[PROTO_SORT_NR] = {
+	[PROTO_SORT_CPU] = { QV_CPU_PCT, NULL },
+	[PROTO_SORT_MEM] = { QV_MEM_BYTES, NULL },
+	[PROTO_SORT_IO] = { QV_NR, "io" },		/* read + write */
+	[PROTO_SORT_IOPS] = { QV_IOPS, NULL },
+	[PROTO_SORT_INFLICTED] = { QV_INFLICTED, NULL },
+	[PROTO_SORT_SUFFERED] = { QV_SUFFERED, NULL },
+	[PROTO_SORT_FAULTS] = { QV_NR, "faults" },	/* the limit-hit counters */
+	[PROTO_SORT_NPROC] = { QV_NPROC, NULL },
+	[PROTO_SORT_NAME] = { QV_NR, "name" },
 };
+
+static const char *sort_key_name(int i)
+{
+	return sort_keys[i].qv < QV_NR ? qv_desc[sort_keys[i].qv].sname : sort_keys[i].name;
+}
 
 int proto_sort_parse(const char *s, enum proto_sort *out)
 {
 	for (int i = 0; i < PROTO_SORT_NR; i++) {
-		if (s && !strcmp(s, sort_names[i])) {
+		if (s && !strcmp(s, sort_key_name(i))) {
 			*out = (enum proto_sort)i;
 			return 0;
 		}
@@ -569,7 +581,7 @@ int proto_sort_parse(const char *s, enum proto_sort *out)
 
 const char *proto_sort_name(enum proto_sort s)
 {
-	return s < PROTO_SORT_NR ? sort_names[s] : "?";
+	return s < PROTO_SORT_NR ? sort_key_name(s) : "?";
 }
 
 uint64_t proto_tview_faults(const struct tview *t)
@@ -579,26 +591,16 @@ uint64_t proto_tview_faults(const struct tview *t)
 
 static double sort_value(const struct tview *t, enum proto_sort s)
 {
+	if (s < PROTO_SORT_NR && sort_keys[s].qv < QV_NR)
+		return qv_get(&t->v, sort_keys[s].qv);
 	switch (s) {
-	case PROTO_SORT_CPU:
-		return t->v.cpu_pct;
-	case PROTO_SORT_MEM:
-		return t->v.mem_bytes;
 	case PROTO_SORT_IO:
 		if (isnan(t->v.io_rbps) && isnan(t->v.io_wbps))
 			return NAN;
 		return (isnan(t->v.io_rbps) ? 0 : t->v.io_rbps) +
 		       (isnan(t->v.io_wbps) ? 0 : t->v.io_wbps);
-	case PROTO_SORT_IOPS:
-		return t->v.iops;
-	case PROTO_SORT_INFLICTED:
-		return t->v.inflicted_ms_s;
-	case PROTO_SORT_SUFFERED:
-		return t->v.suffered_ms_s;
 	case PROTO_SORT_FAULTS:
 		return (double)proto_tview_faults(t);
-	case PROTO_SORT_NPROC:
-		return t->v.nproc;
 	default:
 		break;
 	}

@@ -208,7 +208,7 @@ void hist_hview_from_row(const struct hist_series *s, int row, struct hview *h)
 
 /* scale 1 / div: 1 / 1e7 is the double nearest 1e-7, the literal it replaces */
 #define HIST_COL_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, hist, htitle,	\
-		  hkey, hfmt, help)							\
+		  hkey, hfmt, sname, help)							\
 	QV_IF_##hist({ htitle, hkey, { QM_##a, QM_##b, QM_NR }, 1.0 / (div), HIST_F_##hfmt },)
 const struct hist_col hist_cols[] = {
 	QV_TABLE(HIST_COL_)

@@ -20,7 +20,9 @@
 
 /* ---- graphs ---- */
 
+/* Named by its view's short name (sname, include/metrics.h), or by name for a composite. */
 struct metric_def {
+	enum qv_id qv;		/* QV_NR: a composite */
 	const char *name;
 	const char *ds[3];
 	int nds;
@@ -31,24 +33,30 @@ struct metric_def {
 };
 
 static const struct metric_def metrics[HIST_M_NR] = {
-	[HIST_M_CPU] = { "cpu", { "cpu_ns" }, 1, 1e-7, "% of one core", { "cpu_pct" }, 1 },
-	[HIST_M_MEM] = { "mem", { "mem_bytes" }, 1, 1, "bytes", { "mem_used" }, 1 },
-	[HIST_M_IO] = { "io", { "io_rbytes", "io_wbytes" }, 2, 1, "bytes/s",
+	[HIST_M_CPU] = { QV_CPU_PCT, NULL, { "cpu_ns" }, 1, 1e-7, "% of one core", { "cpu_pct" }, 1 },
+	[HIST_M_MEM] = { QV_MEM_BYTES, NULL, { "mem_bytes" }, 1, 1, "bytes", { "mem_used" }, 1 },
+	[HIST_M_IO] = { QV_NR, "io", { "io_rbytes", "io_wbytes" }, 2, 1, "bytes/s",
 			{ "io_rbps", "io_wbps" }, 2 },
-	[HIST_M_IOPS] = { "iops", { "io_rops", "io_wops" }, 2, 1, "ops/s", { NULL }, 0 },
-	[HIST_M_INFLICTED] = { "inflicted", { "rq_inflicted_ns" }, 1, 1e-6,
+	[HIST_M_IOPS] = { QV_IOPS, NULL, { "io_rops", "io_wops" }, 2, 1, "ops/s", { NULL }, 0 },
+	[HIST_M_INFLICTED] = { QV_INFLICTED, NULL, { "rq_inflicted_ns" }, 1, 1e-6,
 			       "ms of others' wait per s", { NULL }, 0 },
-	[HIST_M_SUFFERED] = { "suffered", { "rq_suffered_ns" }, 1, 1e-6, "ms of wait per s",
+	[HIST_M_SUFFERED] = { QV_SUFFERED, NULL, { "rq_suffered_ns" }, 1, 1e-6, "ms of wait per s",
 			      { NULL }, 0 },
-	[HIST_M_FAULTS] = { "faults", { "cpu_throttled", "mem_max_events", "pids_max_events" }, 3,
-			    1, "limit hits/s", { NULL }, 0 },
-	[HIST_M_NPROC] = { "nproc", { "nproc" }, 1, 1, "processes", { NULL }, 0 },
+	[HIST_M_FAULTS] = { QV_NR, "faults",
+			    { "cpu_throttled", "mem_max_events", "pids_max_events" }, 3, 1,
+			    "limit hits/s", { NULL }, 0 },
+	[HIST_M_NPROC] = { QV_NPROC, NULL, { "nproc" }, 1, 1, "processes", { NULL }, 0 },
 };
+
+static const char *metric_name(int i)
+{
+	return metrics[i].qv < QV_NR ? qv_desc[metrics[i].qv].sname : metrics[i].name;
+}
 
 int hist_metric_parse(const char *s, enum hist_metric *out)
 {
 	for (int i = 0; i < HIST_M_NR; i++)
-		if (s && !strcmp(s, metrics[i].name)) {
+		if (s && !strcmp(s, metric_name(i))) {
 			*out = (enum hist_metric)i;
 			return 0;
 		}
@@ -57,7 +65,7 @@ int hist_metric_parse(const char *s, enum hist_metric *out)
 
 const char *hist_metric_name(enum hist_metric m)
 {
-	return m < HIST_M_NR ? metrics[m].name : "?";
+	return m < HIST_M_NR ? metric_name(m) : "?";
 }
 
 struct argv_buf {
@@ -168,7 +176,7 @@ int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[TENANT_
 		if (hist_path(o->dir, o->tenant, path, sizeof(path)))
 			goto inval;
 		rrd_escape(path, esc, sizeof(esc));
-		arg_add(&a, "--title=%s: %s", o->tenant, md->name);
+		arg_add(&a, "--title=%s: %s", o->tenant, metric_name(o->metric));
 		add_metric_defs(&a, esc, "avg", md->ds, md->nds, md->scale, "AVERAGE");
 		add_metric_defs(&a, esc, "max", md->ds, md->nds, md->scale, "MAX");
 		arg_add(&a, "AREA:avg#4c9be8:average");
@@ -176,7 +184,8 @@ int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[TENANT_
 		arg_add(&a, "GPRINT:avg:AVERAGE:avg %%.1lf%%s");
 		arg_add(&a, "GPRINT:max:MAX:max %%.1lf%%s\\n");
 	} else {
-		arg_add(&a, "--title=host: %s, top %d tenants stacked", md->name, nstack);
+		arg_add(&a, "--title=host: %s, top %d tenants stacked", metric_name(o->metric),
+			nstack);
 		for (int k = 0; k < nstack; k++) {
 			char pfx[16];
 

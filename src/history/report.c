@@ -16,18 +16,27 @@
 
 /* ---- summaries and ranking ---- */
 
-static const char *const by_names[HIST_BY_NR] = {
-	[HIST_BY_CPU] = "cpu",
-	[HIST_BY_IO] = "io",
-	[HIST_BY_MEM] = "mem",
-	[HIST_BY_INFLICTED] = "inflicted",
-	[HIST_BY_FAULTS] = "faults",
+/* A view's short name (sname, include/metrics.h), or a composite named here. */
+static const struct {
+	enum qv_id qv;		/* QV_NR: a composite */
+	const char *name;
+} by_keys[HIST_BY_NR] = {
+	[HIST_BY_CPU] = { QV_CPU_PCT, NULL },
+	[HIST_BY_IO] = { QV_NR, "io" },
+	[HIST_BY_MEM] = { QV_MEM_BYTES, NULL },
+	[HIST_BY_INFLICTED] = { QV_INFLICTED, NULL },
+	[HIST_BY_FAULTS] = { QV_NR, "faults" },
 };
+
+static const char *by_name(int i)
+{
+	return by_keys[i].qv < QV_NR ? qv_desc[by_keys[i].qv].sname : by_keys[i].name;
+}
 
 int hist_by_parse(const char *s, enum hist_by *out)
 {
 	for (int i = 0; i < HIST_BY_NR; i++)
-		if (s && !strcmp(s, by_names[i])) {
+		if (s && !strcmp(s, by_name(i))) {
 			*out = (enum hist_by)i;
 			return 0;
 		}
@@ -36,7 +45,7 @@ int hist_by_parse(const char *s, enum hist_by *out)
 
 const char *hist_by_name(enum hist_by by)
 {
-	return by < HIST_BY_NR ? by_names[by] : "?";
+	return by < HIST_BY_NR ? by_name(by) : "?";
 }
 
 /* Running mean / max / integral of one or more summed columns. */

@@ -703,6 +703,19 @@ static void test_events_and_graph_args(void **state)
 	assert_true(vr_plain);
 	assert_null(argv[argc]);
 	hist_args_free(argc, argv);
+
+	/* the title names the metric as --metric does: a view's short name, or a composite's */
+	o.metric = HIST_M_CPU;
+	o.tenant = "alice";
+	argc = hist_graph_args(&o, stack, 2, &argv);
+	assert_true(argc > 2);
+	for (int i = 0; i < argc; i++)
+		if (!strncmp(argv[i], "--title=", 8))
+			assert_string_equal(argv[i], "--title=alice: cpu");
+	hist_args_free(argc, argv);
+	o.tenant = NULL;
+	o.metric = HIST_M_IO;
+
 	o.end = o.start;
 	assert_int_equal(hist_graph_args(&o, stack, 2, &argv), -EINVAL);
 }
