@@ -37,7 +37,7 @@
 
 /*
  * What a rule watches on the candidate offender (metric = NAME): first the
- * QV_TABLE rows with a POL() column (include/metrics.h: cpu_pct, inflicted,
+ * QV_TABLE rows marked POL (include/metrics.h: cpu_pct, inflicted,
  * mem_bytes, iops, faults_s, forks_s: the tenant's struct qm_view field),
  * then the two computed here.
  */

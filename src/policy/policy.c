@@ -43,7 +43,7 @@ static double metric_value(enum policy_metric m, const struct policy_input *in,
 {
 	const struct qm_view *v = &in->v;
 
-	if (m < PM_VIEW_NR)	/* a field of the view (include/metrics.h, POL()) */
+	if (m < PM_VIEW_NR)	/* a field of the view (include/metrics.h, a POL row) */
 		return qv_get(v, policy_metric_view(m));
 	switch (m) {
 	case PM_IO_BPS:
