@@ -189,7 +189,7 @@ unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
 test:
-	$(Q)tests/check-layers.sh .
+	$(Q)tests/check-layers.sh --strict .
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SANITIZE=1 unit
 	$(Q)if [ "$$(id -u)" = 0 ]; then tests/integration/run.sh $(BUILD); \

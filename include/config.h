@@ -15,11 +15,14 @@
 #include <sys/types.h>
 
 #include "tenant_limits.h"
+#include "tenant_name.h"
 #include "policy.h"
 
 #define QUELL_DEFAULT_CONFIG	"/etc/quell/quell.conf"
 #define QUELL_NAME_MAX		64
 #define QUELL_MAX_EXCLUDE	64
+
+_Static_assert(TENANT_NAME_MAX == QUELL_NAME_MAX, "a tenant name fills the name fields");
 #define QUELL_MAX_OVERRIDES	1024
 
 enum tenant_mode {

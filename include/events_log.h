@@ -5,7 +5,7 @@
  * path.KEEP, oldest last). Format in docs/policy.md ("Audit log").
  *
  * The reader is pure file reading (src/history/events_log.c): the daemon's
- * `events` command and the history graphs (history_read.c) both use
+ * `events` command and the history graphs (src/history/fetch.c) both use
  * events_log_scan(), newest first, stopping when they have enough.
  */
 #ifndef QUELL_EVENTS_LOG_H

@@ -7,11 +7,13 @@
  *   <rrd_dir>/host.rrd			host-wide view
  *
  * Three layers:
- *   src/history/rrd_schema.c	pure: DS and RRA lists derived from qm_desc[],
+ *   src/history/rrd_schema.c	pure: DS and RRA lists derived from QM_TABLE,
  *				update lines, file names (no librrd)
- *   src/history/history_read.c	librrd readers: fetch, summaries, report
- *				ranking, graph arguments, event log; used by
- *				quellctl and quelltop without the daemon
+ *   src/history/fetch.c, report.c, graph.c
+ *				librrd readers: fetch and the series JSON, event
+ *				log; summaries and report ranking; graph
+ *				arguments; used by quellctl and quelltop without
+ *				the daemon
  *   src/quelld/history_writer.c	the daemon's writer (worker thread, rrdcached),
  *				declared in src/quelld/history_writer.h
  *
@@ -79,9 +81,12 @@ struct hist_schema {
 	char rra[HIST_MAX_RRA][HIST_RRA_LEN];	/* "RRA:AVERAGE:0.5:6:20160" */
 };
 
-/* The qm ids stored per tenant, in DS order (a subset of qm_desc[]). */
-extern const enum qm_id hist_tenant_qm[];
-extern const int hist_tenant_nqm;
+/*
+ * The qm ids stored per tenant, in DS order: the QM_TABLE rows with an rrd
+ * position (include/metrics.h), hist_tenant_nqm of them.
+ */
+#define hist_tenant_qm	qm_rrd_ids
+#define hist_tenant_nqm	qm_rrd_nr
 
 /*
  * hist_ds_name - RRD DS name from a metric key: [a-zA-Z0-9_] kept, anything
@@ -94,7 +99,8 @@ int hist_ds_name(const char *key, char out[HIST_DS_NAME_MAX]);
  * 1 h for 31 days, 1 day for 400 days, AVERAGE and MAX except the fine tier;
  * a tier whose resolution is not coarser than the previous one is merged
  * into it.
- * Returns 0, -EINVAL for step 0 or > 3600.
+ * Returns 0, -EINVAL for step 0 or > 3600, -E2BIG (tenant) when QM_TABLE marks more
+ * than HIST_MAX_DS rows rrd.
  */
 int hist_schema_tenant(uint64_t step_s, struct hist_schema *out);
 int hist_schema_host(uint64_t step_s, struct hist_schema *out);
@@ -107,7 +113,7 @@ int hist_schema_find(const struct hist_schema *s, const char *name);
 
 /* One update queued by the daemon: raw values, formatted by the writer. */
 struct hist_rec {
-	char name[QUELL_NAME_MAX];	/* tenant name; "" for the host */
+	char name[TENANT_NAME_MAX];	/* tenant name; "" for the host */
 	int64_t t;			/* CLOCK_REALTIME seconds */
 	uint64_t valid;			/* bit i: value i known */
 	union {
@@ -138,7 +144,7 @@ int hist_name_unescape(const char *stem, char *out, size_t len);
 /* "<dir>/tenants/<escaped>.rrd", or "<dir>/host.rrd" for name NULL / "". */
 int hist_path(const char *dir, const char *name, char *out, size_t len);
 
-/* ---- reading (history_read.c, librrd) ---- */
+/* ---- reading (fetch.c, report.c, graph.c; librrd) ---- */
 
 /* A fetched series: row i is the interval (start + i*step, start + (i+1)*step]. */
 struct hist_series {
@@ -191,12 +197,14 @@ void hist_hview_from_row(const struct hist_series *s, int row, struct hview *h);
 /*
  * Columns of `quellctl history` and of the `history` socket command's rows:
  * a sum of DS (display scale applied), or a count per row (rate x step).
+ * The HIST rows of QV_TABLE (include/metrics.h) in its order, then the
+ * limit hits and OOM kills.
  */
 enum hist_fmt { HIST_F_PCT, HIST_F_MS, HIST_F_SIZE, HIST_F_RATE, HIST_F_NUM, HIST_F_COUNT };
 
 struct hist_col {
 	const char *title, *key;
-	const char *ds[3];
+	enum qm_id ds[3];	/* the DS summed, by metric; QM_NR ends the list */
 	double scale;
 	enum hist_fmt fmt;
 };
@@ -240,7 +248,7 @@ const char *hist_by_name(enum hist_by by);
 
 /* One tenant's period, from the AVERAGE and MAX series. NAN: no data. */
 struct hist_summary {
-	char name[QUELL_NAME_MAX];
+	char name[TENANT_NAME_MAX];
 	double covered_s;		/* seconds with data (AVERAGE rows known) */
 	double cpu_avg, cpu_max;	/* % of one core */
 	double cpu_core_s;		/* CPU seconds used in the period */
@@ -279,15 +287,15 @@ void hist_rank(struct hist_summary *s, int n, enum hist_by by);
  */
 int hist_report(const char *dir, int64_t start, int64_t end, enum hist_by by,
 		struct hist_summary **out, int *n, char *err, size_t errlen);
-/* Tenant names that have a file in dir (malloc()ed array of QUELL_NAME_MAX strings). */
-int hist_list_tenants(const char *dir, char (**names)[QUELL_NAME_MAX], int *n);
+/* Tenant names that have a file in dir (malloc()ed array of TENANT_NAME_MAX strings). */
+int hist_list_tenants(const char *dir, char (**names)[TENANT_NAME_MAX], int *n);
 
 /* An audit-log event (cfg.events_path, one JSON object per line). */
 struct hist_event {
 	int64_t time;
-	char tenant[QUELL_NAME_MAX];
+	char tenant[TENANT_NAME_MAX];
 	char action[32];
-	char rule[QUELL_NAME_MAX];
+	char rule[TENANT_NAME_MAX];
 };
 
 /*
@@ -325,6 +333,8 @@ int hist_metric_parse(const char *s, enum hist_metric *out);
 const char *hist_metric_name(enum hist_metric m);
 /* Period total / level of a metric in a summary, to pick the tenants a host graph stacks. */
 double hist_metric_score(const struct hist_summary *s, enum hist_metric m);
+/* Sort biggest hist_metric_score() first; ties by name (report.c). */
+void hist_rank_metric(struct hist_summary *s, int n, enum hist_metric m);
 
 struct hist_graph_opts {
 	const char *dir;		/* rrd dir */
@@ -344,7 +354,7 @@ struct hist_graph_opts {
  * stacked tenants' names in stack[0..nstack) (host graph). *argv and its
  * strings are malloc()ed; free with hist_args_free. Returns argc or -errno.
  */
-int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[QUELL_NAME_MAX],
+int hist_graph_args(const struct hist_graph_opts *o, const char (*stack)[TENANT_NAME_MAX],
 		    int nstack, char ***argv);
 void hist_args_free(int argc, char **argv);
 /*

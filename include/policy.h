@@ -35,18 +35,22 @@
 #define POLICY_TICK_SLACK_MS	250
 #define POLICY_SAME_WINDOW	UINT64_MAX	/* while_for = for */
 
-/* What a rule watches on the candidate offender. */
+/*
+ * What a rule watches on the candidate offender (metric = NAME): first the
+ * QV_TABLE rows marked POL (include/metrics.h: cpu_pct, inflicted,
+ * mem_bytes, iops, faults_s, forks_s: the tenant's struct qm_view field),
+ * then the two computed here.
+ */
+#define PM_ENUM_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, ...) \
+	QV_IF_##pol(PM_##pm,)
 enum policy_metric {
-	PM_CPU_PCT,		/* cpu_pct: % of one core */
-	PM_INFLICTED,		/* inflicted: ms of others' run-queue wait per second */
-	PM_IO_BPS,		/* io_bps: read + write bytes/s */
-	PM_IOPS,		/* iops */
+	QV_TABLE(PM_ENUM_)
+	PM_VIEW_NR,
+	PM_IO_BPS = PM_VIEW_NR,	/* io_bps: read + write bytes/s */
 	PM_MEM_GROWTH,		/* mem_growth: bytes/s of memory growth (one tick's delta) */
-	PM_MEM_BYTES,		/* mem_bytes */
-	PM_FORKS,		/* forks_s */
-	PM_FAULTS,		/* faults_s: page faults/s */
 	PM_NR
 };
+#undef PM_ENUM_
 
 /* "Neighbours suffer": computed over the OTHER tenants (never the candidate). */
 enum policy_signal {
@@ -238,6 +242,8 @@ const char *policy_metric_name(enum policy_metric m);
 const char *policy_signal_name(enum policy_signal s);
 const char *policy_act_name(enum policy_act a);
 int policy_metric_by_name(const char *s);
+/* The struct qm_view field a metric reads, QV_NR for io_bps and mem_growth. */
+enum qv_id policy_metric_view(enum policy_metric m);
 int policy_signal_by_name(const char *s);
 
 /* Stricter of two limit sets, field by field (min where both are set). */

@@ -23,17 +23,19 @@
  *
  * Both sides are in this file: the daemon encodes with proto_*_json(), the
  * clients (quellctl, quelltop) decode with proto_*_from_json() into the
- * plain structs below and never see struct tenant.
+ * plain structs below and never see struct tenant (the daemon encodes its
+ * tenants in src/quelld/api_encode.c, with the field lists below).
  */
 #ifndef QUELL_PROTO_H
 #define QUELL_PROTO_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "metrics.h"
+#include "tenant_name.h"
 
 #define PROTO_MAX_LINE		(64 * 1024)	/* longer requests get an error reply */
 /*
@@ -45,15 +47,13 @@
 #define PROTO_MAX_REPLY_STR	"256 MiB"
 #define PROTO_VERSION		1
 
-struct tenant;
-
 /* A tenant as a client sees it. */
 struct tview {
-	char name[QUELL_NAME_MAX];
+	char name[TENANT_NAME_MAX];
 	int64_t uid;			/* -1 in cgroup mode */
 	char cgroup[192];
 	char state[16];			/* ok / throttled / frozen / killed */
-	char rule[QUELL_NAME_MAX];	/* rule behind state, "" */
+	char rule[TENANT_NAME_MAX];	/* rule behind state, "" */
 	bool offender;			/* a rule is currently tripping */
 	struct qm_view v;		/* rates and gauges; NAN = unknown */
 	double counters[QM_NR];		/* cumulative values; NAN = unknown */
@@ -124,6 +124,12 @@ int proto_call_raw(int fd, json_t *req, const char *raw_key, char **line, size_t
 int proto_tview_from_json(json_t *j, struct tview *out);
 
 /*
+ * A tenant's "rates" member holds the QV_TABLE rows marked rate, in table
+ * order, key qv_desc[].key; "gauges" the QM_GAUGE rows of QM_TABLE, in
+ * table order; "counters" its QM_COUNTER rows (include/metrics.h).
+ */
+
+/*
  * Sort keys of `snapshot` ("sort") and of `quellctl list --sort`: one
  * comparison for both, so the daemon's order is the client's order.
  */
@@ -152,7 +158,7 @@ void proto_sort_index(const struct tview *t, int n, enum proto_sort s, bool reve
 /* A tview's sort values alone (136 bytes, not 800): what quelld keeps per tenant. */
 struct proto_sort_row {
 	double k[PROTO_SORT_NR];	/* k[PROTO_SORT_NAME] unused */
-	char name[QUELL_NAME_MAX];
+	char name[TENANT_NAME_MAX];
 };
 void proto_sort_row_of(const struct tview *t, struct proto_sort_row *out);
 /* proto_sort_index() over rows: the same order. */
@@ -177,28 +183,9 @@ int proto_pview_from_json(json_t *j, struct pview *out);
 /* --- daemon --- */
 
 json_t *proto_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-json_t *proto_tenant_json(const struct tenant *t);
+/* A JSON real, or null for NAN and infinities (JSON has neither). */
+json_t *proto_json_num(double v);
 json_t *proto_hview_json(const struct hview *h);
-/* Additive (h3): a tenant_limits object, null = unlimited (docs/protocol.md). */
-json_t *proto_limits_json(const struct tenant_limits *l);
 json_t *proto_pview_json(const struct pview *p);
-
-/* A growable byte buffer; oom latches, so callers check once at the end. */
-struct proto_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-void proto_buf_put(struct proto_buf *b, const void *s, size_t n);
-void proto_buf_free(struct proto_buf *b);
-/*
- * proto_tenant_enc - append t as the JSON object proto_tenant_json() builds
- * (same keys, order and values; docs/protocol.md), written by hand into b:
- * at 10,000 tenants jansson's tree costs quelld 330-480 ms per snapshot,
- * this ~1 us per value (docs/performance.md).
- */
-void proto_tenant_enc(struct proto_buf *b, const struct tenant *t);
-/* What a client decodes from proto_tenant_json(t): the daemon sorts with it. */
-void proto_tview_of_tenant(const struct tenant *t, struct tview *out);
 
 #endif /* QUELL_PROTO_H */

@@ -5,6 +5,7 @@
  * Every number fits in 4 characters ("999", "9.9k", "512M", "1.5G"), so a
  * row never shifts whatever the magnitudes, and 11 columns fit in 80 chars.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,36 +14,50 @@
 
 #include "top.h"
 
-/* Sorted by what an admin looks at first; prio decides what a narrow terminal drops. */
+/*
+ * Title, JSON key and help of the metric columns are QV_TABLE's (TOP rows,
+ * include/metrics.h), in its order; a new TOP row shows with width 5,
+ * sorted biggest first, no hot key, dropped first on a narrow terminal
+ * (prio 3). The layout below overrides those defaults per column: a later
+ * designated initializer wins (C11 6.7.9), hence the pragma.
+ */
+#define TOP_COL_(id, field, op, a, b, div, rate, top, tc, title, pol, pm, pname, hist, htitle,	\
+		 hkey, hfmt, sname, help)							\
+	QV_IF_##top([TC_##tc] = { TC_##tc, title, #field, help, 5, false, true, 0, 3 },)
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 const struct top_col top_cols[TC_NR] = {
 	[TC_NAME] = { TC_NAME, "TENANT", "name", "tenant (Unix user or cgroup)",
 		      10, true, false, 'N', 0 },
-	[TC_CPU] = { TC_CPU, "CPU%", "cpu_pct", "CPU use, % of one core",
-		     5, false, true, 'P', 0 },
-	[TC_INFL] = { TC_INFL, "INFL", "inflicted_ms_s",
-		      "run-queue delay inflicted on other tenants, ms per second",
-		      5, false, true, 'H', 0 },
-	[TC_SUFF] = { TC_SUFF, "SUFF", "suffered_ms_s",
-		      "run-queue delay suffered behind other tenants, ms per second",
-		      5, false, true, 'W', 0 },
-	[TC_MEM] = { TC_MEM, "MEM/LIM", "mem_bytes", "memory in use / hard limit (none: unlimited)",
-		     9, false, true, 'M', 0 },
-	[TC_READ] = { TC_READ, "RD/s", "io_rbps", "block IO read, bytes per second",
-		      5, false, true, 0, 1 },
-	[TC_WRITE] = { TC_WRITE, "WR/s", "io_wbps", "block IO written, bytes per second",
-		       5, false, true, 0, 1 },
-	[TC_IOPS] = { TC_IOPS, "IOPS", "iops", "block IO operations per second",
-		      4, false, true, 'O', 1 },
-	[TC_NPROC] = { TC_NPROC, "NPROC", "nproc", "processes",
-		       5, false, true, 'C', 1 },
-	[TC_FAULTS] = { TC_FAULTS, "FLT/s", "faults_s", "page faults per second",
-			5, false, true, 'F', 2 },
+	QV_TABLE(TOP_COL_)
 	[TC_HITS] = { TC_HITS, "HITS", "limit_hits",
 		      "times a limit was hit (cpu+mem+pids+io), since quelld started",
 		      4, false, true, 0, 3 },
 	[TC_STATE] = { TC_STATE, "STATE", "state", "ok / throttled / frozen / killed :rule",
 		       9, true, true, 'S', 0 },
+
+	/* layout: sorted by what an admin looks at first; prio decides what a narrow terminal drops */
+	[TC_CPU].key = 'P',	[TC_CPU].prio = 0,
+	[TC_INFL].key = 'H',	[TC_INFL].prio = 0,
+	[TC_SUFF].key = 'W',	[TC_SUFF].prio = 0,
+	[TC_MEM].key = 'M',	[TC_MEM].prio = 0,	[TC_MEM].width = 9,
+	[TC_READ].prio = 1,
+	[TC_WRITE].prio = 1,
+	[TC_IOPS].key = 'O',	[TC_IOPS].prio = 1,	[TC_IOPS].width = 4,
+	[TC_NPROC].key = 'C',	[TC_NPROC].prio = 1,
+	[TC_FAULTS].key = 'F',	[TC_FAULTS].prio = 2,
 };
+#pragma GCC diagnostic pop
+#undef TOP_COL_
+
+/* The view behind each metric column (TC_NAME, TC_HITS, TC_STATE have none). */
+#define TOP_COL_QV_(id, field, op, a, b, div, rate, top, tc, ...) \
+	QV_IF_##top([TC_##tc] = QV_##id,)
+static const enum qv_id top_col_qv[TC_NR] = {
+	[TC_NAME] = QV_NR, QV_TABLE(TOP_COL_QV_) [TC_HITS] = QV_NR, [TC_STATE] = QV_NR,
+};
+#undef TOP_COL_QV_
 
 enum top_col_id top_col_by_name(const char *name)
 {
@@ -52,15 +67,29 @@ enum top_col_id top_col_by_name(const char *name)
 	for (int i = 0; i < TC_NR; i++)
 		if (!strcasecmp(name, top_cols[i].title) || !strcasecmp(name, top_cols[i].json))
 			return (enum top_col_id)i;
-	/* "cpu", "mem", "inflicted": a prefix of exactly one JSON key */
+	/*
+	 * "cpu", "mem", "inflicted": a prefix of exactly one JSON key; of
+	 * several ("mem": mem_bytes, mem_inflicted_bps) the one whose title
+	 * starts with it as a word too (MEM/LIM), if only one does ("io": not
+	 * RD/s, WR/s, nor IOPS, so none).
+	 */
+	int nkey = 0, ntitle = 0;
+	enum top_col_id by_title = TC_NR;
+
 	for (int i = 0; i < TC_NR && n; i++) {
 		if (strncasecmp(name, top_cols[i].json, n))
 			continue;
-		if (found != TC_NR)
-			return TC_NR;
+		nkey++;
 		found = (enum top_col_id)i;
+		if (!strncasecmp(name, top_cols[i].title, n) &&
+		    !isalnum((unsigned char)top_cols[i].title[n])) {
+			ntitle++;
+			by_title = (enum top_col_id)i;
+		}
 	}
-	return found;
+	if (nkey == 1)
+		return found;
+	return ntitle == 1 ? by_title : TC_NR;
 }
 
 static double state_rank(const char *s)
@@ -78,27 +107,16 @@ static double limit_hits(const struct tview *t)
 	return (double)(t->faults_cpu + t->faults_mem + t->faults_pids + t->faults_io);
 }
 
+enum qv_id top_col_view(enum top_col_id c)
+{
+	return (unsigned)c < TC_NR ? top_col_qv[c] : QV_NR;
+}
+
 double top_col_value(const struct tview *t, enum top_col_id c)
 {
+	if (top_col_view(c) < QV_NR)
+		return qv_get(&t->v, top_col_view(c));
 	switch (c) {
-	case TC_CPU:
-		return t->v.cpu_pct;
-	case TC_INFL:
-		return t->v.inflicted_ms_s;
-	case TC_SUFF:
-		return t->v.suffered_ms_s;
-	case TC_MEM:
-		return t->v.mem_bytes;
-	case TC_READ:
-		return t->v.io_rbps;
-	case TC_WRITE:
-		return t->v.io_wbps;
-	case TC_IOPS:
-		return t->v.iops;
-	case TC_NPROC:
-		return t->v.nproc;
-	case TC_FAULTS:
-		return t->v.faults_s;
 	case TC_HITS:
 		return limit_hits(t);
 	case TC_STATE:

@@ -81,7 +81,7 @@ static int rrd_fetch_frame(struct top_source *src, struct hview *h, struct tview
 			   char *when, size_t len)
 {
 	struct rrd_src *p = src->priv;
-	char (*names)[QUELL_NAME_MAX] = NULL;
+	char (*names)[TENANT_NAME_MAX] = NULL;
 	struct tview *out = NULL;
 	struct hist_series s;
 	char path[4400];

@@ -18,21 +18,21 @@
 
 /* --- columns (htop style: one const row per column) --- */
 
+/*
+ * The name, then the TOP rows of QV_TABLE (include/metrics.h) in its order
+ * (TC_CPU, TC_INFL, TC_SUFF, TC_MEM, TC_READ, TC_WRITE, TC_IOPS, TC_NPROC,
+ * TC_FAULTS today), then the limit hits and the state.
+ */
+#define TC_ENUM_(id, field, op, a, b, div, rate, top, tc, title, ...) \
+	QV_IF_##top(TC_##tc,)
 enum top_col_id {
 	TC_NAME,
-	TC_CPU,
-	TC_INFL,
-	TC_SUFF,
-	TC_MEM,
-	TC_READ,
-	TC_WRITE,
-	TC_IOPS,
-	TC_NPROC,
-	TC_FAULTS,
+	QV_TABLE(TC_ENUM_)
 	TC_HITS,
 	TC_STATE,
 	TC_NR
 };
+#undef TC_ENUM_
 
 struct top_col {
 	enum top_col_id id;
@@ -59,6 +59,8 @@ enum top_col_id top_col_by_name(const char *name);
  * directions). TC_NAME and TC_STATE sort by their text / severity.
  */
 double top_col_value(const struct tview *t, enum top_col_id c);
+/* The struct qm_view field behind a metric column; QV_NR for TENANT, HITS, STATE. */
+enum qv_id top_col_view(enum top_col_id c);
 
 /*
  * top_fmt_num - a number in at most width chars with an SI-ish suffix:
@@ -97,16 +99,16 @@ enum top_prompt { TP_NONE, TP_FILTER, TP_TOPN, TP_DELAY, TP_CONFIRM };
 struct top_ui {
 	enum top_col_id sort;
 	bool desc;
-	char filter[QUELL_NAME_MAX];
+	char filter[TENANT_NAME_MAX];
 	int top_n;			/* 0 = all */
 	bool paused;
 	double delay_s;
 	enum top_mode mode;
 	enum top_mode back;		/* where the help screen returns to */
 	enum top_prompt prompt;
-	char input[QUELL_NAME_MAX];	/* text typed at a prompt */
+	char input[TENANT_NAME_MAX];	/* text typed at a prompt */
 	char action[16];		/* throttle / release / kill awaiting y/n, then to do */
-	char sel_name[QUELL_NAME_MAX];	/* the selected tenant, followed across re-sorts */
+	char sel_name[TENANT_NAME_MAX];	/* the selected tenant, followed across re-sorts */
 	int sel;			/* its index in the visible rows */
 	int scroll;			/* first visible row on screen */
 	int step;			/* replay: -1/+1 requested */
@@ -174,7 +176,7 @@ extern const char *const top_help[];
 
 /* The drill-down of one tenant, as last loaded. */
 struct top_detail {
-	char name[QUELL_NAME_MAX];
+	char name[TENANT_NAME_MAX];
 	struct pview *pv;		/* malloc()ed, sorted by CPU% */
 	int np;
 	json_t *le;			/* {"limits":{}, "events":[]} or NULL */

@@ -7,10 +7,7 @@
  */
 #include <string.h>
 
-#include "config.h"
 #include "tenant_name.h"
-
-_Static_assert(TENANT_NAME_MAX == QUELL_NAME_MAX, "a tenant name fills config.h's name fields");
 
 static bool name_char_ok(char c, size_t i, size_t n)
 {

@@ -2,7 +2,7 @@
 /*
  * events_log.c - the audit log: JSON lines, rotated by size, and the one
  * reader of it (issue 11 item 4, issue 13). The daemon's `events` command,
- * quellctl graph's event marks (history_read.c) and quelltop all read
+ * quellctl graph's event marks (fetch.c) and quelltop all read
  * through events_log_scan(): newest first, backwards through the current
  * file in 64 KiB chunks, then path.1, path.2, ..., stopping as soon as the
  * caller has enough (limit) or the lines get older than it asked for

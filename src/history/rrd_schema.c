@@ -3,7 +3,7 @@
  * rrd_schema.c - what a quell RRD holds, derived from qm_desc[]: DS and RRA
  * definitions, update lines, file names. Pure (no librrd, no I/O) so the
  * unit tests check it with literal values; the writer (src/quelld/history_writer.c)
- * and the readers (history_read.c) both build on it.
+ * and the readers (fetch.c, report.c, graph.c) both build on it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,30 +16,11 @@
 
 /*
  * Metrics kept per tenant (issue 6): CPU, delay inflicted / suffered,
- * memory, IO bytes and ops, nproc, page faults, forks, and the limit hits.
- * Not all 30 of qm_desc[]: every DS costs 7,328 rows x 8 B = 57 KB per
- * tenant at the retention below (docs/history.md has the arithmetic).
+ * memory, IO bytes and ops, nproc, page faults, forks, and the limit hits:
+ * the rrd column of QM_TABLE (include/metrics.h), which also fixes their
+ * order in the file. Not all 31 metrics: every DS costs 7,328 rows x 8 B =
+ * 57 KB per tenant at the retention below (docs/history.md has the arithmetic).
  */
-const enum qm_id hist_tenant_qm[] = {
-	QM_CPU_NS,
-	QM_RQ_INFLICTED_NS,
-	QM_RQ_SUFFERED_NS,
-	QM_MEM_BYTES,
-	QM_IO_RBYTES,
-	QM_IO_WBYTES,
-	QM_IO_ROPS,
-	QM_IO_WOPS,
-	QM_NPROC,
-	QM_PGFAULTS,
-	QM_FORKS,
-	QM_CPU_THROTTLED,
-	QM_MEM_MAX_EVENTS,
-	QM_PIDS_MAX_EVENTS,
-	QM_OOM_KILLS,
-};
-const int hist_tenant_nqm = (int)(sizeof(hist_tenant_qm) / sizeof(hist_tenant_qm[0]));
-
-_Static_assert(sizeof(hist_tenant_qm) / sizeof(hist_tenant_qm[0]) <= HIST_MAX_DS, "DS count");
 _Static_assert(HH_NR <= HIST_MAX_DS, "host DS count");
 
 static const char *const host_ds_name[HH_NR] = {
@@ -62,9 +43,9 @@ static const char *const host_ds_name[HH_NR] = {
  * Retention tiers (issue 11 item 5: at most 1 MB per tenant). Resolution
  * (0 = the step), span, and a row cap for the fine tier so a short step
  * (tests use 1 s) does not blow the budget: the fine tier keeps 6 h or
- * 2,160 rows, whichever is shorter. At step 10 with 15 DS a row is
- * 15 x 8 = 120 bytes; 2,160 + 2 x 1,440 + 2 x 744 + 2 x 400 = 7,328 rows
- * = 879,360 bytes of data (docs/history.md has the whole arithmetic).
+ * 2,160 rows, whichever is shorter. At step 10 with 16 DS a row is
+ * 16 x 8 = 128 bytes; 2,160 + 2 x 1,440 + 2 x 744 + 2 x 400 = 7,328 rows
+ * = 937,984 bytes of data (docs/history.md has the whole arithmetic).
  */
 static const struct {
 	uint64_t res_s, keep_s, max_rows;
@@ -155,6 +136,8 @@ int hist_schema_tenant(uint64_t step_s, struct hist_schema *out)
 
 	if (err)
 		return err;
+	if (hist_tenant_nqm > HIST_MAX_DS)
+		return -E2BIG;
 	for (int i = 0; i < hist_tenant_nqm; i++) {
 		const struct qm_desc *d = &qm_desc[hist_tenant_qm[i]];
 		struct hist_ds *ds = &out->ds[out->nds++];
@@ -354,7 +337,7 @@ int hist_name_unescape(const char *stem, char *out, size_t len)
 
 int hist_path(const char *dir, const char *name, char *out, size_t len)
 {
-	char stem[3 * QUELL_NAME_MAX + 1];
+	char stem[3 * TENANT_NAME_MAX + 1];
 	int n, err;
 
 	if (!name || !*name) {

@@ -51,11 +51,34 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+static const char *by_name(int i)
+{
+	return hist_by_name((enum hist_by)i);
+}
+
+static const char *metric_name(int i)
+{
+	return hist_metric_name((enum hist_metric)i);
+}
+
+/* "a, b or c": the names the history layer accepts (include/metrics.h spells them). */
+static const char *name_list(char *buf, size_t len, const char *(*name)(int), int n)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ",
+				      name(i));
+	return buf;
+}
+
 /* Shared option parser; which options a command accepts is in allowed. */
 static int parse_opts(struct ctl_ctx *c, int argc, char **argv, const char *allowed,
 		      struct hopts *o)
 {
 	const char *cmd = argv[0];
+	char names[256];
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -122,11 +145,14 @@ static int parse_opts(struct ctl_ctx *c, int argc, char **argv, const char *allo
 			*(a[2] == 'w' ? &o->width : &o->height) = n;
 		} else if (!strcmp(a, "--by")) {
 			if (hist_by_parse(v, &o->by))
-				return ctl_usage_error(c, cmd, "--by: cpu, io, mem, inflicted or faults");
+				return ctl_usage_error(c, cmd, "--by: %s",
+						       name_list(names, sizeof(names), by_name,
+								 HIST_BY_NR));
 		} else if (!strcmp(a, "--metric")) {
 			if (hist_metric_parse(v, &o->metric))
-				return ctl_usage_error(c, cmd, "--metric: cpu, mem, io, iops, inflicted, "
-						       "suffered, faults or nproc");
+				return ctl_usage_error(c, cmd, "--metric: %s",
+						       name_list(names, sizeof(names), metric_name,
+								 HIST_M_NR));
 		}
 	}
 	return 0;

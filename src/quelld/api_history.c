@@ -3,7 +3,7 @@
  * api_history.c - the `history` socket command: one tenant's RRD series,
  * read by quelld for callers who may not read the files (0640 root, issue
  * 12 item 3). The same reader and JSON as `quellctl --json history`
- * (hist_history_json in src/history/history_read.c); the work per request is
+ * (hist_history_json in src/history/fetch.c); the work per request is
  * bounded there (one file, at most HIST_REPLY_ROWS_MAX rows).
  */
 #include <errno.h>

@@ -15,9 +15,9 @@
 #include "authz.h"
 #include "cgroup.h"
 #include "config.h"
+#include "api_encode.h"
 #include "decide.h"
 #include "prom.h"
-#include "proto.h"
 #include "quell_bpf.h"
 #include "tenant.h"
 

@@ -14,7 +14,8 @@
  * an RRD, same step, same DS set); a corrupt or incompatible file is
  * renamed to <file>.corrupt-<time> and recreated. An update that fails
  * later triggers the same check. A file of an older archive layout (the
- * 9.2 MB one of the first version) is migrated: a new file is created
+ * 9.2 MB one of the first version), or with fewer DS (a metric added to
+ * QM_TABLE since, all its DS still ours), is migrated: a new file is created
  * from it (rrd_create_r2's sources prefill what the new archives can hold)
  * and replaces it.
  *
@@ -77,9 +78,10 @@ struct hist_known {
  */
 enum { HR_CPU, HR_INFL, HR_RBPS, HR_WBPS, HR_MEM, HR_NR };
 
-static const char *const recent_key[HR_NR] = {
-	[HR_CPU] = "cpu_pct", [HR_INFL] = "inflicted_ms_s", [HR_RBPS] = "io_rbps",
-	[HR_WBPS] = "io_wbps", [HR_MEM] = "mem_bytes",
+/* The views kept; their history column is the hist_cols[] row of the same key. */
+static const enum qv_id recent_qv[HR_NR] = {
+	[HR_CPU] = QV_CPU_PCT, [HR_INFL] = QV_INFLICTED, [HR_RBPS] = QV_IO_RBPS,
+	[HR_WBPS] = QV_IO_WBPS, [HR_MEM] = QV_MEM_BYTES,
 };
 
 struct hist_recent {
@@ -221,10 +223,16 @@ static int file_check(const char *path, const struct hist_schema *s, int64_t *la
 		}
 	}
 	rrd_info_free(info);
-	if (step != s->step_s || nds != s->nds || bad) {
+	if (step != s->step_s || nds > s->nds || bad) {
 		snprintf(err, errlen, "%s: step %lu, %d DS: does not match the schema (step %" PRIu64
 			 ", %d DS)", path, step, nds, s->step_s, s->nds);
 		return -EMEDIUMTYPE;
+	}
+	if (nds < s->nds) {
+		/* every DS it has is one of ours: a metric was added to the schema
+		 * (mem_inflicted, issue 14); migrated with its data, the new DS unknown */
+		snprintf(err, errlen, "%s: %d DS of an older schema (now %d)", path, nds, s->nds);
+		return -ESTALE;
 	}
 	rra_bad |= nrra != s->nrra;
 	for (int r = 0; r < nrra && !rra_bad; r++) {
@@ -635,17 +643,15 @@ static struct hist_recent *recent_get(struct history *h, const char *name, bool 
 /* One tick of one tenant into its window: the MAX of the ticks of a second. */
 static void recent_record(struct history *h, const struct tenant *t, time_t now)
 {
-	const struct qm_view *v = &t->view;
-	double x[HR_NR] = {
-		[HR_CPU] = v->cpu_pct, [HR_INFL] = v->inflicted_ms_s, [HR_RBPS] = v->io_rbps,
-		[HR_WBPS] = v->io_wbps, [HR_MEM] = v->mem_bytes,
-	};
+	double x[HR_NR];
 	struct hist_recent *r = recent_get(h, t->name, false);
 	size_t slot = (size_t)now % HIST_RECENT_S;
 	bool busy = false;
 
-	for (int k = 0; k < HR_NR; k++)
+	for (int k = 0; k < HR_NR; k++) {
+		x[k] = qv_get(&t->view, recent_qv[k]);
 		busy |= isfinite(x[k]) && x[k] > 0;
+	}
 	if (!r && !busy)
 		return;		/* idle and never seen busy: no window */
 	if (!r)
@@ -696,7 +702,7 @@ int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int
 			double v = NAN;
 
 			for (int k = 0; have && k < HR_NR; k++)
-				if (!strcmp(hist_cols[c].key, recent_key[k]))
+				if (!strcmp(hist_cols[c].key, qv_desc[recent_qv[k]].key))
 					v = r->v[slot][k];
 			json_object_set_new(row, hist_cols[c].key,
 					    isfinite(v) ? json_real(v) : json_null());

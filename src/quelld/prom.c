@@ -222,64 +222,17 @@ static void put_help(struct prom_buf *b, const char *name, const char *help, con
 
 /* --- per-tenant families --------------------------------------------------- */
 
-enum scale {
-	SC_ONE,		/* integer count or bytes */
-	SC_NS,		/* ns -> seconds */
-	SC_US,		/* us -> seconds */
-};
-
-struct tfam {
-	const char *name;
-	enum qm_id id;
-	const char *label;	/* extra label pair, e.g. direction="read", or NULL */
-	enum scale scale;
-	const char *help;	/* NULL: qm_desc[id].help */
-};
-
-/* Rows of one family are adjacent; the HELP/TYPE header goes before the first sample. */
-static const struct tfam tfams[] = {
-	{ "quell_tenant_cpu_seconds_total", QM_CPU_NS, NULL, SC_NS, NULL },
-	{ "quell_tenant_context_switches_total", QM_CTXSW, NULL, SC_ONE, NULL },
-	{ "quell_tenant_runqueue_delay_suffered_seconds_total", QM_RQ_SUFFERED_NS, NULL, SC_NS, NULL },
-	{ "quell_tenant_runqueue_delay_inflicted_seconds_total", QM_RQ_INFLICTED_NS, NULL, SC_NS,
-	  NULL },
-	{ "quell_tenant_runqueue_delay_self_seconds_total", QM_RQ_SELF_NS, NULL, SC_NS, NULL },
-	{ "quell_tenant_forks_total", QM_FORKS, NULL, SC_ONE, NULL },
-	{ "quell_tenant_execs_total", QM_EXECS, NULL, SC_ONE, NULL },
-	{ "quell_tenant_io_bytes_total", QM_IO_RBYTES, "direction=\"read\"", SC_ONE,
-	  "Block IO bytes submitted by the tenant" },
-	{ "quell_tenant_io_bytes_total", QM_IO_WBYTES, "direction=\"write\"", SC_ONE, NULL },
-	{ "quell_tenant_io_ops_total", QM_IO_ROPS, "direction=\"read\"", SC_ONE,
-	  "Block IO operations submitted by the tenant" },
-	{ "quell_tenant_io_ops_total", QM_IO_WOPS, "direction=\"write\"", SC_ONE, NULL },
-	{ "quell_tenant_io_latency_seconds_total", QM_IO_LAT_NS, NULL, SC_NS, NULL },
-	{ "quell_tenant_io_completed_total", QM_IO_LAT_CNT, NULL, SC_ONE, NULL },
-	{ "quell_tenant_page_faults_total", QM_PGFAULTS, NULL, SC_ONE, NULL },
-	{ "quell_tenant_reclaim_seconds_total", QM_RECLAIM_NS, NULL, SC_NS, NULL },
-	{ "quell_tenant_oom_kills_total", QM_OOM_KILLS, NULL, SC_ONE, NULL },
-	{ "quell_tenant_cpu_throttled_seconds_total", QM_CPU_THROTTLED_NS, NULL, SC_NS, NULL },
-	{ "quell_tenant_limit_faults_total", QM_CPU_THROTTLED, "resource=\"cpu\"", SC_ONE,
-	  "Times a limit was hit: cpu = quota periods throttled, memory_high / memory = "
-	  "soft / hard memory limit events, pids = forks refused" },
-	{ "quell_tenant_limit_faults_total", QM_MEM_HIGH_EVENTS, "resource=\"memory_high\"", SC_ONE,
-	  NULL },
-	{ "quell_tenant_limit_faults_total", QM_MEM_MAX_EVENTS, "resource=\"memory\"", SC_ONE, NULL },
-	{ "quell_tenant_limit_faults_total", QM_PIDS_MAX_EVENTS, "resource=\"pids\"", SC_ONE, NULL },
-	{ "quell_tenant_pressure_cpu_waiting_seconds_total", QM_PSI_CPU_SOME_US, NULL, SC_US, NULL },
-	{ "quell_tenant_pressure_memory_waiting_seconds_total", QM_PSI_MEM_SOME_US, NULL, SC_US,
-	  NULL },
-	{ "quell_tenant_pressure_memory_stalled_seconds_total", QM_PSI_MEM_FULL_US, NULL, SC_US,
-	  NULL },
-	{ "quell_tenant_pressure_io_waiting_seconds_total", QM_PSI_IO_SOME_US, NULL, SC_US, NULL },
-	{ "quell_tenant_pressure_io_stalled_seconds_total", QM_PSI_IO_FULL_US, NULL, SC_US, NULL },
-	{ "quell_tenant_page_cache_refaults_total", QM_REFAULTS, NULL, SC_ONE, NULL },
-	{ "quell_tenant_memory_bytes", QM_MEM_BYTES, NULL, SC_ONE, NULL },
-	{ "quell_tenant_memory_peak_bytes", QM_MEM_PEAK, NULL, SC_ONE, NULL },
-	{ "quell_tenant_processes", QM_NPROC, NULL, SC_ONE, NULL },
-	{ "quell_tenant_threads", QM_NTHREADS, NULL, SC_ONE, NULL },
-};
-
-#define NR_TFAMS	(sizeof(tfams) / sizeof(tfams[0]))
+/*
+ * The families are QM_TABLE's prom column (include/metrics.h): rows that
+ * name the same family are its series, told apart by their extra label.
+ */
+static bool fam_seen_before(int id)
+{
+	for (int i = 0; i < id; i++)
+		if (qm_desc[i].prom && !strcmp(qm_desc[i].prom, qm_desc[id].prom))
+			return true;
+	return false;
+}
 
 /*
  * One tenant's label and values, copied out of struct tenant in one pass:
@@ -316,33 +269,32 @@ static void put_series(struct prom_buf *b, const char *name, const struct tlabel
 	}
 }
 
+/* Family by family, in the order of their first row; HELP and TYPE before the first sample. */
 static void render_qm(struct prom_buf *b, const struct tlabel *tl, int n)
 {
-	const char *hdr = NULL;
+	for (int f = 0; f < QM_NR; f++) {
+		const struct qm_desc *d0 = &qm_desc[f];
+		bool hdr = false;
 
-	for (size_t f = 0; f < NR_TFAMS; f++) {
-		const struct tfam *fam = &tfams[f];
-		const struct qm_desc *d = &qm_desc[fam->id];
+		if (!d0->prom || fam_seen_before(f))
+			continue;
+		for (int id = f; id < QM_NR; id++) {
+			const struct qm_desc *d = &qm_desc[id];
 
-		for (int i = 0; i < n; i++) {
-			uint64_t v;
-
-			if (!(tl[i].valid & (1ULL << fam->id)))
+			if (!d->prom || strcmp(d->prom, d0->prom))
 				continue;
-			if (!hdr || strcmp(hdr, fam->name)) {
-				const struct tfam *f0 = fam;
-
-				/* the family's help is on its first row */
-				while (f0 > tfams && !strcmp(f0[-1].name, fam->name))
-					f0--;
-				put_help(b, fam->name, f0->help ? f0->help : qm_desc[f0->id].help,
-					 d->kind == QM_COUNTER ? "counter" : "gauge");
-				hdr = fam->name;
+			for (int i = 0; i < n; i++) {
+				if (!(tl[i].valid & (1ULL << id)))
+					continue;
+				if (!hdr) {
+					put_help(b, d0->prom, d0->prom_help ? d0->prom_help : d0->help,
+						 d0->kind == QM_COUNTER ? "counter" : "gauge");
+					hdr = true;
+				}
+				put_series(b, d->prom, &tl[i], d->prom_label);
+				put_scaled(b, tl[i].v[id], d->prom_exp);
+				prom_buf_put(b, "\n", 1);
 			}
-			v = tl[i].v[fam->id];
-			put_series(b, fam->name, &tl[i], fam->label);
-			put_scaled(b, v, fam->scale == SC_NS ? 9 : fam->scale == SC_US ? 6 : 0);
-			prom_buf_put(b, "\n", 1);
 		}
 	}
 }

@@ -170,16 +170,17 @@ int registry_rekey(struct registry *r, struct tenant *t, uint64_t key)
 	return reindex(r, r->idx_cap);
 }
 
+/* The one table of state names; they are wire names too (docs/protocol.md "state"). */
+static const char *const state_names[] = {
+	[TS_OK] = "ok",
+	[TS_THROTTLED] = "throttled",
+	[TS_FROZEN] = "frozen",
+	[TS_KILLED] = "killed",
+};
+
 const char *tenant_state_name(enum tenant_state s)
 {
-	switch (s) {
-	case TS_THROTTLED:
-		return "throttled";
-	case TS_FROZEN:
-		return "frozen";
-	case TS_KILLED:
-		return "killed";
-	default:
-		return "ok";
-	}
+	if ((unsigned int)s >= sizeof(state_names) / sizeof(state_names[0]) || !state_names[s])
+		return "unknown";
+	return state_names[s];
 }

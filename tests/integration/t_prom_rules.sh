@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # docs/prometheus/quell.rules.yml: promtool accepts it, its unit tests
 # (quell.rules.test.yml) pass, every quell_* metric it names is one that
-# src/quelld/prom.c renders, and the tests have teeth: a copy with a threshold
-# changed or a metric renamed must fail them. No root, daemon or cgroup
+# src/quelld/prom.c renders (the per-tenant families are named in
+# include/metrics.h's QM_TABLE), and the tests have teeth: a copy with a
+# threshold changed or a metric renamed must fail them. No root, daemon or cgroup
 # needed; exits 77 only when promtool is missing (Debian package prometheus).
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +31,8 @@ done
 names=$(grep -v '^ *#' "$rules" | grep -o 'quell_[a-z0-9_]*' | sort -u)
 [ -n "$names" ] || qt_fail "no quell_* metric in the rules"
 for m in $names; do
-	grep -q "\"$m\"" "$here/src/quelld/prom.c" || qt_fail "rules use $m, which src/quelld/prom.c does not render"
+	grep -q "\"$m\"" "$here/src/quelld/prom.c" "$here/include/metrics.h" ||
+		qt_fail "rules use $m, which src/quelld/prom.c does not render"
 	grep -q "$m" "$here/docs/man/quelld.8" || qt_fail "rules use $m, which quelld(8) does not document"
 done
 qt_log "ok: $(echo $names | wc -w) metric names, all rendered by src/quelld/prom.c"

@@ -439,6 +439,49 @@ static void test_migrate_old_layout(void **state)
 }
 
 /*
+ * A file of a schema with one DS fewer (before mem_inflicted, issue 14, was
+ * given an RRD position) is migrated like an old archive layout: its data
+ * kept, the new DS unknown. Set aside and recreated empty, it would lose
+ * every tenant's history at the first start of the new quelld.
+ */
+static void test_migrate_added_ds(void **state)
+{
+	struct ctx *c = *state;
+	struct hist_schema s, old;
+	struct hist_series f;
+	char path[512], err[512], line[256];
+	const char *argv[1] = { line };
+	int64_t last;
+	int cpu;
+
+	assert_int_equal(hist_schema_tenant(10, &s), 0);
+	old = s;
+	old.nds = s.nds - 1;
+	assert_int_equal(mkdir(c->d->cfg.rrd_dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/tenants", c->d->cfg.rrd_dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	hist_path(c->d->cfg.rrd_dir, "dora", path, sizeof(path));
+	assert_int_equal(hist_file_ensure(path, &old, T0, &last, err, sizeof(err)), 1);
+	for (int k = 0; k <= 60; k++) {
+		snprintf(line, sizeof(line), "%lld:%lld", (long long)(T0 + 10 * k),
+			 (long long)k * 1000000000LL);
+		for (int i = 1; i < old.nds; i++)
+			strcat(line, ":U");
+		assert_int_equal(rrd_update_r(path, NULL, 1, argv), 0);
+	}
+	assert_int_equal(hist_file_ensure(path, &s, T0 + 610, &last, err, sizeof(err)), 3);
+	assert_int_equal(last, T0 + 600);
+	assert_int_equal(hist_fetch(path, "AVERAGE", T0 + 60, T0 + 600, 10, &f, err, sizeof(err)),
+			 0);
+	assert_int_equal(f.nds, s.nds);
+	cpu = hist_series_col(&f, "cpu_ns");
+	assert_true(cpu >= 0);
+	for (int r = 0; r < f.rows; r++)
+		assert_float_equal(hist_at(&f, r, cpu), 1e8, 1);
+	hist_series_free(&f);
+}
+
+/*
  * The dense recent window: per second, the MAX of the ticks stamped with it,
  * for the last HIST_RECENT_S seconds; idle tenants have none.
  */
@@ -703,6 +746,19 @@ static void test_events_and_graph_args(void **state)
 	assert_true(vr_plain);
 	assert_null(argv[argc]);
 	hist_args_free(argc, argv);
+
+	/* the title names the metric as --metric does: a view's short name, or a composite's */
+	o.metric = HIST_M_CPU;
+	o.tenant = "alice";
+	argc = hist_graph_args(&o, stack, 2, &argv);
+	assert_true(argc > 2);
+	for (int i = 0; i < argc; i++)
+		if (!strncmp(argv[i], "--title=", 8))
+			assert_string_equal(argv[i], "--title=alice: cpu");
+	hist_args_free(argc, argv);
+	o.tenant = NULL;
+	o.metric = HIST_M_IO;
+
 	o.end = o.start;
 	assert_int_equal(hist_graph_args(&o, stack, 2, &argv), -EINVAL);
 }
@@ -715,6 +771,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_creation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_old_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_added_ds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recent_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_png, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_source, setup, teardown),

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
+#include "api_encode.h"
 #include "tenant.h"
 
 struct writer {

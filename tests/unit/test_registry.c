@@ -100,6 +100,17 @@ static void test_tenant_names(void **state)
 	assert_false(tenant_name_ok("ünïcode"));
 }
 
+/* One table of state names, and they are the wire's (docs/protocol.md): api_encode.c writes them. */
+static void test_state_names(void **state)
+{
+	(void)state;
+	assert_string_equal(tenant_state_name(TS_OK), "ok");
+	assert_string_equal(tenant_state_name(TS_THROTTLED), "throttled");
+	assert_string_equal(tenant_state_name(TS_FROZEN), "frozen");
+	assert_string_equal(tenant_state_name(TS_KILLED), "killed");
+	assert_string_equal(tenant_state_name((enum tenant_state)(TS_KILLED + 1)), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_remove_and_rekey),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_tenant_names),
+		cmocka_unit_test(test_state_names),
 	};
 
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);

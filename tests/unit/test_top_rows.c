@@ -46,7 +46,9 @@ static void set_col(struct tview *t, enum top_col_id c, double v)
 			snprintf(t->state, sizeof(t->state), "%s", st[(int)v]);
 		break;
 	}
-	default:
+	default:	/* a metric column: its view field (include/metrics.h) */
+		if (top_col_view(c) < QV_NR)
+			qv_put(&t->v, top_col_view(c), v);
 		break;
 	}
 }

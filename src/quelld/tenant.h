@@ -66,6 +66,7 @@ void registry_remove(struct registry *r, struct tenant *t);
 /* Changes t's key keeping the index right. */
 int registry_rekey(struct registry *r, struct tenant *t, uint64_t key);
 
+/* "ok", "throttled", "frozen", "killed": the wire names; "unknown" out of range. */
 const char *tenant_state_name(enum tenant_state s);
 
 #endif /* QUELL_TENANT_H */
