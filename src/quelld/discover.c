@@ -4,7 +4,8 @@
  *
  * users mode: every passwd entry with min_uid <= uid <= max_uid that is not
  * excluded; the BPF key is the uid. cgroup mode: every child directory of
- * [tenants] parent; the BPF key is the child's v2 cgroup id.
+ * [tenants] parent; the BPF key is the child's v2 cgroup id. The parent is
+ * read when an inotify watch says a child came or went, and every sweep.
  *
  * A tenant that disappears (userdel, rmdir) is dropped once its cgroup is
  * empty; until then it stays visible, so nothing a tenant does is lost.
