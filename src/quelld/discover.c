@@ -276,6 +276,12 @@ static int discover_cgroups(struct daemon *d)
 	}
 	d->discover_scans++;
 	ret = cg_children_ids(&d->cg, d->cfg.parent, child_cb, d);
+	if (ret == -EOPNOTSUPP) {
+		/* no v2 hierarchy: no cgroup ids, so no tenants; said once, not every tick */
+		if (d->discover_scans == 1)
+			log_warn("tenants parent %s: cgroups mode needs cgroup v2", d->cfg.parent);
+		return 0;
+	}
 	if (ret < 0 && ret != -ENOENT) {
 		log_warn("tenants parent %s: %s", d->cfg.parent, strerror(-ret));
 		return ret;
