@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/inotify.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -539,6 +542,128 @@ int cg_children(const struct cg_layout *l, const char *rel,
 	if (!rel_valid(rel, true) || !cb)
 		return -EINVAL;
 	return subdirs(primary_fd(l), rel, cb, arg);
+}
+
+/*
+ * On cgroup2 a directory entry's d_ino is the kernfs node id, the number
+ * stat() puts in st_ino and BPF's cgroup id (fs/kernfs/dir.c
+ * kernfs_fop_readdir emits kernfs_ino()): the ids of 10,000 children come
+ * with the readdir, where a fstatat() per child cost 8 % of quelld's
+ * samples at 10,000 tenants (docs/performance.md). Other file systems (the
+ * unit tests' fake trees, a bind mount) get the fstatat().
+ */
+int cg_children_ids(const struct cg_layout *l, const char *rel,
+		    int (*cb)(const char *name, uint64_t id, void *arg), void *arg)
+{
+	int fd, n = 0, ret = 0;
+	struct statfs sfs;
+	struct dirent *de;
+	bool kernfs_ids;
+	DIR *d;
+
+	if (!rel_valid(rel, true) || !cb)
+		return -EINVAL;
+	if (l->v2_fd < 0)
+		return -EOPNOTSUPP;
+	fd = cgu_open(l->v2_fd, rel, NULL, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	kernfs_ids = !fstatfs(fd, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		uint64_t id = (uint64_t)de->d_ino;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (!kernfs_ids || de->d_type == DT_UNKNOWN || !id) {
+			if (fstatat(fd, de->d_name, &st, 0) || !S_ISDIR(st.st_mode))
+				continue;	/* vanished since the readdir: normal */
+			id = (uint64_t)st.st_ino;
+		}
+		ret = cb(de->d_name, id, arg);
+		if (ret)
+			break;
+		n++;
+	}
+	closedir(d);
+	return ret < 0 ? ret : n;
+}
+
+/*
+ * The watch is on the directory's inode: mkdir(2) / rmdir(2) / rename(2) of
+ * a child send IN_CREATE / IN_DELETE / IN_MOVED_* to it from the VFS, on
+ * cgroupfs as anywhere (kernel 6.18, checked on this host). cgroupfs does not
+ * move the parent's mtime, so a stat() of the parent cannot replace it.
+ * A mkdir through another mount of the hierarchy (another superblock, a
+ * cgroup namespace) is not seen: callers keep a periodic readdir.
+ */
+#define WATCH_MASK	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | \
+			 IN_MOVE_SELF | IN_ONLYDIR)
+
+int cg_watch_open(const struct cg_layout *l, const char *rel)
+{
+	char path[64];
+	int dfd, ifd, e;
+
+	if (!rel_valid(rel, true))
+		return -EINVAL;
+	if (l->v2_fd < 0)
+		return -EOPNOTSUPP;
+	dfd = cgu_open(l->v2_fd, rel, NULL, O_PATH | O_DIRECTORY);
+	if (dfd < 0)
+		return dfd;
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd < 0) {
+		e = -errno;
+		close(dfd);
+		return e;
+	}
+	/* inotify takes a path; the fd's magic link names exactly the directory opened */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
+	e = inotify_add_watch(ifd, path, WATCH_MASK) < 0 ? -errno : 0;
+	close(dfd);
+	if (e) {
+		close(ifd);
+		return e;
+	}
+	return ifd;
+}
+
+int cg_watch_read(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int ret = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return ret;
+			return -errno;
+		}
+		if (n == 0)
+			return ret;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_Q_OVERFLOW |
+					IN_UNMOUNT))
+				ret = CG_WATCH_LOST;
+			else if (ret != CG_WATCH_LOST)
+				ret = CG_WATCH_CHANGED;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
 }
 
 /* child directory names, strdup'ed, gathered over several hierarchies */

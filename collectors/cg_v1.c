@@ -113,14 +113,10 @@ int cg_v1_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage
 {
 	int fd, e, err = 0;
 	uint64_t a, b;
-	char *buf;
+	char buf[CGU_BUF];	/* 16 KiB of stack, not a malloc per tenant per tick */
 
 	if (!cgu_dir_exists(any_fd(l), rel))
 		return -ENOENT;
-	buf = malloc(CGU_BUF);
-	if (!buf)
-		return -ENOMEM;
-
 	if ((fd = l->v1_fd[CGC_CPUACCT]) >= 0) {
 		e = cgu_read_u64(fd, rel, "cpuacct.usage", &a);	/* ns, hierarchical */
 		if (!e) {
@@ -229,7 +225,6 @@ int cg_v1_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage
 		}
 		note(&err, e);
 	}
-	free(buf);
 	return finish(l, rel, err);
 }
 

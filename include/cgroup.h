@@ -181,6 +181,25 @@ int cg_children(const struct cg_layout *l, const char *rel,
 int cg_children_all(const struct cg_layout *l, const char *rel,
 		    int (*cb)(const char *name, void *arg), void *arg);
 
+/*
+ * The same in the v2 hierarchy, with each child's cgroup id (cg_id()), read
+ * from the directory entry on cgroup2 (no stat per child). Returns the
+ * number of calls, cb's first non-zero return or -errno (-EOPNOTSUPP: no v2).
+ */
+int cg_children_ids(const struct cg_layout *l, const char *rel,
+		    int (*cb)(const char *name, uint64_t id, void *arg), void *arg);
+/*
+ * cg_watch_open - an inotify fd (non-blocking, close-on-exec) that tells when
+ * a child of rel (v2 hierarchy) is created, removed or renamed. Returns the
+ * fd or -errno. cg_watch_read drains it: 0 nothing happened, CG_WATCH_CHANGED
+ * children changed, CG_WATCH_LOST events were lost or rel itself went away
+ * (rescan, close the fd, open a new watch), -errno.
+ */
+#define CG_WATCH_CHANGED	1
+#define CG_WATCH_LOST		2
+int cg_watch_open(const struct cg_layout *l, const char *rel);
+int cg_watch_read(int fd);
+
 int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u);
 int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);
 int cg_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim);

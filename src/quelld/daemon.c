@@ -315,6 +315,7 @@ void daemon_fini(struct daemon *d)
 	if (d->bpf)
 		qbpf_destroy(d->bpf);
 	d->bpf = NULL;
+	discover_fini(d);
 	registry_free(&d->reg);
 	cg_layout_close(&d->cg);
 	if (d->cg_root_fd >= 0)

@@ -42,8 +42,11 @@ struct daemon {
 	struct hview host;		/* last tick's host view */
 
 	uint64_t start_mono_ns;
-	bool discover_full;		/* cgroups mode: this discovery re-stats known children */
+	bool discover_full;		/* cgroups mode: this discovery is a sweep's full readdir */
 	uint64_t discover_full_ms;
+	int discover_watch;		/* cgroups mode: inotify fd on [tenants] parent + 1, 0 none */
+	char discover_watch_rel[256];	/* the parent it watches (cfg.parent can change on reload) */
+	uint64_t discover_scans;	/* readdirs of the parent (discover.c), for tests */
 	uint64_t tick_no;
 	double last_tick_ms;
 	uint64_t tick_prev_ns;		/* start of the last tick (mono) */

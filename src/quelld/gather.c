@@ -273,10 +273,37 @@ static void inflicted_fair(struct daemon *d)
 	free(f);
 }
 
+static void rates_of(struct tenant *t)
+{
+	if (t->prev.ts_ns && !qm_rates_compute(&t->prev, &t->cur, &t->rates)) {
+		qm_view_from_rates(&t->rates, &t->view);
+	} else {
+		for (int k = 0; k < QM_NR; k++)
+			t->rates.r[k] = qm_desc[k].kind == QM_GAUGE && qm_valid(&t->cur, k) ?
+					(double)t->cur.v[k] : NAN;
+		qm_view_from_rates(&t->rates, &t->view);
+	}
+}
+
+/*
+ * The passes over the tenants are as few as the order of the sources
+ * allows: at 10,000 tenants struct tenant is 31 MB, more than the caches,
+ * and each pass over it was a few % of quelld's samples (docs/performance.md).
+ * BPF's zero fill comes first and the map's values overwrite it, which is the
+ * same as filling what the map did not have afterwards; the rates come in
+ * the cgroupfs pass unless procfs (users mode) still adds to the sample.
+ */
 int gather_tick(struct daemon *d)
 {
 	uint64_t now = clock_mono_ns(), epoch = gather_epoch(d) + 1;
-	bool need_proc = false;
+	bool need_proc = false, users = d->cfg.tenant_mode == TENANT_USERS;
+	/*
+	 * No entry means idle only while the map has room and the key is in
+	 * the BPF range: once the map was full (or [tenants] min/max_uid grew
+	 * on SIGHUP past the loaded range) a tenant without an entry is
+	 * unknown to BPF, and cgroupfs fills in below, its source says so.
+	 */
+	bool zero_fill = d->bpf && !d->bpf_stats[QUELL_STAT_ACCT_FULL];
 	int ret;
 
 	for (int i = 0; i < d->reg.nr; i++) {
@@ -285,6 +312,8 @@ int gather_tick(struct daemon *d)
 		t->prev = t->cur;
 		memset(&t->cur, 0, sizeof(t->cur));
 		t->cur.ts_ns = now;
+		if (zero_fill && qbpf_key_covered(d->bpf, t->key))
+			bpf_zero_fill(&t->cur);
 	}
 	if (d->bpf) {
 		ret = qbpf_read_acct(d->bpf, now, acct_cb, d);
@@ -293,60 +322,41 @@ int gather_tick(struct daemon *d)
 		ret = qbpf_read_evict(d->bpf, evict_cb, d);
 		if (ret < 0)
 			log_warn("reading BPF eviction counters: %s", strerror(-ret));
-		/*
-		 * No entry means idle only while the map has room and the key is in
-		 * the BPF range: once the map was full (or [tenants] min/max_uid grew
-		 * on SIGHUP past the loaded range) a tenant without an entry is
-		 * unknown to BPF, and cgroupfs fills in below, its source says so.
-		 */
-		for (int i = 0; i < d->reg.nr; i++)
-			if (!d->bpf_stats[QUELL_STAT_ACCT_FULL] &&
-			    qbpf_key_covered(d->bpf, d->reg.t[i]->key))
-				bpf_zero_fill(&d->reg.t[i]->cur);
 		inflicted_fair(d);
 	}
 	for (int i = 0; i < d->reg.nr; i++) {
 		struct tenant *t = d->reg.t[i];
 		struct cg_usage u;
 
-		if (!*t->cg) {
-			need_proc = true;
-			continue;
-		}
-		memset(&u, 0, sizeof(u));
-		if (t->cg_absent_epoch == epoch) {
+		if (!*t->cg || t->cg_absent_epoch == epoch) {
 			need_proc = true;	/* as for -ENOENT below: nothing valid */
-			continue;
-		}
-		ret = cg_read_usage(&d->cg, t->cg, &u);
-		t->cg_absent_epoch = ret == -ENOENT ? epoch : 0;
-		if (ret && ret != -ENOENT) {
-			/* once at warning level (a parser bug once hid here), then debug */
-			log_msg(t->cg_warned ? LOG_DEBUG : LOG_WARNING, "tenant %s: reading cgroup %s: %s",
-				t->name, t->cg, strerror(-ret));
-			t->cg_warned = true;
-		}
-		if (!ret || ret == -EINVAL)	/* malformed file: the rest is still valid (u.valid) */
-			from_cgroup(&t->cur, &u);
-		if (!(u.valid & CGU_PIDS))
-			need_proc = true;
-	}
-	if (need_proc && d->cfg.tenant_mode == TENANT_USERS) {
-		ret = procfs_foreach(d->proc_fd, proc_cb, d);
-		if (ret < 0)
-			log_warn("procfs: %s", strerror(-ret));
-	}
-	for (int i = 0; i < d->reg.nr; i++) {
-		struct tenant *t = d->reg.t[i];
-
-		if (t->prev.ts_ns && !qm_rates_compute(&t->prev, &t->cur, &t->rates)) {
-			qm_view_from_rates(&t->rates, &t->view);
 		} else {
-			for (int k = 0; k < QM_NR; k++)
-				t->rates.r[k] = qm_desc[k].kind == QM_GAUGE && qm_valid(&t->cur, k) ?
-						(double)t->cur.v[k] : NAN;
-			qm_view_from_rates(&t->rates, &t->view);
+			ret = cg_read_usage(&d->cg, t->cg, &u);
+			t->cg_absent_epoch = ret == -ENOENT ? epoch : 0;
+			if (ret && ret != -ENOENT) {
+				/* once at warning level (a parser bug once hid here), then debug */
+				log_msg(t->cg_warned ? LOG_DEBUG : LOG_WARNING,
+					"tenant %s: reading cgroup %s: %s", t->name, t->cg,
+					strerror(-ret));
+				t->cg_warned = true;
+			}
+			/* malformed file: the rest is still valid (u.valid) */
+			if (!ret || ret == -EINVAL)
+				from_cgroup(&t->cur, &u);
+			if (!(u.valid & CGU_PIDS))
+				need_proc = true;
 		}
+		if (!users)
+			rates_of(t);
+	}
+	if (users) {
+		if (need_proc) {
+			ret = procfs_foreach(d->proc_fd, proc_cb, d);
+			if (ret < 0)
+				log_warn("procfs: %s", strerror(-ret));
+		}
+		for (int i = 0; i < d->reg.nr; i++)
+			rates_of(d->reg.t[i]);
 	}
 	gather_host(d);
 	return 0;

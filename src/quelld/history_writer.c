@@ -74,9 +74,22 @@ struct hist_known {
  * the ticks within each second. Lives in the daemon's memory only (main
  * thread), served by the `history` command with "recent": true; the RRD
  * files start at the step (10 s). A tenant gets a window at its first
- * non-zero value: 300 x (4 + 5 x 4) = 7,200 bytes.
+ * non-zero value.
+ *
+ * Sized by what happens (issue 15): a window was 300 x (4 + 5 x 4) = 7,264
+ * bytes, 73 MB at 10,000 tenants, and most seconds of most tenants are
+ * quiet (the rates are 0 or unknown; only memory has a value). The seconds,
+ * memory and which quiet rates are unknown are kept for every second; the
+ * four rates only in 30 s chunks (484 bytes) allocated at the first non-zero
+ * rate among their seconds and freed when that rate has left the window. A
+ * window of a quiet tenant is 2,848 bytes (28 MB at 10,000), a tenant busy
+ * in every 30 s of the window 7,688.
  */
 enum { HR_CPU, HR_INFL, HR_RBPS, HR_WBPS, HR_MEM, HR_NR };
+#define HR_RATES	HR_MEM		/* the rates come first: those live in chunks */
+#define HR_CHUNK_S	30
+#define HR_CHUNKS	(HIST_RECENT_S / HR_CHUNK_S)
+_Static_assert(HIST_RECENT_S % HR_CHUNK_S == 0, "whole chunks");
 
 /* The views kept; their history column is the hist_cols[] row of the same key. */
 static const enum qv_id recent_qv[HR_NR] = {
@@ -84,10 +97,17 @@ static const enum qv_id recent_qv[HR_NR] = {
 	[HR_WBPS] = QV_IO_WBPS, [HR_MEM] = QV_MEM_BYTES,
 };
 
+struct hr_chunk {
+	uint32_t last_busy;		/* latest second with a non-zero rate in this chunk */
+	float v[HR_CHUNK_S][HR_RATES];	/* NAN = unknown */
+};
+
 struct hist_recent {
 	char name[QUELL_NAME_MAX];
 	uint32_t sec[HIST_RECENT_S];	/* epoch second a slot holds; 0 = empty */
-	float v[HIST_RECENT_S][HR_NR];	/* NAN = unknown */
+	float mem[HIST_RECENT_S];	/* NAN = unknown */
+	uint8_t unknown[HIST_RECENT_S];	/* without a chunk: bit k, rate k unknown (else 0) */
+	struct hr_chunk *c[HR_CHUNKS];	/* NULL: every second of these 30 slots was quiet */
 };
 
 struct history {
@@ -640,17 +660,35 @@ static struct hist_recent *recent_get(struct history *h, const char *name, bool 
 	return h->recent[i];
 }
 
+/* A chunk for the slots of c, filled with what the quiet seconds held. NULL: no memory. */
+static struct hr_chunk *chunk_new(const struct hist_recent *r, int c)
+{
+	struct hr_chunk *ch = malloc(sizeof(*ch));
+
+	if (!ch)
+		return NULL;
+	ch->last_busy = 0;
+	for (int i = 0; i < HR_CHUNK_S; i++)
+		for (int k = 0; k < HR_RATES; k++)
+			ch->v[i][k] = r->unknown[c * HR_CHUNK_S + i] & (1u << k) ? NAN : 0.0f;
+	return ch;
+}
+
 /* One tick of one tenant into its window: the MAX of the ticks of a second. */
 static void recent_record(struct history *h, const struct tenant *t, time_t now)
 {
 	double x[HR_NR];
 	struct hist_recent *r = recent_get(h, t->name, false);
 	size_t slot = (size_t)now % HIST_RECENT_S;
-	bool busy = false;
+	int c = (int)(slot / HR_CHUNK_S), i = (int)(slot % HR_CHUNK_S);
+	bool busy = false, rate_busy = false;
+	struct hr_chunk *ch;
 
 	for (int k = 0; k < HR_NR; k++) {
 		x[k] = qv_get(&t->view, recent_qv[k]);
 		busy |= isfinite(x[k]) && x[k] > 0;
+		if (k < HR_RATES)
+			rate_busy |= isfinite(x[k]) && x[k] != 0;
 	}
 	if (!r && !busy)
 		return;		/* idle and never seen busy: no window */
@@ -658,14 +696,57 @@ static void recent_record(struct history *h, const struct tenant *t, time_t now)
 		r = recent_get(h, t->name, true);
 	if (!r)
 		return;
+	ch = r->c[c];
 	if (r->sec[slot] != (uint32_t)now) {
 		r->sec[slot] = (uint32_t)now;
-		for (int k = 0; k < HR_NR; k++)
-			r->v[slot][k] = NAN;
+		r->mem[slot] = NAN;
+		r->unknown[slot] = (1u << HR_RATES) - 1;
+		/* the chunk's last non-zero rate has left the window: its seconds are quiet */
+		if (ch && (uint32_t)now - ch->last_busy >= HIST_RECENT_S && !rate_busy) {
+			free(ch);
+			r->c[c] = ch = NULL;
+		}
+		if (ch)
+			for (int k = 0; k < HR_RATES; k++)
+				ch->v[i][k] = NAN;
 	}
-	for (int k = 0; k < HR_NR; k++)
-		if (isfinite(x[k]) && (isnan(r->v[slot][k]) || x[k] > r->v[slot][k]))
-			r->v[slot][k] = (float)x[k];
+	if (rate_busy && !ch) {
+		ch = r->c[c] = chunk_new(r, c);
+		if (!ch)
+			return;
+	}
+	for (int k = 0; k < HR_RATES; k++) {
+		if (!isfinite(x[k]))
+			continue;
+		r->unknown[slot] &= (uint8_t)~(1u << k);
+		if (ch && (isnan(ch->v[i][k]) || x[k] > ch->v[i][k]))
+			ch->v[i][k] = (float)x[k];
+	}
+	if (ch && rate_busy)
+		ch->last_busy = (uint32_t)now;
+	if (isfinite(x[HR_MEM]) && (isnan(r->mem[slot]) || x[HR_MEM] > r->mem[slot]))
+		r->mem[slot] = (float)x[HR_MEM];
+}
+
+/* Value k of the second in slot (which holds it), NAN unknown. */
+static double recent_value(const struct hist_recent *r, size_t slot, int k)
+{
+	const struct hr_chunk *ch = r->c[slot / HR_CHUNK_S];
+
+	if (k == HR_MEM)
+		return r->mem[slot];
+	if (ch)
+		return ch->v[slot % HR_CHUNK_S][k];
+	return r->unknown[slot] & (1u << k) ? NAN : 0;
+}
+
+static void recent_free(struct hist_recent *r)
+{
+	if (!r)
+		return;
+	for (int c = 0; c < HR_CHUNKS; c++)
+		free(r->c[c]);
+	free(r);
 }
 
 int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int64_t until,
@@ -703,7 +784,7 @@ int history_recent_json(struct daemon *d, const char *tenant, int64_t since, int
 
 			for (int k = 0; have && k < HR_NR; k++)
 				if (!strcmp(hist_cols[c].key, qv_desc[recent_qv[k]].key))
-					v = r->v[slot][k];
+					v = recent_value(r, slot, k);
 			json_object_set_new(row, hist_cols[c].key,
 					    isfinite(v) ? json_real(v) : json_null());
 		}
@@ -822,7 +903,7 @@ void history_close(struct daemon *d)
 		free(h->known[i].name);
 	free(h->known);
 	for (size_t i = 0; i < h->recent_cap; i++)
-		free(h->recent[i]);
+		recent_free(h->recent[i]);
 	free(h->recent);
 	pthread_mutex_destroy(&h->mu);
 	pthread_cond_destroy(&h->cv);

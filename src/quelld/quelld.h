@@ -34,6 +34,8 @@ uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n);
  * Returns the number of tenants.
  */
 int discover_tenants(struct daemon *d);
+/* discover_fini - closes what discovery keeps open (the cgroups-mode watch). */
+void discover_fini(struct daemon *d);
 /* Add (or find) the tenant of uid now, e.g. on a placement event for an unknown uid. */
 struct tenant *discover_uid(struct daemon *d, uint32_t uid);
 /* A user name quell accepts as a tenant name (also a safe cgroup dir name). */

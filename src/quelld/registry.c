@@ -5,6 +5,7 @@
  * are O(1); a tick over 5,000 tenants does 5,000 of them.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,21 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
+/* Enter t[i] in both indexes (there is a free slot: idx_cap >= 2 * nr). */
+static void index_one(struct registry *r, int i)
+{
+	int cap = r->idx_cap;
+	uint64_t h = hash_u64(r->t[i]->key) & (cap - 1);
+
+	while (r->by_key[h] >= 0)
+		h = (h + 1) & (cap - 1);
+	r->by_key[h] = i;
+	h = hash_str(r->t[i]->name) & (cap - 1);
+	while (r->by_name[h] >= 0)
+		h = (h + 1) & (cap - 1);
+	r->by_name[h] = i;
+}
+
 /* Rebuild both indexes; allocates only when cap changes, so a same-size rebuild cannot fail. */
 static int reindex(struct registry *r, int cap)
 {
@@ -49,20 +65,11 @@ static int reindex(struct registry *r, int cap)
 	}
 	for (int i = 0; i < cap; i++)
 		bk[i] = bn[i] = -1;
-	for (int i = 0; i < r->nr; i++) {
-		uint64_t h = hash_u64(r->t[i]->key) & (cap - 1);
-
-		while (bk[h] >= 0)
-			h = (h + 1) & (cap - 1);
-		bk[h] = i;
-		h = hash_str(r->t[i]->name) & (cap - 1);
-		while (bn[h] >= 0)
-			h = (h + 1) & (cap - 1);
-		bn[h] = i;
-	}
 	r->by_key = bk;
 	r->by_name = bn;
 	r->idx_cap = cap;
+	for (int i = 0; i < r->nr; i++)
+		index_one(r, i);
 	return 0;
 }
 
@@ -138,7 +145,13 @@ struct tenant *registry_add(struct registry *r, const char *name, uint32_t uid, 
 	t->uid = uid;
 	t->key = key;
 	r->t[r->nr++] = t;
-	if (reindex(r, r->idx_cap < 2 * r->nr ? r->idx_cap * 2 : r->idx_cap)) {
+	/*
+	 * Only a growth rebuilds: a rebuild per add made discovering 10,000
+	 * tenants quadratic (50 million slot visits, hashing every name again).
+	 */
+	if (r->idx_cap >= 2 * r->nr) {
+		index_one(r, r->nr - 1);
+	} else if (reindex(r, r->idx_cap * 2)) {
 		r->nr--;
 		free(t);
 		errno = ENOMEM;
@@ -147,15 +160,54 @@ struct tenant *registry_add(struct registry *r, const char *name, uint32_t uid, 
 	return t;
 }
 
+static uint64_t slot_of(const struct registry *r, bool by_key, int i)
+{
+	return (by_key ? hash_u64(r->t[i]->key) : hash_str(r->t[i]->name)) & (r->idx_cap - 1);
+}
+
+/*
+ * Take t[i] out of one index (backward-shift deletion: the entries after it
+ * in its probe run move up where their hash allows, so no lookup stops
+ * early) and renumber the entries after i, which the dense array is about
+ * to shift down. Runs before the shift: hashes read t[] as it is.
+ */
+static void unindex(struct registry *r, bool by_key, int i)
+{
+	int *tab = by_key ? r->by_key : r->by_name, cap = r->idx_cap;
+	uint64_t hole;
+
+	for (hole = slot_of(r, by_key, i); tab[hole] != i; hole = (hole + 1) & (cap - 1))
+		;
+	for (uint64_t j = (hole + 1) & (cap - 1); tab[j] >= 0; j = (j + 1) & (cap - 1)) {
+		uint64_t home = slot_of(r, by_key, tab[j]);
+
+		/* tab[j] may fill the hole unless its home lies cyclically in (hole, j] */
+		if (hole <= j ? (home <= hole || home > j) : (home <= hole && home > j)) {
+			tab[hole] = tab[j];
+			hole = j;
+		}
+	}
+	tab[hole] = -1;
+	if (i < r->nr - 1)	/* removing the last one (discovery walks backwards) shifts nothing */
+		for (int k = 0; k < cap; k++)
+			tab[k] -= tab[k] > i;
+}
+
+/*
+ * A rebuild per removal hashed every name again: 10,000 tenants leaving at
+ * once (their parent removed) took 2-3 s of one tick (docs/performance.md);
+ * this is a pass over the two int tables instead.
+ */
 void registry_remove(struct registry *r, struct tenant *t)
 {
 	for (int i = 0; i < r->nr; i++) {
 		if (r->t[i] != t)
 			continue;
+		unindex(r, true, i);
+		unindex(r, false, i);
 		memmove(&r->t[i], &r->t[i + 1], sizeof(r->t[0]) * (r->nr - i - 1));
 		r->nr--;
 		free(t);
-		reindex(r, r->idx_cap);
 		return;
 	}
 }

@@ -120,6 +120,40 @@ static int child_cb(const char *name, void *arg)
 	return 0;
 }
 
+static int id_cb(const char *name, uint64_t id, void *arg)
+{
+	if (!strcmp(name, "child"))
+		*(uint64_t *)arg = id;
+	return 0;
+}
+
+/* cgroup2's d_ino is the cgroup id; mkdir/rmdir of a child reach an inotify watch */
+static void test_children_ids_watch(void **state)
+{
+	uint64_t id = 0, want = 0;
+	char w2[128];
+	int fd;
+
+	(void)state;
+	need_root();
+	if (R.l.v2_fd < 0)
+		skip();
+	assert_int_equal(cg_id(&R.l, R.child, &want), 0);
+	assert_int_equal(cg_children_ids(&R.l, R.name, id_cb, &id), 1);
+	assert_true(want != 0);
+	assert_int_equal(id, want);
+	fd = cg_watch_open(&R.l, R.name);
+	assert_true(fd >= 0);
+	assert_int_equal(cg_watch_read(fd), 0);
+	snprintf(w2, sizeof(w2), "%s/w2", R.name);
+	assert_int_equal(cg_create(&R.l, w2), 0);
+	assert_int_equal(cg_watch_read(fd), CG_WATCH_CHANGED);
+	assert_int_equal(cg_watch_read(fd), 0);
+	assert_int_equal(cg_remove(&R.l, w2), 0);
+	assert_int_equal(cg_watch_read(fd), CG_WATCH_CHANGED);
+	close(fd);
+}
+
 static void test_attach_where(void **state)
 {
 	char where[256];
@@ -300,6 +334,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create),
+		cmocka_unit_test(test_children_ids_watch),
 		cmocka_unit_test(test_attach_where),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_io_limit_all_devices),

@@ -590,6 +590,66 @@ static void test_children(void **state)
 	assert_int_equal(cg_children(&e->l, "nope", count_cb, seen), -ENOENT);
 }
 
+static int ids_cb(const char *name, uint64_t id, void *arg)
+{
+	uint64_t *ids = arg;
+
+	if (!strcmp(name, "alice"))
+		ids[0] = id;
+	else if (!strcmp(name, "bob"))
+		ids[1] = id;
+	else
+		ids[2]++;
+	return 0;
+}
+
+static int ids_stop_cb(const char *name, uint64_t id, void *arg)
+{
+	(void)name;
+	(void)id;
+	(void)arg;
+	return -ECANCELED;
+}
+
+/* the ids are what cg_id() says (here from fstatat: a fake tree is not cgroup2) */
+static void test_children_ids(void **state)
+{
+	struct env *e = *state;
+	uint64_t ids[3] = { 0 }, a, b;
+
+	full_cgroup(e);
+	w(&e->t, "quell/bob/cgroup.procs", "");
+	assert_int_equal(cg_children_ids(&e->l, "quell", ids_cb, ids), 2);
+	assert_int_equal(cg_id(&e->l, CG, &a), 0);
+	assert_int_equal(cg_id(&e->l, "quell/bob", &b), 0);
+	assert_int_equal(ids[0], a);
+	assert_int_equal(ids[1], b);
+	assert_int_equal(ids[2], 0);	/* files are not children */
+	assert_int_equal(cg_children_ids(&e->l, "quell", ids_stop_cb, NULL), -ECANCELED);
+	assert_int_equal(cg_children_ids(&e->l, "nope", ids_cb, ids), -ENOENT);
+	assert_int_equal(cg_children_ids(&e->l, "../x", ids_cb, ids), -EINVAL);
+}
+
+/* a file missing in a cgroup that exists is the file's absence, not the cgroup's */
+static void test_usage_file_missing(void **state)
+{
+	struct env *e = *state;
+	char p[512];
+	struct cg_usage u;
+
+	full_cgroup(e);
+	snprintf(p, sizeof(p), "%s/" CG "/memory.peak", e->t.path);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
+	assert_false(u.valid & CGU_MEM_PEAK);
+	assert_true(u.valid & CGU_MEM);
+	snprintf(p, sizeof(p), "%s/" CG "/cpu.stat", e->t.path);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
+	assert_false(u.valid & CGU_CPU);
+	assert_true(u.valid & CGU_PIDS);
+}
+
 static void test_where(void **state)
 {
 	struct env *e = *state;
@@ -683,6 +743,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_procs_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_children_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_file_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_placed_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_kill_id_level, setup, teardown),

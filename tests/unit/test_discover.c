@@ -141,11 +141,131 @@ static void test_orphans_cgroups_mode(void **state)
 	assert_int_equal(registry_init(&D.reg), 0);
 }
 
+static uint64_t ino_of(const char *rel)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", tree.path, rel);
+	assert_int_equal(stat(p, &st), 0);
+	return (uint64_t)st.st_ino;
+}
+
+static void mk(const char *rel)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", tree.path, rel);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void rm(const char *rel)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", tree.path, rel);
+	assert_int_equal(rmdir(p), 0);
+}
+
+/*
+ * cgroups mode, issue 15: the parent is read only when a child came or went
+ * (inotify) or on the sweep, not every tick; what changes is still seen at
+ * the next discovery, a re-created directory included (its key follows).
+ */
+static void test_cgroups_watch(void **state)
+{
+	uint64_t scans;
+	struct tenant *t;
+
+	(void)state;
+	D.cfg.tenant_mode = TENANT_CGROUPS;
+	D.cfg.sweep_ms = 3600 * 1000;
+	snprintf(D.cfg.parent, sizeof(D.cfg.parent), "ten");
+	mk("unified/ten");
+	mk("unified/ten/alice");
+	mk("unified/ten/bob");
+	mk("unified/ten/bad name");
+
+	assert_int_equal(discover_tenants(&D), 2);
+	assert_true(D.discover_watch > 0);
+	t = registry_by_name(&D.reg, "alice");
+	assert_non_null(t);
+	assert_int_equal(t->key, ino_of("unified/ten/alice"));
+	assert_string_equal(t->cg, "ten/alice");
+	scans = D.discover_scans;
+
+	/* nothing changed: no readdir, everybody stays */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(discover_tenants(&D), 2);
+	assert_int_equal(D.discover_scans, scans);
+
+	/* a child inside a tenant is not a change of the parent */
+	mk("unified/ten/alice/php");
+	assert_int_equal(discover_tenants(&D), 2);
+	assert_int_equal(D.discover_scans, scans);
+
+	mk("unified/ten/carol");
+	assert_int_equal(discover_tenants(&D), 3);
+	assert_int_equal(D.discover_scans, scans + 1);
+	assert_non_null(registry_by_name(&D.reg, "carol"));
+
+	rm("unified/ten/bob");
+	assert_int_equal(discover_tenants(&D), 2);
+	assert_null(registry_by_name(&D.reg, "bob"));
+
+	/* same name, new directory: the key follows at once, not at the sweep */
+	rm("unified/ten/carol");
+	mk("unified/quelltest-hold");	/* keeps carol's old inode number from being reused */
+	mk("unified/ten/carol");
+	assert_int_equal(discover_tenants(&D), 2);
+	t = registry_by_name(&D.reg, "carol");
+	assert_non_null(t);
+	assert_int_equal(t->key, ino_of("unified/ten/carol"));
+	assert_non_null(registry_by_key(&D.reg, t->key));
+
+	/* the sweep reads the parent even when the watch says nothing */
+	scans = D.discover_scans;
+	assert_int_equal(discover_tenants(&D), 2);
+	assert_int_equal(D.discover_scans, scans);
+	D.discover_full_ms -= D.cfg.sweep_ms;
+	assert_int_equal(discover_tenants(&D), 2);
+	assert_int_equal(D.discover_scans, scans + 1);
+
+	/* the parent goes away: the watch is lost, every tenant with it */
+	rm("unified/ten/alice/php");
+	rm("unified/ten/alice");
+	rm("unified/ten/carol");
+	rm("unified/ten/bad name");
+	rm("unified/ten");
+	assert_int_equal(discover_tenants(&D), 0);
+	/* and comes back: a new watch, the new children found */
+	mk("unified/ten");
+	mk("unified/ten/dave");
+	assert_int_equal(discover_tenants(&D), 1);
+	assert_true(D.discover_watch > 0);
+	mk("unified/ten/erin");
+	assert_int_equal(discover_tenants(&D), 2);
+
+	/* reload to another parent: the watch follows it */
+	mk("unified/ten2");
+	mk("unified/ten2/frank");
+	snprintf(D.cfg.parent, sizeof(D.cfg.parent), "ten2");
+	assert_int_equal(discover_tenants(&D), 1);
+	assert_non_null(registry_by_name(&D.reg, "frank"));
+	mk("unified/ten2/gina");
+	assert_int_equal(discover_tenants(&D), 2);
+	discover_fini(&D);
+	assert_int_equal(D.discover_watch, 0);
+	registry_free(&D.reg);
+	assert_int_equal(registry_init(&D.reg), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_orphans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans_cgroups_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cgroups_watch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -549,6 +549,86 @@ static void test_recent_window(void **state)
 	json_decref(j);
 }
 
+#define HR_TEST_CHUNK	30	/* history_writer.c HR_CHUNK_S */
+
+static json_t *recent_row(json_t *j, size_t k)
+{
+	return json_array_get(json_object_get(j, "rows"), k);
+}
+
+/*
+ * Windows are sized by what happens (issue 15): the rates of quiet seconds
+ * (0 or unknown) are kept without their 30 s chunk, a spike gets one, and
+ * a chunk whose spike has left the window goes. What a request sees is the
+ * same in every case: zeros, unknowns, the spike, the memory.
+ */
+static void test_recent_quiet_and_spike(void **state)
+{
+	struct ctx *c = *state;
+	struct tenant *q;
+	json_t *j, *r;
+	int64_t t1;
+
+	q = registry_add(&c->d->reg, "quinn", 1003, 1003);
+	assert_non_null(q);
+	q->cur.valid = true;
+	assert_int_equal(history_open(c->d), 0);
+	for (int k = 0; k < 40; k++) {
+		q->view = (struct qm_view){ .cpu_pct = k == 5 ? 50 : 0, .inflicted_ms_s = 0,
+					    .io_rbps = 0, .io_wbps = NAN, .mem_bytes = 2e6 + k };
+		assert_int_equal(history_tick(c->d, (time_t)(T0 + k)), 0);
+	}
+	assert_int_equal(history_recent_json(c->d, "quinn", T0 - 1, T0 + 39, &j), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "rows")), 40);
+	for (int k = 0; k < 40; k++) {
+		r = recent_row(j, (size_t)k);
+		assert_float_equal(json_real_value(json_object_get(r, "cpu_pct")),
+				   k == 5 ? 50 : 0, 1e-6);
+		assert_float_equal(json_real_value(json_object_get(r, "io_rbps")), 0, 1e-6);
+		assert_float_equal(json_real_value(json_object_get(r, "inflicted_ms_s")), 0, 1e-6);
+		assert_true(json_is_null(json_object_get(r, "io_wbps")));
+		assert_float_equal(json_real_value(json_object_get(r, "mem_bytes")), 2e6 + k, 1);
+	}
+	json_decref(j);
+
+	/* quiet for longer than the window: the spike is gone, the zeros and unknowns stay right */
+	for (int64_t t = T0 + 40; t < T0 + 40 + HIST_RECENT_S + HR_TEST_CHUNK; t++) {
+		q->view = (struct qm_view){ .cpu_pct = 0, .inflicted_ms_s = 0, .io_rbps = 0,
+					    .io_wbps = t % 2 ? 0 : NAN, .mem_bytes = 3e6 };
+		/* the RRD writer may drop a step (-EAGAIN): the window is written first */
+		history_tick(c->d, (time_t)t);
+	}
+	t1 = T0 + 40 + HIST_RECENT_S + HR_TEST_CHUNK - 1;
+	assert_int_equal(history_recent_json(c->d, "quinn", t1 - HIST_RECENT_S, t1, &j), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "rows")), HIST_RECENT_S);
+	for (int k = 0; k < HIST_RECENT_S; k++) {
+		int64_t t = t1 - HIST_RECENT_S + 1 + k;
+
+		r = recent_row(j, (size_t)k);
+		assert_int_equal(json_integer_value(json_object_get(r, "time")), t);
+		assert_float_equal(json_real_value(json_object_get(r, "cpu_pct")), 0, 1e-6);
+		if (t % 2)
+			assert_float_equal(json_real_value(json_object_get(r, "io_wbps")), 0, 1e-6);
+		else
+			assert_true(json_is_null(json_object_get(r, "io_wbps")));
+		assert_float_equal(json_real_value(json_object_get(r, "mem_bytes")), 3e6, 1);
+	}
+	json_decref(j);
+
+	/* and a new spike after that is kept again, beside quiet seconds of its chunk */
+	q->view = (struct qm_view){ .cpu_pct = 75, .inflicted_ms_s = 2, .io_rbps = 0,
+				    .io_wbps = NAN, .mem_bytes = 3e6 };
+	history_tick(c->d, (time_t)(t1 + 1));
+	assert_int_equal(history_recent_json(c->d, "quinn", t1 - 1, t1 + 1, &j), 0);
+	r = recent_row(j, 0);
+	assert_float_equal(json_real_value(json_object_get(r, "cpu_pct")), 0, 1e-6);
+	r = recent_row(j, 1);
+	assert_float_equal(json_real_value(json_object_get(r, "cpu_pct")), 75, 1e-6);
+	assert_float_equal(json_real_value(json_object_get(r, "inflicted_ms_s")), 2, 1e-6);
+	assert_true(json_is_null(json_object_get(r, "io_wbps")));
+	json_decref(j);
+}
+
 static void test_graph_png(void **state)
 {
 	struct ctx *c = *state;
@@ -773,6 +853,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_old_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_added_ds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recent_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recent_quiet_and_spike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_png, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_source, setup, teardown),
 		cmocka_unit_test(test_summary_literal),

@@ -81,6 +81,77 @@ static void test_growth(void **state)
 	registry_free(&r);
 }
 
+/* every tenant still there is found by key and by name, every removed one by neither */
+static void check_all(const struct registry *r, const bool *gone, int n)
+{
+	char name[32];
+
+	for (int i = 0; i < n; i++) {
+		const struct tenant *k = registry_by_key(r, 7000 + (uint64_t)i * 4096);
+
+		snprintf(name, sizeof(name), "u%d", i);
+		if (gone[i]) {
+			assert_null(k);
+			assert_null(registry_by_name(r, name));
+		} else {
+			assert_non_null(k);
+			assert_string_equal(k->name, name);
+			assert_ptr_equal(registry_by_name(r, name), k);
+		}
+	}
+}
+
+/*
+ * Removal takes an entry out of the indexes in place (issue 15) instead of
+ * rebuilding them: removals in any order, keys that collide in the low bits
+ * (multiples of 4096), and adds in between keep every lookup right.
+ */
+static void test_remove_in_place(void **state)
+{
+	enum { N = 3000 };
+	static bool gone[N];
+	struct registry r;
+	char name[32];
+	uint32_t x = 12345;
+
+	(void)state;
+	registry_init(&r);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		assert_non_null(registry_add(&r, name, (uint32_t)i, 7000 + (uint64_t)i * 4096));
+		gone[i] = false;
+	}
+	for (int step = 0; step < 2 * N; step++) {
+		int i;
+
+		x = x * 1103515245u + 12345u;
+		i = (int)((x >> 8) % N);
+		snprintf(name, sizeof(name), "u%d", i);
+		if (gone[i]) {
+			assert_non_null(registry_add(&r, name, (uint32_t)i,
+						     7000 + (uint64_t)i * 4096));
+			gone[i] = false;
+		} else {
+			registry_remove(&r, registry_by_name(&r, name));
+			gone[i] = true;
+		}
+		if (step % 97 == 0)
+			check_all(&r, gone, N);
+	}
+	check_all(&r, gone, N);
+	/* the last one, then the first one, until none is left */
+	while (r.nr) {
+		struct tenant *t = r.t[r.nr % 2 ? r.nr - 1 : 0];
+
+		gone[t->uid] = true;
+		registry_remove(&r, t);
+		if (r.nr % 101 == 0)
+			check_all(&r, gone, N);
+	}
+	check_all(&r, gone, N);
+	registry_free(&r);
+}
+
 static void test_tenant_names(void **state)
 {
 	assert_true(tenant_name_ok("alice"));
@@ -117,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_add_lookup),
 		cmocka_unit_test(test_remove_and_rekey),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_remove_in_place),
 		cmocka_unit_test(test_tenant_names),
 		cmocka_unit_test(test_state_names),
 	};
