@@ -121,6 +121,16 @@ $(BUILD)/obj/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LAYER_INC) -c $< -o $@
 
+# An object without its .d (built before -MMD, or the .d deleted) has unknown
+# header dependencies: it is rebuilt. A build tree from before issue 13 kept
+# a main.o compiled against an older struct daemon, and quelld exited at
+# start. (A pattern rule for the .d would not do: .SECONDARY makes a missing
+# one not count.)
+ALL_DEPS := $(patsubst %.o,%.d,$(LIB_OBJS) $(QUELLD_OBJS) $(CTL_OBJS) $(TOP_OBJS) $(PAM_OBJS))
+$(patsubst %.d,%.o,$(filter-out $(wildcard $(ALL_DEPS)),$(ALL_DEPS))): FORCE
+.PHONY: FORCE
+FORCE:
+
 # Each directory sees include/ (what crosses a boundary) and its own headers,
 # never a program above it: the compiler keeps the layers (docs/hacking.md;
 # tests/check-layers.sh checks what -I cannot, the order among include/ headers).
