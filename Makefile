@@ -126,7 +126,8 @@ $(BUILD)/obj/%.o: %.c
 # a main.o compiled against an older struct daemon, and quelld exited at
 # start. (A pattern rule for the .d would not do: .SECONDARY makes a missing
 # one not count.)
-ALL_DEPS := $(patsubst %.o,%.d,$(LIB_OBJS) $(QUELLD_OBJS) $(CTL_OBJS) $(TOP_OBJS) $(PAM_OBJS))
+ALL_DEPS := $(patsubst %.o,%.d,$(LIB_OBJS) $(QUELLD_OBJS) $(BUILD)/obj/src/quelld/main.o \
+	    $(CTL_OBJS) $(TOP_OBJS) $(PAM_OBJS))
 $(patsubst %.d,%.o,$(filter-out $(wildcard $(ALL_DEPS)),$(ALL_DEPS))): FORCE
 .PHONY: FORCE
 FORCE:
