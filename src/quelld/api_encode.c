@@ -362,6 +362,24 @@ static void put_counter(struct proto_buf *b, const struct qm_sample *s, enum qm_
 		PUTS(b, "null");
 }
 
+/* {"key": value, ...} of the QM_TABLE rows of one kind, in table order */
+static void put_qm_kind(struct proto_buf *b, const struct qm_sample *s, enum qm_kind kind)
+{
+	bool first = true;
+
+	for (int i = 0; i < QM_NR; i++) {
+		if (qm_desc[i].kind != kind)
+			continue;
+		put_key(b, qm_desc[i].key, first);
+		first = false;
+		put_counter(b, s, (enum qm_id)i);
+	}
+	if (first)
+		PUTS(b, "{}");
+	else
+		PUTS(b, "}");
+}
+
 static void put_lim(struct proto_buf *b, uint64_t v)
 {
 	if (v == CG_UNLIMITED)
@@ -433,18 +451,7 @@ void proto_tenant_enc(struct proto_buf *b, const struct tenant *t)
 		PUTS(b, "null");
 
 	put_key(b, "counters", false);
-	first = true;
-	for (int i = 0; i < QM_NR; i++) {
-		if (qm_desc[i].kind != QM_COUNTER)
-			continue;
-		put_key(b, qm_desc[i].key, first);
-		first = false;
-		put_counter(b, s, (enum qm_id)i);
-	}
-	if (first)
-		PUTS(b, "{}");
-	else
-		PUTS(b, "}");
+	put_qm_kind(b, s, QM_COUNTER);
 	put_key(b, "sources", false);
 	first = true;
 	for (int i = 0; i < QM_NR; i++) {
@@ -472,18 +479,7 @@ void proto_tenant_enc(struct proto_buf *b, const struct tenant *t)
 	else
 		PUTS(b, "}");
 	put_key(b, "gauges", false);
-	first = true;
-	for (int i = 0; i < QM_NR; i++) {
-		if (qm_desc[i].kind != QM_GAUGE)
-			continue;
-		put_key(b, qm_desc[i].key, first);
-		first = false;
-		put_counter(b, s, (enum qm_id)i);
-	}
-	if (first)
-		PUTS(b, "{}");
-	else
-		PUTS(b, "}");
+	put_qm_kind(b, s, QM_GAUGE);
 	put_key(b, "limits", false);
 	put_key(b, "cpu_pct", true);
 	put_real(b, eff.cpu_pct);

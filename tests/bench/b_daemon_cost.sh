@@ -20,21 +20,6 @@
 # "target NAME GOAL VALUE UNIT PASS|FAIL|MISSING" line each (b_target).
 . "$(dirname "$0")/lib.sh"
 
-# b_target NAME GOAL VALUE [UNIT] (tests/bench/lib.sh on main since 13a5a3f;
-# the same here for a lib.sh without it)
-type b_target >/dev/null 2>&1 || b_target() {
-	local name=$1 goal=$2 val=$3 unit=${4:-} verdict
-	if [ -z "$val" ] || [ "$val" = - ] || [ "$val" = null ]; then
-		verdict=MISSING val=-
-	elif awk -v v="$val" -v g="${goal#* }" -v op="${goal%% *}" \
-		'BEGIN { exit !((op == "<=" && v + 0 <= g + 0) || (op == ">=" && v + 0 >= g + 0)) }'; then
-		verdict=PASS
-	else
-		verdict=FAIL
-	fi
-	printf 'target %-40s %-8s %10s %-6s %s\n' "$name" "$goal" "$val" "$unit" "$verdict"
-}
-
 if [ "$BENCH_QUICK" = 1 ]; then
 	NS=${BENCH_TENANTS:-"100 1000"}; WIN=${BENCH_WINDOW:-6}; REPS=${BENCH_REPS:-1}
 else
