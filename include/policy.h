@@ -133,7 +133,7 @@ struct policy_rstate {
 	uint64_t released_ms;		/* last step down to 0 (for forget) */
 	union {
 		struct {		/* level 0 */
-			uint64_t ok_ms;		/* last tick the trip condition held (grace) */
+			uint64_t ok_ms;		/* last tick the trip condition held */
 			uint64_t sover_ms;	/* sover: open since */
 		};
 		struct {		/* on the ladder */
@@ -142,7 +142,7 @@ struct policy_rstate {
 		};
 	};
 	double mem_at_trip;		/* usage when tripped, for mem_high=current */
-	int8_t level;			/* 0 calm, k = steps[k-1] in force (k <= POLICY_MAX_STEPS) */
+	int8_t level;			/* 0 calm, k = steps[k-1] in force */
 	int8_t released_from;		/* level left at that release */
 	bool dry:1;			/* entered in dry-run: nothing was written */
 	bool thawed:1;			/* freeze rung whose freeze has expired (parole) */

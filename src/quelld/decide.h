@@ -74,7 +74,7 @@ struct decide_plan {
 	struct decide_in *in;
 	struct decide_out *out;
 	struct policy_tnext *next;	/* each tenant's ladder after this tick ... */
-	struct policy_rstate *next_r;	/* ... its rule states: next[i].r = next_r + i x rules */
+	struct policy_rstate *next_r;	/* ... its rules: next[i].r = next_r + i x rules */
 	struct policy_action *acts;
 	int cap, acts_cap;
 	int r_cap;			/* rule states next_r holds */
