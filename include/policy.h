@@ -120,32 +120,64 @@ struct policy_config {
 	struct policy_rule rules[POLICY_MAX_RULES];
 };
 
-/* One rule's ladder position for one tenant. */
+/*
+ * One rule's ladder position for one tenant: 64 bytes (112 with a bool and
+ * an int per flag and level, and every time apart), kept POLICY_MAX_RULES
+ * times in every struct tenant and pc->nr_rules times in decide's plan.
+ * The times are CLOCK_REALTIME ms (persisted: src/quelld/state.c), so they
+ * stay 64-bit; the grace and while_for windows are followed at level 0
+ * only, the hold and the calm period on the ladder only, so those share
+ * their storage (src/policy/policy.c writes since_ms when it trips, calm_ms
+ * before it reads it, and closes both windows at a release).
+ */
 struct policy_rstate {
-	int level;			/* 0 calm, k = steps[k-1] in force */
-	bool dry;			/* entered in dry-run: nothing was written */
-	bool thawed;			/* freeze rung whose freeze has expired (parole) */
-	uint64_t since_ms;		/* when the current level was entered */
-	bool over, calm;		/* condition true / calm continuously ... */
-	uint64_t over_ms;		/* ... since */
-	uint64_t calm_ms;
-	uint64_t ok_ms;			/* last tick the trip condition held (grace) */
-	bool sover;			/* while_for: the signal's own window ... */
-	uint64_t sover_ms, sok_ms;	/* ... open since, last tick it held */
-	bool urgent;			/* the signal was past urgent_above ... */
-	uint64_t urgent_ms;		/* ... last at this tick (level 0) */
+	uint64_t over_ms;		/* over: condition true continuously since */
+	uint64_t sok_ms;		/* sover (level 0): last tick the signal held */
+	uint64_t urgent_ms;		/* urgent: last at this tick (level 0) */
 	uint64_t released_ms;		/* last step down to 0 (for forget) */
-	int released_from;		/* level left at that release */
+	union {
+		struct {		/* level 0 */
+			uint64_t ok_ms;		/* last tick the trip condition held */
+			uint64_t sover_ms;	/* sover: open since */
+		};
+		struct {		/* on the ladder */
+			uint64_t since_ms;	/* when the current level was entered */
+			uint64_t calm_ms;	/* calm: continuously since */
+		};
+	};
 	double mem_at_trip;		/* usage when tripped, for mem_high=current */
+	int8_t level;			/* 0 calm, k = steps[k-1] in force */
+	int8_t released_from;		/* level left at that release */
+	bool dry:1;			/* entered in dry-run: nothing was written */
+	bool thawed:1;			/* freeze rung whose freeze has expired (parole) */
+	bool over:1, calm:1;		/* condition true / calm continuously (since above) */
+	bool sover:1;			/* while_for: the signal's own window (level 0) */
+	bool urgent:1;			/* the signal was past urgent_above */
 };
+_Static_assert(POLICY_MAX_STEPS <= INT8_MAX, "policy_rstate.level is an int8_t");
+_Static_assert(sizeof(struct policy_rstate) <= 64, "policy_rstate is kept 16 times a tenant");
 
-/* Per-tenant policy state, kept in struct tenant between ticks. */
+/* Per-tenant policy state, kept in struct tenant between ticks (1,048 bytes). */
 struct policy_tstate {
 	int level;		/* highest rung over all rules: 0 = calm */
 	int rule;		/* rule index behind level, -1 none */
 	double mem_last;	/* for mem_growth */
 	uint64_t mem_last_ms;
 	struct policy_rstate r[POLICY_MAX_RULES];
+};
+
+/*
+ * A tenant's ladder after one policy_evaluate(): the fields of struct
+ * policy_tstate, with its rule states (pc->nr_rules of them) in an array the
+ * caller owns, so one tick's plan holds 4 x 64 bytes a tenant at the 4
+ * built-in rules instead of a second and a third 1,048-byte copy.
+ */
+struct policy_tnext {
+	int level;
+	int rule;
+	double mem_last;
+	uint64_t mem_last_ms;
+	struct policy_rstate *r;	/* pc->nr_rules states, set by the caller */
 };
 
 /* One tenant as policy_evaluate sees it (built by the enforcer from struct tenant). */
@@ -212,22 +244,31 @@ void policy_tstate_init(struct policy_tstate *s);
 
 /*
  * policy_evaluate - one tick of the ladder, for n tenants.
- * in[i] and prev[i] describe tenant i; next[i] receives its new state
- * (prev and next may not alias). now_ms: wall clock in ms (CLOCK_REALTIME in
- * quelld, so persisted state survives a restart). Up to max actions are
- * written to acts. Returns the number of actions, or -EINVAL (bad args),
- * -ENOSPC (acts too small: the state is still fully advanced).
+ * in[i] and *prev[i] describe tenant i; next[i] (its r pointing at
+ * pc->nr_rules states, none of them inside *prev[i]) receives its new
+ * state; prev is only read, so evaluating again is the same tick. now_ms:
+ * wall clock in ms (CLOCK_REALTIME in quelld, so persisted state survives a
+ * restart). Up to max actions are written to acts. Returns the number of
+ * actions, or -EINVAL (bad args), -ENOSPC (acts too small: next is still
+ * fully advanced).
  */
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
-		    const struct policy_tstate *prev, struct policy_tstate *next, int n,
+		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
 		    uint64_t now_ms, struct policy_action *acts, int max);
+
+/* s = next (rules beyond pc->nr_rules: calm, nothing remembered). */
+void policy_tstate_commit(const struct policy_config *pc, struct policy_tstate *s,
+			  const struct policy_tnext *next);
 
 /*
  * policy_effective - the dynamic limits and freeze a tenant's state asks for:
  * the strictest of every non-dry rule's rung. Returns true if anything is in force.
+ * policy_effective_r: the same from its pc->nr_rules rule states r.
  */
 bool policy_effective(const struct policy_config *pc, const struct policy_tstate *s,
 		      struct tenant_limits *dyn, bool *frozen);
+bool policy_effective_r(const struct policy_config *pc, const struct policy_rstate *r,
+			struct tenant_limits *dyn, bool *frozen);
 
 /*
  * policy_tstate_remap - after a reload, move each rule's state to the index

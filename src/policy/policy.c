@@ -288,21 +288,16 @@ static uint64_t gentle_window(const struct policy_rule *r)
 }
 
 /*
- * Follow one level-0 window: open it when cond holds, keep it over a dip no
- * longer than grace. Returns cond.
+ * Follow one level-0 window (open since *since): open it when cond holds,
+ * keep it over a dip no longer than grace. Returns whether it is open now.
  */
-static bool window_track(bool *open, uint64_t *since, uint64_t *ok, bool cond, uint64_t grace,
+static bool window_track(bool open, uint64_t *since, uint64_t *ok, bool cond, uint64_t grace,
 			 uint64_t now_ms)
 {
-	if (!cond) {
-		if (!(*open && grace && now_ms - *ok <= grace))
-			*open = false;
-		return false;
-	}
-	if (!*open) {
-		*open = true;
+	if (!cond)
+		return open && grace && now_ms - *ok <= grace;
+	if (!open)
 		*since = now_ms;
-	}
 	*ok = now_ms;
 	return true;
 }
@@ -382,10 +377,11 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 		}
 
 		if (split)
-			window_track(&rs->sover, &rs->sover_ms, &rs->sok_ms, neigh, r->grace_ms,
-				     now_ms);
-		if (!window_track(&rs->over, &rs->over_ms, &rs->ok_ms, cond, r->grace_ms, now_ms) ||
-		    !neigh)
+			rs->sover = window_track(rs->sover, &rs->sover_ms, &rs->sok_ms, neigh,
+						 r->grace_ms, now_ms);
+		rs->over = window_track(rs->over, &rs->over_ms, &rs->ok_ms, cond, r->grace_ms,
+					now_ms);
+		if (!cond || !neigh)
 			return;		/* it never trips on a dip */
 		ev.over_ms = now_ms - rs->over_ms;
 
@@ -507,7 +503,7 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 }
 
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
-		    const struct policy_tstate *prev, struct policy_tstate *next, int n,
+		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
 		    uint64_t now_ms, struct policy_action *acts, int max)
 {
 	struct emitter e = { .acts = acts, .max = max, .n = 0 };
@@ -515,17 +511,18 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 
 	if (!pc || n < 0 || (n && (!in || !prev || !next)) || (max && !acts) || max < 0)
 		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		if (!prev[i] || (pc->nr_rules && !next[i].r))
+			return -EINVAL;
 	signal_aggregate(in, n, agg);
 	for (int i = 0; i < n; i++) {
-		struct policy_tstate *s = &next[i];
+		const struct policy_tstate *p = prev[i];
+		struct policy_tnext *s = &next[i];
 
-		*s = prev[i];
-		for (int ri = 0; ri < pc->nr_rules; ri++)
-			eval_rule(pc, ri, in, agg, i, &prev[i], &s->r[ri], now_ms, &e);
-		/* rules beyond the configured ones (config shrank): nothing stays active */
-		for (int ri = pc->nr_rules; ri < POLICY_MAX_RULES; ri++)
-			memset(&s->r[ri], 0, sizeof(s->r[ri]));
-
+		for (int ri = 0; ri < pc->nr_rules; ri++) {
+			s->r[ri] = p->r[ri];
+			eval_rule(pc, ri, in, agg, i, p, &s->r[ri], now_ms, &e);
+		}
 		s->level = 0;
 		s->rule = -1;
 		for (int ri = 0; ri < pc->nr_rules; ri++) {
@@ -540,27 +537,48 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 	return e.n > max ? -ENOSPC : e.n;
 }
 
-bool policy_effective(const struct policy_config *pc, const struct policy_tstate *s,
-		      struct tenant_limits *dyn, bool *frozen)
+void policy_tstate_commit(const struct policy_config *pc, struct policy_tstate *s,
+			  const struct policy_tnext *next)
+{
+	int nr = pc->nr_rules < POLICY_MAX_RULES ? pc->nr_rules : POLICY_MAX_RULES;
+
+	s->level = next->level;
+	s->rule = next->rule;
+	s->mem_last = next->mem_last;
+	s->mem_last_ms = next->mem_last_ms;
+	if (nr > 0)
+		memcpy(s->r, next->r, sizeof(s->r[0]) * (size_t)nr);
+	/* rules beyond the configured ones (config shrank): nothing stays active */
+	memset(&s->r[nr], 0, sizeof(s->r[0]) * (size_t)(POLICY_MAX_RULES - nr));
+}
+
+bool policy_effective_r(const struct policy_config *pc, const struct policy_rstate *r,
+			struct tenant_limits *dyn, bool *frozen)
 {
 	bool any = false;
 
 	limits_init(dyn);
 	*frozen = false;
 	for (int ri = 0; ri < pc->nr_rules && ri < POLICY_MAX_RULES; ri++) {
-		const struct policy_rstate *rs = &s->r[ri];
-		const struct policy_rule *r = &pc->rules[ri];
+		const struct policy_rstate *rs = &r[ri];
+		const struct policy_rule *rl = &pc->rules[ri];
 		struct tenant_limits l;
 
-		if (!rs->level || rs->dry || rs->level > r->nr_steps)
+		if (!rs->level || rs->dry || rs->level > rl->nr_steps)
 			continue;
 		any = true;
-		if (r->steps[rs->level - 1].kind == PSTEP_FREEZE && !rs->thawed)
+		if (rl->steps[rs->level - 1].kind == PSTEP_FREEZE && !rs->thawed)
 			*frozen = true;
-		rung_limits(r, rs, &l);
+		rung_limits(rl, rs, &l);
 		policy_limits_stricter(dyn, &l);
 	}
 	return any;
+}
+
+bool policy_effective(const struct policy_config *pc, const struct policy_tstate *s,
+		      struct tenant_limits *dyn, bool *frozen)
+{
+	return policy_effective_r(pc, s->r, dyn, frozen);
 }
 
 void policy_tstate_remap(const struct policy_config *old, const struct policy_config *cur,

@@ -295,8 +295,8 @@ int tick_act(struct daemon *d, const struct decide_plan *p)
 		log_err("policy: %s", strerror(-p->ret));	/* out of memory: nothing decided */
 		return p->ret;
 	}
-	/* the registry changed between decide and act: the plan's indexes are stale */
-	stale = n != d->reg.nr;
+	/* the registry or the rules changed between decide and act: the plan is stale */
+	stale = n != d->reg.nr || (n && p->nr_rules != pc->nr_rules);
 	for (int i = 0; i < n && !stale; i++)
 		stale = p->in[i].name != d->reg.t[i]->name;
 	if (stale) {
@@ -315,7 +315,7 @@ int tick_act(struct daemon *d, const struct decide_plan *p)
 					  o->win_opened & bit ? "opened" : "closed",
 					  p->pin[i].v.cpu_pct, p->pin[i].v.suffered_ms_s);
 		}
-		d->reg.t[i]->pol = p->next[i];
+		policy_tstate_commit(pc, &d->reg.t[i]->pol, &p->next[i]);
 	}
 
 	for (int k = 0; k < p->nact; k++) {

@@ -7,6 +7,7 @@
  * so tests/unit/test_decide.c drives it with literal structs.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ int decide_reserve(struct decide_plan *p, int n)
 	/*
 	 * Room for the tenants there are and DECIDE_SLACK more (discovery adds
 	 * them one at a time); given back when the registry shrank to less
-	 * than half (3.6 KB a tenant, mostly the two ladder arrays).
+	 * than half.
 	 */
 	if (n <= p->cap && (p->cap <= 2 * (n + DECIDE_SLACK)))
 		return 0;
@@ -65,6 +66,7 @@ void decide_plan_free(struct decide_plan *p)
 	free(p->in);
 	free(p->out);
 	free(p->next);
+	free(p->next_r);
 	free(p->acts);
 	free(p->pin);
 	free(p->prev);
@@ -77,10 +79,32 @@ bool decide_manual_expired(const struct state_tenant *st, uint64_t real_ms)
 	       real_ms / 1000 >= st->manual_until;
 }
 
-void decide_limits(const struct policy_config *pc, const struct tenant_limits *lim,
-		   const struct state_tenant *st, bool manual_expired,
-		   const struct policy_tstate *pol, struct tenant_limits *stat,
-		   struct decide_out *o)
+/* Room for nr rule states a tenant in next_r, for p->cap tenants; given back like the rest. */
+static int reserve_rules(struct decide_plan *p, int nr)
+{
+	long long want = (long long)p->cap * nr;
+
+	if (want <= p->r_cap && p->r_cap <= 2 * want)
+		return 0;
+	if (!want) {
+		free(p->next_r);
+		p->next_r = NULL;
+		p->r_cap = 0;
+		return 0;
+	}
+	if (want > INT_MAX)
+		return -ENOMEM;
+	if (grow((void **)&p->next_r, sizeof(*p->next_r), (int)want))
+		return p->r_cap >= want ? 0 : -ENOMEM;	/* a failed shrink is no failure */
+	p->r_cap = (int)want;
+	return 0;
+}
+
+/* decide_limits with the ladder given as its parts (a tenant's, or a next[] one). */
+static void limits_of(const struct policy_config *pc, const struct tenant_limits *lim,
+		      const struct state_tenant *st, bool manual_expired, int level, int rule,
+		      const struct policy_rstate *r, struct tenant_limits *stat,
+		      struct decide_out *o)
 {
 	enum state_manual manual = st && !manual_expired ? st->manual : SM_NONE;
 	struct tenant_limits s = *lim;
@@ -88,7 +112,7 @@ void decide_limits(const struct policy_config *pc, const struct tenant_limits *l
 	if (st)
 		limits_merge(&s, &st->over);
 	limits_apply_defaults(&s);	/* nproc = 512 unless configured */
-	policy_effective(pc, pol, &o->dyn, &o->frozen);
+	policy_effective_r(pc, r, &o->dyn, &o->frozen);
 	if (manual == SM_THROTTLE)
 		policy_limits_stricter(&o->dyn, &st->manual_lim);
 	if (manual == SM_FREEZE)
@@ -104,14 +128,22 @@ void decide_limits(const struct policy_config *pc, const struct tenant_limits *l
 	if (manual != SM_NONE) {
 		o->rule = DECIDE_RULE_MANUAL;
 		o->until = st->manual_until;
-	} else if (pol->rule >= 0 && pol->rule < pc->nr_rules && pol->level > 0) {
-		const struct policy_rule *r = &pc->rules[pol->rule];
-		const struct policy_rstate *rs = &pol->r[pol->rule];
+	} else if (rule >= 0 && rule < pc->nr_rules && level > 0) {
+		const struct policy_rule *rl = &pc->rules[rule];
+		const struct policy_rstate *rs = &r[rule];
 
-		o->rule = (int16_t)pol->rule;
-		if (rs->level <= r->nr_steps)
-			o->until = (rs->since_ms + r->steps[rs->level - 1].dur_ms) / 1000;
+		o->rule = (int16_t)rule;
+		if (rs->level <= rl->nr_steps)
+			o->until = (rs->since_ms + rl->steps[rs->level - 1].dur_ms) / 1000;
 	}
+}
+
+void decide_limits(const struct policy_config *pc, const struct tenant_limits *lim,
+		   const struct state_tenant *st, bool manual_expired,
+		   const struct policy_tstate *pol, struct tenant_limits *stat,
+		   struct decide_out *o)
+{
+	limits_of(pc, lim, st, manual_expired, pol->level, pol->rule, pol->r, stat, o);
 }
 
 static double rate(const struct qm_rates *r, enum qm_id id)
@@ -163,17 +195,21 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 	if (!pc || n < 0 || (n && !in))
 		return -EINVAL;
 	ret = decide_reserve(p, n);
+	if (!ret)
+		ret = reserve_rules(p, pc->nr_rules);
 	if (ret)
 		return ret;
 	for (int i = 0; i < n; i++) {
 		input_build(&in[i], &p->pin[i]);
-		p->prev[i] = *in[i].pol;
+		p->prev[i] = in[i].pol;
+		p->next[i].r = p->next_r + (size_t)i * (size_t)pc->nr_rules;
 	}
 	nact = evaluate(pc, n, real_ms, p);
 	if (nact < 0)
 		return nact;
 	for (int i = 0; i < n; i++) {
-		const struct policy_tstate *a = &p->prev[i], *b = &p->next[i];
+		const struct policy_tstate *a = in[i].pol;
+		const struct policy_tnext *b = &p->next[i];
 		struct decide_out *o = &p->out[i];
 
 		o->win_opened = o->win_closed = 0;
@@ -191,10 +227,12 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 			o->keep_ladder |= rb->level || rb->released_from;
 		}
 		o->manual_expired = decide_manual_expired(in[i].st, real_ms);
-		decide_limits(pc, in[i].lim, in[i].st, o->manual_expired, b, NULL, o);
+		limits_of(pc, in[i].lim, in[i].st, o->manual_expired, b->level, b->rule, b->r, NULL,
+			  o);
 	}
 	p->n = n;
 	p->nact = nact;
+	p->nr_rules = pc->nr_rules;
 	return nact;
 }
 

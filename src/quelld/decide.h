@@ -57,15 +57,15 @@ struct decide_out {
 _Static_assert(POLICY_MAX_RULES <= 16, "decide_out.win_* hold one bit per rule");
 
 /*
- * The plan of one tick: decide()'s output, plus the contiguous arrays
- * policy_evaluate() takes. Sized for the tenants that exist and grown with
- * them; the action array grows only when a tick has more actions than it
- * holds (it was sized for the worst case, n x (rules + 1) x 208 bytes:
- * 10 MB of address space at 10,000 tenants and the 4 built-in rules, for
- * the few actions a tick takes). What stays resident, 3.5 KB a tenant
- * (34.4 MB at 10,000, measured), is mostly the two ladder arrays
- * (prev, next: 1,560 bytes a tenant each) that policy_evaluate() takes
- * contiguous.
+ * The plan of one tick: decide()'s output, plus what policy_evaluate()
+ * takes. Sized for the tenants that exist and grown with them; the action
+ * array grows only when a tick has more actions than it holds (it was sized
+ * for the worst case, n x (rules + 1) x 208 bytes: 10 MB of address space at
+ * 10,000 tenants and the 4 built-in rules, for the few actions a tick
+ * takes). The ladders are not copied: policy_evaluate() reads each tenant's
+ * own (decide_in.pol) and writes next[] and its pc->nr_rules rule states
+ * (next_r, 64 bytes a rule): 296 bytes a tenant at the 4 built-in rules,
+ * where full prev and next copies took 3,632 (docs/performance.md).
  */
 struct decide_plan {
 	int n;				/* tenants decided: in[], out[], next[] */
@@ -73,12 +73,15 @@ struct decide_plan {
 	int ret;			/* the last tick_decide(): actions, or -errno */
 	struct decide_in *in;
 	struct decide_out *out;
-	struct policy_tstate *next;	/* each tenant's ladder after this tick */
+	struct policy_tnext *next;	/* each tenant's ladder after this tick ... */
+	struct policy_rstate *next_r;	/* ... its rules: next[i].r = next_r + i x rules */
 	struct policy_action *acts;
 	int cap, acts_cap;
-	/* policy_evaluate's inputs (built from in[]) and previous ladders */
+	int r_cap;			/* rule states next_r holds */
+	int nr_rules;			/* pc->nr_rules at decide(): next[i].r's length */
+	/* policy_evaluate's inputs (built from in[]) and each tenant's ladder (in[].pol) */
 	struct policy_input *pin;
-	struct policy_tstate *prev;
+	const struct policy_tstate **prev;
 	/* the act stage's state db (act_init sets it): looked up, never changed here */
 	struct state_db *db;
 };

@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -107,7 +109,7 @@ static int tick(int s)
 	assert_true(nact >= 0);
 	assert_int_equal(W.p.n, W.n);
 	for (int i = 0; i < W.n; i++)
-		W.pol[i] = W.p.next[i];
+		policy_tstate_commit(&W.pc, &W.pol[i], &W.p.next[i]);
 	return nact;
 }
 
@@ -399,6 +401,69 @@ static void test_plan_grows_with_tenants_and_actions(void **state)
 	assert_true(sizeof(struct decide_out) <= 2 * sizeof(struct tenant_limits) + 24);
 }
 
+/*
+ * issue 15: the ladder's memory at 10,000 tenants, the 4 built-in rules and
+ * 3 ticks: what each tenant keeps (struct policy_tstate) and what the plan
+ * holds for it (next[], its rule states, the pointer to its own ladder).
+ * Before: three 1,816-byte ladders a tenant (the tenant's, full prev and
+ * next copies in the plan), 5,448 bytes; the goal was a quarter of that.
+ */
+static void test_ladder_memory_10000(void **state)
+{
+	enum { N = 10000 };
+	struct qm_view *v = calloc(N, sizeof(*v));
+	struct qm_rates *r = calloc(N, sizeof(*r));
+	struct policy_tstate *pol = calloc(N, sizeof(*pol));
+	struct tenant_limits *lim = calloc(N, sizeof(*lim));
+	struct decide_in *in = calloc(N, sizeof(*in));
+	size_t ladder, plan;
+
+	(void)state;
+	assert_true(v && r && pol && lim && in);
+	world(0);
+	cfg_default(&W.pc);
+	assert_int_equal(W.pc.nr_rules, 4);
+	for (int i = 0; i < N; i++) {
+		v[i] = (struct qm_view){
+			.cpu_pct = 1, .inflicted_ms_s = NAN, .suffered_ms_s = 0,
+			.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
+			.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
+			.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
+			.mem_bytes = NAN, .nproc = NAN,
+		};
+		for (int k = 0; k < QM_NR; k++)
+			r[i].r[k] = NAN;
+		policy_tstate_init(&pol[i]);
+		limits_init(&lim[i]);
+		in[i] = (struct decide_in){
+			.name = "t", .view = &v[i], .rates = &r[i], .pol = &pol[i], .lim = &lim[i],
+			.has_cg = true,
+		};
+	}
+	for (int s = 0; s < 3; s++) {
+		assert_int_equal(decide(&W.pc, in, N, BASE + S(s), &W.p), 0);
+		for (int i = 0; i < N; i++)
+			policy_tstate_commit(&W.pc, &pol[i], &W.p.next[i]);
+	}
+	assert_int_equal(W.p.nr_rules, 4);
+	ladder = sizeof(struct policy_tstate) +
+		 ((size_t)W.p.cap * (sizeof(*W.p.next) + sizeof(*W.p.prev)) +
+		  (size_t)W.p.r_cap * sizeof(*W.p.next_r)) / N;
+	plan = ((size_t)W.p.cap * (sizeof(*W.p.in) + sizeof(*W.p.out) + sizeof(*W.p.next) +
+				   sizeof(*W.p.pin) + sizeof(*W.p.prev)) +
+		(size_t)W.p.r_cap * sizeof(*W.p.next_r) +
+		(size_t)W.p.acts_cap * sizeof(*W.p.acts)) / N;
+	printf("[ MEASURE  ] %d tenants, 4 rules: ladder %zu bytes a tenant (kept %zu), "
+	       "plan %zu bytes a tenant\n", N, ladder, sizeof(struct policy_tstate), plan);
+	assert_true(ladder * 4 <= 3 * 1816);
+	assert_true(plan <= 1024);
+	free(v);
+	free(r);
+	free(pol);
+	free(lim);
+	free(in);
+}
+
 static void test_bad_args(void **state)
 {
 	(void)state;
@@ -423,6 +488,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_frozen_and_throttle_merge, teardown),
 		cmocka_unit_test_teardown(test_plan_grows_with_tenants_and_actions, teardown),
 		cmocka_unit_test_teardown(test_bad_args, teardown),
+		cmocka_unit_test_teardown(test_ladder_memory_10000, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

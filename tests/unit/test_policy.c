@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -74,14 +75,36 @@ static void world_init(struct world *w, int n)
 	}
 }
 
+/* the ladders one policy_evaluate() writes (committed to w->st by commit()) */
+struct nexts {
+	const struct policy_tstate *prev[3];
+	struct policy_tnext t[3];
+	struct policy_rstate r[3][POLICY_MAX_RULES];
+};
+
+static int evaluate(struct world *w, int n, uint64_t now_ms, int max, struct nexts *nx)
+{
+	for (int i = 0; i < 3; i++) {
+		nx->prev[i] = &w->st[i];
+		nx->t[i].r = nx->r[i];
+	}
+	return policy_evaluate(&w->pc, w->in, nx->prev, nx->t, n, now_ms, w->acts, max);
+}
+
+static void commit(struct world *w, const struct nexts *nx)
+{
+	for (int i = 0; i < w->n; i++)
+		policy_tstate_commit(&w->pc, &w->st[i], &nx->t[i]);
+}
+
 /* one tick at now (s): returns the number of actions */
 static int tick(struct world *w, uint64_t now_s)
 {
-	struct policy_tstate next[3];
-	int n = policy_evaluate(&w->pc, w->in, w->st, next, w->n, S(now_s), w->acts, 16);
+	struct nexts nx;
+	int n = evaluate(w, w->n, S(now_s), 16, &nx);
 
 	assert_true(n >= 0);
-	memcpy(w->st, next, sizeof(next));
+	commit(w, &nx);
 	return n;
 }
 
@@ -578,18 +601,17 @@ static void test_effective_strictest(void **state)
 static void test_enospc_still_advances(void **state)
 {
 	struct world w;
-	struct policy_tstate next[3];
+	struct nexts nx;
 
 	(void)state;
 	world_init(&w, 2);
 	cfg_cpu(&w.pc, LADDER);
 	hog_and_victim(&w, 190, 120);
 	quiet(&w, 0, 9);
-	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, S(10), w.acts, 0), -ENOSPC);
-	assert_int_equal(next[0].level, 1);
-	assert_int_equal(policy_evaluate(NULL, w.in, w.st, next, 2, S(10), w.acts, 1), -EINVAL);
-	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, -1, S(10), w.acts, 1),
-			 -EINVAL);
+	assert_int_equal(evaluate(&w, 2, S(10), 0, &nx), -ENOSPC);
+	assert_int_equal(nx.t[0].level, 1);
+	assert_int_equal(policy_evaluate(NULL, w.in, nx.prev, nx.t, 2, S(10), w.acts, 1), -EINVAL);
+	assert_int_equal(evaluate(&w, -1, S(10), 1, &nx), -EINVAL);
 }
 
 static void test_remap_by_name(void **state)
@@ -675,6 +697,48 @@ static void world_defaults(struct world *w)
 	assert_int_equal(policy_config_finish(&w->pc, err, sizeof(err)), 0);
 }
 
+/*
+ * issue 15: the plan holds pc->nr_rules rule states a tenant, not
+ * POLICY_MAX_RULES (arrays of exactly that size here: ASan sees a write
+ * past them); policy_evaluate only reads the tenants' ladders, and the
+ * commit forgets rules beyond the configured ones (a config that shrank).
+ */
+static void test_next_holds_only_the_rules(void **state)
+{
+	const struct policy_tstate *prev[2];
+	struct policy_tnext next[2];
+	struct policy_tstate before[2];
+	struct world w;
+	int n = 0;
+
+	(void)state;
+	world_defaults(&w);
+	assert_int_equal(w.pc.nr_rules, 4);
+	w.st[0].r[POLICY_MAX_RULES - 1].level = 2;
+	w.st[0].r[POLICY_MAX_RULES - 1].released_from = 2;
+	hog_and_victim(&w, 190, 120);
+	for (int i = 0; i < 2; i++) {
+		prev[i] = &w.st[i];
+		next[i].r = calloc((size_t)w.pc.nr_rules, sizeof(*next[i].r));
+		assert_non_null(next[i].r);
+	}
+	for (int s = 100; s <= 101; s++) {
+		memcpy(before, w.st, sizeof(before));
+		n = policy_evaluate(&w.pc, w.in, prev, next, 2, S(s), w.acts, 16);
+		assert_memory_equal(before, w.st, sizeof(before));
+		for (int i = 0; i < 2; i++)
+			policy_tstate_commit(&w.pc, &w.st[i], &next[i]);
+	}
+	assert_int_equal(n, 1);			/* the gentle rung, 1 s after */
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.st[0].level, 1);
+	assert_int_equal(w.st[0].r[w.acts[0].rule].since_ms, S(101));
+	assert_int_equal(w.st[0].r[POLICY_MAX_RULES - 1].level, 0);
+	assert_int_equal(w.st[0].r[POLICY_MAX_RULES - 1].released_from, 0);
+	for (int i = 0; i < 2; i++)
+		free(next[i].r);
+}
+
 /* issue 14: the gentle rung (cpu.idle) is entered 1 s after neighbours start to suffer */
 static void test_gentle_rung_trips_in_a_second(void **state)
 {
@@ -704,16 +768,16 @@ static void test_gentle_rung_trips_in_a_second(void **state)
 static void test_window_tolerates_tick_jitter(void **state)
 {
 	struct world w;
-	struct policy_tstate next[3];
+	struct nexts nx;
 
 	(void)state;
 	world_defaults(&w);
 	hog_and_victim(&w, 190, 120);
-	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, 100000, w.acts, 16), 0);
-	memcpy(w.st, next, sizeof(next));
-	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, 100700, w.acts, 16), 0);
-	memcpy(w.st, next, sizeof(next));	/* 700 ms: too early */
-	assert_int_equal(policy_evaluate(&w.pc, w.in, w.st, next, 2, 100998, w.acts, 16), 1);
+	assert_int_equal(evaluate(&w, 2, 100000, 16, &nx), 0);
+	commit(&w, &nx);
+	assert_int_equal(evaluate(&w, 2, 100700, 16, &nx), 0);
+	commit(&w, &nx);	/* 700 ms: too early */
+	assert_int_equal(evaluate(&w, 2, 100998, 16, &nx), 1);
 	assert_int_equal(w.acts[0].kind, PA_APPLY);
 }
 
@@ -1069,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_mem_growth_holds_current),
 		cmocka_unit_test(test_effective_strictest),
 		cmocka_unit_test(test_enospc_still_advances),
+		cmocka_unit_test(test_next_holds_only_the_rules),
 		cmocka_unit_test(test_remap_by_name),
 		cmocka_unit_test(test_grace_keeps_window_over_short_dip),
 		cmocka_unit_test(test_gentle_rung_trips_in_a_second),
