@@ -42,6 +42,8 @@ int act_save(struct daemon *d)
 {
 	int ret;
 
+	/* entries that stopped mattering go (pointers into the db are invalid now) */
+	state_compact(&E.db);
 	if (!E.path[0])
 		return 0;
 	ret = state_save(E.path, &E.db);
@@ -80,11 +82,39 @@ static void tenant_state_update(struct daemon *d, struct tenant *t, const struct
 		snprintf(t->state_rule, sizeof(t->state_rule), "%s", pc->rules[o->rule].name);
 }
 
-/* Write what o says t should have (force: even if identical to the last write). */
+/* Is c (frozen or not) what was last written to t's cgroup? */
+static bool written_same(const struct tenant_written *w, const struct cg_limits *c, bool frozen)
+{
+	return w->valid && w->frozen == frozen && c->nr_io <= 1 && w->nr_io == c->nr_io &&
+	       w->cpu_quota_us == c->cpu_quota_us && w->cpu_period_us == c->cpu_period_us &&
+	       w->mem_high == c->mem_high && w->mem_max == c->mem_max &&
+	       w->pids_max == c->pids_max && w->mem_hold == c->mem_hold &&
+	       w->cpu_weight == c->cpu_weight && w->cpu_idle == c->cpu_idle &&
+	       (!c->nr_io || !memcmp(&w->io0, &c->io[0], sizeof(w->io0)));
+}
+
+static void written_put(struct tenant_written *w, const struct cg_limits *c, bool frozen,
+			bool valid)
+{
+	*w = (struct tenant_written){
+		.cpu_quota_us = c->cpu_quota_us, .cpu_period_us = c->cpu_period_us,
+		.mem_high = c->mem_high, .mem_max = c->mem_max, .pids_max = c->pids_max,
+		.mem_hold = c->mem_hold, .cpu_weight = c->cpu_weight, .cpu_idle = c->cpu_idle,
+		.nr_io = (uint8_t)c->nr_io, .frozen = frozen,
+		.valid = valid && c->nr_io <= 1,	/* io[1..] is not kept: rewrite next time */
+	};
+	if (c->nr_io)
+		w->io0 = c->io[0];
+}
+
+/*
+ * Write what o says t should have (force: even if identical to the last
+ * write). The last write is remembered in t, not in the state db: an entry
+ * per tenant only for that was 2.7 KB x 10,000 tenants (docs/performance.md).
+ */
 static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o, bool force)
 {
 	bool frozen = o->frozen;
-	struct state_tenant *st;
 	struct cg_limits cgl;
 	int ret = 0;
 
@@ -93,17 +123,13 @@ static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o,
 	t->applied_valid = true;
 	if (!t->cg[0])
 		return 0;
-	st = state_find(&E.db, t->name, true);
-	if (!st)
-		return -ENOMEM;
 	limits_to_cg(&o->full, NULL, 0, &cgl);
-	if (!force && st->written_valid && !memcmp(&cgl, &st->written, sizeof(cgl)) &&
-	    frozen == st->written_frozen)
+	if (!force && written_same(&t->written, &cgl, frozen))
 		return 0;
 	ret = cg_apply_limits(&d->cg, t->cg, &cgl);
 	if (ret && ret != -ENOENT)
 		log_warn("tenant %s: writing limits to %s: %s", t->name, t->cg, strerror(-ret));
-	if (force || !st->written_valid || frozen != st->written_frozen) {
+	if (force || !t->written.valid || frozen != t->written.frozen) {
 		int r2 = cg_freeze(&d->cg, t->cg, frozen);
 
 		/* thawing a cgroup that was never frozen must not fail the write */
@@ -112,8 +138,6 @@ static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o,
 			ret = ret ? ret : r2;
 		}
 	}
-	st->written = cgl;
-	st->written_frozen = frozen;
 	/*
 	 * A controller that is not there (cgroups mode on a hybrid host: the
 	 * tenant's cgroup exists only on unified) will not appear by retrying:
@@ -121,7 +145,7 @@ static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o,
 	 * the tick at 5,000 tenants). A recreated cgroup is re-applied with
 	 * force by hooks_tenant_cgroup().
 	 */
-	st->written_valid = !ret || ret == -ENOENT || ret == -EOPNOTSUPP;
+	written_put(&t->written, &cgl, frozen, !ret || ret == -ENOENT || ret == -EOPNOTSUPP);
 	return ret == -ENOENT ? 0 : ret;
 }
 
@@ -256,10 +280,8 @@ void act_tenant_removed(struct daemon *d, struct tenant *t)
 	struct state_tenant *st = state_find(&E.db, t->name, false);
 
 	/* what is persisted stays (a user re-created keeps its override) */
-	if (st) {
+	if (st)
 		state_put_policy(st, &d->cfg.policy, &t->pol);
-		st->written_valid = false;
-	}
 }
 
 static json_t *evidence_json(const struct policy_config *pc, const struct policy_action *a)
@@ -386,9 +408,9 @@ void act_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
 		st->manual = SM_NONE;
 		st->manual_until = 0;
 		state_put_policy(st, &d->cfg.policy, &t->pol);
-		st->written_valid = false;
 		E.dirty = true;
 	}
+	t->written.valid = false;
 	if (t->cg[0]) {
 		cg_limits_init(&none);
 		ret = cg_apply_limits(&d->cg, t->cg, &none);

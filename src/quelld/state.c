@@ -93,6 +93,8 @@ int state_limits_from_json(json_t *j, struct tenant_limits *l)
 
 void state_free(struct state_db *db)
 {
+	for (int i = 0; i < db->nr; i++)
+		free(db->t[i].rules);
 	free(db->t);
 	free(db->idx);
 	memset(db, 0, sizeof(*db));
@@ -188,9 +190,64 @@ bool state_tenant_used(const struct state_tenant *st)
 	return false;
 }
 
-void state_put_policy(struct state_tenant *st, const struct policy_config *pc,
-		      const struct policy_tstate *ts)
+int state_compact(struct state_db *db)
 {
+	int n = 0, used = 0, cap = 64, dropped, *idx;
+
+	for (int i = 0; i < db->nr; i++)
+		used += state_tenant_used(&db->t[i]);
+	if (used == db->nr)
+		return 0;
+	/* the new index first: without memory for it the db stays as it was */
+	while (cap <= 2 * (used + 1))
+		cap *= 2;
+	idx = malloc(sizeof(*idx) * (size_t)cap);
+	if (!idx)
+		return -ENOMEM;
+	for (int i = 0; i < db->nr; i++) {
+		if (state_tenant_used(&db->t[i]))
+			db->t[n++] = db->t[i];
+		else
+			free(db->t[i].rules);
+	}
+	dropped = db->nr - n;
+	db->nr = n;
+	free(db->idx);
+	db->idx = idx;
+	db->idx_cap = cap;
+	for (int i = 0; i < cap; i++)
+		idx[i] = -1;
+	for (int i = 0; i < n; i++)
+		idx_put(db, i);
+	/* a storm that is over gives its memory back */
+	if (db->cap > 2 * n + 16) {
+		struct state_tenant *t = realloc(db->t, sizeof(*t) * (size_t)(n + 16));
+
+		if (t) {
+			db->t = t;
+			db->cap = n + 16;
+		}
+	}
+	return dropped;
+}
+
+int state_put_policy(struct state_tenant *st, const struct policy_config *pc,
+		     const struct policy_tstate *ts)
+{
+	int n = 0;
+
+	for (int i = 0; i < pc->nr_rules && i < POLICY_MAX_RULES; i++)
+		n += ts->r[i].level || ts->r[i].released_from;
+	/* reallocated only when the count changes: not every tick */
+	if (n != st->nr_rules) {
+		struct state_rule *r = n ? realloc(st->rules, sizeof(*r) * (size_t)n) : NULL;
+
+		if (n && !r)
+			return -ENOMEM;
+		if (!n)
+			free(st->rules);
+		st->rules = r;
+	}
 	st->nr_rules = 0;
 	for (int i = 0; i < pc->nr_rules && i < POLICY_MAX_RULES; i++) {
 		const struct policy_rstate *rs = &ts->r[i];
@@ -202,6 +259,7 @@ void state_put_policy(struct state_tenant *st, const struct policy_config *pc,
 		snprintf(sr->rule, sizeof(sr->rule), "%s", pc->rules[i].name);
 		sr->rs = *rs;
 	}
+	return 0;
 }
 
 int state_get_policy(const struct state_tenant *st, const struct policy_config *pc,
@@ -261,10 +319,26 @@ static json_t *rstate_json(const struct policy_rstate *rs)
 			 "mem_at_trip", isfinite(rs->mem_at_trip) ? rs->mem_at_trip : 0.0);
 }
 
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, s, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		s += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 int state_save(const char *path, const struct state_db *db)
 {
 	char tmp[4200];
 	json_t *root, *tenants;
+	char *text;
 	int fd, ret = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
@@ -290,17 +364,26 @@ int state_save(const char *path, const struct state_db *db)
 		json_object_set_new(o, "rules", rules);
 		json_object_set_new(tenants, st->name, o);
 	}
+	/*
+	 * Dumped to memory and written at once: json_dumpfd() makes a write()
+	 * per token, and 10,000 tenants on a ladder took 5.8 s to save that
+	 * way (tests/unit/cost_state.c), 253 ms this way (3.1 MB).
+	 */
+	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(root);
+	if (!text)
+		return -ENOMEM;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		json_decref(root);
-		return -errno;
+		ret = -errno;
+		free(text);
+		return ret;
 	}
-	if (json_dumpfd(root, fd, JSON_INDENT(1) | JSON_SORT_KEYS))
-		ret = -EIO;
+	ret = write_all(fd, text, strlen(text));
+	free(text);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	close(fd);
-	json_decref(root);
 	if (!ret && rename(tmp, path))
 		ret = -errno;
 	if (ret)
@@ -313,6 +396,7 @@ static int load_tenant(struct state_db *db, const char *name, json_t *o)
 	struct state_tenant *st;
 	json_t *rules, *v;
 	const char *rname, *m;
+	int cap;
 
 	if (!json_is_object(o))
 		return -EBADMSG;
@@ -327,13 +411,17 @@ static int load_tenant(struct state_db *db, const char *name, json_t *o)
 		     m && !strcmp(m, "freeze") ? SM_FREEZE : SM_NONE;
 	st->manual_until = (uint64_t)json_integer_value(json_object_get(o, "manual_until"));
 	rules = json_object_get(o, "rules");
+	cap = json_object_size(rules) < POLICY_MAX_RULES ? (int)json_object_size(rules) :
+	      POLICY_MAX_RULES;
+	if (cap && !(st->rules = calloc((size_t)cap, sizeof(*st->rules))))
+		return -ENOMEM;
 	json_object_foreach(rules, rname, v) {
 		struct state_rule *sr;
 		json_int_t level = 0, since = 0, rel = 0;
 		int dry = 0, thawed = 0, from = 0;
 		double mem = 0;
 
-		if (st->nr_rules >= POLICY_MAX_RULES)
+		if (st->nr_rules >= cap)
 			break;
 		if (json_unpack(v, "{s:I, s?b, s?b, s?I, s?I, s?i, s?F}", "level", &level, "dry",
 				&dry, "thawed", &thawed, "since", &since, "released", &rel,

@@ -35,14 +35,19 @@ struct state_tenant {
 	enum state_manual manual;
 	struct tenant_limits manual_lim;
 	uint64_t manual_until;		/* epoch s, 0 = until released */
+	/*
+	 * Sized by what is used (malloc'd, NULL when nr_rules is 0), not
+	 * POLICY_MAX_RULES: 16 slots were 2,304 of the entry's 2,584 bytes.
+	 */
 	int nr_rules;
-	struct state_rule rules[POLICY_MAX_RULES];
-	/* not persisted: what was last written, to skip identical writes */
-	bool written_valid;
-	struct cg_limits written;
-	bool written_frozen;
+	struct state_rule *rules;
 };
 
+/*
+ * Only tenants with something to persist have an entry (a calm tenant costs
+ * none: the last-write cache lives in struct tenant); state_compact() drops
+ * the entries that stopped mattering.
+ */
 struct state_db {
 	struct state_tenant *t;
 	int nr, cap;
@@ -58,9 +63,15 @@ void state_free(struct state_db *db);
 struct state_tenant *state_find(struct state_db *db, const char *name, bool create);
 /* Does the entry hold anything worth keeping? */
 bool state_tenant_used(const struct state_tenant *st);
+/*
+ * state_compact - drop the entries state_tenant_used() says are empty and
+ * give back the memory. Moves entries: pointers from state_find() are
+ * invalid afterwards. Returns the number dropped.
+ */
+int state_compact(struct state_db *db);
 
-/* The ladder of a tenant by rule name <-> by rule index of pc. */
-void state_put_policy(struct state_tenant *st, const struct policy_config *pc,
+/* The ladder of a tenant by rule name <-> by rule index of pc. -ENOMEM leaves st as it was. */
+int state_put_policy(struct state_tenant *st, const struct policy_config *pc,
 		      const struct policy_tstate *ts);
 /*
  * state_get_policy - restore ts from st. A rung whose hold and calm period

@@ -24,6 +24,22 @@ enum tenant_state {
 	TS_KILLED,
 };
 
+/*
+ * What act.c last wrote to the tenant's cgroup, to skip identical writes:
+ * struct cg_limits less io[1..], which act never fills (limits_to_cg without
+ * devices gives one 0:0 entry at most), so 96 bytes instead of 384. Not
+ * persisted; a new or recreated tenant starts with valid false.
+ */
+struct tenant_written {
+	uint64_t cpu_quota_us, cpu_period_us, mem_high, mem_max, pids_max, mem_hold;
+	struct cg_io_limit io0;
+	uint32_t cpu_weight;
+	uint8_t nr_io;
+	bool cpu_idle;
+	bool frozen;
+	bool valid;
+};
+
 struct tenant {
 	char name[QUELL_NAME_MAX];
 	uint32_t uid;			/* TENANT_UID_NONE in cgroup mode */
@@ -37,6 +53,7 @@ struct tenant {
 	struct tenant_limits dyn;	/* dynamic limits written by the policy engine */
 	struct tenant_limits applied;	/* in force: static + `set` overrides, made stricter by dyn */
 	bool applied_valid;		/* the enforcer has computed applied */
+	struct tenant_written written;	/* what act.c last wrote (src/quelld/act.c) */
 	enum tenant_state state;
 	char state_rule[QUELL_NAME_MAX];	/* rule (or "manual") behind state */
 	uint64_t state_until;		/* CLOCK_REALTIME s when a dynamic action expires, 0 never */

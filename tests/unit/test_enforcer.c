@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -551,6 +552,8 @@ static void test_state_roundtrip(void **state)
 	st->manual = SM_FREEZE;
 	st->manual_until = 123;
 	st->nr_rules = 1;
+	st->rules = calloc(1, sizeof(*st->rules));	/* sized by use: freed by state_free */
+	assert_non_null(st->rules);
 	snprintf(st->rules[0].rule, sizeof(st->rules[0].rule), "io-hog");
 	st->rules[0].rs.level = 2;
 	st->rules[0].rs.since_ms = 5000;
@@ -577,6 +580,83 @@ static void test_state_roundtrip(void **state)
 	assert_int_equal(back.nr, 0);
 }
 
+/*
+ * issue 15: a calm tenant costs no state entry (the last-write cache lives in
+ * struct tenant), identical writes are still skipped, and an entry that
+ * stopped mattering goes at the next save.
+ */
+static void test_calm_tenant_no_state_entry(void **state)
+{
+	struct tenant *a, *b;
+	char buf[64];
+
+	(void)state;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	assert_int_equal(act_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, b), 0);
+	assert_int_equal(run(a, b, 1, 0, 0, 5), 0);
+	assert_null(act_state("alice", false));
+	assert_null(act_state("bob", false));
+
+	/* nothing changed: the tick does not rewrite what it wrote before */
+	assert_int_equal(fx_write(&tree, "quell/alice/cpu.max", "12345 100000\n"), 0);
+	assert_int_equal(run(a, b, 1, 0, 6, 7), 0);
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "12345 100000");
+	assert_int_equal(act_apply(&D, a, true), 0);		/* force: written again */
+	rd("quell/alice/cpu.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max 100000");
+
+	/* a ladder is worth an entry; bob, calm, still has none */
+	assert_int_equal(run(a, b, 190, 120, 8, 12), 1);
+	assert_non_null(act_state("alice", false));
+	assert_null(act_state("bob", false));
+	/* released: nothing left to persist, the entry goes with the save */
+	act_tenant_release(&D, a, "test");
+	assert_null(act_state("alice", false));
+	assert_int_equal(D.plan.db->nr, 0);
+}
+
+/* state_compact keeps what is used, drops the rest, and the index still finds */
+static void test_state_compact(void **state)
+{
+	struct state_db db = { 0 };
+	char name[32];
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		struct state_tenant *st;
+
+		snprintf(name, sizeof(name), "u%d", i);
+		st = state_find(&db, name, true);
+		assert_non_null(st);
+		if (i % 10 == 3)
+			st->manual = SM_THROTTLE;
+	}
+	assert_int_equal(db.nr, 100);
+	assert_int_equal(state_compact(&db), 90);
+	assert_int_equal(db.nr, 10);
+	assert_true(db.cap <= 2 * db.nr + 16);
+	for (int i = 0; i < 100; i++) {
+		struct state_tenant *st;
+
+		snprintf(name, sizeof(name), "u%d", i);
+		st = state_find(&db, name, false);
+		if (i % 10 == 3) {
+			assert_non_null(st);
+			assert_string_equal(st->name, name);
+			assert_int_equal(st->manual, SM_THROTTLE);
+		} else {
+			assert_null(st);
+		}
+	}
+	assert_int_equal(state_compact(&db), 0);
+	assert_non_null(state_find(&db, "new", true));		/* appends after a compaction */
+	assert_non_null(state_find(&db, "u13", false));
+	state_free(&db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +671,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_while_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calm_tenant_no_state_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_compact, setup, teardown),
 	};
 
 	log_init("test_enforcer", 0, LOG_ERR);
