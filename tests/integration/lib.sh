@@ -43,6 +43,22 @@ qt_sleeper() {
 	QT_PIDS+=($!)
 }
 
+# qt_mem_box MIB: a memory limit of MIB MiB on the managed root, in whichever
+# hierarchy has the memory controller, so the tenants under it share one box
+# (memory pressure on a 24 GiB machine without touching anything else).
+# Sets BOXD, BOXF; fails the test when the root does not come.
+qt_mem_box() {
+	if [ -d $CG/memory ]; then
+		BOXD=$CG/memory/$QT_ID; BOXF=memory.limit_in_bytes
+	else
+		BOXD=$CG/$QT_ID; BOXF=memory.max
+	fi
+	local i
+	for i in $(seq 50); do [ -d $BOXD ] && break; sleep 0.1; done
+	[ -d $BOXD ] || qt_fail "no managed root $BOXD"
+	echo $(($1 << 20)) > $BOXD/$BOXF || qt_fail "box limit $BOXD/$BOXF"
+}
+
 # qt_load_script: copy tests/integration/tenant_load.py (fork storms, memory
 # touchers) into $QT_DIR, where test users can read it; prints its path.
 qt_load_script() {

@@ -32,60 +32,15 @@ chmod 755 "$QT_DIR"
 	qt_skip "no filemap:mm_filemap_delete_from_page_cache tracepoint"
 grep -q "BPF loaded" "$QT_DIR/quelld.log" || qt_skip "BPF not loaded: $(grep -i bpf $QT_DIR/quelld.log | head -3)"
 
-cat > "$QT_DIR/placed.py" <<'PY'
-import os, pwd, time
-def wait_placed():
-    me = pwd.getpwuid(os.getuid()).pw_name
-    for i in range(200):
-        cg = open("/proc/self/cgroup").read().split("\n")
-        if any((":memory:" in l or l.startswith("0::")) and l.endswith("/" + me) for l in cg):
-            return
-        time.sleep(0.05)
-    raise SystemExit("not placed")
-PY
-cat > "$QT_DIR/reader.py" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.dirname(sys.argv[0]))
-from placed import wait_placed
-wait_placed()
-path, mib = sys.argv[1], int(sys.argv[2])
-with open(path, "wb") as f:
-    for i in range(mib):
-        f.write(os.urandom(1 << 20))
-print("ready", flush=True)
-buf = bytearray(1 << 20)
-while True:
-    with open(path, "rb", buffering=0) as f:
-        while f.readinto(buf):
-            pass
-PY
-cat > "$QT_DIR/alloc.py" <<'PY'
-import os, sys, time
-sys.path.insert(0, os.path.dirname(sys.argv[0]))
-from placed import wait_placed
-wait_placed()
-cap, chunk, bufs = int(sys.argv[1]) << 20, 16 << 20, []
-print("start", flush=True)
-while len(bufs) * chunk < cap:
-    bufs.append(b"\x01" * chunk)
-    time.sleep(0.25)
-print("done", flush=True)
-time.sleep(600)
-PY
-chmod 644 "$QT_DIR"/*.py
+# the loads wait until placed in their memory cgroup (v1 does not move
+# charges), tests/integration/tenant_load.py
+LOAD=$(qt_load_script) || qt_fail "tenant_load.py"
 mkdir -p "$QT_DIR/bdata" && chown $B "$QT_DIR/bdata"
 
-if [ -d $CG/memory ]; then
-	BOXD=$CG/memory/$QT_ID; BOXF=memory.limit_in_bytes
-else
-	BOXD=$CG/$QT_ID; BOXF=memory.max
-fi
-for i in $(seq 50); do [ -d $BOXD ] && break; sleep 0.1; done
-[ -d $BOXD ] || qt_fail "no managed root $BOXD"
-echo $((BOX << 20)) > $BOXD/$BOXF || qt_fail "box limit $BOXD/$BOXF"
+qt_mem_box $BOX
 qt_log "box: $BOXD/$BOXF = ${BOX}M (B caches ${BFILE}M, A allocates ${AMEM}M)"
 
-su -s /bin/sh $B -c "cd /tmp && exec python3 $QT_DIR/reader.py $QT_DIR/bdata/file $BFILE" \
+su -s /bin/sh $B -c "cd /tmp && exec python3 $LOAD --in /$B --ctl memory cache $QT_DIR/bdata/file $BFILE" \
 	> "$QT_DIR/reader.out" 2>&1 &
 QT_PIDS+=($!)
 for i in $(seq 300); do grep -q ready "$QT_DIR/reader.out" && break; sleep 0.1; done
@@ -102,7 +57,7 @@ a0=$(inflicted $A); b0=$(inflicted $B); bc0=$(cache_of $B)
 [ "$(source_of $B)" = bpf ] || qt_fail "mem_inflicted of $B not from BPF: $(source_of $B)"
 qt_log "before: A inflicted $a0, B inflicted $b0 bytes; B's page cache $((bc0 >> 20))M"
 
-su -s /bin/sh $A -c "cd /tmp && exec python3 $QT_DIR/alloc.py $AMEM" > "$QT_DIR/alloc.out" 2>&1 &
+su -s /bin/sh $A -c "cd /tmp && exec python3 $LOAD --in /$A --ctl memory leak 64 $AMEM" > "$QT_DIR/alloc.out" 2>&1 &
 QT_PIDS+=($!)
 for i in $(seq 200); do grep -q done "$QT_DIR/alloc.out" && break; sleep 0.1; done
 grep -q done "$QT_DIR/alloc.out" || qt_fail "A's allocation: $(cat $QT_DIR/alloc.out)"

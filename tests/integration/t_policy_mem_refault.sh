@@ -36,64 +36,13 @@ EOF
 qt_quelld
 chmod 755 "$QT_DIR"
 
-# wait (at most 10 s) until this process is in its tenant's cgroup in the
-# memory hierarchy: v1 does not move charges, so allocate only then
-cat > "$QT_DIR/placed.py" <<'PY'
-import os, pwd, time
-def wait_placed():
-    me = pwd.getpwuid(os.getuid()).pw_name
-    for i in range(200):
-        cg = open("/proc/self/cgroup").read().split("\n")
-        if any((":memory:" in l or l.startswith("0::")) and l.endswith("/" + me) for l in cg):
-            return
-        time.sleep(0.05)
-    raise SystemExit("not placed")
-PY
-# the reader: write its file once (charged to it), then read it in a loop
-cat > "$QT_DIR/reader.py" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.dirname(sys.argv[0]))
-from placed import wait_placed
-wait_placed()
-path, mib = sys.argv[1], int(sys.argv[2])
-with open(path, "wb") as f:
-    for i in range(mib):
-        f.write(os.urandom(1 << 20))
-print("ready", flush=True)
-buf = bytearray(1 << 20)
-while True:
-    with open(path, "rb", buffering=0) as f:
-        while f.readinto(buf):
-            pass
-PY
-# the leak: RATE MiB/s of touched anonymous memory, up to CAP MiB
-cat > "$QT_DIR/leak.py" <<'PY'
-import os, sys, time
-sys.path.insert(0, os.path.dirname(sys.argv[0]))
-from placed import wait_placed
-wait_placed()
-rate, cap, chunk = int(sys.argv[1]) << 20, int(sys.argv[2]) << 20, 16 << 20
-bufs, t0 = [], time.monotonic()
-print("start %.3f" % time.time(), flush=True)
-while True:
-    held = len(bufs) * chunk
-    if held + chunk <= cap and held < rate * (time.monotonic() - t0):
-        bufs.append(b"\x01" * chunk)
-    else:
-        time.sleep(0.02)
-PY
-chmod 644 "$QT_DIR"/*.py
+# the loads wait until placed in their memory cgroup (v1 does not move
+# charges), tests/integration/tenant_load.py
+LOAD=$(qt_load_script) || qt_fail "tenant_load.py"
 mkdir -p "$QT_DIR/vdata" && chown $V "$QT_DIR/vdata"
 
 # the box: a memory limit on the managed root, in whichever hierarchy has memory
-if [ -d $CG/memory ]; then
-	BOXD=$CG/memory/$QT_ID; BOXF=memory.limit_in_bytes
-else
-	BOXD=$CG/$QT_ID; BOXF=memory.max
-fi
-for i in $(seq 50); do [ -d $BOXD ] && break; sleep 0.1; done
-[ -d $BOXD ] || qt_fail "no managed root $BOXD"
-echo $((BOX << 20)) > $BOXD/$BOXF || qt_fail "box limit $BOXD/$BOXF"
+qt_mem_box $BOX
 qt_log "box: $BOXD/$BOXF = ${BOX}M (reader ${VFILE}M, leak ${RATE} MiB/s)"
 
 lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
@@ -101,7 +50,7 @@ usage_of() { cat $(qt_cgfile $1 memory memory.usage_in_bytes memory.current); }
 
 # a tenant that grows fast on an otherwise idle box (nobody refaults) is never touched
 n=$(lines)
-su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/leak.py $RATE 256" > "$QT_DIR/leak.out" 2>&1 &
+su -s /bin/sh $H -c "cd /tmp && exec python3 $LOAD --in /$H --ctl memory leak $RATE 256" > "$QT_DIR/leak.out" 2>&1 &
 QT_PIDS+=($!)
 LEAK=$!
 sleep 6
@@ -112,13 +61,13 @@ tail -n +$((n + 1)) "$EV" 2>/dev/null | grep -q "\"tenant\":\"$H\"" &&
 	qt_fail "the leak alone got an action: $(tail -n +$((n + 1)) $EV)"
 qt_log "the leak alone for 6 s (to $((u >> 20))M): no action"
 
-su -s /bin/sh $V -c "cd /tmp && exec python3 $QT_DIR/reader.py $QT_DIR/vdata/file $VFILE" \
+su -s /bin/sh $V -c "cd /tmp && exec python3 $LOAD --in /$V --ctl memory cache $QT_DIR/vdata/file $VFILE" \
 	> "$QT_DIR/reader.out" 2>&1 &
 QT_PIDS+=($!)
 for i in $(seq 300); do grep -q ready "$QT_DIR/reader.out" && break; sleep 0.1; done
 grep -q ready "$QT_DIR/reader.out" || qt_fail "reader: $(cat $QT_DIR/reader.out)"
 sleep 3		# its cache settles, quelld sees both tenants
-# H needs its cgroup before the leak starts (leak.py waits for placement)
+# H needs its cgroup before the leak starts (the leak waits for placement)
 vstat=$(qt_cgfile $V memory memory.stat) || qt_fail "no memory.stat for $V"
 refaults() { awk '$1 == "total_workingset_refault_file" { t = $2 } $1 == "workingset_refault_file" { w = $2 }
 	END { print (t != "" ? t : w) + 0 }' "$vstat"; }
@@ -136,7 +85,7 @@ for r in $(seq $RUNS); do
 	n=$(lines)
 	rf0=$(refaults)
 	t0=$(date +%s%N)
-	su -s /bin/sh $H -c "cd /tmp && exec python3 $QT_DIR/leak.py $RATE 2048" > "$QT_DIR/leak.out" 2>&1 &
+	su -s /bin/sh $H -c "cd /tmp && exec python3 $LOAD --in /$H --ctl memory leak $RATE 2048" > "$QT_DIR/leak.out" 2>&1 &
 	QT_PIDS+=($!)
 	LEAK=$!
 	harm= act= prev=$rf0 prev_t=$t0 series=
@@ -160,10 +109,10 @@ for r in $(seq $RUNS); do
 	tail -n +$((n + 1)) "$EV" | grep "\"tenant\":\"$H\"" | grep -q '"rule":"mem-growth"' ||
 		qt_fail "run $r: the first action was not mem-growth's: $(tail -n +$((n + 1)) $EV)"
 	[ -n "$harm" ] || harm=$t0
-	# the leak's start: its first allocation (leak.py prints the wall clock then,
+	# the leak's start: its first allocation (tenant_load.py prints the wall clock then,
 	# after python's start-up and its placement); the launch is 0.2-0.6 s earlier
 	ls=$(awk '/^start/ { printf "%.0f", $2 * 1e9 }' "$QT_DIR/leak.out")
-	[ -n "$ls" ] || qt_fail "run $r: leak.py printed no start: $(cat $QT_DIR/leak.out)"
+	[ -n "$ls" ] || qt_fail "run $r: the leak printed no start: $(cat $QT_DIR/leak.out)"
 	s_launch=$(awk -v a=$act -v b=$t0 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
 	s_start=$(awk -v a=$act -v b=$ls 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
 	s_harm=$(awk -v a=$act -v b=$harm 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
@@ -189,7 +138,7 @@ for r in $(seq $RUNS); do
 	[ $grew -le 48 ] || qt_fail "run $r: the leak grew ${grew}M in 5 s after the hold"
 	[ $peak -le $((lim + (4 << 20))) ] || qt_fail "run $r: usage $peak passed the hold $lim"
 	kill -9 $LEAK 2>/dev/null; pkill -9 -u $H 2>/dev/null; wait $LEAK 2>/dev/null
-	kill -0 $(pgrep -u $V -f reader.py | head -1) 2>/dev/null || qt_fail "run $r: the reader died"
+	kill -0 $(pgrep -u $V -f "tenant_load.py.* cache" | head -1) 2>/dev/null || qt_fail "run $r: the reader died"
 done
 
 p95() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }'; }

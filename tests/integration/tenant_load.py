@@ -7,6 +7,13 @@ qt_load_script copies it where a test user can read it).
       (first_fail_s is -1.000 when no fork failed), then wait for them.
   tenant_load.py [--in SUFFIX] [--ctl pids,memory] touch MIB
       print our pid, write one byte per page of MIB MiB, print "survived".
+  tenant_load.py [--in SUFFIX] [--ctl memory] cache PATH MIB
+      write PATH (MIB MiB, charged to us), print "ready", then read it in a
+      loop forever: a tenant living off its page cache.
+  tenant_load.py [--in SUFFIX] [--ctl memory] leak RATE CAP
+      print "start WALL_S" at the first allocation, then hold RATE MiB/s
+      more touched anonymous memory in 16 MiB chunks up to CAP MiB, print
+      "done" there and keep it.
 
 --in waits (at most 10 s) until this process's cgroup ends with SUFFIX in
 each hierarchy of --ctl (default pids; on pure v2 the unified line), so a
@@ -65,6 +72,34 @@ def touch(mib):
     print("survived", flush=True)
 
 
+def cache(path, mib):
+    with open(path, "wb") as f:
+        for _ in range(mib):
+            f.write(os.urandom(1 << 20))
+    print("ready", flush=True)
+    buf = bytearray(1 << 20)
+    while True:
+        with open(path, "rb", buffering=0) as f:
+            while f.readinto(buf):
+                pass
+
+
+def leak(rate, cap):
+    rate, cap, chunk = rate << 20, cap << 20, 16 << 20
+    bufs, t0 = [], time.monotonic()
+    print("start %.3f" % time.time(), flush=True)
+    while True:
+        held = len(bufs) * chunk
+        if held + chunk <= cap and held < rate * (time.monotonic() - t0):
+            bufs.append(b"\x01" * chunk)
+        elif held + chunk > cap:
+            print("done", flush=True)
+            while True:
+                time.sleep(600)
+        else:
+            time.sleep(0.02)
+
+
 def main(argv):
     want, ctls = None, ['pids']
     while argv and argv[0].startswith('--'):
@@ -81,6 +116,10 @@ def main(argv):
         fork(int(argv[1]), float(argv[2]))
     elif argv[:1] == ['touch'] and len(argv) == 2:
         touch(int(argv[1]))
+    elif argv[:1] == ['cache'] and len(argv) == 3:
+        cache(argv[1], int(argv[2]))
+    elif argv[:1] == ['leak'] and len(argv) == 3:
+        leak(int(argv[1]), int(argv[2]))
     else:
         sys.exit(__doc__)
 
