@@ -702,6 +702,16 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 	ret = read_cpu_cur(b, c2);
 	if (ret)
 		goto out;
+	/*
+	 * A full acct map: a key it does not hold is unknown to BPF (its
+	 * flushes fail) and gather falls back to cgroupfs for it. Its pending
+	 * slot or running slice alone would report a few ms that the next read
+	 * no longer has: a counter stepping back, and the tenant's source
+	 * flipping between bpf and cgroup (t_robust_maps). Only keys the map
+	 * holds get them then.
+	 */
+	if (n >= nacct)
+		max = n;
 	for (c = 0; c < b->ncpus; c++) {
 		struct qbpf_pend_add add[2];
 		int na = qbpf_pend_merge(&c1[c], &c2[c], gen1[c], add);
