@@ -122,8 +122,8 @@ struct policy_config {
 
 /*
  * One rule's ladder position for one tenant: 64 bytes (112 with a bool and
- * an int per flag and level, and every time apart), kept POLICY_MAX_RULES
- * times in every struct tenant and pc->nr_rules times in decide's plan.
+ * an int per flag and level, and every time apart), kept pc->nr_rules times
+ * for every tenant (struct policy_tstate) and in decide's plan.
  * The times are CLOCK_REALTIME ms (persisted: src/quelld/state.c), so they
  * stay 64-bit; the grace and while_for windows are followed at level 0
  * only, the hold and the calm period on the ladder only, so those share
@@ -155,16 +155,34 @@ struct policy_rstate {
 	bool urgent:1;			/* the signal was past urgent_above */
 };
 _Static_assert(POLICY_MAX_STEPS <= INT8_MAX, "policy_rstate.level is an int8_t");
-_Static_assert(sizeof(struct policy_rstate) <= 64, "policy_rstate is kept 16 times a tenant");
+_Static_assert(sizeof(struct policy_rstate) <= 64, "policy_rstate is kept per rule and tenant");
 
-/* Per-tenant policy state, kept in struct tenant between ticks (1,048 bytes). */
+/* A rule with no state in a tenant's r[] (see policy_tstate_rule): calm, all zero. */
+extern const struct policy_rstate policy_rstate_calm;
+
+/*
+ * Per-tenant policy state, kept in struct tenant between ticks: 32 bytes
+ * and nr rule states on the heap (the configured rule count: 4 x 64 bytes
+ * at the built-in rules, where 16 slots in place were 1,048 bytes a
+ * tenant). A zeroed one is valid (no rule states); policy_tstate_resize()
+ * sizes it, policy_tstate_remap() re-sizes it on a reload, and
+ * policy_tstate_free() releases it. Rules at or past nr (only after a
+ * failed allocation) read as calm: policy_tstate_rule().
+ */
 struct policy_tstate {
 	int level;		/* highest rung over all rules: 0 = calm */
 	int rule;		/* rule index behind level, -1 none */
 	double mem_last;	/* for mem_growth */
 	uint64_t mem_last_ms;
-	struct policy_rstate r[POLICY_MAX_RULES];
+	int nr;			/* rule states in r[] */
+	struct policy_rstate *r;	/* nr states (malloc) or NULL */
 };
+
+/* s's state for rule ri, or policy_rstate_calm when s has no room for it. */
+static inline const struct policy_rstate *policy_tstate_rule(const struct policy_tstate *s, int ri)
+{
+	return ri >= 0 && ri < s->nr ? &s->r[ri] : &policy_rstate_calm;
+}
 
 /*
  * A tenant's ladder after one policy_evaluate(): the fields of struct
@@ -240,7 +258,16 @@ int policy_parse_steps(const char *val, struct policy_step *steps, int *nr,
 /* Index of the rule called name, or -1. */
 int policy_rule_find(const struct policy_config *pc, const char *name);
 
+/*
+ * policy_tstate_init - reset s to calm (level 0, every rule state zeroed),
+ * keeping its storage: s must be zeroed or set up by policy_tstate_resize().
+ * policy_tstate_resize - make room for nr rule states (new ones zeroed,
+ * those past nr dropped); 0, or -ENOMEM with s unchanged.
+ * policy_tstate_free - release the rule states; s is zeroed (nr 0).
+ */
 void policy_tstate_init(struct policy_tstate *s);
+int policy_tstate_resize(struct policy_tstate *s, int nr);
+void policy_tstate_free(struct policy_tstate *s);
 
 /*
  * policy_evaluate - one tick of the ladder, for n tenants.
@@ -256,7 +283,11 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
 		    uint64_t now_ms, struct policy_action *acts, int max);
 
-/* s = next (rules beyond pc->nr_rules: calm, nothing remembered). */
+/*
+ * s = next (rules beyond pc->nr_rules: calm, nothing remembered). s is
+ * grown to pc->nr_rules states if it has fewer; if that allocation fails,
+ * the rules it has no room for are not remembered (they restart calm).
+ */
 void policy_tstate_commit(const struct policy_config *pc, struct policy_tstate *s,
 			  const struct policy_tnext *next);
 
@@ -273,9 +304,11 @@ bool policy_effective_r(const struct policy_config *pc, const struct policy_rsta
 /*
  * policy_tstate_remap - after a reload, move each rule's state to the index
  * the rule of the same name has in cur (rules gone from cur are dropped: the
- * enforcer recomputes and writes the effective limits afterwards).
+ * enforcer recomputes and writes the effective limits afterwards), and
+ * re-size s to cur->nr_rules states. 0, or -ENOMEM when the re-size failed:
+ * s keeps its old room, rules past it read as calm (policy_tstate_rule).
  */
-void policy_tstate_remap(const struct policy_config *old, const struct policy_config *cur,
+int policy_tstate_remap(const struct policy_config *old, const struct policy_config *cur,
 			 struct policy_tstate *s);
 
 /* Names: "cpu_pct", "suffered_sum", "escalate", ...; NULL-safe lookups return -1. */

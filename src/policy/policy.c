@@ -26,11 +26,46 @@
 #include "policy.h"
 #include "units.h"
 
+const struct policy_rstate policy_rstate_calm;
+
 void policy_tstate_init(struct policy_tstate *s)
 {
-	memset(s, 0, sizeof(*s));
+	if (s->nr > 0)
+		memset(s->r, 0, sizeof(s->r[0]) * (size_t)s->nr);
+	s->level = 0;
 	s->rule = -1;
 	s->mem_last = NAN;
+	s->mem_last_ms = 0;
+}
+
+int policy_tstate_resize(struct policy_tstate *s, int nr)
+{
+	struct policy_rstate *r;
+
+	if (nr < 0)
+		nr = 0;
+	if (nr == s->nr)
+		return 0;
+	if (!nr) {
+		free(s->r);
+		s->r = NULL;
+		s->nr = 0;
+		return 0;
+	}
+	r = realloc(s->r, sizeof(*r) * (size_t)nr);
+	if (!r)
+		return -ENOMEM;
+	if (nr > s->nr)
+		memset(&r[s->nr], 0, sizeof(*r) * (size_t)(nr - s->nr));
+	s->r = r;
+	s->nr = nr;
+	return 0;
+}
+
+void policy_tstate_free(struct policy_tstate *s)
+{
+	free(s->r);
+	memset(s, 0, sizeof(*s));
 }
 
 static double nz(double d)
@@ -520,7 +555,7 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 		struct policy_tnext *s = &next[i];
 
 		for (int ri = 0; ri < pc->nr_rules; ri++) {
-			s->r[ri] = p->r[ri];
+			s->r[ri] = *policy_tstate_rule(p, ri);
 			eval_rule(pc, ri, in, agg, i, p, &s->r[ri], now_ms, &e);
 		}
 		s->level = 0;
@@ -540,8 +575,13 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 void policy_tstate_commit(const struct policy_config *pc, struct policy_tstate *s,
 			  const struct policy_tnext *next)
 {
-	int nr = pc->nr_rules < POLICY_MAX_RULES ? pc->nr_rules : POLICY_MAX_RULES;
+	int nr = pc->nr_rules;
 
+	/* a tenant sized before a reload added rules (or whose resize failed) */
+	if (s->nr < nr)
+		policy_tstate_resize(s, nr);	/* -ENOMEM: the rules past s->nr restart calm */
+	if (nr > s->nr)
+		nr = s->nr;
 	s->level = next->level;
 	s->rule = next->rule;
 	s->mem_last = next->mem_last;
@@ -549,17 +589,23 @@ void policy_tstate_commit(const struct policy_config *pc, struct policy_tstate *
 	if (nr > 0)
 		memcpy(s->r, next->r, sizeof(s->r[0]) * (size_t)nr);
 	/* rules beyond the configured ones (config shrank): nothing stays active */
-	memset(&s->r[nr], 0, sizeof(s->r[0]) * (size_t)(POLICY_MAX_RULES - nr));
+	if (s->nr > nr)
+		memset(&s->r[nr], 0, sizeof(s->r[0]) * (size_t)(s->nr - nr));
+	/* a level from a rule it could not keep would name a calm rule */
+	if (s->rule >= nr) {
+		s->level = 0;
+		s->rule = -1;
+	}
 }
 
-bool policy_effective_r(const struct policy_config *pc, const struct policy_rstate *r,
-			struct tenant_limits *dyn, bool *frozen)
+static bool effective(const struct policy_config *pc, const struct policy_rstate *r, int nr,
+		      struct tenant_limits *dyn, bool *frozen)
 {
 	bool any = false;
 
 	limits_init(dyn);
 	*frozen = false;
-	for (int ri = 0; ri < pc->nr_rules && ri < POLICY_MAX_RULES; ri++) {
+	for (int ri = 0; ri < pc->nr_rules && ri < nr; ri++) {
 		const struct policy_rstate *rs = &r[ri];
 		const struct policy_rule *rl = &pc->rules[ri];
 		struct tenant_limits l;
@@ -575,35 +621,47 @@ bool policy_effective_r(const struct policy_config *pc, const struct policy_rsta
 	return any;
 }
 
+bool policy_effective_r(const struct policy_config *pc, const struct policy_rstate *r,
+			struct tenant_limits *dyn, bool *frozen)
+{
+	return effective(pc, r, pc->nr_rules, dyn, frozen);
+}
+
 bool policy_effective(const struct policy_config *pc, const struct policy_tstate *s,
 		      struct tenant_limits *dyn, bool *frozen)
 {
-	return policy_effective_r(pc, s->r, dyn, frozen);
+	return effective(pc, s->r, s->nr, dyn, frozen);
 }
 
-void policy_tstate_remap(const struct policy_config *old, const struct policy_config *cur,
-			 struct policy_tstate *s)
+int policy_tstate_remap(const struct policy_config *old, const struct policy_config *cur,
+			struct policy_tstate *s)
 {
 	struct policy_rstate r[POLICY_MAX_RULES];
+	int nr = cur->nr_rules < POLICY_MAX_RULES ? cur->nr_rules : POLICY_MAX_RULES, ret;
 
 	memset(r, 0, sizeof(r));
-	for (int i = 0; i < cur->nr_rules; i++) {
+	for (int i = 0; i < nr; i++) {
 		int j = policy_rule_find(old, cur->rules[i].name);
 
 		if (j < 0)
 			continue;
-		r[i] = s->r[j];
+		r[i] = *policy_tstate_rule(s, j);
 		/* a shorter ladder: stay on its top rung */
 		if (r[i].level > cur->rules[i].nr_steps)
 			r[i].level = cur->rules[i].nr_steps;
 	}
-	memcpy(s->r, r, sizeof(r));
+	ret = policy_tstate_resize(s, nr);
+	if (s->nr > 0)
+		memcpy(s->r, r, sizeof(r[0]) * (size_t)(s->nr < nr ? s->nr : nr));
+	if (s->nr > nr)		/* resize failed on a shrink: nothing past nr stays */
+		memset(&s->r[nr], 0, sizeof(r[0]) * (size_t)(s->nr - nr));
 	s->level = 0;
 	s->rule = -1;
-	for (int i = 0; i < cur->nr_rules; i++) {
+	for (int i = 0; i < nr && i < s->nr; i++) {
 		if (!s->r[i].dry && s->r[i].level > s->level) {
 			s->level = s->r[i].level;
 			s->rule = i;
 		}
 	}
+	return ret;
 }

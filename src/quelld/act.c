@@ -240,6 +240,9 @@ int act_tenant_added(struct daemon *d, struct tenant *t)
 	struct decide_out o;
 	struct cg_limits want, have;
 
+	/* room for each configured rule (policy_tstate_commit tries again each tick) */
+	if (policy_tstate_resize(&t->pol, d->cfg.policy.nr_rules))
+		log_warn("tenant %s: policy state: %s", t->name, strerror(ENOMEM));
 	policy_tstate_init(&t->pol);
 	if (st) {
 		int dropped;
@@ -386,7 +389,8 @@ int act_reload(struct daemon *d, bool force)
 	for (int i = 0; i < d->reg.nr; i++) {
 		struct tenant *t = d->reg.t[i];
 
-		policy_tstate_remap(&E.prev_pc, &d->cfg.policy, &t->pol);
+		if (policy_tstate_remap(&E.prev_pc, &d->cfg.policy, &t->pol))
+			log_warn("tenant %s: policy state: %s", t->name, strerror(ENOMEM));
 		act_apply(d, t, force);
 	}
 	E.prev_pc = d->cfg.policy;

@@ -34,7 +34,7 @@ static bool tenant_offending(const struct tenant *t)
 {
 	if (t->pol.level > 0)
 		return true;
-	for (int i = 0; i < POLICY_MAX_RULES; i++)
+	for (int i = 0; i < t->pol.nr; i++)
 		if (t->pol.r[i].over)
 			return true;
 	return false;

@@ -143,7 +143,16 @@ void decide_limits(const struct policy_config *pc, const struct tenant_limits *l
 		   const struct policy_tstate *pol, struct tenant_limits *stat,
 		   struct decide_out *o)
 {
-	limits_of(pc, lim, st, manual_expired, pol->level, pol->rule, pol->r, stat, o);
+	struct policy_rstate pad[POLICY_MAX_RULES];
+	const struct policy_rstate *r = pol->r;
+
+	/* fewer states than rules (a failed resize): the others are calm */
+	if (pol->nr < pc->nr_rules) {
+		for (int ri = 0; ri < pc->nr_rules && ri < POLICY_MAX_RULES; ri++)
+			pad[ri] = *policy_tstate_rule(pol, ri);
+		r = pad;
+	}
+	limits_of(pc, lim, st, manual_expired, pol->level, pol->rule, r, stat, o);
 }
 
 static double rate(const struct qm_rates *r, enum qm_id id)
@@ -215,7 +224,7 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 		o->win_opened = o->win_closed = 0;
 		o->keep_ladder = false;
 		for (int ri = 0; ri < pc->nr_rules; ri++) {
-			const struct policy_rstate *ra = &a->r[ri], *rb = &b->r[ri];
+			const struct policy_rstate *ra = policy_tstate_rule(a, ri), *rb = &b->r[ri];
 
 			/* why a rule did or did not trip: its window opening and closing */
 			if (!rb->level && ra->over != rb->over) {

@@ -81,8 +81,10 @@ int registry_init(struct registry *r)
 
 void registry_free(struct registry *r)
 {
-	for (int i = 0; i < r->nr; i++)
+	for (int i = 0; i < r->nr; i++) {
+		policy_tstate_free(&r->t[i]->pol);
 		free(r->t[i]);
+	}
 	free(r->t);
 	free(r->by_key);
 	free(r->by_name);
@@ -207,6 +209,7 @@ void registry_remove(struct registry *r, struct tenant *t)
 		unindex(r, false, i);
 		memmove(&r->t[i], &r->t[i + 1], sizeof(r->t[0]) * (r->nr - i - 1));
 		r->nr--;
+		policy_tstate_free(&t->pol);
 		free(t);
 		return;
 	}

@@ -236,7 +236,7 @@ int state_put_policy(struct state_tenant *st, const struct policy_config *pc,
 {
 	int n = 0;
 
-	for (int i = 0; i < pc->nr_rules && i < POLICY_MAX_RULES; i++)
+	for (int i = 0; i < pc->nr_rules && i < ts->nr; i++)
 		n += ts->r[i].level || ts->r[i].released_from;
 	/* reallocated only when the count changes: not every tick */
 	if (n != st->nr_rules) {
@@ -249,7 +249,7 @@ int state_put_policy(struct state_tenant *st, const struct policy_config *pc,
 		st->rules = r;
 	}
 	st->nr_rules = 0;
-	for (int i = 0; i < pc->nr_rules && i < POLICY_MAX_RULES; i++) {
+	for (int i = 0; i < pc->nr_rules && i < ts->nr; i++) {
 		const struct policy_rstate *rs = &ts->r[i];
 		struct state_rule *sr;
 
@@ -273,7 +273,7 @@ int state_get_policy(const struct state_tenant *st, const struct policy_config *
 		const struct policy_rule *r;
 		struct policy_rstate rs = sr->rs;
 
-		if (i < 0)
+		if (i < 0 || i >= ts->nr)	/* no room: a failed resize, the rule restarts calm */
 			continue;
 		r = &pc->rules[i];
 		if (rs.level > r->nr_steps)
@@ -296,7 +296,7 @@ int state_get_policy(const struct state_tenant *st, const struct policy_config *
 	}
 	ts->level = 0;
 	ts->rule = -1;
-	for (int i = 0; i < pc->nr_rules; i++) {
+	for (int i = 0; i < pc->nr_rules && i < ts->nr; i++) {
 		if (!ts->r[i].dry && ts->r[i].level > ts->level) {
 			ts->level = ts->r[i].level;
 			ts->rule = i;

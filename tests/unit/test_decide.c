@@ -67,6 +67,8 @@ struct world {
 };
 
 static struct world W;
+/* W.pol's rule states: POLICY_MAX_RULES each, so a test can set any before a tick */
+static struct policy_rstate W_r[100][POLICY_MAX_RULES];
 
 static void world(int n)
 {
@@ -83,6 +85,8 @@ static void world(int n)
 		};
 		for (int k = 0; k < QM_NR; k++)
 			W.r[i].r[k] = NAN;
+		W.pol[i].r = W_r[i];
+		W.pol[i].nr = POLICY_MAX_RULES;
 		policy_tstate_init(&W.pol[i]);
 		limits_init(&W.lim[i]);
 	}
@@ -416,7 +420,7 @@ static void test_ladder_memory_10000(void **state)
 	struct policy_tstate *pol = calloc(N, sizeof(*pol));
 	struct tenant_limits *lim = calloc(N, sizeof(*lim));
 	struct decide_in *in = calloc(N, sizeof(*in));
-	size_t ladder, plan;
+	size_t ladder, plan, kept;
 
 	(void)state;
 	assert_true(v && r && pol && lim && in);
@@ -446,7 +450,10 @@ static void test_ladder_memory_10000(void **state)
 			policy_tstate_commit(&W.pc, &pol[i], &W.p.next[i]);
 	}
 	assert_int_equal(W.p.nr_rules, 4);
-	ladder = sizeof(struct policy_tstate) +
+	/* what a tenant keeps: its ladder and, on the heap, one state per rule */
+	kept = sizeof(struct policy_tstate) + (size_t)pol[0].nr * sizeof(*pol[0].r);
+	assert_int_equal(pol[N - 1].nr, 4);
+	ladder = kept +
 		 ((size_t)W.p.cap * (sizeof(*W.p.next) + sizeof(*W.p.prev)) +
 		  (size_t)W.p.r_cap * sizeof(*W.p.next_r)) / N;
 	plan = ((size_t)W.p.cap * (sizeof(*W.p.in) + sizeof(*W.p.out) + sizeof(*W.p.next) +
@@ -454,11 +461,14 @@ static void test_ladder_memory_10000(void **state)
 		(size_t)W.p.r_cap * sizeof(*W.p.next_r) +
 		(size_t)W.p.acts_cap * sizeof(*W.p.acts)) / N;
 	printf("[ MEASURE  ] %d tenants, 4 rules: ladder %zu bytes a tenant (kept %zu), "
-	       "plan %zu bytes a tenant\n", N, ladder, sizeof(struct policy_tstate), plan);
+	       "plan %zu bytes a tenant\n", N, ladder, kept, plan);
 	assert_true(ladder * 4 <= 3 * 1816);
 	assert_true(plan <= 1024);
+	assert_true(kept <= 320);	/* 1,048 with 16 slots in place */
 	free(v);
 	free(r);
+	for (int i = 0; i < N; i++)
+		policy_tstate_free(&pol[i]);
 	free(pol);
 	free(lim);
 	free(in);

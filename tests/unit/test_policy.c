@@ -61,17 +61,29 @@ struct world {
 	int n;
 };
 
+/*
+ * The worlds' rule states: POLICY_MAX_RULES each, in static storage (one
+ * world at a time, no test frees one), so a test can set any rule's state
+ * before the first tick; policy_tstate_commit forgets those past the
+ * configured rules, as it does for a tenant sized before a shrinking reload.
+ */
+static struct policy_rstate world_r[3][POLICY_MAX_RULES];
+
 static void world_init(struct world *w, int n)
 {
 	static const char *names[] = { "hog", "victim", "third" };
 
 	memset(w, 0, sizeof(*w));
 	w->n = n;
+	for (int i = 0; i < 3; i++) {
+		w->st[i].r = world_r[i];
+		w->st[i].nr = POLICY_MAX_RULES;
+		policy_tstate_init(&w->st[i]);
+	}
 	for (int i = 0; i < n; i++) {
 		w->in[i].name = names[i];
 		w->in[i].has_cg = true;
 		w->in[i].v = view(1, 0);
-		policy_tstate_init(&w->st[i]);
 	}
 }
 
@@ -566,7 +578,7 @@ static void test_mem_growth_holds_current(void **state)
 static void test_effective_strictest(void **state)
 {
 	struct policy_config pc;
-	struct policy_tstate s;
+	struct policy_tstate s = { 0 };
 	struct tenant_limits dyn;
 	char err[100];
 	bool frozen;
@@ -574,6 +586,7 @@ static void test_effective_strictest(void **state)
 	(void)state;
 	policy_config_init(&pc);
 	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
+	assert_int_equal(policy_tstate_resize(&s, pc.nr_rules), 0);
 	policy_tstate_init(&s);
 	int cpu = policy_rule_find(&pc, "cpu-hog"), io = policy_rule_find(&pc, "io-hog");
 
@@ -584,6 +597,7 @@ static void test_effective_strictest(void **state)
 	assert_true(dyn.cpu_pct == 25);
 	assert_int_equal(dyn.io_rbps, 10ULL << 20);
 	assert_int_equal(dyn.io_wiops, 1000);
+	policy_tstate_free(&s);
 
 	struct tenant_limits a, b;
 
@@ -617,7 +631,7 @@ static void test_enospc_still_advances(void **state)
 static void test_remap_by_name(void **state)
 {
 	struct policy_config a, b;
-	struct policy_tstate s;
+	struct policy_tstate s = { 0 };
 	char err[100];
 
 	(void)state;
@@ -632,14 +646,62 @@ static void test_remap_by_name(void **state)
 					 sizeof(err)), 0);
 	assert_int_equal(policy_config_finish(&b, err, sizeof(err)), 0);
 	assert_int_equal(b.nr_rules, 2);	/* cpu-hog, fork-storm (named in the file) */
+	assert_int_equal(policy_tstate_resize(&s, a.nr_rules), 0);
 	policy_tstate_init(&s);
 	s.r[policy_rule_find(&a, "fork-storm")].level = 3;
 	s.r[policy_rule_find(&a, "io-hog")].level = 1;
-	policy_tstate_remap(&a, &b, &s);
+	assert_int_equal(policy_tstate_remap(&a, &b, &s), 0);
+	assert_int_equal(s.nr, 2);		/* sized to b's rules (ASan: no room past them) */
 	assert_int_equal(s.r[policy_rule_find(&b, "fork-storm")].level, 1);	/* 1 step now */
 	assert_int_equal(s.r[policy_rule_find(&b, "cpu-hog")].level, 0);
 	assert_int_equal(s.level, 1);
 	assert_int_equal(s.rule, 1);
+	/* and back: the 4 built-in rules again, fork-storm kept, the new ones calm */
+	assert_int_equal(policy_tstate_remap(&b, &a, &s), 0);
+	assert_int_equal(s.nr, a.nr_rules);
+	assert_int_equal(s.r[policy_rule_find(&a, "fork-storm")].level, 1);
+	assert_int_equal(s.r[policy_rule_find(&a, "io-hog")].level, 0);
+	assert_int_equal(s.rule, policy_rule_find(&a, "fork-storm"));
+	policy_tstate_free(&s);
+	assert_null(s.r);
+	assert_int_equal(s.nr, 0);
+}
+
+/*
+ * issue 15: a tenant's ladder holds as many rule states as there are rules;
+ * a zeroed one (no states: a tenant whose allocation failed) evaluates as
+ * calm and the commit gives it room.
+ */
+static void test_tstate_sized_by_rules(void **state)
+{
+	struct policy_tstate s = { 0 };
+	struct policy_rstate r[4];
+	struct policy_tnext next = { .r = r };
+	const struct policy_tstate *prev = &s;
+	struct policy_config pc;
+	struct policy_input in = { .name = "t", .has_cg = true, .v = view(1, 0) };
+	struct policy_action acts[4];
+	char err[100];
+
+	(void)state;
+	policy_config_init(&pc);
+	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
+	assert_int_equal(pc.nr_rules, 4);
+	/* 40 bytes and 4 x 64 where 16 slots in place were 1,048 */
+	assert_true(sizeof(struct policy_tstate) + (size_t)pc.nr_rules *
+		    sizeof(struct policy_rstate) <= 320);
+	policy_tstate_init(&s);
+	assert_int_equal(s.nr, 0);
+	assert_ptr_equal(policy_tstate_rule(&s, 0), &policy_rstate_calm);
+	assert_int_equal(policy_evaluate(&pc, &in, &prev, &next, 1, S(100), acts, 4), 0);
+	policy_tstate_commit(&pc, &s, &next);
+	assert_int_equal(s.nr, 4);
+	assert_non_null(s.r);
+	assert_int_equal(s.level, 0);
+	assert_int_equal(policy_tstate_resize(&s, 2), 0);
+	assert_int_equal(s.nr, 2);
+	assert_ptr_equal(policy_tstate_rule(&s, 2), &policy_rstate_calm);
+	policy_tstate_free(&s);
 }
 
 /* the embedded cpu-hog rule (grace = 2s): a one-tick dip keeps the window, three restart it */
@@ -708,6 +770,7 @@ static void test_next_holds_only_the_rules(void **state)
 	const struct policy_tstate *prev[2];
 	struct policy_tnext next[2];
 	struct policy_tstate before[2];
+	struct policy_rstate before_r[POLICY_MAX_RULES];
 	struct world w;
 	int n = 0;
 
@@ -724,8 +787,10 @@ static void test_next_holds_only_the_rules(void **state)
 	}
 	for (int s = 100; s <= 101; s++) {
 		memcpy(before, w.st, sizeof(before));
+		memcpy(before_r, w.st[0].r, sizeof(before_r));
 		n = policy_evaluate(&w.pc, w.in, prev, next, 2, S(s), w.acts, 16);
 		assert_memory_equal(before, w.st, sizeof(before));
+		assert_memory_equal(before_r, w.st[0].r, sizeof(before_r));
 		for (int i = 0; i < 2; i++)
 			policy_tstate_commit(&w.pc, &w.st[i], &next[i]);
 	}
@@ -1112,6 +1177,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_busy_alone_is_left_alone),
+		cmocka_unit_test(test_tstate_sized_by_rules),
 		cmocka_unit_test(test_trips_exactly_after_for),
 		cmocka_unit_test(test_interrupted_condition_restarts_window),
 		cmocka_unit_test(test_own_suffering_does_not_count),
