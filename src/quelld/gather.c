@@ -233,26 +233,41 @@ static bool bpf_delta(const struct tenant *t, enum qm_id id, double *out)
 
 /*
  * Replace BPF's raw rq_inflicted_ns (per waiting thread, behind whoever held
- * its CPU) by the fair-share charge of src/quelld/fairshare.c over this tick,
- * accumulated into the tenant's counter from 0 at the daemon's start. The
- * raw figure stays in `quelld --bpf-dump`. docs/attribution.md says why.
+ * its CPU) by the fair-share charge of src/quelld/fairshare.c, on this
+ * tick's CPU and wait rates smoothed over ~2 s, accumulated into the
+ * tenant's counter from 0 at the daemon's start. The raw figure stays in
+ * `quelld --bpf-dump`. docs/attribution.md says why.
  */
 static void inflicted_fair(struct daemon *d)
 {
 	struct fs_tenant *f;
+	double *dt;
 	int n = d->reg.nr, ret;
 
 	f = calloc(n ? (size_t)n : 1, sizeof(*f));
-	if (!f) {
+	dt = calloc(n ? (size_t)n : 1, sizeof(*dt));
+	if (!f || !dt) {
 		log_warn("inflicted: %s", strerror(ENOMEM));
+		free(f);
+		free(dt);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		const struct tenant *t = d->reg.t[i];
+		struct tenant *t = d->reg.t[i];
+		double cpu, suf;
 
-		if (!t->prev.ts_ns || !bpf_delta(t, QM_CPU_NS, &f[i].cpu) ||
-		    !bpf_delta(t, QM_RQ_SUFFERED_NS, &f[i].suffered))
-			f[i].cpu = f[i].suffered = 0;	/* takes no part */
+		if (!t->prev.ts_ns || t->cur.ts_ns <= t->prev.ts_ns ||
+		    !bpf_delta(t, QM_CPU_NS, &cpu) || !bpf_delta(t, QM_RQ_SUFFERED_NS, &suf)) {
+			t->fs_set = false;	/* takes no part */
+			continue;
+		}
+		dt[i] = (double)(t->cur.ts_ns - t->prev.ts_ns) / 1e9;
+		t->fs_cpu = (float)fairshare_smooth(t->fs_cpu, cpu / dt[i], dt[i], !t->fs_set);
+		t->fs_suffered = (float)fairshare_smooth(t->fs_suffered, suf / dt[i], dt[i],
+							 !t->fs_set);
+		t->fs_set = true;
+		f[i].cpu = t->fs_cpu;
+		f[i].suffered = t->fs_suffered;
 	}
 	ret = fairshare_inflicted(f, n);
 	if (ret < 0)
@@ -268,8 +283,10 @@ static void inflicted_fair(struct daemon *d)
 		    t->prev.src[QM_RQ_INFLICTED_NS] == QM_SRC_BPF)
 			base = t->prev.v[QM_RQ_INFLICTED_NS];
 		qm_set(&t->cur, QM_RQ_INFLICTED_NS,
-		       base + (ret < 0 ? 0 : (uint64_t)llround(f[i].inflicted)), QM_SRC_BPF);
+		       base + (ret < 0 ? 0 : (uint64_t)llround(f[i].inflicted * dt[i])),
+		       QM_SRC_BPF);
 	}
+	free(dt);
 	free(f);
 }
 

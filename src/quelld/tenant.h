@@ -60,6 +60,8 @@ struct tenant {
 	struct policy_tstate pol;
 	bool seen;			/* found by this tick's discovery */
 	bool cg_warned;			/* a cgroup read error was logged at warning level */
+	bool fs_set;			/* fs_cpu/fs_suffered hold a value */
+	float fs_cpu, fs_suffered;	/* smoothed ns/s for src/quelld/fairshare.c */
 	uint64_t cg_absent_epoch;	/* cg was absent at this gather epoch + 1 (gather.c), 0 = read */
 };
 

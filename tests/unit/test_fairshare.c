@@ -4,6 +4,7 @@
  * second): the tenant above its fair share is charged, the one below is not.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,10 +102,51 @@ static void split_by_excess(void **state)
 	/* C = 2500, fair 833.3 each, victim wants 700: the others get 900 each */
 	assert_float_equal(t[1].entitled, 900, 1e-6);
 	assert_float_equal(t[2].entitled, 900, 1e-6);
-	/* t1's 100 of wait -> t2 (only other with excess); t2's 100 -> t1 */
-	assert_float_equal(t[1].inflicted, 600 * 200.0 / 600 + 100, 1e-6);
-	assert_float_equal(t[2].inflicted, 600 * 400.0 / 600 + 100, 1e-6);
+	/*
+	 * the victim is owed its 600 (it got 600 less than it wanted); t1 and
+	 * t2 are above their share, so their waits behind each other are owed
+	 * by nobody
+	 */
+	assert_float_equal(t[1].inflicted, 600 * 200.0 / 600, 1e-6);
+	assert_float_equal(t[2].inflicted, 600 * 400.0 / 600, 1e-6);
 	assert_float_equal(t[0].inflicted, 0, 0);
+}
+
+/*
+ * A victim short of its share by less than it waited is owed the shortfall.
+ * The shape of a CI run of t_inflicted_share (two equals at ~1 CPU each, 8
+ * threads queued on one side): the tenant 1 % above its share by noise is
+ * charged the 10 it took beyond it, not the 400 of per-thread waits.
+ */
+static void owed_is_the_shortfall(void **state)
+{
+	struct fs_tenant t[2] = {
+		{ .cpu = 1010, .suffered = 5 },		/* 10 above the even split */
+		{ .cpu = 990, .suffered = 400 },	/* 8 threads queued */
+	};
+
+	(void)state;
+	assert_int_equal(fairshare_inflicted(t, 2), 0);
+	assert_float_equal(t[0].entitled, 1000, 1e-6);
+	assert_float_equal(t[1].entitled, 1000, 1e-6);
+	/* the old split charged all 400 to the tenant 1 % above its share */
+	assert_float_equal(t[0].inflicted, 10, 1e-6);
+	assert_float_equal(t[1].inflicted, 0, 0);
+}
+
+static void smooth(void **state)
+{
+	(void)state;
+	/* first sample: the rate itself */
+	assert_float_equal(fairshare_smooth(0, 1200, 0.5, true), 1200, 0);
+	/* one time constant moves 1 - 1/e of the way */
+	assert_float_equal(fairshare_smooth(1000, 2000, FAIRSHARE_TAU_S, false),
+			   1000 + 1000 * (1 - exp(-1)), 1e-9);
+	/* half a second of a 2 s constant: a 30 % swing becomes ~6.6 % */
+	assert_float_equal(fairshare_smooth(1000, 1300, 0.5, false), 1066.36, 0.01);
+	/* no time passed, or a broken average */
+	assert_float_equal(fairshare_smooth(1000, 5000, 0, false), 1000, 0);
+	assert_float_equal(fairshare_smooth(NAN, 700, 0.5, false), 700, 0);
 }
 
 static void empty_and_negative(void **state)
@@ -125,6 +167,8 @@ int main(void)
 		cmocka_unit_test(equals),
 		cmocka_unit_test(two_light_one_heavy),
 		cmocka_unit_test(split_by_excess),
+		cmocka_unit_test(owed_is_the_shortfall),
+		cmocka_unit_test(smooth),
 		cmocka_unit_test(empty_and_negative),
 	};
 
