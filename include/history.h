@@ -239,10 +239,12 @@ enum hist_by {
 	HIST_BY_MEM,
 	HIST_BY_INFLICTED,
 	HIST_BY_FAULTS,
+	HIST_BY_MEM_INFLICTED,
 	HIST_BY_NR
 };
 
-/* Returns 0, -EINVAL for an unknown key (cpu, io, mem, inflicted, faults). */
+/* Returns 0, -EINVAL for an unknown key (cpu, io, mem, inflicted, faults,
+ * mem_inflicted). */
 int hist_by_parse(const char *s, enum hist_by *out);
 const char *hist_by_name(enum hist_by by);
 
@@ -258,6 +260,7 @@ struct hist_summary {
 	double mem_avg, mem_max;	/* bytes */
 	double inflicted_avg, inflicted_max;	/* ms of others' waiting per s */
 	double inflicted_s;		/* others' waiting caused in the period, s */
+	double mem_inflicted;		/* others' page cache evicted in the period, bytes */
 	double suffered_avg;
 	double faults_cpu, faults_mem, faults_pids;	/* limit hits in the period */
 	double faults;			/* their sum */

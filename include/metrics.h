@@ -325,7 +325,7 @@ struct qm_view {
 	  "PSI io some, % of time")					\
 	X(MEM_INFLICTED, mem_inflicted_bps, SUM, MEM_INFLICTED, NR, 1, 1,	\
 	  TOP, MINFL, "MINFL", NOPOL, _, NULL,			\
-	  HIST, "MINFL/s", "mem_inflicted_bps", RATE, NULL,	\
+	  HIST, "MINFL/s", "mem_inflicted_bps", RATE, "mem_inflicted",	\
 	  "others' page cache evicted by this tenant's reclaim, bytes per second")
 
 #define QV_ENUM_(id, ...) QV_##id,

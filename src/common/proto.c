@@ -560,6 +560,7 @@ static const struct {
 	[PROTO_SORT_SUFFERED] = { QV_SUFFERED, NULL },
 	[PROTO_SORT_FAULTS] = { QV_NR, "faults" },	/* the limit-hit counters */
 	[PROTO_SORT_NPROC] = { QV_NPROC, NULL },
+	[PROTO_SORT_MEM_INFLICTED] = { QV_MEM_INFLICTED, NULL },
 	[PROTO_SORT_NAME] = { QV_NR, "name" },
 };
 

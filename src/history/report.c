@@ -26,6 +26,7 @@ static const struct {
 	[HIST_BY_MEM] = { QV_MEM_BYTES, NULL },
 	[HIST_BY_INFLICTED] = { QV_INFLICTED, NULL },
 	[HIST_BY_FAULTS] = { QV_NR, "faults" },
+	[HIST_BY_MEM_INFLICTED] = { QV_MEM_INFLICTED, NULL },
 };
 
 static const char *by_name(int i)
@@ -150,6 +151,7 @@ int hist_summarize(const struct hist_series *avg, const struct hist_series *max,
 	SUMMARY(DSL("rq_inflicted_ns"), out->inflicted_avg, out->inflicted_max,
 		out->inflicted_s, 1e-6);
 	out->inflicted_s /= 1e9;
+	SUMMARY(DSL("mem_inflicted"), dummy, dummy, out->mem_inflicted, 1);
 	SUMMARY(DSL("rq_suffered_ns"), out->suffered_avg, dummy, dummy, 1e-6);
 	SUMMARY(DSL("cpu_throttled"), dummy, dummy, out->faults_cpu, 1);
 	SUMMARY(DSL("mem_max_events"), dummy, dummy, out->faults_mem, 1);
@@ -183,6 +185,8 @@ double hist_summary_score(const struct hist_summary *s, enum hist_by by)
 		return nz(s->inflicted_s);
 	case HIST_BY_FAULTS:
 		return nz(s->faults);
+	case HIST_BY_MEM_INFLICTED:
+		return nz(s->mem_inflicted);
 	default:
 		return 0;
 	}

@@ -427,7 +427,7 @@ int ctl_cmd_history(struct ctl_ctx *c, int argc, char **argv)
 static json_t *summary_json(const struct hist_summary *s, int rank, enum hist_by by)
 {
 	return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o, s:o}",
+			 "s:o, s:o, s:o, s:o, s:o}",
 			 "rank", rank, "tenant", s->name,
 			 "score", num_or_null(hist_summary_score(s, by)),
 			 "covered_s", num_or_null(s->covered_s),
@@ -440,6 +440,7 @@ static json_t *summary_json(const struct hist_summary *s, int rank, enum hist_by
 			 "io_avg_bps", num_or_null(s->io_avg),
 			 "io_max_bps", num_or_null(s->io_max),
 			 "inflicted_s", num_or_null(s->inflicted_s),
+			 "mem_inflicted_bytes", num_or_null(s->mem_inflicted),
 			 "inflicted_max_ms_s", num_or_null(s->inflicted_max),
 			 "suffered_avg_ms_s", num_or_null(s->suffered_avg),
 			 "faults_cpu", num_or_null(s->faults_cpu),

@@ -99,7 +99,7 @@ int ctl_list_parse_args(int argc, char **argv, struct ctl_list_opts *o, char *er
 		}
 		if (r > 0) {
 			if (ctl_sort_parse(v, &o->sort)) {
-				snprintf(err, errlen, "unknown sort key \"%s\" (cpu, mem, io, iops, inflicted, suffered, faults, nproc, name)", v);
+				snprintf(err, errlen, "unknown sort key \"%s\" (cpu, mem, io, iops, inflicted, suffered, faults, nproc, mem_inflicted, name)", v);
 				return -EINVAL;
 			}
 			continue;

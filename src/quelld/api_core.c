@@ -256,7 +256,7 @@ int api_cmd_snapshot(struct daemon *d, json_t *req, json_t *resp, char *err, siz
 		return -EINVAL;
 	if (sorted && proto_sort_parse(json_string_value(js), &key)) {
 		snprintf(err, len, "bad \"sort\": cpu, mem, io, iops, inflicted, suffered, faults, "
-			 "nproc or name");
+			 "nproc, mem_inflicted or name");
 		return -EINVAL;
 	}
 	if (jr && !json_is_boolean(jr) && !json_is_null(jr)) {

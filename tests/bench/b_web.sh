@@ -48,7 +48,11 @@
 # victim), and which tenant is on top of `quellctl list --sort inflicted`
 # (during the steady window) and of `quellctl report --by inflicted` (over
 # the run, from the RRD files) - the issue wants the offender there, never
-# the victim; this bench records it, it does not judge the attribution.
+# the victim. For mem the harm is memory, so its twin is asked:
+# `--sort mem_inflicted` / `--by mem_inflicted` (others' page cache the
+# tenant's reclaim evicted). A top whose value is 0 is "nobody" ("-"): a
+# tenant charged nothing is blamed for nothing. The target line
+# web_KIND_victim_on_top counts how many of the two tops name the victim.
 #
 # Overhead: V alone, driven flat out (wrk -t2 -c8, no pacing), with and
 # without quelld running (php-fpm restarted each time, so with quelld its
@@ -436,15 +440,17 @@ sample() {	# DELAY WITH_QUELLD
 	( sleep "$1"
 	  cache_mib > "$D/vcache"
 	  [ "$2" = yes ] || exit 0
-	  qt_ctl --json list --sort inflicted 2>/dev/null | jq -c '[.tenants[:2][] |
+	  qt_ctl --json list --sort $HKEY 2>/dev/null | jq -c '[.tenants[:2][] |
 		{name, inflicted_ms_s: .rates.inflicted_ms_s, suffered_ms_s: .rates.suffered_ms_s,
-		 cpu_pct: .rates.cpu_pct}]' > "$D/list_top" 2>/dev/null ) &
+		 mem_inflicted_bps: .rates.mem_inflicted_bps, cpu_pct: .rates.cpu_pct,
+		 value: (if "'$HKEY'" == "mem_inflicted" then .rates.mem_inflicted_bps
+			 else .rates.inflicted_ms_s end)}]' > "$D/list_top" 2>/dev/null ) &
 	QT_PIDS+=($!)
 }
 report_top() {
-	qt_ctl --json report --by inflicted --since "-$((T + 5))s" --top 2 --rrd-dir "$D/rrd" \
-		2>/dev/null | jq -c '[.tenants[] | {name: .tenant, inflicted_s, score}]' 2>/dev/null ||
-		echo null
+	qt_ctl --json report --by $HKEY --since "-$((T + 5))s" --top 2 --rrd-dir "$D/rrd" \
+		2>/dev/null | jq -c '[.tenants[] | {name: .tenant, inflicted_s, mem_inflicted_bytes,
+		score, value: .score}]' 2>/dev/null || echo null
 }
 
 # windows: one wrk run each, back to back from the abuse start; the steady
@@ -469,6 +475,8 @@ cond_json() {	# the windows of one attacked condition
 # (quelld running, nothing to do), then attacked. Sets the kind's JSON in R.
 run_kind() {
 	local k=$1 alone nq q n t0 first list rep vict
+	HKEY=inflicted
+	[ $k = mem ] && HKEY=mem_inflicted
 
 	b_log "$k: attacked, no quelld"
 	b_quelld_stop; box_setup; web_start yes; victim_warm "$(warm_cg yes)"
@@ -560,7 +568,8 @@ printf '%-5s %9s | %7s %7s %8s | %7s %7s %8s | %8s %-9s %-9s\n' "" "" 0-5s 5-15s
 for k in $KINDS; do
 	jq -r --arg k $k --arg v $V --arg o $O '.kinds[$k] as $x |
 		def f: if . == null then "-" else tostring end;
-		def who: if . == null or length == 0 then "-" else .[0].name |
+		def who: if . == null or length == 0 or ((.[0].value // 0) <= 0) then "-"
+			else .[0].name |
 			if . == $v then "VICTIM" elif . == $o then "offender" else . end end;
 		[$k, ($x.alone.p99_us | f),
 		 ($x.p99_x_alone.noquell | .w0_5, .w5_15, .steady | f),
@@ -581,6 +590,9 @@ for k in $KINDS; do
 	b_target "web_${k}_victim_p99_0_5s_x_alone" "<= 1.5" "$(jq -r ".kinds.$k.p99_x_alone.quell.w0_5" "$B_JSON")" x
 	b_target "web_${k}_victim_p99_steady_x_alone" "<= 1.1" "$(jq -r ".kinds.$k.p99_x_alone.quell.steady" "$B_JSON")" x
 	b_target "web_${k}_first_action_s" "<= 3" "$(jq -r ".kinds.$k.quell.first_action_s" "$B_JSON")" s
+	b_target "web_${k}_victim_on_top" "<= 0" "$(jq -r --arg v $V ".kinds.$k.quell |
+		[.list_top, .report_top] | map(select(. != null and length > 0 and
+		((.[0].value // 0) > 0) and .[0].name == \$v)) | length" "$B_JSON")" tops
 done
 echo
 echo "overhead: victim alone flat out (wrk -t2 -c8, ${OVH_S}s), quelld on / off, $OVH_ROUNDS ABBA rounds"

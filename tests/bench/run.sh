@@ -42,8 +42,9 @@ b_summary() {
 	  (.accuracy // {} | to_entries[] | select(.value | type == "object") |
 		"accuracy     \(.key): quell/kernel \(.value.ratio | f)"),
 	  ((.web.settings // {}) as $ws | .web.kinds // {} | to_entries[] |
+		def top: if . == null or ((.value // 1) <= 0) then null else .name end;
 		def who: if . == null then "-" elif . == $ws.victim then "VICTIM" elif . == $ws.offender then "offender" else . end;
-		"web          \(.key): victim p99 x alone, quell 0-5 s \(.value.p99_x_alone.quell.w0_5 | f), steady \(.value.p99_x_alone.quell.steady | f); no quell steady \(.value.p99_x_alone.noquell.steady | f); first action \(.value.quell.first_action_s | f) s; top inflicted: list \(.value.quell.list_top[0].name? // null | who), report \(.value.quell.report_top[0].name? // null | who)\(if .value.quell.victim_acted then ", VICTIM ACTED ON" else "" end)"),
+		"web          \(.key): victim p99 x alone, quell 0-5 s \(.value.p99_x_alone.quell.w0_5 | f), steady \(.value.p99_x_alone.quell.steady | f); no quell steady \(.value.p99_x_alone.noquell.steady | f); first action \(.value.quell.first_action_s | f) s; top inflicted: list \(.value.quell.list_top[0]? // null | top | who), report \(.value.quell.report_top[0]? // null | top | who)\(if .value.quell.victim_acted then ", VICTIM ACTED ON" else "" end)"),
 	  (.web.overhead // empty | "web          overhead: req/s x \(.rps_ratio_median | f), p99 x \(.p99_ratio_median | f) with quelld (goal: req/s within 1 %, p99 within 3 %)"),
 	  (.placement // empty | "placement    client p50 \(.client.p50_us) us p99 \(.client.p99_us) us (missed \(.client.missed)); daemon p50 \(.daemon.latency_p50_us // null | f) us p99 \(.daemon.latency_p99_us // null | f) us")
 	] | .[]' "$1"

@@ -103,7 +103,7 @@ static void test_list_args(void **state)
 	assert_string_equal(err, "--sort needs a key");
 	assert_int_equal(ctl_list_parse_args(ARGC("list", "--sort", "speed"), ARGV("list", "--sort", "speed"),
 					     &o, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "unknown sort key \"speed\" (cpu, mem, io, iops, inflicted, suffered, faults, nproc, name)");
+	assert_string_equal(err, "unknown sort key \"speed\" (cpu, mem, io, iops, inflicted, suffered, faults, nproc, mem_inflicted, name)");
 	assert_int_equal(ctl_list_parse_args(ARGC("list", "--top", "0"), ARGV("list", "--top", "0"), &o,
 					     err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "--top: \"0\" is not a positive number");

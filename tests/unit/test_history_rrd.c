@@ -777,6 +777,16 @@ static void test_summary_literal(void **state)
 	assert_int_equal(hist_by_parse("inflicted", &by), 0);
 	assert_int_equal(by, HIST_BY_INFLICTED);
 	assert_int_equal(hist_by_parse("bogus", &by), -EINVAL);
+	/* the memory twin: evicted bytes of others in the period */
+	assert_int_equal(hist_by_parse("mem_inflicted", &by), 0);
+	assert_int_equal(by, HIST_BY_MEM_INFLICTED);
+	s[0].mem_inflicted = NAN;
+	s[1].mem_inflicted = 4096;
+	s[2].mem_inflicted = 1 << 20;
+	hist_rank(s, 3, HIST_BY_MEM_INFLICTED);
+	assert_string_equal(s[0].name, "b");
+	assert_string_equal(s[1].name, "a");
+	assert_string_equal(s[2].name, "x");
 }
 
 static void test_events_and_graph_args(void **state)

@@ -408,9 +408,12 @@ static void test_top_list(void **state)
 static void test_sort_and_history_names(void **state)
 {
 	static const char *const sorts[PROTO_SORT_NR] = {
-		"cpu", "mem", "io", "iops", "inflicted", "suffered", "faults", "nproc", "name",
+		"cpu", "mem", "io", "iops", "inflicted", "suffered", "faults", "nproc",
+		"mem_inflicted", "name",
 	};
-	static const char *const by[HIST_BY_NR] = { "cpu", "io", "mem", "inflicted", "faults" };
+	static const char *const by[HIST_BY_NR] = {
+		"cpu", "io", "mem", "inflicted", "faults", "mem_inflicted",
+	};
 	static const char *const gm[HIST_M_NR] = {
 		"cpu", "mem", "io", "iops", "inflicted", "suffered", "faults", "nproc",
 	};
