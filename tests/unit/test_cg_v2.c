@@ -527,6 +527,22 @@ static void test_remove(void **state)
 	assert_int_equal(cg_remove(&e->l, CG), -ENOENT);
 }
 
+/* a subtree three deep, cgroup files at each level (a fake tree's): all of it goes */
+static void test_remove_deep(void **state)
+{
+	struct env *e = *state;
+
+	full_cgroup(e);
+	w(&e->t, CG "/a/b/c/cgroup.events", "populated 0\n");
+	w(&e->t, CG "/a/b/cgroup.procs", "");
+	w(&e->t, CG "/a/x/cgroup.events", "populated 0\n");
+	wcg(e, "cgroup.events", "populated 0\nfrozen 0\n");
+	assert_int_equal(cg_remove(&e->l, CG), 0);
+	assert_false(cg_exists(&e->l, CG "/a/b/c"));
+	assert_false(cg_exists(&e->l, CG));
+	assert_true(cg_exists(&e->l, "quell"));
+}
+
 static void test_attach_procs_children(void **state)
 {
 	struct env *e = *state;
@@ -574,6 +590,14 @@ static int stop_cb(const char *name, void *arg)
 	return -ECANCELED;
 }
 
+/* a positive return stops the walk too, and is not counted */
+static int first_cb(const char *name, void *arg)
+{
+	(void)name;
+	(*(int *)arg)++;
+	return 1;
+}
+
 static void test_children(void **state)
 {
 	struct env *e = *state;
@@ -587,6 +611,9 @@ static void test_children(void **state)
 	assert_int_equal(seen[1], 1);
 	assert_int_equal(seen[2], 0);	/* files are not children */
 	assert_int_equal(cg_children(&e->l, "quell", stop_cb, NULL), -ECANCELED);
+	seen[0] = 0;
+	assert_int_equal(cg_children(&e->l, "quell", first_cb, &seen[0]), 0);
+	assert_int_equal(seen[0], 1);
 	assert_int_equal(cg_children(&e->l, "nope", count_cb, seen), -ENOENT);
 }
 
@@ -741,6 +768,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_enables_controllers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_procs_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children_ids, setup, teardown),
