@@ -546,6 +546,22 @@ static int wire_decode(json_t *o, const struct wire_field *f, size_t n, void *ou
 	return 0;
 }
 
+/*
+ * A whole object of the rows of f: decoded into tmp (size bytes, zeroed
+ * first), copied to out only when all of it decoded, so a bad member
+ * leaves out untouched.
+ */
+static int wire_decode_obj(json_t *j, const struct wire_field *f, size_t n, void *tmp,
+			   size_t size, void *out)
+{
+	if (!json_is_object(j))
+		return -EBADMSG;
+	memset(tmp, 0, size);
+	TRY(wire_decode(j, f, n, tmp));
+	memcpy(out, tmp, size);
+	return 0;
+}
+
 static json_t *wire_value(const struct wire_field *f, const void *in)
 {
 	const char *p = (const char *)in + f->off;
@@ -846,24 +862,14 @@ int proto_hview_from_json(json_t *j, struct hview *out)
 {
 	struct hview h;
 
-	if (!json_is_object(j))
-		return -EBADMSG;
-	memset(&h, 0, sizeof(h));
-	TRY(wire_decode(j, hview_wire, NFIELDS(hview_wire), &h));
-	*out = h;
-	return 0;
+	return wire_decode_obj(j, hview_wire, NFIELDS(hview_wire), &h, sizeof(h), out);
 }
 
 int proto_pview_from_json(json_t *j, struct pview *out)
 {
 	struct pview p;
 
-	if (!json_is_object(j))
-		return -EBADMSG;
-	memset(&p, 0, sizeof(p));
-	TRY(wire_decode(j, pview_wire, NFIELDS(pview_wire), &p));
-	*out = p;
-	return 0;
+	return wire_decode_obj(j, pview_wire, NFIELDS(pview_wire), &p, sizeof(p), out);
 }
 
 /* --- encoders (daemon); struct tenant's are src/quelld/api_encode.c --- */
