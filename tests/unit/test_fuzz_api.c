@@ -34,6 +34,7 @@
 #include "api.h"
 #include "act.h"
 #include "fixture.h"
+#include "fixture_policy.h"
 #include "log.h"
 #include "quelld.h"
 #include "state.h"
@@ -51,15 +52,12 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
+	return fx_rnd(&rng_state);
 }
 
 static size_t rnd_below(size_t n)
 {
-	return n ? (size_t)(rnd() % n) : 0;
+	return fx_rnd_below(&rng_state, n);
 }
 
 static const char *const files[] = {
@@ -93,10 +91,7 @@ static struct tenant *add(const char *name, uint32_t uid)
 	assert_non_null(t);
 	snprintf(t->cg, sizeof(t->cg), "quell/%s", name);
 	limits_init(&t->lim);
-	t->view = (struct qm_view){ .cpu_pct = 1, .suffered_ms_s = NAN, .inflicted_ms_s = NAN,
-		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN, .psi_cpu_some = NAN,
-		.psi_mem_some = NAN, .psi_io_some = NAN, .mem_bytes = NAN, .nproc = NAN };
+	t->view = fx_view(1, NAN);
 	for (int i = 0; i < QM_NR; i++)
 		t->rates.r[i] = NAN;
 	act_tenant_added(&D, t);
