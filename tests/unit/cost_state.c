@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "decide.h"
 #include "fixture.h"
+#include "fixture_policy.h"
 #include "log.h"
 #include "state.h"
 
@@ -123,11 +124,7 @@ int main(int argc, char **argv)
 			return 1;
 		snprintf(t->cg, sizeof(t->cg), "quell/%s", name);
 		limits_init(&t->lim);
-		t->view = (struct qm_view){ .cpu_pct = 1, .suffered_ms_s = 0,
-			.inflicted_ms_s = NAN, .io_rbps = NAN, .io_wbps = NAN, .iops = NAN,
-			.io_lat_ms = NAN, .faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
-			.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
-			.mem_bytes = NAN, .nproc = NAN };
+		t->view = fx_view(1, 0);
 		for (int k = 0; k < QM_NR; k++)
 			t->rates.r[k] = NAN;
 		act_tenant_added(&D, t);

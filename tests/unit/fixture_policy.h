@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fixture_policy.h - the literal rule and tenant view that the ladder's
- * tests share: policy_evaluate() itself (tests/unit/test_policy.c) and the
- * tick's decide stage around it (tests/unit/test_decide.c). Header-only,
- * like fixture.h, so each test binary stays one file.
+ * tests share: policy_evaluate() itself (tests/unit/test_policy.c), the
+ * tick's decide stage around it (tests/unit/test_decide.c), and the tests
+ * that run a daemon's tenants through act (test_enforcer.c,
+ * test_fuzz_api.c, cost_state.c). Header-only, like fixture.h, so each
+ * test binary stays one file.
  */
 #ifndef QUELL_TEST_FIXTURE_POLICY_H
 #define QUELL_TEST_FIXTURE_POLICY_H

@@ -24,6 +24,7 @@
 #include "act.h"
 #include "events_log.h"
 #include "fixture.h"
+#include "fixture_policy.h"
 #include "log.h"
 #include "state.h"
 
@@ -66,10 +67,7 @@ static struct tenant *add(const char *name, uint32_t uid)
 	assert_non_null(t);
 	snprintf(t->cg, sizeof(t->cg), "quell/%s", name);
 	limits_init(&t->lim);
-	t->view = (struct qm_view){ .cpu_pct = 1, .suffered_ms_s = 0, .inflicted_ms_s = NAN,
-		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN, .psi_cpu_some = NAN,
-		.psi_mem_some = NAN, .psi_io_some = NAN, .mem_bytes = NAN, .nproc = NAN };
+	t->view = fx_view(1, 0);
 	for (int i = 0; i < QM_NR; i++)
 		t->rates.r[i] = NAN;
 	return t;
