@@ -51,6 +51,42 @@ static pthread_t spawn_writer(struct writer *w, int fd, const char *buf, size_t 
 	return th;
 }
 
+/* A socket pair a thread fills with a buffer; the test reads the other end, fd. */
+struct feed {
+	struct writer w;
+	pthread_t th;
+	int sv[2];
+	int fd;
+};
+
+static void feed_start(struct feed *f, const char *buf, size_t len)
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, f->sv), 0);
+	f->th = spawn_writer(&f->w, f->sv[0], buf, len);
+	f->fd = f->sv[1];
+}
+
+static void feed_end(struct feed *f)
+{
+	pthread_join(f->th, NULL);
+	close(f->sv[0]);
+	close(f->sv[1]);
+}
+
+/* head, big bytes of c, tail: one long line (caller frees; *len its length) */
+static char *padded(const char *head, char c, size_t big, const char *tail, size_t *len)
+{
+	size_t h = strlen(head), t = strlen(tail);
+	char *buf = malloc(h + big + t + 1);
+
+	assert_non_null(buf);
+	memcpy(buf, head, h);
+	memset(buf + h, c, big);
+	memcpy(buf + h + big, tail, t + 1);
+	*len = h + big + t;
+	return buf;
+}
+
 static void test_send_recv(void **state)
 {
 	int sv[2];
@@ -101,28 +137,19 @@ static void test_bad_lines(void **state)
 /* A line over PROTO_MAX_LINE: -EMSGSIZE, its rest discarded, the next line intact. */
 static void test_oversized(void **state)
 {
-	size_t big = PROTO_MAX_LINE + 5000, n = 0;
-	char *buf = malloc(big + 200);
-	struct writer w;
-	pthread_t th;
-	int sv[2];
+	size_t n;
+	char *buf = padded("{\"cmd\":\"", 'a', PROTO_MAX_LINE + 5000,
+			   "\"}\n{\"cmd\":\"status\"}\n", &n);
+	struct feed f;
 	json_t *r = NULL;
 
-	assert_non_null(buf);
-	n += (size_t)sprintf(buf, "{\"cmd\":\"");
-	memset(buf + n, 'a', big);
-	n += big;
-	n += (size_t)sprintf(buf + n, "\"}\n{\"cmd\":\"status\"}\n");
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	th = spawn_writer(&w, sv[0], buf, n);
-	assert_int_equal(proto_recv(sv[1], &r), -EMSGSIZE);
+	feed_start(&f, buf, n);
+	assert_int_equal(proto_recv(f.fd, &r), -EMSGSIZE);
 	assert_null(r);
-	assert_int_equal(proto_recv(sv[1], &r), 0);
+	assert_int_equal(proto_recv(f.fd, &r), 0);
 	assert_string_equal(json_string_value(json_object_get(r, "cmd")), "status");
 	json_decref(r);
-	pthread_join(th, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	feed_end(&f);
 	free(buf);
 }
 
@@ -131,9 +158,7 @@ static void test_limit_boundary(void **state)
 {
 	size_t n = PROTO_MAX_LINE;
 	char *buf = malloc(2 * n + 16);
-	struct writer w;
-	pthread_t th;
-	int sv[2];
+	struct feed f;
 	json_t *r = NULL;
 
 	assert_non_null(buf);
@@ -144,15 +169,12 @@ static void test_limit_boundary(void **state)
 	memcpy(buf + n + 1, "{\"a\":\"", 6);
 	memset(buf + n + 7, 'x', n - 7);
 	memcpy(buf + 2 * n, "\"}\n", 3);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	th = spawn_writer(&w, sv[0], buf, 2 * n + 3);
-	assert_int_equal(proto_recv(sv[1], &r), 0);
+	feed_start(&f, buf, 2 * n + 3);
+	assert_int_equal(proto_recv(f.fd, &r), 0);
 	assert_int_equal(strlen(json_string_value(json_object_get(r, "a"))), n - 8);
 	json_decref(r);
-	assert_int_equal(proto_recv(sv[1], &r), -EMSGSIZE);
-	pthread_join(th, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	assert_int_equal(proto_recv(f.fd, &r), -EMSGSIZE);
+	feed_end(&f);
 	free(buf);
 }
 
@@ -827,27 +849,17 @@ static void test_limits_json(void **state)
  */
 static void test_call_big_reply(void **state)
 {
-	size_t big = 20 << 20, n = 0;
-	char *buf = malloc(big + 64), err[128] = "";
-	struct writer w;
-	pthread_t th;
-	int sv[2];
+	size_t big = 20 << 20, n;
+	char *buf = padded("{\"ok\":true,\"pad\":\"", 'x', big, "\"}\n", &n), err[128] = "";
+	struct feed f;
 	json_t *resp = NULL;
 
-	assert_non_null(buf);
-	n += (size_t)sprintf(buf, "{\"ok\":true,\"pad\":\"");
-	memset(buf + n, 'x', big);
-	n += big;
-	n += (size_t)sprintf(buf + n, "\"}\n");
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	th = spawn_writer(&w, sv[0], buf, n);
-	assert_int_equal(proto_call(sv[1], json_pack("{s:s}", "cmd", "snapshot"), &resp, err,
+	feed_start(&f, buf, n);
+	assert_int_equal(proto_call(f.fd, json_pack("{s:s}", "cmd", "snapshot"), &resp, err,
 				    sizeof(err)), 0);
 	assert_int_equal(json_string_length(json_object_get(resp, "pad")), big);
 	json_decref(resp);
-	pthread_join(th, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	feed_end(&f);
 	free(buf);
 }
 
