@@ -24,6 +24,7 @@
 #include "act.h"
 #include "events_log.h"
 #include "fixture.h"
+#include "fixture_daemon.h"
 #include "fixture_policy.h"
 #include "log.h"
 #include "state.h"
@@ -80,21 +81,17 @@ static void daemon_up(void)
 	memset(&D, 0, sizeof(D));
 	policy_config_init(&D.cfg.policy);
 	assert_int_equal(policy_config_finish(&D.cfg.policy, err, sizeof(err)), 0);
-	snprintf(D.cfg.state_dir, sizeof(D.cfg.state_dir), "%.200s/state", tree.path);
-	snprintf(D.cfg.events_path, sizeof(D.cfg.events_path), "%.200s/state/events.jsonl",
-		 tree.path);
+	fx_daemon_files(&D, tree.path);
 	D.cfg.events_max_bytes = 1 << 20;
 	D.cfg.events_keep = 2;
-	assert_int_equal(registry_init(&D.reg), 0);
-	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
+	assert_int_equal(fx_daemon_open(&D, &tree), 0);
 	assert_int_equal(act_init(&D), 0);
 }
 
 static void daemon_down(void)
 {
 	act_shutdown(&D);
-	registry_free(&D.reg);
-	cg_layout_close(&D.cg);
+	fx_daemon_close(&D);
 }
 
 static int setup(void **state)

@@ -34,6 +34,7 @@
 #include "api.h"
 #include "act.h"
 #include "fixture.h"
+#include "fixture_daemon.h"
 #include "fixture_policy.h"
 #include "log.h"
 #include "quelld.h"
@@ -119,16 +120,13 @@ static int setup(void **state)
 	config_defaults(&D.cfg);
 	D.cfg.history = false;
 	assert_int_equal(policy_config_finish(&D.cfg.policy, err, sizeof(err)), 0);
-	snprintf(D.cfg.state_dir, sizeof(D.cfg.state_dir), "%.200s/state", tree.path);
-	snprintf(D.cfg.events_path, sizeof(D.cfg.events_path), "%.200s/state/events.jsonl",
-		 tree.path);
+	fx_daemon_files(&D, tree.path);
 	D.cfg.events_max_bytes = 1 << 20;
 	D.cfg.events_keep = 1;
 	D.proc_fd = fake_proc_fd;
 	D.cg_root_fd = -1;
 	D.start_mono_ns = clock_mono_ns();
-	assert_int_equal(registry_init(&D.reg), 0);
-	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
+	assert_int_equal(fx_daemon_open(&D, &tree), 0);
 	D.cg.proc_fd = fake_proc_fd;
 	assert_int_equal(act_init(&D), 0);
 	add("alice", 61001);
@@ -140,9 +138,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	act_shutdown(&D);
-	registry_free(&D.reg);
-	D.cg.proc_fd = -1;
-	cg_layout_close(&D.cg);
+	D.cg.proc_fd = -1;	/* fake_proc_fd is closed below */
+	fx_daemon_close(&D);
 	close(fake_proc_fd);
 	fx_tree_free(&tree);
 	return 0;
