@@ -454,7 +454,7 @@ enum wire_kind {
 	W_NUM,		/* double: missing -> missing, null -> null_val; non-finite -> null */
 	W_NUMS,		/* double[]: a JSON array; missing, null or short -> NAN */
 	W_INT,		/* int or int64_t: missing, null or non-finite -> missing */
-	W_U64,		/* uint64_t: missing, null, negative -> 0; written clamped to INT64_MAX */
+	W_U64,		/* uint64_t: missing, null, negative -> 0; written at most INT64_MAX */
 	W_BOOL,		/* bool: missing or null -> false */
 };
 
@@ -470,18 +470,21 @@ struct wire_field {
  * The 0 * sizeof(pointer comparison) term is a compile-time type check: a
  * row naming a member of another type than its kind is a warning (-Werror).
  */
+#define MSIZE(T, m)		sizeof(((T *)0)->m)
 #define W_TYPED(T, m, ptype)	(offsetof(T, m) + 0 * sizeof(&((T *)0)->m == (ptype)0))
-#define WSTR(T, m, key, dflt)	{ key, W_STR, W_TYPED(T, m, char (*)[sizeof(((T *)0)->m)]), \
-				  sizeof(((T *)0)->m), 0, 0, dflt }
-#define WNUM(T, m, key, miss, nul) { key, W_NUM, W_TYPED(T, m, double *), sizeof(double), \
-				     miss, nul, NULL }
-#define WNUMS(T, m, key)	{ key, W_NUMS, W_TYPED(T, m, double (*)[sizeof(((T *)0)->m) / \
-							    sizeof(double)]), \
-				  sizeof(((T *)0)->m), NAN, NAN, NULL }
-#define WINT(T, m, key, miss)	{ key, W_INT, offsetof(T, m), sizeof(((T *)0)->m), miss, miss, NULL }
-#define WU64(T, m, key)		{ key, W_U64, W_TYPED(T, m, uint64_t *), sizeof(uint64_t), 0, 0, \
-				  NULL }
-#define WBOOL(T, m, key)	{ key, W_BOOL, W_TYPED(T, m, bool *), sizeof(bool), 0, 0, NULL }
+#define WSTR(T, m, key, dflt) \
+	{ key, W_STR, W_TYPED(T, m, char (*)[MSIZE(T, m)]), MSIZE(T, m), 0, 0, dflt }
+#define WNUM(T, m, key, miss, nul) \
+	{ key, W_NUM, W_TYPED(T, m, double *), sizeof(double), miss, nul, NULL }
+#define WNUMS(T, m, key) \
+	{ key, W_NUMS, W_TYPED(T, m, double (*)[MSIZE(T, m) / sizeof(double)]), MSIZE(T, m), \
+	  NAN, NAN, NULL }
+#define WINT(T, m, key, miss) \
+	{ key, W_INT, offsetof(T, m), MSIZE(T, m), miss, miss, NULL }
+#define WU64(T, m, key) \
+	{ key, W_U64, W_TYPED(T, m, uint64_t *), sizeof(uint64_t), 0, 0, NULL }
+#define WBOOL(T, m, key) \
+	{ key, W_BOOL, W_TYPED(T, m, bool *), sizeof(bool), 0, 0, NULL }
 #define NFIELDS(a)		(sizeof(a) / sizeof((a)[0]))
 
 static int wire_decode_nums(json_t *v, double *d, size_t n)
