@@ -454,7 +454,7 @@ enum wire_kind {
 	W_NUM,		/* double: missing -> missing, null -> null_val; non-finite -> null */
 	W_NUMS,		/* double[]: a JSON array; missing, null or short -> NAN */
 	W_INT,		/* int or int64_t: missing, null or non-finite -> missing */
-	W_U64,		/* uint64_t: missing, null, negative -> 0; written at most INT64_MAX */
+	W_U64,		/* uint64_t: missing, null, negative -> 0; written <= INT64_MAX */
 	W_BOOL,		/* bool: missing or null -> false */
 };
 
