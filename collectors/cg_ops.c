@@ -79,6 +79,68 @@ bool cg_exists(const struct cg_layout *l, const char *rel)
 	return rel_valid(rel, true) && cgu_dir_exists(primary_fd(l), rel);
 }
 
+/* one child directory, as dir_walk() hands it over */
+struct cg_child {
+	const char *name;
+	uint64_t id;		/* inode number; with ids, the cgroup id (see below) */
+};
+
+/*
+ * dir_walk - cb(child, arg) for each child directory of rel under dfd, dot
+ * names skipped: the one directory walk of this file (removal, the pids of
+ * a subtree, the children lists). An entry readdir gives no type for
+ * (DT_UNKNOWN) is fstatat()ed, and skipped when it is no directory or has
+ * vanished since the readdir (normal). ids: child.id must be the cgroup id.
+ * On cgroup2 a directory entry's d_ino is the kernfs node id, the number
+ * stat() puts in st_ino and BPF's cgroup id (fs/kernfs/dir.c
+ * kernfs_fop_readdir emits kernfs_ino()): the ids of 10,000 children come
+ * with the readdir, where a fstatat() per child cost 8 % of quelld's
+ * samples at 10,000 tenants (docs/performance.md). Other file systems (the
+ * unit tests' fake trees, a bind mount) get the fstatat().
+ * Stops at cb's first non-zero return. Returns the number of calls that
+ * returned 0, cb's negative return, or -errno when rel cannot be opened.
+ */
+static int dir_walk(int dfd, const char *rel, bool ids,
+		    int (*cb)(const struct cg_child *c, void *arg), void *arg)
+{
+	int fd, n = 0, ret = 0;
+	bool kernfs_ids = false;
+	struct statfs sfs;
+	struct dirent *de;
+	DIR *d;
+
+	fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	if (ids)
+		kernfs_ids = !fstatfs(fd, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		struct cg_child c = { de->d_name, (uint64_t)de->d_ino };
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (de->d_type == DT_UNKNOWN || (ids && (!kernfs_ids || !c.id))) {
+			if (fstatat(fd, de->d_name, &st, 0) || !S_ISDIR(st.st_mode))
+				continue;
+			c.id = (uint64_t)st.st_ino;
+		}
+		ret = cb(&c, arg);
+		if (ret)
+			break;
+		n++;
+	}
+	closedir(d);
+	return ret < 0 ? ret : n;
+}
+
 /* v2: enable our controllers in dir's subtree_control (only those it has). */
 static int enable_ctrls(int dfd, const char *dir)
 {
@@ -193,38 +255,41 @@ static void unlink_files(int dfd, const char *rel)
 	closedir(d);
 }
 
+struct rm_walk {
+	int dfd;
+	const char *rel;
+	int depth, err;		/* err: the first error of a child's removal */
+};
+
+static int rm_tree(int dfd, const char *rel, int depth);
+
+static int rm_child(const struct cg_child *c, void *arg)
+{
+	struct rm_walk *w = arg;
+	char child[4096];
+	int e;
+
+	if (snprintf(child, sizeof(child), "%s/%s", w->rel, c->name) >= (int)sizeof(child))
+		return 0;
+	e = rm_tree(w->dfd, child, w->depth + 1);
+	if (e && e != -ENOENT && !w->err)
+		w->err = e;
+	return 0;
+}
+
 /* rmdir rel and its child cgroups, deepest first. */
 static int rm_tree(int dfd, const char *rel, int depth)
 {
-	int fd, err = 0;
-	struct dirent *de;
-	DIR *d;
+	struct rm_walk w = { dfd, rel, depth, 0 };
+	int ret;
 
 	if (depth > 64)
 		return -ELOOP;
-	fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(d))) {
-		char child[4096];
-		int e;
-
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) >= (int)sizeof(child))
-			continue;
-		e = rm_tree(dfd, child, depth + 1);
-		if (e && e != -ENOENT && !err)
-			err = e;
-	}
-	closedir(d);
-	if (err)
-		return err;
+	ret = dir_walk(dfd, rel, false, rm_child, &w);
+	if (ret < 0)
+		return ret;
+	if (w.err)
+		return w.err;
 	if (!unlinkat(dfd, rel, AT_REMOVEDIR))
 		return 0;
 	if (errno == ENOTEMPTY) {
@@ -499,6 +564,20 @@ int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max)
 	return procs_read(primary_fd(l), rel, pids, max);
 }
 
+/* a caller's callback, for dir_walk() */
+struct child_cb {
+	int (*by_name)(const char *name, void *arg);
+	int (*by_id)(const char *name, uint64_t id, void *arg);
+	void *arg;
+};
+
+static int child_call(const struct cg_child *c, void *arg)
+{
+	const struct child_cb *cc = arg;
+
+	return cc->by_name ? cc->by_name(c->name, cc->arg) : cc->by_id(c->name, c->id, cc->arg);
+}
+
 /*
  * subdirs - cb(name, arg) for each child directory of rel under dfd (dot
  * names skipped). Returns the number of calls, cb's first non-zero return
@@ -506,34 +585,9 @@ int cg_procs(const struct cg_layout *l, const char *rel, pid_t *pids, int max)
  */
 static int subdirs(int dfd, const char *rel, int (*cb)(const char *name, void *arg), void *arg)
 {
-	int fd, n = 0, ret = 0;
-	struct dirent *de;
-	DIR *d;
+	struct child_cb cc = { cb, NULL, arg };
 
-	fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (de->d_type != DT_DIR &&
-		    (de->d_type != DT_UNKNOWN || fstatat(fd, de->d_name, &st, 0) ||
-		     !S_ISDIR(st.st_mode)))
-			continue;
-		ret = cb(de->d_name, arg);
-		if (ret)
-			break;
-		n++;
-	}
-	closedir(d);
-	return ret < 0 ? ret : n;
+	return dir_walk(dfd, rel, false, child_call, &cc);
 }
 
 int cg_children(const struct cg_layout *l, const char *rel,
@@ -544,56 +598,17 @@ int cg_children(const struct cg_layout *l, const char *rel,
 	return subdirs(primary_fd(l), rel, cb, arg);
 }
 
-/*
- * On cgroup2 a directory entry's d_ino is the kernfs node id, the number
- * stat() puts in st_ino and BPF's cgroup id (fs/kernfs/dir.c
- * kernfs_fop_readdir emits kernfs_ino()): the ids of 10,000 children come
- * with the readdir, where a fstatat() per child cost 8 % of quelld's
- * samples at 10,000 tenants (docs/performance.md). Other file systems (the
- * unit tests' fake trees, a bind mount) get the fstatat().
- */
+/* the ids come with the readdir on cgroup2: dir_walk() says why */
 int cg_children_ids(const struct cg_layout *l, const char *rel,
 		    int (*cb)(const char *name, uint64_t id, void *arg), void *arg)
 {
-	int fd, n = 0, ret = 0;
-	struct statfs sfs;
-	struct dirent *de;
-	bool kernfs_ids;
-	DIR *d;
+	struct child_cb cc = { NULL, cb, arg };
 
 	if (!rel_valid(rel, true) || !cb)
 		return -EINVAL;
 	if (l->v2_fd < 0)
 		return -EOPNOTSUPP;
-	fd = cgu_open(l->v2_fd, rel, NULL, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	kernfs_ids = !fstatfs(fd, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(d))) {
-		uint64_t id = (uint64_t)de->d_ino;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-			continue;
-		if (!kernfs_ids || de->d_type == DT_UNKNOWN || !id) {
-			if (fstatat(fd, de->d_name, &st, 0) || !S_ISDIR(st.st_mode))
-				continue;	/* vanished since the readdir: normal */
-			id = (uint64_t)st.st_ino;
-		}
-		ret = cb(de->d_name, id, arg);
-		if (ret)
-			break;
-		n++;
-	}
-	closedir(d);
-	return ret < 0 ? ret : n;
+	return dir_walk(l->v2_fd, rel, true, child_call, &cc);
 }
 
 /*
@@ -884,6 +899,30 @@ static int pid_root(int pfd, pid_t pid)
 	return root;
 }
 
+struct pids_walk {
+	int dfd;
+	const char *rel;
+	pid_t *pids;
+	int max, count, depth;
+};
+
+static int subtree_pids(int dfd, const char *rel, pid_t *pids, int max, int depth);
+
+static int pids_child(const struct cg_child *c, void *arg)
+{
+	struct pids_walk *w = arg;
+	char sub[512];
+	int n;
+
+	if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", w->rel, c->name) >= sizeof(sub))
+		return 0;
+	n = subtree_pids(w->dfd, sub, w->pids + (w->count < w->max ? w->count : w->max),
+			 w->count < w->max ? w->max - w->count : 0, w->depth + 1);
+	if (n > 0)
+		w->count += n;
+	return 0;
+}
+
 /*
  * Processes of rel and of every cgroup below it in the hierarchy dfd (what
  * cgroup.kill would kill). Stores up to max; returns how many there are
@@ -891,38 +930,16 @@ static int pid_root(int pfd, pid_t pid)
  */
 static int subtree_pids(int dfd, const char *rel, pid_t *pids, int max, int depth)
 {
-	char sub[512];
-	int fd, count;
-	struct dirent *de;
-	DIR *d;
+	struct pids_walk w = { dfd, rel, pids, max, 0, depth };
 
 	if (depth > 32)
 		return 0;
-	count = procs_read(dfd, rel, pids, max);
-	if (count < 0)
-		return count;
-	fd = cgu_open(dfd, rel, NULL, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return count;	/* removed meanwhile: its processes were counted */
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return count;
-	}
-	while ((de = readdir(d))) {
-		int n;
-
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-			continue;
-		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", rel, de->d_name) >= sizeof(sub))
-			continue;
-		n = subtree_pids(dfd, sub, pids + (count < max ? count : max),
-				 count < max ? max - count : 0, depth + 1);
-		if (n > 0)
-			count += n;
-	}
-	closedir(d);
-	return count;
+	w.count = procs_read(dfd, rel, pids, max);
+	if (w.count < 0)
+		return w.count;
+	/* rel removed meanwhile (the walk fails): its processes were counted */
+	dir_walk(dfd, rel, false, pids_child, &w);
+	return w.count;
 }
 
 /*

@@ -423,28 +423,6 @@ static int get_str(json_t *o, const char *key, const char *missing, char *buf, s
 	return 0;
 }
 
-static int get_u64(json_t *o, const char *key, uint64_t *out)
-{
-	double d;
-	int ret = get_num(o, key, 0, 0, &d);
-
-	if (ret)
-		return ret;
-	*out = d > 0 && isfinite(d) ? (uint64_t)d : 0;
-	return 0;
-}
-
-static int get_int(json_t *o, const char *key, int missing, int *out)
-{
-	double d;
-	int ret = get_num(o, key, missing, missing, &d);
-
-	if (ret)
-		return ret;
-	*out = isfinite(d) ? (int)d : missing;
-	return 0;
-}
-
 /* An optional sub-object: missing/null -> NULL, not an object -> -EBADMSG. */
 static int get_obj(json_t *o, const char *key, json_t **out)
 {
@@ -461,26 +439,244 @@ static int get_obj(json_t *o, const char *key, json_t **out)
 
 #define TRY(x) do { int r_ = (x); if (r_) return r_; } while (0)
 
+/*
+ * --- one table a struct: its scalar members on the wire, both ways ---
+ *
+ * A row is a JSON key, how its value is read and written, and where it
+ * lives in the struct; proto_hview_json() and proto_hview_from_json() (the
+ * same for pview, and tview's scalars on the decoding side) walk the same
+ * rows, so a field is added in one place and its key cannot differ between
+ * the encoder and the decoder. What a member decodes to when it is missing
+ * or null is the row's too (docs/protocol.md, "Decoding").
+ */
+enum wire_kind {
+	W_STR,		/* char[]: missing or null -> dflt */
+	W_NUM,		/* double: missing -> missing, null -> null_val; non-finite -> null */
+	W_NUMS,		/* double[]: a JSON array; missing, null or short -> NAN */
+	W_INT,		/* int or int64_t: missing, null or non-finite -> missing */
+	W_U64,		/* uint64_t: missing, null, negative -> 0; written <= INT64_MAX */
+	W_BOOL,		/* bool: missing or null -> false */
+};
+
+struct wire_field {
+	const char *key;
+	enum wire_kind kind;
+	size_t off, size;	/* the member's offset and size in its struct */
+	double missing, null_val;
+	const char *dflt;
+};
+
+/*
+ * The 0 * sizeof(pointer comparison) term is a compile-time type check: a
+ * row naming a member of another type than its kind is a warning (-Werror).
+ */
+#define MSIZE(T, m)		sizeof(((T *)0)->m)
+#define W_TYPED(T, m, ptype)	(offsetof(T, m) + 0 * sizeof(&((T *)0)->m == (ptype)0))
+#define WSTR(T, m, key, dflt) \
+	{ key, W_STR, W_TYPED(T, m, char (*)[MSIZE(T, m)]), MSIZE(T, m), 0, 0, dflt }
+#define WNUM(T, m, key, miss, nul) \
+	{ key, W_NUM, W_TYPED(T, m, double *), sizeof(double), miss, nul, NULL }
+#define WNUMS(T, m, key) \
+	{ key, W_NUMS, W_TYPED(T, m, double (*)[MSIZE(T, m) / sizeof(double)]), MSIZE(T, m), \
+	  NAN, NAN, NULL }
+#define WINT(T, m, key, miss) \
+	{ key, W_INT, offsetof(T, m), MSIZE(T, m), miss, miss, NULL }
+#define WU64(T, m, key) \
+	{ key, W_U64, W_TYPED(T, m, uint64_t *), sizeof(uint64_t), 0, 0, NULL }
+#define WBOOL(T, m, key) \
+	{ key, W_BOOL, W_TYPED(T, m, bool *), sizeof(bool), 0, 0, NULL }
+#define NFIELDS(a)		(sizeof(a) / sizeof((a)[0]))
+
+static int wire_decode_nums(json_t *v, double *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = NAN;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return -EBADMSG;
+	for (size_t i = 0; i < n && i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+
+		if (json_is_number(e))
+			d[i] = json_number_value(e);
+		else if (!json_is_null(e))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Decode the rows of f from object o (NULL: every member missing) into out. */
+static int wire_decode(json_t *o, const struct wire_field *f, size_t n, void *out)
+{
+	for (; n--; f++) {
+		char *p = (char *)out + f->off;
+		json_t *v;
+		double d;
+
+		switch (f->kind) {
+		case W_STR:
+			TRY(get_str(o, f->key, f->dflt, p, f->size));
+			break;
+		case W_NUM:
+			TRY(get_num(o, f->key, f->missing, f->null_val, (double *)p));
+			break;
+		case W_NUMS:
+			TRY(wire_decode_nums(json_object_get(o, f->key), (double *)p,
+					     f->size / sizeof(double)));
+			break;
+		case W_INT:
+			TRY(get_num(o, f->key, f->missing, f->missing, &d));
+			if (!isfinite(d))
+				d = f->missing;
+			if (f->size == sizeof(int64_t))
+				*(int64_t *)p = (int64_t)d;
+			else
+				*(int *)p = (int)d;
+			break;
+		case W_U64:
+			TRY(get_num(o, f->key, 0, 0, &d));
+			*(uint64_t *)p = d > 0 && isfinite(d) ? (uint64_t)d : 0;
+			break;
+		case W_BOOL:
+			v = json_object_get(o, f->key);
+			if (v && !json_is_boolean(v) && !json_is_null(v))
+				return -EBADMSG;
+			*(bool *)p = json_is_true(v);
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A whole object of the rows of f: decoded into tmp (size bytes, zeroed
+ * first), copied to out only when all of it decoded, so a bad member
+ * leaves out untouched.
+ */
+static int wire_decode_obj(json_t *j, const struct wire_field *f, size_t n, void *tmp,
+			   size_t size, void *out)
+{
+	if (!json_is_object(j))
+		return -EBADMSG;
+	memset(tmp, 0, size);
+	TRY(wire_decode(j, f, n, tmp));
+	memcpy(out, tmp, size);
+	return 0;
+}
+
+static json_t *wire_value(const struct wire_field *f, const void *in)
+{
+	const char *p = (const char *)in + f->off;
+	uint64_t u;
+	json_t *a;
+
+	switch (f->kind) {
+	case W_STR:
+		return json_string(p);	/* NULL for invalid UTF-8, as json_pack's "s" */
+	case W_NUM:
+		return proto_json_num(*(const double *)p);
+	case W_NUMS:
+		a = json_array();
+		for (size_t i = 0; a && i < f->size / sizeof(double); i++) {
+			if (json_array_append_new(a, proto_json_num(((const double *)p)[i]))) {
+				json_decref(a);
+				return NULL;
+			}
+		}
+		return a;
+	case W_INT:
+		return json_integer(f->size == sizeof(int64_t) ? *(const int64_t *)p :
+				    *(const int *)p);
+	case W_U64:
+		u = *(const uint64_t *)p;
+		return json_integer((json_int_t)(u > INT64_MAX ? INT64_MAX : u));
+	case W_BOOL:
+		return json_boolean(*(const bool *)p);
+	}
+	return NULL;
+}
+
+/* An object of the rows of f, in row order; NULL when any member cannot be made. */
+static json_t *wire_encode(const struct wire_field *f, size_t n, const void *in)
+{
+	json_t *o = json_object();
+
+	for (; o && n--; f++) {
+		/* json_object_set_new() takes the value even when it fails */
+		if (json_object_set_new(o, f->key, wire_value(f, in))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static const struct wire_field tview_wire[] = {
+	WSTR(struct tview, name, "name", "-"),
+	WSTR(struct tview, cgroup, "cgroup", "-"),
+	WSTR(struct tview, state, "state", "-"),
+	WSTR(struct tview, rule, "rule", ""),
+	WINT(struct tview, uid, "uid", -1),
+	WBOOL(struct tview, offender, "offender"),
+};
+
+/* "limits": null = unlimited, missing = unknown */
+static const struct wire_field tview_limits_wire[] = {
+	WNUM(struct tview, cpu_limit_pct, "cpu_pct", NAN, INFINITY),
+	WNUM(struct tview, mem_limit, "mem_max", NAN, INFINITY),
+	WNUM(struct tview, nproc_limit, "nproc", NAN, INFINITY),
+};
+
+static const struct wire_field tview_faults_wire[] = {
+	WU64(struct tview, faults_cpu, "cpu"),
+	WU64(struct tview, faults_mem, "mem"),
+	WU64(struct tview, faults_pids, "pids"),
+	WU64(struct tview, faults_io, "io"),
+};
+
+/* in the order quelld has always written them (docs/protocol.md) */
+static const struct wire_field hview_wire[] = {
+	WSTR(struct hview, hostname, "hostname", "-"),
+	WNUMS(struct hview, load, "load"),
+	WNUM(struct hview, cpu_pct, "cpu_pct", NAN, NAN),
+	WINT(struct hview, ncpu, "ncpu", 0),
+	WNUM(struct hview, mem_total, "mem_total", NAN, NAN),
+	WNUM(struct hview, mem_used, "mem_used", NAN, NAN),
+	WNUM(struct hview, io_rbps, "io_rbps", NAN, NAN),
+	WNUM(struct hview, io_wbps, "io_wbps", NAN, NAN),
+	WNUM(struct hview, psi_cpu_some, "psi_cpu_some", NAN, NAN),
+	WNUM(struct hview, psi_mem_some, "psi_mem_some", NAN, NAN),
+	WNUM(struct hview, psi_mem_full, "psi_mem_full", NAN, NAN),
+	WNUM(struct hview, psi_io_some, "psi_io_some", NAN, NAN),
+	WNUM(struct hview, psi_io_full, "psi_io_full", NAN, NAN),
+	WINT(struct hview, tenants, "tenants", 0),
+	WINT(struct hview, throttled, "throttled", 0),
+	WINT(struct hview, frozen, "frozen", 0),
+	WSTR(struct hview, source, "source", "-"),
+	WSTR(struct hview, cgroup_mode, "cgroup_mode", "-"),
+	WNUM(struct hview, tick_ms, "tick_ms", NAN, NAN),
+	WU64(struct hview, bpf_dropped, "bpf_dropped"),
+};
+
+static const struct wire_field pview_wire[] = {
+	WINT(struct pview, pid, "pid", 0),
+	WSTR(struct pview, comm, "comm", "-"),
+	WNUM(struct pview, cpu_pct, "cpu_pct", NAN, NAN),
+	WNUM(struct pview, rss_bytes, "rss_bytes", NAN, NAN),
+	WINT(struct pview, threads, "threads", 0),
+};
+
 int proto_tview_from_json(json_t *j, struct tview *out)
 {
 	struct tview t;
 	json_t *o, *v;
 	const char *k;
-	double d;
 
 	if (!json_is_object(j))
 		return -EBADMSG;
 	memset(&t, 0, sizeof(t));
-	TRY(get_str(j, "name", "-", t.name, sizeof(t.name)));
-	TRY(get_str(j, "cgroup", "-", t.cgroup, sizeof(t.cgroup)));
-	TRY(get_str(j, "state", "-", t.state, sizeof(t.state)));
-	TRY(get_str(j, "rule", "", t.rule, sizeof(t.rule)));
-	TRY(get_num(j, "uid", -1, -1, &d));
-	t.uid = isfinite(d) ? (int64_t)d : -1;
-	v = json_object_get(j, "offender");
-	if (v && !json_is_boolean(v) && !json_is_null(v))
-		return -EBADMSG;
-	t.offender = json_is_true(v);
+	TRY(wire_decode(j, tview_wire, NFIELDS(tview_wire), &t));
 
 	for (int i = 0; i < QM_NR; i++) {
 		t.counters[i] = NAN;
@@ -526,17 +722,10 @@ int proto_tview_from_json(json_t *j, struct tview *out)
 	t.v.mem_bytes = t.counters[QM_MEM_BYTES];
 	t.v.nproc = t.counters[QM_NPROC];
 
-	/* limits: null = unlimited, missing = unknown */
 	TRY(get_obj(j, "limits", &o));
-	TRY(get_num(o, "cpu_pct", NAN, INFINITY, &t.cpu_limit_pct));
-	TRY(get_num(o, "mem_max", NAN, INFINITY, &t.mem_limit));
-	TRY(get_num(o, "nproc", NAN, INFINITY, &t.nproc_limit));
-
+	TRY(wire_decode(o, tview_limits_wire, NFIELDS(tview_limits_wire), &t));
 	TRY(get_obj(j, "faults", &o));
-	TRY(get_u64(o, "cpu", &t.faults_cpu));
-	TRY(get_u64(o, "mem", &t.faults_mem));
-	TRY(get_u64(o, "pids", &t.faults_pids));
-	TRY(get_u64(o, "io", &t.faults_io));
+	TRY(wire_decode(o, tview_faults_wire, NFIELDS(tview_faults_wire), &t));
 
 	*out = t;
 	return 0;
@@ -676,62 +865,15 @@ void proto_sort_index(const struct tview *t, int n, enum proto_sort s, bool reve
 int proto_hview_from_json(json_t *j, struct hview *out)
 {
 	struct hview h;
-	json_t *v;
 
-	if (!json_is_object(j))
-		return -EBADMSG;
-	memset(&h, 0, sizeof(h));
-	TRY(get_str(j, "hostname", "-", h.hostname, sizeof(h.hostname)));
-	TRY(get_str(j, "source", "-", h.source, sizeof(h.source)));
-	TRY(get_str(j, "cgroup_mode", "-", h.cgroup_mode, sizeof(h.cgroup_mode)));
-	h.load[0] = h.load[1] = h.load[2] = NAN;
-	v = json_object_get(j, "load");
-	if (v && !json_is_null(v)) {
-		if (!json_is_array(v))
-			return -EBADMSG;
-		for (size_t i = 0; i < 3 && i < json_array_size(v); i++) {
-			json_t *e = json_array_get(v, i);
-
-			if (json_is_number(e))
-				h.load[i] = json_number_value(e);
-			else if (!json_is_null(e))
-				return -EBADMSG;
-		}
-	}
-	TRY(get_num(j, "cpu_pct", NAN, NAN, &h.cpu_pct));
-	TRY(get_int(j, "ncpu", 0, &h.ncpu));
-	TRY(get_num(j, "mem_total", NAN, NAN, &h.mem_total));
-	TRY(get_num(j, "mem_used", NAN, NAN, &h.mem_used));
-	TRY(get_num(j, "io_rbps", NAN, NAN, &h.io_rbps));
-	TRY(get_num(j, "io_wbps", NAN, NAN, &h.io_wbps));
-	TRY(get_num(j, "psi_cpu_some", NAN, NAN, &h.psi_cpu_some));
-	TRY(get_num(j, "psi_mem_some", NAN, NAN, &h.psi_mem_some));
-	TRY(get_num(j, "psi_mem_full", NAN, NAN, &h.psi_mem_full));
-	TRY(get_num(j, "psi_io_some", NAN, NAN, &h.psi_io_some));
-	TRY(get_num(j, "psi_io_full", NAN, NAN, &h.psi_io_full));
-	TRY(get_int(j, "tenants", 0, &h.tenants));
-	TRY(get_int(j, "throttled", 0, &h.throttled));
-	TRY(get_int(j, "frozen", 0, &h.frozen));
-	TRY(get_num(j, "tick_ms", NAN, NAN, &h.tick_ms));
-	TRY(get_u64(j, "bpf_dropped", &h.bpf_dropped));
-	*out = h;
-	return 0;
+	return wire_decode_obj(j, hview_wire, NFIELDS(hview_wire), &h, sizeof(h), out);
 }
 
 int proto_pview_from_json(json_t *j, struct pview *out)
 {
 	struct pview p;
 
-	if (!json_is_object(j))
-		return -EBADMSG;
-	memset(&p, 0, sizeof(p));
-	TRY(get_int(j, "pid", 0, &p.pid));
-	TRY(get_str(j, "comm", "-", p.comm, sizeof(p.comm)));
-	TRY(get_num(j, "cpu_pct", NAN, NAN, &p.cpu_pct));
-	TRY(get_num(j, "rss_bytes", NAN, NAN, &p.rss_bytes));
-	TRY(get_int(j, "threads", 0, &p.threads));
-	*out = p;
-	return 0;
+	return wire_decode_obj(j, pview_wire, NFIELDS(pview_wire), &p, sizeof(p), out);
 }
 
 /* --- encoders (daemon); struct tenant's are src/quelld/api_encode.c --- */
@@ -754,34 +896,10 @@ json_t *proto_error(const char *fmt, ...)
 
 json_t *proto_hview_json(const struct hview *h)
 {
-	return json_pack("{s:s,s:[o,o,o],s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
-			 "s:i,s:i,s:i,s:s,s:s,s:o,s:I}",
-			 "hostname", h->hostname,
-			 "load", proto_json_num(h->load[0]), proto_json_num(h->load[1]), proto_json_num(h->load[2]),
-			 "cpu_pct", proto_json_num(h->cpu_pct),
-			 "ncpu", h->ncpu,
-			 "mem_total", proto_json_num(h->mem_total),
-			 "mem_used", proto_json_num(h->mem_used),
-			 "io_rbps", proto_json_num(h->io_rbps),
-			 "io_wbps", proto_json_num(h->io_wbps),
-			 "psi_cpu_some", proto_json_num(h->psi_cpu_some),
-			 "psi_mem_some", proto_json_num(h->psi_mem_some),
-			 "psi_mem_full", proto_json_num(h->psi_mem_full),
-			 "psi_io_some", proto_json_num(h->psi_io_some),
-			 "psi_io_full", proto_json_num(h->psi_io_full),
-			 "tenants", h->tenants,
-			 "throttled", h->throttled,
-			 "frozen", h->frozen,
-			 "source", h->source,
-			 "cgroup_mode", h->cgroup_mode,
-			 "tick_ms", proto_json_num(h->tick_ms),
-			 "bpf_dropped", (json_int_t)(h->bpf_dropped > INT64_MAX ? INT64_MAX : h->bpf_dropped));
+	return wire_encode(hview_wire, NFIELDS(hview_wire), h);
 }
 
 json_t *proto_pview_json(const struct pview *p)
 {
-	return json_pack("{s:i,s:s,s:o,s:o,s:i}",
-			 "pid", p->pid, "comm", p->comm,
-			 "cpu_pct", proto_json_num(p->cpu_pct), "rss_bytes", proto_json_num(p->rss_bytes),
-			 "threads", p->threads);
+	return wire_encode(pview_wire, NFIELDS(pview_wire), p);
 }

@@ -73,7 +73,32 @@ static int scale_mult(uint64_t ip, uint64_t frac, uint64_t mult, uint64_t *out)
 	return 0;
 }
 
-int units_parse_size(const char *s, uint64_t *out)
+/* A suffix letter (either case) and what it multiplies by. */
+struct unit {
+	const char *letters;
+	uint64_t mult;
+};
+
+/* sizes: binary, and a B or iB may follow ("1G", "1GB", "1GiB") */
+static const struct unit size_units[] = {
+	{ "kK", 1ULL << 10 }, { "mM", 1ULL << 20 }, { "gG", 1ULL << 30 }, { "tT", 1ULL << 40 },
+	{ "pP", 1ULL << 50 }, { NULL, 0 },
+};
+
+/* counts: decimal, the letter alone */
+static const struct unit count_units[] = {
+	{ "kK", 1000 }, { "mM", 1000000 }, { "gG", 1000000000 }, { NULL, 0 },
+};
+
+/*
+ * parse_scaled - a decimal number and at most one suffix of units. bytes
+ * adds what only sizes take: "unlimited" (UINT64_MAX, which a number then
+ * may not reach), a trailing "B" ("12B") or, after a suffix, "B" / "iB", and
+ * a fraction without a suffix, rounded down ("1.5" -> 1). A count takes a
+ * fraction only with a suffix ("1.5" is refused, "1.0" is 1, "1.5k" is 1500,
+ * "0.0001k" rounds down to 0). tests/unit/test_units.c holds these edges.
+ */
+static int parse_scaled(const char *s, const struct unit *units, bool bytes, uint64_t *out)
 {
 	uint64_t ip, frac, mult = 1, v;
 	const char *p = s;
@@ -81,91 +106,47 @@ int units_parse_size(const char *s, uint64_t *out)
 
 	if (!s || !*s)
 		return -EINVAL;
-	if (is_unlimited(s)) {
+	if (bytes && is_unlimited(s)) {
 		*out = UINT64_MAX;
 		return 0;
 	}
 	ret = parse_decimal(&p, &ip, &frac);
 	if (ret)
 		return ret;
-	switch (*p) {
-	case 'k': case 'K':
-		mult = 1ULL << 10;
-		break;
-	case 'm': case 'M':
-		mult = 1ULL << 20;
-		break;
-	case 'g': case 'G':
-		mult = 1ULL << 30;
-		break;
-	case 't': case 'T':
-		mult = 1ULL << 40;
-		break;
-	case 'p': case 'P':
-		mult = 1ULL << 50;
-		break;
-	case 'b': case 'B': case '\0':
-		break;
-	default:
-		return -EINVAL;
+	for (const struct unit *u = units; *p && u->letters; u++) {
+		if (strchr(u->letters, *p)) {
+			mult = u->mult;
+			p++;
+			break;
+		}
 	}
-	if (mult != 1) {
-		p++;
-		/* accept "1G", "1GB", "1GiB" */
-		if (*p == 'i' && (p[1] == 'B' || p[1] == 'b'))
+	if (bytes) {
+		if (mult != 1 && *p == 'i' && (p[1] == 'B' || p[1] == 'b'))
 			p += 2;
 		else if (*p == 'B' || *p == 'b')
 			p++;
-	} else if (*p) {
-		p++;		/* "12B" */
 	}
 	if (*p)
+		return -EINVAL;
+	if (!bytes && mult == 1 && frac)
 		return -EINVAL;
 	ret = scale_mult(ip, frac, mult, &v);
 	if (ret)
 		return ret;
-	/* UINT64_MAX is "unlimited"; a number must not alias it */
-	if (v == UINT64_MAX)
-		return -ERANGE;
+	if (bytes && v == UINT64_MAX)
+		return -ERANGE;	/* UINT64_MAX is "unlimited"; a number must not alias it */
 	*out = v;
 	return 0;
 }
 
+int units_parse_size(const char *s, uint64_t *out)
+{
+	return parse_scaled(s, size_units, true, out);
+}
+
 int units_parse_count(const char *s, uint64_t *out)
 {
-	uint64_t ip, frac, mult = 1, v;
-	const char *p = s;
-	int ret;
-
-	if (!s || !*s)
-		return -EINVAL;
-	ret = parse_decimal(&p, &ip, &frac);
-	if (ret)
-		return ret;
-	switch (*p) {
-	case 'k': case 'K':
-		mult = 1000;
-		p++;
-		break;
-	case 'm': case 'M':
-		mult = 1000000;
-		p++;
-		break;
-	case 'g': case 'G':
-		mult = 1000000000;
-		p++;
-		break;
-	}
-	if (*p)
-		return -EINVAL;
-	/* "1.5" without a suffix is not a count */
-	if (mult == 1 && frac)
-		return -EINVAL;
-	ret = scale_mult(ip, frac, mult, &v);
-	if (ret)
-		return ret;
-	*out = v;
-	return 0;
+	return parse_scaled(s, count_units, false, out);
 }
 
 static const struct {

@@ -31,6 +31,8 @@
 #include "clock.h"
 #include "decide.h"
 #include "fixture.h"
+#include "fixture_daemon.h"
+#include "fixture_policy.h"
 #include "log.h"
 #include "state.h"
 
@@ -106,10 +108,8 @@ int main(int argc, char **argv)
 	policy_config_init(&D.cfg.policy);
 	if (policy_config_finish(&D.cfg.policy, err, sizeof(err)))
 		return 1;
-	snprintf(D.cfg.state_dir, sizeof(D.cfg.state_dir), "%.200s/state", tree.path);
-	snprintf(D.cfg.events_path, sizeof(D.cfg.events_path), "%.200s/state/events.jsonl",
-		 tree.path);
-	if (registry_init(&D.reg) || cg_layout_open(tree.fd, &D.cg) || act_init(&D))
+	fx_daemon_files(&D, tree.path);
+	if (fx_daemon_open(&D, &tree) || act_init(&D))
 		return 1;
 
 	rss0 = rss_kib();
@@ -123,11 +123,7 @@ int main(int argc, char **argv)
 			return 1;
 		snprintf(t->cg, sizeof(t->cg), "quell/%s", name);
 		limits_init(&t->lim);
-		t->view = (struct qm_view){ .cpu_pct = 1, .suffered_ms_s = 0,
-			.inflicted_ms_s = NAN, .io_rbps = NAN, .io_wbps = NAN, .iops = NAN,
-			.io_lat_ms = NAN, .faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
-			.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
-			.mem_bytes = NAN, .nproc = NAN };
+		t->view = fx_view(1, 0);
 		for (int k = 0; k < QM_NR; k++)
 			t->rates.r[k] = NAN;
 		act_tenant_added(&D, t);
@@ -172,8 +168,7 @@ int main(int argc, char **argv)
 	state_free(&full);
 
 	act_shutdown(&D);
-	registry_free(&D.reg);
-	cg_layout_close(&D.cg);
+	fx_daemon_close(&D);
 	fx_tree_free(&tree);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * fixture.h - fake cgroupfs / procfs trees for unit tests.
+ * fixture.h - fake cgroupfs / procfs trees for unit tests, and the fuzz
+ * tests' random numbers.
  * Header-only so each test binary stays one file. Trees live under
  * mkdtemp() and are removed by fx_tree_free().
  */
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +100,24 @@ static inline void fx_tree_free(struct fx_tree *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	nftw(t->path, fx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * xorshift64*: the fuzz tests' pseudo-random numbers, the same sequence
+ * from the same seed on every run and machine, so a failure reproduces.
+ */
+static inline uint64_t fx_rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1DULL;
+}
+
+/* 0 <= result < n (0 for n 0) */
+static inline size_t fx_rnd_below(uint64_t *s, size_t n)
+{
+	return n ? (size_t)(fx_rnd(s) % n) : 0;
 }
 
 #endif /* QUELL_TEST_FIXTURE_H */

@@ -15,28 +15,11 @@
 
 #include "cgroup.h"
 #include "../../collectors/cg_internal.h"
-#include "fixture.h"
+#include "fixture_cg.h"
 
 #define CG "quell/alice"
 
 static const char *const ctrl_dirs[] = { "cpu", "cpuacct", "memory", "blkio", "pids", "freezer" };
-
-struct env {
-	struct fx_tree t;
-	struct fx_tree proc;
-	struct fx_tree sys;
-	struct cg_layout l;
-};
-
-static void w(struct fx_tree *t, const char *rel, const char *s)
-{
-	assert_int_equal(fx_write(t, rel, s), 0);
-}
-
-static void rd(struct fx_tree *t, const char *rel, char *buf, size_t len)
-{
-	assert_true(fx_read(t, rel, buf, len) >= 0);
-}
 
 static void v1_roots(struct fx_tree *t)
 {
@@ -56,71 +39,75 @@ static void unified_root(struct fx_tree *t)
 }
 
 /* Files of CG in every v1 hierarchy, contents as the kernel prints them. */
-static void full_cgroup(struct env *e, bool with_unified)
+static void full_cgroup(struct fx_cg *e, bool with_unified)
 {
-	w(&e->t, "cpu/" CG "/cpu.stat", "nr_periods 50\nnr_throttled 4\nthrottled_time 123456789\n"
-	  "nr_bursts 0\nburst_time 0\n");
-	w(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "-1\n");
-	w(&e->t, "cpu/" CG "/cpu.cfs_period_us", "100000\n");
-	w(&e->t, "cpu/" CG "/cgroup.procs", "");
-	w(&e->t, "cpuacct/" CG "/cpuacct.usage", "52848097416\n");
-	w(&e->t, "cpuacct/" CG "/cgroup.procs", "");
-	w(&e->t, "memory/" CG "/memory.usage_in_bytes", "21753856\n");
-	w(&e->t, "memory/" CG "/memory.max_usage_in_bytes", "33554432\n");
-	w(&e->t, "memory/" CG "/memory.failcnt", "17\n");
-	w(&e->t, "memory/" CG "/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
-	w(&e->t, "memory/" CG "/memory.stat", "cache 9519104\nrss 12234752\nrss_huge 0\n"
+	fx_put(&e->t, "cpu/" CG "/cpu.stat",
+	       "nr_periods 50\nnr_throttled 4\nthrottled_time 123456789\n"
+	       "nr_bursts 0\nburst_time 0\n");
+	fx_put(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "-1\n");
+	fx_put(&e->t, "cpu/" CG "/cpu.cfs_period_us", "100000\n");
+	fx_put(&e->t, "cpu/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "cpuacct/" CG "/cpuacct.usage", "52848097416\n");
+	fx_put(&e->t, "cpuacct/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "memory/" CG "/memory.usage_in_bytes", "21753856\n");
+	fx_put(&e->t, "memory/" CG "/memory.max_usage_in_bytes", "33554432\n");
+	fx_put(&e->t, "memory/" CG "/memory.failcnt", "17\n");
+	fx_put(&e->t, "memory/" CG "/memory.oom_control",
+	       "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+	fx_put(&e->t, "memory/" CG "/memory.stat", "cache 9519104\nrss 12234752\nrss_huge 0\n"
 	  "pgpgin 42969\npgpgout 37657\npgfault 51643\npgmajfault 0\n"
 	  "hierarchical_memory_limit 9223372036854771712\ntotal_cache 449036288\n"
 	  "total_pgpgin 1429935\ntotal_pgfault 2245272\ntotal_pgmajfault 992\n");
-	w(&e->t, "memory/" CG "/memory.limit_in_bytes", "9223372036854771712\n");
-	w(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", "9223372036854771712\n");
-	w(&e->t, "memory/" CG "/cgroup.procs", "");
-	w(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes_recursive",
+	fx_put(&e->t, "memory/" CG "/memory.limit_in_bytes", "9223372036854771712\n");
+	fx_put(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", "9223372036854771712\n");
+	fx_put(&e->t, "memory/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes_recursive",
 	  "254:0 Read 4096\n254:0 Write 10485760\n254:0 Sync 10489856\n254:0 Async 0\n"
 	  "254:0 Discard 0\n254:0 Total 10489856\n7:1 Read 512\n7:1 Write 0\n7:1 Sync 512\n"
 	  "7:1 Async 0\n7:1 Discard 0\n7:1 Total 512\nTotal 10490368\n");
-	w(&e->t, "blkio/" CG "/blkio.throttle.io_serviced_recursive",
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.io_serviced_recursive",
 	  "254:0 Read 1\n254:0 Write 10\n254:0 Sync 11\n254:0 Async 0\n254:0 Discard 0\n"
 	  "254:0 Total 11\nTotal 11\n");
-	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "");
-	w(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", "");
-	w(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", "");
-	w(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", "");
-	w(&e->t, "blkio/" CG "/cgroup.procs", "");
-	w(&e->t, "pids/" CG "/pids.current", "3\n");
-	w(&e->t, "pids/" CG "/pids.events", "max 9\n");
-	w(&e->t, "pids/" CG "/pids.max", "max\n");
-	w(&e->t, "pids/" CG "/cgroup.procs", "");
-	w(&e->t, "freezer/" CG "/freezer.state", "THAWED\n");
-	w(&e->t, "freezer/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", "");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", "");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", "");
+	fx_put(&e->t, "blkio/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "pids/" CG "/pids.current", "3\n");
+	fx_put(&e->t, "pids/" CG "/pids.events", "max 9\n");
+	fx_put(&e->t, "pids/" CG "/pids.max", "max\n");
+	fx_put(&e->t, "pids/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "freezer/" CG "/freezer.state", "THAWED\n");
+	fx_put(&e->t, "freezer/" CG "/cgroup.procs", "");
 	if (!with_unified)
 		return;
-	w(&e->t, "unified/" CG "/cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\nnice_usec 0\n");
-	w(&e->t, "unified/" CG "/cgroup.events", "populated 0\nfrozen 0\n");
-	w(&e->t, "unified/" CG "/cgroup.freeze", "0\n");
-	w(&e->t, "unified/" CG "/cgroup.procs", "");
-	w(&e->t, "unified/" CG "/cpu.pressure", "some avg10=16.47 avg60=3.98 avg300=1.10 total=6624282\n"
-	  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
-	w(&e->t, "unified/" CG "/memory.pressure", "some avg10=1.23 avg60=0.31 avg300=0.33 total=3739720\n"
-	  "full avg10=0.67 avg60=0.19 avg300=0.29 total=3469620\n");
-	w(&e->t, "unified/" CG "/io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=11\n"
-	  "full avg10=0.00 avg60=0.00 avg300=0.00 total=10\n");
+	fx_put(&e->t, "unified/" CG "/cpu.stat",
+	       "usage_usec 0\nuser_usec 0\nsystem_usec 0\nnice_usec 0\n");
+	fx_put(&e->t, "unified/" CG "/cgroup.events", "populated 0\nfrozen 0\n");
+	fx_put(&e->t, "unified/" CG "/cgroup.freeze", "0\n");
+	fx_put(&e->t, "unified/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "unified/" CG "/cpu.pressure",
+	       "some avg10=16.47 avg60=3.98 avg300=1.10 total=6624282\n"
+	       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	fx_put(&e->t, "unified/" CG "/memory.pressure",
+	       "some avg10=1.23 avg60=0.31 avg300=0.33 total=3739720\n"
+	       "full avg10=0.67 avg60=0.19 avg300=0.29 total=3469620\n");
+	fx_put(&e->t, "unified/" CG "/io.pressure",
+	       "some avg10=0.00 avg60=0.00 avg300=0.00 total=11\n"
+	       "full avg10=0.00 avg60=0.00 avg300=0.00 total=10\n");
 }
 
 static int env_new(void **state, bool hybrid)
 {
-	struct env *e = calloc(1, sizeof(*e));
+	struct fx_cg *e = fx_cg_new();
 
-	if (!e || fx_tree_new(&e->t) || fx_tree_new(&e->proc) || fx_tree_new(&e->sys))
+	if (!e)
 		return -1;
 	v1_roots(&e->t);
 	if (hybrid)
 		unified_root(&e->t);
-	if (cg_layout_open(e->t.fd, &e->l))
+	if (fx_cg_open(e))
 		return -1;
-	e->l.proc_fd = e->proc.fd;
-	e->l.sys_fd = e->sys.fd;
 	*state = e;
 	return 0;
 }
@@ -137,13 +124,7 @@ static int setup_hybrid(void **state)
 
 static int teardown(void **state)
 {
-	struct env *e = *state;
-
-	cg_layout_close(&e->l);
-	fx_tree_free(&e->t);
-	fx_tree_free(&e->proc);
-	fx_tree_free(&e->sys);
-	free(e);
+	fx_cg_free(*state);
 	return 0;
 }
 
@@ -151,7 +132,7 @@ static int teardown(void **state)
 
 static void test_detect_v1_and_hybrid(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 
 	assert_int_equal(e->l.mode, CG_MODE_HYBRID);
 	assert_string_equal(cg_mode_name(e->l.mode), "hybrid");
@@ -166,7 +147,7 @@ static void test_detect_v1_and_hybrid(void **state)
 
 static void test_detect_v1_only(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 
 	assert_int_equal(e->l.mode, CG_MODE_V1);
 	assert_int_equal(e->l.v2_fd, -1);
@@ -182,11 +163,11 @@ static void test_detect_combined_and_symlinks(void **state)
 	(void)state;
 	assert_int_equal(fx_tree_new(&t), 0);
 	/* Debian/RHEL style: cpu,cpuacct mount plus cpu and cpuacct symlinks */
-	w(&t, "cpu,cpuacct/cgroup.procs", "1\n");
+	fx_put(&t, "cpu,cpuacct/cgroup.procs", "1\n");
 	assert_int_equal(symlinkat("cpu,cpuacct", t.fd, "cpu"), 0);
-	w(&t, "memory/cgroup.procs", "1\n");
-	w(&t, "cpuset/cgroup.procs", "1\n");	/* not cpu */
-	w(&t, "blkio/notacgroup", "");		/* no cgroup.procs: not a hierarchy */
+	fx_put(&t, "memory/cgroup.procs", "1\n");
+	fx_put(&t, "cpuset/cgroup.procs", "1\n");	/* not cpu */
+	fx_put(&t, "blkio/notacgroup", "");		/* no cgroup.procs: not a hierarchy */
 	assert_int_equal(cg_layout_open(t.fd, &l), 0);
 	assert_int_equal(l.mode, CG_MODE_V1);
 	assert_true(l.v1_fd[CGC_CPU] >= 0);
@@ -216,7 +197,7 @@ static void test_detect_none(void **state)
 	assert_int_equal(cg_layout_open(t.fd, &l), -ENOENT);
 	assert_int_equal(l.mode, CG_MODE_NONE);
 	assert_string_equal(cg_mode_name(l.mode), "none");
-	w(&t, "cpu/tasks", "");		/* a dir without cgroup.procs does not count */
+	fx_put(&t, "cpu/tasks", "");		/* a dir without cgroup.procs does not count */
 	assert_int_equal(cg_layout_open(t.fd, &l), -ENOENT);
 	cg_layout_close(&l);		/* safe on a failed open */
 	assert_int_equal(cg_layout_open(-1, &l), -EBADF);
@@ -230,7 +211,7 @@ static void test_detect_unified_only(void **state)
 
 	(void)state;
 	assert_int_equal(fx_tree_new(&t), 0);
-	w(&t, "unified/cgroup.controllers", "cpu memory\n");
+	fx_put(&t, "unified/cgroup.controllers", "cpu memory\n");
 	assert_int_equal(cg_layout_open(t.fd, &l), 0);
 	assert_int_equal(l.mode, CG_MODE_V2);
 	assert_true(l.v2_has[CGC_CPU]);
@@ -242,7 +223,7 @@ static void test_detect_unified_only(void **state)
 
 static void test_usage_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e, false);
@@ -269,11 +250,11 @@ static void test_usage_v1(void **state)
 
 static void test_usage_hybrid_psi(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e, true);
-	w(&e->t, "freezer/" CG "/freezer.state", "FROZEN\n");
+	fx_put(&e->t, "freezer/" CG "/freezer.state", "FROZEN\n");
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
 	assert_true(u.valid & CGU_PSI_CPU);
 	assert_true(u.valid & CGU_PSI_MEM);
@@ -285,15 +266,15 @@ static void test_usage_hybrid_psi(void **state)
 	assert_true(u.frozen);				/* v1 freezer said FROZEN */
 
 	/* a tenant dir missing in unified/ is not an error, just no PSI */
-	w(&e->t, "memory/quell/bob/memory.usage_in_bytes", "4096\n");
-	w(&e->t, "cpu/quell/bob/cgroup.procs", "");
+	fx_put(&e->t, "memory/quell/bob/memory.usage_in_bytes", "4096\n");
+	fx_put(&e->t, "cpu/quell/bob/cgroup.procs", "");
 	assert_int_equal(cg_read_usage(&e->l, "quell/bob", &u), 0);
 	assert_int_equal(u.valid, CGU_MEM);
 }
 
 static void test_usage_v1_fallbacks(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 	char p[512];
 
@@ -303,9 +284,9 @@ static void test_usage_v1_fallbacks(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/blkio/" CG "/blkio.throttle.io_serviced_recursive", e->t.path);
 	unlink(p);
-	w(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes", "Total 0\n");
-	w(&e->t, "blkio/" CG "/blkio.throttle.io_serviced", "Total 0\n");
-	w(&e->t, "memory/" CG "/memory.stat", "cache 1\npgfault 51643\npgmajfault 0\n");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes", "Total 0\n");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.io_serviced", "Total 0\n");
+	fx_put(&e->t, "memory/" CG "/memory.stat", "cache 1\npgfault 51643\npgmajfault 0\n");
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
 	assert_true(u.valid & CGU_IO);
 	assert_int_equal(u.io_rbytes, 0);
@@ -314,25 +295,25 @@ static void test_usage_v1_fallbacks(void **state)
 
 static void test_usage_v1_vanished_malformed(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	assert_int_equal(cg_read_usage(&e->l, "quell/gone", &u), -ENOENT);
 	full_cgroup(e, false);
-	w(&e->t, "cpuacct/" CG "/cpuacct.usage", "12abc\n");
+	fx_put(&e->t, "cpuacct/" CG "/cpuacct.usage", "12abc\n");
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
 	assert_false(u.valid & CGU_CPU);
 	assert_true(u.valid & CGU_MEM);
 	full_cgroup(e, false);
-	w(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes_recursive", "254:0 Read\n");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes_recursive", "254:0 Read\n");
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
 	assert_false(u.valid & CGU_IO);
 	full_cgroup(e, false);
-	w(&e->t, "freezer/" CG "/freezer.state", "MELTING\n");
+	fx_put(&e->t, "freezer/" CG "/freezer.state", "MELTING\n");
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
 	assert_false(u.valid & CGU_FROZEN);
 	full_cgroup(e, false);
-	w(&e->t, "memory/" CG "/memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
+	fx_put(&e->t, "memory/" CG "/memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
 	assert_false(u.valid & CGU_OOM);
 }
@@ -341,13 +322,13 @@ static void test_usage_v1_vanished_malformed(void **state)
 
 static void test_apply_limits_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char buf[512];
 
 	full_cgroup(e, true);
 	/* an old rule on 8:0 goes away (0 removes it in v1) */
-	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "8:0 777\n");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "8:0 777\n");
 	cg_limits_init(&lim);
 	lim.cpu_quota_us = 150000;
 	lim.mem_high = 536870912;
@@ -356,99 +337,99 @@ static void test_apply_limits_v1(void **state)
 	lim.nr_io = 1;
 	lim.io[0] = (struct cg_io_limit){ 254, 0, 1048576, 2097152, CG_UNLIMITED, 300 };
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
 	assert_string_equal(buf, "150000");
-	rd(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
 	assert_string_equal(buf, "100000\n");	/* unchanged period: not rewritten */
-	rd(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "536870912");
-	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "1073741824");
-	rd(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
+	fx_get(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
 	assert_string_equal(buf, "50");
-	rd(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", buf, sizeof(buf));
+	fx_get(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", buf, sizeof(buf));
 	assert_string_equal(buf, "254:0 10485768:0 0");
-	rd(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", buf, sizeof(buf));
+	fx_get(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", buf, sizeof(buf));
 	assert_string_equal(buf, "254:0 2097152");
-	rd(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", buf, sizeof(buf));
+	fx_get(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", buf, sizeof(buf));
 	assert_string_equal(buf, "254:0 0");
-	rd(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", buf, sizeof(buf));
+	fx_get(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", buf, sizeof(buf));
 	assert_string_equal(buf, "254:0 300");
 
 	/* a new period: quota dropped, period written, quota written */
 	lim.cpu_period_us = 50000;
 	lim.cpu_quota_us = 25000;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
 	assert_string_equal(buf, "50000");
-	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
 	assert_string_equal(buf, "25000");
 
 	/* everything back to unlimited */
 	cg_limits_init(&lim);
 	lim.cpu_period_us = 50000;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
 	assert_string_equal(buf, "-1");
-	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "-1");
-	rd(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "-1");
-	rd(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
+	fx_get(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max");
 }
 
 /* issue 14: the gentle rung's cpu.shares / cpu.idle and the v1 hold */
 static void test_apply_priority_and_hold_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char buf[512];
 
 	full_cgroup(e, true);
-	w(&e->t, "cpu/" CG "/cpu.shares", "1024\n");
-	w(&e->t, "cpu/" CG "/cpu.idle", "0\n");
+	fx_put(&e->t, "cpu/" CG "/cpu.shares", "1024\n");
+	fx_put(&e->t, "cpu/" CG "/cpu.idle", "0\n");
 	cg_limits_init(&lim);
 	lim.cpu_weight = 1;		/* v2 scale: 1 -> 1024 / 100 = 10 shares */
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
 	assert_string_equal(buf, "10");
-	rd(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 	lim.cpu_weight = 0;
 	lim.cpu_idle = true;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
-	rd(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
 	assert_string_equal(buf, "1024");	/* the default, for when idle is cleared */
-	rd(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
 	assert_string_equal(buf, "-1");		/* no cap */
 
 	/* hold above the usage (21753856): the hold + 16 MiB headroom, a hard limit */
 	cg_limits_init(&lim);
 	lim.mem_hold = 100ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "121634816");
-	rd(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "-1");
 	/* hold below the usage: never below it */
 	lim.mem_hold = 1ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "38531072");	/* 21753856 + 16 MiB */
 	/* a static hard limit below the hold wins */
 	lim.mem_max = 30ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "31457280");
 	/* released: the limit goes */
 	cg_limits_init(&lim);
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
 	assert_string_equal(buf, "-1");
-	rd(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 
 	/* headroom: 1/16 of a big hold */
@@ -458,11 +439,11 @@ static void test_apply_priority_and_hold_v1(void **state)
 
 static void test_usage_refaults_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e, false);
-	w(&e->t, "memory/" CG "/memory.stat", "cache 9519104\npgfault 51643\n"
+	fx_put(&e->t, "memory/" CG "/memory.stat", "cache 9519104\npgfault 51643\n"
 	  "workingset_refault_file 77\ntotal_pgfault 2245272\n"
 	  "total_workingset_refault_file 125265\n");
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
@@ -472,7 +453,7 @@ static void test_usage_refaults_v1(void **state)
 
 static void test_read_limits_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 
 	full_cgroup(e, false);
@@ -484,11 +465,11 @@ static void test_read_limits_v1(void **state)
 	assert_true(lim.pids_max == CG_UNLIMITED);
 	assert_int_equal(lim.nr_io, 0);
 
-	w(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "50000\n");
-	w(&e->t, "memory/" CG "/memory.limit_in_bytes", "999424\n");	/* page-rounded */
-	w(&e->t, "pids/" CG "/pids.max", "20\n");
-	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "254:0 1048576\n8:0 5\n");
-	w(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", "254:0 300\n");
+	fx_put(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "50000\n");
+	fx_put(&e->t, "memory/" CG "/memory.limit_in_bytes", "999424\n");	/* page-rounded */
+	fx_put(&e->t, "pids/" CG "/pids.max", "20\n");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "254:0 1048576\n8:0 5\n");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", "254:0 300\n");
 	assert_int_equal(cg_read_limits(&e->l, CG, &lim), 0);
 	assert_int_equal(lim.cpu_quota_us, 50000);
 	assert_int_equal(lim.mem_max, 999424);
@@ -501,7 +482,7 @@ static void test_read_limits_v1(void **state)
 	assert_int_equal(lim.io[1].major, 8);
 	assert_int_equal(lim.io[1].rbps, 5);
 
-	w(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "254:0\n");
+	fx_put(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "254:0\n");
 	assert_int_equal(cg_read_limits(&e->l, CG, &lim), -EINVAL);
 	assert_int_equal(cg_read_limits(&e->l, "quell/gone", &lim), -ENOENT);
 }
@@ -510,7 +491,7 @@ static void test_read_limits_v1(void **state)
 
 static void test_create_remove_hybrid(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char p[512];
 	struct stat st;
 
@@ -522,10 +503,10 @@ static void test_create_remove_hybrid(void **state)
 	snprintf(p, sizeof(p), "%s/unified/" CG, e->t.path);
 	assert_int_equal(stat(p, &st), 0);
 	/* a process in the v1 memory hierarchy: nothing is removed */
-	w(&e->t, "memory/" CG "/cgroup.procs", "4242\n");
+	fx_put(&e->t, "memory/" CG "/cgroup.procs", "4242\n");
 	assert_int_equal(cg_remove(&e->l, CG), -EBUSY);
 	assert_int_equal(stat(p, &st), 0);
-	w(&e->t, "memory/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "memory/" CG "/cgroup.procs", "");
 	assert_int_equal(cg_remove(&e->l, CG), 0);
 	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s/" CG, e->t.path, ctrl_dirs[i]);
@@ -536,25 +517,26 @@ static void test_create_remove_hybrid(void **state)
 
 static void test_attach_where_hybrid(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[128];
 
 	full_cgroup(e, true);
 	assert_int_equal(cg_attach(&e->l, CG, 777), 0);
-	rd(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
+	fx_get(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
 	assert_string_equal(buf, "777");
-	rd(&e->t, "memory/" CG "/cgroup.procs", buf, sizeof(buf));
+	fx_get(&e->t, "memory/" CG "/cgroup.procs", buf, sizeof(buf));
 	assert_string_equal(buf, "777");
-	rd(&e->t, "freezer/" CG "/cgroup.procs", buf, sizeof(buf));
+	fx_get(&e->t, "freezer/" CG "/cgroup.procs", buf, sizeof(buf));
 	assert_string_equal(buf, "777");
 
 	/* this machine's /proc/self/cgroup format */
-	w(&e->proc, "777/cgroup", "9:name=systemd:/\n8:pids:/quell/alice\n7:blkio:/quell/alice\n"
-	  "4:memory:/quell/alice\n2:cpuacct:/quell/alice\n1:cpu:/quell/alice\n0::/quell/alice\n");
+	fx_put(&e->proc, "777/cgroup",
+	       "9:name=systemd:/\n8:pids:/quell/alice\n7:blkio:/quell/alice\n"
+	       "4:memory:/quell/alice\n2:cpuacct:/quell/alice\n1:cpu:/quell/alice\n0::/quell/alice\n");
 	assert_int_equal(cg_where(&e->l, 777, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "quell/alice");
 	/* hybrid answers from unified/ (0::) */
-	w(&e->proc, "778/cgroup", "1:cpu:/quell/bob\n0::/elsewhere\n");
+	fx_put(&e->proc, "778/cgroup", "1:cpu:/quell/bob\n0::/elsewhere\n");
 	assert_int_equal(cg_where(&e->l, 778, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "elsewhere");
 }
@@ -562,7 +544,7 @@ static void test_attach_where_hybrid(void **state)
 /* 12.5: a process is placed only when every hierarchy says so */
 static void test_placed_hybrid(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	unsigned int all = cg_hier_mask(&e->l);
 	/* this machine's /proc/PID/cgroup, the tenant in every hierarchy */
 	const char *in = "9:name=systemd:/\n8:pids:/quell/alice\n7:blkio:/quell/alice\n"
@@ -598,9 +580,9 @@ static void test_placed_hybrid(void **state)
 	assert_int_equal(cg_parse_placed(in, 0, CG), -EINVAL);
 
 	/* the same through a fake /proc */
-	w(&e->proc, "901/cgroup", in);
-	w(&e->proc, "902/cgroup", half);
-	w(&e->proc, "903/cgroup", out);
+	fx_put(&e->proc, "901/cgroup", in);
+	fx_put(&e->proc, "902/cgroup", half);
+	fx_put(&e->proc, "903/cgroup", out);
 	assert_int_equal(cg_placed(&e->l, 901, CG), CG_INSIDE);
 	assert_int_equal(cg_placed(&e->l, 902, CG), CG_PARTIAL);
 	assert_int_equal(cg_placed(&e->l, 903, CG), CG_OUTSIDE);
@@ -611,7 +593,7 @@ static void test_placed_hybrid(void **state)
 /* v1 first, unified last and only when every v1 write worked */
 static void test_attach_order_hybrid(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[128], p[512];
 
 	full_cgroup(e, true);
@@ -619,19 +601,19 @@ static void test_attach_order_hybrid(void **state)
 	snprintf(p, sizeof(p), "%s/memory/" CG "/cgroup.procs", e->t.path);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(cg_attach(&e->l, CG, 4242), -ENOENT);
-	rd(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
+	fx_get(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
 	assert_string_equal(buf, "");
-	rd(&e->t, "cpu/" CG "/cgroup.procs", buf, sizeof(buf));
+	fx_get(&e->t, "cpu/" CG "/cgroup.procs", buf, sizeof(buf));
 	assert_string_equal(buf, "4242");
-	w(&e->t, "memory/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "memory/" CG "/cgroup.procs", "");
 	assert_int_equal(cg_attach(&e->l, CG, 4242), 0);
-	rd(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
+	fx_get(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
 	assert_string_equal(buf, "4242");
 }
 
 static void test_placed_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	unsigned int all = cg_hier_mask(&e->l);
 
 	assert_false(all & CG_HIER_V2);
@@ -657,13 +639,14 @@ static int names_cb(const char *name, void *arg)
 /* 11.6: a leftover in one hierarchy only is seen, each name once */
 static void test_children_all_hybrid(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char seen[256] = "";
 
 	assert_int_equal(cg_create(&e->l, "quell/bob"), 0);
 	assert_int_equal(cg_create(&e->l, "quell/alice"), 0);
 	assert_int_equal(fx_mkdirs(e->t.path, "memory/quell/zoe"), 0);	/* memory only */
-	w(&e->t, "unified/quell/cgroup.procs", "");			/* a file, not a child */
+	fx_put(&e->t, "unified/quell/cgroup.procs",
+	       "");			/* a file, not a child */
 	assert_int_equal(cg_children_all(&e->l, "quell", names_cb, seen), 3);
 	assert_string_equal(seen, "alice bob zoe ");
 	/* cg_children (the primary hierarchy only) misses zoe */
@@ -675,42 +658,42 @@ static void test_children_all_hybrid(void **state)
 
 static void test_where_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[128];
 
-	w(&e->proc, "55/cgroup", "5:memory:/m\n4:cpu,cpuacct:/quell/carol\n3:cpuset:/\n");
+	fx_put(&e->proc, "55/cgroup", "5:memory:/m\n4:cpu,cpuacct:/quell/carol\n3:cpuset:/\n");
 	assert_int_equal(cg_where(&e->l, 55, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "quell/carol");
-	w(&e->proc, "56/cgroup", "3:cpuset:/x\n");
+	fx_put(&e->proc, "56/cgroup", "3:cpuset:/x\n");
 	assert_int_equal(cg_where(&e->l, 56, buf, sizeof(buf)), -ENOENT);
 }
 
 static void test_freeze_hybrid_and_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[64];
 
 	full_cgroup(e, true);
-	w(&e->t, "freezer/" CG "/freezer.state", "FROZEN\n");
+	fx_put(&e->t, "freezer/" CG "/freezer.state", "FROZEN\n");
 	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
-	rd(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
+	fx_get(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	assert_int_equal(cg_freeze(&e->l, CG, false), 0);
-	rd(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
+	fx_get(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 	/* thawing also thaws the v1 freezer */
-	rd(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
+	fx_get(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
 	assert_string_equal(buf, "THAWED");
 }
 
 static void test_freeze_v1_only(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[64];
 
 	full_cgroup(e, false);
 	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
-	rd(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
+	fx_get(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
 	assert_string_equal(buf, "FROZEN");
 	assert_int_equal(cg_freeze(&e->l, "quell/gone", true), -ENOENT);
 	assert_int_equal(cg_id(&e->l, CG, &(uint64_t){ 0 }), -EOPNOTSUPP);
@@ -719,7 +702,7 @@ static void test_freeze_v1_only(void **state)
 /* v1 has no cgroup.kill: the SIGKILL loop, on a real child of ours. */
 static void test_kill_loop_v1(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[32];
 	int status, ready[2];
 	pid_t pid;
@@ -742,13 +725,13 @@ static void test_kill_loop_v1(void **state)
 	assert_int_equal(read(ready[0], buf, 1), 1);	/* nobody's by now */
 	close(ready[0]);
 	snprintf(buf, sizeof(buf), "%d\n", (int)pid);
-	w(&e->t, "cpu/" CG "/cgroup.procs", buf);
+	fx_put(&e->t, "cpu/" CG "/cgroup.procs", buf);
 	assert_int_equal(cg_kill(&e->l, CG), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGKILL);
 	/* nothing listed: done at once */
-	w(&e->t, "cpu/" CG "/cgroup.procs", "");
+	fx_put(&e->t, "cpu/" CG "/cgroup.procs", "");
 	assert_int_equal(cg_kill(&e->l, CG), 0);
 }
 

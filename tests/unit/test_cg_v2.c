@@ -13,37 +13,20 @@
 #include <sys/stat.h>
 
 #include "cgroup.h"
-#include "fixture.h"
+#include "fixture_cg.h"
 
 #define CG "quell/alice"
 
-struct env {
-	struct fx_tree t;	/* cgroupfs root */
-	struct fx_tree sys;	/* fake /sys */
-	struct fx_tree proc;	/* fake /proc */
-	struct cg_layout l;
-};
-
-static void w(struct fx_tree *t, const char *rel, const char *s)
-{
-	assert_int_equal(fx_write(t, rel, s), 0);
-}
-
-static void wcg(struct env *e, const char *file, const char *s)
+static void wcg(struct fx_cg *e, const char *file, const char *s)
 {
 	char p[256];
 
 	snprintf(p, sizeof(p), CG "/%s", file);
-	w(&e->t, p, s);
-}
-
-static void rd(struct fx_tree *t, const char *rel, char *buf, size_t len)
-{
-	assert_true(fx_read(t, rel, buf, len) >= 0);
+	fx_put(&e->t, p, s);
 }
 
 /* A v2 root with all controllers and one tenant cgroup full of real-format files. */
-static void full_cgroup(struct env *e)
+static void full_cgroup(struct fx_cg *e)
 {
 	wcg(e, "cpu.stat", "usage_usec 1234567\nuser_usec 1000000\nsystem_usec 234567\n"
 		"nice_usec 0\ncore_sched.force_idle_usec 0\nnr_periods 120\nnr_throttled 7\n"
@@ -76,36 +59,28 @@ static void full_cgroup(struct env *e)
 
 static int setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
+	struct fx_cg *e = fx_cg_new();
 
-	if (!e || fx_tree_new(&e->t) || fx_tree_new(&e->sys) || fx_tree_new(&e->proc))
+	if (!e)
 		return -1;
 	fx_write(&e->t, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
 	fx_write(&e->t, "cgroup.subtree_control", "cpu io memory pids\n");
 	fx_write(&e->t, "cgroup.procs", "1\n");
-	if (cg_layout_open(e->t.fd, &e->l))
+	if (fx_cg_open(e))
 		return -1;
-	e->l.sys_fd = e->sys.fd;
-	e->l.proc_fd = e->proc.fd;
 	*state = e;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct env *e = *state;
-
-	cg_layout_close(&e->l);
-	fx_tree_free(&e->t);
-	fx_tree_free(&e->sys);
-	fx_tree_free(&e->proc);
-	free(e);
+	fx_cg_free(*state);
 	return 0;
 }
 
 static void test_detect_v2(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 
 	assert_int_equal(e->l.mode, CG_MODE_V2);
 	assert_string_equal(cg_mode_name(e->l.mode), "v2");
@@ -125,7 +100,7 @@ static void test_detect_v2_partial_controllers(void **state)
 
 	(void)state;
 	assert_int_equal(fx_tree_new(&t), 0);
-	w(&t, "cgroup.controllers", "memory pids\n");
+	fx_put(&t, "cgroup.controllers", "memory pids\n");
 	assert_int_equal(cg_layout_open(t.fd, &l), 0);
 	assert_int_equal(l.mode, CG_MODE_V2);
 	assert_false(l.v2_has[CGC_CPU]);
@@ -138,7 +113,7 @@ static void test_detect_v2_partial_controllers(void **state)
 
 static void test_usage_full(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e);
@@ -172,7 +147,7 @@ static void test_usage_full(void **state)
 /* What this machine's unified/ child looks like: no controllers enabled. */
 static void test_usage_no_controllers(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	wcg(e, "cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\nnice_usec 0\n");
@@ -187,7 +162,7 @@ static void test_usage_no_controllers(void **state)
 
 static void test_usage_vanished(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	assert_int_equal(cg_read_usage(&e->l, "quell/gone", &u), -ENOENT);
@@ -196,7 +171,7 @@ static void test_usage_vanished(void **state)
 
 static void test_usage_malformed(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e);
@@ -227,7 +202,7 @@ static void test_usage_malformed(void **state)
 
 static void test_io_stat_extra_keys(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e);
@@ -243,7 +218,7 @@ static void test_io_stat_extra_keys(void **state)
 
 static void test_apply_limits(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char buf[512];
 
@@ -257,16 +232,16 @@ static void test_apply_limits(void **state)
 	lim.nr_io = 1;
 	lim.io[0] = (struct cg_io_limit){ 254, 0, 1048576, CG_UNLIMITED, CG_UNLIMITED, 500 };
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, CG "/cpu.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "50000 100000");
-	rd(&e->t, CG "/memory.high", buf, sizeof(buf));
+	fx_get(&e->t, CG "/memory.high", buf, sizeof(buf));
 	assert_string_equal(buf, "1073741824");
-	rd(&e->t, CG "/memory.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/memory.max", buf, sizeof(buf));
 	assert_string_equal(buf, "2147483648");
-	rd(&e->t, CG "/pids.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/pids.max", buf, sizeof(buf));
 	assert_string_equal(buf, "100");
 	/* one write per device; 8:0 had a limit and is not wanted any more */
-	rd(&e->t, CG "/io.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/io.max", buf, sizeof(buf));
 	assert_string_equal(buf, "254:0 rbps=1048576 wbps=max riops=max wiops=500"
 			    "8:0 rbps=max wbps=max riops=max wiops=max");
 }
@@ -274,7 +249,7 @@ static void test_apply_limits(void **state)
 /* issue 14: cpu.weight / cpu.idle and the hold (memory.high on v2) */
 static void test_apply_priority_and_hold(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char buf[256];
 
@@ -286,28 +261,28 @@ static void test_apply_priority_and_hold(void **state)
 	lim.mem_high = 1ULL << 30;
 	lim.mem_hold = 300ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, CG "/cpu.weight", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.weight", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
-	rd(&e->t, CG "/cpu.idle", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
-	rd(&e->t, CG "/memory.high", buf, sizeof(buf));
+	fx_get(&e->t, CG "/memory.high", buf, sizeof(buf));
 	assert_string_equal(buf, "314572800");	/* the smaller of high and hold */
-	rd(&e->t, CG "/memory.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/memory.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max");
 
 	cg_limits_init(&lim);
 	lim.cpu_idle = true;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, CG "/cpu.idle", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
-	rd(&e->t, CG "/cpu.weight", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.weight", buf, sizeof(buf));
 	assert_string_equal(buf, "100");
-	rd(&e->t, CG "/memory.high", buf, sizeof(buf));
+	fx_get(&e->t, CG "/memory.high", buf, sizeof(buf));
 	assert_string_equal(buf, "max");
 
 	cg_limits_init(&lim);
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, CG "/cpu.idle", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 
 	/* a kernel without cpu.idle: fine unless idle is asked for */
@@ -319,7 +294,7 @@ static void test_apply_priority_and_hold(void **state)
 
 static void test_usage_refaults(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e);
@@ -332,7 +307,7 @@ static void test_usage_refaults(void **state)
 
 static void test_apply_unlimited(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char buf[256];
 
@@ -342,19 +317,19 @@ static void test_apply_unlimited(void **state)
 	cg_limits_init(&lim);
 	lim.cpu_period_us = 50000;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, CG "/cpu.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 50000");
-	rd(&e->t, CG "/pids.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/pids.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max");
-	rd(&e->t, CG "/memory.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/memory.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max");
-	rd(&e->t, CG "/io.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/io.max", buf, sizeof(buf));
 	assert_string_equal(buf, "");
 }
 
 static void test_apply_cpu_bounds(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char buf[256];
 
@@ -362,27 +337,27 @@ static void test_apply_cpu_bounds(void **state)
 	cg_limits_init(&lim);
 	lim.cpu_quota_us = 10;		/* below the kernel's 1 ms minimum */
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, CG "/cpu.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "1000 100000");
 	lim.cpu_period_us = 5000000;	/* > 1 s: refused before writing */
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), -EINVAL);
-	rd(&e->t, CG "/cpu.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "1000 100000");
 }
 
-static void fake_block(struct env *e, const char *name, const char *dev, const char *size)
+static void fake_block(struct fx_cg *e, const char *name, const char *dev, const char *size)
 {
 	char p[128];
 
 	snprintf(p, sizeof(p), "block/%s/dev", name);
-	w(&e->sys, p, dev);
+	fx_put(&e->sys, p, dev);
 	snprintf(p, sizeof(p), "block/%s/size", name);
-	w(&e->sys, p, size);
+	fx_put(&e->sys, p, size);
 }
 
 static void test_apply_io_all_devices(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char buf[1024];
 
@@ -399,7 +374,7 @@ static void test_apply_io_all_devices(void **state)
 	/* an explicit entry beats the 0:0 expansion for its device */
 	lim.io[1] = (struct cg_io_limit){ 8, 0, 1, 2, 3, 4 };
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	rd(&e->t, CG "/io.max", buf, sizeof(buf));
+	fx_get(&e->t, CG "/io.max", buf, sizeof(buf));
 	assert_string_equal(buf, "7:1 rbps=max wbps=10485760 riops=max wiops=max"
 			    "254:0 rbps=max wbps=10485760 riops=max wiops=max"
 			    "8:0 rbps=1 wbps=2 riops=3 wiops=4");
@@ -407,7 +382,7 @@ static void test_apply_io_all_devices(void **state)
 
 static void test_apply_missing_controller(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 	char p[512];
 
@@ -426,7 +401,7 @@ static void test_apply_missing_controller(void **state)
 
 static void test_read_limits(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits lim;
 
 	full_cgroup(e);
@@ -466,7 +441,7 @@ static void test_read_limits(void **state)
 /* apply -> read back -> apply again is a fixed point (crash-safety reconcile) */
 static void test_limits_roundtrip(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	struct cg_limits in, out;
 
 	full_cgroup(e);
@@ -487,23 +462,23 @@ static void test_limits_roundtrip(void **state)
 
 static void test_create_enables_controllers(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[256];
 	struct stat st;
 	char p[512];
 
 	/* root already has everything: it must not be written */
-	w(&e->t, "cgroup.subtree_control", "cpu io memory pids\n");
-	w(&e->t, "quell/cgroup.controllers", "cpu memory pids\n");
-	w(&e->t, "quell/cgroup.subtree_control", "cpu memory\n");
+	fx_put(&e->t, "cgroup.subtree_control", "cpu io memory pids\n");
+	fx_put(&e->t, "quell/cgroup.controllers", "cpu memory pids\n");
+	fx_put(&e->t, "quell/cgroup.subtree_control", "cpu memory\n");
 	assert_int_equal(cg_create(&e->l, "quell/bob"), 0);
 	snprintf(p, sizeof(p), "%s/quell/bob", e->t.path);
 	assert_int_equal(stat(p, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
-	rd(&e->t, "cgroup.subtree_control", buf, sizeof(buf));
+	fx_get(&e->t, "cgroup.subtree_control", buf, sizeof(buf));
 	assert_string_equal(buf, "cpu io memory pids\n");
 	/* io is not in quell's cgroup.controllers: only +pids was missing */
-	rd(&e->t, "quell/cgroup.subtree_control", buf, sizeof(buf));
+	fx_get(&e->t, "quell/cgroup.subtree_control", buf, sizeof(buf));
 	assert_string_equal(buf, "+pids");
 	assert_true(cg_exists(&e->l, "quell/bob"));
 	assert_int_equal(cg_create(&e->l, "quell/bob"), 0);	/* idempotent */
@@ -513,10 +488,10 @@ static void test_create_enables_controllers(void **state)
 
 static void test_remove(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 
 	full_cgroup(e);
-	w(&e->t, CG "/sub/cgroup.events", "populated 0\nfrozen 0\n");
+	fx_put(&e->t, CG "/sub/cgroup.events", "populated 0\nfrozen 0\n");
 	/* populated: refused, nothing removed */
 	assert_int_equal(cg_remove(&e->l, CG), -EBUSY);
 	assert_true(cg_exists(&e->l, CG "/sub"));
@@ -527,16 +502,32 @@ static void test_remove(void **state)
 	assert_int_equal(cg_remove(&e->l, CG), -ENOENT);
 }
 
+/* a subtree three deep, cgroup files at each level (a fake tree's): all of it goes */
+static void test_remove_deep(void **state)
+{
+	struct fx_cg *e = *state;
+
+	full_cgroup(e);
+	fx_put(&e->t, CG "/a/b/c/cgroup.events", "populated 0\n");
+	fx_put(&e->t, CG "/a/b/cgroup.procs", "");
+	fx_put(&e->t, CG "/a/x/cgroup.events", "populated 0\n");
+	wcg(e, "cgroup.events", "populated 0\nfrozen 0\n");
+	assert_int_equal(cg_remove(&e->l, CG), 0);
+	assert_false(cg_exists(&e->l, CG "/a/b/c"));
+	assert_false(cg_exists(&e->l, CG));
+	assert_true(cg_exists(&e->l, "quell"));
+}
+
 static void test_attach_procs_children(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	pid_t pids[2];
 	char buf[64];
 	int n;
 
 	full_cgroup(e);
 	assert_int_equal(cg_attach(&e->l, CG, 4242), 0);
-	rd(&e->t, CG "/cgroup.procs", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cgroup.procs", buf, sizeof(buf));
 	assert_string_equal(buf, "4242");
 	assert_int_equal(cg_attach(&e->l, "quell/gone", 4242), -ENOENT);
 	assert_int_equal(cg_attach(&e->l, CG, -1), -EINVAL);
@@ -549,7 +540,7 @@ static void test_attach_procs_children(void **state)
 	assert_int_equal(cg_procs(&e->l, CG, pids, 2), 0);
 	assert_int_equal(cg_procs(&e->l, "quell/gone", pids, 2), -ENOENT);
 
-	w(&e->t, "quell/bob/cgroup.procs", "");
+	fx_put(&e->t, "quell/bob/cgroup.procs", "");
 	n = cg_children(&e->l, "quell", NULL, NULL);
 	assert_int_equal(n, -EINVAL);
 }
@@ -574,19 +565,30 @@ static int stop_cb(const char *name, void *arg)
 	return -ECANCELED;
 }
 
+/* a positive return stops the walk too, and is not counted */
+static int first_cb(const char *name, void *arg)
+{
+	(void)name;
+	(*(int *)arg)++;
+	return 1;
+}
+
 static void test_children(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	int seen[3] = { 0 };
 
 	full_cgroup(e);
-	w(&e->t, "quell/bob/cgroup.procs", "");
-	w(&e->t, "quell/cgroup.procs", "");
+	fx_put(&e->t, "quell/bob/cgroup.procs", "");
+	fx_put(&e->t, "quell/cgroup.procs", "");
 	assert_int_equal(cg_children(&e->l, "quell", count_cb, seen), 2);
 	assert_int_equal(seen[0], 1);
 	assert_int_equal(seen[1], 1);
 	assert_int_equal(seen[2], 0);	/* files are not children */
 	assert_int_equal(cg_children(&e->l, "quell", stop_cb, NULL), -ECANCELED);
+	seen[0] = 0;
+	assert_int_equal(cg_children(&e->l, "quell", first_cb, &seen[0]), 0);
+	assert_int_equal(seen[0], 1);
 	assert_int_equal(cg_children(&e->l, "nope", count_cb, seen), -ENOENT);
 }
 
@@ -614,11 +616,11 @@ static int ids_stop_cb(const char *name, uint64_t id, void *arg)
 /* the ids are what cg_id() says (here from fstatat: a fake tree is not cgroup2) */
 static void test_children_ids(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	uint64_t ids[3] = { 0 }, a, b;
 
 	full_cgroup(e);
-	w(&e->t, "quell/bob/cgroup.procs", "");
+	fx_put(&e->t, "quell/bob/cgroup.procs", "");
 	assert_int_equal(cg_children_ids(&e->l, "quell", ids_cb, ids), 2);
 	assert_int_equal(cg_id(&e->l, CG, &a), 0);
 	assert_int_equal(cg_id(&e->l, "quell/bob", &b), 0);
@@ -633,7 +635,7 @@ static void test_children_ids(void **state)
 /* a file missing in a cgroup that exists is the file's absence, not the cgroup's */
 static void test_usage_file_missing(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char p[512];
 	struct cg_usage u;
 
@@ -652,20 +654,20 @@ static void test_usage_file_missing(void **state)
 
 static void test_where(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[128];
 
-	w(&e->proc, "4242/cgroup", "0::/quell/alice\n");
+	fx_put(&e->proc, "4242/cgroup", "0::/quell/alice\n");
 	assert_int_equal(cg_where(&e->l, 4242, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "quell/alice");
-	w(&e->proc, "4243/cgroup", "0::/\n");
+	fx_put(&e->proc, "4243/cgroup", "0::/\n");
 	assert_int_equal(cg_where(&e->l, 4243, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
-	w(&e->proc, "4244/cgroup", "0::/quell/old (deleted)\n");
+	fx_put(&e->proc, "4244/cgroup", "0::/quell/old (deleted)\n");
 	assert_int_equal(cg_where(&e->l, 4244, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "quell/old");
 	assert_int_equal(cg_where(&e->l, 4245, buf, sizeof(buf)), -ENOENT);
-	w(&e->proc, "4246/cgroup", "nonsense\n");
+	fx_put(&e->proc, "4246/cgroup", "nonsense\n");
 	assert_int_equal(cg_where(&e->l, 4246, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(cg_where(&e->l, 4242, buf, 4), -ENAMETOOLONG);
 }
@@ -673,13 +675,13 @@ static void test_where(void **state)
 /* pure v2: one hierarchy, the 0:: line decides alone */
 static void test_placed_v2(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 
 	assert_int_equal(cg_hier_mask(&e->l), CG_HIER_V2);
-	w(&e->proc, "4250/cgroup", "0::/quell/alice\n");
-	w(&e->proc, "4251/cgroup", "0::/quell/alice/php\n");
-	w(&e->proc, "4252/cgroup", "0::/user.slice/user-1000.slice\n");
-	w(&e->proc, "4253/cgroup", "0::/quell/alicia\n");
+	fx_put(&e->proc, "4250/cgroup", "0::/quell/alice\n");
+	fx_put(&e->proc, "4251/cgroup", "0::/quell/alice/php\n");
+	fx_put(&e->proc, "4252/cgroup", "0::/user.slice/user-1000.slice\n");
+	fx_put(&e->proc, "4253/cgroup", "0::/quell/alicia\n");
 	assert_int_equal(cg_placed(&e->l, 4250, "quell/alice"), CG_INSIDE);
 	assert_int_equal(cg_placed(&e->l, 4251, "quell/alice"), CG_INSIDE);
 	assert_int_equal(cg_placed(&e->l, 4252, "quell/alice"), CG_OUTSIDE);
@@ -688,22 +690,22 @@ static void test_placed_v2(void **state)
 
 static void test_freeze_kill_id_level(void **state)
 {
-	struct env *e = *state;
+	struct fx_cg *e = *state;
 	char buf[64], p[512];
 	struct stat st;
 	uint64_t id;
 
 	full_cgroup(e);
 	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
-	rd(&e->t, CG "/cgroup.freeze", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	assert_int_equal(cg_freeze(&e->l, CG, false), 0);
-	rd(&e->t, CG "/cgroup.freeze", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 	assert_int_equal(cg_freeze(&e->l, "quell/gone", true), -ENOENT);
 
 	assert_int_equal(cg_kill(&e->l, CG), 0);
-	rd(&e->t, CG "/cgroup.kill", buf, sizeof(buf));
+	fx_get(&e->t, CG "/cgroup.kill", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 
 	assert_int_equal(cg_id(&e->l, CG, &id), 0);
@@ -741,6 +743,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_enables_controllers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_procs_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children_ids, setup, teardown),

@@ -19,29 +19,16 @@
 #include <cmocka.h>
 
 #include "decide.h"
+#include "fixture_policy.h"
 
 #define S(x)	((uint64_t)(x) * 1000)
 #define BASE	S(1700000000)		/* a CLOCK_REALTIME ms, whole seconds */
 #define LADDER	"cpu=50% for 60s, cpu=25% for 300s, freeze for 60s, kill"
 
-/* one rule "cpu" (index 0): cpu_pct > 80 for 10s while suffered_sum > 50, calm 30s */
+/* one rule "cpu" (index 0): cpu_pct > 80 for 10s while signal > 50, calm 30s, LADDER */
 static void cfg_cpu(struct policy_config *pc, const char *signal)
 {
-	char err[200];
-
-	policy_config_init(pc);
-	assert_int_equal(policy_parse_kv(pc, "policy", "default_rules", "no", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "metric", "cpu_pct", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "above", "80%", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "for", "10s", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while", signal, err, sizeof(err)), 0);
-	if (strcmp(signal, "none"))
-		assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while_above", "50", err,
-						 sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "calm", "30s", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "steps", LADDER, err, sizeof(err)), 0);
-	assert_int_equal(policy_config_finish(pc, err, sizeof(err)), 0);
-	assert_int_equal(pc->nr_rules, 1);
+	fx_cfg_cpu(pc, signal, LADDER);
 }
 
 static void cfg_default(struct policy_config *pc)
@@ -76,13 +63,7 @@ static void world(int n)
 	memset(&W, 0, sizeof(W));
 	W.n = n;
 	for (int i = 0; i < n; i++) {
-		W.v[i] = (struct qm_view){
-			.cpu_pct = 1, .inflicted_ms_s = NAN, .suffered_ms_s = 0,
-			.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-			.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
-			.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
-			.mem_bytes = NAN, .nproc = NAN,
-		};
+		W.v[i] = fx_view(1, 0);
 		for (int k = 0; k < QM_NR; k++)
 			W.r[i].r[k] = NAN;
 		W.pol[i].r = W_r[i];

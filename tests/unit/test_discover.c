@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "fixture.h"
+#include "fixture_daemon.h"
 #include "quelld.h"
 
 static const char *const ctrls[] = { "cpu", "cpuacct", "memory", "blkio", "pids", "freezer" };
@@ -73,7 +74,7 @@ static int setup(void **state)
 	D.cfg.max_uid = 3999999999u;
 	snprintf(D.cfg.managed, sizeof(D.cfg.managed), "quell");
 	D.proc_fd = -1;
-	if (registry_init(&D.reg) || cg_layout_open(tree.fd, &D.cg))
+	if (fx_daemon_open(&D, &tree))
 		return -1;
 	return 0;
 }
@@ -81,8 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	registry_free(&D.reg);
-	cg_layout_close(&D.cg);
+	fx_daemon_close(&D);
 	config_free(&D.cfg);
 	fx_tree_free(&tree);
 	return 0;

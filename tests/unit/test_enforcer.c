@@ -24,6 +24,8 @@
 #include "act.h"
 #include "events_log.h"
 #include "fixture.h"
+#include "fixture_daemon.h"
+#include "fixture_policy.h"
 #include "log.h"
 #include "state.h"
 
@@ -66,13 +68,19 @@ static struct tenant *add(const char *name, uint32_t uid)
 	assert_non_null(t);
 	snprintf(t->cg, sizeof(t->cg), "quell/%s", name);
 	limits_init(&t->lim);
-	t->view = (struct qm_view){ .cpu_pct = 1, .suffered_ms_s = 0, .inflicted_ms_s = NAN,
-		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN, .psi_cpu_some = NAN,
-		.psi_mem_some = NAN, .psi_io_some = NAN, .mem_bytes = NAN, .nproc = NAN };
+	t->view = fx_view(1, 0);
 	for (int i = 0; i < QM_NR; i++)
 		t->rates.r[i] = NAN;
 	return t;
+}
+
+/* alice (1001) and bob (1002), each added to act as gather adds a tenant */
+static void alice_and_bob(struct tenant **a, struct tenant **b)
+{
+	*a = add("alice", 1001);
+	*b = add("bob", 1002);
+	assert_int_equal(act_tenant_added(&D, *a), 0);
+	assert_int_equal(act_tenant_added(&D, *b), 0);
 }
 
 static void daemon_up(void)
@@ -82,21 +90,17 @@ static void daemon_up(void)
 	memset(&D, 0, sizeof(D));
 	policy_config_init(&D.cfg.policy);
 	assert_int_equal(policy_config_finish(&D.cfg.policy, err, sizeof(err)), 0);
-	snprintf(D.cfg.state_dir, sizeof(D.cfg.state_dir), "%.200s/state", tree.path);
-	snprintf(D.cfg.events_path, sizeof(D.cfg.events_path), "%.200s/state/events.jsonl",
-		 tree.path);
+	fx_daemon_files(&D, tree.path);
 	D.cfg.events_max_bytes = 1 << 20;
 	D.cfg.events_keep = 2;
-	assert_int_equal(registry_init(&D.reg), 0);
-	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
+	assert_int_equal(fx_daemon_open(&D, &tree), 0);
 	assert_int_equal(act_init(&D), 0);
 }
 
 static void daemon_down(void)
 {
 	act_shutdown(&D);
-	registry_free(&D.reg);
-	cg_layout_close(&D.cg);
+	fx_daemon_close(&D);
 }
 
 static int setup(void **state)
@@ -206,10 +210,7 @@ static void test_rule_trips_and_writes(void **state)
 	json_t *arr, *ev;
 
 	(void)state;
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	assert_int_equal(act_tenant_added(&D, a), 0);
-	assert_int_equal(act_tenant_added(&D, b), 0);
+	alice_and_bob(&a, &b);
 
 	assert_int_equal(run(a, b, 190, 0, 0, 30), 0);		/* busy, nobody hurt */
 	assert_int_equal(run(a, b, 190, 120, 31, 31), 0);	/* the window opens */
@@ -277,10 +278,7 @@ static void test_freeze_rung_and_kill(void **state)
 	(void)state;
 	assert_int_equal(policy_parse_kv(&D.cfg.policy, "rule:cpu-hog", "steps",
 					 "cpu=50% for 2s, freeze for 3s, kill", err, sizeof(err)), 0);
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	act_tenant_added(&D, a);
-	act_tenant_added(&D, b);
+	alice_and_bob(&a, &b);
 	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);	/* apply at 10 */
 	assert_int_equal(run(a, b, 50, 120, 11, 12), 1);	/* freeze at 12 */
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
@@ -305,10 +303,7 @@ static void test_dry_run_writes_nothing(void **state)
 
 	(void)state;
 	D.cfg.policy.dry_run = 1;
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	act_tenant_added(&D, a);
-	act_tenant_added(&D, b);
+	alice_and_bob(&a, &b);
 	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
@@ -344,10 +339,7 @@ static void test_stale_plan_not_applied(void **state)
 	char buf[64];
 
 	(void)state;
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	act_tenant_added(&D, a);
-	act_tenant_added(&D, b);
+	alice_and_bob(&a, &b);
 	assert_int_equal(run(a, b, 190, 120, 0, 0), 0);			/* the window opens */
 	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);	/* the gentle rung */
 	registry_remove(&D.reg, b);
@@ -469,10 +461,7 @@ static void test_restart_keeps_state(void **state)
 
 	(void)state;
 	D.cfg.policy.release_on_exit = false;
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	act_tenant_added(&D, a);
-	act_tenant_added(&D, b);
+	alice_and_bob(&a, &b);
 	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "bob", "limits", "nproc", "77");
 	json_decref(r);
 	/* the gentle rung at 1, the quota at 11 (demoted 10 s, neighbours still suffer) */
@@ -483,10 +472,7 @@ static void test_restart_keeps_state(void **state)
 	fx_write(&tree, "quell/alice/cpu.max", "max 100000\n");	/* someone reset it */
 	fx_write(&tree, "quell/alice/cpu.idle", "0\n");
 	daemon_up();
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	assert_int_equal(act_tenant_added(&D, a), 0);
-	assert_int_equal(act_tenant_added(&D, b), 0);
+	alice_and_bob(&a, &b);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "50000 100000");
 	rd("quell/alice/cpu.idle", buf, sizeof(buf));
@@ -591,10 +577,7 @@ static void test_calm_tenant_no_state_entry(void **state)
 	char buf[64];
 
 	(void)state;
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	assert_int_equal(act_tenant_added(&D, a), 0);
-	assert_int_equal(act_tenant_added(&D, b), 0);
+	alice_and_bob(&a, &b);
 	assert_int_equal(run(a, b, 1, 0, 0, 5), 0);
 	assert_null(act_state("alice", false));
 	assert_null(act_state("bob", false));

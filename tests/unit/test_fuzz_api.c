@@ -34,6 +34,8 @@
 #include "api.h"
 #include "act.h"
 #include "fixture.h"
+#include "fixture_daemon.h"
+#include "fixture_policy.h"
 #include "log.h"
 #include "quelld.h"
 #include "state.h"
@@ -51,15 +53,12 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
+	return fx_rnd(&rng_state);
 }
 
 static size_t rnd_below(size_t n)
 {
-	return n ? (size_t)(rnd() % n) : 0;
+	return fx_rnd_below(&rng_state, n);
 }
 
 static const char *const files[] = {
@@ -93,10 +92,7 @@ static struct tenant *add(const char *name, uint32_t uid)
 	assert_non_null(t);
 	snprintf(t->cg, sizeof(t->cg), "quell/%s", name);
 	limits_init(&t->lim);
-	t->view = (struct qm_view){ .cpu_pct = 1, .suffered_ms_s = NAN, .inflicted_ms_s = NAN,
-		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN, .psi_cpu_some = NAN,
-		.psi_mem_some = NAN, .psi_io_some = NAN, .mem_bytes = NAN, .nproc = NAN };
+	t->view = fx_view(1, NAN);
 	for (int i = 0; i < QM_NR; i++)
 		t->rates.r[i] = NAN;
 	act_tenant_added(&D, t);
@@ -124,16 +120,13 @@ static int setup(void **state)
 	config_defaults(&D.cfg);
 	D.cfg.history = false;
 	assert_int_equal(policy_config_finish(&D.cfg.policy, err, sizeof(err)), 0);
-	snprintf(D.cfg.state_dir, sizeof(D.cfg.state_dir), "%.200s/state", tree.path);
-	snprintf(D.cfg.events_path, sizeof(D.cfg.events_path), "%.200s/state/events.jsonl",
-		 tree.path);
+	fx_daemon_files(&D, tree.path);
 	D.cfg.events_max_bytes = 1 << 20;
 	D.cfg.events_keep = 1;
 	D.proc_fd = fake_proc_fd;
 	D.cg_root_fd = -1;
 	D.start_mono_ns = clock_mono_ns();
-	assert_int_equal(registry_init(&D.reg), 0);
-	assert_int_equal(cg_layout_open(tree.fd, &D.cg), 0);
+	assert_int_equal(fx_daemon_open(&D, &tree), 0);
 	D.cg.proc_fd = fake_proc_fd;
 	assert_int_equal(act_init(&D), 0);
 	add("alice", 61001);
@@ -145,9 +138,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	act_shutdown(&D);
-	registry_free(&D.reg);
-	D.cg.proc_fd = -1;
-	cg_layout_close(&D.cg);
+	D.cg.proc_fd = -1;	/* fake_proc_fd is closed below */
+	fx_daemon_close(&D);
 	close(fake_proc_fd);
 	fx_tree_free(&tree);
 	return 0;

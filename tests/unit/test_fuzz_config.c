@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "fixture.h"
 
 #define MUTATIONS	4000
 #define TEXT_MAX	(256 * 1024)
@@ -28,20 +29,12 @@
 static char *base;		/* docs/quell.conf with every key uncommented */
 static size_t base_len;
 
-/* xorshift64*: the same mutations on every run and machine */
+/* fx_rnd() (fixture.h): the same mutations on every run and machine */
 static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 static size_t rnd_below(size_t n)
 {
-	return n ? (size_t)(rnd() % n) : 0;
+	return fx_rnd_below(&rng_state, n);
 }
 
 /* docs/quell.conf, found from the source tree or the current directory */

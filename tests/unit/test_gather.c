@@ -17,6 +17,7 @@
 
 #include "cgroup.h"
 #include "fixture.h"
+#include "fixture_daemon.h"
 #include "quelld.h"
 
 static struct fx_tree tree;
@@ -31,7 +32,7 @@ static int setup(void **state)
 	memset(&D, 0, sizeof(D));
 	D.cfg.tenant_mode = TENANT_CGROUPS;	/* no procfs walk */
 	D.proc_fd = -1;
-	if (registry_init(&D.reg) || cg_layout_open(tree.fd, &D.cg))
+	if (fx_daemon_open(&D, &tree))
 		return -1;
 	return 0;
 }
@@ -39,8 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	registry_free(&D.reg);
-	cg_layout_close(&D.cg);
+	fx_daemon_close(&D);
 	fx_tree_free(&tree);
 	return 0;
 }

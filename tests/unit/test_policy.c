@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_policy.h"
 #include "policy.h"
 
 #define S(x)	((uint64_t)(x) * 1000)
@@ -21,35 +22,14 @@
 /* one rule "cpu": cpu_pct > 80 for 10s while suffered_sum > 50, calm 30s */
 static void cfg_cpu(struct policy_config *pc, const char *steps)
 {
-	char err[200];
-
-	policy_config_init(pc);
-	assert_int_equal(policy_parse_kv(pc, "policy", "default_rules", "no", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "metric", "cpu_pct", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "above", "80%", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "for", "10s", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while", "suffered_sum", err,
-					 sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while_above", "50", err, sizeof(err)),
-			 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "calm", "30s", err, sizeof(err)), 0);
-	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "steps", steps, err, sizeof(err)), 0);
-	assert_int_equal(policy_config_finish(pc, err, sizeof(err)), 0);
-	assert_int_equal(pc->nr_rules, 1);
+	fx_cfg_cpu(pc, "suffered_sum", steps);
 }
 
 #define LADDER "cpu=50% for 60s, cpu=25% for 300s, freeze for 60s, kill"
 
 static struct qm_view view(double cpu, double suffered)
 {
-	struct qm_view v = {
-		.cpu_pct = cpu, .inflicted_ms_s = NAN, .suffered_ms_s = suffered,
-		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
-		.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
-		.mem_bytes = NAN, .nproc = NAN,
-	};
-	return v;
+	return fx_view(cpu, suffered);
 }
 
 /* two tenants: "hog" (index 0) and "victim" (index 1) */

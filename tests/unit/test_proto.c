@@ -51,6 +51,42 @@ static pthread_t spawn_writer(struct writer *w, int fd, const char *buf, size_t 
 	return th;
 }
 
+/* A socket pair a thread fills with a buffer; the test reads the other end, fd. */
+struct feed {
+	struct writer w;
+	pthread_t th;
+	int sv[2];
+	int fd;
+};
+
+static void feed_start(struct feed *f, const char *buf, size_t len)
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, f->sv), 0);
+	f->th = spawn_writer(&f->w, f->sv[0], buf, len);
+	f->fd = f->sv[1];
+}
+
+static void feed_end(struct feed *f)
+{
+	pthread_join(f->th, NULL);
+	close(f->sv[0]);
+	close(f->sv[1]);
+}
+
+/* head, big bytes of c, tail: one long line (caller frees; *len its length) */
+static char *padded(const char *head, char c, size_t big, const char *tail, size_t *len)
+{
+	size_t h = strlen(head), t = strlen(tail);
+	char *buf = malloc(h + big + t + 1);
+
+	assert_non_null(buf);
+	memcpy(buf, head, h);
+	memset(buf + h, c, big);
+	memcpy(buf + h + big, tail, t + 1);
+	*len = h + big + t;
+	return buf;
+}
+
 static void test_send_recv(void **state)
 {
 	int sv[2];
@@ -101,28 +137,19 @@ static void test_bad_lines(void **state)
 /* A line over PROTO_MAX_LINE: -EMSGSIZE, its rest discarded, the next line intact. */
 static void test_oversized(void **state)
 {
-	size_t big = PROTO_MAX_LINE + 5000, n = 0;
-	char *buf = malloc(big + 200);
-	struct writer w;
-	pthread_t th;
-	int sv[2];
+	size_t n;
+	char *buf = padded("{\"cmd\":\"", 'a', PROTO_MAX_LINE + 5000,
+			   "\"}\n{\"cmd\":\"status\"}\n", &n);
+	struct feed f;
 	json_t *r = NULL;
 
-	assert_non_null(buf);
-	n += (size_t)sprintf(buf, "{\"cmd\":\"");
-	memset(buf + n, 'a', big);
-	n += big;
-	n += (size_t)sprintf(buf + n, "\"}\n{\"cmd\":\"status\"}\n");
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	th = spawn_writer(&w, sv[0], buf, n);
-	assert_int_equal(proto_recv(sv[1], &r), -EMSGSIZE);
+	feed_start(&f, buf, n);
+	assert_int_equal(proto_recv(f.fd, &r), -EMSGSIZE);
 	assert_null(r);
-	assert_int_equal(proto_recv(sv[1], &r), 0);
+	assert_int_equal(proto_recv(f.fd, &r), 0);
 	assert_string_equal(json_string_value(json_object_get(r, "cmd")), "status");
 	json_decref(r);
-	pthread_join(th, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	feed_end(&f);
 	free(buf);
 }
 
@@ -131,9 +158,7 @@ static void test_limit_boundary(void **state)
 {
 	size_t n = PROTO_MAX_LINE;
 	char *buf = malloc(2 * n + 16);
-	struct writer w;
-	pthread_t th;
-	int sv[2];
+	struct feed f;
 	json_t *r = NULL;
 
 	assert_non_null(buf);
@@ -144,15 +169,12 @@ static void test_limit_boundary(void **state)
 	memcpy(buf + n + 1, "{\"a\":\"", 6);
 	memset(buf + n + 7, 'x', n - 7);
 	memcpy(buf + 2 * n, "\"}\n", 3);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	th = spawn_writer(&w, sv[0], buf, 2 * n + 3);
-	assert_int_equal(proto_recv(sv[1], &r), 0);
+	feed_start(&f, buf, 2 * n + 3);
+	assert_int_equal(proto_recv(f.fd, &r), 0);
 	assert_int_equal(strlen(json_string_value(json_object_get(r, "a"))), n - 8);
 	json_decref(r);
-	assert_int_equal(proto_recv(sv[1], &r), -EMSGSIZE);
-	pthread_join(th, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	assert_int_equal(proto_recv(f.fd, &r), -EMSGSIZE);
+	feed_end(&f);
 	free(buf);
 }
 
@@ -672,6 +694,139 @@ static void test_pview_and_error(void **state)
 	json_decref(j);
 }
 
+/* j parsed from text (a test's literal) */
+static json_t *jlit(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+
+	if (!j)
+		fail_msg("bad literal %s: %s", text, jerr.text);
+	return j;
+}
+
+/*
+ * The host, process and tenant scalars, member by member, as literal text
+ * both ways: what missing, null, short, fractional and negative values
+ * decode to, and the exact bytes (key order, null for NAN, the u64 clamp)
+ * the encoders write. Written before the decoders and encoders were driven
+ * from one field table (src/common/proto.c, hview_wire), and passing on both.
+ */
+static void test_views_edges(void **state)
+{
+	struct hview h, hz = { .hostname = "h", .load = { NAN, 2, INFINITY }, .cpu_pct = 150,
+			       .ncpu = -2, .mem_total = 4e9, .mem_used = NAN, .tenants = 3,
+			       .source = "cgroupfs", .cgroup_mode = "v2", .tick_ms = 0.5,
+			       .bpf_dropped = UINT64_MAX };
+	struct pview p, pz = { .pid = 7, .comm = "", .cpu_pct = 0.25, .rss_bytes = NAN };
+	struct tview t;
+	json_t *j;
+	char *txt;
+
+	/* missing: "-", NAN, 0 */
+	j = jlit("{}");
+	assert_int_equal(proto_hview_from_json(j, &h), 0);
+	assert_string_equal(h.hostname, "-");
+	assert_string_equal(h.source, "-");
+	assert_string_equal(h.cgroup_mode, "-");
+	assert_true(isnan(h.load[0]) && isnan(h.load[1]) && isnan(h.load[2]));
+	assert_true(isnan(h.cpu_pct) && isnan(h.mem_total) && isnan(h.psi_io_full));
+	assert_true(isnan(h.tick_ms));
+	assert_true(h.ncpu == 0 && h.tenants == 0 && h.throttled == 0 && h.frozen == 0);
+	assert_true(h.bpf_dropped == 0);
+	assert_int_equal(proto_pview_from_json(j, &p), 0);
+	assert_true(p.pid == 0 && p.threads == 0 && isnan(p.cpu_pct) && isnan(p.rss_bytes));
+	assert_string_equal(p.comm, "-");
+	json_decref(j);
+
+	/* null: the same, but a tenant's null limit is unlimited */
+	j = jlit("{\"hostname\":null,\"load\":null,\"ncpu\":null,\"cpu_pct\":null,"
+		 "\"bpf_dropped\":null,\"pid\":null,\"comm\":null,\"uid\":null,\"rule\":null,"
+		 "\"offender\":null,\"limits\":{\"cpu_pct\":null},\"faults\":null}");
+	assert_int_equal(proto_hview_from_json(j, &h), 0);
+	assert_string_equal(h.hostname, "-");
+	assert_true(isnan(h.load[0]) && isnan(h.cpu_pct) && h.ncpu == 0 && h.bpf_dropped == 0);
+	assert_int_equal(proto_pview_from_json(j, &p), 0);
+	assert_true(p.pid == 0);
+	assert_string_equal(p.comm, "-");
+	assert_int_equal(proto_tview_from_json(j, &t), 0);
+	assert_true(t.uid == -1 && !t.offender);
+	assert_string_equal(t.rule, "");
+	assert_true(isinf(t.cpu_limit_pct) && isnan(t.mem_limit) && isnan(t.nproc_limit));
+	assert_true(t.faults_cpu == 0 && t.faults_io == 0);
+	json_decref(j);
+
+	/* short, long and null-holed load; fractions cut; negative counters 0 */
+	j = jlit("{\"load\":[1.5,null],\"ncpu\":2.9,\"tenants\":-3,\"bpf_dropped\":-5,"
+		 "\"pid\":41.9,\"uid\":1000.7,\"offender\":true,"
+		 "\"faults\":{\"cpu\":-3,\"mem\":2.5,\"pids\":7}}");
+	assert_int_equal(proto_hview_from_json(j, &h), 0);
+	assert_true(h.load[0] == 1.5 && isnan(h.load[1]) && isnan(h.load[2]));
+	assert_true(h.ncpu == 2 && h.tenants == -3 && h.bpf_dropped == 0);
+	assert_int_equal(proto_pview_from_json(j, &p), 0);
+	assert_int_equal(p.pid, 41);
+	assert_int_equal(proto_tview_from_json(j, &t), 0);
+	assert_true(t.uid == 1000 && t.offender);
+	assert_true(t.faults_cpu == 0 && t.faults_mem == 2 && t.faults_pids == 7);
+	json_decref(j);
+	j = jlit("{\"load\":[1,2,3,\"x\"]}");
+	assert_int_equal(proto_hview_from_json(j, &h), 0);
+	assert_true(h.load[2] == 3);
+	json_decref(j);
+
+	/* wrong types: -EBADMSG, *out untouched */
+	static const char *const bad_host[] = {
+		"{\"load\":[\"x\"]}", "{\"load\":{}}", "{\"load\":[1,{}]}", "{\"ncpu\":\"2\"}",
+		"{\"hostname\":1}", "{\"bpf_dropped\":true}", "{\"tick_ms\":[]}",
+		"{\"cgroup_mode\":false}",
+	};
+	static const char *const bad_proc[] = {
+		"{\"pid\":\"1\"}", "{\"comm\":[]}", "{\"threads\":{}}", "{\"rss_bytes\":true}",
+	};
+	for (size_t i = 0; i < sizeof(bad_host) / sizeof(bad_host[0]); i++) {
+		memset(&h, 0x11, sizeof(h));
+		j = jlit(bad_host[i]);
+		if (proto_hview_from_json(j, &h) != -EBADMSG || h.hostname[0] != 0x11)
+			fail_msg("host %s taken", bad_host[i]);
+		json_decref(j);
+	}
+	for (size_t i = 0; i < sizeof(bad_proc) / sizeof(bad_proc[0]); i++) {
+		memset(&p, 0x11, sizeof(p));
+		j = jlit(bad_proc[i]);
+		if (proto_pview_from_json(j, &p) != -EBADMSG || p.pid != 0x11111111)
+			fail_msg("process %s taken", bad_proc[i]);
+		json_decref(j);
+	}
+	assert_int_equal(proto_hview_from_json(NULL, &h), -EBADMSG);
+	j = jlit("[]");
+	assert_int_equal(proto_pview_from_json(j, &p), -EBADMSG);
+	json_decref(j);
+
+	/* the bytes on the wire */
+	j = proto_hview_json(&hz);
+	txt = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(txt, "{\"hostname\":\"h\",\"load\":[null,2.0,null],\"cpu_pct\":150.0,"
+			    "\"ncpu\":-2,\"mem_total\":4000000000.0,\"mem_used\":null,"
+			    "\"io_rbps\":0.0,\"io_wbps\":0.0,\"psi_cpu_some\":0.0,"
+			    "\"psi_mem_some\":0.0,\"psi_mem_full\":0.0,\"psi_io_some\":0.0,"
+			    "\"psi_io_full\":0.0,\"tenants\":3,\"throttled\":0,\"frozen\":0,"
+			    "\"source\":\"cgroupfs\",\"cgroup_mode\":\"v2\",\"tick_ms\":0.5,"
+			    "\"bpf_dropped\":9223372036854775807}");
+	free(txt);
+	json_decref(j);
+	j = proto_pview_json(&pz);
+	txt = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(txt, "{\"pid\":7,\"comm\":\"\",\"cpu_pct\":0.25,\"rss_bytes\":null,"
+			    "\"threads\":0}");
+	free(txt);
+	json_decref(j);
+	/* a string jansson cannot hold: no object at all */
+	snprintf(hz.hostname, sizeof(hz.hostname), "\xff\xfe");
+	assert_null(proto_hview_json(&hz));
+	snprintf(pz.comm, sizeof(pz.comm), "a\xc3");
+	assert_null(proto_pview_json(&pz));
+}
+
 static void test_limits_json(void **state)
 {
 	struct tenant_limits l;
@@ -694,27 +849,17 @@ static void test_limits_json(void **state)
  */
 static void test_call_big_reply(void **state)
 {
-	size_t big = 20 << 20, n = 0;
-	char *buf = malloc(big + 64), err[128] = "";
-	struct writer w;
-	pthread_t th;
-	int sv[2];
+	size_t big = 20 << 20, n;
+	char *buf = padded("{\"ok\":true,\"pad\":\"", 'x', big, "\"}\n", &n), err[128] = "";
+	struct feed f;
 	json_t *resp = NULL;
 
-	assert_non_null(buf);
-	n += (size_t)sprintf(buf, "{\"ok\":true,\"pad\":\"");
-	memset(buf + n, 'x', big);
-	n += big;
-	n += (size_t)sprintf(buf + n, "\"}\n");
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	th = spawn_writer(&w, sv[0], buf, n);
-	assert_int_equal(proto_call(sv[1], json_pack("{s:s}", "cmd", "snapshot"), &resp, err,
+	feed_start(&f, buf, n);
+	assert_int_equal(proto_call(f.fd, json_pack("{s:s}", "cmd", "snapshot"), &resp, err,
 				    sizeof(err)), 0);
 	assert_int_equal(json_string_length(json_object_get(resp, "pad")), big);
 	json_decref(resp);
-	pthread_join(th, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	feed_end(&f);
 	free(buf);
 }
 
@@ -759,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_tview_missing_and_wrong),
 		cmocka_unit_test(test_hview_roundtrip),
 		cmocka_unit_test(test_pview_and_error),
+		cmocka_unit_test(test_views_edges),
 		cmocka_unit_test(test_limits_json),
 	};
 

@@ -117,7 +117,8 @@ static void make_frame(struct top_frame *f, struct tview *tv, const struct tview
 	snprintf(f->conn, sizeof(f->conn), "connected");
 }
 
-static void test_batch_text(void **state)
+/* make_frame()'s frame written n times by top_batch_frame(), 80 columns (caller frees) */
+static char *batch_out(bool json, int n)
 {
 	struct tview tv[2];
 	const struct tview *rows[2];
@@ -126,12 +127,20 @@ static void test_batch_text(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	char *busy, *idle;
 
+	assert_non_null(out);
 	make_frame(&f, tv, rows);
 	top_ui_init(&ui);
-	assert_int_equal(top_batch_frame(out, &f, &ui, false, 80), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(top_batch_frame(out, &f, &ui, json, 80), 0);
 	fclose(out);
+	return buf;
+}
+
+static void test_batch_text(void **state)
+{
+	char *buf = batch_out(false, 1), *busy, *idle;
+
 	assert_non_null(strstr(buf, "quelltop - web1 - now - daemon connected"));
 	assert_non_null(strstr(buf, "\n\nTENANT "));
 	assert_non_null(strstr(buf, "CPU%v"));
@@ -149,21 +158,10 @@ static void test_batch_text(void **state)
 
 static void test_batch_json(void **state)
 {
-	struct tview tv[2];
-	const struct tview *rows[2];
-	struct top_frame f;
-	struct top_ui ui;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	char *buf = batch_out(true, 2);
 	json_error_t jerr;
 	json_t *j, *arr;
 
-	make_frame(&f, tv, rows);
-	top_ui_init(&ui);
-	assert_int_equal(top_batch_frame(out, &f, &ui, true, 80), 0);
-	assert_int_equal(top_batch_frame(out, &f, &ui, true, 80), 0);
-	fclose(out);
 	/* one object per line */
 	assert_non_null(strchr(buf, '\n'));
 	*strchr(buf, '\n') = '\0';

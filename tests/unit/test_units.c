@@ -80,6 +80,83 @@ static void test_count(void **state)
 	assert_true(v == 3);
 }
 
+/* one literal input and what it parses to */
+struct good {
+	const char *s;
+	uint64_t v;
+};
+
+#define N(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* every ok[i] parses to its value; every bad[i] is -EINVAL, *out untouched */
+static void check_parser(int (*parse)(const char *s, uint64_t *out), const char *what,
+			 const struct good *ok, size_t nok, const char *const *bad, size_t nbad)
+{
+	uint64_t v;
+
+	for (size_t i = 0; i < nok; i++) {
+		v = 7;
+		if (parse(ok[i].s, &v) || v != ok[i].v)
+			fail_msg("%s \"%s\": %llu, want %llu", what, ok[i].s, (unsigned long long)v,
+				 (unsigned long long)ok[i].v);
+	}
+	for (size_t i = 0; i < nbad; i++) {
+		v = 42;
+		if (parse(bad[i], &v) != -EINVAL || v != 42)
+			fail_msg("%s \"%s\" taken", what, bad[i]);
+	}
+}
+
+/*
+ * The edges of the byte and count syntaxes, as literal inputs: what a
+ * fraction, a trailing B / iB, the case of a suffix and the top of the
+ * range do. Written before the two parsers became one (src/common/units.c,
+ * parse_scaled), and passing on both.
+ */
+static void test_size_edges(void **state)
+{
+	static const struct good ok[] = {
+		{ "1.5", 1 }, { "1.9B", 1 }, { "0.5B", 0 }, { "12b", 12 }, { "1kb", 1024 },
+		{ "1Kib", 1024 }, { "1KiB", 1024 }, { "1kB", 1024 }, { ".5K", 512 },
+		{ "007K", 7168 }, { "1.5T", 3ULL << 39 }, { "1.0000000009G", 1ULL << 30 },
+		{ "0.000000001G", 1 }, { "Max", UINT64_MAX }, { "UNLIMITED", UINT64_MAX },
+		{ "18014398509481983.99K", UINT64_MAX - 10 },
+	};
+	static const char *const bad[] = {
+		"1Ki", "1KBB", "1BB", "1iB", "1BiB", "1E", "1b ", "1 K", "K1", "1kk", "1.5.5K",
+		"unlimitedK", "maxB", "1Bk", "B",
+	};
+	uint64_t v = 42;
+
+	check_parser(units_parse_size, "size", ok, N(ok), bad, N(bad));
+	/* 2^64 - 1024 + 1023.999999: floors to UINT64_MAX, which means unlimited */
+	assert_int_equal(units_parse_size("18014398509481983.999999999K", &v), -ERANGE);
+	assert_int_equal(units_parse_size("18014398509481984K", &v), -ERANGE);	/* 2^64 */
+	assert_int_equal(units_parse_size("17179869184G", &v), -ERANGE);		/* 2^64 */
+	assert_true(v == 42);
+}
+
+static void test_count_edges(void **state)
+{
+	static const struct good ok[] = {
+		{ "1.0", 1 }, { "1.50k", 1500 }, { "0.0001k", 0 }, { "1K", 1000 },
+		{ "3g", 3000000000ULL }, { "1G", 1000000000ULL }, { ".5k", 500 }, { "0", 0 },
+		{ "007", 7 }, { "18446744073709551615", UINT64_MAX },
+		{ "18446744073709551.615k", UINT64_MAX },
+	};
+	static const char *const bad[] = {
+		"1T", "1P", "1kB", "1ki", "1B", "12b", "max", "none", "k", "1.k", ".", "1.5",
+		"0.1", "1kk", "1 k", "1k ", "+1k",
+	};
+	uint64_t v = 42;
+
+	check_parser(units_parse_count, "count", ok, N(ok), bad, N(bad));
+	assert_int_equal(units_parse_count("18446744073709551.616k", &v), -ERANGE);
+	assert_int_equal(units_parse_count("18446744073710G", &v), -ERANGE);
+	assert_int_equal(units_parse_count(NULL, &v), -EINVAL);
+	assert_true(v == 42);
+}
+
 static void test_duration(void **state)
 {
 	static const struct { const char *s; uint64_t ms; } ok[] = {
@@ -198,6 +275,8 @@ int main(void)
 		cmocka_unit_test(test_size_good),
 		cmocka_unit_test(test_size_bad),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_size_edges),
+		cmocka_unit_test(test_count_edges),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_percent),
 		cmocka_unit_test(test_bool),

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * fixture_policy.h - the literal rule and tenant view that the ladder's
+ * tests share: policy_evaluate() itself (tests/unit/test_policy.c), the
+ * tick's decide stage around it (tests/unit/test_decide.c), and the tests
+ * that run a daemon's tenants through act (test_enforcer.c,
+ * test_fuzz_api.c, cost_state.c). Header-only, like fixture.h, so each
+ * test binary stays one file.
+ */
+#ifndef QUELL_TEST_FIXTURE_POLICY_H
+#define QUELL_TEST_FIXTURE_POLICY_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+/*
+ * One rule "cpu" (index 0), no built-in ones: cpu_pct > 80 for 10s while
+ * signal > 50 (signal "none": no condition), calm 30s, then steps.
+ */
+static inline void fx_cfg_cpu(struct policy_config *pc, const char *signal, const char *steps)
+{
+	char err[200];
+
+	policy_config_init(pc);
+	assert_int_equal(policy_parse_kv(pc, "policy", "default_rules", "no", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "metric", "cpu_pct", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "above", "80%", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "for", "10s", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while", signal, err, sizeof(err)), 0);
+	if (strcmp(signal, "none"))
+		assert_int_equal(policy_parse_kv(pc, "rule:cpu", "while_above", "50", err,
+						 sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "calm", "30s", err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_kv(pc, "rule:cpu", "steps", steps, err, sizeof(err)), 0);
+	assert_int_equal(policy_config_finish(pc, err, sizeof(err)), 0);
+	assert_int_equal(pc->nr_rules, 1);
+}
+
+/*
+ * A tenant's view as gather leaves it when only BPF's cpu and wait time
+ * are known: cpu % and suffered ms/s set, the other views unknown (NAN);
+ * mem_inflicted_bps stays 0, as the tests had it before they shared this.
+ */
+static inline struct qm_view fx_view(double cpu, double suffered)
+{
+	struct qm_view v = {
+		.cpu_pct = cpu, .inflicted_ms_s = NAN, .suffered_ms_s = suffered,
+		.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
+		.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
+		.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
+		.mem_bytes = NAN, .nproc = NAN,
+	};
+
+	return v;
+}
+
+#endif /* QUELL_TEST_FIXTURE_POLICY_H */
