@@ -7,7 +7,8 @@
 # the wall time of LISTS `quellctl --json list` fired 0, 0.1, ... 0.9 s after
 # a tick ended (so some land on a tick), RSS, and a perf profile (PERF s,
 # dwarf call graphs; inclusive and self % of quelld's samples). Knobs: N, W,
-# PERF (0: none), LISTS, BUILD (build dir under SRC), OUT (perf data). Not
+# PERF (0: none), LISTS, LISTPERF=1 (perf of quelld during the lists), BUILD
+# (build dir under SRC), OUT (perf data). Not
 # part of `make bench`: docs/performance.md, "The tick at 10,000 tenants".
 # Cleans up like the integration tests (lib.sh, realhost.sh traps).
 WT=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
