@@ -196,7 +196,20 @@ struct policy_tnext {
 	double mem_last;
 	uint64_t mem_last_ms;
 	struct policy_rstate *r;	/* pc->nr_rules states, set by the caller */
+	/*
+	 * Set by policy_evaluate from r[] and prev's states while both are in
+	 * the cache (a second pass over them at 10,000 tenants missed it: the
+	 * caller's share of the tick was mostly that, docs/performance.md):
+	 * bit ri of win_opened / win_closed: rule ri's level-0 window opened /
+	 * closed this tick; keep: a rule holds a rung or a release to remember;
+	 * from: prev[i] when r[] equals its nr rule states byte for byte (then
+	 * policy_tstate_commit into that same state copies nothing), else NULL.
+	 */
+	uint16_t win_opened, win_closed;
+	bool keep;
+	const struct policy_tstate *from;
 };
+_Static_assert(POLICY_MAX_RULES <= 16, "policy_tnext.win_* hold one bit per rule");
 
 /* One tenant as policy_evaluate sees it (built by the enforcer from struct tenant). */
 struct policy_input {

@@ -131,14 +131,30 @@ struct sig_agg {
 	int n, imax1;
 };
 
-static void signal_aggregate(const struct policy_input *in, int n, struct sig_agg agg[PS_NR])
+/*
+ * Only the signals some rule reads, in one pass over the inputs: a pass per
+ * signal (7 of them, 3 read by the built-in rules) over 10,000 inputs
+ * of 184 bytes re-read 1.8 MB per signal per tick at 10,000 tenants.
+ */
+static void signal_aggregate(const struct policy_config *pc, const struct policy_input *in,
+			     int n, struct sig_agg agg[PS_NR])
 {
-	for (int s = 0; s < PS_NR; s++) {
-		struct sig_agg *a = &agg[s];
+	int used[PS_NR], nu = 0;
 
-		*a = (struct sig_agg){ .max1 = -INFINITY, .max2 = -INFINITY, .imax1 = -1 };
-		for (int j = 0; j < n; j++) {
-			double x = signal_of((enum policy_signal)s, &in[j]);
+	for (int s = 0; s < PS_NR; s++)
+		agg[s] = (struct sig_agg){ .max1 = -INFINITY, .max2 = -INFINITY, .imax1 = -1 };
+	for (int s = PS_NONE + 1; s < PS_NR; s++)
+		for (int ri = 0; ri < pc->nr_rules; ri++)
+			if (pc->rules[ri].signal == (enum policy_signal)s) {
+				used[nu++] = s;
+				break;
+			}
+	if (!nu)
+		return;
+	for (int j = 0; j < n; j++) {
+		for (int k = 0; k < nu; k++) {
+			struct sig_agg *a = &agg[used[k]];
+			double x = signal_of((enum policy_signal)used[k], &in[j]);
 
 			if (!isfinite(x))
 				continue;
@@ -549,7 +565,7 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 	for (int i = 0; i < n; i++)
 		if (!prev[i] || (pc->nr_rules && !next[i].r))
 			return -EINVAL;
-	signal_aggregate(in, n, agg);
+	signal_aggregate(pc, in, n, agg);
 	for (int i = 0; i < n; i++) {
 		const struct policy_tstate *p = prev[i];
 		struct policy_tnext *s = &next[i];
@@ -560,12 +576,26 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 		}
 		s->level = 0;
 		s->rule = -1;
+		s->win_opened = s->win_closed = 0;
+		s->keep = false;
 		for (int ri = 0; ri < pc->nr_rules; ri++) {
-			if (!s->r[ri].dry && s->r[ri].level > s->level) {
-				s->level = s->r[ri].level;
+			const struct policy_rstate *ra = policy_tstate_rule(p, ri), *rb = &s->r[ri];
+
+			if (!rb->dry && rb->level > s->level) {
+				s->level = rb->level;
 				s->rule = ri;
 			}
+			/* why a rule did or did not trip: its window opening and closing */
+			if (!rb->level && ra->over != rb->over) {
+				if (rb->over)
+					s->win_opened |= (uint16_t)(1u << ri);
+				else
+					s->win_closed |= (uint16_t)(1u << ri);
+			}
+			s->keep |= rb->level || rb->released_from;
 		}
+		s->from = p->nr == pc->nr_rules && (!p->nr ||
+			  !memcmp(p->r, s->r, sizeof(s->r[0]) * (size_t)p->nr)) ? p : NULL;
 		s->mem_last = in[i].v.mem_bytes;
 		s->mem_last_ms = now_ms;
 	}
@@ -586,7 +616,8 @@ void policy_tstate_commit(const struct policy_config *pc, struct policy_tstate *
 	s->rule = next->rule;
 	s->mem_last = next->mem_last;
 	s->mem_last_ms = next->mem_last_ms;
-	if (nr > 0)
+	/* a calm tenant's rule states did not change: 256 bytes not copied (4 rules) */
+	if (nr > 0 && !(next->from == s && s->nr == nr))
 		memcpy(s->r, next->r, sizeof(s->r[0]) * (size_t)nr);
 	/* rules beyond the configured ones (config shrank): nothing stays active */
 	if (s->nr > nr)

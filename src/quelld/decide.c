@@ -103,7 +103,7 @@ static int reserve_rules(struct decide_plan *p, int nr)
 /* decide_limits with the ladder given as its parts (a tenant's, or a next[] one). */
 static void limits_of(const struct policy_config *pc, const struct tenant_limits *lim,
 		      const struct state_tenant *st, bool manual_expired, int level, int rule,
-		      const struct policy_rstate *r, struct tenant_limits *stat,
+		      const struct policy_rstate *r, bool fresh, struct tenant_limits *stat,
 		      struct decide_out *o)
 {
 	enum state_manual manual = st && !manual_expired ? st->manual : SM_NONE;
@@ -112,7 +112,17 @@ static void limits_of(const struct policy_config *pc, const struct tenant_limits
 	if (st)
 		limits_merge(&s, &st->over);
 	limits_apply_defaults(&s);	/* nproc = 512 unless configured */
-	policy_effective_r(pc, r, &o->dyn, &o->frozen);
+	/*
+	 * fresh: level is policy_evaluate's of this tick, the highest rung of
+	 * a rule not in dry-run; 0 then means no rung writes anything, and the
+	 * rule states (another cache miss per tenant) need not be read.
+	 */
+	if (level > 0 || !fresh) {
+		policy_effective_r(pc, r, &o->dyn, &o->frozen);
+	} else {
+		limits_init(&o->dyn);
+		o->frozen = false;
+	}
 	if (manual == SM_THROTTLE)
 		policy_limits_stricter(&o->dyn, &st->manual_lim);
 	if (manual == SM_FREEZE)
@@ -152,7 +162,7 @@ void decide_limits(const struct policy_config *pc, const struct tenant_limits *l
 			pad[ri] = *policy_tstate_rule(pol, ri);
 		r = pad;
 	}
-	limits_of(pc, lim, st, manual_expired, pol->level, pol->rule, r, stat, o);
+	limits_of(pc, lim, st, manual_expired, pol->level, pol->rule, r, false, stat, o);
 }
 
 static double rate(const struct qm_rates *r, enum qm_id id)
@@ -217,27 +227,16 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 	if (nact < 0)
 		return nact;
 	for (int i = 0; i < n; i++) {
-		const struct policy_tstate *a = in[i].pol;
 		const struct policy_tnext *b = &p->next[i];
 		struct decide_out *o = &p->out[i];
 
-		o->win_opened = o->win_closed = 0;
-		o->keep_ladder = false;
-		for (int ri = 0; ri < pc->nr_rules; ri++) {
-			const struct policy_rstate *ra = policy_tstate_rule(a, ri), *rb = &b->r[ri];
-
-			/* why a rule did or did not trip: its window opening and closing */
-			if (!rb->level && ra->over != rb->over) {
-				if (rb->over)
-					o->win_opened |= (uint16_t)(1u << ri);
-				else
-					o->win_closed |= (uint16_t)(1u << ri);
-			}
-			o->keep_ladder |= rb->level || rb->released_from;
-		}
+		/* policy_evaluate compared the rule states (a pass over them here missed the cache) */
+		o->win_opened = b->win_opened;
+		o->win_closed = b->win_closed;
+		o->keep_ladder = b->keep;
 		o->manual_expired = decide_manual_expired(in[i].st, real_ms);
-		limits_of(pc, in[i].lim, in[i].st, o->manual_expired, b->level, b->rule, b->r, NULL,
-			  o);
+		limits_of(pc, in[i].lim, in[i].st, o->manual_expired, b->level, b->rule, b->r, true,
+			  NULL, o);
 	}
 	p->n = n;
 	p->nact = nact;
@@ -259,7 +258,7 @@ int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
 		p->in[i] = (struct decide_in){
 			.name = t->name, .view = &t->view, .rates = &t->rates, .pol = &t->pol,
 			.lim = &t->lim, .exempt = t->exempt, .has_cg = t->cg[0] != '\0',
-			.st = p->db ? state_find(p->db, t->name, false) : NULL,
+			.st = p->db && p->db->nr ? state_find(p->db, t->name, false) : NULL,
 		};
 	}
 	p->ret = decide(&d->cfg.policy, p->in, n, real_ms, p);

@@ -191,12 +191,7 @@ static void gather_host(struct daemon *d)
 		h->psi_io_some = ps.some.avg10;
 		h->psi_io_full = ps.has_full ? ps.full.avg10 : NAN;
 	}
-	h->tenants = d->reg.nr;
-	h->throttled = h->frozen = 0;
-	for (int i = 0; i < d->reg.nr; i++) {
-		h->throttled += d->reg.t[i]->state == TS_THROTTLED;
-		h->frozen += d->reg.t[i]->state == TS_FROZEN;
-	}
+	h->tenants = d->reg.nr;	/* throttled, frozen: counted in gather_tick's cgroupfs pass */
 	snprintf(h->source, sizeof(h->source), "%s", d->bpf ? "bpf" : "cgroupfs");
 	snprintf(h->cgroup_mode, sizeof(h->cgroup_mode), "%s", cg_mode_name(d->cg.mode));
 	if (d->bpf && !qbpf_read_stats(d->bpf, d->bpf_stats))
@@ -341,10 +336,13 @@ int gather_tick(struct daemon *d)
 			log_warn("reading BPF eviction counters: %s", strerror(-ret));
 		inflicted_fair(d);
 	}
+	d->host.throttled = d->host.frozen = 0;
 	for (int i = 0; i < d->reg.nr; i++) {
 		struct tenant *t = d->reg.t[i];
 		struct cg_usage u;
 
+		d->host.throttled += t->state == TS_THROTTLED;
+		d->host.frozen += t->state == TS_FROZEN;
 		if (!*t->cg || t->cg_absent_epoch == epoch) {
 			need_proc = true;	/* as for -ENOENT below: nothing valid */
 		} else {
