@@ -56,6 +56,14 @@ struct qbpf {
 	uint64_t min_key, max_key;	/* uid mode: the keys the BPF side accounts */
 	int proc_fd;			/* qbpf_opts.proc_fd, or our own open of /proc */
 	bool own_proc_fd;
+	/*
+	 * qbpf_read_acct's table, kept from tick to tick: sized for the acct
+	 * map (max_tenants, 16,384 by default: 2.2 MB), a calloc per tick was
+	 * an mmap, page faults and an munmap every second whatever the number
+	 * of tenants (docs/performance.md, "Fixed cost at rest").
+	 */
+	struct acct_sum *sums;
+	int sums_max;
 };
 
 /* libbpf messages go to the daemon's logger (src/common/log.c). */
@@ -433,6 +441,7 @@ void qbpf_destroy(struct qbpf *b)
 	qbpf_unload(b);
 	if (b->own_proc_fd)
 		close(b->proc_fd);
+	free(b->sums);
 	free(b);
 }
 
@@ -661,15 +670,23 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 	/* room for what the map holds plus, per CPU, a running and two pending keys */
 	int max = nacct + 3 * b->ncpus;
 	struct quell_cpu_cur *c1 = NULL, *c2 = NULL;
-	struct acct_sum *sums = NULL, *s;
+	struct acct_sum *sums, *s;
 	uint64_t *gen1 = NULL;
 	int n, i, c, k, ret;
 
-	sums = calloc(max, sizeof(*sums));
+	/* every entry is written whole (sum_cpus, sum_find) before it is read */
+	if (b->sums_max < max) {
+		sums = realloc(b->sums, (size_t)max * sizeof(*sums));
+		if (!sums)
+			return -ENOMEM;
+		b->sums = sums;
+		b->sums_max = max;
+	}
+	sums = b->sums;
 	c1 = calloc(b->ncpus, sizeof(*c1));
 	c2 = calloc(b->ncpus, sizeof(*c2));
 	gen1 = calloc(b->ncpus, sizeof(*gen1));
-	if (!sums || !c1 || !c2 || !gen1) {
+	if (!c1 || !c2 || !gen1) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -736,7 +753,6 @@ int qbpf_read_acct(struct qbpf *b, uint64_t now_ns,
 	}
 	ret = n;
 out:
-	free(sums);
 	free(c1);
 	free(c2);
 	free(gen1);

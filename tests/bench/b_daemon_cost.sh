@@ -6,7 +6,8 @@
 # tick walks, reads and evaluates N tenants (BPF, collectors, policy, API
 # bookkeeping; history off as in the test config).
 #
-# CPU % = (utime + stime of quelld over the window) / window, measured after
+# CPU % = (run time of quelld's threads over the window, ns from schedstat;
+# utime + stime in 10 ms clock ticks was too coarse) / window, measured after
 # the daemon has discovered all tenants and ticked twice. Each N runs REPS
 # times, interleaved (100, 1000, 5000, 100, ...); the table shows medians.
 # tick_ms is the daemon's own measure of its last tick (quellctl status,
@@ -58,9 +59,10 @@ EOF
 
 status() { qt_ctl --json status 2>/dev/null; }
 
-# one measurement: prints "cpu_pct tick_ms_median tick_ms_max rss_kib list_ms"
+# one measurement: prints "cpu_pct tick_ms_median tick_ms_max rss_kib list_ms cpu_pct_ticks"
+# (the last: the same window from utime + stime, for comparison)
 measure() {
-	local n=$1 i t0 t1 ns0 ns1 st ticks=() got rss lt a
+	local n=$1 i t0 t1 c0 c1 ns0 ns1 st ticks=() got rss lt a
 	qt_quelld
 	for i in $(seq 600); do
 		got=$(status | jq -r '.host.tenants // 0')
@@ -69,12 +71,12 @@ measure() {
 	done
 	[ "$got" -ge "$n" ] || qt_fail "quelld saw $got of $n tenants"
 	sleep 2.5	# two full ticks with all tenants
-	t0=$(b_cpu_ticks $QT_QUELLD_PID); ns0=$(date +%s%N)
+	t0=$(b_cpu_ns $QT_QUELLD_PID); c0=$(b_cpu_ticks $QT_QUELLD_PID); ns0=$(date +%s%N)
 	for i in $(seq $((WIN / 2))); do
 		sleep 2
 		ticks+=($(status | jq -r '.host.tick_ms // empty'))
 	done
-	t1=$(b_cpu_ticks $QT_QUELLD_PID); ns1=$(date +%s%N)
+	t1=$(b_cpu_ns $QT_QUELLD_PID); c1=$(b_cpu_ticks $QT_QUELLD_PID); ns1=$(date +%s%N)
 	rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$QT_QUELLD_PID/status)
 	lt=()
 	for i in 1 2 3 4 5; do
@@ -88,10 +90,11 @@ measure() {
 			-o "$PERF_OUT" -- sleep "$WIN" >/dev/null 2>&1
 	fi
 	b_quelld_stop
-	awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v w="$(( ns1 - ns0 ))" -v tm="$(b_median "${ticks[@]}")" \
+	awk -v a="$t0" -v b="$t1" -v w="$(( ns1 - ns0 ))" -v tm="$(b_median "${ticks[@]}")" \
 		-v mx="$(printf '%s\n' "${ticks[@]}" | sort -g | tail -1)" -v rss="$rss" \
-		-v lm="$(b_median "${lt[@]}")" \
-		'BEGIN { printf "%.3f %s %s %s %s\n", (b - a) / hz / (w / 1e9) * 100, tm, mx, rss, lm }'
+		-v lm="$(b_median "${lt[@]}")" -v c0="$c0" -v c1="$c1" -v hz="$HZ" \
+		'BEGIN { printf "%.3f %s %s %s %s %.3f\n", (b - a) / w * 100, tm, mx, rss, lm,
+			 (c1 - c0) / hz / (w / 1e9) * 100 }'
 }
 
 rm -f "$BENCH_OUT"/daemon_cost.perf.data* "$BENCH_OUT/daemon_cost.perf.txt"
@@ -105,9 +108,9 @@ for r in $(seq "$REPS"); do
 		if [ "$r" = "$REPS" ] && [ "$n" = "$last" ] && command -v perf >/dev/null; then
 			PERF_OUT=$BENCH_OUT/daemon_cost.perf.data
 		fi
-		read -r c tm mx rss lm < <(measure "$n")
+		read -r c tm mx rss lm ct < <(measure "$n")
 		[ -n "$c" ] || qt_fail "no measurement for $n tenants"
-		b_log "round $r: $n tenants: cpu ${c}% tick_ms median $tm max $mx rss ${rss} KiB list --json ${lm} ms"
+		b_log "round $r: $n tenants: cpu ${c}% (utime+stime: ${ct}%) tick_ms median $tm max $mx rss ${rss} KiB list --json ${lm} ms"
 		CPU[$n]+="$c "; TICK[$n]+="$tm "; TMAX[$n]+="$mx "; RSS[$n]+="$rss "; LIST[$n]+="$lm "
 	done
 done

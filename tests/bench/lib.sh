@@ -13,6 +13,7 @@
 #   b_median V...         median of numbers (mean of the middle two if even)
 #   b_ratio A B           A / B with 3 decimals ("null" if B is 0 or missing)
 #   b_cpu_ticks PID       utime + stime of PID in clock ticks
+#   b_cpu_ns PID          CPU time of PID's live threads in ns (schedstat)
 #   b_quell_progs         how many quell sched_switch programs are attached
 #                         now (other engineers' daemons count too)
 #   b_quelld_stop         stop the test daemon started by qt_quelld
@@ -53,6 +54,16 @@ b_ratio() {
 b_cpu_ticks() {
 	# fields after the ")" of comm: utime is the 12th, stime the 13th
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+# utime + stime come in clock ticks of 10 ms (USER_HZ 100): over a 16 s
+# window one tick is 0.0625 % of a core, as much as quelld uses at rest with
+# 100 tenants, so b_daemon_cost.sh read 0.123 % there (2 ticks) where the
+# daemon used 0.055 % (docs/performance.md, "Fixed cost at rest").
+# /proc/PID/task/TID/schedstat's first field is the thread's run time in ns;
+# the sum misses threads that ended inside the window (quelld's are long-lived).
+b_cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
 }
 
 b_quell_progs() {
