@@ -147,9 +147,15 @@ lin=$(for n in $NS; do echo "$n $(b_median ${CPU[$n]})"; done | awk -v g="$grow"
 echo
 echo "targets (issue 15), medians of $REPS rounds on this shared machine (load: $(cut -d' ' -f1-3 /proc/loadavg));"
 echo "per 1000 at N = CPU at N / N * 1000 (at 100 mostly the daemon's fixed cost); slope = (CPU at $last - CPU at ${NS%% *}) / $(( last - ${NS%% *} )) * 1000"
+# below 1,000 tenants "per 1,000" is the fixed cost scaled up (at 100: x10),
+# not a cost per tenant: reported, not judged
 for n in $NS; do
-	b_target "daemon_cpu_pct_per_1000_at_$n" "<= 0.2" \
-		"$(awk -v c="$(b_median ${CPU[$n]})" -v n="$n" 'BEGIN { printf "%.3f", c / n * 1000 }')" "%core"
+	v=$(awk -v c="$(b_median ${CPU[$n]})" -v n="$n" 'BEGIN { printf "%.3f", c / n * 1000 }')
+	if [ "$n" -ge 1000 ]; then
+		b_target "daemon_cpu_pct_per_1000_at_$n" "<= 0.2" "$v" "%core"
+	else
+		echo "info   daemon_cpu_pct_at_$n $(b_median ${CPU[$n]}) %core (fixed cost; per 1000: $v)"
+	fi
 done
 b_target "daemon_cpu_slope_pct_per_1000_${NS%% *}_to_$last" "<= 0.2" "$grow" "%core"
 b_target "daemon_cpu_worst_step_over_slope" "<= 2" \
