@@ -62,6 +62,8 @@ enum policy_signal {
 	PS_PSI_IO,		/* psi_io */
 	PS_IO_LAT,		/* io_lat: max of others' mean IO completion latency, ms */
 	PS_REFAULT,		/* refault: max of others' page cache refaults, pages/s */
+	PS_IO_WAIT,		/* io_wait: max of others' IO stall per IO request, ms
+				 * (psi_io "some" ms/s over their IOPS, at least 1) */
 	PS_NR
 };
 
@@ -100,6 +102,8 @@ struct policy_rule {
 					 * `for`, the signal's this (at most `for`) */
 	double urgent_above;		/* urgent_above = 0 (off): neighbours' signal above this
 					 * at the trip -> rung 1 after urgent_for, not `for` */
+	enum policy_signal urgent_signal;	/* urgent_while = while (PS_NONE): the signal
+						 * urgent_above reads */
 	uint64_t urgent_for_ms;		/* urgent_for = 1s */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
@@ -282,6 +286,18 @@ void policy_tstate_free(struct policy_tstate *s);
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
 		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
 		    uint64_t now_ms, struct policy_action *acts, int max);
+
+/*
+ * policy_refault_watch - does a tenant whose rule states (after a tick) are
+ * r (pc->nr_rules of them) wait only for its neighbours' page cache
+ * refaults to take a rule's urgent way (docs/policy.md "The refault
+ * watch")? That is a rule whose urgent signal is refault, at level 0, with
+ * its metric's window open. Returns true and sets *from_ms (wall clock:
+ * the soonest its urgent window is closed) and *above (the lowest such
+ * urgent_above, pages/s); false for none.
+ */
+bool policy_refault_watch(const struct policy_config *pc, const struct policy_rstate *r,
+			  uint64_t *from_ms, double *above);
 
 /*
  * s = next (rules beyond pc->nr_rules: calm, nothing remembered). s is

@@ -115,6 +115,20 @@ static double signal_of(enum policy_signal s, const struct policy_input *in)
 		return v->io_lat_ms;
 	case PS_REFAULT:
 		return in->refault_s;
+	case PS_IO_WAIT:
+		/*
+		 * ms stalled on IO per IO request: PSI alone says how much of its
+		 * time a tenant waits, which depends as much on how much of its
+		 * time it spends issuing IO as on how long each IO takes. A 4 KiB
+		 * reader alone stalled 8-50 % of the time on this host's disk
+		 * (docs/policy.md "The urgent window"), around any % threshold;
+		 * per request it waited tens of us alone and ms beside a writer.
+		 * Fewer than one request a second counts as one: a request stuck
+		 * for the whole second has not completed yet.
+		 */
+		if (!isfinite(v->psi_io_some) || !isfinite(v->iops))
+			return NAN;
+		return v->psi_io_some * 10.0 / (v->iops > 1 ? v->iops : 1);
 	default:
 		return NAN;
 	}
@@ -406,9 +420,15 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 		bool split = r->while_for_ms != POLICY_SAME_WINDOW;
 		bool cond = isfinite(m) && m > r->above && (split || neigh);
 
-		if (r->urgent_above > 0 && isfinite(sig) && sig > r->urgent_above) {
-			rs->urgent = true;
-			rs->urgent_ms = now_ms;
+		if (r->urgent_above > 0) {
+			/* the rule's own signal unless urgent_while names another */
+			double u = r->urgent_signal == PS_NONE ? sig :
+				   signal_value(r->urgent_signal, agg, in, self);
+
+			if (isfinite(u) && u > r->urgent_above) {
+				rs->urgent = true;
+				rs->urgent_ms = now_ms;
+			}
 		}
 
 		if (split)
@@ -535,6 +555,35 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 		rs->calm_ms = now_ms;	/* another full calm period before the next rung down */
 		emit(e, self, PA_STEP_DOWN, ri, r, rs, &ev);
 	}
+}
+
+bool policy_refault_watch(const struct policy_config *pc, const struct policy_rstate *r,
+			  uint64_t *from_ms, double *above)
+{
+	bool any = false;
+
+	if (!pc->enabled)
+		return false;
+	for (int ri = 0; ri < pc->nr_rules; ri++) {
+		const struct policy_rule *rl = &pc->rules[ri];
+		const struct policy_rstate *rs = &r[ri];
+		enum policy_signal u = rl->urgent_signal == PS_NONE ? rl->signal :
+				       rl->urgent_signal;
+		uint64_t want = rl->urgent_for_ms < rl->for_ms ? rl->urgent_for_ms : rl->for_ms;
+		uint64_t from;
+
+		if (!rl->enabled || rl->urgent_above <= 0 || u != PS_REFAULT || rs->level ||
+		    !rs->over)
+			continue;
+		/* the tick at which urgent_closed() can first be true */
+		from = rs->over_ms + (want > POLICY_TICK_SLACK_MS ? want - POLICY_TICK_SLACK_MS : 0);
+		if (!any || from < *from_ms)
+			*from_ms = from;
+		if (!any || rl->urgent_above < *above)
+			*above = rl->urgent_above;
+		any = true;
+	}
+	return any;
 }
 
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,

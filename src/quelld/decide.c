@@ -201,6 +201,7 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 	int nact, ret;
 
 	p->n = p->nact = 0;
+	p->watch = false;
 	if (!pc || n < 0 || (n && !in))
 		return -EINVAL;
 	ret = decide_reserve(p, n);
@@ -220,6 +221,8 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 		const struct policy_tstate *a = in[i].pol;
 		const struct policy_tnext *b = &p->next[i];
 		struct decide_out *o = &p->out[i];
+		uint64_t from;
+		double above;
 
 		o->win_opened = o->win_closed = 0;
 		o->keep_ladder = false;
@@ -238,6 +241,13 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 		o->manual_expired = decide_manual_expired(in[i].st, real_ms);
 		limits_of(pc, in[i].lim, in[i].st, o->manual_expired, b->level, b->rule, b->r, NULL,
 			  o);
+		if (policy_refault_watch(pc, b->r, &from, &above)) {
+			if (!p->watch || from < p->watch_ms)
+				p->watch_ms = from;
+			if (!p->watch || above < p->watch_above)
+				p->watch_above = above;
+			p->watch = true;
+		}
 	}
 	p->n = n;
 	p->nact = nact;
@@ -250,6 +260,7 @@ int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
 	int n = d->reg.nr;
 
 	p->n = p->nact = 0;
+	p->watch = false;
 	p->ret = decide_reserve(p, n);
 	if (p->ret)
 		return p->ret;
