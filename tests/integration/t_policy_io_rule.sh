@@ -6,7 +6,7 @@
 # rule's first rung (io=10M iops=1000 in blkio.throttle.* / io.max). No IO
 # weight binds on a hybrid host (docs/policy.md "The gentle rung"), so the
 # first rung is a cap: its window is 3 s, or 1 s (two samples) while the
-# neighbour's IO requests wait more than urgent_above (1 ms each, io_wait;
+# neighbour's IO requests wait more than urgent_above (0.1 ms each, io_wait;
 # the reader's stall share, 8-50 % alone and 51-96 % beside the hog, sat
 # on the old 50 % threshold). Over QT_RUNS runs (default 2) it measures the
 # time from the hog's start to the cap (the audit line's time_ms, stamped

@@ -80,7 +80,7 @@ static void test_defaults(void **state)
 	assert_int_equal(r->for_ms, 3000);
 	/* the neighbours' IO stall per request, not their stall share (docs/policy.md) */
 	assert_int_equal(r->urgent_signal, PS_IO_WAIT);
-	assert_true(r->urgent_above == 1);
+	assert_true(r->urgent_above == 0.1);
 	assert_int_equal(r->urgent_for_ms, 1000);
 	r = &pc.rules[policy_rule_find(&pc, "fork-storm")];
 	assert_int_equal(r->for_ms, 3000);
