@@ -62,6 +62,8 @@ enum policy_signal {
 	PS_PSI_IO,		/* psi_io */
 	PS_IO_LAT,		/* io_lat: max of others' mean IO completion latency, ms */
 	PS_REFAULT,		/* refault: max of others' page cache refaults, pages/s */
+	PS_IO_WAIT,		/* io_wait: max of others' IO stall per IO request, ms
+				 * (psi_io "some" ms/s over their IOPS, at least 1) */
 	PS_NR
 };
 
@@ -100,6 +102,8 @@ struct policy_rule {
 					 * `for`, the signal's this (at most `for`) */
 	double urgent_above;		/* urgent_above = 0 (off): neighbours' signal above this
 					 * at the trip -> rung 1 after urgent_for, not `for` */
+	enum policy_signal urgent_signal;	/* urgent_while = while (PS_NONE): the signal
+						 * urgent_above reads */
 	uint64_t urgent_for_ms;		/* urgent_for = 1s */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
@@ -201,11 +205,12 @@ struct policy_tnext {
 	 * the cache (a second pass over them at 10,000 tenants missed it: the
 	 * caller's share of the tick was mostly that, docs/performance.md):
 	 * bit ri of win_opened / win_closed: rule ri's level-0 window opened /
-	 * closed this tick; keep: a rule holds a rung or a release to remember;
+	 * closed this tick; win_open: rule ri's level-0 window is open now;
+	 * keep: a rule holds a rung or a release to remember;
 	 * from: prev[i] when r[] equals its nr rule states byte for byte (then
 	 * policy_tstate_commit into that same state copies nothing), else NULL.
 	 */
-	uint16_t win_opened, win_closed;
+	uint16_t win_opened, win_closed, win_open;
 	bool keep;
 	const struct policy_tstate *from;
 };
@@ -295,6 +300,18 @@ void policy_tstate_free(struct policy_tstate *s);
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
 		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
 		    uint64_t now_ms, struct policy_action *acts, int max);
+
+/*
+ * policy_refault_watch - does a tenant whose rule states (after a tick) are
+ * r (pc->nr_rules of them) wait only for its neighbours' page cache
+ * refaults to take a rule's urgent way (docs/policy.md "The refault
+ * watch")? That is a rule whose urgent signal is refault, at level 0, with
+ * its metric's window open. Returns true and sets *from_ms (wall clock:
+ * the soonest its urgent window is closed) and *above (the lowest such
+ * urgent_above, pages/s); false for none.
+ */
+bool policy_refault_watch(const struct policy_config *pc, const struct policy_rstate *r,
+			  uint64_t *from_ms, double *above);
 
 /*
  * s = next (rules beyond pc->nr_rules: calm, nothing remembered). s is

@@ -36,6 +36,7 @@ static const char *const signal_names[PS_NR] = {
 	[PS_PSI_IO] = "psi_io",
 	[PS_IO_LAT] = "io_lat",
 	[PS_REFAULT] = "refault",
+	[PS_IO_WAIT] = "io_wait",
 };
 
 static const char *const act_names[PA_NR] = {
@@ -346,15 +347,21 @@ void policy_config_init(struct policy_config *pc)
 	 * mq-deadline; v2's io controller is not there): the first rung is a
 	 * cap, so the window stays long enough that a burst shorter than 2 s
 	 * never reaches it (a 2 s burst touches at most 3 one-second samples,
-	 * the window needs 4) - unless a neighbour stalls on IO more than half
-	 * the time (urgent_above): then 1 s, rung 1 only. The 3 s window took
-	 * 3.8-4.3 s from the hog's start to the cap in t_policy_io_rule; a 4 KiB
-	 * reader stalled 8-44 % alone and 60-96 % beside the writer there.
+	 * the window needs 4) - unless a neighbour's IO requests wait long
+	 * (urgent_while = io_wait > urgent_above ms each): then 1 s, rung 1
+	 * only. The 3 s window took 3.8-4.3 s from the hog's start to the cap
+	 * in t_policy_io_rule. The urgent signal was psi_io > 50 %, but a
+	 * 4 KiB reader stalled 8-50 % of the time alone and 51-96 % beside the
+	 * writer, so it sat on the threshold (an idle CI run: 3.17 s); per
+	 * request the same reader waited 0.015-0.04 ms alone and 0.16-5.6 ms
+	 * beside the writer (t_policy_io_rule, docs/policy.md).
 	 */
 	r = builtin_rule(pc, "io-hog", PM_IO_BPS, 50.0 * 1024 * 1024, 3000, PS_PSI_IO, 10, 30000,
 			 "io=10M iops=1000 for 60s, io=2M iops=200 for 5m, freeze for 60s");
-	if (r)
-		r->urgent_above = 50;
+	if (r) {
+		r->urgent_signal = PS_IO_WAIT;
+		r->urgent_above = 0.1;
+	}
 	/* the default nproc (docs/quell.conf [limits]) stops a burst; this catches a slow one */
 	builtin_rule(pc, "fork-storm", PM_FORKS, 200, 3000, PS_SUFFERED_MAX, 10, 30000,
 		     "nproc=200 for 5m, freeze for 60s, kill");
@@ -375,11 +382,16 @@ void policy_config_init(struct policy_config *pc)
 	 * window over both. Past 10 MiB/s read again (urgent_above; the reader
 	 * there refaulted 40,000-480,000 pages/s once it began) 1 s of growth
 	 * and the current sample of refaults are enough: 4.2-4.9 s from the
-	 * leak's start became 2.2-2.4 s.
+	 * leak's start became 2.2-2.4 s. urgent_for = 500ms is still two
+	 * samples on 1 s ticks, but the second may be the refault watch's
+	 * early tick, a quarter second or more after the first (docs/policy.md
+	 * "The refault watch"): the refaults begin at an instant the 1 s tick
+	 * learnt of 0-1 s late.
 	 */
 	if (r) {
 		r->while_for_ms = 1000;
 		r->urgent_above = 2560;
+		r->urgent_for_ms = 500;
 	}
 }
 
@@ -513,11 +525,26 @@ static int parse_rule_key(struct policy_rule *r, const char *key, const char *va
 		r->seen |= RK_METRIC;
 		return 0;
 	}
+	if (!strcmp(key, "urgent_while")) {
+		if (!strcmp(val, "while")) {
+			r->urgent_signal = PS_NONE;
+			return 0;
+		}
+		i = policy_signal_by_name(val);
+		if (i <= PS_NONE) {
+			snprintf(err, errlen, "urgent_while: unknown \"%s\" (known: while, "
+				 "suffered_sum, suffered_max, psi_cpu, psi_mem, psi_io, io_lat, refault, "
+				 "io_wait)", val);
+			return -EINVAL;
+		}
+		r->urgent_signal = (enum policy_signal)i;
+		return 0;
+	}
 	if (!strcmp(key, "while")) {
 		i = policy_signal_by_name(val);
 		if (i < 0) {
 			snprintf(err, errlen, "while: unknown \"%s\" (known: none, suffered_sum, "
-				 "suffered_max, psi_cpu, psi_mem, psi_io, io_lat, refault)", val);
+				 "suffered_max, psi_cpu, psi_mem, psi_io, io_lat, refault, io_wait)", val);
 			return -EINVAL;
 		}
 		r->signal = (enum policy_signal)i;
@@ -551,8 +578,8 @@ static int parse_rule_key(struct policy_rule *r, const char *key, const char *va
 		return ret;
 	}
 	snprintf(err, errlen, "unknown key \"%s\" in [rule:%s] (known: enabled, dry_run, metric, "
-		 "above, for, while, while_above, while_for, urgent_above, urgent_for, calm, grace, "
-		 "gentle_for, steps)", key,
+		 "above, for, while, while_above, while_for, urgent_above, urgent_while, urgent_for, "
+		 "calm, grace, gentle_for, steps)", key,
 		 r->name);
 	return -ENOENT;
 }

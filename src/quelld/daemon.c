@@ -137,6 +137,93 @@ void daemon_ready(struct daemon *d)
 	hooks_ready(d);
 }
 
+/*
+ * The refault watch (docs/policy.md "The refault watch"). A leak hurts its
+ * neighbours only once memory is full; their refaults then begin at an
+ * instant a 1 s tick learns of 0-1 s late, which was most of mem-growth's
+ * 2.1-2.9 s from the leak's start (t_policy_mem_refault). So while decide
+ * says a tenant waits only for its neighbours' refaults (plan.watch), the
+ * managed root's refault counter - hierarchical, every tenant's at once:
+ * one memory.stat, not one per tenant - is read every WATCH_POLL_MS, and
+ * once its rate since the tick passes plan.watch_above the next tick is
+ * taken at once. It only triggers: the tick decides, on the tenants' own
+ * counters, as ever. At most one early tick per tick (a watch that fires on
+ * refaults the rule does not count, a tenant's own, costs at most one
+ * extra tick a second), and none while no tenant grows past a threshold.
+ */
+#define WATCH_POLL_MS	250
+
+static const char *watch_root(const struct daemon *d)
+{
+	return d->cfg.tenant_mode == TENANT_USERS ? d->cfg.managed : d->cfg.parent;
+}
+
+/* The root's refault counter; 0 or -errno (-ENODATA: no such counter). */
+static int watch_read(struct daemon *d, uint64_t *refaults)
+{
+	struct cg_usage u;
+	int ret = cg_read_usage(&d->cg, watch_root(d), &u);
+
+	if (ret && ret != -EINVAL)
+		return ret;
+	if (!(u.valid & CGU_REFAULT))
+		return -ENODATA;
+	*refaults = u.refaults;
+	return 0;
+}
+
+/* After a tick: watch until the next one if the plan asks and this one was not early. */
+static void watch_arm(struct daemon *d)
+{
+	bool early = d->watch_fired;
+
+	d->watch_fired = false;
+	d->watch_on = false;
+	if (early || d->plan.ret < 0 || !d->plan.watch || watch_read(d, &d->watch_base))
+		return;
+	d->watch_on = true;
+	d->watch_base_ns = d->watch_poll_ns = clock_mono_ns();
+}
+
+int daemon_watch_timeout(const struct daemon *d)
+{
+	uint64_t now = clock_mono_ns(), due = d->watch_poll_ns + WATCH_POLL_MS * 1000000ULL;
+
+	if (!d->watch_on)
+		return -1;
+	return now >= due ? 0 : (int)((due - now + 999999) / 1000000);
+}
+
+bool daemon_watch_poll(struct daemon *d)
+{
+	uint64_t now = clock_mono_ns(), rf;
+	double rate;
+
+	if (!d->watch_on || now < d->watch_poll_ns + WATCH_POLL_MS * 1000000ULL)
+		return false;
+	d->watch_poll_ns = now;
+	if (clock_real_ms() < d->plan.watch_ms)
+		return false;		/* no urgent window can close yet */
+	if (watch_read(d, &rf)) {
+		d->watch_on = false;
+		return false;
+	}
+	if (rf < d->watch_base || now <= d->watch_base_ns) {
+		d->watch_base = rf;	/* the counter went back: start again */
+		d->watch_base_ns = now;
+		return false;
+	}
+	rate = (double)(rf - d->watch_base) * 1e9 / (double)(now - d->watch_base_ns);
+	if (rate <= d->plan.watch_above)
+		return false;
+	log_debug("refault watch: %.0f pages/s read again under /%s since the tick (over %.0f): "
+		  "early tick", rate, watch_root(d), d->plan.watch_above);
+	d->watch_on = false;
+	d->watch_fired = true;
+	d->watch_early++;
+	return true;
+}
+
 void daemon_tick(struct daemon *d)
 {
 	uint64_t t0 = clock_mono_ns(), real_ms = clock_real_ms();
@@ -157,6 +244,7 @@ void daemon_tick(struct daemon *d)
 	tick_decide(d, real_ms, &d->plan);	/* decide.c: pure (ladder, expiries, limits) */
 	tick_act(d, &d->plan);			/* act.c: cgroup writes, kills, audit, state db */
 	tick_record(d, t0);			/* record.c: kernel events, RRD, Prometheus */
+	watch_arm(d);				/* the refault watch until the next tick */
 
 	d->last_tick_ms = (double)(clock_mono_ns() - t0) / 1e6;
 	d->host.tick_ms = d->last_tick_ms;

@@ -53,6 +53,12 @@ struct daemon {
 	double tick_gap_max_ms;		/* longest gap between two tick starts */
 	uint64_t ticks_late;		/* ticks that started more than one period late */
 	struct decide_plan plan;	/* this tick's decisions: tick_decide -> tick_act */
+	/* the refault watch between ticks (daemon.c, docs/policy.md "The refault watch") */
+	bool watch_on;			/* polling the managed root's refaults */
+	bool watch_fired;		/* the next tick is the watch's early one */
+	uint64_t watch_base, watch_base_ns;	/* the root's refaults at the last tick (mono) */
+	uint64_t watch_poll_ns;		/* the last poll */
+	uint64_t watch_early;		/* early ticks taken */
 
 	struct history *hist;		/* RRD writer, NULL if disabled */
 	struct events_log *events;	/* audit log */

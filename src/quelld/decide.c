@@ -211,6 +211,7 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 	int nact, ret;
 
 	p->n = p->nact = 0;
+	p->watch = false;
 	if (!pc || n < 0 || (n && !in))
 		return -EINVAL;
 	ret = decide_reserve(p, n);
@@ -229,6 +230,8 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 	for (int i = 0; i < n; i++) {
 		const struct policy_tnext *b = &p->next[i];
 		struct decide_out *o = &p->out[i];
+		uint64_t from;
+		double above;
 
 		/* policy_evaluate compared the rule states (a pass over them here missed the cache) */
 		o->win_opened = b->win_opened;
@@ -237,6 +240,14 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 		o->manual_expired = decide_manual_expired(in[i].st, real_ms);
 		limits_of(pc, in[i].lim, in[i].st, o->manual_expired, b->level, b->rule, b->r, true,
 			  NULL, o);
+		/* the watch needs an open window: most tenants have none */
+		if (b->win_open && policy_refault_watch(pc, b->r, &from, &above)) {
+			if (!p->watch || from < p->watch_ms)
+				p->watch_ms = from;
+			if (!p->watch || above < p->watch_above)
+				p->watch_above = above;
+			p->watch = true;
+		}
 	}
 	p->n = n;
 	p->nact = nact;
@@ -249,6 +260,7 @@ int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
 	int n = d->reg.nr;
 
 	p->n = p->nact = 0;
+	p->watch = false;
 	p->ret = decide_reserve(p, n);
 	if (p->ret)
 		return p->ret;

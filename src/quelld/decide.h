@@ -84,6 +84,14 @@ struct decide_plan {
 	const struct policy_tstate **prev;
 	/* the act stage's state db (act_init sets it): looked up, never changed here */
 	struct state_db *db;
+	/*
+	 * The refault watch (policy_refault_watch, docs/policy.md): a tenant
+	 * waits only for its neighbours' refaults to take a rule's urgent way,
+	 * from watch_ms (CLOCK_REALTIME), at watch_above pages/s.
+	 */
+	bool watch;
+	uint64_t watch_ms;
+	double watch_above;
 };
 
 /* Room for n tenants (in, out, next and the scratch), shrunk when far fewer; -ENOMEM. */

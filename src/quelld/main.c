@@ -173,8 +173,11 @@ static int run(struct daemon *d)
 			if (add_fd(epfd, web_fd, EV_WEB) && errno != EEXIST)
 				log_warn("web: cannot watch its eventfd: %m");
 		}
-		/* placement work left by its budget: come back at once, after the rest */
-		n = epoll_wait(epfd, evs, 8, placement_busy() ? 0 : -1);
+		/*
+		 * placement work left by its budget: come back at once, after the
+		 * rest; the refault watch: at its next poll (daemon.c)
+		 */
+		n = epoll_wait(epfd, evs, 8, placement_busy() ? 0 : daemon_watch_timeout(d));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -215,6 +218,11 @@ static int run(struct daemon *d)
 				web_process(d);
 				break;
 			}
+		}
+		/* the refault watch asks for the tick now: the next one a period after it */
+		if (daemon_watch_poll(d)) {
+			daemon_tick(d);
+			arm_timer(tfd, d->cfg.tick_ms);
 		}
 	}
 	log_info("stopping");

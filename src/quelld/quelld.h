@@ -15,6 +15,13 @@
 int daemon_init(struct daemon *d);	/* cgroups, BPF (or fallback), socket, modules */
 void daemon_fini(struct daemon *d);	/* detach everything, remove nothing that is not ours */
 void daemon_tick(struct daemon *d);	/* gather -> decide -> act -> record */
+/*
+ * The refault watch (docs/policy.md): daemon_watch_timeout - ms until its
+ * next poll is due (0 now), -1 when it is off; daemon_watch_poll - poll if
+ * due; true when the next tick should be taken now (call daemon_tick()).
+ */
+int daemon_watch_timeout(const struct daemon *d);
+bool daemon_watch_poll(struct daemon *d);
 void daemon_ready(struct daemon *d);	/* after init: sd_notify READY=1 */
 /*
  * daemon_reconfigure - SIGHUP: install n (copied) in place of the running

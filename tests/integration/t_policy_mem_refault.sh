@@ -11,7 +11,9 @@
 # usage stops growing. Over QT_RUNS runs (default 2) it measures the time
 # from the leak's start and from the first refaults the test itself sees to
 # the action (the audit line's time_ms, stamped in the tick that writes it). The goal is p95 <= 3 s from the leak's start (issue 14,
-# printed in the RESULT line; the refaults begin 1.5-2 s after it here); the
+# printed in the RESULT line; the refaults begin 1.5-2 s after it here, and
+# quelld's refault watch takes its tick early once they do: docs/policy.md
+# "The refault watch", RESULT counts its early ticks); the
 # test fails above 4 s (6 s on a box whose CPU pressure is above 50 %).
 # First the leak runs alone (the reader not started) for 6 s: no action.
 . "$(dirname "$0")/lib.sh"
@@ -143,7 +145,8 @@ done
 
 p95() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); print a[i < 1 ? 1 : i] }'; }
 p50() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-qt_log "RESULT mem-growth over $RUNS runs: from leak start p50 $(p50 "${from_start[@]}") s p95 $(p95 "${from_start[@]}") s (from its launch p95 $(p95 "${from_launch[@]}") s); from first refaults p50 $(p50 "${from_harm[@]}") s p95 $(p95 "${from_harm[@]}") s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+early=$(grep -c "refault watch: .*early tick" "$QT_DIR/quelld.log" 2>/dev/null)
+qt_log "RESULT mem-growth over $RUNS runs: from leak start p50 $(p50 "${from_start[@]}") s p95 $(p95 "${from_start[@]}") s max $(printf '%s\n' "${from_start[@]}" | sort -n | tail -1) s (from its launch p95 $(p95 "${from_launch[@]}") s); from first refaults p50 $(p50 "${from_harm[@]}") s p95 $(p95 "${from_harm[@]}") s (load $(cut -d' ' -f1-3 /proc/loadavg)); early ticks of the refault watch: ${early:-0}"
 slack=4
 awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=6
 s95=$(p95 "${from_start[@]}")

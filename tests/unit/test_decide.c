@@ -467,6 +467,39 @@ static void test_bad_args(void **state)
 	assert_int_equal(W.p.n, 0);
 }
 
+/*
+ * The plan's refault watch: the soonest tenant whose mem-growth window is
+ * open at level 0 (it waits only for its neighbours' refaults), none once
+ * it is on rung 1 or not growing.
+ */
+static void test_plan_refault_watch(void **state)
+{
+	(void)state;
+	world(3);
+	cfg_default(&W.pc);
+	for (int i = 0; i < 3; i++)
+		W.v[i].mem_bytes = 1e9;
+	W.r[1].r[QM_REFAULTS] = 0;
+	tick(10);
+	assert_false(W.p.watch);
+	W.v[0].mem_bytes = 1e9 + 64e6;		/* 64 MB/s */
+	tick(11);
+	assert_true(W.p.watch);
+	assert_int_equal(W.p.watch_ms, BASE + S(11) + 500 - POLICY_TICK_SLACK_MS);
+	assert_true(W.p.watch_above == 2560);
+	W.v[2].mem_bytes = 1e9 + 64e6;		/* a second one, a second later */
+	W.v[0].mem_bytes += 64e6;
+	tick(12);
+	assert_true(W.p.watch);
+	assert_int_equal(W.p.watch_ms, BASE + S(11) + 500 - POLICY_TICK_SLACK_MS);
+	/* the neighbour reads its cache again: rung 1 for both, nothing left to watch */
+	W.r[1].r[QM_REFAULTS] = 50000;
+	W.v[0].mem_bytes += 64e6;
+	W.v[2].mem_bytes += 64e6;
+	assert_int_equal(tick(13), 2);
+	assert_false(W.p.watch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +513,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_plan_grows_with_tenants_and_actions, teardown),
 		cmocka_unit_test_teardown(test_bad_args, teardown),
 		cmocka_unit_test_teardown(test_ladder_memory_10000, teardown),
+		cmocka_unit_test_teardown(test_plan_refault_watch, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
