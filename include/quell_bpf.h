@@ -170,7 +170,7 @@ _Static_assert(sizeof(struct quell_event) == 40, "quell_event layout");
  * inode of its directory in the v1 memory hierarchy, or in v2.
  */
 struct quell_evict {
-	__u64 inflicted_pages;	/* other tenants' pages removed by its reclaim or kswapd it woke */
+	__u64 inflicted_pages;	/* others' pages removed by its reclaim or by kswapd it woke */
 	__u64 suffered_pages;	/* this tenant's pages another tenant's reclaim removed */
 };
 _Static_assert(sizeof(struct quell_evict) == 16, "quell_evict layout");

@@ -100,7 +100,8 @@ avail=$(meminfo MemAvailable)
 	qt_fail "MemFree ${free}M, B's cache $((bc0 >> 20))M of ${BFILE}M: no room for the test"
 a0=$(inflicted $A); b0=$(inflicted $B); bc0=$(cache_of $B)
 [ "$(source_of $B)" = bpf ] || qt_fail "mem_inflicted of $B not from BPF: $(source_of $B)"
-vlog "before: watermark_scale_factor $(cat /proc/sys/vm/watermark_scale_factor) MemTotal ${mem_total}M MemAvailable ${avail}M MemFree ${free}M, other file cache ${other}M;" \
+vlog "before: watermark_scale_factor $(cat /proc/sys/vm/watermark_scale_factor)" \
+	"MemTotal ${mem_total}M MemAvailable ${avail}M MemFree ${free}M, other file cache ${other}M;" \
 	"B's page cache $((bc0 >> 20))M; A allocates ${AMEM}M at ${RATE}M/s"
 sk0=$(vmstat pgsteal_kswapd); sd0=$(vmstat pgsteal_direct)
 
