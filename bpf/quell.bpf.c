@@ -1151,43 +1151,201 @@ static __always_inline __u64 folio_pages(struct folio *folio)
 }
 
 /*
- * filemap:mm_filemap_delete_from_page_cache, in reclaim only: current is in
- * direct or memcg reclaim (PF_MEMALLOC; kswapd and other kernel threads
- * reclaim for nobody in particular), the folio's memory cgroup (or one of
- * its QUELL_MEMCG_UP ancestors) is a tenant's, and not current's tenant.
- * The pages go to current's tenant as inflicted and to the owner as
- * suffered. Truncation and unlink outside reclaim never count.
+ * Who woke kswapd (issue 14 item 3). kswapd reclaims for the allocators
+ * that pushed a node's free memory below its low watermark; the kernel's
+ * wakeup_kswapd() traces mm_vmscan_wakeup_kswapd in the allocating task's
+ * context, and only when it actually wakes a sleeping (or napping) kswapd,
+ * so there is one traced waker per kswapd run, not one per allocation.
+ * Each node keeps its last QUELL_KSWAPD_WAKERS wakers; the evictions of a
+ * run are charged to the newest of them that is a tenant other than the
+ * page's owner (see on_filemap_delete()). mm_vmscan_kswapd_sleep (kswapd
+ * going to sleep for good, node balanced) ends them: a later run needs a
+ * new waker.
+ */
+#define QUELL_GFP_DIRECT_RECLAIM 0x400	/* __GFP_DIRECT_RECLAIM, bit 10 since 4.4 */
+#define QUELL_KSWAPD_WAKERS	4	/* power of 2 */
+#define QUELL_MAX_NODES		64	/* nodes beyond are not attributed */
+
+_Static_assert((QUELL_KSWAPD_WAKERS & (QUELL_KSWAPD_WAKERS - 1)) == 0, "wakers power of 2");
+
+struct kswapd_waker {
+	__u64 key;		/* tenant key, or QUELL_KEY_OTHER (root, atomic allocation) */
+	__u64 ts;		/* bpf_ktime_get_ns() of the wakeup */
+};
+
+/* One node's kswapd: who woke it lately. Private to bpf/. */
+struct kswapd_node {
+	__u64 sleep_ts;		/* kswapd last went to sleep: wakers before are over */
+	__u64 head;		/* next slot of w; racing wakers may share one (benign) */
+	struct kswapd_waker w[QUELL_KSWAPD_WAKERS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, QUELL_MAX_NODES);
+	__type(key, __u32);
+	__type(value, struct kswapd_node);
+} kswapd_nodes SEC(".maps");
+
+/*
+ * kswapd thread (pid) -> its node, learnt at mm_vmscan_kswapd_wake/sleep,
+ * which run in kswapd's own context. Until a node's kswapd has woken once
+ * after load, its evictions are not attributed (nor would there be a waker).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, QUELL_MAX_NODES);
+	__type(key, __u32);
+	__type(value, __u32);
+} kswapd_nid SEC(".maps");
+
+/*
+ * mm_vmscan_wakeup_kswapd: current's allocation woke nid's kswapd. Only an
+ * allocation that may reclaim itself (__GFP_DIRECT_RECLAIM) comes from a
+ * task's own context for sure: atomic ones (GFP_ATOMIC, GFP_NOWAIT) may run
+ * in an interrupt on top of any task, and the zone-boost wakeup in rmqueue()
+ * passes no flags at all. Those, kernel threads and non-tenants are recorded
+ * as QUELL_KEY_OTHER: they push the tenants' older wakes out of the ring.
+ */
+static __always_inline int on_wakeup_kswapd(int nid, __u32 gfp, bool btf)
+{
+	struct task_struct *t = btf ? bpf_get_current_task_btf() : current_task();
+	__u32 flags = btf ? t->flags : BPF_CORE_READ(t, flags);
+	__u64 key = QUELL_KEY_OTHER, now;
+	struct kswapd_waker *w;
+	struct kswapd_node *n;
+	__u32 nid32 = nid;
+
+	n = bpf_map_lookup_elem(&kswapd_nodes, &nid32);
+	if (!n)
+		return 0;
+	if ((gfp & QUELL_GFP_DIRECT_RECLAIM) && !(flags & QUELL_PF_KTHREAD))
+		key = task_key(t, btf);
+	if (!key_is_tenant(key))
+		key = QUELL_KEY_OTHER;
+	now = bpf_ktime_get_ns();
+	w = &n->w[n->head++ & (QUELL_KSWAPD_WAKERS - 1)];
+	w->key = key;
+	w->ts = now;
+	return 0;
+}
+
+/* mm_vmscan_kswapd_wake / _sleep, in kswapd's context: learn its node; sleep ends the wakers. */
+static __always_inline int on_kswapd_wake(int nid, bool sleep)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid(), n32 = nid, *old;
+	struct kswapd_node *n;
+
+	if (n32 >= QUELL_MAX_NODES)
+		return 0;
+	old = bpf_map_lookup_elem(&kswapd_nid, &pid);
+	if (!old || *old != n32)
+		bpf_map_update_elem(&kswapd_nid, &pid, &n32, BPF_ANY);
+	if (sleep) {
+		n = bpf_map_lookup_elem(&kswapd_nodes, &n32);
+		if (n)
+			n->sleep_ts = bpf_ktime_get_ns();
+	}
+	return 0;
+}
+
+/*
+ * The tenants kswapd (current, pid) may reclaim for: *w1 the newest waker
+ * of its node since it last slept that is a tenant, *w2 the newest such one
+ * other than *w1 (QUELL_KEY_OTHER: none). A page of owner is charged to w1,
+ * or to w2 when w1 is the owner: a tenant whose own allocation woke kswapd
+ * is never charged for its own pages, and when a victim re-reading what was
+ * taken from it woke kswapd, the tenant that woke it before in the same
+ * busy period (allocating beside it) is charged.
+ */
+static __always_inline void kswapd_wakers(__u32 pid, __u64 *w1, __u64 *w2)
+{
+	struct kswapd_node *n;
+	__u32 *nid;
+	__u64 head;
+	int j;
+
+	*w1 = *w2 = QUELL_KEY_OTHER;
+	nid = bpf_map_lookup_elem(&kswapd_nid, &pid);
+	if (!nid)
+		return;
+	n = bpf_map_lookup_elem(&kswapd_nodes, nid);
+	if (!n)
+		return;
+	head = n->head;
+	for (j = 1; j <= QUELL_KSWAPD_WAKERS; j++) {
+		struct kswapd_waker *w = &n->w[(head - j) & (QUELL_KSWAPD_WAKERS - 1)];
+
+		if (w->ts <= n->sleep_ts)
+			break;	/* before kswapd last slept (or never written) */
+		if (!key_is_tenant(w->key) || w->key == *w1)
+			continue;
+		if (!key_is_tenant(*w1)) {
+			*w1 = w->key;
+		} else {
+			*w2 = w->key;
+			break;
+		}
+	}
+}
+
+/* Tenant key owning a folio: its memory cgroup or one of QUELL_MEMCG_UP ancestors in memcg_key. */
+static __always_inline __u64 folio_owner(struct folio *folio)
+{
+	struct cgroup_subsys_state *css;
+	struct mem_cgroup *memcg;
+	__u64 id, *k;
+	int i;
+
+	memcg = folio_memcg_of(folio);
+	if (!memcg)
+		return QUELL_KEY_OTHER;
+	css = &memcg->css;
+	for (i = 0; i < QUELL_MEMCG_UP && css; i++) {
+		id = BPF_CORE_READ(css, cgroup, kn, id);
+		k = bpf_map_lookup_elem(&memcg_key, &id);
+		if (k)
+			return *k;
+		css = BPF_CORE_READ(css, parent);
+	}
+	return QUELL_KEY_OTHER;
+}
+
+/*
+ * filemap:mm_filemap_delete_from_page_cache, in reclaim only, when the
+ * folio's memory cgroup (or one of its QUELL_MEMCG_UP ancestors) is a
+ * tenant's (the owner). Who reclaimed it:
+ *   - direct or memcg reclaim (PF_MEMALLOC, not a kernel thread): current's
+ *     tenant, if it is one and not the owner;
+ *   - kswapd (PF_KSWAPD): a tenant that woke it, kswapd_wakers().
+ * The pages go to that tenant as inflicted and to the owner as suffered.
+ * Truncation and unlink outside reclaim, and other kernel threads, never
+ * count; they return after reading current->flags.
  */
 static __always_inline int on_filemap_delete(struct folio *folio, bool btf)
 {
 	struct task_struct *t = btf ? bpf_get_current_task_btf() : current_task();
 	__u32 flags = btf ? t->flags : BPF_CORE_READ(t, flags);
-	struct cgroup_subsys_state *css;
-	struct mem_cgroup *memcg;
 	struct quell_evict *e;
-	__u64 key, owner = QUELL_KEY_OTHER, id, pages;
-	__u64 *k;
-	int i;
+	__u64 key, owner, pages, w2;
 
-	if (!(flags & QUELL_PF_MEMALLOC) || (flags & (QUELL_PF_KSWAPD | QUELL_PF_KTHREAD)))
-		return 0;
-	key = task_key(t, btf);
-	if (!key_is_tenant(key))
-		return 0;
-	memcg = folio_memcg_of(folio);
-	if (!memcg)
-		return 0;
-	css = &memcg->css;
-	for (i = 0; i < QUELL_MEMCG_UP && css; i++) {
-		id = BPF_CORE_READ(css, cgroup, kn, id);
-		k = bpf_map_lookup_elem(&memcg_key, &id);
-		if (k) {
-			owner = *k;
-			break;
-		}
-		css = BPF_CORE_READ(css, parent);
+	if (flags & QUELL_PF_KSWAPD) {
+		/* no tenant woke it: nothing to charge, skip the memcg walk */
+		kswapd_wakers((__u32)bpf_get_current_pid_tgid(), &key, &w2);
+		if (!key_is_tenant(key))
+			return 0;
+		owner = folio_owner(folio);
+		if (owner == key)
+			key = w2;
+	} else {
+		if (!(flags & QUELL_PF_MEMALLOC) || (flags & QUELL_PF_KTHREAD))
+			return 0;
+		key = task_key(t, btf);
+		if (!key_is_tenant(key))
+			return 0;
+		owner = folio_owner(folio);
 	}
-	if (!key_is_tenant(owner) || owner == key)
+	if (!key_is_tenant(owner) || !key_is_tenant(key) || owner == key)
 		return 0;
 	pages = folio_pages(folio);
 	e = evict_get(key);
@@ -1200,3 +1358,7 @@ static __always_inline int on_filemap_delete(struct folio *folio, bool btf)
 }
 
 TWIN(mm_filemap_delete_from_page_cache, on_filemap_delete(folio, btf), struct folio *folio)
+TWIN(mm_vmscan_wakeup_kswapd, on_wakeup_kswapd(nid, gfp_flags, btf),
+     int nid, int zid, int order, gfp_t gfp_flags)
+TWIN(mm_vmscan_kswapd_wake, on_kswapd_wake(nid, false), int nid, int zid, int order)
+TWIN(mm_vmscan_kswapd_sleep, on_kswapd_wake(nid, true), int nid)

@@ -162,14 +162,15 @@ _Static_assert(sizeof(struct quell_event) == 40, "quell_event layout");
 /*
  * Who evicts whom (issue 14 item 3; docs/attribution.md "Memory inflicted"):
  * page-cache pages charged to one tenant that are removed while a task of
- * another tenant is in direct or memcg reclaim (PF_MEMALLOC, not kswapd).
+ * another tenant is in direct or memcg reclaim (PF_MEMALLOC), or by kswapd
+ * after another tenant's allocation woke it (mm_vmscan_wakeup_kswapd).
  * Value of the per-CPU hash "evict", keyed by tenant key; userspace sums
  * the per-CPU copies. The hash "memcg_key" (memory cgroup id -> tenant
  * key) is filled by userspace with each tenant's memory cgroup id: the
  * inode of its directory in the v1 memory hierarchy, or in v2.
  */
 struct quell_evict {
-	__u64 inflicted_pages;	/* other tenants' pages this tenant's reclaim removed */
+	__u64 inflicted_pages;	/* others' pages removed by its reclaim or by kswapd it woke */
 	__u64 suffered_pages;	/* this tenant's pages another tenant's reclaim removed */
 };
 _Static_assert(sizeof(struct quell_evict) == 16, "quell_evict layout");
