@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# qt-timeout-min: 420
 # Who evicts whom when kswapd does the evicting (issue 14 item 3,
 # docs/attribution.md "kswapd"): tenant B keeps a file in its page cache and
 # reads it in a loop; tenant A allocates anonymous memory until the

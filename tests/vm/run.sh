@@ -12,7 +12,7 @@
 # Environment:
 #   QUELL_VM_TESTS     integration tests to run: names or globs of
 #                      tests/integration/t_*.sh (default $default_tests below)
-#   QUELL_VM_TIMEOUT   hard limit for the whole guest run, seconds (900)
+#   QUELL_VM_TIMEOUT   hard limit for the whole guest run, seconds (1200)
 #   QUELL_VM_TEST_TIMEOUT  per integration test inside (QT_TIMEOUT, 240)
 #   QUELL_VM_MEM       guest memory (2G); QUELL_VM_SMP  vCPUs (2)
 #   QUELL_VM_CPU       qemu -cpu model (qemu64: see the note at boot)
@@ -50,7 +50,7 @@ fi
 user_cmd=("$@")
 
 cache=${QUELL_VM_CACHE:-$here/cache}
-timeout_s=${QUELL_VM_TIMEOUT:-900}
+timeout_s=${QUELL_VM_TIMEOUT:-1200}
 mem=${QUELL_VM_MEM:-2G}
 smp=${QUELL_VM_SMP:-2}
 

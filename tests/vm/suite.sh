@@ -22,7 +22,11 @@ trap 'rm -f "$log"' EXIT
 
 for t in "$@"; do
 	used=$((SECONDS - start))
-	if [ $((used + per_test)) -gt "$budget" ]; then
+	# a test's own "# qt-timeout-min: S" (tests/integration/run.sh) counts too
+	need=$(sed -n 's/^# qt-timeout-min: *\([0-9][0-9]*\)$/\1/p' \
+		"$here/../integration/$t.sh" 2>/dev/null | head -1)
+	[ -n "$need" ] && [ "$need" -gt "$per_test" ] || need=$per_test
+	if [ $((used + need)) -gt "$budget" ]; then
 		left+=("$t")
 		continue
 	fi
