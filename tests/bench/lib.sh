@@ -62,8 +62,10 @@ b_cpu_ticks() {
 # daemon used 0.055 % (docs/performance.md, "Fixed cost at rest").
 # /proc/PID/task/TID/schedstat's first field is the thread's run time in ns;
 # the sum misses threads that ended inside the window (quelld's are long-lived).
+# %.0f, not %d: mawk (Debian's awk) prints %d of 2^31 ns (2.1 s) and more as
+# 2147483647, which made every window at 10,000 tenants read 0 %.
 b_cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
 b_quell_progs() {
