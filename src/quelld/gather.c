@@ -233,33 +233,35 @@ static bool bpf_delta(const struct tenant *t, enum qm_id id, double *out)
  * tenant's counter from 0 at the daemon's start. The raw figure stays in
  * `quelld --bpf-dump`. docs/attribution.md says why.
  */
+/* Seconds between the tenant's last two samples, 0 without two. */
+static double sample_dt(const struct tenant *t)
+{
+	if (!t->prev.ts_ns || t->cur.ts_ns <= t->prev.ts_ns)
+		return 0;
+	return (double)(t->cur.ts_ns - t->prev.ts_ns) / 1e9;
+}
+
 static void inflicted_fair(struct daemon *d)
 {
 	struct fs_tenant *f;
-	double *dt;
 	int n = d->reg.nr, ret;
 
 	f = calloc(n ? (size_t)n : 1, sizeof(*f));
-	dt = calloc(n ? (size_t)n : 1, sizeof(*dt));
-	if (!f || !dt) {
+	if (!f) {
 		log_warn("inflicted: %s", strerror(ENOMEM));
-		free(f);
-		free(dt);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
 		struct tenant *t = d->reg.t[i];
-		double cpu, suf;
+		double cpu, suf, dt = sample_dt(t);
 
-		if (!t->prev.ts_ns || t->cur.ts_ns <= t->prev.ts_ns ||
-		    !bpf_delta(t, QM_CPU_NS, &cpu) || !bpf_delta(t, QM_RQ_SUFFERED_NS, &suf)) {
+		if (dt <= 0 || !bpf_delta(t, QM_CPU_NS, &cpu) ||
+		    !bpf_delta(t, QM_RQ_SUFFERED_NS, &suf)) {
 			t->fs_set = false;	/* takes no part */
 			continue;
 		}
-		dt[i] = (double)(t->cur.ts_ns - t->prev.ts_ns) / 1e9;
-		t->fs_cpu = (float)fairshare_smooth(t->fs_cpu, cpu / dt[i], dt[i], !t->fs_set);
-		t->fs_suffered = (float)fairshare_smooth(t->fs_suffered, suf / dt[i], dt[i],
-							 !t->fs_set);
+		t->fs_cpu = (float)fairshare_smooth(t->fs_cpu, cpu / dt, dt, !t->fs_set);
+		t->fs_suffered = (float)fairshare_smooth(t->fs_suffered, suf / dt, dt, !t->fs_set);
 		t->fs_set = true;
 		f[i].cpu = t->fs_cpu;
 		f[i].suffered = t->fs_suffered;
@@ -278,10 +280,9 @@ static void inflicted_fair(struct daemon *d)
 		    t->prev.src[QM_RQ_INFLICTED_NS] == QM_SRC_BPF)
 			base = t->prev.v[QM_RQ_INFLICTED_NS];
 		qm_set(&t->cur, QM_RQ_INFLICTED_NS,
-		       base + (ret < 0 ? 0 : (uint64_t)llround(f[i].inflicted * dt[i])),
+		       base + (ret < 0 ? 0 : (uint64_t)llround(f[i].inflicted * sample_dt(t))),
 		       QM_SRC_BPF);
 	}
-	free(dt);
 	free(f);
 }
 
