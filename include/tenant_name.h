@@ -12,6 +12,7 @@
 #define QUELL_TENANT_NAME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Longest tenant name + 1 (the same as QUELL_NAME_MAX in config.h). */
 #define TENANT_NAME_MAX	64
@@ -22,5 +23,8 @@
  * "." or "..". NULL is not a name.
  */
 bool tenant_name_ok(const char *name);
+
+/* A 64-bit hash of a name (FNV-1a style), for the daemon's tables by name. */
+uint64_t tenant_name_hash(const char *name);
 
 #endif /* QUELL_TENANT_NAME_H */

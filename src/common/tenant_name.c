@@ -32,3 +32,14 @@ bool tenant_name_ok(const char *name)
 			return false;
 	return true;
 }
+
+uint64_t tenant_name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*name) {
+		h ^= (unsigned char)*name++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -45,6 +45,7 @@
 #include "fs.h"
 #include "history_writer.h"
 #include "log.h"
+#include "tenant_name.h"
 
 #define HIST_QUEUE	4	/* batches the writer may lag behind before dropping */
 /*
@@ -397,11 +398,9 @@ static struct hist_known *known_add(struct history *h, const char *name, int64_t
 
 static uint64_t absent_hash(const char *name)
 {
-	uint64_t x = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	uint64_t x = tenant_name_hash(name);
 
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		x = (x ^ *p) * 0x100000001b3ULL;
-	return x ? x : 1;
+	return x ? x : 1;	/* 0 marks an empty slot */
 }
 
 /* Slot of x in the absent set, or of the empty slot where it would go. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tenant.h"
+#include "tenant_name.h"
 
 static uint64_t hash_u64(uint64_t x)
 {
@@ -21,17 +22,6 @@ static uint64_t hash_u64(uint64_t x)
 	return x;
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Enter t[i] in both indexes (there is a free slot: idx_cap >= 2 * nr). */
 static void index_one(struct registry *r, int i)
 {
@@ -41,7 +31,7 @@ static void index_one(struct registry *r, int i)
 	while (r->by_key[h] >= 0)
 		h = (h + 1) & (cap - 1);
 	r->by_key[h] = i;
-	h = hash_str(r->t[i]->name) & (cap - 1);
+	h = tenant_name_hash(r->t[i]->name) & (cap - 1);
 	while (r->by_name[h] >= 0)
 		h = (h + 1) & (cap - 1);
 	r->by_name[h] = i;
@@ -105,11 +95,11 @@ struct tenant *registry_by_key(const struct registry *r, uint64_t key)
 
 struct tenant *registry_by_name(const struct registry *r, const char *name)
 {
-	uint64_t h;
+	uint64_t h, m = r->idx_cap - 1;
 
 	if (!r->idx_cap)
 		return NULL;
-	for (h = hash_str(name) & (r->idx_cap - 1); r->by_name[h] >= 0; h = (h + 1) & (r->idx_cap - 1))
+	for (h = tenant_name_hash(name) & m; r->by_name[h] >= 0; h = (h + 1) & m)
 		if (!strcmp(r->t[r->by_name[h]]->name, name))
 			return r->t[r->by_name[h]];
 	return NULL;
@@ -164,7 +154,7 @@ struct tenant *registry_add(struct registry *r, const char *name, uint32_t uid, 
 
 static uint64_t slot_of(const struct registry *r, bool by_key, int i)
 {
-	return (by_key ? hash_u64(r->t[i]->key) : hash_str(r->t[i]->name)) & (r->idx_cap - 1);
+	return (by_key ? hash_u64(r->t[i]->key) : tenant_name_hash(r->t[i]->name)) & (r->idx_cap - 1);
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "tenant_name.h"
 
 static const struct {
 	const char *key;
@@ -100,20 +101,9 @@ void state_free(struct state_db *db)
 	memset(db, 0, sizeof(*db));
 }
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void idx_put(struct state_db *db, int i)
 {
-	uint64_t h = name_hash(db->t[i].name) & (uint64_t)(db->idx_cap - 1);
+	uint64_t h = tenant_name_hash(db->t[i].name) & (uint64_t)(db->idx_cap - 1);
 
 	while (db->idx[h] >= 0)
 		h = (h + 1) & (uint64_t)(db->idx_cap - 1);
@@ -152,7 +142,7 @@ struct state_tenant *state_find(struct state_db *db, const char *name, bool crea
 	struct state_tenant *st;
 
 	if (db->idx_cap) {
-		uint64_t h = name_hash(name) & (uint64_t)(db->idx_cap - 1);
+		uint64_t h = tenant_name_hash(name) & (uint64_t)(db->idx_cap - 1);
 
 		for (; db->idx[h] >= 0; h = (h + 1) & (uint64_t)(db->idx_cap - 1))
 			if (!strcmp(db->t[db->idx[h]].name, name))
