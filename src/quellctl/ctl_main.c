@@ -13,7 +13,7 @@
 const struct ctl_cmd ctl_cmds[] = {
 	{ "status", ctl_cmd_status, "status", "host summary: load, memory, pressure, tenants" },
 	{ "list", ctl_cmd_list,
-	  "list [--sort cpu|mem|io|iops|inflicted|suffered|faults|nproc|name] [--reverse] [--top N]",
+	  "list [--sort cpu|mem|io|iops|inflicted|suffered|faults|nproc|mem_inflicted|name] [--reverse] [--top N]",
 	  "one line per tenant, biggest first (default --sort cpu)" },
 	{ "show", ctl_cmd_show, "show TENANT", "everything about one tenant: usage, limits, processes, events" },
 	{ "tenants", ctl_cmd_tenants, "tenants", "tenants with their cgroup and process count" },
@@ -33,7 +33,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "history TENANT [--since -6h] [--until now] [--step 60] [--max] [--recent] [--csv] [--rrd-dir DIR]",
 	  "past usage from the RRD files (no daemon needed), or through quelld" },
 	{ "report", ctl_cmd_report,
-	  "report [--period 1d] [--top 10] [--by cpu|io|mem|inflicted|faults] [--rrd-dir DIR]",
+	  "report [--period 1d] [--top 10] [--by cpu|io|mem|inflicted|faults|mem_inflicted] [--rrd-dir DIR]",
 	  "who used most / hurt neighbours most over a period" },
 	{ "graph", ctl_cmd_graph,
 	  "graph TENANT|--host [--since -1d] [--metric cpu|mem|io|inflicted] -o FILE.png",
