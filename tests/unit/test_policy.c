@@ -809,6 +809,48 @@ static void test_gentle_rung_trips_in_a_second(void **state)
 	assert_int_equal(w.st[0].level, 0);
 }
 
+/*
+ * A neighbour waiting past 150 ms/s (the light PHP site of b_web waited 235)
+ * puts the hog on the gentle rung at the first sample; 120 ms/s keeps the
+ * 1 s window, and the short way never reaches the quota.
+ */
+static void test_gentle_at_once_when_stalled(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_defaults(&w);
+	hog_and_victim(&w, 160, 240);
+	assert_int_equal(tick(&w, 100), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].rule, policy_rule_find(&w.pc, "cpu-hog"));
+	assert_int_equal(w.acts[0].level, 1);
+	assert_int_equal(w.acts[0].lim.set, LIM_CPU_IDLE);
+	/* still stalled while demoted: the quota only after the gentle rung's 10 s */
+	quiet(&w, 101, 109);
+	assert_int_equal(tick(&w, 110), 1);
+	assert_int_equal(w.acts[0].kind, PA_ESCALATE);
+	assert_int_equal(w.acts[0].level, 2);
+
+	/* 120 ms/s: the 1 s window */
+	world_defaults(&w);
+	hog_and_victim(&w, 160, 120);
+	quiet(&w, 100, 100);
+	assert_int_equal(tick(&w, 101), 1);
+	assert_int_equal(w.acts[0].level, 1);
+
+	/* stalled, but the tenant is not above 80 %: nothing */
+	world_defaults(&w);
+	hog_and_victim(&w, 60, 400);
+	quiet(&w, 100, 200);
+
+	/* stalled and busy, but nobody else waits: the tenant alone is never touched */
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 0);
+	w.in[0].v.suffered_ms_s = 400;		/* its own threads wait for each other */
+	quiet(&w, 100, 200);
+}
+
 /* ticks are 1 s give or take a few ms: a tick 998 ms later closes a 1 s window */
 static void test_window_tolerates_tick_jitter(void **state)
 {
@@ -1365,6 +1407,7 @@ int main(void)
 		cmocka_unit_test(test_remap_by_name),
 		cmocka_unit_test(test_grace_keeps_window_over_short_dip),
 		cmocka_unit_test(test_gentle_rung_trips_in_a_second),
+		cmocka_unit_test(test_gentle_at_once_when_stalled),
 		cmocka_unit_test(test_window_tolerates_tick_jitter),
 		cmocka_unit_test(test_gentle_holds_while_heavy),
 		cmocka_unit_test(test_gentle_then_quota_if_still_suffering),

@@ -85,7 +85,11 @@ static void test_defaults(void **state)
 	r = &pc.rules[policy_rule_find(&pc, "fork-storm")];
 	assert_int_equal(r->for_ms, 3000);
 	assert_true(r->urgent_above == 0);	/* off */
-	assert_true(pc.rules[policy_rule_find(&pc, "cpu-hog")].urgent_above == 0);
+	/* cpu-hog: the gentle rung at once past 150 ms/s of a neighbour's wait */
+	r = &pc.rules[policy_rule_find(&pc, "cpu-hog")];
+	assert_true(r->urgent_above == 150);
+	assert_int_equal(r->urgent_for_ms, 0);
+	assert_int_equal(r->urgent_signal, PS_NONE);
 	assert_true(pc.manual_lim.cpu_pct == 25);
 }
 
