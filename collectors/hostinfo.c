@@ -169,6 +169,28 @@ int hostinfo_ncpu(int proc_fd)
 	return err ? err : c.ncpu;
 }
 
+int hostinfo_mem_total(int proc_fd, uint64_t *bytes)
+{
+	struct host_mem m;
+	char *buf = malloc(CGU_BUF);
+	int fd = cgu_root_open(proc_fd, "/proc"), err;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? fd : -ENOMEM;
+	}
+	err = read_at(fd, "meminfo", buf, CGU_BUF);
+	if (!err)
+		err = hostinfo_parse_meminfo(buf, &m);
+	if (!err)
+		*bytes = m.total;
+	free(buf);
+	close(fd);
+	return err;
+}
+
 /*
  * The disk list costs two sysfs reads per /sys/block entry (~0.6 ms a tick
  * in this VM, where an open+read+close of a sysfs file is ~30 us); disks

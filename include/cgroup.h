@@ -203,6 +203,13 @@ int cg_watch_read(int fd);
 int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u);
 int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);
 int cg_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim);
+/*
+ * cg_read_mem_limit - the smallest memory limit of rel and its ancestors
+ * (v1 memory.limit_in_bytes where the v1 memory hierarchy is, else v2
+ * memory.max), CG_UNLIMITED when none has one (collectors/mem_share.c).
+ * Returns 0, -ENOENT (no rel), -EOPNOTSUPP (no memory controller), -errno.
+ */
+int cg_read_mem_limit(const struct cg_layout *l, const char *rel, uint64_t *bytes);
 int cg_freeze(const struct cg_layout *l, const char *rel, bool frozen);
 /*
  * Would a process moved into rel be frozen (rel or an ancestor frozen or

@@ -50,6 +50,8 @@ int hostinfo_parse_diskstats(const char *buf, const uint32_t (*devs)[2], int nde
 
 /* Read everything; sets valid bits for what was read. Returns 0 if anything was, else -errno. */
 int hostinfo_read(int proc_fd, int sys_fd, struct host_info *hi);
+/* MemTotal from /proc/meminfo, in bytes; 0 or -errno. */
+int hostinfo_mem_total(int proc_fd, uint64_t *bytes);
 /* Online CPUs from /proc/stat; returns >= 1 or -errno. */
 int hostinfo_ncpu(int proc_fd);
 

@@ -36,6 +36,15 @@ enum limit_bit {
 
 struct tenant_limits {
 	uint32_t set;		/* enum limit_bit: which fields were given */
+	/*
+	 * A memory limit given as a share ("mem = 50%") of the memory the
+	 * tenants share (limits_share_base): hundredths of a percent, 1..10000,
+	 * 0 = none. The limit is then min(mem_max, share of the base):
+	 * mem_max stays CG_UNLIMITED until limits_resolve() fills it in from
+	 * this tick's base (decide.c), so a base that changes at run time
+	 * changes the limit. In the padding after set: the struct keeps its size.
+	 */
+	uint16_t mem_high_pct, mem_max_pct;
 	double cpu_pct;		/* % of one core, may exceed 100; INFINITY = unlimited */
 	uint64_t mem_high;	/* bytes, CG_UNLIMITED = none */
 	uint64_t mem_max;
@@ -59,6 +68,8 @@ void limits_init(struct tenant_limits *l);
  * limits_parse_kv - one "key = value". Keys: cpu, mem (= mem_max), mem_high,
  * mem_max, mem_hold, nproc, io (read and write bytes/s), io_read, io_write,
  * iops (both), riops, wiops, cpu_weight (1..10000), cpu_idle (yes/no).
+ * mem, mem_max and mem_high also take a share "N%" (0 < N <= 100, two
+ * decimals) of the memory the tenants share.
  * Returns 0, -ENOENT for an unknown key, -EINVAL / -ERANGE for a bad value,
  * with a message in err.
  */
@@ -72,8 +83,32 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
  * php-fpm pools rarely run more than 50 children, LVE's default NPROC is 100.
  */
 #define LIMITS_DEFAULT_NPROC	512
-/* Fill in the defaults for what l does not set (nproc). */
+/*
+ * Every tenant's memory limit unless its limits say otherwise (`mem =
+ * unlimited` switches it off): half of the memory the tenants share, in
+ * hundredths of a percent. A leak fills a 1 GiB box in ~6 s and then
+ * evicts half of a neighbour's page cache within a second, faster than any
+ * rule can act (tests/bench/b_web.sh mem kind, docs/policy.md "A default
+ * memory share"): only a limit in force before the box fills protects the
+ * neighbour. LVE gives every tenant a default PMEM the same way.
+ */
+#define LIMITS_DEFAULT_MEM_PCT	5000
+/* Fill in the defaults for what l does not set (nproc, mem). */
 void limits_apply_defaults(struct tenant_limits *l);
+/*
+ * limits_share_base - the memory the tenants share: min(mem_total, the
+ * managed root's limit); either 0 or CG_UNLIMITED = unknown / none.
+ * Returns bytes, 0 when neither is known.
+ */
+uint64_t limits_share_base(uint64_t mem_total, uint64_t root_limit);
+/*
+ * limits_resolve - turn the shares of l into bytes of base (limits_share_base;
+ * 0 = unknown: a share then limits nothing): mem_max = min(mem_max, share),
+ * rounded down to a 4 KiB page (what the kernel keeps and reads back). The
+ * share stays set when it is the binding one. Call it on a copy: the bytes
+ * are this base's only.
+ */
+void limits_resolve(struct tenant_limits *l, uint64_t base);
 /* Fields set in over replace those of dst. */
 void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over);
 /*

@@ -75,12 +75,40 @@ static int parse_u64_limit(enum val_kind kind, const char *val, uint64_t *out)
 	return units_parse_size(val, out);
 }
 
+/*
+ * "50%" (or "12.5%") of the memory the tenants share, in hundredths of a
+ * percent. 0 % would stop the tenant and more than 100 % is no limit at
+ * all: both refused, as is anything that is not a number before the '%'.
+ */
+static int parse_share(const char *key, const char *val, uint16_t *out, char *err,
+		       size_t errlen)
+{
+	size_t n = strlen(val);
+	double pct;
+	int ret;
+
+	ret = n > 1 && val[n - 1] == '%' ? units_parse_percent(val, &pct) : -EINVAL;
+	if (ret == -EINVAL || (!ret && !isfinite(pct))) {
+		snprintf(err, errlen, "%s: bad value \"%s\": expected a share such as 50%% of the "
+			 "memory the tenants share (above 0%%, at most 100%%)", key, val);
+		return -EINVAL;
+	}
+	if (ret || pct * 100.0 < 0.5 || pct > 100.0) {
+		snprintf(err, errlen, "%s: share \"%s\" is out of range: above 0%% and at most "
+			 "100%% of the memory the tenants share (or \"unlimited\")", key, val);
+		return -ERANGE;
+	}
+	*out = (uint16_t)(pct * 100.0 + 0.5);
+	return 0;
+}
+
 int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 		    char *err, size_t errlen)
 {
 	const char *what;
 	double pct = 0;
 	uint64_t v = 0;
+	uint16_t share = 0;
 	int ret;
 
 	for (size_t i = 0; i < sizeof(lkeys) / sizeof(lkeys[0]); i++) {
@@ -98,8 +126,17 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 			what = "a percentage such as 50% or \"unlimited\"";
 			break;
 		case V_SIZE:
+			if ((b & (LIM_MEM_MAX | LIM_MEM_HIGH)) && strchr(val, '%')) {
+				ret = parse_share(key, val, &share, err, errlen);
+				if (ret)
+					return ret;
+				v = CG_UNLIMITED;	/* limits_resolve() sets the bytes */
+				break;
+			}
 			ret = parse_u64_limit(lkeys[i].kind, val, &v);
-			what = "a size such as 512M, 1G or \"unlimited\"";
+			what = b & (LIM_MEM_MAX | LIM_MEM_HIGH) ?
+			       "a size such as 512M, 1G, a share such as 50% or \"unlimited\"" :
+			       "a size such as 512M, 1G or \"unlimited\"";
 			break;
 		case V_RATE:
 			ret = parse_u64_limit(lkeys[i].kind, val, &v);
@@ -134,16 +171,20 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 			snprintf(err, errlen, "%s: bad value \"%s\": expected %s", key, val, what);
 			return -EINVAL;
 		}
-		if (lkeys[i].kind != V_PCT && lkeys[i].kind != V_BOOL && v == 0) {
+		if (lkeys[i].kind != V_PCT && lkeys[i].kind != V_BOOL && v == 0 && !share) {
 			snprintf(err, errlen, "%s: 0 would stop the tenant; use a positive value or \"unlimited\"", key);
 			return -ERANGE;
 		}
 		if (b & LIM_CPU)
 			l->cpu_pct = pct;
-		if (b & LIM_MEM_HIGH)
+		if (b & LIM_MEM_HIGH) {
 			l->mem_high = v;
-		if (b & LIM_MEM_MAX)
+			l->mem_high_pct = share;
+		}
+		if (b & LIM_MEM_MAX) {
 			l->mem_max = v;
+			l->mem_max_pct = share;
+		}
 		if (b & LIM_NPROC)
 			l->nproc = v;
 		if (b & LIM_IO_RBPS)
@@ -173,6 +214,50 @@ void limits_apply_defaults(struct tenant_limits *l)
 		l->nproc = LIMITS_DEFAULT_NPROC;
 		l->set |= LIM_NPROC;
 	}
+	if (!(l->set & LIM_MEM_MAX)) {
+		l->mem_max = CG_UNLIMITED;
+		l->mem_max_pct = LIMITS_DEFAULT_MEM_PCT;
+		l->set |= LIM_MEM_MAX;
+	}
+}
+
+uint64_t limits_share_base(uint64_t mem_total, uint64_t root_limit)
+{
+	if (mem_total == CG_UNLIMITED)
+		mem_total = 0;
+	if (root_limit == CG_UNLIMITED)
+		root_limit = 0;
+	if (!mem_total || !root_limit)
+		return mem_total ? mem_total : root_limit;
+	return root_limit < mem_total ? root_limit : mem_total;
+}
+
+#define SHARE_PAGE	4096ULL
+
+/* bytes = min(bytes, pct of base); pct dropped when the bytes bind */
+static void resolve_one(uint64_t *bytes, uint16_t *pct, uint64_t base)
+{
+	uint64_t v;
+
+	if (!*pct || !base)
+		return;
+	/* base / 10000 * pct loses < 10000 bytes; base * pct overflows past 1.8 PB */
+	v = base / 10000 * *pct + base % 10000 * *pct / 10000;
+	v &= ~(SHARE_PAGE - 1);
+	if (!v)
+		v = SHARE_PAGE;	/* 0 would stop the tenant, and means nothing to the kernel */
+	if (v < *bytes)
+		*bytes = v;
+	else
+		*pct = 0;
+}
+
+void limits_resolve(struct tenant_limits *l, uint64_t base)
+{
+	if (l->set & LIM_MEM_MAX)
+		resolve_one(&l->mem_max, &l->mem_max_pct, base);
+	if (l->set & LIM_MEM_HIGH)
+		resolve_one(&l->mem_high, &l->mem_high_pct, base);
 }
 
 void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over)
@@ -181,10 +266,14 @@ void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over)
 
 	if (s & LIM_CPU)
 		dst->cpu_pct = over->cpu_pct;
-	if (s & LIM_MEM_HIGH)
+	if (s & LIM_MEM_HIGH) {
 		dst->mem_high = over->mem_high;
-	if (s & LIM_MEM_MAX)
+		dst->mem_high_pct = over->mem_high_pct;
+	}
+	if (s & LIM_MEM_MAX) {
 		dst->mem_max = over->mem_max;
+		dst->mem_max_pct = over->mem_max_pct;
+	}
 	if (s & LIM_NPROC)
 		dst->nproc = over->nproc;
 	if (s & LIM_IO_RBPS)
@@ -251,6 +340,15 @@ static void fmt_exact_size(uint64_t v, char *buf, size_t len)
 		units_fmt_exact_size(v, buf, len);
 }
 
+/* A memory limit: its share while not resolved into bytes (limits_resolve), else the size. */
+static void fmt_mem(uint64_t v, uint16_t pct, char *buf, size_t len)
+{
+	if (pct && v == CG_UNLIMITED)
+		snprintf(buf, len, "%g%%", pct / 100.0);
+	else
+		fmt_exact_size(v, buf, len);
+}
+
 static void fmt_count(uint64_t v, char *buf, size_t len)
 {
 	if (v == CG_UNLIMITED)
@@ -281,11 +379,11 @@ char *limits_fmt(const struct tenant_limits *l, char *buf, size_t len)
 			ADD("cpu=unlimited");
 	}
 	if (l->set & LIM_MEM_HIGH) {
-		fmt_exact_size(l->mem_high, v, sizeof(v));
+		fmt_mem(l->mem_high, l->mem_high_pct, v, sizeof(v));
 		ADD("mem_high=%s", v);
 	}
 	if (l->set & LIM_MEM_MAX) {
-		fmt_exact_size(l->mem_max, v, sizeof(v));
+		fmt_mem(l->mem_max, l->mem_max_pct, v, sizeof(v));
 		ADD("mem=%s", v);
 	}
 	if (l->set & LIM_MEM_HOLD) {

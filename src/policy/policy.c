@@ -214,9 +214,29 @@ void policy_limits_stricter(struct tenant_limits *dst, const struct tenant_limit
 			dst->set |= (bit); \
 		} \
 	} while (0)
+	/*
+	 * A memory limit may be a share (tenant_limits.h): the limit is then
+	 * min(bytes, share of the base), so the stricter of two keeps the
+	 * smaller of each part; limits_resolve() takes the min once the base
+	 * is known.
+	 */
+#define STRICT_MEM(bit, f) do { \
+		if (b->set & (bit)) { \
+			if (!(dst->set & (bit))) { \
+				dst->f = b->f; \
+				dst->f##_pct = b->f##_pct; \
+			} else { \
+				if (b->f < dst->f) \
+					dst->f = b->f; \
+				if (b->f##_pct && (!dst->f##_pct || b->f##_pct < dst->f##_pct)) \
+					dst->f##_pct = b->f##_pct; \
+			} \
+			dst->set |= (bit); \
+		} \
+	} while (0)
 	STRICT(LIM_CPU, cpu_pct);
-	STRICT(LIM_MEM_HIGH, mem_high);
-	STRICT(LIM_MEM_MAX, mem_max);
+	STRICT_MEM(LIM_MEM_HIGH, mem_high);
+	STRICT_MEM(LIM_MEM_MAX, mem_max);
 	STRICT(LIM_NPROC, nproc);
 	STRICT(LIM_IO_RBPS, io_rbps);
 	STRICT(LIM_IO_WBPS, io_wbps);
@@ -225,6 +245,7 @@ void policy_limits_stricter(struct tenant_limits *dst, const struct tenant_limit
 	STRICT(LIM_MEM_HOLD, mem_hold);
 	STRICT(LIM_CPU_WEIGHT, cpu_weight);
 	STRICT(LIM_CPU_IDLE, cpu_idle);
+#undef STRICT_MEM
 #undef STRICT
 }
 

@@ -21,7 +21,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "where", ctl_cmd_where, "where PID", "which cgroup and tenant PID is in" },
 	{ "limits", ctl_cmd_limits, "limits TENANT", "static and dynamic limits of a tenant" },
 	{ "set", ctl_cmd_set, "set TENANT key=value...",
-	  "change static limits (persisted): cpu=50% mem=1G mem_high=768M io=10M iops=500 nproc=100; KEY=default undoes" },
+	  "change static limits (persisted): cpu=50% mem=1G (or mem=25%: of the tenants' memory) mem_high=768M io=10M iops=500 nproc=100; KEY=default undoes" },
 	{ "throttle", ctl_cmd_throttle, "throttle TENANT [--for DURATION]",
 	  "throttle by hand ([policy] throttle_limits) for --for D, default [policy] throttle_for (10m)" },
 	{ "release", ctl_cmd_release, "release TENANT", "drop dynamic throttles and thaw" },

@@ -130,16 +130,46 @@ void ctl_print_events(FILE *f, json_t *events)
 }
 
 /* One limits object: null = unlimited; units chosen from the key. */
+/* A memory limit's share ("mem_max_pct": 50 beside "mem_max"), or NULL. */
+static json_t *share_of(json_t *o, const char *k)
+{
+	char pk[64];
+	json_t *p;
+
+	if ((size_t)snprintf(pk, sizeof(pk), "%s_pct", k) >= sizeof(pk))
+		return NULL;
+	p = json_object_get(o, pk);
+	return json_is_number(p) ? p : NULL;
+}
+
 void ctl_fmt_limits_obj(json_t *o, char *buf, size_t len)
 {
 	const char *k;
-	json_t *v;
+	json_t *v, *pct;
 	size_t off = 0;
 	char s[64];
 
 	buf[0] = '\0';
 	json_object_foreach(o, k, v) {
-		if (json_is_null(v)) {
+		size_t kl = strlen(k);
+
+		if (kl > 4 && !strcmp(k + kl - 4, "_pct") && strncmp(k, "cpu", 3)) {
+			char base[64];
+
+			/* a share is said with its limit: mem_max=50%, or 256M (50%) once in bytes */
+			snprintf(base, sizeof(base), "%.*s", (int)(kl - 4), k);
+			if (json_object_get(o, base))
+				continue;
+			snprintf(s, sizeof(s), "%g%%", json_number_value(v));
+		} else if (!strncmp(k, "mem", 3) && (pct = share_of(o, k))) {
+			if (json_is_number(v)) {
+				units_fmt_size(json_number_value(v), s, sizeof(s));
+				snprintf(s + strlen(s), sizeof(s) - strlen(s), " (%g%%)",
+					 json_number_value(pct));
+			} else {
+				snprintf(s, sizeof(s), "%g%%", json_number_value(pct));
+			}
+		} else if (json_is_null(v)) {
 			snprintf(s, sizeof(s), "unlimited");
 		} else if (json_is_number(v) && !strncmp(k, "cpu", 3)) {
 			snprintf(s, sizeof(s), "%g%%", json_number_value(v));

@@ -59,8 +59,8 @@ void act_desired(struct daemon *d, struct tenant *t, struct tenant_limits *stat,
 {
 	struct decide_out o;
 
-	decide_limits(&d->cfg.policy, &t->lim, state_find(&E.db, t->name, false), false, &t->pol,
-		      stat, &o);
+	decide_limits(&d->cfg.policy, d->mem_base, &t->lim, state_find(&E.db, t->name, false),
+		      false, &t->pol, stat, &o);
 	*dyn = o.dyn;
 	*full = o.full;
 	*frozen = o.frozen;
@@ -82,10 +82,12 @@ static void tenant_state_update(struct daemon *d, struct tenant *t, const struct
 		snprintf(t->state_rule, sizeof(t->state_rule), "%s", pc->rules[o->rule].name);
 }
 
-/* Are a and b the same limits, field by field (not memcmp: padding after set)? */
+/* Are a and b the same limits, field by field (not memcmp: padding)? */
 static bool limits_same(const struct tenant_limits *a, const struct tenant_limits *b)
 {
-	return a->set == b->set && a->cpu_pct == b->cpu_pct && a->mem_high == b->mem_high &&
+	return a->set == b->set && a->mem_high_pct == b->mem_high_pct &&
+	       a->mem_max_pct == b->mem_max_pct && a->cpu_pct == b->cpu_pct &&
+	       a->mem_high == b->mem_high &&
 	       a->mem_max == b->mem_max && a->nproc == b->nproc && a->io_rbps == b->io_rbps &&
 	       a->io_wbps == b->io_wbps && a->io_riops == b->io_riops &&
 	       a->io_wiops == b->io_wiops && a->cpu_weight == b->cpu_weight &&
@@ -176,8 +178,8 @@ int act_apply(struct daemon *d, struct tenant *t, bool force)
 {
 	struct decide_out o;
 
-	decide_limits(&d->cfg.policy, &t->lim, state_find(&E.db, t->name, false), false, &t->pol,
-		      NULL, &o);
+	decide_limits(&d->cfg.policy, d->mem_base, &t->lim, state_find(&E.db, t->name, false),
+		      false, &t->pol, NULL, &o);
 	return apply(d, t, &o, force);
 }
 
@@ -285,7 +287,7 @@ int act_tenant_added(struct daemon *d, struct tenant *t)
 		}
 	}
 	/* reconcile: say when the cgroup holds something other than what we want */
-	decide_limits(&d->cfg.policy, &t->lim, st, false, &t->pol, NULL, &o);
+	decide_limits(&d->cfg.policy, d->mem_base, &t->lim, st, false, &t->pol, NULL, &o);
 	limits_to_cg(&o.full, NULL, 0, &want);
 	if (t->cg[0] && !cg_read_limits(&d->cg, t->cg, &have) &&
 	    (have.cpu_quota_us != want.cpu_quota_us || have.mem_high != want.mem_high ||

@@ -123,6 +123,7 @@ int daemon_init(struct daemon *d)
 	ret = hooks_init(d);
 	if (ret)
 		return ret;
+	gather_mem_base(d);	/* before the first tenant's limits are written */
 	discover_tenants(d);
 	if (d->cfg.tenant_mode == TENANT_USERS && d->cfg.place)
 		placement_sweep(d);
@@ -155,7 +156,7 @@ void daemon_ready(struct daemon *d)
 
 static const char *watch_root(const struct daemon *d)
 {
-	return d->cfg.tenant_mode == TENANT_USERS ? d->cfg.managed : d->cfg.parent;
+	return gather_tenants_root(d);
 }
 
 /* The root's refault counter; 0 or -errno (-ENODATA: no such counter). */

@@ -53,6 +53,10 @@ struct daemon {
 	double tick_gap_max_ms;		/* longest gap between two tick starts */
 	uint64_t ticks_late;		/* ticks that started more than one period late */
 	struct decide_plan plan;	/* this tick's decisions: tick_decide -> tick_act */
+	/* what a memory share (the default mem = 50%) is of: gather_mem_base() */
+	uint64_t mem_base;		/* bytes, 0 unknown */
+	uint64_t mem_root_limit;	/* the tenants' root's limit, CG_UNLIMITED none */
+	bool mem_root_unread;		/* its limit could not be read: MemTotal alone (said once) */
 	/* the refault watch between ticks (daemon.c, docs/policy.md "The refault watch") */
 	bool watch_on;			/* polling the managed root's refaults */
 	bool watch_fired;		/* the next tick is the watch's early one */

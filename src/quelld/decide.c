@@ -101,17 +101,24 @@ static int reserve_rules(struct decide_plan *p, int nr)
 }
 
 /* decide_limits with the ladder given as its parts (a tenant's, or a next[] one). */
-static void limits_of(const struct policy_config *pc, const struct tenant_limits *lim,
-		      const struct state_tenant *st, bool manual_expired, int level, int rule,
-		      const struct policy_rstate *r, bool fresh, struct tenant_limits *stat,
-		      struct decide_out *o)
+static void limits_of(const struct policy_config *pc, uint64_t mem_base,
+		      const struct tenant_limits *lim, const struct state_tenant *st,
+		      bool manual_expired, int level, int rule, const struct policy_rstate *r,
+		      bool fresh, struct tenant_limits *stat, struct decide_out *o)
 {
 	enum state_manual manual = st && !manual_expired ? st->manual : SM_NONE;
 	struct tenant_limits s = *lim;
 
 	if (st)
 		limits_merge(&s, &st->over);
-	limits_apply_defaults(&s);	/* nproc = 512 unless configured */
+	limits_apply_defaults(&s);	/* nproc = 512, mem = 50% unless configured */
+	if (stat)
+		*stat = s;		/* as configured: a share stays a share */
+	/*
+	 * Shares into bytes of this tick's base, before any comparison: a
+	 * base that changed gives other bytes, so act writes them (once).
+	 */
+	limits_resolve(&s, mem_base);
 	/*
 	 * fresh: level is policy_evaluate's of this tick, the highest rung of
 	 * a rule not in dry-run; 0 then means no rung writes anything, and the
@@ -127,10 +134,9 @@ static void limits_of(const struct policy_config *pc, const struct tenant_limits
 		policy_limits_stricter(&o->dyn, &st->manual_lim);
 	if (manual == SM_FREEZE)
 		o->frozen = true;
+	limits_resolve(&o->dyn, mem_base);
 	o->full = s;
 	policy_limits_stricter(&o->full, &o->dyn);
-	if (stat)
-		*stat = s;
 
 	/* what `status` says is behind the state: the manual action first, else the top rung */
 	o->rule = DECIDE_RULE_NONE;
@@ -148,10 +154,10 @@ static void limits_of(const struct policy_config *pc, const struct tenant_limits
 	}
 }
 
-void decide_limits(const struct policy_config *pc, const struct tenant_limits *lim,
-		   const struct state_tenant *st, bool manual_expired,
-		   const struct policy_tstate *pol, struct tenant_limits *stat,
-		   struct decide_out *o)
+void decide_limits(const struct policy_config *pc, uint64_t mem_base,
+		   const struct tenant_limits *lim, const struct state_tenant *st,
+		   bool manual_expired, const struct policy_tstate *pol,
+		   struct tenant_limits *stat, struct decide_out *o)
 {
 	struct policy_rstate pad[POLICY_MAX_RULES];
 	const struct policy_rstate *r = pol->r;
@@ -162,7 +168,8 @@ void decide_limits(const struct policy_config *pc, const struct tenant_limits *l
 			pad[ri] = *policy_tstate_rule(pol, ri);
 		r = pad;
 	}
-	limits_of(pc, lim, st, manual_expired, pol->level, pol->rule, r, false, stat, o);
+	limits_of(pc, mem_base, lim, st, manual_expired, pol->level, pol->rule, r, false, stat,
+		  o);
 }
 
 static double rate(const struct qm_rates *r, enum qm_id id)
@@ -238,8 +245,8 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 		o->win_closed = b->win_closed;
 		o->keep_ladder = b->keep;
 		o->manual_expired = decide_manual_expired(in[i].st, real_ms);
-		limits_of(pc, in[i].lim, in[i].st, o->manual_expired, b->level, b->rule, b->r, true,
-			  NULL, o);
+		limits_of(pc, p->mem_base, in[i].lim, in[i].st, o->manual_expired, b->level,
+			  b->rule, b->r, true, NULL, o);
 		/* the watch needs an open window: most tenants have none */
 		if (b->win_open && policy_refault_watch(pc, b->r, &from, &above)) {
 			if (!p->watch || from < p->watch_ms)
@@ -273,6 +280,7 @@ int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
 			.st = p->db && p->db->nr ? state_find(p->db, t->name, false) : NULL,
 		};
 	}
+	p->mem_base = d->mem_base;
 	p->ret = decide(&d->cfg.policy, p->in, n, real_ms, p);
 	return p->ret;
 }

@@ -6,9 +6,11 @@
  * src/quelld/act.c carries the plan out. Returns 0 / -errno unless said.
  *
  * The limits a tenant should have are always
- *   static (config [limits] + [tenant:NAME], then `set` overrides)
+ *   static (config [limits] + [tenant:NAME], then `set` overrides, then the
+ *   defaults: nproc 512, mem 50 %)
  *   made stricter by the dynamic ones (policy rungs, manual throttle),
- * plus a freeze when a rung or `quellctl freeze` asks for one.
+ * plus a freeze when a rung or `quellctl freeze` asks for one; a memory
+ * share ("mem = 50%") is bytes of the tick's mem_base by then.
  */
 #ifndef QUELL_DECIDE_H
 #define QUELL_DECIDE_H
@@ -85,6 +87,12 @@ struct decide_plan {
 	/* the act stage's state db (act_init sets it): looked up, never changed here */
 	struct state_db *db;
 	/*
+	 * The memory the tenants share (limits_share_base, read by gather
+	 * every tick; 0 unknown), in bytes: what a share such as the default
+	 * mem = 50% is of. An input, set before decide() (tick_decide).
+	 */
+	uint64_t mem_base;
+	/*
 	 * The refault watch (policy_refault_watch, docs/policy.md): a tenant
 	 * waits only for its neighbours' refaults to take a rule's urgent way,
 	 * from watch_ms (CLOCK_REALTIME), at watch_above pages/s.
@@ -113,13 +121,15 @@ bool decide_manual_expired(const struct state_tenant *st, uint64_t real_ms);
 /*
  * decide_limits - one tenant's limits from its static ones (lim), its state
  * entry (st, may be NULL; its manual action ignored when manual_expired) and
- * ladder (pol). stat (may be NULL) receives static + `set` + defaults; o
- * receives dyn, full, frozen, rule and until.
+ * ladder (pol), memory shares resolved into bytes of mem_base (see
+ * decide_plan.mem_base). stat (may be NULL) receives static + `set` +
+ * defaults, shares as given; o receives dyn, full (in bytes), frozen, rule
+ * and until.
  */
-void decide_limits(const struct policy_config *pc, const struct tenant_limits *lim,
-		   const struct state_tenant *st, bool manual_expired,
-		   const struct policy_tstate *pol, struct tenant_limits *stat,
-		   struct decide_out *o);
+void decide_limits(const struct policy_config *pc, uint64_t mem_base,
+		   const struct tenant_limits *lim, const struct state_tenant *st,
+		   bool manual_expired, const struct policy_tstate *pol,
+		   struct tenant_limits *stat, struct decide_out *o);
 
 /* The daemon's side: decide_in from the registry (d->reg order), then decide(). */
 int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p);

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -378,11 +379,54 @@ int gather_tick(struct daemon *d)
 	return 0;
 }
 
+const char *gather_tenants_root(const struct daemon *d)
+{
+	return d->cfg.tenant_mode == TENANT_USERS ? d->cfg.managed : d->cfg.parent;
+}
+
+void gather_mem_base(struct daemon *d)
+{
+	const char *root = gather_tenants_root(d);
+	uint64_t total = 0, lim = CG_UNLIMITED, base;
+	int ret;
+
+	/* MemTotal does not change: the last tick's host view has it */
+	if (isfinite(d->host.mem_total) && d->host.mem_total > 0)
+		total = (uint64_t)d->host.mem_total;
+	else if (hostinfo_mem_total(d->proc_fd, &total))
+		total = 0;
+	ret = cg_read_mem_limit(&d->cg, root, &lim);
+	if (ret) {
+		if (!d->mem_root_unread)
+			log_warn("memory limit of /%s: %s: memory shares (mem = N%%) are of "
+				 "MemTotal alone", root, strerror(-ret));
+		d->mem_root_unread = true;
+		lim = CG_UNLIMITED;
+	} else if (d->mem_root_unread) {
+		log_info("memory limit of /%s readable again", root);
+		d->mem_root_unread = false;
+	}
+	base = limits_share_base(total, lim);
+	if (base != d->mem_base || lim != d->mem_root_limit) {
+		char l[40] = "no limit";
+
+		if (lim != CG_UNLIMITED)
+			snprintf(l, sizeof(l), "limit %llu MiB", (unsigned long long)(lim >> 20));
+		log_info("memory the tenants share: %llu MiB (MemTotal %llu MiB, /%s %s)",
+			 (unsigned long long)(base >> 20), (unsigned long long)(total >> 20), root,
+			 l);
+	}
+	d->mem_base = base;
+	d->mem_root_limit = lim;
+}
+
 void tick_gather(struct daemon *d, uint64_t mono_ns)
 {
 	static uint64_t last_discover, last_sweep;
 	uint64_t now_ms = mono_ns / 1000000;
 	bool users = d->cfg.tenant_mode == TENANT_USERS;
+
+	gather_mem_base(d);	/* before discovery writes a new tenant's limits */
 
 	/* users change rarely and getpwent can be slow (NSS): every sweep; cgroup children: every tick */
 	if (!users || now_ms - last_discover >= d->cfg.sweep_ms) {

@@ -20,6 +20,7 @@
 
 #include "audit.h"
 #include "bpf_loader.h"
+#include "clock.h"
 #include "daemon.h"
 #include "kernel_events.h"
 #include "log.h"
@@ -124,15 +125,23 @@ static void usage_snapshot(const struct tenant *t, enum kev_kind k, struct kev_u
 }
 
 static void burst_log(struct daemon *d, const struct tenant *t, enum kev_kind k,
-		      const struct kev_burst *b, const struct kev_usage *u)
+		      const struct kev_burst *b, const struct kev_usage *u, uint64_t now_ms)
 {
 	const struct tenant_limits *l = t->applied_valid ? &t->applied : &t->lim;
 	json_t *ev = json_object();
 	struct quell_oom o;
+	uint64_t real = clock_real_ms();
 
 	json_object_set_new(ev, "count", json_integer((json_int_t)b->count));
 	json_object_set_new(ev, "seconds",
 			    json_real((double)(b->last_ms - b->first_ms) / 1000.0));
+	/*
+	 * When the burst began (CLOCK_REALTIME ms, the tick that first saw it):
+	 * the line is written KEV_QUIET_MS after its end, so its own time says
+	 * late when a limit acted
+	 */
+	json_object_set_new(ev, "first_ms", json_integer((json_int_t)(
+		real > now_ms - b->first_ms ? real - (now_ms - b->first_ms) : real)));
 	json_object_set_new(ev, "limit", json_string(kinds[k].lim_name));
 	json_object_set_new(ev, "limit_value", u->limit == CG_UNLIMITED ? json_null() :
 			    json_integer((json_int_t)u->limit));
@@ -184,7 +193,7 @@ void kernel_events_tick(struct daemon *d, uint64_t now_ms)
 			if (delta)
 				usage_snapshot(t, k, &p->u[k]);
 			if (kev_burst_step(&p->b[k], delta, now_ms)) {
-				burst_log(d, t, k, &p->b[k], &p->u[k]);
+				burst_log(d, t, k, &p->b[k], &p->u[k], now_ms);
 				memset(&p->b[k], 0, sizeof(p->b[k]));
 			}
 		}

@@ -50,6 +50,14 @@ bool tenant_name_ok(const char *name);
 
 /* gather.c: one sample per tenant from BPF, cgroupfs and procfs, plus host view */
 int gather_tick(struct daemon *d);
+/*
+ * gather_mem_base - d->mem_base: the memory the tenants share, min(MemTotal,
+ * the limit of the cgroup they sit under) (limits_share_base); MemTotal
+ * alone when that limit cannot be read (said once). Every tick, first.
+ */
+void gather_mem_base(struct daemon *d);
+/* The cgroup the tenants sit under: [tenants] managed (users mode) or parent. */
+const char *gather_tenants_root(const struct daemon *d);
 
 /* placement.c: tenants' processes into their cgroups */
 int placement_init(struct daemon *d);		/* create <managed>, adopt existing tenant cgroups */

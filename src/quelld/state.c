@@ -52,7 +52,28 @@ json_t *state_limits_json(const struct tenant_limits *l)
 		json_object_set_new(j, lim_fields[i].key, v == CG_UNLIMITED || v > INT64_MAX ?
 				    json_null() : json_integer((json_int_t)v));
 	}
+	/* a share ("mem = 50%"): mem_max above is then its bytes, or null before resolution */
+	if ((l->set & LIM_MEM_HIGH) && l->mem_high_pct)
+		json_object_set_new(j, "mem_high_pct", json_real(l->mem_high_pct / 100.0));
+	if ((l->set & LIM_MEM_MAX) && l->mem_max_pct)
+		json_object_set_new(j, "mem_max_pct", json_real(l->mem_max_pct / 100.0));
 	return j;
+}
+
+/* "mem_max_pct": 50 -> 5000 hundredths; 0 absent, -EBADMSG out of (0, 100] */
+static int share_from_json(json_t *j, const char *key, uint32_t bit, struct tenant_limits *l,
+			   uint16_t *pct)
+{
+	json_t *v = json_object_get(j, key);
+	double x;
+
+	if (!v)
+		return 0;
+	x = json_is_number(v) ? json_number_value(v) : -1;
+	if (!(x * 100.0 >= 0.5 && x <= 100.0) || !(l->set & bit))
+		return -EBADMSG;
+	*pct = (uint16_t)(x * 100.0 + 0.5);
+	return 0;
 }
 
 int state_limits_from_json(json_t *j, struct tenant_limits *l)
@@ -89,6 +110,9 @@ int state_limits_from_json(json_t *j, struct tenant_limits *l)
 		memcpy((char *)l + lim_fields[i].off, &x, sizeof(x));
 		l->set |= lim_fields[i].bit;
 	}
+	if (share_from_json(j, "mem_high_pct", LIM_MEM_HIGH, l, &l->mem_high_pct) ||
+	    share_from_json(j, "mem_max_pct", LIM_MEM_MAX, l, &l->mem_max_pct))
+		return -EBADMSG;
 	return 0;
 }
 

@@ -30,12 +30,17 @@ RATE=${QT_KSWAPD_RATE:-32}	# MiB/s A allocates
 A=qka$$; B=qkb$$
 qt_user $A >/dev/null
 qt_user $B >/dev/null
+# mem = unlimited: A takes most of the VM's free memory on purpose, past
+# the default share (50 % of MemTotal, issue 14)
 qt_config <<EOF
 [tenants]
 sweep = 1s
 
 [policy]
 enabled = no
+
+[limits]
+mem = unlimited
 EOF
 qt_quelld
 # tracefs is mounted by quelld if it was not

@@ -5,8 +5,8 @@
 # cgroup (v1 soft_limit_in_bytes / limit_in_bytes, v2 memory.high /
 # memory.max); a 120M allocation between the two is held and survives; a
 # 1G memory hog (stress-ng --vm) never pushes usage past the hard limit, is
-# OOM-killed only inside its own cgroup (a neighbour tenant holding 120M and
-# a root process survive), and the fault counters (mem_max_events, oom_kills,
+# OOM-killed only inside its own cgroup (a neighbour tenant holding 120M under
+# the default memory share and a root process survive), and the fault counters (mem_max_events, oom_kills,
 # faults.mem) grow in `quellctl show --json`.
 . "$(dirname "$0")/lib.sh"
 
@@ -80,12 +80,12 @@ fi
 f=$(qt_cgfile $H memory memory.soft_limit_in_bytes memory.high) || qt_fail "no soft limit file"
 [ "$(cat $f)" = $HIGH ] || qt_fail "$f = $(cat $f), want $HIGH"
 qt_log "ok   $f = $HIGH"
-# the neighbour has no limit
+# the neighbour has only the default share: 50 % of MemTotal (no box here), in
+# whole pages (issue 14)
 f=$(qt_cgfile $N memory memory.limit_in_bytes memory.max)
-case $(cat $f) in
-max|9223372036854771712) qt_log "ok   neighbour unlimited ($(cat $f))";;
-*) qt_fail "neighbour $f = $(cat $f), want unlimited";;
-esac
+share=$(awk '$1 == "MemTotal:" { b = $2 * 1024; printf "%.0f\n", int(b / 2 / 4096) * 4096 }' /proc/meminfo)
+[ "$(cat $f)" = "$share" ] || qt_fail "neighbour $f = $(cat $f), want the default share $share"
+qt_log "ok   neighbour at the default share ($(cat $f): 50% of MemTotal)"
 # quellctl limits shows both
 qt_ctl limits $H | grep -q "effective:.*mem_high=96M mem_max=160M" ||
 	{ qt_ctl limits $H; qt_fail "quellctl limits does not show mem_high=96M mem_max=160M"; }

@@ -4,7 +4,8 @@
 # backend wrote (issue 3 / docs/hacking.md, style 5): `quellctl set` cpu, mem, mem_high,
 # nproc, io, iops; then that the written values bite (cpu.max throttles a
 # busy loop, pids.max refuses forks); then KEY=default undoes them (nproc:
-# back to the default 512; nproc=unlimited lifts it).
+# back to the default 512, mem: to the default 50 % share of MemTotal;
+# nproc=unlimited and mem=unlimited lift them).
 # On pure v2 (the VM) the v2 syntax is checked: cpu.max "50000 100000",
 # memory.max/high, pids.max, io.max "MAJ:MIN rbps=.. wbps=.. riops=..
 # wiops=..". On v1/hybrid the same limits in the v1 files (cfs_quota_us,
@@ -165,9 +166,12 @@ echo "ok   pids.max 5 refused $refused forks"
 # --- default undoes --------------------------------------------------------
 qt_ctl set $U cpu=default mem=default mem_high=default io=default iops=default nproc=default ||
 	qt_fail "set KEY=default"
+# mem: back to the default share, 50 % of MemTotal (the managed root has no
+# limit here), in whole pages (issue 14)
+share=$(awk '$1 == "MemTotal:" { b = $2 * 1024; printf "%.0f\n", int(b / 2 / 4096) * 4096 }' /proc/meminfo)
 if [ $V2 = 1 ]; then
 	want $(dir)/cpu.max "max 100000"
-	want $(dir)/memory.max max
+	want $(dir)/memory.max $share
 	want $(dir)/memory.high max
 	want $(dir)/pids.max 512	# the default process cap (issue 14)
 	grep -v "rbps=max wbps=max riops=max wiops=max" $(dir)/io.max &&
@@ -175,10 +179,16 @@ if [ $V2 = 1 ]; then
 	echo "ok   io.max back to max"
 else
 	want $(dir cpu)/cpu.cfs_quota_us -1
+	want $(dir memory)/memory.limit_in_bytes $share
 	want $(dir pids)/pids.max 512	# the default process cap (issue 14)
 fi
-# the default cap is switched off per tenant with "unlimited"
-qt_ctl set $U nproc=unlimited || qt_fail "set nproc=unlimited"
+# the default caps are switched off per tenant with "unlimited"
+qt_ctl set $U nproc=unlimited mem=unlimited || qt_fail "set nproc=unlimited mem=unlimited"
 want $(dir pids)/pids.max max
+if [ $V2 = 1 ]; then
+	want $(dir)/memory.max max
+else
+	want $(dir memory)/memory.limit_in_bytes 9223372036854771712
+fi
 qt_log "limits OK"
 exit 0

@@ -432,6 +432,23 @@ static void test_apply_priority_and_hold_v1(void **state)
 	fx_get(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 
+	/*
+	 * issue 14: the default share as the static limit (50 % of a 512 MiB
+	 * box) under mem-growth's hold: the hold never raises it, and its
+	 * release leaves it, not "unlimited" (tests/unit/test_decide.c has the
+	 * decisions)
+	 */
+	cg_limits_init(&lim);
+	lim.mem_max = 256ULL << 20;
+	lim.mem_hold = 300ULL << 20;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "268435456");
+	lim.mem_hold = 0;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
+	assert_string_equal(buf, "268435456");
+
 	/* headroom: 1/16 of a big hold */
 	assert_int_equal(cg_v1_hold_bytes(1ULL << 30, 1ULL << 20), (1ULL << 30) + (64ULL << 20));
 	assert_int_equal(cg_v1_hold_bytes(0, 1ULL << 30), (1ULL << 30) + (64ULL << 20));

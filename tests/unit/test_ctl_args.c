@@ -220,7 +220,16 @@ static void test_set_args(void **state)
 					    sizeof(err)), -EINVAL);
 	assert_int_equal(ctl_set_parse_args(ARGC("set", "alice", "mem=lots"), ARGV("set", "alice", "mem=lots"),
 					    &l, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "mem: bad value \"lots\": expected a size such as 512M, 1G or \"unlimited\"");
+	assert_string_equal(err, "mem: bad value \"lots\": expected a size such as 512M, 1G, a share "
+			    "such as 50% or \"unlimited\"");
+	/* issue 14: a share of the tenants' memory, checked here too */
+	assert_int_equal(ctl_set_parse_args(ARGC("set", "alice", "mem=101%"), ARGV("set", "alice", "mem=101%"),
+					    &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "at most 100%"));
+	assert_int_equal(ctl_set_parse_args(ARGC("set", "alice", "mem=50%"), ARGV("set", "alice", "mem=50%"),
+					    &l, err, sizeof(err)), 0);
+	assert_string_equal(json_string_value(json_object_get(l, "mem")), "50%");
+	json_decref(l);
 	assert_int_equal(ctl_set_parse_args(ARGC("set", "alice", "swap=1G"), ARGV("set", "alice", "swap=1G"),
 					    &l, err, sizeof(err)), -EINVAL);
 	assert_null(l);

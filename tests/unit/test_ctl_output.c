@@ -247,6 +247,19 @@ static void test_limits(void **state)
 	ctl_fmt_limits_obj(json_object_get(l, "static"), buf, 12);
 	assert_int_equal(strlen(buf), 11);	/* truncated safely */
 	json_decref(l);
+
+	/* issue 14: a share is said with its limit, as configured and in bytes */
+	l = json_loads("{\"static\":{\"mem_max\":null,\"nproc\":512,\"mem_max_pct\":50.0},"
+		       "\"effective\":{\"mem_max\":268435456,\"nproc\":512,\"mem_max_pct\":50.0}}",
+		       0, &jerr);
+	assert_non_null(l);
+	ctl_print_limits(cap_open(&c), "bob", l);
+	assert_string_equal(cap_done(&c),
+		"tenant:     bob\n"
+		"static:     mem_max=50% nproc=512\n"
+		"effective:  mem_max=256M (50%) nproc=512\n");
+	free(c.buf);
+	json_decref(l);
 }
 
 int main(void)

@@ -253,6 +253,112 @@ static void ladder_at(struct policy_tstate *pol, int level)
 	pol->r[0].since_ms = S(100);
 }
 
+/*
+ * issue 14: every tenant's memory limit is 50 % of what the tenants share
+ * (plan.mem_base, gather's) unless its limits say otherwise, in bytes of
+ * this tick's base; a [tenant:NAME] size, `unlimited` and a `set` override
+ * replace it, a rung or manual throttle only tightens it.
+ */
+static void test_mem_share_default(void **state)
+{
+	const uint64_t M = 1ULL << 20;
+	struct state_tenant st;
+	char err[100];
+
+	(void)state;
+	world(4);
+	cfg_default(&W.pc);
+	assert_int_equal(limits_parse_kv(&W.lim[1], "mem", "unlimited", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&W.lim[2], "mem", "100M", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&W.lim[3], "mem", "25%", err, sizeof(err)), 0);
+	memset(&st, 0, sizeof(st));
+	limits_init(&st.over);
+	limits_init(&st.manual_lim);
+	W.p.mem_base = 512 * M;
+	assert_int_equal(tick(0), 0);
+	assert_true(W.p.out[0].full.mem_max == 256 * M);
+	assert_true(W.p.out[1].full.mem_max == CG_UNLIMITED);
+	assert_true(W.p.out[2].full.mem_max == 100 * M);
+	assert_true(W.p.out[3].full.mem_max == 128 * M);
+	assert_int_equal(W.p.out[0].dyn.set, 0);	/* a static limit, not a throttle */
+
+	/* the base changes (the admin boxed the tenants at 1 GiB): the bytes follow */
+	W.p.mem_base = 1024 * M;
+	assert_int_equal(tick(1), 0);
+	assert_true(W.p.out[0].full.mem_max == 512 * M);
+	assert_true(W.p.out[2].full.mem_max == 100 * M);
+	assert_true(W.p.out[3].full.mem_max == 256 * M);
+
+	/* a `set` override replaces the default, either way */
+	assert_int_equal(limits_parse_kv(&st.over, "mem", "600M", err, sizeof(err)), 0);
+	W.st[0] = &st;
+	assert_int_equal(tick(2), 0);
+	assert_true(W.p.out[0].full.mem_max == 600 * M);
+	assert_int_equal(limits_parse_kv(&st.over, "mem", "10%", err, sizeof(err)), 0);
+	assert_int_equal(tick(3), 0);
+	assert_true(W.p.out[0].full.mem_max == (1024 * M / 10) / 4096 * 4096);
+
+	/* a manual throttle in shares tightens, never loosens */
+	limits_init(&st.over);
+	st.manual = SM_THROTTLE;
+	assert_int_equal(limits_parse_kv(&st.manual_lim, "mem", "75%", err, sizeof(err)), 0);
+	assert_int_equal(tick(4), 0);
+	assert_true(W.p.out[0].full.mem_max == 512 * M);
+	assert_int_equal(limits_parse_kv(&st.manual_lim, "mem", "20%", err, sizeof(err)), 0);
+	assert_int_equal(tick(5), 0);
+	assert_true(W.p.out[0].full.mem_max == (1024 * M / 5) / 4096 * 4096);
+	assert_true(W.p.out[0].dyn.mem_max == W.p.out[0].full.mem_max);
+
+	/* no base known: a share limits nothing (never a limit of 0) */
+	st.manual = SM_NONE;
+	W.p.mem_base = 0;
+	assert_int_equal(tick(6), 0);
+	assert_true(W.p.out[0].full.mem_max == CG_UNLIMITED);
+}
+
+/*
+ * mem-growth's hold (mem_hold=current) over the default share: the static
+ * limit stays the hard ceiling (the v1 backend writes min(hold + headroom,
+ * mem_max): tests/unit/test_cg_v1.c), and when the hold goes the static
+ * limit is what is left, not "unlimited". A rule's step may give a share too.
+ */
+static void test_mem_share_under_hold(void **state)
+{
+	const uint64_t M = 1ULL << 20;
+	struct decide_out o;
+	struct tenant_limits stat;
+
+	(void)state;
+	world(1);
+	fx_cfg_cpu(&W.pc, "suffered_sum", "mem_hold=current for 5m, mem=10% for 60s, kill");
+	ladder_at(&W.pol[0], 1);
+	W.pol[0].r[0].mem_at_trip = 300.0 * (double)M;	/* tripped above the share */
+	decide_limits(&W.pc, 512 * M, &W.lim[0], NULL, false, &W.pol[0], &stat, &o);
+	assert_int_equal(stat.mem_max_pct, 5000);	/* static as configured: a share */
+	assert_true(stat.mem_max == CG_UNLIMITED);
+	assert_true(o.full.mem_max == 256 * M);		/* never raised by the hold */
+	assert_true(o.full.mem_hold == 300 * M);
+	assert_true(o.dyn.mem_hold == 300 * M);
+
+	W.pol[0].r[0].mem_at_trip = 100.0 * (double)M;	/* tripped below it */
+	decide_limits(&W.pc, 512 * M, &W.lim[0], NULL, false, &W.pol[0], NULL, &o);
+	assert_true(o.full.mem_max == 256 * M);
+	assert_true(o.full.mem_hold == 100 * M);
+
+	/* the rule's next step, a share of its own: the stricter of the two */
+	ladder_at(&W.pol[0], 2);
+	decide_limits(&W.pc, 512 * M, &W.lim[0], NULL, false, &W.pol[0], NULL, &o);
+	assert_true(o.full.mem_max == (512 * M / 10) / 4096 * 4096);
+	assert_true(o.full.mem_hold == CG_UNLIMITED);
+
+	/* released: the static limit, not unlimited */
+	policy_tstate_init(&W.pol[0]);
+	decide_limits(&W.pc, 512 * M, &W.lim[0], NULL, false, &W.pol[0], NULL, &o);
+	assert_true(o.full.mem_max == 256 * M);
+	assert_true(o.full.mem_hold == CG_UNLIMITED);
+	assert_int_equal(o.dyn.set, 0);
+}
+
 static void test_set_override_vs_ladder(void **state)
 {
 	struct state_tenant st;
@@ -272,7 +378,7 @@ static void test_set_override_vs_ladder(void **state)
 	/* stricter than the rung: the override wins, the rung is still what is dynamic */
 	assert_int_equal(limits_parse_kv(&st.over, "cpu", "30%", err, sizeof(err)), 0);
 	assert_int_equal(limits_parse_kv(&st.over, "mem", "1G", err, sizeof(err)), 0);
-	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], &stat, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], &st, false, &W.pol[0], &stat, &o);
 	assert_true(stat.cpu_pct == 30);
 	assert_int_equal(stat.mem_max, 1 << 30);
 	assert_true(o.dyn.cpu_pct == 50);
@@ -284,13 +390,13 @@ static void test_set_override_vs_ladder(void **state)
 
 	/* looser than the rung (and than the config): the rung wins while it lasts */
 	assert_int_equal(limits_parse_kv(&st.over, "cpu", "80%", err, sizeof(err)), 0);
-	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], &stat, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], &st, false, &W.pol[0], &stat, &o);
 	assert_true(stat.cpu_pct == 80);
 	assert_true(o.full.cpu_pct == 50);
 
 	/* no rung: the override alone */
 	policy_tstate_init(&W.pol[0]);
-	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
 	assert_true(o.full.cpu_pct == 80);
 	assert_int_equal(o.dyn.set, 0);
 	assert_int_equal(o.rule, DECIDE_RULE_NONE);
@@ -308,14 +414,14 @@ static void test_frozen_and_throttle_merge(void **state)
 	/* the ladder's freeze rung (under its 25% rung) + a manual 10% throttle */
 	ladder_at(&W.pol[0], 3);
 	manual_throttle(&st, "10%", 0);
-	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
 	assert_true(o.frozen);
 	assert_true(o.dyn.cpu_pct == 10);
 	assert_true(o.full.cpu_pct == 10);
 	assert_int_equal(o.rule, DECIDE_RULE_MANUAL);	/* the operator's action is named */
 	/* a looser manual throttle does not loosen the rung's */
 	manual_throttle(&st, "40%", 0);
-	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
 	assert_true(o.frozen);
 	assert_true(o.full.cpu_pct == 25);
 
@@ -323,12 +429,12 @@ static void test_frozen_and_throttle_merge(void **state)
 	ladder_at(&W.pol[0], 1);
 	st.manual = SM_FREEZE;
 	limits_init(&st.manual_lim);
-	decide_limits(&W.pc, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], &st, false, &W.pol[0], NULL, &o);
 	assert_true(o.frozen);
 	assert_true(o.full.cpu_pct == 50);
 	assert_int_equal(o.rule, DECIDE_RULE_MANUAL);
 	/* the freeze ran out: the rung alone */
-	decide_limits(&W.pc, &W.lim[0], &st, true, &W.pol[0], NULL, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], &st, true, &W.pol[0], NULL, &o);
 	assert_false(o.frozen);
 	assert_true(o.full.cpu_pct == 50);
 	assert_int_equal(o.rule, 0);
@@ -336,7 +442,7 @@ static void test_frozen_and_throttle_merge(void **state)
 	/* the rung's freeze thawed (parole): the lower throttle stays, no freeze */
 	ladder_at(&W.pol[0], 3);
 	W.pol[0].r[0].thawed = true;
-	decide_limits(&W.pc, &W.lim[0], NULL, false, &W.pol[0], NULL, &o);
+	decide_limits(&W.pc, 0, &W.lim[0], NULL, false, &W.pol[0], NULL, &o);
 	assert_false(o.frozen);
 	assert_true(o.full.cpu_pct == 25);
 }
@@ -510,6 +616,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_manual_expiry_at_until, teardown),
 		cmocka_unit_test_teardown(test_set_override_vs_ladder, teardown),
 		cmocka_unit_test_teardown(test_frozen_and_throttle_merge, teardown),
+		cmocka_unit_test_teardown(test_mem_share_default, teardown),
+		cmocka_unit_test_teardown(test_mem_share_under_hold, teardown),
 		cmocka_unit_test_teardown(test_plan_grows_with_tenants_and_actions, teardown),
 		cmocka_unit_test_teardown(test_bad_args, teardown),
 		cmocka_unit_test_teardown(test_ladder_memory_10000, teardown),

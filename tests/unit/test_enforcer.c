@@ -203,6 +203,50 @@ static void test_default_nproc(void **state)
 	assert_string_equal(buf, "max");
 }
 
+/*
+ * issue 14: the default memory share in bytes of the base gather read; a
+ * tick with the same base writes nothing, a new base (the admin boxed the
+ * tenants after quelld started) rewrites each tenant's limit once.
+ */
+static void test_mem_share_base_change(void **state)
+{
+	char err[100], buf[64];
+	struct tenant *a, *b;
+
+	(void)state;
+	D.mem_base = 512ULL << 20;
+	a = add("alice", 1001);
+	b = add("bob", 1002);
+	assert_int_equal(limits_parse_kv(&b->lim, "mem", "unlimited", err, sizeof(err)), 0);
+	assert_int_equal(act_tenant_added(&D, a), 0);
+	assert_int_equal(act_tenant_added(&D, b), 0);
+	rd("quell/alice/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "268435456");
+	rd("quell/bob/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "max");
+
+	/* same base: nothing written (a write would replace the marker) */
+	assert_int_equal(fx_write(&tree, "quell/alice/memory.max", "marker\n"), 0);
+	assert_int_equal(fx_write(&tree, "quell/bob/memory.max", "marker\n"), 0);
+	assert_int_equal(tick_at(base + 1000), 0);
+	assert_int_equal(tick_at(base + 2000), 0);
+	rd("quell/alice/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "marker");
+
+	/* a new base: alice's limit follows, once; bob (unlimited) is left alone */
+	D.mem_base = 1ULL << 30;
+	assert_int_equal(tick_at(base + 3000), 0);
+	rd("quell/alice/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "536870912");
+	rd("quell/bob/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "marker");
+	assert_int_equal(fx_write(&tree, "quell/alice/memory.max", "marker\n"), 0);
+	assert_int_equal(tick_at(base + 4000), 0);
+	rd("quell/alice/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "marker");
+	assert_true(a->applied.mem_max == 1ULL << 29);
+}
+
 static void test_rule_trips_and_writes(void **state)
 {
 	struct tenant *a, *b;
@@ -535,6 +579,9 @@ static void test_state_roundtrip(void **state)
 	assert_non_null(st);
 	assert_int_equal(limits_parse_kv(&st->over, "io", "10M", err, sizeof(err)), 0);
 	assert_int_equal(limits_parse_kv(&st->over, "cpu", "unlimited", err, sizeof(err)), 0);
+	/* `quellctl set carol mem=25% mem_high=12.5%`: a share stays a share */
+	assert_int_equal(limits_parse_kv(&st->over, "mem", "25%", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&st->over, "mem_high", "12.5%", err, sizeof(err)), 0);
 	st->manual = SM_FREEZE;
 	st->manual_until = 123;
 	st->nr_rules = 1;
@@ -550,7 +597,11 @@ static void test_state_roundtrip(void **state)
 	assert_int_equal(back.nr, 1);
 	st = state_find(&back, "carol", false);
 	assert_non_null(st);
-	assert_int_equal(st->over.set, LIM_IO_RBPS | LIM_IO_WBPS | LIM_CPU);
+	assert_int_equal(st->over.set, LIM_IO_RBPS | LIM_IO_WBPS | LIM_CPU | LIM_MEM_MAX |
+					LIM_MEM_HIGH);
+	assert_int_equal(st->over.mem_max_pct, 2500);
+	assert_true(st->over.mem_max == CG_UNLIMITED);
+	assert_int_equal(st->over.mem_high_pct, 1250);
 	assert_int_equal(st->over.io_wbps, 10 << 20);
 	assert_true(isinf(st->over.cpu_pct));
 	assert_int_equal(st->manual, SM_FREEZE);
@@ -645,6 +696,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_static_limits_on_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_nproc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mem_share_base_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_trips_and_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_rung_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "events_log.h"
 #include "kernel_events.h"
@@ -131,6 +132,60 @@ static void test_tick_logs_one_line_per_burst(void **state)
 	rmdir(dir);
 }
 
+/*
+ * issue 14: a tenant OOM-killed at its default share of the memory: the
+ * line names the limit in force in bytes and when the burst began
+ * (first_ms, CLOCK_REALTIME), though it is written KEV_QUIET_MS later.
+ */
+static void test_oom_at_share_names_limit_and_start(void **state)
+{
+	char dir[] = "/tmp/test_kev.XXXXXX", path[256];
+	struct daemon *d = calloc(1, sizeof(*d));
+	struct tenant *a;
+	json_t *arr, *ev, *evi;
+	uint64_t before, first;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	assert_int_equal(events_log_open(path, 0, 1, &d->events), 0);
+	assert_int_equal(registry_init(&d->reg), 0);
+	a = tenant_with(&d->reg, "leaker", 1001, QM_OOM_KILLS, 0, 1, QM_SRC_CGROUP);
+	/* what act applied: the default 50 % of a 512 MiB box (decide.c's limits_of) */
+	limits_init(&a->applied);
+	limits_apply_defaults(&a->applied);
+	limits_resolve(&a->applied, 512ULL << 20);
+	a->applied_valid = true;
+	qm_set(&a->cur, QM_MEM_BYTES, 268300000, QM_SRC_CGROUP);
+
+	before = clock_real_ms();
+	kernel_events_tick(d, 10000);
+	a->prev = a->cur;
+	kernel_events_tick(d, 11000);
+	kernel_events_tick(d, 10000 + KEV_QUIET_MS);	/* quiet: logged now */
+	events_log_close(d->events);
+
+	assert_int_equal(events_log_read(path, NULL, 0, 0, &arr), 0);
+	assert_int_equal(json_array_size(arr), 1);
+	ev = json_array_get(arr, 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "action")), "kernel_oom_kill");
+	evi = json_object_get(ev, "evidence");
+	assert_string_equal(json_string_value(json_object_get(evi, "limit")), "mem_max");
+	assert_int_equal(json_integer_value(json_object_get(evi, "limit_value")), 256 << 20);
+	assert_true(json_is_integer(json_object_get(evi, "first_ms")));
+	first = (uint64_t)json_integer_value(json_object_get(evi, "first_ms"));
+	/* the first tick was "now" when the test began: KEV_QUIET_MS before the line */
+	assert_true(first + KEV_QUIET_MS >= before && first <= before + 1000);
+	json_decref(arr);
+
+	kernel_events_fini();
+	registry_free(&d->reg);
+	free(d);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_burst_storm_is_one),
 		cmocka_unit_test(test_burst_long_is_reported),
 		cmocka_unit_test(test_tick_logs_one_line_per_burst),
+		cmocka_unit_test(test_oom_at_share_names_limit_and_start),
 	};
 
 	return cmocka_run_group_tests_name("kernel_events", tests, NULL, NULL);

@@ -72,7 +72,11 @@ static void test_parse_errors(void **state)
 	assert_int_equal(limits_parse_kv(&l, "disk", "1G", err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "unknown limit \"disk\""));
 	assert_int_equal(limits_parse_kv(&l, "mem", "lots", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "mem: bad value \"lots\": expected a size such as 512M, 1G or \"unlimited\"");
+	assert_string_equal(err, "mem: bad value \"lots\": expected a size such as 512M, 1G, a share "
+			    "such as 50% or \"unlimited\"");
+	assert_int_equal(limits_parse_kv(&l, "mem_hold", "lots", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "mem_hold: bad value \"lots\": expected a size such as 512M, 1G or "
+			    "\"unlimited\"");
 	assert_int_equal(limits_parse_kv(&l, "cpu", "fast", err, sizeof(err)), -EINVAL);
 	assert_int_equal(limits_parse_kv(&l, "cpu", "0%", err, sizeof(err)), -ERANGE);
 	assert_int_equal(limits_parse_kv(&l, "nproc", "0", err, sizeof(err)), -ERANGE);
@@ -215,7 +219,7 @@ static void test_gentle_kinds_and_defaults(void **state)
 	/* the default process cap: only where nothing was said */
 	limits_init(&d);
 	limits_apply_defaults(&d);
-	assert_int_equal(d.set, LIM_NPROC);
+	assert_int_equal(d.set, LIM_NPROC | LIM_MEM_MAX);
 	assert_int_equal(d.nproc, LIMITS_DEFAULT_NPROC);
 	assert_true(LIMITS_DEFAULT_NPROC < 1000);	/* a 1,000-process burst is stopped */
 	limits_init(&d);
@@ -225,6 +229,159 @@ static void test_gentle_kinds_and_defaults(void **state)
 	assert_int_equal(limits_parse_kv(&d, "nproc", "2000", err, sizeof(err)), 0);
 	limits_apply_defaults(&d);
 	assert_int_equal(d.nproc, 2000);
+}
+
+/* issue 14: "mem = 50%" of the memory the tenants share */
+static void test_mem_share_parse(void **state)
+{
+	struct tenant_limits l, back;
+	char err[256], buf[256];
+
+	(void)state;
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "50%", err, sizeof(err)), 0);
+	assert_int_equal(l.set, LIM_MEM_MAX);
+	assert_int_equal(l.mem_max_pct, 5000);
+	assert_true(l.mem_max == CG_UNLIMITED);		/* bytes only once resolved */
+	assert_int_equal(limits_parse_kv(&l, "mem_high", "12.5%", err, sizeof(err)), 0);
+	assert_int_equal(l.mem_high_pct, 1250);
+	assert_int_equal(limits_parse_kv(&l, "mem_max", "100%", err, sizeof(err)), 0);
+	assert_int_equal(l.mem_max_pct, 10000);
+	assert_string_equal(limits_fmt(&l, buf, sizeof(buf)), "mem_high=12.5% mem=100%");
+	/* what limits_fmt prints parses back to the same */
+	limits_init(&back);
+	assert_int_equal(limits_parse_kv(&back, "mem_high", "12.5%", err, sizeof(err)), 0);
+	assert_int_equal(limits_parse_kv(&back, "mem", "100%", err, sizeof(err)), 0);
+	assert_int_equal(back.mem_high_pct, l.mem_high_pct);
+	assert_int_equal(back.mem_max_pct, l.mem_max_pct);
+
+	/* a size or unlimited replaces the share */
+	assert_int_equal(limits_parse_kv(&l, "mem", "1G", err, sizeof(err)), 0);
+	assert_int_equal(l.mem_max_pct, 0);
+	assert_true(l.mem_max == 1ULL << 30);
+	assert_int_equal(limits_parse_kv(&l, "mem_high", "unlimited", err, sizeof(err)), 0);
+	assert_int_equal(l.mem_high_pct, 0);
+	assert_true(l.mem_high == CG_UNLIMITED);
+
+	/* refused, with a message that says what is wanted, and nothing changed */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "0%", err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "above 0%"));
+	assert_int_equal(limits_parse_kv(&l, "mem", "0.001%", err, sizeof(err)), -ERANGE);
+	assert_int_equal(limits_parse_kv(&l, "mem", "101%", err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "at most 100%"));
+	assert_int_equal(limits_parse_kv(&l, "mem_high", "abc%", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "share such as 50%"));
+	assert_int_equal(limits_parse_kv(&l, "mem", "%", err, sizeof(err)), -EINVAL);
+	assert_int_equal(limits_parse_kv(&l, "mem", "-5%", err, sizeof(err)), -EINVAL);
+	assert_int_equal(limits_parse_kv(&l, "mem", "50%%", err, sizeof(err)), -EINVAL);
+	assert_int_equal(limits_parse_kv(&l, "mem", "max%", err, sizeof(err)), -EINVAL);
+	assert_int_equal(l.set, 0);
+	/* only the memory limits take a share */
+	assert_int_equal(limits_parse_kv(&l, "mem_hold", "50%", err, sizeof(err)), -EINVAL);
+	assert_int_equal(limits_parse_kv(&l, "io", "50%", err, sizeof(err)), -EINVAL);
+	assert_int_equal(limits_parse_kv(&l, "nproc", "50%", err, sizeof(err)), -EINVAL);
+	/* a bad size names the share among what is accepted */
+	assert_int_equal(limits_parse_kv(&l, "mem", "lots", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "50%"));
+}
+
+static void test_mem_share_base_and_resolve(void **state)
+{
+	const uint64_t G = 1ULL << 30, M = 1ULL << 20;
+	struct tenant_limits l;
+	struct cg_limits c;
+	char err[256];
+
+	(void)state;
+	/* MemTotal only; a root limit below it; root "max"; nothing known */
+	assert_true(limits_share_base(24 * G, CG_UNLIMITED) == 24 * G);
+	assert_true(limits_share_base(24 * G, 512 * M) == 512 * M);
+	assert_true(limits_share_base(1 * G, 2 * G) == 1 * G);	/* a box larger than RAM */
+	assert_true(limits_share_base(0, 512 * M) == 512 * M);	/* MemTotal unread */
+	assert_true(limits_share_base(0, CG_UNLIMITED) == 0);
+
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "50%", err, sizeof(err)), 0);
+	limits_resolve(&l, limits_share_base(24 * G, CG_UNLIMITED));
+	assert_true(l.mem_max == 12 * G);
+	assert_int_equal(l.mem_max_pct, 5000);	/* the share binds: still said */
+	limits_to_cg(&l, NULL, 0, &c);
+	assert_true(c.mem_max == 12 * G);
+
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "50%", err, sizeof(err)), 0);
+	limits_resolve(&l, limits_share_base(24 * G, 512 * M));
+	assert_true(l.mem_max == 256 * M);
+
+	/* rounded down to a page, never 0 */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "33.33%", err, sizeof(err)), 0);
+	limits_resolve(&l, 1000000007ULL);
+	assert_true(l.mem_max % 4096 == 0);
+	assert_true(l.mem_max <= 333300002ULL && l.mem_max > 333300002ULL - 4096);
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "0.01%", err, sizeof(err)), 0);
+	limits_resolve(&l, 1 * M);
+	assert_true(l.mem_max == 4096);
+
+	/* no base known: the share limits nothing (and stays a share) */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem_high", "50%", err, sizeof(err)), 0);
+	limits_resolve(&l, 0);
+	assert_true(l.mem_high == CG_UNLIMITED);
+	assert_int_equal(l.mem_high_pct, 5000);
+
+	/* a huge base does not overflow */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "100%", err, sizeof(err)), 0);
+	limits_resolve(&l, UINT64_MAX - 1);
+	assert_true(l.mem_max > (UINT64_MAX - 1) / 2 && l.mem_max < UINT64_MAX);
+}
+
+static void test_mem_share_default(void **state)
+{
+	struct tenant_limits l, over;
+	char err[256];
+
+	(void)state;
+	/* nothing said about mem: 50 % */
+	limits_init(&l);
+	limits_apply_defaults(&l);
+	assert_true(l.set & LIM_MEM_MAX);
+	assert_int_equal(l.mem_max_pct, LIMITS_DEFAULT_MEM_PCT);
+	assert_int_equal(LIMITS_DEFAULT_MEM_PCT, 5000);
+	limits_resolve(&l, 1ULL << 30);
+	assert_true(l.mem_max == 512ULL << 20);
+
+	/* mem = unlimited switches it off */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "unlimited", err, sizeof(err)), 0);
+	limits_apply_defaults(&l);
+	limits_resolve(&l, 1ULL << 30);
+	assert_true(l.mem_max == CG_UNLIMITED);
+	assert_int_equal(l.mem_max_pct, 0);
+
+	/* precedence: [limits] 25%, [tenant:NAME] 2G over it, a `set` 10% over that */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem", "25%", err, sizeof(err)), 0);
+	limits_init(&over);
+	assert_int_equal(limits_parse_kv(&over, "mem", "2G", err, sizeof(err)), 0);
+	limits_merge(&l, &over);
+	assert_int_equal(l.mem_max_pct, 0);
+	assert_true(l.mem_max == 2ULL << 30);
+	limits_init(&over);
+	assert_int_equal(limits_parse_kv(&over, "mem", "10%", err, sizeof(err)), 0);
+	limits_merge(&l, &over);
+	limits_apply_defaults(&l);
+	assert_int_equal(l.mem_max_pct, 1000);
+	limits_resolve(&l, 10ULL << 30);
+	assert_true(l.mem_max == (1ULL << 30) - ((1ULL << 30) % 4096));
+	/* mem_high alone leaves the default mem in place */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "mem_high", "1G", err, sizeof(err)), 0);
+	limits_apply_defaults(&l);
+	assert_int_equal(l.mem_max_pct, LIMITS_DEFAULT_MEM_PCT);
 }
 
 int main(void)
@@ -237,6 +394,9 @@ int main(void)
 		cmocka_unit_test(test_to_cg),
 		cmocka_unit_test(test_fmt),
 		cmocka_unit_test(test_gentle_kinds_and_defaults),
+		cmocka_unit_test(test_mem_share_parse),
+		cmocka_unit_test(test_mem_share_base_and_resolve),
+		cmocka_unit_test(test_mem_share_default),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,7 +160,7 @@ static unsigned tick(int s)
 
 		/* the limits from every rule state of the committed ladder */
 		memset(&ref, 0, sizeof(ref));
-		decide_limits(&W.pc, &W.lim[i], W.stp[i], o->manual_expired, &W.pol[i], NULL, &ref);
+		decide_limits(&W.pc, 0, &W.lim[i], W.stp[i], o->manual_expired, &W.pol[i], NULL, &ref);
 		limits_eq(&o->dyn, &ref.dyn);
 		limits_eq(&o->full, &ref.full);
 		assert_int_equal(o->frozen, ref.frozen);

@@ -40,7 +40,7 @@ repo=$(cd "$here/../.." && pwd)
 # hierarchies, i.e. hybrid: on pure v2 a process is in one cgroup; its tick
 # deadlines mean nothing under TCG), the t_realhost_* suite (500 users) and
 # t_web* (a browser) for the same reasons of time.
-default_tests="t_bpf_* t_placement t_v2_* t_daemon t_pam* t_mem_inflicted_kswapd"
+default_tests="t_bpf_* t_placement t_v2_* t_daemon t_pam* t_mem_inflicted_kswapd t_mem_share"
 
 build=${1:-build}
 [ $# -gt 0 ] && shift
