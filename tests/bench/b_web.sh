@@ -412,6 +412,8 @@ acted() {
 }
 # the first action against O after line FROM of the audit log, in seconds
 # from T0_NS (date +%s%N), from the audit line's own time_ms; "null" if none.
+# The kernel's own (kernel_oom_kill at the default memory share, ...) are
+# logged once their burst is over: their evidence.first_ms is when it began.
 # Read after the windows, not polled during them: with the offender frozen
 # from the start, a jq every 0.2 s on these 2 CPUs put the victim's steady
 # p99 at 2.06x alone; without the poll two runs read 0.78x and 1.27x
@@ -420,7 +422,7 @@ first_action() {	# FROM T0_NS
 	local ms
 	ms=$(tail -n +$(($1 + 1)) "$EV" 2>/dev/null | jq -r --arg t $O 'select(.tenant == $t and
 		(.action | IN("release", "step_down", "thaw", "result", "set", "manual") | not)) |
-		.time_ms' 2>/dev/null | head -1)
+		(.evidence.first_ms // .time_ms)' 2>/dev/null | sort -n | head -1)
 	[ -n "$ms" ] || { echo null; return; }
 	awk -v ms="$ms" -v t0=$(($2 / 1000000)) 'BEGIN { printf "%.1f\n", (ms - t0) / 1000 }'
 }

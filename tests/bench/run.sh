@@ -8,7 +8,7 @@
 #   BENCH_QUICK=1        smoke mode: short windows, fewer repetitions (~9 min;
 #                        the full run takes ~30 min, 6 of them the web stack)
 #   BENCH_ONLY="a b"     run only these (bpf_cost daemon_cost neighbour
-#                        accuracy placement history web)
+#                        accuracy placement history web fork_groups)
 #   BENCH_WEB_QUICK=1    only the web stack bench (b_web.sh) in its short mode
 #   BENCH_OUT=DIR        results (default BUILD_DIR/bench): results.json, one
 #                        b_NAME.json and b_NAME.log per benchmark
@@ -46,6 +46,8 @@ b_summary() {
 		def who: if . == null then "-" elif . == $ws.victim then "VICTIM" elif . == $ws.offender then "offender" else . end;
 		"web          \(.key): victim p99 x alone, quell 0-5 s \(.value.p99_x_alone.quell.w0_5 | f), steady \(.value.p99_x_alone.quell.steady | f); no quell steady \(.value.p99_x_alone.noquell.steady | f); first action \(.value.quell.first_action_s | f) s; top inflicted: list \(.value.quell.list_top[0]? // null | top | who), report \(.value.quell.report_top[0]? // null | top | who)\(if .value.quell.victim_acted then ", VICTIM ACTED ON" else "" end)"),
 	  (.web.overhead // empty | "web          overhead: req/s x \(.rps_ratio_median | f), p99 x \(.p99_ratio_median | f) with quelld (goal: req/s within 1 %, p99 within 3 %)"),
+	  (.fork_groups.medians // {} | to_entries[] |
+		"fork_groups  \(.key): neighbour wakeup p99 \(.value.p99_us | f) us, max \(.value.max_us | f) us (fork storm, no quelld)"),
 	  (.placement // empty | "placement    client p50 \(.client.p50_us) us p99 \(.client.p99_us) us (missed \(.client.missed)); daemon p50 \(.daemon.latency_p50_us // null | f) us p99 \(.daemon.latency_p99_us // null | f) us")
 	] | .[]' "$1"
 }
@@ -60,7 +62,7 @@ export QT_BUILD=$BUILD
 export BENCH_OUT=${BENCH_OUT:-$BUILD/bench}
 export BENCH_BIN=$BENCH_OUT/bin
 export BENCH_QUICK=${BENCH_QUICK:-0}
-ONLY=${BENCH_ONLY:-"bpf_cost daemon_cost neighbour accuracy placement history web"}
+ONLY=${BENCH_ONLY:-"bpf_cost daemon_cost neighbour accuracy placement history web fork_groups"}
 CC=${CC:-cc}
 mkdir -p "$BENCH_BIN"
 
