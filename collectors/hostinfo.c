@@ -149,10 +149,10 @@ static int read_at(int dfd, const char *file, char *buf, size_t len)
 	return n < 0 ? n : 0;
 }
 
-int hostinfo_ncpu(int proc_fd)
+/* /proc/NAME under proc_fd's root into a new buffer of len bytes (*out; free it) */
+static int read_proc(int proc_fd, const char *name, size_t len, char **out)
 {
-	struct host_cpu c;
-	char *buf = malloc(CGU_BUF * 4);
+	char *buf = malloc(len);
 	int fd = cgu_root_open(proc_fd, "/proc"), err;
 
 	if (fd < 0 || !buf) {
@@ -161,33 +161,41 @@ int hostinfo_ncpu(int proc_fd)
 			close(fd);
 		return fd < 0 ? fd : -ENOMEM;
 	}
-	err = read_at(fd, "stat", buf, CGU_BUF * 4);
-	if (!err)
-		err = hostinfo_parse_stat(buf, &c);
-	free(buf);
+	err = read_at(fd, name, buf, len);
 	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	return 0;
+}
+
+int hostinfo_ncpu(int proc_fd)
+{
+	struct host_cpu c;
+	char *buf;
+	int err = read_proc(proc_fd, "stat", CGU_BUF * 4, &buf);
+
+	if (err)
+		return err;
+	err = hostinfo_parse_stat(buf, &c);
+	free(buf);
 	return err ? err : c.ncpu;
 }
 
 int hostinfo_mem_total(int proc_fd, uint64_t *bytes)
 {
 	struct host_mem m;
-	char *buf = malloc(CGU_BUF);
-	int fd = cgu_root_open(proc_fd, "/proc"), err;
+	char *buf;
+	int err = read_proc(proc_fd, "meminfo", CGU_BUF, &buf);
 
-	if (fd < 0 || !buf) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return fd < 0 ? fd : -ENOMEM;
-	}
-	err = read_at(fd, "meminfo", buf, CGU_BUF);
-	if (!err)
-		err = hostinfo_parse_meminfo(buf, &m);
+	if (err)
+		return err;
+	err = hostinfo_parse_meminfo(buf, &m);
 	if (!err)
 		*bytes = m.total;
 	free(buf);
-	close(fd);
 	return err;
 }
 
