@@ -154,16 +154,11 @@ void daemon_ready(struct daemon *d)
  */
 #define WATCH_POLL_MS	250
 
-static const char *watch_root(const struct daemon *d)
-{
-	return gather_tenants_root(d);
-}
-
 /* The root's refault counter; 0 or -errno (-ENODATA: no such counter). */
 static int watch_read(struct daemon *d, uint64_t *refaults)
 {
 	struct cg_usage u;
-	int ret = cg_read_usage(&d->cg, watch_root(d), &u);
+	int ret = cg_read_usage(&d->cg, gather_tenants_root(d), &u);
 
 	if (ret && ret != -EINVAL)
 		return ret;
@@ -218,7 +213,7 @@ bool daemon_watch_poll(struct daemon *d)
 	if (rate <= d->plan.watch_above)
 		return false;
 	log_debug("refault watch: %.0f pages/s read again under /%s since the tick (over %.0f): "
-		  "early tick", rate, watch_root(d), d->plan.watch_above);
+		  "early tick", rate, gather_tenants_root(d), d->plan.watch_above);
 	d->watch_on = false;
 	d->watch_fired = true;
 	d->watch_early++;
