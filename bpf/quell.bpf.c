@@ -39,6 +39,15 @@ const volatile __u32 events_exec = 0;
 const volatile __u64 min_key = 0;
 const volatile __u64 max_key = ~0ULL;
 
+/*
+ * The fork alarm (docs/policy.md "The fork alarm"), set by userspace at any
+ * time (.bss, qbpf_set_alarm()): the forks in QUELL_ALARM_WIN_NS that make
+ * a burst (0: off), and the wait behind other tenants that makes a task
+ * "stalled" (ns).
+ */
+volatile __u64 alarm_forks;
+volatile __u64 alarm_wait_ns;
+
 #define E2BIG			7	/* errno; vmlinux.h has no uapi errno */
 #define QUELL_REQ_OP_MASK	0xff	/* REQ_OP_BITS = 8 since 4.10 */
 #define QUELL_REQ_OP_READ	0
@@ -182,6 +191,41 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
+
+/* A tenant's fork window for the fork alarm. Private to bpf/. */
+struct fork_win {
+	__u64 start;		/* bpf_ktime_get_ns() of its first fork */
+	__u64 n;		/* forks since */
+	__u64 fired;		/* last alarm of this tenant */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);	/* loader: qbpf_opts.max_tenants */
+	__type(key, __u64);
+	__type(value, struct fork_win);
+} fork_win SEC(".maps");
+
+/*
+ * The last waits of alarm_wait_ns or more behind others, of the last two
+ * tenants that had one: w[0] the newest, w[1] the newest of another tenant
+ * than w[0]'s. A storm's own tasks wait too, and most often: with one slot
+ * they hid the neighbour's waits from fork_alarm() (t_policy_fork_alarm).
+ */
+struct long_wait {
+	struct {
+		__u64 ts;	/* bpf_ktime_get_ns() when it ended */
+		__u64 key;
+		__u64 wait;	/* ns */
+	} w[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct long_wait);
+} long_wait SEC(".maps");
 
 static __always_inline void stat_add(__u32 idx, __u64 v)
 {
@@ -460,6 +504,26 @@ static __always_inline __u64 wait_start(struct task_struct *t, __u64 now, bool r
 }
 
 /*
+ * A tenant's task waited this long behind others: remember it for the fork
+ * alarm (fork_alarm()). Rare (alarm_wait_ns is tens of ms), so the clock
+ * shared by every CPU is read here, not the switch's per-CPU rq clock.
+ */
+static __always_inline void long_wait_note(__u64 key, __u64 wait)
+{
+	__u32 zero = 0;
+	struct long_wait *w = bpf_map_lookup_elem(&long_wait, &zero);
+
+	if (!w)
+		return;
+	/* two CPUs at once may garble a slot: an alarm lost or late, never one invented */
+	if (w->w[0].key != key)
+		w->w[1] = w->w[0];
+	w->w[0].ts = bpf_ktime_get_ns();
+	w->w[0].key = key;
+	w->w[0].wait = wait;
+}
+
+/*
  * next (waiter_key) is switched in at now after being runnable since t_w:
  * split the wait over the slices this CPU ran meanwhile.
  */
@@ -536,6 +600,8 @@ static __always_inline void wait_end(__u64 t_w, __u64 waiter_key, __u64 now,
 	/* a wait behind idle only (ping-pong on otherwise idle CPUs) adds nothing */
 	if (!key_is_tenant(waiter_key) || !(suffered | self))
 		return;
+	if (alarm_wait_ns && suffered >= alarm_wait_ns)
+		long_wait_note(waiter_key, suffered);
 	a = acct_here(cur, ac, waiter_key);
 	if (a) {
 		a->rq_suffered_ns += suffered;
@@ -693,12 +759,80 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	return 0;
 }
 
+/*
+ * The fork alarm (docs/policy.md "The fork alarm"). A fork storm starves
+ * its neighbours from its first tens of milliseconds: a wakeup probe beside
+ * one in a sibling cgroup waited up to 0.7-1.5 s (tests/bench/b_fork_groups.sh),
+ * and the 1 s tick came too late for the first of them. So the burst is
+ * seen here, at the fork: alarm_forks forks of one tenant within
+ * QUELL_ALARM_WIN_NS while a task of another tenant has just waited
+ * alarm_wait_ns behind others send an event; quelld takes a tick at once
+ * and the rule may enter its gentle rung. Nothing is sent while nobody
+ * else waits: a tenant forking alone is never touched.
+ */
+static __always_inline void fork_alarm(struct task_struct *parent, __u64 key)
+{
+	struct fork_win zero = {}, *w;
+	struct long_wait *lw;
+	struct quell_event *e;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 z = 0;
+	int i;
+
+	w = bpf_map_lookup_elem(&fork_win, &key);
+	if (!w) {
+		bpf_map_update_elem(&fork_win, &key, &zero, BPF_NOEXIST);
+		w = bpf_map_lookup_elem(&fork_win, &key);
+		if (!w)
+			return;
+	}
+	if (now - w->start > QUELL_ALARM_WIN_NS) {
+		w->start = now;
+		w->n = 0;
+	}
+	/* forks of one tenant on two CPUs at once: an add may be lost, never invented */
+	if (__sync_fetch_and_add(&w->n, 1) + 1 < alarm_forks)
+		return;
+	if (w->fired && now - w->fired < QUELL_ALARM_REARM_NS)
+		return;
+	lw = bpf_map_lookup_elem(&long_wait, &z);
+	if (!lw)
+		return;
+	/* a recent wait of another tenant (ts may be a hair ahead: another CPU's clock read) */
+	i = lw->w[0].key == key ? 1 : 0;
+	if (!lw->w[i].ts || lw->w[i].key == key ||
+	    (__s64)(now - lw->w[i].ts) > (__s64)QUELL_ALARM_PAIR_NS)
+		return;
+	w->fired = now;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(QUELL_STAT_RB_DROP, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = QUELL_EV_FORK_ALARM;
+	e->pid = BPF_CORE_READ(parent, pid);
+	e->tgid = BPF_CORE_READ(parent, tgid);
+	e->ts_ns = now;
+	e->cgid = bpf_get_current_cgroup_id();
+	e->key = key;
+	e->peer = lw->w[i].key;
+	e->count = (__u32)w->n;
+	e->span_us = (__u32)((now - w->start) / 1000);
+	e->wait_us = (__u32)(lw->w[i].wait / 1000);
+	bpf_ringbuf_submit(e, 0);
+	stat_add(QUELL_STAT_EVENTS, 1);
+}
+
 static __always_inline int on_fork(struct task_struct *parent)
 {
 	__u64 key = task_key(parent, false);
 
-	if (key_is_tenant(key))
-		acct_ev(key, ACCT_OFF(forks), 1, -1, 0);
+	if (!key_is_tenant(key))
+		return 0;
+	acct_ev(key, ACCT_OFF(forks), 1, -1, 0);
+	if (alarm_forks)
+		fork_alarm(parent, key);
 	return 0;
 }
 
@@ -717,9 +851,13 @@ static __always_inline void event_emit(__u32 type, struct task_struct *t, __u32 
 	e->tgid = BPF_CORE_READ(t, tgid);
 	e->uid = uid;
 	e->old_uid = old_uid;
-	e->pad = 0;
+	e->span_us = 0;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->cgid = bpf_get_current_cgroup_id();
+	e->key = 0;
+	e->peer = 0;
+	e->count = 0;
+	e->wait_us = 0;
 	bpf_ringbuf_submit(e, 0);
 	stat_add(QUELL_STAT_EVENTS, 1);
 }

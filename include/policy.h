@@ -105,6 +105,8 @@ struct policy_rule {
 	enum policy_signal urgent_signal;	/* urgent_while = while (PS_NONE): the signal
 						 * urgent_above reads */
 	uint64_t urgent_for_ms;		/* urgent_for = 1s */
+	bool alarm;			/* alarm = no (yes for fork-storm): the fork alarm
+					 * enters a gentle rung 1 at once (metric forks_s) */
 	int nr_steps;
 	struct policy_step steps[POLICY_MAX_STEPS];	/* steps = cpu=50% for 60s, ... */
 	uint32_t seen;			/* keys given in the file (parser bookkeeping) */
@@ -120,6 +122,15 @@ struct policy_config {
 	double saturation;		/* saturation = 0.8: "still pressing" = metric >= 0.8 x its throttle */
 	struct tenant_limits manual_lim;	/* throttle_limits = cpu=25%: `quellctl throttle` */
 	uint64_t manual_ms;		/* throttle_for = 10m: default `throttle` duration */
+	/*
+	 * The fork alarm (docs/policy.md "The fork alarm"): a tenant forking
+	 * at alarm_forks/s or more over 50 ms while another tenant's task has
+	 * just waited alarm_wait_ms behind others (quelld's BPF side sees it,
+	 * quelld takes a tick at once). alarm_forks = 1000 (0: off),
+	 * alarm_wait = 20ms.
+	 */
+	double alarm_forks;
+	uint64_t alarm_wait_ms;
 	int nr_rules;
 	struct policy_rule rules[POLICY_MAX_RULES];
 };
@@ -225,6 +236,11 @@ struct policy_input {
 	/* limit-hit rates (fault counters, per second), evidence + saturation */
 	double cpu_throttled_s, mem_high_s, mem_max_s, pids_max_s, oom_s;
 	double refault_s;	/* page cache refaults, pages/s (NAN unknown): signal "refault" */
+	/*
+	 * The fork alarm since the last tick (0: none): the burst's forks/s
+	 * over its 50 ms and the neighbour's wait behind others, ms.
+	 */
+	double alarm_forks_s, alarm_wait_ms;
 };
 
 enum policy_act {
@@ -244,6 +260,8 @@ struct policy_evidence {
 	double signal;		/* neighbours' signal value (NAN for none) */
 	double signal_threshold;
 	uint64_t over_ms;	/* how long the condition has held */
+	bool alarm;		/* entered by the fork alarm: metric = the burst's forks/s,
+				 * signal = the neighbour's wait, ms */
 	double cpu_throttled_s, mem_high_s, mem_max_s, pids_max_s, oom_s;
 };
 

@@ -146,6 +146,12 @@ _Static_assert(sizeof(struct quell_oom) == 56, "quell_oom layout");
 /* Ring buffer events (map "events"). */
 #define QUELL_EV_UID_CHANGE	1	/* set*uid() changed the real uid */
 #define QUELL_EV_EXEC		2	/* exec by a task whose tenant may need placement */
+/*
+ * The fork alarm (docs/policy.md "The fork alarm"): tenant key forked
+ * count times within QUELL_ALARM_WIN_NS while a task of tenant peer had
+ * just waited wait_us on a run queue behind other tenants.
+ */
+#define QUELL_EV_FORK_ALARM	3
 
 struct quell_event {
 	__u32 type;		/* QUELL_EV_* */
@@ -153,11 +159,28 @@ struct quell_event {
 	__u32 tgid;		/* process id: what gets moved (cgroup.procs) */
 	__u32 uid;		/* real uid after the event */
 	__u32 old_uid;
-	__u32 pad;
+	__u32 span_us;		/* QUELL_EV_FORK_ALARM: the time count forks took */
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */
 	__u64 cgid;		/* v2 cgroup id at the time of the event */
+	/* QUELL_EV_FORK_ALARM only (0 otherwise) */
+	__u64 key;		/* the forking tenant */
+	__u64 peer;		/* the tenant whose task waited */
+	__u32 count;		/* forks in the window */
+	__u32 wait_us;		/* the peer's wait, behind other tenants */
 };
-_Static_assert(sizeof(struct quell_event) == 40, "quell_event layout");
+_Static_assert(sizeof(struct quell_event) == 64, "quell_event layout");
+
+/*
+ * The fork alarm's window: forks are counted per tenant in windows of this
+ * length (a window restarts at the first fork after it ended). 50 ms: a
+ * storm of 8 shells forking /bin/true made ~60 forks in it on this 2-vCPU
+ * box, a php-fpm pool serving a page that runs a shell ~25 (docs/policy.md).
+ */
+#define QUELL_ALARM_WIN_NS	(50ULL * 1000 * 1000)
+/* A long wait pairs with a fork burst when it ended at most this long before. */
+#define QUELL_ALARM_PAIR_NS	(500ULL * 1000 * 1000)
+/* One alarm per tenant per this long, at most. */
+#define QUELL_ALARM_REARM_NS	(1000ULL * 1000 * 1000)
 
 /*
  * Who evicts whom (issue 14 item 3; docs/attribution.md "Memory inflicted"):

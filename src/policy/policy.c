@@ -474,6 +474,30 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 						 r->grace_ms, now_ms);
 		rs->over = window_track(rs->over, &rs->over_ms, &rs->ok_ms, cond, r->grace_ms,
 					now_ms);
+		/*
+		 * The fork alarm (docs/policy.md "The fork alarm"): the BPF side
+		 * saw the burst and a neighbour stalled behind others within
+		 * the same half second. This tick's sample may be mostly from
+		 * before the burst, so the alarm is the evidence: the gentle
+		 * rung 1, at once, and nothing higher (config.c allows the
+		 * alarm only on a rule whose first step is gentle).
+		 */
+		if (r->alarm && me->alarm_forks_s > 0 && r->steps[0].gentle &&
+		    (!cond || !neigh || !windows_closed(r, rs, now_ms, r->for_ms))) {
+			ev.alarm = true;
+			ev.metric = me->alarm_forks_s;
+			ev.threshold = pc->alarm_forks;
+			ev.signal = me->alarm_wait_ms;
+			ev.signal_threshold = (double)pc->alarm_wait_ms;
+			rs->level = 1;
+			rs->dry = dry;
+			rs->thawed = false;
+			rs->since_ms = now_ms;
+			rs->calm = false;
+			rs->mem_at_trip = me->v.mem_bytes;
+			emit(e, self, enter_kind(r, 1, true), ri, r, rs, &ev);
+			return;
+		}
 		if (!cond || !neigh)
 			return;		/* it never trips on a dip */
 		ev.over_ms = now_ms - rs->over_ms;

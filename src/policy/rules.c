@@ -94,6 +94,7 @@ int policy_signal_by_name(const char *s)
 #define RK_ABOVE	(1u << 1)
 #define RK_WHILE	(1u << 2)
 #define RK_STEPS	(1u << 3)
+#define RK_ALARM	(1u << 4)
 
 static void rule_template(struct policy_rule *r, const char *name)
 {
@@ -318,6 +319,17 @@ void policy_config_init(struct policy_config *pc)
 	limits_init(&pc->manual_lim);
 	limits_parse_kv(&pc->manual_lim, "cpu", "25%", err, sizeof(err));
 	pc->manual_ms = 600000;
+	/*
+	 * The fork alarm (docs/policy.md "The fork alarm"). 1000 forks/s: 8
+	 * shells forking /bin/true made 2,500/s here, one such shell 600/s (a
+	 * build or a configure script runs at about that: alone it is never
+	 * judged, and beside a stalled neighbour it gets the gentle rung only
+	 * at twice that). 20 ms: base slices are 3 ms on 2 CPUs, a wait of 20
+	 * is starvation, and the wakeup probe beside a storm waited 26-28 ms
+	 * at p99 (tests/bench/b_fork_groups.sh).
+	 */
+	pc->alarm_forks = 1000;
+	pc->alarm_wait_ms = 20;
 
 	/*
 	 * Defaults for a 2-core box (docs/policy.md). Every rule needs the
@@ -374,9 +386,19 @@ void policy_config_init(struct policy_config *pc)
 		r->urgent_signal = PS_IO_WAIT;
 		r->urgent_above = 0.1;
 	}
-	/* the default nproc (docs/quell.conf [limits]) stops a burst; this catches a slow one */
-	builtin_rule(pc, "fork-storm", PM_FORKS, 200, 3000, PS_SUFFERED_MAX, 10, 30000,
-		     "nproc=200 for 5m, freeze for 60s, kill");
+	/*
+	 * The default nproc (docs/quell.conf [limits]) stops a burst; this
+	 * catches a slow one. A storm starves its neighbours from its first
+	 * tens of milliseconds, long before nproc binds (1,000 short-lived
+	 * processes never reach 512 at once): the fork alarm puts it on the
+	 * gentle rung within that time (alarm = yes), the window after 1 s
+	 * (gentle_for) otherwise; nproc only if neighbours still suffer while
+	 * it is demoted.
+	 */
+	r = builtin_rule(pc, "fork-storm", PM_FORKS, 200, 3000, PS_SUFFERED_MAX, 10, 30000,
+			 "cpu_idle=yes for 3s, nproc=200 for 5m, freeze for 60s, kill");
+	if (r)
+		r->alarm = true;
 	/*
 	 * A leak steals the neighbours' page cache: they refault (read again
 	 * what was evicted), their memory PSI stays 0 on v1 (docs/policy.md).
@@ -455,6 +477,25 @@ static int parse_policy_key(struct policy_config *pc, const char *key, const cha
 		}
 		return ret;
 	}
+	if (!strcmp(key, "alarm_forks")) {
+		double d;
+
+		if (parse_threshold(val, &d) || d < 0 || d > 1e6 || val[strlen(val) - 1] == '%') {
+			snprintf(err, errlen, "alarm_forks: expected forks per second (0: off), "
+				 "got \"%s\"", val);
+			return -EINVAL;
+		}
+		pc->alarm_forks = d;
+		return 0;
+	}
+	if (!strcmp(key, "alarm_wait")) {
+		ret = parse_dur_kv(key, val, &pc->alarm_wait_ms, err, errlen);
+		if (!ret && (!pc->alarm_wait_ms || pc->alarm_wait_ms > 10000)) {
+			snprintf(err, errlen, "alarm_wait: expected 1ms to 10s, got \"%s\"", val);
+			return -EINVAL;
+		}
+		return ret;
+	}
 	if (!strcmp(key, "saturation")) {
 		double d;
 
@@ -484,7 +525,7 @@ static int parse_policy_key(struct policy_config *pc, const char *key, const cha
 	}
 	snprintf(err, errlen, "unknown key \"%s\" in [policy] (known: enabled, dry_run, "
 		 "release_on_exit, default_rules, forget, saturation, throttle_limits, "
-		 "throttle_for)", key);
+		 "throttle_for, alarm_forks, alarm_wait)", key);
 	return -ENOENT;
 }
 
@@ -509,6 +550,10 @@ static int parse_rule_key(struct policy_rule *r, const char *key, const char *va
 		return parse_bool_kv(key, val, &r->enabled, err, errlen);
 	if (!strcmp(key, "dry_run"))
 		return parse_bool_kv(key, val, &r->dry_run, err, errlen);
+	if (!strcmp(key, "alarm")) {
+		r->seen |= RK_ALARM;
+		return parse_bool_kv(key, val, &r->alarm, err, errlen);
+	}
 	if (!strcmp(key, "for"))
 		return parse_dur_kv(key, val, &r->for_ms, err, errlen);
 	if (!strcmp(key, "calm"))
@@ -591,7 +636,7 @@ static int parse_rule_key(struct policy_rule *r, const char *key, const char *va
 	}
 	snprintf(err, errlen, "unknown key \"%s\" in [rule:%s] (known: enabled, dry_run, metric, "
 		 "above, for, while, while_above, while_for, urgent_above, urgent_while, urgent_for, "
-		 "calm, grace, gentle_for, steps)", key,
+		 "calm, grace, gentle_for, alarm, steps)", key,
 		 r->name);
 	return -ENOENT;
 }
@@ -657,6 +702,19 @@ int policy_config_finish(struct policy_config *pc, char *err, size_t errlen)
 		if (r->nr_steps < 1) {
 			snprintf(err, errlen, "[rule:%s]: no steps", r->name);
 			return -EINVAL;
+		}
+		/*
+		 * The fork alarm leads to a gentle rung 1 only. A rule given
+		 * other steps in the file keeps them and loses its built-in
+		 * alarm; asking for one there is an error.
+		 */
+		if (r->alarm && (r->metric != PM_FORKS || !r->steps[0].gentle)) {
+			if (r->seen & RK_ALARM) {
+				snprintf(err, errlen, "[rule:%s]: alarm = yes needs metric = forks_s "
+					 "and a gentle first step (cpu_idle or cpu_weight)", r->name);
+				return -EINVAL;
+			}
+			r->alarm = false;
 		}
 		if (j != i)
 			pc->rules[j] = *r;

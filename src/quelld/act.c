@@ -327,6 +327,15 @@ static json_t *evidence_json(const struct policy_config *pc, const struct policy
 	json_object_set_new(j, "while_above", NUM(e->signal_threshold));
 	json_object_set_new(j, "over_s", json_real((double)e->over_ms / 1000.0));
 	json_object_set_new(j, "hold_s", json_real((double)a->hold_ms / 1000.0));
+	/*
+	 * The fork alarm's way in (docs/policy.md "The fork alarm"): value is
+	 * the burst's forks/s over 50 ms, signal the neighbour's wait (ms).
+	 */
+	if (e->alarm) {
+		json_object_set_new(j, "alarm", json_true());
+		json_object_set_new(j, "metric", json_string("alarm_forks"));
+		json_object_set_new(j, "while", json_string("alarm_wait"));
+	}
 	json_object_set_new(j, "faults", json_pack("{s:o, s:o, s:o, s:o, s:o}",
 		"cpu_throttled_s", NUM(e->cpu_throttled_s), "mem_high_s", NUM(e->mem_high_s),
 		"mem_max_s", NUM(e->mem_max_s), "pids_max_s", NUM(e->pids_max_s),

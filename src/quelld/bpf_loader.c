@@ -283,6 +283,9 @@ static int open_and_load(struct qbpf *b, const struct qbpf_opts *o, const struct
 	if (!ret)
 		ret = bpf_map__set_max_entries(b->skel->maps.memcg_key,
 					       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
+	if (!ret)
+		ret = bpf_map__set_max_entries(b->skel->maps.fork_win,
+					       o->max_tenants ? o->max_tenants : QBPF_DEF_TENANTS);
 	/*
 	 * The tp_btf twin keeps per-task state in task storage ("tstate"), so
 	 * the pid-keyed hash is only used by the raw_tp twin; a preallocated
@@ -417,13 +420,12 @@ int qbpf_load(const struct qbpf_opts *o, struct qbpf **out, char *err, size_t er
 	if (ret)
 		goto fail;
 	hooks_build(b);
-	if (o->events) {
-		b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), rb_event, b, NULL);
-		if (!b->rb) {
-			ret = -errno;
-			snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
-			goto fail;
-		}
+	/* placement's events (o->events), and the fork alarm's (qbpf_set_alarm) at any time */
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), rb_event, b, NULL);
+	if (!b->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
+		goto fail;
 	}
 	btf__free(vmlinux);
 	*out = b;
@@ -929,6 +931,16 @@ int qbpf_prog_stats(struct qbpf *b, struct qbpf_prog_stat *out, int max)
 	return n;
 }
 
+int qbpf_set_alarm(struct qbpf *b, uint64_t forks, uint64_t wait_ns)
+{
+	if (!b || !b->skel || !b->skel->bss)
+		return -EINVAL;
+	/* the order the BPF side reads them: a burst is judged only once alarm_forks is set */
+	b->skel->bss->alarm_wait_ns = wait_ns;
+	b->skel->bss->alarm_forks = forks;
+	return 0;
+}
+
 int qbpf_events_fd(struct qbpf *b)
 {
 	return b->rb ? ring_buffer__epoll_fd(b->rb) : -1;
@@ -940,7 +952,7 @@ int qbpf_events_consume(struct qbpf *b, int (*cb)(const struct quell_event *e, v
 	int ret;
 
 	if (!b->rb)
-		return 0;	/* events off (qbpf_opts.events false): nothing to drain */
+		return 0;	/* no ring buffer: nothing to drain */
 	b->ev_cb = cb;
 	b->ev_arg = arg;
 	ret = ring_buffer__consume(b->rb);

@@ -129,7 +129,14 @@ struct qbpf_prog_stat {
 };
 int qbpf_prog_stats(struct qbpf *b, struct qbpf_prog_stat *out, int max);
 
-/* Ring buffer of struct quell_event; fd for poll/epoll, or -1 if disabled. */
+/*
+ * The fork alarm (docs/policy.md "The fork alarm"): an event
+ * (QUELL_EV_FORK_ALARM) when a tenant forks forks times within
+ * QUELL_ALARM_WIN_NS while another tenant's task has just waited wait_ns
+ * behind others. forks 0: off. Takes effect at once, at any time.
+ */
+int qbpf_set_alarm(struct qbpf *b, uint64_t forks, uint64_t wait_ns);
+/* Ring buffer of struct quell_event; fd for poll/epoll, or -1 if there is none. */
 int qbpf_events_fd(struct qbpf *b);
 /* Drain pending events into cb; returns events handled (0 when events are off) or -errno. */
 int qbpf_events_consume(struct qbpf *b, int (*cb)(const struct quell_event *e, void *arg),

@@ -63,6 +63,7 @@ static int load_bpf(struct daemon *d)
 	}
 	d->bpf_min_uid = o.min_uid;
 	d->bpf_max_uid = o.max_uid;
+	alarm_configure(d);
 	log_info("BPF loaded (%s programs)", qbpf_variant(d->bpf));
 	return 0;
 }
@@ -383,6 +384,7 @@ uint64_t daemon_reconfigure(struct daemon *d, const struct quell_config *n)
 		config_tenant_limits(&d->cfg, t->name, &t->lim);
 	}
 	hooks_reload(d, old, diff);
+	alarm_configure(d);	/* [policy] alarm_* and the rules' alarm keys */
 	discover_tenants(d);
 	free(old);
 	diff &= ~restart;

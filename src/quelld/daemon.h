@@ -63,6 +63,10 @@ struct daemon {
 	uint64_t watch_base, watch_base_ns;	/* the root's refaults at the last tick (mono) */
 	uint64_t watch_poll_ns;		/* the last poll */
 	uint64_t watch_early;		/* early ticks taken */
+	/* the fork alarm (alarm.c, docs/policy.md "The fork alarm") */
+	bool alarm_due;			/* an alarm asks for the next tick now */
+	uint64_t alarms;		/* alarm events received */
+	uint64_t alarm_ticks;		/* early ticks taken for them */
 
 	struct history *hist;		/* RRD writer, NULL if disabled */
 	struct events_log *events;	/* audit log */

@@ -190,6 +190,8 @@ static void input_build(const struct decide_in *in, struct policy_input *p)
 	p->pids_max_s = rate(in->rates, QM_PIDS_MAX_EVENTS);
 	p->oom_s = rate(in->rates, QM_OOM_KILLS);
 	p->refault_s = in->rates->r[QM_REFAULTS];	/* NAN unknown: never trips */
+	p->alarm_forks_s = in->alarm_forks_s;
+	p->alarm_wait_ms = in->alarm_wait_ms;
 }
 
 static int evaluate(const struct policy_config *pc, int n, uint64_t real_ms,
@@ -277,6 +279,7 @@ int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
 		p->in[i] = (struct decide_in){
 			.name = t->name, .view = &t->view, .rates = &t->rates, .pol = &t->pol,
 			.lim = &t->lim, .exempt = t->exempt, .has_cg = t->cg[0] != '\0',
+			.alarm_forks_s = t->alarm.forks_s, .alarm_wait_ms = t->alarm.wait_ms,
 			.st = p->db && p->db->nr ? state_find(p->db, t->name, false) : NULL,
 		};
 	}

@@ -39,6 +39,7 @@ struct decide_in {
 	const struct state_tenant *st;		/* `set` override, manual action; NULL none */
 	bool exempt;				/* never touched; an active ladder is released */
 	bool has_cg;				/* no cgroup: rules ignore it */
+	float alarm_forks_s, alarm_wait_ms;	/* the fork alarm since the last tick, 0 none */
 };
 
 #define DECIDE_RULE_NONE	(-1)

@@ -325,6 +325,9 @@ int gather_tick(struct daemon *d)
 
 		t->prev = t->cur;
 		memset(&t->cur, 0, sizeof(t->cur));
+		/* the fork alarms since the last tick are this tick's evidence (alarm.c) */
+		t->alarm = t->alarm_new;
+		t->alarm_new = (struct tenant_alarm){ 0 };
 		t->cur.ts_ns = now;
 		if (zero_fill && qbpf_key_covered(d->bpf, t->key))
 			bpf_zero_fill(&t->cur);

@@ -82,6 +82,16 @@ static int add_fd(int epfd, int fd, uint64_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* epoll's timeout: the sooner of the refault watch's next poll and the fork alarm's tick */
+static int wait_ms(const struct daemon *d)
+{
+	int w = daemon_watch_timeout(d), a = daemon_alarm_timeout(d);
+
+	if (w < 0)
+		return a;
+	return a < 0 || w < a ? w : a;
+}
+
 static int arm_timer(int tfd, uint64_t ms)
 {
 	struct itimerspec its = {
@@ -177,7 +187,7 @@ static int run(struct daemon *d)
 		 * placement work left by its budget: come back at once, after the
 		 * rest; the refault watch: at its next poll (daemon.c)
 		 */
-		n = epoll_wait(epfd, evs, 8, placement_busy() ? 0 : daemon_watch_timeout(d));
+		n = epoll_wait(epfd, evs, 8, placement_busy() ? 0 : wait_ms(d));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -219,8 +229,11 @@ static int run(struct daemon *d)
 				break;
 			}
 		}
-		/* the refault watch asks for the tick now: the next one a period after it */
-		if (daemon_watch_poll(d)) {
+		/*
+		 * the refault watch or the fork alarm asks for the tick now: the
+		 * next one a period after it
+		 */
+		if (daemon_alarm_poll(d) || daemon_watch_poll(d)) {
 			daemon_tick(d);
 			arm_timer(tfd, d->cfg.tick_ms);
 		}

@@ -376,6 +376,10 @@ static int event_cb(const struct quell_event *e, void *arg)
 	int ret;
 
 	ps.events++;
+	if (e->type == QUELL_EV_FORK_ALARM) {
+		alarm_event(d, e);	/* the one ring buffer carries the alarm's too */
+		goto out;
+	}
 	if (e->type != QUELL_EV_UID_CHANGE && e->type != QUELL_EV_EXEC)
 		goto out;
 	t = discover_uid(d, e->uid);

@@ -22,6 +22,20 @@ void daemon_tick(struct daemon *d);	/* gather -> decide -> act -> record */
  */
 int daemon_watch_timeout(const struct daemon *d);
 bool daemon_watch_poll(struct daemon *d);
+/*
+ * alarm.c: the fork alarm (docs/policy.md "The fork alarm").
+ * alarm_event - a QUELL_EV_FORK_ALARM from the ring buffer: remembered on
+ * its tenant for the next tick, which is asked for now;
+ * daemon_alarm_timeout - ms until that tick may be taken (0 now), -1 none
+ * asked for; daemon_alarm_poll - true when it should be taken now (call
+ * daemon_tick()); alarm_configure - tell the BPF side the thresholds of
+ * d->cfg.policy (off when no rule has alarm = yes): after load and reload.
+ */
+struct quell_event;
+void alarm_event(struct daemon *d, const struct quell_event *e);
+int daemon_alarm_timeout(const struct daemon *d);
+bool daemon_alarm_poll(struct daemon *d);
+void alarm_configure(struct daemon *d);
 void daemon_ready(struct daemon *d);	/* after init: sd_notify READY=1 */
 /*
  * daemon_reconfigure - SIGHUP: install n (copied) in place of the running

@@ -40,6 +40,12 @@ struct tenant_written {
 	bool valid;
 };
 
+/* A fork alarm's evidence (src/quelld/alarm.c); zero: none. */
+struct tenant_alarm {
+	float forks_s;			/* the burst's forks/s over its window */
+	float wait_ms;			/* the neighbour's wait behind others */
+};
+
 struct tenant {
 	char name[QUELL_NAME_MAX];
 	uint32_t uid;			/* TENANT_UID_NONE in cgroup mode */
@@ -63,6 +69,8 @@ struct tenant {
 	bool fs_set;			/* fs_cpu/fs_suffered hold a value */
 	float fs_cpu, fs_suffered;	/* smoothed ns/s for src/quelld/fairshare.c */
 	uint64_t cg_absent_epoch;	/* cg was absent at this gather epoch + 1 (gather.c), 0 = read */
+	/* the fork alarm: since the last tick (alarm.c), and this tick's (gather.c) */
+	struct tenant_alarm alarm_new, alarm;
 };
 
 struct registry {

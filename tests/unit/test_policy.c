@@ -100,6 +100,17 @@ static int tick(struct world *w, uint64_t now_s)
 	return n;
 }
 
+/* one tick at now_ms (an early one: the refault watch, the fork alarm) */
+static int tick_ms(struct world *w, uint64_t now_ms)
+{
+	struct nexts nx;
+	int n = evaluate(w, w->n, now_ms, 16, &nx);
+
+	assert_true(n >= 0);
+	commit(w, &nx);
+	return n;
+}
+
 /* ticks from..to inclusive with the current inputs; asserts none acts */
 static void quiet(struct world *w, uint64_t from, uint64_t to)
 {
@@ -851,6 +862,96 @@ static void test_gentle_at_once_when_stalled(void **state)
 	quiet(&w, 100, 200);
 }
 
+/*
+ * The fork alarm (docs/policy.md "The fork alarm"): its evidence puts
+ * fork-storm's gentle rung in force at the tick it arrives, though the
+ * sample (mostly from before the burst) trips nothing, and never more than
+ * that rung: a storm that goes on needs the window for the cap, as ever.
+ */
+static void test_fork_alarm_gentle_at_once(void **state)
+{
+	struct world w;
+	int fs;
+
+	(void)state;
+	world_defaults(&w);
+	fs = policy_rule_find(&w.pc, "fork-storm");
+	hog_and_victim(&w, 30, 2);
+	w.in[0].v.forks_s = 150;	/* the early tick's sample: the burst's first 50 ms */
+	quiet(&w, 100, 102);
+	w.in[0].alarm_forks_s = 2600;
+	w.in[0].alarm_wait_ms = 48;
+	assert_int_equal(tick_ms(&w, S(102) + 150), 1);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].tenant, 0);
+	assert_int_equal(w.acts[0].rule, fs);
+	assert_int_equal(w.acts[0].level, 1);
+	assert_int_equal(w.acts[0].lim.set, LIM_CPU_IDLE);
+	assert_true(w.acts[0].ev.alarm);
+	assert_true(w.acts[0].ev.metric == 2600);
+	assert_true(w.acts[0].ev.threshold == 1000);
+	assert_true(w.acts[0].ev.signal == 48);
+	assert_true(w.acts[0].ev.signal_threshold == 20);
+	/* alarms again on the rung: it stays there */
+	quiet(&w, 103, 110);
+	assert_int_equal(w.st[0].r[fs].level, 1);
+
+	/* the storm goes on past the rule's window while the victim still waits: the cap */
+	w.in[0].alarm_forks_s = 0;
+	w.in[0].v.forks_s = 2600;
+	w.in[1].v.suffered_ms_s = 60;
+	assert_int_equal(tick(&w, 111), 0);	/* the window opens */
+	quiet(&w, 112, 113);
+	assert_int_equal(tick(&w, 114), 1);
+	assert_int_equal(w.acts[0].kind, PA_ESCALATE);
+	assert_int_equal(w.acts[0].level, 2);
+	assert_true(w.acts[0].lim.set & LIM_NPROC);
+	assert_false(w.acts[0].ev.alarm);
+}
+
+/*
+ * The alarm needs the rule's alarm = yes, a tenant within reach, and obeys
+ * dry_run; the victim of the wait is never the one demoted (the BPF side
+ * names the forker).
+ */
+static void test_fork_alarm_limits(void **state)
+{
+	struct world w;
+	char err[160];
+
+	(void)state;
+	world_init(&w, 2);
+	policy_config_init(&w.pc);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:fork-storm", "alarm", "no", err,
+					 sizeof(err)), 0);
+	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
+	hog_and_victim(&w, 30, 2);
+	w.in[0].alarm_forks_s = 2600;
+	w.in[0].alarm_wait_ms = 48;
+	quiet(&w, 100, 104);
+
+	world_defaults(&w);
+	hog_and_victim(&w, 30, 2);
+	w.in[0].alarm_forks_s = 2600;
+	w.in[0].exempt = true;
+	quiet(&w, 100, 104);
+
+	world_defaults(&w);
+	hog_and_victim(&w, 30, 2);
+	w.in[0].alarm_forks_s = 2600;
+	w.in[0].has_cg = false;
+	quiet(&w, 100, 104);
+
+	world_defaults(&w);
+	w.pc.dry_run = 1;
+	hog_and_victim(&w, 30, 2);
+	w.in[0].alarm_forks_s = 2600;
+	assert_int_equal(tick(&w, 100), 1);
+	assert_true(w.acts[0].dry_run);
+	assert_int_equal(w.acts[0].tenant, 0);
+	assert_int_equal(w.acts[0].level, 1);
+}
+
 /* ticks are 1 s give or take a few ms: a tick 998 ms later closes a 1 s window */
 static void test_window_tolerates_tick_jitter(void **state)
 {
@@ -1188,16 +1289,6 @@ static void test_io_urgent_per_request(void **state)
 }
 
 /* one tick at now_ms: returns the number of actions */
-static int tick_ms(struct world *w, uint64_t now_ms)
-{
-	struct nexts nx;
-	int n = evaluate(w, w->n, now_ms, 16, &nx);
-
-	assert_true(n >= 0);
-	commit(w, &nx);
-	return n;
-}
-
 /*
  * The refault watch: a leak whose growth window is open waits only for its
  * neighbours' refaults. policy_refault_watch says so, and from when its
@@ -1408,6 +1499,8 @@ int main(void)
 		cmocka_unit_test(test_grace_keeps_window_over_short_dip),
 		cmocka_unit_test(test_gentle_rung_trips_in_a_second),
 		cmocka_unit_test(test_gentle_at_once_when_stalled),
+		cmocka_unit_test(test_fork_alarm_gentle_at_once),
+		cmocka_unit_test(test_fork_alarm_limits),
 		cmocka_unit_test(test_window_tolerates_tick_jitter),
 		cmocka_unit_test(test_gentle_holds_while_heavy),
 		cmocka_unit_test(test_gentle_then_quota_if_still_suffering),

@@ -85,6 +85,16 @@ static void test_defaults(void **state)
 	r = &pc.rules[policy_rule_find(&pc, "fork-storm")];
 	assert_int_equal(r->for_ms, 3000);
 	assert_true(r->urgent_above == 0);	/* off */
+	/* the fork alarm leads to a gentle rung, the cap after it (docs/policy.md) */
+	assert_true(r->alarm);
+	assert_true(r->steps[0].gentle);
+	assert_int_equal(r->steps[0].lim.set, LIM_CPU_IDLE);
+	assert_int_equal(r->steps[0].dur_ms, 3000);
+	assert_int_equal(r->steps[1].lim.set, LIM_NPROC);
+	assert_true(pc.alarm_forks == 1000);
+	assert_int_equal(pc.alarm_wait_ms, 20);
+	for (i = 0; i < pc.nr_rules; i++)
+		assert_true(pc.rules[i].alarm == !strcmp(pc.rules[i].name, "fork-storm"));
 	/* cpu-hog: the gentle rung at once past 150 ms/s of a neighbour's wait */
 	r = &pc.rules[policy_rule_find(&pc, "cpu-hog")];
 	assert_true(r->urgent_above == 150);
@@ -197,6 +207,60 @@ static void test_override_builtin_and_drop_defaults(void **state)
 	assert_int_equal(pc.rules[0].nr_steps, 5);	/* the rest keeps its defaults */
 }
 
+/*
+ * The fork alarm's keys: [policy] alarm_forks (forks/s, 0 off) and
+ * alarm_wait (a duration), and a rule's alarm, which needs metric forks_s
+ * and a gentle first step. fork-storm given other steps in the file loses
+ * its built-in alarm; asking for it then is an error.
+ */
+static void test_alarm_keys(void **state)
+{
+	struct policy_config pc;
+	int fs;
+
+	(void)state;
+	policy_config_init(&pc);
+	assert_int_equal(kv(&pc, "policy", "alarm_forks", "0"), 0);
+	assert_true(pc.alarm_forks == 0);
+	assert_int_equal(kv(&pc, "policy", "alarm_forks", "2500"), 0);
+	assert_true(pc.alarm_forks == 2500);
+	assert_int_equal(kv(&pc, "policy", "alarm_forks", "many"), -EINVAL);
+	assert_non_null(strstr(err, "forks per second"));
+	assert_int_equal(kv(&pc, "policy", "alarm_forks", "50%"), -EINVAL);
+	assert_int_equal(kv(&pc, "policy", "alarm_forks", "-1"), -EINVAL);
+	assert_true(pc.alarm_forks == 2500);	/* a bad value changes nothing */
+	assert_int_equal(kv(&pc, "policy", "alarm_wait", "50ms"), 0);
+	assert_int_equal(pc.alarm_wait_ms, 50);
+	assert_int_equal(kv(&pc, "policy", "alarm_wait", "0"), -EINVAL);
+	assert_int_equal(kv(&pc, "policy", "alarm_wait", "1m"), -EINVAL);
+	assert_int_equal(kv(&pc, "policy", "alarm_wait", "soon"), -EINVAL);
+
+	/* fork-storm with steps of its own: they stay, the alarm goes */
+	policy_config_init(&pc);
+	fs = policy_rule_find(&pc, "fork-storm");
+	assert_int_equal(kv(&pc, "rule:fork-storm", "steps", "nproc=50 for 1m"), 0);
+	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
+	assert_false(pc.rules[policy_rule_find(&pc, "fork-storm")].alarm);
+	/* ... unless it is asked for */
+	policy_config_init(&pc);
+	assert_int_equal(kv(&pc, "rule:fork-storm", "steps", "nproc=50 for 1m"), 0);
+	assert_int_equal(kv(&pc, "rule:fork-storm", "alarm", "yes"), 0);
+	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "gentle first step"));
+	/* alarm = no keeps the gentle rung, drops the alarm */
+	policy_config_init(&pc);
+	assert_int_equal(kv(&pc, "rule:fork-storm", "alarm", "no"), 0);
+	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
+	assert_false(pc.rules[fs].alarm);
+	assert_true(pc.rules[fs].steps[0].gentle);
+	assert_int_equal(kv(&pc, "rule:fork-storm", "alarm", "maybe"), -EINVAL);
+	/* a rule of another metric cannot have it */
+	policy_config_init(&pc);
+	assert_int_equal(kv(&pc, "rule:cpu-hog", "alarm", "yes"), 0);
+	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "forks_s"));
+}
+
 static void test_rule_errors(void **state)
 {
 	struct policy_config pc;
@@ -270,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_new_rule),
 		cmocka_unit_test(test_rule_missing_keys),
 		cmocka_unit_test(test_override_builtin_and_drop_defaults),
+		cmocka_unit_test(test_alarm_keys),
 		cmocka_unit_test(test_rule_errors),
 		cmocka_unit_test(test_steps_errors),
 		cmocka_unit_test(test_names),
