@@ -9,10 +9,11 @@
 #      at 512 MiB: its share, 256 MiB, cannot be written;
 #   2. quelld starts: over 8 s the EBUSY warning appears at most 3 times
 #      (backoff: tries at 0, 1, 3, 7 s, one warning; it was one a tick), no
-#      tick takes longer than TICK_MAX_MS and none is late, and the limit
-#      that was in force stays;
+#      tick takes longer than TICK_MAX_MS and none is late, the limit that
+#      was in force stays, and `quellctl show` says its limits are not;
 #   3. L frees its memory (the holder ends, a sleeper keeps the tenant): the
-#      share is written within 3 s and quelld says so (info line).
+#      share is written within 3 s, quelld says so (info line) and show no
+#      longer says not in force.
 # v1 only: v2 writes memory.max under the usage and OOM-kills instead.
 . "$(dirname "$0")/lib.sh"
 
@@ -92,6 +93,11 @@ awk -v m="$max" -v x=$TICK_MAX_MS 'BEGIN { exit !(m < x) }' ||
 	qt_fail "a tick took ${max} ms (limit ${TICK_MAX_MS})"
 [ "$late" = "$late0" ] || qt_fail "$((late - late0)) late tick(s) while L was over its share"
 qt_log "ok   ${n} warning(s), longest tick ${max} ms, none late"
+# show's "limit 256M" is what quell wants: it says that it is not in force
+qt_ctl show $L > "$QT_DIR/show.out"
+grep -q "^limits: *not in force: .*Device or resource busy" "$QT_DIR/show.out" ||
+	qt_fail "quellctl show $L does not say its limits are not in force: $(cat $QT_DIR/show.out)"
+qt_log "ok   show: $(grep '^limits:' $QT_DIR/show.out)"
 
 # --- 3. L frees its memory: the share follows -----------------------------------------------
 pkill -9 -P $HPID 2>/dev/null; kill -9 $HPID 2>/dev/null
@@ -106,6 +112,7 @@ got=$(cat $BOXD/$L/memory.limit_in_bytes)
 [ "$got" = $((SHARE << 20)) ] || qt_fail "limit $got 3 s after L freed its memory, want $((SHARE << 20))"
 grep -q "tenant $L: limits written to .* after [0-9]* failed tr" "$QT_DIR/quelld.log" ||
 	qt_fail "no info line for the write that finally succeeded"
+qt_ctl show $L | grep "^limits:" && qt_fail "quellctl show $L: limits still said not in force"
 qt_log "ok   L's memory freed: its ${SHARE}M share written ${took} ms later"
 qt_log "     $(grep "tenant $L: limits written" $QT_DIR/quelld.log)"
 exit 0
