@@ -2,7 +2,8 @@
 /*
  * act.c - the tick's act stage (was enforcer.c): carries out the plan of
  * src/quelld/decide.c. The only writer of tenant limits (through
- * include/cgroup.h, skipping a write identical to the last one), the only
+ * include/cgroup.h, skipping a write identical to the last one and trying
+ * a failed one again after a growing delay, src/quelld/backoff.h), the only
  * killer (never in dry-run, never an exempt tenant, never uid 0: cg_kill
  * spares root's processes), and the keeper of what a restart must know
  * (src/quelld/state.h). Every action leaves an audit line (audit.c).
@@ -166,7 +167,7 @@ static void written_note(struct tenant *t, const struct tenant_written *prev,
 				 strerror(-lret));
 		if (fret)
 			log_warn("tenant %s: freeze: %s", t->name, strerror(-fret));
-		if (prev->fails)
+		if (prev->fails && ret != -ENOENT)	/* not when the cgroup went */
 			log_info("tenant %s: limits written to %s after %u failed tr%s (%s)",
 				 t->name, t->cg, prev->fails, prev->fails == 1 ? "y" : "ies",
 				 strerror(-prev->err));
