@@ -223,7 +223,16 @@ int ctl_cmd_show(struct ctl_ctx *c, int argc, char **argv)
 	} else if (proto_tview_from_json(tj, &t)) {
 		ret = bad_reply(c, "\"tenant\"");
 	} else {
+		json_t *uw = json_object_get(tj, "limits_unwritten");
+		const char *e = json_string_value(json_object_get(uw, "error"));
+		json_int_t n = json_integer_value(json_object_get(uw, "tries"));
+
 		ctl_print_show(c->out, &t);
+		/* the limits above are quell's; the kernel refused them (v1: EBUSY) */
+		if (json_is_object(uw))
+			fprintf(c->out, "limits:     not in force: writing them failed %lld time%s "
+				"(%s), the cgroup keeps what it had (quellctl limits %s)\n",
+				(long long)n, n == 1 ? "" : "s", e ? e : "?", t.name);
 		print_procs(c, json_object_get(tj, "procs"));
 		if (json_array_size(json_object_get(tj, "events"))) {
 			fprintf(c->out, "\nrecent events:\n");

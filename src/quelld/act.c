@@ -2,7 +2,8 @@
 /*
  * act.c - the tick's act stage (was enforcer.c): carries out the plan of
  * src/quelld/decide.c. The only writer of tenant limits (through
- * include/cgroup.h, skipping a write identical to the last one), the only
+ * include/cgroup.h, skipping a write identical to the last one and trying
+ * a failed one again after a growing delay, src/quelld/backoff.h), the only
  * killer (never in dry-run, never an exempt tenant, never uid 0: cg_kill
  * spares root's processes), and the keeper of what a restart must know
  * (src/quelld/state.h). Every action leaves an audit line (audit.c).
@@ -20,6 +21,7 @@
 
 #include "act.h"
 #include "audit.h"
+#include "backoff.h"
 #include "clock.h"
 #include "decide.h"
 #include "fs.h"
@@ -96,15 +98,21 @@ static bool limits_same(const struct tenant_limits *a, const struct tenant_limit
 
 _Static_assert(sizeof(struct tenant_limits) == 96, "limits_same() compares every field");
 
-/* Is c (frozen or not) what was last written to t's cgroup? */
-static bool written_same(const struct tenant_written *w, const struct cg_limits *c, bool frozen)
+/* Is c (frozen or not) what w holds, written or only tried? */
+static bool written_eq(const struct tenant_written *w, const struct cg_limits *c, bool frozen)
 {
-	return w->valid && w->frozen == frozen && c->nr_io <= 1 && w->nr_io == c->nr_io &&
+	return w->frozen == frozen && c->nr_io <= 1 && w->nr_io == c->nr_io &&
 	       w->cpu_quota_us == c->cpu_quota_us && w->cpu_period_us == c->cpu_period_us &&
 	       w->mem_high == c->mem_high && w->mem_max == c->mem_max &&
 	       w->pids_max == c->pids_max && w->mem_hold == c->mem_hold &&
 	       w->cpu_weight == c->cpu_weight && w->cpu_idle == c->cpu_idle &&
 	       (!c->nr_io || !memcmp(&w->io0, &c->io[0], sizeof(w->io0)));
+}
+
+/* Is c (frozen or not) what was last written to t's cgroup? */
+static bool written_same(const struct tenant_written *w, const struct cg_limits *c, bool frozen)
+{
+	return w->valid && written_eq(w, c, frozen);
 }
 
 static void written_put(struct tenant_written *w, const struct cg_limits *c, bool frozen,
@@ -121,17 +129,84 @@ static void written_put(struct tenant_written *w, const struct cg_limits *c, boo
 		w->io0 = c->io[0];
 }
 
+static uint32_t now_ms32(void)
+{
+	return (uint32_t)(clock_mono_ns() / 1000000);
+}
+
+/*
+ * Is the obstacle of the last failure gone? A v1 memory limit refused with
+ * EBUSY (the tenant's usage could not be reclaimed under it) is written
+ * once the usage gathered this tick is under it: memory.usage_in_bytes is
+ * the counter the kernel compares with the new limit
+ * (mm/memcontrol-v1.c mem_cgroup_resize_max, page_counter_set_max).
+ */
+static bool write_fits(const struct tenant *t, const struct cg_limits *c)
+{
+	return t->written.err == -EBUSY && c->mem_max != CG_UNLIMITED &&
+	       qm_valid(&t->cur, QM_MEM_BYTES) && t->cur.v[QM_MEM_BYTES] <= c->mem_max;
+}
+
+/*
+ * After a write of c: remember a failure (ret, -errno, not one of those
+ * remembered as written) for the backoff, log it when backoff_warn() says
+ * so, and say when a write succeeds after failures. prev is what t->written
+ * held before. lret: the limits' error, fret: the freeze's.
+ */
+static void written_note(struct tenant *t, const struct tenant_written *prev,
+			 const struct cg_limits *c, bool frozen, int lret, int fret, bool ok)
+{
+	struct tenant_written *w = &t->written;
+	uint32_t now = now_ms32();
+	int ret = lret ? lret : fret;
+
+	if (ok) {
+		/* -EOPNOTSUPP: said once per change, not retried */
+		if (lret && lret != -ENOENT)
+			log_warn("tenant %s: writing limits to %s: %s", t->name, t->cg,
+				 strerror(-lret));
+		if (fret)
+			log_warn("tenant %s: freeze: %s", t->name, strerror(-fret));
+		if (prev->fails && ret != -ENOENT)	/* not when the cgroup went */
+			log_info("tenant %s: limits written to %s after %u failed tr%s (%s)",
+				 t->name, t->cg, prev->fails, prev->fails == 1 ? "y" : "ies",
+				 strerror(-prev->err));
+		return;
+	}
+	/* a different write starts its own backoff; the log keeps counting the run */
+	w->fails = prev->fails && written_eq(prev, c, frozen) ?
+		   (uint8_t)(prev->fails < UINT8_MAX ? prev->fails + 1 : UINT8_MAX) : 1;
+	w->err = (int16_t)ret;
+	w->fail_ms = now;
+	w->warned_ms = prev->warned_ms;
+	if (!backoff_warn(prev->fails > 0, prev->err, ret, prev->warned_ms, now))
+		return;
+	w->warned_ms = now;
+	if (lret && lret != -ENOENT)
+		log_warn("tenant %s: writing limits to %s: %s (failure %u in a row, next try "
+			 "in %u s)", t->name, t->cg, strerror(-lret), w->fails,
+			 backoff_delay_ms(w->fails) / 1000);
+	if (fret)
+		log_warn("tenant %s: freeze: %s (failure %u in a row, next try in %u s)", t->name,
+			 strerror(-fret), w->fails, backoff_delay_ms(w->fails) / 1000);
+}
+
 /*
  * Write what o says t should have (force: even if identical to the last
  * write). The last write is remembered in t, not in the state db: an entry
  * per tenant only for that was 2.7 KB x 10,000 tenants (docs/performance.md).
+ * A write that failed is not tried again before src/quelld/backoff.h says
+ * so, unless forced or different (a rung, a `set`, a release); returns the
+ * -errno of the last try then.
  */
 static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o, bool force)
 {
 	bool frozen = o->frozen;
 	bool same = t->applied_valid && limits_same(&t->applied, &o->full);
+	struct tenant_written prev;
 	struct cg_limits cgl;
-	int ret = 0;
+	int lret, fret = 0, ret;
+	bool ok;
 
 	tenant_state_update(d, t, o);
 	t->applied = o->full;
@@ -151,17 +226,22 @@ static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o,
 	limits_to_cg(&o->full, NULL, 0, &cgl);
 	if (!force && written_same(&t->written, &cgl, frozen))
 		return 0;
-	ret = cg_apply_limits(&d->cg, t->cg, &cgl);
-	if (ret && ret != -ENOENT)
-		log_warn("tenant %s: writing limits to %s: %s", t->name, t->cg, strerror(-ret));
+	/*
+	 * The same write failed last time: a v1 memory limit under the usage
+	 * makes the kernel reclaim inside the write before its EBUSY, and
+	 * retried each tick that stalled the tick and logged a warning a second
+	 * (tests/integration/t_mem_share_busy.sh).
+	 */
+	if (!force && t->written.fails && written_eq(&t->written, &cgl, frozen) &&
+	    !backoff_due(t->written.fails, t->written.fail_ms, now_ms32(), write_fits(t, &cgl)))
+		return t->written.err;
+	lret = cg_apply_limits(&d->cg, t->cg, &cgl);
 	if (force || !t->written.valid || frozen != t->written.frozen) {
 		int r2 = cg_freeze(&d->cg, t->cg, frozen);
 
 		/* thawing a cgroup that was never frozen must not fail the write */
-		if (r2 && frozen && r2 != -ENOENT) {
-			log_warn("tenant %s: freeze: %s", t->name, strerror(-r2));
-			ret = ret ? ret : r2;
-		}
+		if (r2 && frozen && r2 != -ENOENT)
+			fret = r2;
 	}
 	/*
 	 * A controller that is not there (cgroups mode on a hybrid host: the
@@ -170,7 +250,11 @@ static int apply(struct daemon *d, struct tenant *t, const struct decide_out *o,
 	 * the tick at 5,000 tenants). A recreated cgroup is re-applied with
 	 * force by hooks_tenant_cgroup().
 	 */
-	written_put(&t->written, &cgl, frozen, !ret || ret == -ENOENT || ret == -EOPNOTSUPP);
+	prev = t->written;
+	ret = lret ? lret : fret;
+	ok = !ret || ret == -ENOENT || ret == -EOPNOTSUPP;
+	written_put(&t->written, &cgl, frozen, ok);
+	written_note(t, &prev, &cgl, frozen, lret, fret, ok);
 	return ret == -ENOENT ? 0 : ret;
 }
 
@@ -453,7 +537,7 @@ void act_tenant_release(struct daemon *d, struct tenant *t, const char *reason)
 		state_put_policy(st, &d->cfg.policy, &t->pol);
 		E.dirty = true;
 	}
-	t->written.valid = false;
+	t->written = (struct tenant_written){ .valid = false };	/* no backoff for what comes next */
 	if (t->cg[0]) {
 		cg_limits_init(&none);
 		ret = cg_apply_limits(&d->cg, t->cg, &none);

@@ -397,6 +397,15 @@ int api_cmd_tenant(struct daemon *d, json_t *req, json_t *resp, char *err, size_
 		return -ENOENT;
 	j = proto_tenant_json(t);
 	json_object_set_new(j, "procs", procs_json(d, t));
+	/*
+	 * "limits" is what quell wants; when its last write failed (a v1 memory
+	 * limit under the usage: EBUSY) the cgroup keeps what it had, and show
+	 * says so rather than claim a limit that is not there (act.c apply()).
+	 */
+	if (t->written.fails)
+		json_object_set_new(j, "limits_unwritten",
+				    json_pack("{s:s, s:i}", "error", strerror(-t->written.err),
+					      "tries", (int)t->written.fails));
 	json_object_set_new(resp, "tenant", j);
 	return 0;
 }

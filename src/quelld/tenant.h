@@ -27,13 +27,19 @@ enum tenant_state {
 /*
  * What act.c last wrote to the tenant's cgroup, to skip identical writes:
  * struct cg_limits less io[1..], which act never fills (limits_to_cg without
- * devices gives one 0:0 entry at most), so 96 bytes instead of 384. Not
- * persisted; a new or recreated tenant starts with valid false.
+ * devices gives one 0:0 entry at most), so 112 bytes instead of 384. Not
+ * persisted; a new or recreated tenant starts with valid false. When the
+ * write failed (valid false, fails > 0) it is what was tried, and the same
+ * write waits for src/quelld/backoff.h to say try again.
  */
 struct tenant_written {
 	uint64_t cpu_quota_us, cpu_period_us, mem_high, mem_max, pids_max, mem_hold;
 	struct cg_io_limit io0;
 	uint32_t cpu_weight;
+	uint32_t fail_ms;		/* monotonic ms mod 2^32 (backoff.h) of the last failure */
+	uint32_t warned_ms;		/* of the last warning about a failure */
+	int16_t err;			/* -errno of the last failure */
+	uint8_t fails;			/* this write failed so many times in a row (max 255) */
 	uint8_t nr_io;
 	bool cpu_idle;
 	bool frozen;

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -245,6 +247,73 @@ static void test_mem_share_base_change(void **state)
 	rd("quell/alice/memory.max", buf, sizeof(buf));
 	assert_string_equal(buf, "marker");
 	assert_true(a->applied.mem_max == 1ULL << 29);
+}
+
+/*
+ * A write that fails (memory.max a directory here: EISDIR; on a v1 host the
+ * EBUSY of a memory.limit_in_bytes under the usage) is not tried again on
+ * the next ticks, a different limit set and a forced write are tried at
+ * once, and the same write again a second after it last failed. pids.max
+ * shows each try: the backend writes every file it can.
+ */
+static void test_failed_write_backoff(void **state)
+{
+	char p[300], err[100], buf[64];
+	struct tenant *a;
+
+	(void)state;
+	D.mem_base = 512ULL << 20;
+	snprintf(p, sizeof(p), "%s/quell/alice/memory.max", tree.path);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkdir(p, 0755), 0);
+	a = add("alice", 1001);
+	assert_int_equal(act_tenant_added(&D, a), -EISDIR);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "512");
+	assert_int_equal(a->written.fails, 1);
+
+	/* the next ticks: not tried again (a write a tick before the backoff) */
+	assert_int_equal(fx_write(&tree, "quell/alice/pids.max", "marker\n"), 0);
+	assert_int_equal(tick_at(base + 1000), 0);
+	assert_int_equal(tick_at(base + 2000), 0);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "marker");
+
+	/* forced (a `quellctl` command, a recreated cgroup): at once, and counted */
+	assert_int_equal(act_apply(&D, a, true), -EISDIR);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "512");
+	assert_int_equal(a->written.fails, 2);
+
+	/* a different limit set: at once, its own backoff */
+	assert_int_equal(limits_parse_kv(&a->lim, "nproc", "300", err, sizeof(err)), 0);
+	assert_int_equal(tick_at(base + 3000), 0);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "300");
+	assert_int_equal(a->written.fails, 1);
+	assert_int_equal(a->written.err, -EISDIR);
+
+	/* the obstacle gone: still the backoff, then the write a second later */
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(fx_write(&tree, "quell/alice/memory.max", "max\n"), 0);
+	assert_int_equal(fx_write(&tree, "quell/alice/pids.max", "marker\n"), 0);
+	assert_int_equal(tick_at(base + 4000), 0);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "marker");
+	usleep(1000 * 1000);
+	assert_int_equal(tick_at(base + 5000), 0);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "300");
+	rd("quell/alice/memory.max", buf, sizeof(buf));
+	assert_string_equal(buf, "268435456");
+	assert_int_equal(a->written.fails, 0);
+	assert_true(a->written.valid);
+
+	/* written: the next tick skips it as any identical write */
+	assert_int_equal(fx_write(&tree, "quell/alice/pids.max", "marker\n"), 0);
+	assert_int_equal(tick_at(base + 6000), 0);
+	rd("quell/alice/pids.max", buf, sizeof(buf));
+	assert_string_equal(buf, "marker");
 }
 
 static void test_rule_trips_and_writes(void **state)
@@ -697,6 +766,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_static_limits_on_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_nproc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mem_share_base_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_write_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_trips_and_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_rung_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
