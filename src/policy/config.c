@@ -104,7 +104,39 @@ struct pctx {
 	/* explicit keys, for derived defaults */
 	bool rrd_dir_set, events_set, exclude_set, web_secret_set;
 	int uid_line;
+	/* the line of each [rule:NAME]'s first key: policy_config_finish's errors name a rule */
+	struct {
+		char name[POLICY_RULE_NAME_MAX];
+		int line;
+	} rule_line[POLICY_MAX_RULES];
+	int nr_rule_lines;
 };
+
+static void rule_line_note(struct pctx *c, const char *rule)
+{
+	for (int i = 0; i < c->nr_rule_lines; i++)
+		if (!strcmp(c->rule_line[i].name, rule))
+			return;
+	/* policy_parse_kv accepted it: a valid name, at most POLICY_MAX_RULES of them */
+	if (c->nr_rule_lines >= POLICY_MAX_RULES || strlen(rule) >= POLICY_RULE_NAME_MAX)
+		return;
+	strcpy(c->rule_line[c->nr_rule_lines].name, rule);
+	c->rule_line[c->nr_rule_lines++].line = c->lineno;
+}
+
+/* The line of the rule an error "[rule:NAME]: ..." is about, 0 if none. */
+static int rule_line_of(const struct pctx *c, const char *msg)
+{
+	const char *end;
+
+	if (strncmp(msg, "[rule:", 6) || !(end = strchr(msg, ']')))
+		return 0;
+	for (int i = 0; i < c->nr_rule_lines; i++)
+		if (strlen(c->rule_line[i].name) == (size_t)(end - msg - 6) &&
+		    !strncmp(c->rule_line[i].name, msg + 6, (size_t)(end - msg - 6)))
+			return c->rule_line[i].line;
+	return 0;
+}
 
 /* ini_reader over a string that counts lines (fgets semantics). */
 static char *reader(char *str, int num, void *stream)
@@ -591,6 +623,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 			return fail(c, "unknown key \"%s\" in [%s]", key, section);
 		if (ret)
 			return fail(c, "%s", *err ? err : strerror(-ret));
+		if (!strncmp(section, "rule:", 5))
+			rule_line_note(c, section + 5);
 		return 1;
 	}
 	if (!*section)
@@ -773,6 +807,12 @@ int config_load_string(const char *text, const char *name, struct quell_config *
 			 tmp->state_dir);
 
 	ret = policy_config_finish(&tmp->policy, perr, sizeof(perr));
+	if (ret && (pline = rule_line_of(&c, perr)) > 0) {
+		/* at the rule's first key: an editor jumps there */
+		snprintf(err, errlen, "%s:%d: %s", name, pline, perr);
+		ret = -EINVAL;
+		goto out;
+	}
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", name, *perr ? perr : strerror(-ret));
 		ret = -EINVAL;
