@@ -523,13 +523,22 @@ static __always_inline void long_wait_note(__u64 key, __u64 wait)
 	w->w[0].wait = wait;
 }
 
+/* A user-space task of a user other than root (read only for a long wait: rare). */
+static __always_inline bool service_task(struct task_struct *t, bool btf)
+{
+	__u32 flags = btf ? t->flags : BPF_CORE_READ(t, flags);
+	__u32 uid = btf ? t->real_cred->uid.val : BPF_CORE_READ(t, real_cred, uid.val);
+
+	return !(flags & QUELL_PF_KTHREAD) && uid != 0;
+}
+
 /*
  * next (waiter_key) is switched in at now after being runnable since t_w:
  * split the wait over the slices this CPU ran meanwhile.
  */
-static __always_inline void wait_end(__u64 t_w, __u64 waiter_key, __u64 now,
-				     struct slice_ring *ring, struct quell_cpu_cur *cur,
-				     struct acct_cache *ac)
+static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u64 waiter_key,
+				     __u64 now, struct slice_ring *ring, struct quell_cpu_cur *cur,
+				     struct acct_cache *ac, bool btf)
 {
 	__u64 wait, covered = 0, suffered = 0, self = 0;
 	struct quell_acct_cpu *v;
@@ -597,11 +606,19 @@ static __always_inline void wait_end(__u64 t_w, __u64 waiter_key, __u64 now,
 		suffered += wait - covered;
 		stat_add(QUELL_STAT_UNATTRIB_NS, wait - covered);
 	}
+	/*
+	 * A long wait for the fork alarm: a tenant's, or a service's (a task
+	 * that is no tenant, of a user other than root, not a kernel thread:
+	 * nginx, php-fpm's master, a database - what every tenant's requests
+	 * pass through). Root's own tasks and kernel threads do not count:
+	 * the machine's agents wake now and then, and that is nobody suffering.
+	 */
+	if (alarm_wait_ns && suffered >= alarm_wait_ns &&
+	    (key_is_tenant(waiter_key) || service_task(waiter, btf)))
+		long_wait_note(waiter_key, suffered);
 	/* a wait behind idle only (ping-pong on otherwise idle CPUs) adds nothing */
 	if (!key_is_tenant(waiter_key) || !(suffered | self))
 		return;
-	if (alarm_wait_ns && suffered >= alarm_wait_ns)
-		long_wait_note(waiter_key, suffered);
 	a = acct_here(cur, ac, waiter_key);
 	if (a) {
 		a->rq_suffered_ns += suffered;
@@ -749,7 +766,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		__u64 t_w = wait_start(next, now, rq_now, btf);
 
 		if (t_w && (key_is_tenant(nkey) || t_w < ring->tenant_end))
-			wait_end(t_w, nkey, now, ring, cur, &ac);
+			wait_end(t_w, next, nkey, now, ring, cur, &ac, btf);
 	}
 
 	cur->key = nkey;

@@ -9,7 +9,10 @@
  * tens of milliseconds, the 1 s tick let them wait 0.3-0.9 s
  * (docs/performance.md). At most one alarm tick every ALARM_TICK_GAP_MS: a
  * storm in a hundred tenants at once costs ten extra ticks a second, not a
- * hundred. The BPF side sends at most one alarm a second for a tenant.
+ * hundred. The gap is from the last alarm tick, not the last tick: a
+ * regular tick 20 ms before does not hold the first alarm back (that tick's
+ * sample had no alarm in it). The BPF side sends at most one alarm a
+ * second for a tenant.
  */
 #include <math.h>
 
@@ -32,7 +35,8 @@ void alarm_event(struct daemon *d, const struct quell_event *e)
 	if (!t)
 		return;		/* no longer a tenant (removed since) */
 	log_debug("fork alarm: %s forked %u times in %.1f ms while %s waited %.1f ms",
-		  t->name, e->count, (double)e->span_us / 1000.0, p ? p->name : "a tenant",
+		  t->name, e->count, (double)e->span_us / 1000.0,
+		  p ? p->name : e->peer == QUELL_KEY_OTHER ? "a service's task" : "a tenant",
 		  (double)wait_ms);
 	if (forks_s > t->alarm_new.forks_s)
 		t->alarm_new.forks_s = forks_s;
@@ -43,10 +47,12 @@ void alarm_event(struct daemon *d, const struct quell_event *e)
 
 int daemon_alarm_timeout(const struct daemon *d)
 {
-	uint64_t now = clock_mono_ns(), due = d->tick_prev_ns + ALARM_TICK_GAP_MS * 1000000ULL;
+	uint64_t now = clock_mono_ns(), due = d->alarm_tick_ns + ALARM_TICK_GAP_MS * 1000000ULL;
 
 	if (!d->alarm_due)
 		return -1;
+	if (!d->alarm_tick_ns)
+		return 0;
 	return now >= due ? 0 : (int)((due - now + 999999) / 1000000);
 }
 
@@ -56,6 +62,7 @@ bool daemon_alarm_poll(struct daemon *d)
 		return false;
 	d->alarm_due = false;
 	d->alarm_ticks++;
+	d->alarm_tick_ns = clock_mono_ns();
 	return true;
 }
 

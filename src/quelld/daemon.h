@@ -67,6 +67,7 @@ struct daemon {
 	bool alarm_due;			/* an alarm asks for the next tick now */
 	uint64_t alarms;		/* alarm events received */
 	uint64_t alarm_ticks;		/* early ticks taken for them */
+	uint64_t alarm_tick_ns;		/* the last of those (mono), 0 none yet */
 
 	struct history *hist;		/* RRD writer, NULL if disabled */
 	struct events_log *events;	/* audit log */

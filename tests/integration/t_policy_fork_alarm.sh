@@ -2,18 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The fork alarm (docs/policy.md "The fork alarm") on the real kernel: a
 # fork storm (8 shells forking /bin/true, ~2,500 forks/s here) beside a
-# sleeping probe that wakes every millisecond. The BPF side sees the burst
+# probe (tests/bench/wakeprobe.c). The BPF side sees the burst
 # and the probe's long run-queue wait, quelld takes a tick at once, and
-# fork-storm puts the storm on its gentle rung (cpu.idle = 1) well before
-# the 1 s tick would have: the test asks for it within 0.5 s of the storm's
-# start, in each of QT_RUNS runs (default 3), and logs the p95.
+# fork-storm puts the storm on its gentle rung (cpu.idle = 1) through the
+# alarm (the audit line's evidence says "alarm"), not the rule's window: in
+# each of QT_RUNS runs (default 3) within 1 s of the storm's start, and the
+# p95 is logged (0.09-0.79 s in 15 runs on 2026-12-02; the window's way took
+# 1.0-2.3 s). The sleeping probe that wakes every 5 ms is starved ~0.1 s
+# before its first wait ends, which is when the BPF side learns of it.
 # Before that, the same storm with nobody else awake (the probe not running)
 # is never touched: no alarm, no action (the storm alone costs nobody).
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || qt_skip "python3 missing"
 RUNS=${QT_RUNS:-3}
-LIMIT=${QT_ALARM_LIMIT:-0.5}
+LIMIT=${QT_ALARM_LIMIT:-1.0}
 
 H=qah$$; P=qap$$
 qt_user $H >/dev/null
