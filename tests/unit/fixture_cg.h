@@ -3,7 +3,8 @@
  * fixture_cg.h - a fake cgroupfs root with its /proc and /sys (fixture.h
  * trees) and the layout cg_layout_open() finds in it: what the cgroup
  * backend tests (tests/unit/test_cg_v1.c, test_cg_v2.c, test_mem_share.c)
- * build each test on, with their cmocka setup and teardown.
+ * build each test on, with their cmocka setup and teardown; test_discover.c
+ * takes its hybrid roots.
  * Header-only, like fixture.h.
  */
 #ifndef QUELL_TEST_FIXTURE_CG_H
@@ -71,26 +72,26 @@ enum fx_cg_kind {
 	FX_CG_V2,	/* a pure v2 root with every controller, as on production hosts */
 };
 
-/* Write the root files cg_layout_open() looks for in a layout of kind k. */
-static inline void fx_cg_roots(struct fx_tree *t, enum fx_cg_kind k)
+/* Write the root files cg_layout_open() looks for in a layout of kind k. Returns 0, -errno. */
+static inline int fx_cg_roots(struct fx_tree *t, enum fx_cg_kind k)
 {
 	char p[64];
+	int ret = 0;
 
-	if (k == FX_CG_V2) {
-		fx_write(t, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
-		fx_write(t, "cgroup.subtree_control", "cpu io memory pids\n");
-		fx_write(t, "cgroup.procs", "1\n");
-		return;
-	}
-	for (size_t i = 0; i < FX_CG_NR_V1; i++) {
+	if (k == FX_CG_V2)
+		return fx_write(t, "cgroup.controllers",
+				"cpuset cpu io memory hugetlb pids rdma misc\n") ?:
+		       fx_write(t, "cgroup.subtree_control", "cpu io memory pids\n") ?:
+		       fx_write(t, "cgroup.procs", "1\n");
+	for (size_t i = 0; i < FX_CG_NR_V1 && !ret; i++) {
 		snprintf(p, sizeof(p), "%s/cgroup.procs", fx_cg_v1_ctrls[i]);
-		fx_write(t, p, "1\n");
+		ret = fx_write(t, p, "1\n");
 	}
-	if (k == FX_CG_HYBRID) {
+	if (!ret && k == FX_CG_HYBRID)
 		/* this machine: unified/ with no controllers but cgroup.controllers present */
-		fx_write(t, "unified/cgroup.controllers", "\n");
-		fx_write(t, "unified/cgroup.procs", "1\n");
-	}
+		ret = fx_write(t, "unified/cgroup.controllers", "\n") ?:
+		      fx_write(t, "unified/cgroup.procs", "1\n");
+	return ret;
 }
 
 /* cmocka setup: the roots of kind k, opened, as *state. Returns 0, -1. */
@@ -98,10 +99,7 @@ static inline int fx_cg_setup(void **state, enum fx_cg_kind k)
 {
 	struct fx_cg *e = fx_cg_new();
 
-	if (!e)
-		return -1;
-	fx_cg_roots(&e->t, k);
-	if (fx_cg_open(e))
+	if (!e || fx_cg_roots(&e->t, k) || fx_cg_open(e))
 		return -1;
 	*state = e;
 	return 0;
