@@ -228,17 +228,29 @@ qt_v2_tenants() {
 	for i in $(seq $2); do mkdir "$V2/$P/t$i" || qt_fail "mkdir t$i"; done
 }
 
+# qt_quelld_wait TRIES: wait for the quelld of QT_QUELLD_PID to answer on
+# its socket, TRIES times 0.1 s apart; 0 when it does, 1 when it exited, 2
+# when it did not come up (realhost.sh's rh_quelld_start waits with it too)
+qt_quelld_wait() {
+	local i
+	for i in $(seq $1); do
+		[ -S "$QT_DIR/quell.sock" ] && qt_ctl status >/dev/null 2>&1 && return 0
+		kill -0 $QT_QUELLD_PID 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 2
+}
+
 qt_quelld() {
+	local rc
 	[ -f "$QT_DIR/quell.conf" ] || qt_config </dev/null
 	"$QT_BUILD/quelld" --foreground -c "$QT_DIR/quell.conf" "$@" > "$QT_DIR/quelld.log" 2>&1 &
 	QT_QUELLD_PID=$!
-	local i
-	for i in $(seq 100); do
-		[ -S "$QT_DIR/quell.sock" ] && "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" status >/dev/null 2>&1 && return 0
-		kill -0 $QT_QUELLD_PID 2>/dev/null || { cat "$QT_DIR/quelld.log"; qt_fail "quelld exited"; }
-		sleep 0.1
-	done
+	qt_quelld_wait 100
+	rc=$?
+	[ $rc = 0 ] && return 0
 	cat "$QT_DIR/quelld.log"
+	[ $rc = 1 ] && qt_fail "quelld exited"
 	qt_fail "quelld did not come up"
 }
 
