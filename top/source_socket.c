@@ -82,12 +82,50 @@ static int sock_call(struct sock_priv *p, json_t *req, json_t **resp, char *err,
 	return ret;
 }
 
+static int tview_one(json_t *j, void *out)
+{
+	return proto_tview_from_json(j, out);
+}
+
+static int pview_one(json_t *j, void *out)
+{
+	return proto_pview_from_json(j, out);
+}
+
+/*
+ * The elements of arr (none when it is not an array) decoded by one() into
+ * a calloc'd array of *cnt items of size bytes, *out (NULL when none).
+ * Returns 0, -ENOMEM, or one()'s error (nothing kept).
+ */
+static int decode_each(json_t *arr, size_t size, int (*one)(json_t *j, void *out), void **out,
+		       size_t *cnt)
+{
+	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
+	char *v = NULL;
+	int ret;
+
+	*out = NULL;
+	*cnt = 0;
+	if (n && !(v = calloc(n, size)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		ret = one(json_array_get(arr, i), v + i * size);
+		if (ret) {
+			free(v);
+			return ret;
+		}
+	}
+	*out = v;
+	*cnt = n;
+	return 0;
+}
+
 static int sock_fetch(struct top_source *s, struct hview *h, struct tview **tv, int *n,
 		      char *when, size_t len)
 {
 	struct sock_priv *p = s->priv;
 	json_t *resp, *arr;
-	struct tview *out = NULL;
+	void *out;
 	char err[256];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -109,21 +147,9 @@ static int sock_fetch(struct top_source *s, struct hview *h, struct tview **tv, 
 		ret = -EBADMSG;
 		goto out;
 	}
-	cnt = json_array_size(arr);
-	if (cnt) {
-		out = calloc(cnt, sizeof(*out));
-		if (!out) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < cnt; i++) {
-		ret = proto_tview_from_json(json_array_get(arr, i), &out[i]);
-		if (ret) {
-			free(out);
-			goto out;
-		}
-	}
+	ret = decode_each(arr, sizeof(**tv), tview_one, &out, &cnt);
+	if (ret)
+		goto out;
 	*tv = out;
 	*n = (int)cnt;
 out:
@@ -135,8 +161,8 @@ static int sock_detail(struct top_source *s, const char *tenant, struct pview **
 		       json_t **limits_events)
 {
 	struct sock_priv *p = s->priv;
-	json_t *resp, *t, *procs, *le;
-	struct pview *out = NULL;
+	json_t *resp, *t, *le;
+	void *out;
 	char err[256];
 	size_t cnt;
 	int ret;
@@ -151,22 +177,9 @@ static int sock_detail(struct top_source *s, const char *tenant, struct pview **
 	t = json_object_get(resp, "tenant");
 	if (!json_is_object(t))
 		t = resp;
-	procs = json_object_get(t, "procs");
-	cnt = json_is_array(procs) ? json_array_size(procs) : 0;
-	if (cnt) {
-		out = calloc(cnt, sizeof(*out));
-		if (!out) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < cnt; i++) {
-		ret = proto_pview_from_json(json_array_get(procs, i), &out[i]);
-		if (ret) {
-			free(out);
-			goto out;
-		}
-	}
+	ret = decode_each(json_object_get(t, "procs"), sizeof(**pv), pview_one, &out, &cnt);
+	if (ret)
+		goto out;
 	le = json_object();
 	if (le) {
 		json_t *v = json_object_get(t, "limits");

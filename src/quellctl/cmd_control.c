@@ -84,17 +84,6 @@ static int need_tenant(struct ctl_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-static int pid_cmd(struct ctl_ctx *c, int argc, char **argv, json_t **resp)
-{
-	int pid;
-
-	if (argc != 2)
-		return ctl_usage_error(c, argv[0], argc < 2 ? "which pid?" : "one pid only");
-	if (ctl_parse_pid(argv[1], &pid))
-		return ctl_usage_error(c, argv[0], "\"%s\" is not a pid", argv[1]);
-	return ctl_call(c, json_pack("{s:s,s:i}", "cmd", argv[0], "pid", pid), resp);
-}
-
 static const char *str_or(json_t *o, const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -102,37 +91,49 @@ static const char *str_or(json_t *o, const char *key, const char *dflt)
 	return s && *s ? s : dflt;
 }
 
-int ctl_cmd_place(struct ctl_ctx *c, int argc, char **argv)
+static void place_text(FILE *out, const char *pid, json_t *resp)
+{
+	fprintf(out, "pid %s: %s tenant %s, cgroup %s\n", pid,
+		json_is_false(json_object_get(resp, "moved")) ? "already in" : "moved to",
+		str_or(resp, "tenant", "-"), str_or(resp, "cgroup", "-"));
+}
+
+static void where_text(FILE *out, const char *pid, json_t *resp)
+{
+	fprintf(out, "pid %s: cgroup %s, tenant %s\n", pid,
+		str_or(resp, "cgroup", "-"), str_or(resp, "tenant", "(none)"));
+}
+
+/* `place PID`, `where PID`: the command with the pid, its reply as JSON or text */
+static int pid_cmd(struct ctl_ctx *c, int argc, char **argv,
+		   void (*text)(FILE *out, const char *pid, json_t *resp))
 {
 	json_t *resp;
-	int ret = pid_cmd(c, argc, argv, &resp);
+	int pid, ret;
 
+	if (argc != 2)
+		return ctl_usage_error(c, argv[0], argc < 2 ? "which pid?" : "one pid only");
+	if (ctl_parse_pid(argv[1], &pid))
+		return ctl_usage_error(c, argv[0], "\"%s\" is not a pid", argv[1]);
+	ret = ctl_call(c, json_pack("{s:s,s:i}", "cmd", argv[0], "pid", pid), &resp);
 	if (ret)
 		return ret;
 	if (c->json)
 		ctl_print_json(c, resp);
 	else
-		fprintf(c->out, "pid %s: %s tenant %s, cgroup %s\n", argv[1],
-			json_is_false(json_object_get(resp, "moved")) ? "already in" : "moved to",
-			str_or(resp, "tenant", "-"), str_or(resp, "cgroup", "-"));
+		text(c->out, argv[1], resp);
 	json_decref(resp);
 	return CTL_EXIT_OK;
 }
 
+int ctl_cmd_place(struct ctl_ctx *c, int argc, char **argv)
+{
+	return pid_cmd(c, argc, argv, place_text);
+}
+
 int ctl_cmd_where(struct ctl_ctx *c, int argc, char **argv)
 {
-	json_t *resp;
-	int ret = pid_cmd(c, argc, argv, &resp);
-
-	if (ret)
-		return ret;
-	if (c->json)
-		ctl_print_json(c, resp);
-	else
-		fprintf(c->out, "pid %s: cgroup %s, tenant %s\n", argv[1],
-			str_or(resp, "cgroup", "-"), str_or(resp, "tenant", "(none)"));
-	json_decref(resp);
-	return CTL_EXIT_OK;
+	return pid_cmd(c, argc, argv, where_text);
 }
 
 static int print_limits_reply(struct ctl_ctx *c, const char *name, json_t *resp)

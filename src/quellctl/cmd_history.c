@@ -73,6 +73,26 @@ static const char *name_list(char *buf, size_t len, const char *(*name)(int), in
 	return buf;
 }
 
+/* The options without a value: sets the one named a; false if a is not one. */
+static bool flag_set(struct hopts *o, const char *a)
+{
+	const struct {
+		const char *name;
+		bool *flag;
+	} flags[] = {
+		{ "--csv", &o->csv }, { "--host", &o->host }, { "--max", &o->max },
+		{ "--recent", &o->recent },
+	};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (!strcmp(a, flags[i].name)) {
+			*flags[i].flag = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Shared option parser; which options a command accepts is in allowed. */
 static int parse_opts(struct ctl_ctx *c, int argc, char **argv, const char *allowed,
 		      struct hopts *o)
@@ -99,22 +119,8 @@ static int parse_opts(struct ctl_ctx *c, int argc, char **argv, const char *allo
 		snprintf(key, sizeof(key), " %.28s ", a);
 		if (!strstr(allowed, key))
 			return ctl_usage_error(c, cmd, "unknown option %s", a);
-		if (!strcmp(a, "--csv")) {
-			o->csv = true;
+		if (flag_set(o, a))
 			continue;
-		}
-		if (!strcmp(a, "--host")) {
-			o->host = true;
-			continue;
-		}
-		if (!strcmp(a, "--max")) {
-			o->max = true;
-			continue;
-		}
-		if (!strcmp(a, "--recent")) {
-			o->recent = true;
-			continue;
-		}
 		if (!v)
 			return ctl_usage_error(c, cmd, "%s needs a value", a);
 		i++;

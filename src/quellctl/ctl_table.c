@@ -90,38 +90,32 @@ void ctl_table_free(struct ctl_table *t)
 	t->nrows = t->cap = 0;
 }
 
-char *ctl_fmt_pct(double v, char *buf, size_t len)
+/* v with fmt (one double), "-" when nobody could read it, "max" when unlimited */
+static char *fmt_value(double v, const char *fmt, char *buf, size_t len)
 {
 	if (isnan(v))
 		snprintf(buf, len, "-");
 	else if (isinf(v))
 		snprintf(buf, len, "max");
 	else
-		snprintf(buf, len, "%.1f%%", v);
+		snprintf(buf, len, fmt, v);
 	return buf;
+}
+
+char *ctl_fmt_pct(double v, char *buf, size_t len)
+{
+	return fmt_value(v, "%.1f%%", buf, len);
 }
 
 char *ctl_fmt_num(double v, char *buf, size_t len)
 {
-	if (isnan(v))
-		snprintf(buf, len, "-");
-	else if (isinf(v))
-		snprintf(buf, len, "max");
-	else
-		snprintf(buf, len, "%.1f", v);
-	return buf;
+	return fmt_value(v, "%.1f", buf, len);
 }
 
 /* Integers (counts) without a fraction. */
 static char *fmt_int(double v, char *buf, size_t len)
 {
-	if (isnan(v))
-		snprintf(buf, len, "-");
-	else if (isinf(v))
-		snprintf(buf, len, "max");
-	else
-		snprintf(buf, len, "%.0f", v);
-	return buf;
+	return fmt_value(v, "%.0f", buf, len);
 }
 
 char *ctl_fmt_rate(double bytes_s, char *buf, size_t len)

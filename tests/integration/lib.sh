@@ -7,7 +7,11 @@
 #   QT_ID        unique name, also quelld's managed subtree (quelltest-PID-RAND)
 #   QT_DIR       temp dir: config, socket, state
 #   qt_user NAME      useradd a test user (removed on exit); prints its uid
+#   qt_users NAME...  the same for each NAME, printing nothing
+#   qt_config [-s SWEEP] [-e LOG]  write QT_DIR/quell.conf (users mode)
+#   qt_config_cgroups PARENT       the same in cgroups mode
 #   qt_quelld [ARGS]  start quelld in the foreground on QT_DIR/quell.conf
+#   qt_until SECS CMD...  run CMD every 0.1 s until it succeeds (1 if never)
 #   qt_ctl ARGS       quellctl against the test daemon
 #   qt_fail MSG       print and exit 1
 #   qt_bg CMD...      start CMD in the background, remembered for cleanup
@@ -94,6 +98,11 @@ qt_user() {
 	id -u "$name"
 }
 
+qt_users() {
+	local name
+	for name in "$@"; do qt_user "$name" >/dev/null; done
+}
+
 # the cgroup dirs that belong to this test, deepest first
 qt_cgroups() {
 	find $CG -mindepth 1 -depth -type d -path "*$QT_ID*" 2>/dev/null
@@ -149,8 +158,19 @@ qt_cleanup() {
 trap qt_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# write QT_DIR/quell.conf: base settings plus whatever is on stdin
+# write QT_DIR/quell.conf: base settings plus whatever is on stdin.
+#   -s SWEEP  [tenants] sweep (the tests of tenants' processes use 1s: a new
+#             user's processes are found within a second, not the default 10 s)
+#   -e LOG    [events] log = LOG, the audit log the test reads
 qt_config() {
+	local opt sweep= events= OPTIND=1
+	while getopts s:e: opt; do
+		case $opt in
+		s) sweep=$OPTARG ;;
+		e) events=$OPTARG ;;
+		*) qt_fail "qt_config: bad option" ;;
+		esac
+	done
 	{
 		cat <<CONF
 [daemon]
@@ -163,6 +183,32 @@ log_level = debug
 managed = $QT_ID
 min_uid = $QT_UID_MIN
 max_uid = $QT_UID_MAX
+${sweep:+sweep = $sweep}
+
+[history]
+enabled = no
+
+CONF
+		[ -n "$events" ] && printf '[events]\nlog = %s\n\n' "$events"
+		cat
+	} > "$QT_DIR/quell.conf"
+}
+
+# the same in cgroups mode: each directory under PARENT (in the v2 tree) is a
+# tenant; qt_config's [tenants] is for users mode. QT_LOG_LEVEL: debug unless
+# set. The rest on stdin.
+qt_config_cgroups() {
+	{
+		cat <<CONF
+[daemon]
+tick = ${QT_TICK:-1s}
+socket = $QT_DIR/quell.sock
+state_dir = $QT_DIR/state
+log_level = ${QT_LOG_LEVEL:-debug}
+
+[tenants]
+mode = cgroups
+parent = $1
 
 [history]
 enabled = no
@@ -171,21 +217,93 @@ CONF
 	} > "$QT_DIR/quell.conf"
 }
 
+# qt_v2_tenants NAME N: N tenant directories t1..tN under the v2 tree's
+# $QT_ID/NAME, for qt_config_cgroups; sets V2 (the v2 root) and P ($QT_ID/NAME)
+qt_v2_tenants() {
+	local i
+	V2=$CG/unified
+	[ -d $V2 ] || V2=$CG
+	P=$QT_ID/$1
+	mkdir -p "$V2/$P" || qt_fail "mkdir $V2/$P"
+	for i in $(seq $2); do mkdir "$V2/$P/t$i" || qt_fail "mkdir t$i"; done
+}
+
+# qt_quelld_wait TRIES: wait for the quelld of QT_QUELLD_PID to answer on
+# its socket, TRIES times 0.1 s apart; 0 when it does, 1 when it exited, 2
+# when it did not come up (realhost.sh's rh_quelld_start waits with it too)
+qt_quelld_wait() {
+	local i
+	for i in $(seq $1); do
+		[ -S "$QT_DIR/quell.sock" ] && qt_ctl status >/dev/null 2>&1 && return 0
+		kill -0 $QT_QUELLD_PID 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 2
+}
+
 qt_quelld() {
+	local rc
 	[ -f "$QT_DIR/quell.conf" ] || qt_config </dev/null
 	"$QT_BUILD/quelld" --foreground -c "$QT_DIR/quell.conf" "$@" > "$QT_DIR/quelld.log" 2>&1 &
 	QT_QUELLD_PID=$!
-	local i
-	for i in $(seq 100); do
-		[ -S "$QT_DIR/quell.sock" ] && "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" status >/dev/null 2>&1 && return 0
-		kill -0 $QT_QUELLD_PID 2>/dev/null || { cat "$QT_DIR/quelld.log"; qt_fail "quelld exited"; }
-		sleep 0.1
-	done
+	qt_quelld_wait 100
+	rc=$?
+	[ $rc = 0 ] && return 0
 	cat "$QT_DIR/quelld.log"
+	[ $rc = 1 ] && qt_fail "quelld exited"
 	qt_fail "quelld did not come up"
 }
 
 qt_ctl() { "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" "$@"; }
+
+qt_until() {
+	local n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+
+# qt_wait_tenants N: wait up to 30 s for quelld to count N tenants, then
+# 1.5 s more (a tick with rates); the test asserts what it then sees
+qt_wait_tenants() {
+	local i
+	for i in $(seq 100); do
+		[ "$(qt_ctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["host"]["tenants"])')" = $1 ] && break
+		sleep 0.3
+	done
+	sleep 1.5
+}
+
+# the cpu quota of tenant $1 as "QUOTA PERIOD" (-1/max = none)
+qt_cpu_quota() {
+	local f
+	if f=$(qt_cgfile $1 cpu cpu.cfs_quota_us cpu.max) && [ "${f##*/}" = cpu.cfs_quota_us ]; then
+		echo "$(cat $f) $(cat ${f%/*}/cpu.cfs_period_us)"
+	else
+		sed 's/^max/-1/' $f
+	fi
+}
+
+# qt_bpf_dump SECS OUT [ARGS]: quelld --bpf-dump for SECS seconds beside the
+# test, its lines to OUT (errors OUT.err); returns once its programs are
+# loaded (its first "bpf " line), fails the test if they are not within
+# 10 s (times QT_SLOW). QT_DUMP_PID is its pid: qt_bpf_dump_wait OUT waits
+# for it (not in $(): the dump is a child of the test's shell).
+qt_bpf_dump() {
+	local secs=$1 out=$2 i
+	shift 2
+	"$QT_BUILD/quelld" --bpf-dump --seconds "$secs" "$@" > "$out" 2> "$out.err" &
+	QT_DUMP_PID=$!
+	QT_PIDS+=($QT_DUMP_PID)
+	for i in $(seq $((100 * ${QT_SLOW:-1}))); do
+		grep -q '^bpf ' "$out" 2>/dev/null && return 0
+		kill -0 $QT_DUMP_PID 2>/dev/null || { cat "$out.err"; qt_fail "bpf-dump exited"; }
+		sleep 0.1
+	done
+	qt_fail "bpf-dump did not load"
+}
+
+qt_bpf_dump_wait() { wait $QT_DUMP_PID || { cat "$1.err"; qt_fail "bpf-dump failed"; }; }
 
 # the kernel's own CPU ns for tenant $1's cgroup (v1 cpuacct, else v2 cpu.stat)
 qt_kernel_cpu_ns() {

@@ -141,16 +141,10 @@ rh_config() {
 
 # start quelld (log appended: restarts keep the earlier runs); 0 when it answers
 rh_quelld_start() {
-	local i
 	echo "=== start $(date +%T.%N)" >> "$QT_DIR/quelld.log"
 	"$QT_BUILD/quelld" --foreground -c "$QT_DIR/quell.conf" >> "$QT_DIR/quelld.log" 2>&1 &
 	QT_QUELLD_PID=$!
-	for i in $(seq 300); do
-		[ -S "$QT_DIR/quell.sock" ] && qt_ctl status >/dev/null 2>&1 && return 0
-		kill -0 $QT_QUELLD_PID 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	qt_quelld_wait 300
 }
 
 rh_quelld() {

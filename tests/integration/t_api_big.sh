@@ -12,29 +12,10 @@ fail=0
 bad() { echo "FAIL $*"; fail=1; }
 ok() { echo "ok   $*"; }
 N=${QT_API_TENANTS:-2000}
-V2=$CG/unified
-[ -d $V2 ] || V2=$CG
-P=$QT_ID/big
-mkdir -p "$V2/$P" || qt_fail "mkdir $V2/$P"
-for i in $(seq $N); do mkdir "$V2/$P/t$i" || qt_fail "mkdir t$i"; done
-cat > "$QT_DIR/quell.conf" <<CONF
-[daemon]
-socket = $QT_DIR/quell.sock
-state_dir = $QT_DIR/state
-
-[tenants]
-mode = cgroups
-parent = $P
-
-[history]
-enabled = no
-CONF
+qt_v2_tenants big $N
+QT_LOG_LEVEL=info qt_config_cgroups "$P" </dev/null
 qt_quelld
-for i in $(seq 100); do
-	[ "$(qt_ctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["host"]["tenants"])')" = $N ] && break
-	sleep 0.3
-done
-sleep 1.5	# a tick with rates
+qt_wait_tenants $N
 
 count_json() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)["tenants"]))'; }
 qt_ctl list > "$QT_DIR/list.out" 2> "$QT_DIR/list.err"; rc=$?

@@ -53,7 +53,7 @@ trap t_cleanup EXIT
 
 H=qtbh$$; V=qtbv$$; I=qtbi$$
 # not UH=$(qt_user ..): the subshell would lose QT_USERS and leak the users
-qt_user $H >/dev/null; qt_user $V >/dev/null; qt_user $I >/dev/null
+qt_user $H >/dev/null; qt_users $V $I
 UH=$(id -u $H) && UV=$(id -u $V) && UI=$(id -u $I) || qt_fail "test users"
 chmod 0711 "$QT_DIR"
 mkdir -m 0777 "$QT_DIR/io"
@@ -66,24 +66,9 @@ acct() { awk -v k="key=$2" -v f="$3" '$1 == "acct" && $2 == k {
 stat_of() { awk -v f="$2" '$1 == "stats" { for (i = 2; i <= NF; i++) {
 	split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$1"; }
 
-# start a dump of $1 seconds into $2 (extra args after) and wait until loaded
-dump_start() {
-	local secs=$1 out=$2 i
-	shift 2
-	"$QUELLD" --bpf-dump --seconds "$secs" "$@" > "$out" 2> "$out.err" &
-	DUMP_PID=$!
-	QT_PIDS+=($DUMP_PID)
-	for i in $(seq $((100 * SLOW))); do
-		grep -q '^bpf ' "$out" 2>/dev/null && return 0
-		kill -0 $DUMP_PID 2>/dev/null || { cat "$out.err"; qt_fail "bpf-dump exited"; }
-		sleep 0.1
-	done
-	qt_fail "bpf-dump did not load"
-}
 # CPU ns of a shell's children from `times` output (second line: "XmY.YYYs XmY.YYYs")
 times_ns() { awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m");
 	sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.0f\n", t * 1e9 }' "$1"; }
-dump_wait() { wait $DUMP_PID || { cat "$1.err"; qt_fail "bpf-dump failed"; }; }
 
 fail=0
 SLOW=${QT_SLOW:-1}
@@ -107,12 +92,12 @@ for i in $(seq $((100 * SLOW))); do
 done
 [ -e "$QT_DIR/io/victim.ready" ] || qt_fail "victim did not start"
 pgrep -u $UI -x sleep >/dev/null || qt_fail "idle sleep did not start"
-dump_start $((7 + 4 * SLOW)) "$OUT"
+qt_bpf_dump $((7 + 4 * SLOW)) "$OUT"
 head -1 "$OUT"
 qt_log "hog $H ($UH) + periodic $V ($UV) on CPU 0, idle $I ($UI)"
 # one worker: every run of V delays each waiting hog worker (V's inflicted)
 qt_bg su -s /bin/sh $H -c "taskset -c 0 stress-ng --cpu 1 --timeout 5s --quiet; times > $QT_DIR/io/hog.times"
-dump_wait "$OUT"
+qt_bpf_dump_wait "$OUT"
 kill -9 $VICTIM 2>/dev/null; pkill -9 -u $UV
 [ -s "$QT_DIR/io/hog.times" ] || qt_fail "hog did not finish inside the dump"
 kernel_ns=$(times_ns "$QT_DIR/io/hog.times")
@@ -144,14 +129,14 @@ grep '^prog' "$OUT" | awk '{ print "  " $0 }'
 # setup lost 1-18 % of H's CPU time (0.82-0.99 of `times` over 5 runs).
 OUT=$QT_DIR/io.out
 rm -f "$QT_DIR/io/hog.times"
-dump_start $((3 + 3 * SLOW)) "$OUT"
+qt_bpf_dump $((3 + 3 * SLOW)) "$OUT"
 qt_log "dd 64 MiB O_DIRECT as $I, beside stress-ng --cpu 2 as $H"
 qt_bg su -s /bin/sh $H -c "stress-ng --cpu 2 --timeout 4s --quiet; times > $QT_DIR/io/hog.times"
 HOG=${QT_PIDS[-1]}
 su -s /bin/sh $I -c "dd if=/dev/zero of=$QT_DIR/io/f bs=1M count=64 oflag=direct status=none" ||
 	qt_fail "dd failed"
 wait $HOG
-dump_wait "$OUT"
+qt_bpf_dump_wait "$OUT"
 [ -s "$QT_DIR/io/hog.times" ] || qt_fail "hog did not finish inside the dump"
 kernel_ns=$(times_ns "$QT_DIR/io/hog.times")
 grep -E '^stats' "$OUT"
@@ -166,9 +151,9 @@ qt_assert_near "io_wbytes vs 64 MiB" "$io_w" $((64 << 20)) 10 || fail=1
 
 # --- 3. raw_tp fallback -----------------------------------------------------
 OUT=$QT_DIR/raw.out
-QUELL_BPF_FORCE_RAW_TP=1 dump_start $((1 + 2 * SLOW)) "$OUT"
+QUELL_BPF_FORCE_RAW_TP=1 qt_bpf_dump $((1 + 2 * SLOW)) "$OUT"
 qt_bg su -s /bin/sh $V -c 'timeout 2 sh -c "while :; do :; done"'
-dump_wait "$OUT"
+qt_bpf_dump_wait "$OUT"
 head -1 "$OUT" | cut -c1-60
 grep -q '^bpf variant=raw_tp' "$OUT" || { echo "FAIL raw_tp variant not used"; fail=1; }
 raw_cpu=$(acct "$OUT" $UV cpu_ns)
@@ -180,9 +165,9 @@ else echo "FAIL raw_tp: $V cpu_ns=$raw_cpu"; fail=1; fi
 OUT=$QT_DIR/cg.out
 cgid=$(stat -c %i "$MYCG")
 before=$(awk '$1 == "usage_usec" { print $2 }' "$MYCG/cpu.stat")
-dump_start $((2 + 2 * SLOW)) "$OUT" --cgroup-level 1
+qt_bpf_dump $((2 + 2 * SLOW)) "$OUT" --cgroup-level 1
 qt_bg sh -c "echo \$\$ > $MYCG/cgroup.procs && exec timeout 2 sh -c 'while :; do :; done'"
-dump_wait "$OUT"
+qt_bpf_dump_wait "$OUT"
 after=$(awk '$1 == "usage_usec" { print $2 }' "$MYCG/cpu.stat")
 cg_cpu=$(acct "$OUT" $cgid cpu_ns)
 qt_assert_near "cgroup-mode cpu_ns vs cpu.stat" "$cg_cpu" $(( (after - before) * 1000 )) 10 || fail=1
@@ -193,9 +178,9 @@ rm -f "$QT_DIR/io/victim.ready"
 qt_bg su -s /bin/sh $V -c "exec taskset -c 0 python3 $QT_DIR/io/victim.py $QT_DIR/io/victim.ready"
 VICTIM=${QT_PIDS[-1]}
 for i in $(seq $((100 * SLOW))); do [ -e "$QT_DIR/io/victim.ready" ] && break; sleep 0.1; done
-dump_start $((4 + 2 * SLOW)) "$OUT" --min-uid $QT_UID_MIN --max-uid $QT_UID_MAX
+qt_bpf_dump $((4 + 2 * SLOW)) "$OUT" --min-uid $QT_UID_MIN --max-uid $QT_UID_MAX
 taskset -c 0 timeout 3 sh -c 'while :; do :; done'
-dump_wait "$OUT"
+qt_bpf_dump_wait "$OUT"
 kill -9 $VICTIM 2>/dev/null; pkill -9 -u $UV
 vic_suf=$(acct "$OUT" $UV rq_suffered_ns)
 oth=$(stat_of "$OUT" other_inflicted_ns)

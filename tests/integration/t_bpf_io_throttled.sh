@@ -42,7 +42,7 @@ fi
 CGID=$(stat -c %i "$BC")
 
 T=qtio$$; N=qtin$$
-qt_user $T >/dev/null; qt_user $N >/dev/null
+qt_users $T $N
 UT=$(id -u $T) && UN=$(id -u $N) || qt_fail "test users"
 chmod 0711 "$QT_DIR"
 mkdir -m 0777 "$QT_DIR/io"
@@ -51,27 +51,12 @@ acct() { awk -v k="key=$2" -v f="$3" '$1 == "acct" && $2 == k {
 	for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) v = kv[2] } }
 	END { printf "%.0f\n", v }' "$1"; }
 
-dump_start() {
-	local secs=$1 out=$2 i
-	shift 2
-	"$QUELLD" --bpf-dump --seconds "$secs" --min-uid $QT_UID_MIN --max-uid $QT_UID_MAX \
-		--map-cgroup "$CGID=$UT" "$@" > "$out" 2> "$out.err" &
-	DUMP_PID=$!
-	QT_PIDS+=($DUMP_PID)
-	for i in $(seq $((100 * SLOW))); do
-		grep -q '^bpf ' "$out" 2>/dev/null && return 0
-		kill -0 $DUMP_PID 2>/dev/null || { cat "$out.err"; qt_fail "bpf-dump exited"; }
-		sleep 0.1
-	done
-	qt_fail "bpf-dump did not load"
-}
-dump_wait() { wait $DUMP_PID || { cat "$1.err"; qt_fail "bpf-dump failed"; }; }
-
 fail=0
 run() {
 	local out=$1 t0 t1 tw tn nw
 	shift
-	dump_start $((6 + 3 * SLOW)) "$out" "$@"
+	qt_bpf_dump $((6 + 3 * SLOW)) "$out" --min-uid $QT_UID_MIN --max-uid $QT_UID_MAX \
+		--map-cgroup "$CGID=$UT" "$@"
 	head -1 "$out" | cut -c1-40
 	t0=$(date +%s.%N)
 	# into the throttled blkcg first, then become T: every bio carries that blkcg
@@ -83,7 +68,7 @@ run() {
 		qt_fail "neighbour dd failed"
 	wait $tp || qt_fail "throttled dd failed"
 	t1=$(date +%s.%N)
-	dump_wait "$out"
+	qt_bpf_dump_wait "$out"
 	tw=$(acct "$out" $UT io_wbytes); tn=$(acct "$out" $UN io_wbytes)
 	nw=$(acct "$out" $UT io_wops)
 	echo "T io_wbytes=$tw io_wops=$nw N io_wbytes=$tn dd took $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", b - a }') s"

@@ -35,10 +35,7 @@ st_cleanup() {
 }
 trap st_cleanup EXIT
 
-qt_config <<EOF
-[tenants]
-sweep = 1s
-EOF
+qt_config -s 1s </dev/null
 qt_quelld
 qt_ctl status | grep -qi "bpf.*loaded\|accounting.*bpf" || qt_log "status: $(qt_ctl status | head -3 | tr '\n' ' ')"
 
@@ -99,21 +96,7 @@ counter io_wbytes >/dev/null || qt_fail "tenant $T not known to quelld"
 
 # a bpf-dump beside quelld, for its io_lower_bytes: the bytes it recognised
 # as issued below the loop device (charged to nobody, whatever blkcg they carry)
-dump_start() {
-	"$QT_BUILD/quelld" --bpf-dump --seconds 600 --min-uid $QT_UID_MIN --max-uid $QT_UID_MAX \
-		> "$QT_DIR/dump.out" 2> "$QT_DIR/dump.err" &
-	DUMP_PID=$!
-	QT_PIDS+=($DUMP_PID)
-	for i in $(seq 100); do
-		grep -q '^bpf ' "$QT_DIR/dump.out" 2>/dev/null && return 0
-		kill -0 $DUMP_PID 2>/dev/null || { cat "$QT_DIR/dump.err"; qt_fail "bpf-dump exited"; }
-		sleep 0.1
-	done
-	qt_fail "bpf-dump did not load"
-}
-dump_stop() {	# not in $(): the dump is a child of the test's shell
-	kill -INT $DUMP_PID; wait $DUMP_PID || { cat "$QT_DIR/dump.err"; qt_fail "bpf-dump failed"; }
-}
+dump_stop() { kill -INT $QT_DUMP_PID; qt_bpf_dump_wait "$QT_DIR/dump.out"; }
 dump_lower() {
 	awk '$1 == "stats" { for (i = 2; i <= NF; i++) { split($i, kv, "=");
 		if (kv[1] == "io_lower_bytes") print kv[2] } }' "$QT_DIR/dump.out"
@@ -126,7 +109,7 @@ step() {	# step NAME QUELL_COUNTER STAT_FIELD
 	# the backing file's pages cold, so that the loop worker reads the disk
 	dd if="$QT_DIR/disk.img" iflag=nocache count=0 status=none
 	q0=$(settled $2); d0=$(loop_bytes $3)
-	dump_start
+	qt_bpf_dump 600 "$QT_DIR/dump.out" --min-uid $QT_UID_MIN --max-uid $QT_UID_MAX
 	t0=$(date +%s.%N)
 	su -s /bin/sh $T -c "cd /tmp && exec sh $QT_DIR/io.sh $1 $MNT/w" || qt_fail "$1 IO failed"
 	t1=$(date +%s.%N)

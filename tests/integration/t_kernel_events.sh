@@ -15,10 +15,7 @@
 command -v python3 >/dev/null || qt_skip "python3 missing"
 H=qkh$$
 qt_user $H >/dev/null
-qt_config <<EOF
-[tenants]
-sweep = 1s
-EOF
+qt_config -s 1s </dev/null
 qt_quelld
 
 qt_sleeper $H 120

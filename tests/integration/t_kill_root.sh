@@ -16,21 +16,9 @@ command -v python3 >/dev/null || qt_skip "python3 missing"
 T=qkr$$
 uid=$(qt_user $T)
 EV=$QT_DIR/events.jsonl
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-EOF
+qt_config -s 1s -e "$EV" </dev/null
 qt_quelld
 
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
 in_tenant() { grep -q "/$QT_ID/$T\$" /proc/$1/cgroup 2>/dev/null; }
 t_sleeps() { pgrep -u $T -x sleep; }
 
@@ -42,9 +30,9 @@ SUID=$!
 # root's process, moved in by root in every hierarchy
 qt_bg sleep 1000
 ROOTPID=$!
-until_ok 10 eval '[ $(t_sleeps | wc -l) = 3 ]' || qt_fail "tenant's sleeps did not start"
+qt_until 10 eval '[ $(t_sleeps | wc -l) = 3 ]' || qt_fail "tenant's sleeps did not start"
 for p in $(t_sleeps) $SUID; do
-	until_ok 15 in_tenant $p || qt_fail "pid $p not placed in $QT_ID/$T: $(cat /proc/$p/cgroup)"
+	qt_until 15 in_tenant $p || qt_fail "pid $p not placed in $QT_ID/$T: $(cat /proc/$p/cgroup)"
 done
 for d in $(find $CG -mindepth 2 -maxdepth 3 -type d -path "*/$QT_ID/$T"); do
 	echo $ROOTPID > $d/cgroup.procs || qt_fail "moving root's pid $ROOTPID into $d"
@@ -55,7 +43,7 @@ qt_log "T's cgroup: 3 of T's sleeps, T's setuid-root process $SUID, root's $ROOT
 
 t0=$(date +%s%N)
 qt_ctl kill $T --yes >/dev/null || qt_fail "quellctl kill $T failed"
-until_ok 3 eval '[ -z "$(t_sleeps)" ]' || qt_fail "T's processes alive after kill: $(pgrep -u $T -a)"
+qt_until 3 eval '[ -z "$(t_sleeps)" ]' || qt_fail "T's processes alive after kill: $(pgrep -u $T -a)"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 kill -0 $ROOTPID 2>/dev/null || qt_fail "root's process $ROOTPID was killed"
 kill -0 $SUID 2>/dev/null || qt_fail "T's setuid-root process $SUID (euid 0) was killed"
@@ -68,11 +56,11 @@ qt_log "ok: T's 3 processes killed in $ms ms; root's $ROOTPID and the euid-0 $SU
 # with root's gone, the fast path (cgroup.kill) is back and kills what is left of T
 kill -9 $ROOTPID $SUID
 for i in 1 2; do qt_bg setpriv --reuid $uid --regid $(id -g $T) --clear-groups sleep 1000; done
-until_ok 10 eval '[ $(t_sleeps | wc -l) = 2 ]' || qt_fail "second sleeps did not start"
-for p in $(t_sleeps); do until_ok 15 in_tenant $p || qt_fail "pid $p not placed"; done
+qt_until 10 eval '[ $(t_sleeps | wc -l) = 2 ]' || qt_fail "second sleeps did not start"
+for p in $(t_sleeps); do qt_until 15 in_tenant $p || qt_fail "pid $p not placed"; done
 n=$(grep -c '"action":"spare_root"' "$EV")
 qt_ctl kill $T --yes >/dev/null || qt_fail "second quellctl kill failed"
-until_ok 3 eval '[ -z "$(t_sleeps)" ]' || qt_fail "T's processes alive after the second kill"
+qt_until 3 eval '[ -z "$(t_sleeps)" ]' || qt_fail "T's processes alive after the second kill"
 [ "$(grep -c '"action":"spare_root"' "$EV")" = $n ] || qt_fail "spare_root logged with no root process"
 qt_log "ok: no root process: everything killed, no spare_root line"
 exit 0

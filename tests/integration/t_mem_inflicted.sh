@@ -16,14 +16,10 @@ BFILE=256	# MiB B keeps cached
 AMEM=320	# MiB A allocates, at 64 MiB/s
 
 A=qia$$; B=qib$$
-qt_user $A >/dev/null
-qt_user $B >/dev/null
+qt_users $A $B
 # mem = unlimited: A takes 320 of the 384 MiB box on purpose, past the
 # default share (50 %, issue 14) that would OOM-kill it at 192 MiB
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
+qt_config -s 1s <<EOF
 [policy]
 enabled = no
 

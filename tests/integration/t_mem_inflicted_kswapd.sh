@@ -28,14 +28,10 @@ BFILE=${QT_KSWAPD_BFILE:-256}	# MiB B keeps cached
 RATE=${QT_KSWAPD_RATE:-32}	# MiB/s A allocates
 
 A=qka$$; B=qkb$$
-qt_user $A >/dev/null
-qt_user $B >/dev/null
+qt_users $A $B
 # mem = unlimited: A takes most of the VM's free memory on purpose, past
 # the default share (50 % of MemTotal, issue 14)
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
+qt_config -s 1s <<EOF
 [policy]
 enabled = no
 

@@ -26,14 +26,10 @@ RATE=128		# MiB/s L leaks
 LCAP=400		# MiB L would reach
 
 L=qsl$$; N=qsn$$
-qt_user $L >/dev/null
-qt_user $N >/dev/null
+qt_users $L $N
 # cpu-hog off: N's reader spins a CPU re-reading its cache while L waits for
 # one, and cpu-hog rightly demotes it (cpu_idle); not what this test is about
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
+qt_config -s 1s <<EOF
 [rule:cpu-hog]
 enabled = no
 EOF

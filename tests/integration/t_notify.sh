@@ -58,15 +58,14 @@ EOF
 conf "$QT_DIR/notify.sh"
 qt_quelld
 fail() { echo "--- quelld.log (tail)"; tail -30 "$QT_DIR/quelld.log"; echo "--- $OUT (tail)"; tail -5 "$OUT"; qt_fail "$@"; }
-until_ok() { local n=$(($1 * 10)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
 for u in $A $B $C $D; do
 	qt_sleeper $u 600
 done
-until_ok 5 qt_ctl show $D >/dev/null 2>&1 || fail "tenants not discovered"
+qt_until 5 qt_ctl show $D >/dev/null 2>&1 || fail "tenants not discovered"
 
 # lines of OUT for tenant $1 (action $2, or any)
 got() { grep -c "\"tenant\":\"$1\"${2:+.*\"action\":\"$2\"}" "$OUT"; }
-more() { [ "$(got $1 $2)" -gt "$3" ]; }	# for until_ok: evaluated at each try
+more() { [ "$(got $1 $2)" -gt "$3" ]; }	# for qt_until: evaluated at each try
 # delivery delay of the last line for tenant $1: command's ms - event's time_ms
 delay() {
 	grep "\"tenant\":\"$1\"" "$OUT" | tail -1 | python3 -c '
@@ -80,7 +79,7 @@ worst=0; all=
 for act in throttle release throttle; do
 	n=$(got $A $act)
 	qt_ctl $act $A >/dev/null || fail "quellctl $act $A"
-	until_ok 3 more $A $act $n || fail "no command ran for $act $A within 3 s"
+	qt_until 3 more $A $act $n || fail "no command ran for $act $A within 3 s"
 	ms=$(delay $A)
 	all="$all $ms"
 	[ "$ms" -gt "$worst" ] && worst=$ms
@@ -118,7 +117,7 @@ summed() {
 		python3 -c 'import json, sys; print(sum(json.loads(l)["suppressed"] for l in sys.stdin))'
 }
 accounted() { [ $(($(got $B) - $(got $B summary) + $(summed))) -ge "$acts" ]; }
-until_ok 35 accounted || fail "after 35 s: $(got $B) commands, $(summed) summarised, $acts actions"
+qt_until 35 accounted || fail "after 35 s: $(got $B) commands, $(summed) summarised, $acts actions"
 runs=$(($(got $B) - $(got $B summary))); sums=$(got $B summary)
 # windows of 15 s: the flood's span, plus the one a late action opened
 wins=$((flood_s / 15 + 2))
@@ -136,9 +135,9 @@ qt_log "in the spawner thread (check, pipe, vfork, write): $(sed -n 's/.*notify:
 # 3. a command that does not exist
 conf /nonexistent/notify-cmd
 kill -HUP $QT_QUELLD_PID
-until_ok 5 grep -q "nonexistent/notify-cmd: No such file" "$QT_DIR/quelld.log" || fail "reload did not warn"
+qt_until 5 grep -q "nonexistent/notify-cmd: No such file" "$QT_DIR/quelld.log" || fail "reload did not warn"
 qt_ctl throttle $C >/dev/null || fail "throttle $C"
-until_ok 3 grep -q "throttle $C: cannot start /nonexistent/notify-cmd: No such file" "$QT_DIR/quelld.log" ||
+qt_until 3 grep -q "throttle $C: cannot start /nonexistent/notify-cmd: No such file" "$QT_DIR/quelld.log" ||
 	fail "a missing command was not logged"
 qt_ctl status >/dev/null || fail "quelld does not answer"
 # a command anyone may rewrite is not run as root
@@ -146,10 +145,10 @@ cp "$QT_DIR/notify.sh" "$QT_DIR/open.sh"
 chmod 777 "$QT_DIR/open.sh"
 conf "$QT_DIR/open.sh"
 kill -HUP $QT_QUELLD_PID
-until_ok 5 grep -q "open.sh: writable by its group or others" "$QT_DIR/quelld.log" || fail "reload did not warn (777)"
+qt_until 5 grep -q "open.sh: writable by its group or others" "$QT_DIR/quelld.log" || fail "reload did not warn (777)"
 n=$(got $C)
 qt_ctl release $C >/dev/null || fail "release $C"
-until_ok 3 grep -q "release $C: cannot start $QT_DIR/open.sh" "$QT_DIR/quelld.log" || fail "a 0777 command was not refused"
+qt_until 3 grep -q "release $C: cannot start $QT_DIR/open.sh" "$QT_DIR/quelld.log" || fail "a 0777 command was not refused"
 [ "$(got $C)" = "$n" ] || fail "a 0777 command ran"
 
 # 4. a command that hangs: killed with its child after the timeout, ticks on time
@@ -160,14 +159,14 @@ gap0=$(qt_ctl --json status | python3 -c 'import json, sys; print(json.load(sys.
 tick0=$(qt_ctl --json status | python3 -c 'import json, sys; print(json.load(sys.stdin)["tick"])')
 h0=$(date +%s%N)
 qt_ctl throttle $D >/dev/null || fail "throttle $D"
-until_ok 2 test -s "$QT_DIR/hang.child" || fail "hang.sh did not start"
+qt_until 2 test -s "$QT_DIR/hang.child" || fail "hang.sh did not start"
 hp=$(cat "$QT_DIR/hang.pid"); hc=$(cat "$QT_DIR/hang.child")
 # alive: exists and is not a zombie (the orphaned sleep waits for its new parent to reap it)
 alive() { [ -r /proc/$1/stat ] && ! awk '{ sub(/.*\) /, ""); exit $1 == "Z" ? 0 : 1 }' /proc/$1/stat 2>/dev/null; }
 alive "$hc" || fail "hang.sh's child is not running"
-until_ok 5 eval '! alive $hp && ! alive $hc' || fail "hung command not killed in 5 s"
+qt_until 5 eval '! alive $hp && ! alive $hc' || fail "hung command not killed in 5 s"
 h1=$(date +%s%N)
-until_ok 2 grep -q "throttle $D: $QT_DIR/hang.sh ran past the timeout" "$QT_DIR/quelld.log" || fail "timeout not logged"
+qt_until 2 grep -q "throttle $D: $QT_DIR/hang.sh ran past the timeout" "$QT_DIR/quelld.log" || fail "timeout not logged"
 sleep 1
 st=$(qt_ctl --json status) || fail "quelld does not answer after the timeout"
 tick1=$(echo "$st" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tick"])')
@@ -181,7 +180,7 @@ conf "$QT_DIR/notify.sh" "user = $C"
 kill -HUP $QT_QUELLD_PID
 sleep 0.5
 qt_ctl release $C >/dev/null || fail "release $C"
-until_ok 3 more $C release 0 || fail "no command for release $C"
+qt_until 3 more $C release 0 || fail "no command for release $C"
 [ "$(grep "\"tenant\":\"$C\".*\"action\":\"release\"" "$OUT" | tail -1 | cut -d' ' -f2)" = "$(id -u $C)" ] ||
 	fail "user = $C: not run as uid $(id -u $C)"
 
@@ -213,12 +212,12 @@ os.rename(d + "/webhook.url.tmp", d + "/webhook.url")
 s.serve_forever()
 EOF
 	qt_bg python3 "$QT_DIR/hook.py" "$QT_DIR"
-	until_ok 5 test -s "$QT_DIR/webhook.url" || fail "webhook server did not start"
+	qt_until 5 test -s "$QT_DIR/webhook.url" || fail "webhook server did not start"
 	conf "$QT_DIR/chat.sh"
 	kill -HUP $QT_QUELLD_PID
 	sleep 0.5
 	qt_ctl release $A >/dev/null || fail "release $A"
-	until_ok 5 grep -q "release $A (rule manual" "$QT_DIR/posted" 2>/dev/null ||
+	qt_until 5 grep -q "release $A (rule manual" "$QT_DIR/posted" 2>/dev/null ||
 		fail "the docs' chat script posted nothing: $(cat "$QT_DIR/posted" 2>/dev/null)"
 	qt_log "chat webhook (docs/notify.md script): posted $(grep . "$QT_DIR/posted" | tail -1)"
 else
@@ -235,7 +234,7 @@ qt_ctl throttle $D >/dev/null || fail "throttle $D"
 n=$(got $D release)
 s0=$(date +%s%N)
 kill -TERM $QT_QUELLD_PID
-until_ok 5 eval '! kill -0 $QT_QUELLD_PID 2>/dev/null' || fail "quelld did not stop in 5 s"
+qt_until 5 eval '! kill -0 $QT_QUELLD_PID 2>/dev/null' || fail "quelld did not stop in 5 s"
 s1=$(date +%s%N)
 wait $QT_QUELLD_PID; rc=$?
 [ $rc = 0 ] || fail "quelld exited $rc"

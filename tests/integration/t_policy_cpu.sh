@@ -21,16 +21,9 @@ PROBE_S=${QT_PROBE_S:-10}
 ABOVE=${QT_CPU_ABOVE:-80}
 
 H=qh$$; P=qp$$
-qt_user $H >/dev/null
-qt_user $P >/dev/null
+qt_users $H $P
 EV=$QT_DIR/state/events.jsonl
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-
+qt_config -s 1s -e "$EV" <<EOF
 [rule:cpu-hog]
 above = $ABOVE
 EOF
@@ -120,13 +113,7 @@ qt_log "ok   busy alone for 8 s: no action, cpu.idle ${idle:-absent}"
 hog_stop
 
 # hog alone (quell in dry-run: it logs, writes nothing)
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-
+qt_config -s 1s -e "$EV" <<EOF
 [policy]
 dry_run = yes
 
@@ -160,13 +147,7 @@ fi
 # a dry-run apply must have been logged, and nothing written
 grep -q "\"tenant\":\"$H\".*\"dry_run\":true" "$EV" || qt_log "note: no dry-run action logged for $H"
 
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-
+qt_config -s 1s -e "$EV" <<EOF
 [rule:cpu-hog]
 above = $ABOVE
 while_above = $WHILE_ABOVE

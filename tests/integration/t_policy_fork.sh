@@ -13,12 +13,8 @@ command -v python3 >/dev/null || qt_skip "python3 missing"
 
 H=qfh$$; N=qfn$$
 NPROC=50
-qt_user $H >/dev/null
-qt_user $N >/dev/null
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
+qt_users $H $N
+qt_config -s 1s <<EOF
 [tenant:$H]
 nproc = $NPROC
 EOF

@@ -14,12 +14,8 @@ command -v python3 >/dev/null || qt_skip "python3 missing"
 RUNS=${QT_RUNS:-2}
 DEF=512
 H=qbh$$; N=qbn$$
-qt_user $H >/dev/null
-qt_user $N >/dev/null
-qt_config <<EOF
-[tenants]
-sweep = 1s
-EOF
+qt_users $H $N
+qt_config -s 1s </dev/null
 qt_quelld
 chmod 755 "$QT_DIR"
 

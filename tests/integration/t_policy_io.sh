@@ -13,12 +13,8 @@ command -v python3 >/dev/null || qt_skip "python3 missing"
 H=qih$$; N=qin$$
 LIM=$((5 << 20))
 SIZE_M=40
-qt_user $H >/dev/null
-qt_user $N >/dev/null
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
+qt_users $H $N
+qt_config -s 1s <<EOF
 [tenant:$H]
 io_write = 5M
 EOF

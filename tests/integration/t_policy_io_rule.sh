@@ -18,16 +18,9 @@
 command -v fio >/dev/null || qt_skip "fio missing"
 RUNS=${QT_RUNS:-2}
 H=qoh$$; V=qov$$
-qt_user $H >/dev/null
-qt_user $V >/dev/null
+qt_users $H $V
 EV=$QT_DIR/state/events.jsonl
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-EOF
+qt_config -s 1s -e "$EV" </dev/null
 qt_quelld
 W=$QT_DIR/io
 mkdir -p $W/$H $W/$V

@@ -16,30 +16,16 @@
 command -v python3 >/dev/null || qt_skip "python3 missing"
 
 T=qmt$$; N=qmn$$
-qt_user $T >/dev/null
-qt_user $N >/dev/null
+qt_users $T $N
 EV=$QT_DIR/events.jsonl
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-
+qt_config -s 1s -e "$EV" <<EOF
 [tenant:$T]
 mem = 512M
 EOF
 qt_quelld
 
 # the cpu quota of T as "QUOTA PERIOD" (-1/max = none)
-quota() {
-	local f
-	if f=$(qt_cgfile $T cpu cpu.cfs_quota_us cpu.max) && [ "${f##*/}" = cpu.cfs_quota_us ]; then
-		echo "$(cat $f) $(cat ${f%/*}/cpu.cfs_period_us)"
-	else
-		sed 's/^max/-1/' $f
-	fi
-}
+quota() { qt_cpu_quota $T; }
 frozen() {
 	local f
 	f=$(qt_cgfile $T unified cgroup.events cgroup.events) && grep -q "^frozen 1" $f && return 0
@@ -51,13 +37,6 @@ ev_count() {
 		grep "\"rule\":\"manual\"" | grep -c "\"action\":\"$1\""
 }
 lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
-# wait up to $1 s for the command $2... to succeed
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
 unthrottled() { [ "$(quota | cut -d' ' -f1)" = -1 ]; }
 throttled25() { set -- $(quota); [ "$1" != -1 ] && [ $(($1 * 100 / $2)) = 25 ]; }
 
@@ -82,8 +61,8 @@ qt_sleeper $N 600
 sleep 600 &
 QT_PIDS+=($!)
 ROOTPID=$!
-until_ok 5 test -s $QT_DIR/w/count || qt_fail "ticker did not start"
-until_ok 5 qt_cgfile $T cpu cpu.cfs_quota_us cpu.max >/dev/null || qt_fail "no cpu cgroup for $T"
+qt_until 5 test -s $QT_DIR/w/count || qt_fail "ticker did not start"
+qt_until 5 qt_cgfile $T cpu cpu.cfs_quota_us cpu.max >/dev/null || qt_fail "no cpu cgroup for $T"
 sleep 1.5	# sweep: everything placed
 unthrottled || qt_fail "T starts with quota $(quota)"
 
@@ -97,7 +76,7 @@ qt_ctl --json show $T | grep -q '"state":"throttled"' ||
 	qt_ctl --json show $T | python3 -c "import json,sys; assert json.load(sys.stdin)['tenant']['state'] == 'throttled'" ||
 	qt_fail "show does not say throttled"
 qt_log "ok   throttle --for 10s: quota $(quota), audit line"
-until_ok 20 unthrottled || qt_fail "throttle --for 10s not released after 20 s: $(quota)"
+qt_until 20 unthrottled || qt_fail "throttle --for 10s not released after 20 s: $(quota)"
 dt=$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
 awk -v d=$dt 'BEGIN { exit !(d >= 10) }' || qt_fail "released after $dt s, before its 10 s"
 awk -v d=$dt 'BEGIN { exit !(d <= 13) }' || qt_fail "released after $dt s, want 10 s + a tick"
@@ -119,13 +98,13 @@ qt_log "ok   throttle; release -> quota $(quota)"
 # 3. freeze, release (thaw)
 n=$(lines)
 qt_ctl freeze $T >/dev/null || qt_fail "quellctl freeze"
-until_ok 3 frozen || qt_fail "T's cgroup not frozen"
+qt_until 3 frozen || qt_fail "T's cgroup not frozen"
 sleep 0.3
 c1=$(cat $QT_DIR/w/count); sleep 1; c2=$(cat $QT_DIR/w/count)
 [ "$c1" = "$c2" ] || qt_fail "frozen ticker still counts: $c1 -> $c2"
 kill -0 $ROOTPID || qt_fail "root process gone"
 qt_ctl release $T >/dev/null || qt_fail "quellctl release (thaw)"
-until_ok 3 eval '! frozen' || qt_fail "still frozen after release"
+qt_until 3 eval '! frozen' || qt_fail "still frozen after release"
 sleep 1; c3=$(cat $QT_DIR/w/count)
 [ "$c3" -gt "$c2" ] || qt_fail "ticker does not run after release: $c2 -> $c3"
 [ "$(ev_count freeze $n)" = 1 ] && [ "$(ev_count release $n)" = 1 ] || qt_fail "freeze/release events"
@@ -144,7 +123,7 @@ throttled25 || qt_fail "throttle before SIGTERM: $(quota)"
 
 n=$(lines)
 kill -TERM $QT_QUELLD_PID
-until_ok 10 eval '! kill -0 $QT_QUELLD_PID 2>/dev/null' || qt_fail "quelld did not exit on SIGTERM"
+qt_until 10 eval '! kill -0 $QT_QUELLD_PID 2>/dev/null' || qt_fail "quelld did not exit on SIGTERM"
 wait $QT_QUELLD_PID; rc=$?
 [ $rc = 0 ] || qt_fail "quelld exited $rc on SIGTERM"
 unthrottled || qt_fail "SIGTERM left the manual throttle in place: $(quota)"
@@ -159,7 +138,7 @@ qt_log "ok   SIGTERM: throttle released, pids.max 77 and mem 512M kept"
 # the override is in the state file and comes back with the daemon
 echo 1 > $pf 2>/dev/null; echo max > $pf	# forget it in the kernel
 qt_quelld
-until_ok 5 eval '[ "$(cat $pf)" = 77 ]' || qt_fail "restart: pids.max $(cat $pf), want the persisted 77"
+qt_until 5 eval '[ "$(cat $pf)" = 77 ]' || qt_fail "restart: pids.max $(cat $pf), want the persisted 77"
 qt_ctl limits $T | grep -q "override:.*nproc=77" || { qt_ctl limits $T; qt_fail "override lost on restart"; }
 unthrottled || qt_fail "restart re-applied the released throttle: $(quota)"
 qt_log "ok   restart: set nproc=77 persisted and re-applied"
@@ -168,7 +147,7 @@ qt_log "ok   restart: set nproc=77 persisted and re-applied"
 n=$(lines)
 [ $(pgrep -u $T | wc -l) -ge 2 ] || qt_fail "T has $(pgrep -u $T | wc -l) processes before the kill"
 qt_ctl kill $T --yes >/dev/null || qt_fail "quellctl kill"
-until_ok 3 eval '[ -z "$(pgrep -u $T)" ]' || qt_fail "T's processes alive after kill: $(pgrep -u $T -a)"
+qt_until 3 eval '[ -z "$(pgrep -u $T)" ]' || qt_fail "T's processes alive after kill: $(pgrep -u $T -a)"
 [ -n "$(pgrep -u $N)" ] || qt_fail "the neighbour's process died"
 kill -0 $ROOTPID || qt_fail "the root process died"
 [ "$(ev_count kill $n)" = 1 ] || qt_fail "no manual kill event"

@@ -15,12 +15,8 @@ command -v python3 >/dev/null || qt_skip "python3 missing"
 
 H=qmh$$; N=qmn$$
 HIGH=$((96 << 20)); MAX=$((160 << 20))
-qt_user $H >/dev/null
-qt_user $N >/dev/null
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
+qt_users $H $N
+qt_config -s 1s <<EOF
 [tenant:$H]
 mem_high = 96M
 mem = 160M

@@ -25,19 +25,12 @@ VFILE=${QT_MEM_VFILE:-256}	# MiB the reader keeps cached
 RATE=64				# MiB/s the leak grows
 
 V=qrv$$; H=qrh$$
-qt_user $V >/dev/null
-qt_user $H >/dev/null
+qt_users $V $H
 EV=$QT_DIR/state/events.jsonl
 # mem = unlimited: the default share (50 % of the box, issue 14) would stop
 # the leak at 192 MiB, before the box fills and the rule under test sees
 # the reader refault (t_mem_share tests the share)
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-
+qt_config -s 1s -e "$EV" <<EOF
 [limits]
 mem = unlimited
 EOF

@@ -18,9 +18,7 @@ command -v python3 >/dev/null || qt_skip "python3 missing"
 command -v curl >/dev/null || qt_skip "curl missing"
 
 A=qra$$; B=qrb$$; C=qrc$$
-qt_user $A >/dev/null
-qt_user $B >/dev/null
-qt_user $C >/dev/null
+qt_users $A $B $C
 freeport() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 P1=$(freeport); P2=$(freeport)
 qt_metrics_token
@@ -28,18 +26,14 @@ EV=$QT_DIR/events.jsonl
 LOG=$QT_DIR/quelld.log
 # explicit [history] dir and [events] log: a state_dir change is then only state_dir
 base() {
-	qt_config <<EOF
+	qt_config -s 1s -e "$EV" <<EOF
 [tenants]
-sweep = 1s
 ${1:-}
 
 [history]
 enabled = yes
 step = 1s
 dir = $QT_DIR/rrd
-
-[events]
-log = $EV
 
 [metrics]
 listen = 127.0.0.1:$P1
@@ -56,18 +50,12 @@ mem = 256M
 ${2:-}
 EOF
 }
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
 # SIGHUP and wait for its "configuration reloaded" line; prints the lines it logged
 hup() {
 	local before
 	before=$(wc -l < "$LOG")
 	kill -HUP $QT_QUELLD_PID
-	until_ok 10 eval '[ $(tail -n +$((before + 1)) "$LOG" | grep -c "configuration reloaded") -ge 1 ]' ||
+	qt_until 10 eval '[ $(tail -n +$((before + 1)) "$LOG" | grep -c "configuration reloaded") -ge 1 ]' ||
 		{ tail -n +$((before + 1)) "$LOG"; qt_fail "no reload after SIGHUP"; }
 	tail -n +$((before + 1)) "$LOG" | grep -v debug: > "$QT_DIR/hup.out"
 }
@@ -84,9 +72,9 @@ qt_quelld
 for u in $A $B $C; do
 	qt_sleeper $u 900
 done
-until_ok 5 eval 'PA=$(pgrep -u $A -x sleep)' || qt_fail "no process of $A"
-until_ok 10 eval '[ "$(quota $A)" = -1 ] && [ "$(quota $C)" = -1 ]' || qt_fail "no cgroups for $A / $C"
-until_ok 10 eval 'grep -q "/$QT_ID/$A\$" /proc/$PA/cgroup' || qt_fail "$A's process not placed"
+qt_until 5 eval 'PA=$(pgrep -u $A -x sleep)' || qt_fail "no process of $A"
+qt_until 10 eval '[ "$(quota $A)" = -1 ] && [ "$(quota $C)" = -1 ]' || qt_fail "no cgroups for $A / $C"
+qt_until 10 eval 'grep -q "/$QT_ID/$A\$" /proc/$PA/cgroup' || qt_fail "$A's process not placed"
 # a uid-0 process inside C's cgroup, in every hierarchy (as a root su/sudo child would be)
 sleep 900 &
 QT_PIDS+=($!)
@@ -97,7 +85,7 @@ grep -q "/$QT_ID/$C\$" /proc/$RP/cgroup || qt_fail "could not put the root proce
 # --- 1. exclude a throttled tenant ------------------------------------------------
 qt_ctl throttle $A >/dev/null || qt_fail "quellctl throttle $A"
 qt_ctl throttle $C >/dev/null || qt_fail "quellctl throttle $C"
-until_ok 5 eval '[ "$(quota $A)" != -1 ]' || qt_fail "throttle not written"
+qt_until 5 eval '[ "$(quota $A)" != -1 ]' || qt_fail "throttle not written"
 mA=$(qt_cgfile $A memory memory.limit_in_bytes memory.max)
 mB=$(qt_cgfile $B memory memory.limit_in_bytes memory.max)
 mC=$(qt_cgfile $C memory memory.limit_in_bytes memory.max)
@@ -133,8 +121,8 @@ qt_log "ok   exclude: $A and $C gone from list, limits lifted, $A's cgroup remov
 # included again: a tenant once more, static limit back, throttle not
 base
 hup
-until_ok 5 in_list $A || qt_fail "$A not a tenant again after un-excluding"
-until_ok 5 eval 'grep -q "/$QT_ID/$A\$" /proc/$PA/cgroup' || qt_fail "$A's process not placed again"
+qt_until 5 in_list $A || qt_fail "$A not a tenant again after un-excluding"
+qt_until 5 eval 'grep -q "/$QT_ID/$A\$" /proc/$PA/cgroup' || qt_fail "$A's process not placed again"
 mA=$(qt_cgfile $A memory memory.limit_in_bytes memory.max)
 [ "$(cat $mA)" = $((512 << 20)) ] && [ "$(quota $A)" = -1 ] ||
 	qt_fail "$A re-included: mem $(cat $mA) quota $(quota $A)"
@@ -212,16 +200,16 @@ check_key "[tenants] sweep" live "sweep = 2s" ""
 revert
 check_key "[limits]" live "" "$(sec limits 'nproc = 400')"
 pf=$(qt_cgfile $B pids pids.max)
-until_ok 5 eval '[ "$(cat $pf)" = 400 ]' || qt_fail "[limits] nproc = 400 not written: $(cat $pf)"
+qt_until 5 eval '[ "$(cat $pf)" = 400 ]' || qt_fail "[limits] nproc = 400 not written: $(cat $pf)"
 revert
-until_ok 5 eval '[ "$(cat $pf)" = 500 ]' || qt_fail "[limits] back to 500: $(cat $pf)"
+qt_until 5 eval '[ "$(cat $pf)" = 500 ]' || qt_fail "[limits] back to 500: $(cat $pf)"
 check_key "[tenant:NAME]" live "" "$(sec tenant:$C 'mem = 1G')"
 revert
 check_key "[history] enabled" live "" "$(sec history 'enabled = no')"
 grep -q "history: off" $QT_DIR/hup.out || qt_fail "history: not closed"
 revert
 check_key "[history] dir" live "" "$(sec history "dir = $QT_DIR/rrd2")"
-until_ok 10 test -f $QT_DIR/rrd2/host.rrd || qt_fail "[history] dir: no host.rrd in the new dir"
+qt_until 10 test -f $QT_DIR/rrd2/host.rrd || qt_fail "[history] dir: no host.rrd in the new dir"
 revert
 check_key "[history] step" live "" "$(sec history 'step = 2s')"
 grep -q "history: .*step 2 s" $QT_DIR/hup.out || qt_fail "[history] step: writer not reopened"
@@ -236,11 +224,11 @@ revert
 check_key "[events] keep" live "" "$(sec events 'keep = 2')"
 revert
 check_key "[metrics] listen" live "" "$(sec metrics "listen = 127.0.0.1:$P2")"
-until_ok 5 eval 'curl -sf --max-time 5 http://127.0.0.1:$P2/metrics | grep -q ^quell_' ||
+qt_until 5 eval 'curl -sf --max-time 5 http://127.0.0.1:$P2/metrics | grep -q ^quell_' ||
 	qt_fail "[metrics] listen: nothing on the new port $P2"
 curl -sf --max-time 2 http://127.0.0.1:$P1/metrics >/dev/null && qt_fail "[metrics] listen: old port $P1 still served"
 revert
-until_ok 5 eval 'curl -sf --max-time 5 http://127.0.0.1:$P1/metrics | grep -q ^quell_' ||
+qt_until 5 eval 'curl -sf --max-time 5 http://127.0.0.1:$P1/metrics | grep -q ^quell_' ||
 	qt_fail "[metrics] listen: not back on $P1"
 check_key "[notify] command" live "" "$(sec notify 'command = /bin/true')"
 revert

@@ -33,8 +33,7 @@ if [ -f $CG/cgroup.controllers ]; then V2=$CG; else V2=$CG/unified; fi
 T=qrc$$
 qt_user $T >/dev/null
 uid=$(id -u $T)
-QT_TICK=250ms qt_config </dev/null
-sed -i "s/^\[tenants\]\$/[tenants]\nsweep = 1s/" "$QT_DIR/quell.conf"
+QT_TICK=250ms qt_config -s 1s </dev/null
 qt_quelld
 hier=()
 for h in $CG $CG/unified $CG/cpu $CG/cpuacct $CG/memory $CG/blkio $CG/pids $CG/freezer; do
@@ -151,21 +150,7 @@ kill -TERM $QT_QUELLD_PID; wait $QT_QUELLD_PID 2>/dev/null; QT_QUELLD_PID=
 # --- 4. cgroups mode, children churning --------------------------------------------
 P=$QT_ID/cgmode
 mkdir -p "$V2/$P/s1" "$V2/$P/s2" "$V2/$P/s3" || qt_fail "mkdir under $V2/$P"
-# qt_config's [tenants] is for users mode: write this one whole
-cat > "$QT_DIR/quell.conf" <<CONF
-[daemon]
-tick = 100ms
-socket = $QT_DIR/quell.sock
-state_dir = $QT_DIR/state
-log_level = debug
-
-[tenants]
-mode = cgroups
-parent = $P
-
-[history]
-enabled = no
-CONF
+QT_TICK=100ms qt_config_cgroups "$P" </dev/null
 qt_quelld
 names() { jpy "print(' '.join(sorted(t['name'] for t in d['tenants'])))" tenants; }
 [ "$(names)" = "s1 s2 s3" ] && ok "cgroups mode: tenants s1 s2 s3" || bad "cgroups mode tenants: $(names)"

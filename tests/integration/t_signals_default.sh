@@ -43,22 +43,9 @@ mem = 512M
 EOF
 SOCK=$QT_DIR/quell.sock
 
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
 gone() { ! kill -0 "$1" 2>/dev/null; }
 metrics_ok() { curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" | grep -q '^quell_'; }
-quota() {
-	local f
-	if f=$(qt_cgfile $T cpu cpu.cfs_quota_us cpu.max) && [ "${f##*/}" = cpu.cfs_quota_us ]; then
-		echo "$(cat $f) $(cat ${f%/*}/cpu.cfs_period_us)"
-	else
-		sed 's/^max/-1/' $f
-	fi
-}
+quota() { qt_cpu_quota $T; }
 unthrottled() { [ "$(quota | cut -d' ' -f1)" = -1 ]; }
 
 qt_sleeper $T 900
@@ -67,7 +54,7 @@ SLEEPER=$!
 # --- 1. SIGHUP x N --------------------------------------------------------------
 qt_quelld
 P=$QT_QUELLD_PID
-until_ok 10 metrics_ok || qt_fail "no /metrics on port $port"
+qt_until 10 metrics_ok || qt_fail "no /metrics on port $port"
 grep -q "history: .*step 1 s" "$QT_DIR/quelld.log" || qt_fail "history writer not running"
 (
 	q=0 f=0
@@ -107,14 +94,14 @@ metrics_ok || qt_fail "/metrics gone after the HUPs"
 qt_log "ok   $N SIGHUPs: alive, $reloaded reloads, $q client queries all answered, tick $t0 -> $t1, /metrics served"
 
 # --- 2. SIGTERM releases a dynamic throttle --------------------------------------
-until_ok 10 qt_cgfile $T cpu cpu.cfs_quota_us cpu.max >/dev/null || qt_fail "no cpu cgroup for $T"
+qt_until 10 qt_cgfile $T cpu cpu.cfs_quota_us cpu.max >/dev/null || qt_fail "no cpu cgroup for $T"
 mf=$(qt_cgfile $T memory memory.limit_in_bytes memory.max)
 unthrottled || qt_fail "$T starts with quota $(quota)"
 qt_ctl throttle $T >/dev/null || qt_fail "quellctl throttle"
-until_ok 5 eval '! unthrottled' || qt_fail "throttle not written: $(quota)"
+qt_until 5 eval '! unthrottled' || qt_fail "throttle not written: $(quota)"
 qt_log "throttled: quota $(quota)"
 kill -TERM $P
-until_ok 15 gone $P || qt_fail "quelld did not exit on SIGTERM"
+qt_until 15 gone $P || qt_fail "quelld did not exit on SIGTERM"
 wait $P; rc=$?
 QT_QUELLD_PID=
 [ $rc = 0 ] || qt_fail "SIGTERM: exit status $rc, want 0"
@@ -133,15 +120,15 @@ for i in $(seq $N); do
 	P=$!
 	QT_QUELLD_PID=$P
 	if [ $((i % 4)) = 0 ]; then
-		until_ok 20 test -S "$SOCK" || { bad=1; qt_log "cycle $i: no socket"; break; }
+		qt_until 20 test -S "$SOCK" || { bad=1; qt_log "cycle $i: no socket"; break; }
 	else
-		until_ok 20 eval '"$QT_BUILD/quellctl" -s "$SOCK" ping >/dev/null 2>&1' ||
+		qt_until 20 eval '"$QT_BUILD/quellctl" -s "$SOCK" ping >/dev/null 2>&1' ||
 			{ bad=1; qt_log "cycle $i: no answer"; break; }
 	fi
 	sig=TERM
 	[ $((i % 10)) = 3 ] && sig=INT
 	kill -$sig $P
-	until_ok 15 gone $P || { bad=1; qt_log "cycle $i: still running 15 s after SIG$sig"; break; }
+	qt_until 15 gone $P || { bad=1; qt_log "cycle $i: still running 15 s after SIG$sig"; break; }
 	wait $P; rc=$?
 	QT_QUELLD_PID=
 	if [ $rc != 0 ] || [ -e "$SOCK" ]; then

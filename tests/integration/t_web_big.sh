@@ -24,30 +24,14 @@ ok() { echo "ok   $*"; }
 N=${QT_WEB_TENANTS:-1000}
 shots=${QT_KEEP_LOGS:-/tmp}/t_web_big-$QT_ID
 mkdir -p "$shots"
-V2=$CG/unified
-[ -d $V2 ] || V2=$CG
-P=$QT_ID/web
-mkdir -p "$V2/$P" || qt_fail "mkdir $V2/$P"
-for i in $(seq $N); do mkdir "$V2/$P/t$i" || qt_fail "mkdir t$i"; done
+qt_v2_tenants web $N
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 head -c 24 /dev/urandom | base64 | tr -d '+/=' > "$QT_DIR/webtoken"
 chmod 600 "$QT_DIR/webtoken"
 token=$(cat "$QT_DIR/webtoken")
-cat > "$QT_DIR/quell.conf" <<CONF
-[daemon]
-socket = $QT_DIR/quell.sock
-state_dir = $QT_DIR/state
-log_level = debug
-
-[tenants]
-mode = cgroups
-parent = $P
-
-[history]
-enabled = no
-
+qt_config_cgroups "$P" <<CONF
 [metrics]
 listen = 127.0.0.1:$port
 
@@ -56,11 +40,7 @@ enabled = yes
 token_file = $QT_DIR/webtoken
 CONF
 qt_quelld
-for i in $(seq 100); do
-	[ "$(qt_ctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["host"]["tenants"])')" = $N ] && break
-	sleep 0.3
-done
-sleep 1.5	# a tick with rates
+qt_wait_tenants $N
 
 # "table" 1.05 s apart (a new tick each time: built, not served from the tick's
 # cache), then back to back (mostly the cache); "snapshot" for comparison

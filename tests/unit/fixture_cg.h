@@ -2,7 +2,9 @@
 /*
  * fixture_cg.h - a fake cgroupfs root with its /proc and /sys (fixture.h
  * trees) and the layout cg_layout_open() finds in it: what the cgroup
- * backend tests (tests/unit/test_cg_v1.c, test_cg_v2.c) build each test on.
+ * backend tests (tests/unit/test_cg_v1.c, test_cg_v2.c, test_mem_share.c)
+ * build each test on, with their cmocka setup and teardown; test_discover.c
+ * takes its hybrid roots.
  * Header-only, like fixture.h.
  */
 #ifndef QUELL_TEST_FIXTURE_CG_H
@@ -56,6 +58,61 @@ static inline void fx_cg_free(struct fx_cg *e)
 	fx_tree_free(&e->sys);
 	free(e);
 }
+
+/* The v1 hierarchies of this machine (kernel 6.18), one directory each. */
+static const char *const fx_cg_v1_ctrls[] = {
+	"cpu", "cpuacct", "memory", "blkio", "pids", "freezer"
+};
+
+#define FX_CG_NR_V1	(sizeof(fx_cg_v1_ctrls) / sizeof(fx_cg_v1_ctrls[0]))
+
+enum fx_cg_kind {
+	FX_CG_V1,	/* the v1 hierarchies alone */
+	FX_CG_HYBRID,	/* and unified/ without controllers, as on this machine */
+	FX_CG_V2,	/* a pure v2 root with every controller, as on production hosts */
+};
+
+/* Write the root files cg_layout_open() looks for in a layout of kind k. Returns 0, -errno. */
+static inline int fx_cg_roots(struct fx_tree *t, enum fx_cg_kind k)
+{
+	char p[64];
+	int ret = 0;
+
+	if (k == FX_CG_V2)
+		return fx_write(t, "cgroup.controllers",
+				"cpuset cpu io memory hugetlb pids rdma misc\n") ?:
+		       fx_write(t, "cgroup.subtree_control", "cpu io memory pids\n") ?:
+		       fx_write(t, "cgroup.procs", "1\n");
+	for (size_t i = 0; i < FX_CG_NR_V1 && !ret; i++) {
+		snprintf(p, sizeof(p), "%s/cgroup.procs", fx_cg_v1_ctrls[i]);
+		ret = fx_write(t, p, "1\n");
+	}
+	if (!ret && k == FX_CG_HYBRID)
+		/* this machine: unified/ with no controllers but cgroup.controllers present */
+		ret = fx_write(t, "unified/cgroup.controllers", "\n") ?:
+		      fx_write(t, "unified/cgroup.procs", "1\n");
+	return ret;
+}
+
+/* cmocka setup: the roots of kind k, opened, as *state. Returns 0, -1. */
+static inline int fx_cg_setup(void **state, enum fx_cg_kind k)
+{
+	struct fx_cg *e = fx_cg_new();
+
+	if (!e || fx_cg_roots(&e->t, k) || fx_cg_open(e))
+		return -1;
+	*state = e;
+	return 0;
+}
+
+static inline int fx_cg_teardown(void **state)
+{
+	fx_cg_free(*state);
+	return 0;
+}
+
+/* a test on a layout made by setup (one of the above), freed after it */
+#define fx_cg_test(fn, setup)	cmocka_unit_test_setup_teardown(fn, setup, fx_cg_teardown)
 
 /* fx_write() / fx_read() that fail the test */
 static inline void fx_put(struct fx_tree *t, const char *rel, const char *s)

@@ -19,25 +19,6 @@
 
 #define CG "quell/alice"
 
-static const char *const ctrl_dirs[] = { "cpu", "cpuacct", "memory", "blkio", "pids", "freezer" };
-
-static void v1_roots(struct fx_tree *t)
-{
-	char p[64];
-
-	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/cgroup.procs", ctrl_dirs[i]);
-		fx_write(t, p, "1\n");
-	}
-}
-
-static void unified_root(struct fx_tree *t)
-{
-	/* this machine: unified/ with no controllers but cgroup.controllers present */
-	fx_write(t, "unified/cgroup.controllers", "\n");
-	fx_write(t, "unified/cgroup.procs", "1\n");
-}
-
 /* Files of CG in every v1 hierarchy, contents as the kernel prints them. */
 static void full_cgroup(struct fx_cg *e, bool with_unified)
 {
@@ -97,35 +78,14 @@ static void full_cgroup(struct fx_cg *e, bool with_unified)
 	       "full avg10=0.00 avg60=0.00 avg300=0.00 total=10\n");
 }
 
-static int env_new(void **state, bool hybrid)
-{
-	struct fx_cg *e = fx_cg_new();
-
-	if (!e)
-		return -1;
-	v1_roots(&e->t);
-	if (hybrid)
-		unified_root(&e->t);
-	if (fx_cg_open(e))
-		return -1;
-	*state = e;
-	return 0;
-}
-
 static int setup_v1(void **state)
 {
-	return env_new(state, false);
+	return fx_cg_setup(state, FX_CG_V1);
 }
 
 static int setup_hybrid(void **state)
 {
-	return env_new(state, true);
-}
-
-static int teardown(void **state)
-{
-	fx_cg_free(*state);
-	return 0;
+	return fx_cg_setup(state, FX_CG_HYBRID);
 }
 
 /* --- detection ------------------------------------------------------------ */
@@ -513,8 +473,8 @@ static void test_create_remove_hybrid(void **state)
 	struct stat st;
 
 	assert_int_equal(cg_create(&e->l, CG), 0);
-	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s/" CG, e->t.path, ctrl_dirs[i]);
+	for (size_t i = 0; i < FX_CG_NR_V1; i++) {
+		snprintf(p, sizeof(p), "%s/%s/" CG, e->t.path, fx_cg_v1_ctrls[i]);
 		assert_int_equal(stat(p, &st), 0);
 	}
 	snprintf(p, sizeof(p), "%s/unified/" CG, e->t.path);
@@ -525,8 +485,8 @@ static void test_create_remove_hybrid(void **state)
 	assert_int_equal(stat(p, &st), 0);
 	fx_put(&e->t, "memory/" CG "/cgroup.procs", "");
 	assert_int_equal(cg_remove(&e->l, CG), 0);
-	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s/" CG, e->t.path, ctrl_dirs[i]);
+	for (size_t i = 0; i < FX_CG_NR_V1; i++) {
+		snprintf(p, sizeof(p), "%s/%s/" CG, e->t.path, fx_cg_v1_ctrls[i]);
 		assert_int_equal(stat(p, &st), -1);
 	}
 	assert_false(cg_exists(&e->l, CG));
@@ -755,30 +715,29 @@ static void test_kill_loop_v1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_detect_v1_and_hybrid, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_detect_v1_only, setup_v1, teardown),
+		fx_cg_test(test_detect_v1_and_hybrid, setup_hybrid),
+		fx_cg_test(test_detect_v1_only, setup_v1),
 		cmocka_unit_test(test_detect_combined_and_symlinks),
 		cmocka_unit_test(test_detect_none),
 		cmocka_unit_test(test_detect_unified_only),
-		cmocka_unit_test_setup_teardown(test_usage_v1, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_hybrid_psi, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_v1_fallbacks, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_v1_vanished_malformed, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_limits_v1, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_priority_and_hold_v1, setup_hybrid,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_usage_refaults_v1, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_read_limits_v1, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_create_remove_hybrid, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_attach_where_hybrid, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_where_v1, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_placed_hybrid, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_attach_order_hybrid, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_placed_v1, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_children_all_hybrid, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_freeze_hybrid_and_v1, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_freeze_v1_only, setup_v1, teardown),
-		cmocka_unit_test_setup_teardown(test_kill_loop_v1, setup_v1, teardown),
+		fx_cg_test(test_usage_v1, setup_v1),
+		fx_cg_test(test_usage_hybrid_psi, setup_hybrid),
+		fx_cg_test(test_usage_v1_fallbacks, setup_v1),
+		fx_cg_test(test_usage_v1_vanished_malformed, setup_v1),
+		fx_cg_test(test_apply_limits_v1, setup_hybrid),
+		fx_cg_test(test_apply_priority_and_hold_v1, setup_hybrid),
+		fx_cg_test(test_usage_refaults_v1, setup_v1),
+		fx_cg_test(test_read_limits_v1, setup_v1),
+		fx_cg_test(test_create_remove_hybrid, setup_hybrid),
+		fx_cg_test(test_attach_where_hybrid, setup_hybrid),
+		fx_cg_test(test_where_v1, setup_v1),
+		fx_cg_test(test_placed_hybrid, setup_hybrid),
+		fx_cg_test(test_attach_order_hybrid, setup_hybrid),
+		fx_cg_test(test_placed_v1, setup_v1),
+		fx_cg_test(test_children_all_hybrid, setup_hybrid),
+		fx_cg_test(test_freeze_hybrid_and_v1, setup_hybrid),
+		fx_cg_test(test_freeze_v1_only, setup_v1),
+		fx_cg_test(test_kill_loop_v1, setup_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,23 +59,7 @@ static void full_cgroup(struct fx_cg *e)
 
 static int setup(void **state)
 {
-	struct fx_cg *e = fx_cg_new();
-
-	if (!e)
-		return -1;
-	fx_write(&e->t, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
-	fx_write(&e->t, "cgroup.subtree_control", "cpu io memory pids\n");
-	fx_write(&e->t, "cgroup.procs", "1\n");
-	if (fx_cg_open(e))
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_cg_free(*state);
-	return 0;
+	return fx_cg_setup(state, FX_CG_V2);
 }
 
 static void test_detect_v2(void **state)
@@ -725,32 +709,32 @@ static void test_freeze_kill_id_level(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_detect_v2, setup, teardown),
+		fx_cg_test(test_detect_v2, setup),
 		cmocka_unit_test(test_detect_v2_partial_controllers),
-		cmocka_unit_test_setup_teardown(test_usage_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_no_controllers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_vanished, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_malformed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_io_stat_extra_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_priority_and_hold, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_refaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_unlimited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_cpu_bounds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_io_all_devices, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_missing_controller, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_enables_controllers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remove_deep, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_attach_procs_children, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_children, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_children_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_file_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_where, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_placed_v2, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_freeze_kill_id_level, setup, teardown),
+		fx_cg_test(test_usage_full, setup),
+		fx_cg_test(test_usage_no_controllers, setup),
+		fx_cg_test(test_usage_vanished, setup),
+		fx_cg_test(test_usage_malformed, setup),
+		fx_cg_test(test_io_stat_extra_keys, setup),
+		fx_cg_test(test_apply_limits, setup),
+		fx_cg_test(test_apply_priority_and_hold, setup),
+		fx_cg_test(test_usage_refaults, setup),
+		fx_cg_test(test_apply_unlimited, setup),
+		fx_cg_test(test_apply_cpu_bounds, setup),
+		fx_cg_test(test_apply_io_all_devices, setup),
+		fx_cg_test(test_apply_missing_controller, setup),
+		fx_cg_test(test_read_limits, setup),
+		fx_cg_test(test_limits_roundtrip, setup),
+		fx_cg_test(test_create_enables_controllers, setup),
+		fx_cg_test(test_remove, setup),
+		fx_cg_test(test_remove_deep, setup),
+		fx_cg_test(test_attach_procs_children, setup),
+		fx_cg_test(test_children, setup),
+		fx_cg_test(test_children_ids, setup),
+		fx_cg_test(test_usage_file_missing, setup),
+		fx_cg_test(test_where, setup),
+		fx_cg_test(test_placed_v2, setup),
+		fx_cg_test(test_freeze_kill_id_level, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

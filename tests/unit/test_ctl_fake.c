@@ -75,6 +75,9 @@ static json_t *reply_for(json_t *req)
 				  "\"action\":\"kill\",\"rule\":\"manual\"}]}", 0, &jerr);
 	if (!strcmp(cmd, "where"))
 		return json_loads("{\"ok\":true,\"pid\":1,\"cgroup\":\"init.scope\",\"tenant\":null}", 0, &jerr);
+	if (!strcmp(cmd, "place"))
+		return json_loads("{\"ok\":true,\"pid\":4242,\"moved\":false,\"tenant\":\"bob\","
+				  "\"cgroup\":\"quell/bob\"}", 0, &jerr);
 	if (!strcmp(cmd, "ping"))
 		return json_loads("{\"version\":\"x\"}", 0, &jerr);	/* no "ok": a broken daemon */
 	if (!strcmp(cmd, "freeze"))	/* what quelld says to a tenant (src/quelld/api.c) */
@@ -269,6 +272,12 @@ static void test_actions(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"where\",\"pid\":1}");
 	assert_string_equal(r.out, "pid 1: cgroup init.scope, tenant (none)\n");
+	run_free(&r);
+
+	run_ctl(&r, ARGC("place", "4242"), ARGV("place", "4242"));
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.req, "{\"cmd\":\"place\",\"pid\":4242}");
+	assert_string_equal(r.out, "pid 4242: already in tenant bob, cgroup quell/bob\n");
 	run_free(&r);
 
 	run_ctl(&r, ARGC("events", "--tenant", "bob", "--since", "1690000000"),

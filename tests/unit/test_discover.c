@@ -17,11 +17,9 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "fixture.h"
+#include "fixture_cg.h"
 #include "fixture_daemon.h"
 #include "quelld.h"
-
-static const char *const ctrls[] = { "cpu", "cpuacct", "memory", "blkio", "pids", "freezer" };
 
 static struct fx_tree tree;
 static struct daemon D;
@@ -47,8 +45,8 @@ static void mk_everywhere(const char *rel)
 
 	snprintf(p, sizeof(p), "unified/%s/cgroup.procs", rel);
 	w(p, "");
-	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s/cgroup.procs", ctrls[i], rel);
+	for (size_t i = 0; i < FX_CG_NR_V1; i++) {
+		snprintf(p, sizeof(p), "%s/%s/cgroup.procs", fx_cg_v1_ctrls[i], rel);
 		w(p, "");
 	}
 }
@@ -56,16 +54,8 @@ static void mk_everywhere(const char *rel)
 static int setup(void **state)
 {
 	(void)state;
-	if (fx_tree_new(&tree))
+	if (fx_tree_new(&tree) || fx_cg_roots(&tree, FX_CG_HYBRID))
 		return -1;
-	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
-		char p[64];
-
-		snprintf(p, sizeof(p), "%s/cgroup.procs", ctrls[i]);
-		w(p, "1\n");
-	}
-	w("unified/cgroup.controllers", "\n");
-	w("unified/cgroup.procs", "1\n");
 	memset(&D, 0, sizeof(D));
 	config_defaults(&D.cfg);
 	D.cfg.tenant_mode = TENANT_USERS;
@@ -106,8 +96,8 @@ static void test_orphans(void **state)
 	assert_int_equal(discover_tenants(&D), 0);
 
 	assert_false(dir_in("unified", gone));
-	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++)
-		assert_false(dir_in(ctrls[i], gone));
+	for (size_t i = 0; i < FX_CG_NR_V1; i++)
+		assert_false(dir_in(fx_cg_v1_ctrls[i], gone));
 	assert_false(dir_in("pids", "quell/quelltest-gone-4a3"));
 	/* kept: processes in one hierarchy keep it in all */
 	assert_true(dir_in("unified", busy));

@@ -2,7 +2,7 @@
 /*
  * test_kernel_events.c - kernel actions into the audit log (issue 12 item 7):
  * the burst rule with literal times, and kernel_events_tick() on a registry
- * of literal samples writing to a real audit log under mkdtemp().
+ * of literal samples writing to a real audit log under mkdtemp() (fixture.h).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "events_log.h"
+#include "fixture.h"
 #include "kernel_events.h"
 #include "tenant.h"
 
@@ -81,19 +82,58 @@ static struct tenant *tenant_with(struct registry *r, const char *name, uint32_t
 	return t;
 }
 
+/* a daemon with an empty registry and an audit log in a fixture.h tree */
+struct kev_env {
+	struct fx_tree t;
+	char path[300];
+	struct daemon *d;
+};
+
+static int kev_setup(void **state)
+{
+	struct kev_env *e = calloc(1, sizeof(*e));
+
+	if (!e || fx_tree_new(&e->t))
+		return -1;
+	*state = e;
+	snprintf(e->path, sizeof(e->path), "%s/events.jsonl", e->t.path);
+	e->d = calloc(1, sizeof(*e->d));
+	if (!e->d || events_log_open(e->path, 0, 1, &e->d->events) ||
+	    registry_init(&e->d->reg))
+		return -1;
+	return 0;
+}
+
+static int kev_teardown(void **state)
+{
+	struct kev_env *e = *state;
+
+	kernel_events_fini();
+	events_log_close(e->d->events);
+	registry_free(&e->d->reg);
+	free(e->d);
+	fx_tree_free(&e->t);
+	free(e);
+	return 0;
+}
+
+/* The log closed and read back (into *arr, for json_decref): its one line. */
+static json_t *kev_only_line(struct kev_env *e, json_t **arr)
+{
+	events_log_close(e->d->events);
+	e->d->events = NULL;
+	assert_int_equal(events_log_read(e->path, NULL, 0, 0, arr), 0);
+	assert_int_equal(json_array_size(*arr), 1);
+	return json_array_get(*arr, 0);
+}
+
 static void test_tick_logs_one_line_per_burst(void **state)
 {
-	char dir[] = "/tmp/test_kev.XXXXXX", path[256];
-	struct daemon *d = calloc(1, sizeof(*d));
+	struct kev_env *e = *state;
+	struct daemon *d = e->d;
 	struct tenant *a, *b;
 	json_t *arr, *ev, *evi;
 
-	(void)state;
-	assert_non_null(d);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
-	assert_int_equal(events_log_open(path, 0, 1, &d->events), 0);
-	assert_int_equal(registry_init(&d->reg), 0);
 	a = tenant_with(&d->reg, "alice", 1001, QM_PIDS_MAX_EVENTS, 10, 310, QM_SRC_CGROUP);
 	a->lim.set |= LIM_NPROC;
 	a->lim.nproc = 20;
@@ -110,11 +150,8 @@ static void test_tick_logs_one_line_per_burst(void **state)
 	kernel_events_tick(d, 3000);
 	kernel_events_tick(d, 2000 + KEV_QUIET_MS);	/* quiet: alice's burst ends */
 	kernel_events_tick(d, 2000 + 2 * KEV_QUIET_MS);	/* and is not logged twice */
-	events_log_close(d->events);
 
-	assert_int_equal(events_log_read(path, NULL, 0, 0, &arr), 0);
-	assert_int_equal(json_array_size(arr), 1);
-	ev = json_array_get(arr, 0);
+	ev = kev_only_line(e, &arr);
 	assert_string_equal(json_string_value(json_object_get(ev, "tenant")), "alice");
 	assert_string_equal(json_string_value(json_object_get(ev, "action")), "kernel_pids_max");
 	assert_string_equal(json_string_value(json_object_get(ev, "rule")), "kernel");
@@ -124,12 +161,6 @@ static void test_tick_logs_one_line_per_burst(void **state)
 	assert_int_equal(json_integer_value(json_object_get(evi, "limit_value")), 20);
 	assert_int_equal(json_integer_value(json_object_get(evi, "nproc")), 20);
 	json_decref(arr);
-
-	kernel_events_fini();
-	registry_free(&d->reg);
-	free(d);
-	unlink(path);
-	rmdir(dir);
 }
 
 /*
@@ -139,18 +170,12 @@ static void test_tick_logs_one_line_per_burst(void **state)
  */
 static void test_oom_at_share_names_limit_and_start(void **state)
 {
-	char dir[] = "/tmp/test_kev.XXXXXX", path[256];
-	struct daemon *d = calloc(1, sizeof(*d));
+	struct kev_env *e = *state;
+	struct daemon *d = e->d;
 	struct tenant *a;
 	json_t *arr, *ev, *evi;
 	uint64_t before, first;
 
-	(void)state;
-	assert_non_null(d);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
-	assert_int_equal(events_log_open(path, 0, 1, &d->events), 0);
-	assert_int_equal(registry_init(&d->reg), 0);
 	a = tenant_with(&d->reg, "leaker", 1001, QM_OOM_KILLS, 0, 1, QM_SRC_CGROUP);
 	/* what act applied: the default 50 % of a 512 MiB box (decide.c's limits_of) */
 	limits_init(&a->applied);
@@ -164,11 +189,8 @@ static void test_oom_at_share_names_limit_and_start(void **state)
 	a->prev = a->cur;
 	kernel_events_tick(d, 11000);
 	kernel_events_tick(d, 10000 + KEV_QUIET_MS);	/* quiet: logged now */
-	events_log_close(d->events);
 
-	assert_int_equal(events_log_read(path, NULL, 0, 0, &arr), 0);
-	assert_int_equal(json_array_size(arr), 1);
-	ev = json_array_get(arr, 0);
+	ev = kev_only_line(e, &arr);
 	assert_string_equal(json_string_value(json_object_get(ev, "action")), "kernel_oom_kill");
 	evi = json_object_get(ev, "evidence");
 	assert_string_equal(json_string_value(json_object_get(evi, "limit")), "mem_max");
@@ -178,12 +200,6 @@ static void test_oom_at_share_names_limit_and_start(void **state)
 	/* the first tick was "now" when the test began: KEV_QUIET_MS before the line */
 	assert_true(first + KEV_QUIET_MS >= before && first <= before + 1000);
 	json_decref(arr);
-
-	kernel_events_fini();
-	registry_free(&d->reg);
-	free(d);
-	unlink(path);
-	rmdir(dir);
 }
 
 int main(void)
@@ -192,8 +208,10 @@ int main(void)
 		cmocka_unit_test(test_burst_single),
 		cmocka_unit_test(test_burst_storm_is_one),
 		cmocka_unit_test(test_burst_long_is_reported),
-		cmocka_unit_test(test_tick_logs_one_line_per_burst),
-		cmocka_unit_test(test_oom_at_share_names_limit_and_start),
+		cmocka_unit_test_setup_teardown(test_tick_logs_one_line_per_burst, kev_setup,
+						kev_teardown),
+		cmocka_unit_test_setup_teardown(test_oom_at_share_names_limit_and_start, kev_setup,
+						kev_teardown),
 	};
 
 	return cmocka_run_group_tests_name("kernel_events", tests, NULL, NULL);

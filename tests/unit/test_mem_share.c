@@ -21,46 +21,17 @@
 /* v1 memory.limit_in_bytes without a limit, as this machine (6.18, 4 KiB pages) prints it */
 #define V1_NONE	"9223372036854771712\n"
 
-static const char *const ctrl_dirs[] = { "cpu", "cpuacct", "memory", "blkio", "pids", "freezer" };
-
+/* this machine's hybrid layout, the managed root's parent without a limit */
 static int setup_hybrid(void **state)
 {
-	struct fx_cg *e = fx_cg_new();
-	char p[64];
-
-	if (!e)
+	if (fx_cg_setup(state, FX_CG_HYBRID))
 		return -1;
-	for (size_t i = 0; i < sizeof(ctrl_dirs) / sizeof(ctrl_dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/cgroup.procs", ctrl_dirs[i]);
-		fx_write(&e->t, p, "1\n");
-	}
-	fx_write(&e->t, "unified/cgroup.controllers", "\n");
-	fx_write(&e->t, "unified/cgroup.procs", "1\n");
-	fx_write(&e->t, "memory/memory.limit_in_bytes", V1_NONE);
-	if (fx_cg_open(e))
-		return -1;
-	*state = e;
-	return 0;
+	return fx_write(&((struct fx_cg *)*state)->t, "memory/memory.limit_in_bytes", V1_NONE);
 }
 
 static int setup_v2(void **state)
 {
-	struct fx_cg *e = fx_cg_new();
-
-	if (!e)
-		return -1;
-	fx_write(&e->t, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
-	fx_write(&e->t, "cgroup.procs", "1\n");
-	if (fx_cg_open(e))
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_cg_free(*state);
-	return 0;
+	return fx_cg_setup(state, FX_CG_V2);
 }
 
 static void test_v1_root_limit(void **state)
@@ -183,10 +154,10 @@ static void test_gather_mem_base(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_v1_root_limit, setup_hybrid, teardown),
-		cmocka_unit_test_setup_teardown(test_v2_root_limit, setup_v2, teardown),
+		fx_cg_test(test_v1_root_limit, setup_hybrid),
+		fx_cg_test(test_v2_root_limit, setup_v2),
 		cmocka_unit_test(test_v2_no_memory),
-		cmocka_unit_test_setup_teardown(test_gather_mem_base, setup_hybrid, teardown),
+		fx_cg_test(test_gather_mem_base, setup_hybrid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
