@@ -24,13 +24,7 @@ qt_user $P >/dev/null
 EV=$QT_DIR/state/events.jsonl
 # cpu-hog off: the storm is the fork alarm's to catch (cpu-hog's own urgent
 # way would demote it too, a tick later: t_policy_cpu tests that one)
-qt_config <<EOF
-[tenants]
-sweep = 1s
-
-[events]
-log = $EV
-
+qt_config -s 1s -e "$EV" <<EOF
 [policy]
 ${QT_ALARM_CONF:-}
 
