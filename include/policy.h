@@ -127,7 +127,7 @@ struct policy_config {
 	 * at alarm_forks/s or more over 50 ms while another tenant's task has
 	 * just waited alarm_wait_ms behind others (quelld's BPF side sees it,
 	 * quelld takes a tick at once). alarm_forks = 1000 (0: off),
-	 * alarm_wait = 20ms.
+	 * alarm_wait = 5ms.
 	 */
 	double alarm_forks;
 	uint64_t alarm_wait_ms;

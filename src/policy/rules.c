@@ -320,16 +320,19 @@ void policy_config_init(struct policy_config *pc)
 	limits_parse_kv(&pc->manual_lim, "cpu", "25%", err, sizeof(err));
 	pc->manual_ms = 600000;
 	/*
-	 * The fork alarm (docs/policy.md "The fork alarm"). 1000 forks/s: 8
-	 * shells forking /bin/true made 2,500/s here, one such shell 600/s (a
-	 * build or a configure script runs at about that: alone it is never
-	 * judged, and beside a stalled neighbour it gets the gentle rung only
-	 * at twice that). 20 ms: base slices are 3 ms on 2 CPUs, a wait of 20
-	 * is starvation, and the wakeup probe beside a storm waited 26-28 ms
-	 * at p99 (tests/bench/b_fork_groups.sh).
+	 * The fork alarm (docs/policy.md "The fork alarm"). 1000 forks/s in
+	 * two 50 ms windows in a row: 8 shells forking /bin/true made 2,500/s
+	 * here, one such shell 600/s (a build or a configure script runs at
+	 * about that: alone it is never judged, and beside a stalled
+	 * neighbour it gets the gentle rung only at twice that), one web page
+	 * running a shell that forks 50 times makes one window's worth and
+	 * stops. 5 ms: base slices are 3 ms on 2 CPUs; the web bench's light
+	 * site suffered in many waits of 5-20 ms rather than one long one:
+	 * with 20 ms the alarm came in time in 3 of 9 runs (first-5 s p99
+	 * 1.4-144x alone), with 5 ms in all (0.87-1.31x) (docs/performance.md).
 	 */
 	pc->alarm_forks = 1000;
-	pc->alarm_wait_ms = 20;
+	pc->alarm_wait_ms = 5;
 
 	/*
 	 * Defaults for a 2-core box (docs/policy.md). Every rule needs the

@@ -7,7 +7,8 @@
 # fork-storm puts the storm on its gentle rung (cpu.idle = 1) through the
 # alarm (the audit line's evidence says "alarm"), not the rule's window: in
 # each of QT_RUNS runs (default 3), p95 within 1.5 s of the storm's start
-# (0.06-0.96 s in 21 runs on 2026-12-02; the window's way took 1.0-2.3 s). The sleeping probe that wakes every 5 ms is starved ~0.1 s
+# (0.08-0.51 s in 10 of 11 runs on 2026-12-02, once 1.14 s; the window's way
+# took 1.0-2.3 s). The sleeping probe that wakes every 5 ms is starved ~0.1 s
 # before its first wait ends, which is when the BPF side learns of it.
 # Before that, the same storm with nobody else awake (the probe not running)
 # is never touched: no alarm, no action (the storm alone costs nobody).

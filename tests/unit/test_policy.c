@@ -891,7 +891,7 @@ static void test_fork_alarm_gentle_at_once(void **state)
 	assert_true(w.acts[0].ev.metric == 2600);
 	assert_true(w.acts[0].ev.threshold == 1000);
 	assert_true(w.acts[0].ev.signal == 48);
-	assert_true(w.acts[0].ev.signal_threshold == 20);
+	assert_true(w.acts[0].ev.signal_threshold == 5);
 	/* alarms again on the rung: it stays there */
 	quiet(&w, 103, 110);
 	assert_int_equal(w.st[0].r[fs].level, 1);

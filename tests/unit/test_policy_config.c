@@ -92,7 +92,7 @@ static void test_defaults(void **state)
 	assert_int_equal(r->steps[0].dur_ms, 3000);
 	assert_int_equal(r->steps[1].lim.set, LIM_NPROC);
 	assert_true(pc.alarm_forks == 1000);
-	assert_int_equal(pc.alarm_wait_ms, 20);
+	assert_int_equal(pc.alarm_wait_ms, 5);
 	for (i = 0; i < pc.nr_rules; i++)
 		assert_true(pc.rules[i].alarm == !strcmp(pc.rules[i].name, "fork-storm"));
 	/* cpu-hog: the gentle rung at once past 150 ms/s of a neighbour's wait */
