@@ -82,5 +82,6 @@ void alarm_configure(struct daemon *d)
 		if (forks < 2)
 			forks = 2;
 	}
-	qbpf_set_alarm(d->bpf, forks, pc->alarm_wait_ms * 1000000ULL);
+	/* off: no long wait is noted either (a map write on each) */
+	qbpf_set_alarm(d->bpf, forks, forks ? pc->alarm_wait_ms * 1000000ULL : 0);
 }
