@@ -417,6 +417,20 @@ static bool windows_closed(const struct policy_rule *r, const struct policy_rsta
 	return r->while_for_ms == POLICY_SAME_WINDOW || window_closed(now_ms - rs->sover_ms, sw);
 }
 
+/* Tripped at level 0: enter rung start (the window's way or the fork alarm's) */
+static void trip(struct emitter *e, int self, int ri, const struct policy_rule *r,
+		 struct policy_rstate *rs, const struct policy_input *me, int start, bool dry,
+		 uint64_t now_ms, const struct policy_evidence *ev)
+{
+	rs->level = start;
+	rs->dry = dry;
+	rs->thawed = false;
+	rs->since_ms = now_ms;
+	rs->calm = false;
+	rs->mem_at_trip = me->v.mem_bytes;
+	emit(e, self, enter_kind(r, start, true), ri, r, rs, ev);
+}
+
 static void eval_rule(const struct policy_config *pc, int ri, const struct policy_input *in,
 		      const struct sig_agg *agg, int self, const struct policy_tstate *prev,
 		      struct policy_rstate *rs, uint64_t now_ms, struct emitter *e)
@@ -489,13 +503,7 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 			ev.threshold = pc->alarm_forks;
 			ev.signal = me->alarm_wait_ms;
 			ev.signal_threshold = (double)pc->alarm_wait_ms;
-			rs->level = 1;
-			rs->dry = dry;
-			rs->thawed = false;
-			rs->since_ms = now_ms;
-			rs->calm = false;
-			rs->mem_at_trip = me->v.mem_bytes;
-			emit(e, self, enter_kind(r, 1, true), ri, r, rs, &ev);
+			trip(e, self, ri, r, rs, me, 1, dry, now_ms, &ev);
 			return;
 		}
 		if (!cond || !neigh)
@@ -529,13 +537,7 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 				return;
 			start = 1;
 		}
-		rs->level = start;
-		rs->dry = dry;
-		rs->thawed = false;
-		rs->since_ms = now_ms;
-		rs->calm = false;
-		rs->mem_at_trip = me->v.mem_bytes;
-		emit(e, self, enter_kind(r, start, true), ri, r, rs, &ev);
+		trip(e, self, ri, r, rs, me, start, dry, now_ms, &ev);
 		return;
 	}
 
