@@ -13,5 +13,7 @@
 uint64_t clock_mono_ns(void);
 uint64_t clock_real_s(void);
 uint64_t clock_real_ms(void);
+/* ms from now until due_ns (monotonic), rounded up: an epoll timeout; 0 when past */
+int clock_ms_until(uint64_t due_ns);
 
 #endif

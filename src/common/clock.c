@@ -21,6 +21,13 @@ uint64_t clock_real_s(void)
 	return (uint64_t)time(NULL);
 }
 
+int clock_ms_until(uint64_t due_ns)
+{
+	uint64_t now = clock_mono_ns();
+
+	return now >= due_ns ? 0 : (int)((due_ns - now + 999999) / 1000000);
+}
+
 uint64_t clock_real_ms(void)
 {
 	struct timespec ts;

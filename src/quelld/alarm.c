@@ -47,13 +47,11 @@ void alarm_event(struct daemon *d, const struct quell_event *e)
 
 int daemon_alarm_timeout(const struct daemon *d)
 {
-	uint64_t now = clock_mono_ns(), due = d->alarm_tick_ns + ALARM_TICK_GAP_MS * 1000000ULL;
-
 	if (!d->alarm_due)
 		return -1;
 	if (!d->alarm_tick_ns)
 		return 0;
-	return now >= due ? 0 : (int)((due - now + 999999) / 1000000);
+	return clock_ms_until(d->alarm_tick_ns + ALARM_TICK_GAP_MS * 1000000ULL);
 }
 
 bool daemon_alarm_poll(struct daemon *d)

@@ -184,11 +184,9 @@ static void watch_arm(struct daemon *d)
 
 int daemon_watch_timeout(const struct daemon *d)
 {
-	uint64_t now = clock_mono_ns(), due = d->watch_poll_ns + WATCH_POLL_MS * 1000000ULL;
-
 	if (!d->watch_on)
 		return -1;
-	return now >= due ? 0 : (int)((due - now + 999999) / 1000000);
+	return clock_ms_until(d->watch_poll_ns + WATCH_POLL_MS * 1000000ULL);
 }
 
 bool daemon_watch_poll(struct daemon *d)
