@@ -31,7 +31,6 @@ void alarm_event(struct daemon *d, const struct quell_event *e)
 	float forks_s = (float)((double)e->count * 1e6 / (double)(e->span_us > 1000 ? e->span_us : 1000));
 	float wait_ms = (float)e->wait_us / 1000.0f;
 
-	d->alarms++;
 	if (!t)
 		return;		/* no longer a tenant (removed since) */
 	log_debug("fork alarm: %s forked %u times in %.1f ms while %s waited %.1f ms",
@@ -59,7 +58,6 @@ bool daemon_alarm_poll(struct daemon *d)
 	if (!d->alarm_due || daemon_alarm_timeout(d) > 0)
 		return false;
 	d->alarm_due = false;
-	d->alarm_ticks++;
 	d->alarm_tick_ns = clock_mono_ns();
 	return true;
 }

@@ -65,8 +65,6 @@ struct daemon {
 	uint64_t watch_early;		/* early ticks taken */
 	/* the fork alarm (alarm.c, docs/policy.md "The fork alarm") */
 	bool alarm_due;			/* an alarm asks for the next tick now */
-	uint64_t alarms;		/* alarm events received */
-	uint64_t alarm_ticks;		/* early ticks taken for them */
 	uint64_t alarm_tick_ns;		/* the last of those (mono), 0 none yet */
 
 	struct history *hist;		/* RRD writer, NULL if disabled */
