@@ -47,6 +47,14 @@ const volatile __u64 max_key = ~0ULL;
  */
 volatile __u64 alarm_forks;
 volatile __u64 alarm_wait_ns;
+/*
+ * The wait alarm (docs/policy.md "The wait alarm"): 1 to send
+ * QUELL_EV_WAIT_ALARM when a tenant's task ends a wait of alarm_wait_ns or
+ * more behind others, at most one every QUELL_WAIT_ALARM_GAP_NS for the
+ * whole machine (wait_alarm_last, bpf_ktime_get_ns()).
+ */
+volatile __u64 wait_alarm;
+__u64 wait_alarm_last;
 
 #define E2BIG			7	/* errno; vmlinux.h has no uapi errno */
 #define QUELL_REQ_OP_MASK	0xff	/* REQ_OP_BITS = 8 since 4.10 */
@@ -525,6 +533,34 @@ static __always_inline void long_wait_note(__u64 key, __u64 wait)
 	w->w[0].wait = wait;
 }
 
+/*
+ * The wait alarm: a tenant's task just waited wait ns behind others. One
+ * event for the machine per QUELL_WAIT_ALARM_GAP_NS: quelld takes an early
+ * tick and decides from it (src/quelld/alarm.c). Two CPUs at once may both
+ * send one: two events, never a lost one.
+ */
+static __always_inline void wait_alarm_send(__u64 key, __u64 wait)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct quell_event *e;
+
+	if (now - wait_alarm_last < QUELL_WAIT_ALARM_GAP_NS)
+		return;
+	wait_alarm_last = now;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(QUELL_STAT_RB_DROP, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = QUELL_EV_WAIT_ALARM;
+	e->ts_ns = now;
+	e->key = key;
+	e->wait_us = (__u32)(wait / 1000);
+	bpf_ringbuf_submit(e, 0);
+	stat_add(QUELL_STAT_EVENTS, 1);
+}
+
 /* A user-space task of a user other than root (read only for a long wait: rare). */
 static __always_inline bool service_task(struct task_struct *t, bool btf)
 {
@@ -542,7 +578,7 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 				     __u64 now, struct slice_ring *ring, struct quell_cpu_cur *cur,
 				     struct acct_cache *ac, bool btf)
 {
-	__u64 wait, covered = 0, suffered = 0, self = 0;
+	__u64 wait, covered = 0, suffered = 0, self = 0, behind = 0;
 	struct quell_acct_cpu *v;
 	struct quell_acct *a;
 	__u64 head = ring->head;
@@ -602,6 +638,7 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 		v = acct_get_cached(ac, s->key);
 		if (v)
 			v->a.rq_inflicted_ns += ov;
+		behind += ov;
 	}
 	if (wait > covered) {
 		/* older than the ring: suffered, but we cannot say behind whom */
@@ -615,9 +652,17 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 	 * pass through). Root's own tasks and kernel threads do not count:
 	 * the machine's agents wake now and then, and that is nobody suffering.
 	 */
-	if (alarm_wait_ns && suffered >= alarm_wait_ns &&
-	    (key_is_tenant(waiter_key) || service_task(waiter, btf)))
-		long_wait_note(waiter_key, suffered);
+	if (alarm_wait_ns && suffered >= alarm_wait_ns) {
+		if (alarm_forks && (key_is_tenant(waiter_key) || service_task(waiter, btf)))
+			long_wait_note(waiter_key, suffered);
+		/*
+		 * A tenant's wait behind other tenants only: what a rule can
+		 * act on (a hog alone waited behind root's tasks now and then,
+		 * and each such wait cost an early tick, t_policy_cpu_alarm)
+		 */
+		if (wait_alarm && behind >= alarm_wait_ns && key_is_tenant(waiter_key))
+			wait_alarm_send(waiter_key, behind);
+	}
 	/* a wait behind idle only (ping-pong on otherwise idle CPUs) adds nothing */
 	if (!key_is_tenant(waiter_key) || !(suffered | self))
 		return;

@@ -131,6 +131,13 @@ struct policy_config {
 	 */
 	double alarm_forks;
 	uint64_t alarm_wait_ms;
+	/*
+	 * The wait alarm (docs/policy.md "The wait alarm"): a tenant's task
+	 * that waited alarm_wait_ms behind others asks for an early tick, so a
+	 * rule's urgent way can be taken within a fraction of a second.
+	 * wait_alarm = yes.
+	 */
+	bool wait_alarm;
 	int nr_rules;
 	struct policy_rule rules[POLICY_MAX_RULES];
 };
@@ -362,6 +369,14 @@ int policy_tstate_remap(const struct policy_config *old, const struct policy_con
 /* Names: "cpu_pct", "suffered_sum", "escalate", ...; NULL-safe lookups return -1. */
 const char *policy_metric_name(enum policy_metric m);
 const char *policy_signal_name(enum policy_signal s);
+/*
+ * policy_wait_alarm_wanted - would an early tick on a tenant's long wait
+ * serve a rule: the policy and the wait alarm on, and some enabled rule
+ * with an urgent way (urgent_above) on the neighbours' run-queue waits
+ * (suffered_max / suffered_sum). The early tick can then find it past
+ * urgent_above; no other rule decides faster for it.
+ */
+bool policy_wait_alarm_wanted(const struct policy_config *pc);
 const char *policy_act_name(enum policy_act a);
 int policy_metric_by_name(const char *s);
 /* The struct qm_view field a metric reads, QV_NR for io_bps and mem_growth. */

@@ -152,6 +152,11 @@ _Static_assert(sizeof(struct quell_oom) == 56, "quell_oom layout");
  * just waited wait_us on a run queue behind other tenants.
  */
 #define QUELL_EV_FORK_ALARM	3
+/*
+ * The wait alarm (docs/policy.md "The wait alarm"): a task of tenant key
+ * ended a wait of wait_us behind other tenants (at least alarm_wait).
+ */
+#define QUELL_EV_WAIT_ALARM	4
 
 struct quell_event {
 	__u32 type;		/* QUELL_EV_* */
@@ -162,11 +167,11 @@ struct quell_event {
 	__u32 span_us;		/* QUELL_EV_FORK_ALARM: the time count forks took */
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */
 	__u64 cgid;		/* v2 cgroup id at the time of the event */
-	/* QUELL_EV_FORK_ALARM only (0 otherwise) */
-	__u64 key;		/* the forking tenant */
-	__u64 peer;		/* the tenant whose task waited */
-	__u32 count;		/* forks in the window */
-	__u32 wait_us;		/* the peer's wait, behind other tenants */
+	/* QUELL_EV_FORK_ALARM and QUELL_EV_WAIT_ALARM only (0 otherwise) */
+	__u64 key;		/* the forking tenant; the waiting one (wait alarm) */
+	__u64 peer;		/* the tenant whose task waited (fork alarm) */
+	__u32 count;		/* forks in the window (fork alarm) */
+	__u32 wait_us;		/* the wait behind other tenants (peer's; key's) */
 };
 _Static_assert(sizeof(struct quell_event) == 64, "quell_event layout");
 
@@ -181,6 +186,8 @@ _Static_assert(sizeof(struct quell_event) == 64, "quell_event layout");
 #define QUELL_ALARM_PAIR_NS	(500ULL * 1000 * 1000)
 /* One alarm per tenant per this long, at most. */
 #define QUELL_ALARM_REARM_NS	(1000ULL * 1000 * 1000)
+/* One wait alarm for the whole machine per this long, at most. */
+#define QUELL_WAIT_ALARM_GAP_NS	(100ULL * 1000 * 1000)
 
 /*
  * Who evicts whom (issue 14 item 3; docs/attribution.md "Memory inflicted"):

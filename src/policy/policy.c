@@ -650,6 +650,22 @@ bool policy_refault_watch(const struct policy_config *pc, const struct policy_rs
 	return any;
 }
 
+bool policy_wait_alarm_wanted(const struct policy_config *pc)
+{
+	if (!pc->enabled || !pc->wait_alarm || !pc->alarm_wait_ms)
+		return false;
+	for (int ri = 0; ri < pc->nr_rules; ri++) {
+		const struct policy_rule *rl = &pc->rules[ri];
+		enum policy_signal u = rl->urgent_signal == PS_NONE ? rl->signal :
+				       rl->urgent_signal;
+
+		if (rl->enabled && rl->urgent_above > 0 &&
+		    (u == PS_SUFFERED_MAX || u == PS_SUFFERED_SUM))
+			return true;
+	}
+	return false;
+}
+
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
 		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
 		    uint64_t now_ms, struct policy_action *acts, int max)

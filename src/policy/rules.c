@@ -333,6 +333,7 @@ void policy_config_init(struct policy_config *pc)
 	 */
 	pc->alarm_forks = 1000;
 	pc->alarm_wait_ms = 5;
+	pc->wait_alarm = true;
 
 	/*
 	 * Defaults for a 2-core box (docs/policy.md). Every rule needs the
@@ -366,7 +367,7 @@ void policy_config_init(struct policy_config *pc)
 	 * leads to rung 1 only, and rung 1 caps nothing.
 	 */
 	if (r) {
-		r->urgent_above = 150;
+		r->urgent_above = 50;
 		r->urgent_for_ms = 0;
 	}
 	/*
@@ -499,6 +500,8 @@ static int parse_policy_key(struct policy_config *pc, const char *key, const cha
 		}
 		return ret;
 	}
+	if (!strcmp(key, "wait_alarm"))
+		return parse_bool_kv(key, val, &pc->wait_alarm, err, errlen);
 	if (!strcmp(key, "saturation")) {
 		double d;
 
@@ -528,7 +531,7 @@ static int parse_policy_key(struct policy_config *pc, const char *key, const cha
 	}
 	snprintf(err, errlen, "unknown key \"%s\" in [policy] (known: enabled, dry_run, "
 		 "release_on_exit, default_rules, forget, saturation, throttle_limits, "
-		 "throttle_for, alarm_forks, alarm_wait)", key);
+		 "throttle_for, alarm_forks, alarm_wait, wait_alarm)", key);
 	return -ENOENT;
 }
 

@@ -931,12 +931,13 @@ int qbpf_prog_stats(struct qbpf *b, struct qbpf_prog_stat *out, int max)
 	return n;
 }
 
-int qbpf_set_alarm(struct qbpf *b, uint64_t forks, uint64_t wait_ns)
+int qbpf_set_alarm(struct qbpf *b, uint64_t forks, bool wait_alarm, uint64_t wait_ns)
 {
 	if (!b || !b->skel || !b->skel->bss)
 		return -EINVAL;
 	/* the order the BPF side reads them: a burst is judged only once alarm_forks is set */
 	b->skel->bss->alarm_wait_ns = wait_ns;
+	b->skel->bss->wait_alarm = wait_alarm;
 	b->skel->bss->alarm_forks = forks;
 	return 0;
 }

@@ -133,9 +133,12 @@ int qbpf_prog_stats(struct qbpf *b, struct qbpf_prog_stat *out, int max);
  * The fork alarm (docs/policy.md "The fork alarm"): an event
  * (QUELL_EV_FORK_ALARM) when a tenant forks forks times within
  * QUELL_ALARM_WIN_NS while another tenant's task has just waited wait_ns
- * behind others. forks 0: off. Takes effect at once, at any time.
+ * behind others. forks 0: off. The wait alarm ("The wait alarm"): an event
+ * (QUELL_EV_WAIT_ALARM) when a tenant's task ends such a wait, one per
+ * QUELL_WAIT_ALARM_GAP_NS at most. wait_ns 0: both off. Takes effect at
+ * once, at any time.
  */
-int qbpf_set_alarm(struct qbpf *b, uint64_t forks, uint64_t wait_ns);
+int qbpf_set_alarm(struct qbpf *b, uint64_t forks, bool wait_alarm, uint64_t wait_ns);
 /* Ring buffer of struct quell_event; fd for poll/epoll, or -1 if there is none. */
 int qbpf_events_fd(struct qbpf *b);
 /* Drain pending events into cb; returns events handled (0 when events are off) or -errno. */

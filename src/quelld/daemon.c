@@ -219,6 +219,15 @@ bool daemon_watch_poll(struct daemon *d)
 	return true;
 }
 
+/* Did this tick's plan enter or raise a rung (what the wait alarm's early ticks are for)? */
+static bool plan_entered(const struct decide_plan *p)
+{
+	for (int i = 0; p->ret > 0 && i < p->nact; i++)
+		if (p->acts[i].kind == PA_APPLY || p->acts[i].kind == PA_ESCALATE)
+			return true;
+	return false;
+}
+
 void daemon_tick(struct daemon *d)
 {
 	uint64_t t0 = clock_mono_ns(), real_ms = clock_real_ms();
@@ -240,6 +249,7 @@ void daemon_tick(struct daemon *d)
 	tick_act(d, &d->plan);			/* act.c: cgroup writes, kills, audit, state db */
 	tick_record(d, t0);			/* record.c: kernel events, RRD, Prometheus */
 	watch_arm(d);				/* the refault watch until the next tick */
+	alarm_tick_done(d, t0, plan_entered(&d->plan));	/* the wait alarm's pace */
 
 	d->last_tick_ms = (double)(clock_mono_ns() - t0) / 1e6;
 	d->host.tick_ms = d->last_tick_ms;

@@ -20,6 +20,7 @@
 #include "prom.h"
 #include "quell_bpf.h"
 #include "tenant.h"
+#include "wait_pace.h"
 
 struct notify_cmd;
 struct tenant_hooks;
@@ -66,6 +67,10 @@ struct daemon {
 	/* the fork alarm (alarm.c, docs/policy.md "The fork alarm") */
 	bool alarm_due;			/* an alarm asks for the next tick now */
 	uint64_t alarm_tick_ns;		/* the last of those (mono), 0 none yet */
+	/* the wait alarm (alarm.c, wait_pace.h, docs/policy.md "The wait alarm") */
+	bool wait_alarm_on;		/* the BPF side sends it */
+	struct wait_pace wait_pace;
+	bool wait_early;		/* this tick is the wait alarm's early one */
 
 	struct history *hist;		/* RRD writer, NULL if disabled */
 	struct events_log *events;	/* audit log */

@@ -376,8 +376,8 @@ static int event_cb(const struct quell_event *e, void *arg)
 	int ret;
 
 	ps.events++;
-	if (e->type == QUELL_EV_FORK_ALARM) {
-		alarm_event(d, e);	/* the one ring buffer carries the alarm's too */
+	if (e->type == QUELL_EV_FORK_ALARM || e->type == QUELL_EV_WAIT_ALARM) {
+		alarm_event(d, e);	/* the one ring buffer carries the alarms' too */
 		goto out;
 	}
 	if (e->type != QUELL_EV_UID_CHANGE && e->type != QUELL_EV_EXEC)

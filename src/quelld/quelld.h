@@ -23,18 +23,23 @@ void daemon_tick(struct daemon *d);	/* gather -> decide -> act -> record */
 int daemon_watch_timeout(const struct daemon *d);
 bool daemon_watch_poll(struct daemon *d);
 /*
- * alarm.c: the fork alarm (docs/policy.md "The fork alarm").
- * alarm_event - a QUELL_EV_FORK_ALARM from the ring buffer: remembered on
- * its tenant for the next tick, which is asked for now;
+ * alarm.c: the fork alarm and the wait alarm (docs/policy.md "The fork
+ * alarm", "The wait alarm").
+ * alarm_event - a QUELL_EV_FORK_ALARM or QUELL_EV_WAIT_ALARM from the ring
+ * buffer: a fork alarm is remembered on its tenant for the next tick, which
+ * is asked for now; a wait alarm asks for an early tick (wait_pace.h);
  * daemon_alarm_timeout - ms until that tick may be taken (0 now), -1 none
  * asked for; daemon_alarm_poll - true when it should be taken now (call
- * daemon_tick()); alarm_configure - tell the BPF side the thresholds of
- * d->cfg.policy (off when no rule has alarm = yes): after load and reload.
+ * daemon_tick()); alarm_tick_done - after each tick, with whether it
+ * entered a rung; alarm_configure - tell the BPF side the thresholds of
+ * d->cfg.policy (each alarm off when no rule would use it): after load and
+ * reload.
  */
 struct quell_event;
 void alarm_event(struct daemon *d, const struct quell_event *e);
 int daemon_alarm_timeout(const struct daemon *d);
 bool daemon_alarm_poll(struct daemon *d);
+void alarm_tick_done(struct daemon *d, uint64_t tick_ns, bool entered);
 void alarm_configure(struct daemon *d);
 void daemon_ready(struct daemon *d);	/* after init: sd_notify READY=1 */
 /*

@@ -68,7 +68,8 @@
 # BENCH_WEB_STEADY (10; quick 5);
 # BENCH_WEB_ALONE (seconds of each of the two alone runs, 10; quick 5);
 # BENCH_WEB_OVH_ROUNDS (3; quick 1); BENCH_WEB_OVH_S (5); BENCH_WEB_BOX
-# (1024M); BENCH_WEB_MEM_RATE (MiB/s, 128).
+# (1024M); BENCH_WEB_MEM_RATE (MiB/s, 128); BENCH_WEB_LOG (quelld's log_level,
+# info; its log of each attacked run is kept as web.KIND.quelld.log).
 . "$(dirname "$0")/lib.sh"
 
 for c in nginx php-fpm8.2 wrk curl setpriv; do
@@ -332,6 +333,7 @@ quelld_start() {
 [daemon]
 socket = $QT_DIR/quell.sock
 state_dir = $QT_DIR/state
+log_level = ${BENCH_WEB_LOG:-info}
 
 [tenants]
 managed = $QT_ID
@@ -515,6 +517,7 @@ run_kind() {
 		report_top: $r}')
 	cp "$EV" "$BENCH_OUT/web.$k.events.jsonl" 2>/dev/null
 	attack_stop; web_stop; b_quelld_stop
+	cp "$QT_DIR/quelld.log" "$BENCH_OUT/web.$k.quelld.log" 2>/dev/null
 	R=$(jq -n --argjson a "$alone" --argjson a0 "$alone0" --argjson n "$nq" --argjson q "$q" \
 		'def r($x; $y): if $x == null or $y == null or $y == 0 then null
 			else ($x / $y * 100 | round / 100) end;

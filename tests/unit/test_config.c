@@ -311,7 +311,7 @@ static void test_errors(void **state)
 		  "t.conf:2: syntax error (expected \"key = value\" or \"[section]\")" },
 		{ "[daemon\ntick = 1s\n", "t.conf:1: syntax error (expected \"key = value\" or \"[section]\")" },
 		{ "[policy]\nfrobnicate = yes\n",
-		  "t.conf:2: unknown key \"frobnicate\" in [policy] (known: enabled, dry_run, release_on_exit, default_rules, forget, saturation, throttle_limits, throttle_for, alarm_forks, alarm_wait)" },
+		  "t.conf:2: unknown key \"frobnicate\" in [policy] (known: enabled, dry_run, release_on_exit, default_rules, forget, saturation, throttle_limits, throttle_for, alarm_forks, alarm_wait, wait_alarm)" },
 		/* incomplete rule: policy_config_finish, at the rule's first key (the fuzz found none) */
 		{ "[daemon]\ntick = 1s\n[rule:mine]\nmetric = cpu_pct\n",
 		  "t.conf:4: [rule:mine]: missing key \"above\"" },

@@ -122,11 +122,11 @@ static void test_rule_trips(void **state)
 	assert_true(hog >= 0);
 
 	assert_int_equal(run(190, 0, 0, 30), 0);	/* busy, nobody hurt */
-	assert_int_equal(run(190, 120, 31, 31), 0);	/* the window opens */
+	assert_int_equal(run(190, 40, 31, 31), 0);	/* the window opens */
 	assert_int_equal(W.p.out[0].win_opened, 1u << hog);
 	assert_int_equal(W.p.out[0].win_closed, 0);
 	assert_int_equal(W.p.out[1].win_opened, 0);
-	assert_int_equal(run(190, 120, 32, 32), 1);	/* 1 s: the gentle rung */
+	assert_int_equal(run(190, 40, 32, 32), 1);	/* 1 s: the gentle rung */
 	assert_int_equal(W.p.nact, 1);
 	assert_int_equal(W.p.acts[0].tenant, 0);
 	assert_int_equal(W.p.acts[0].kind, PA_APPLY);
@@ -144,8 +144,8 @@ static void test_rule_trips(void **state)
 	assert_false(W.p.out[1].keep_ladder);
 
 	/* neighbours still suffer while it is demoted: the quota */
-	assert_int_equal(run(190, 120, 33, 41), 0);
-	assert_int_equal(run(190, 120, 42, 42), 1);
+	assert_int_equal(run(190, 40, 33, 41), 0);
+	assert_int_equal(run(190, 40, 42, 42), 1);
 	assert_int_equal(W.p.acts[0].kind, PA_ESCALATE);
 	assert_true(W.p.out[0].full.cpu_pct == 50);
 	assert_int_equal(W.p.out[0].full.cpu_idle, 1);
@@ -159,7 +159,7 @@ static void test_dry_run_decides_no_limit(void **state)
 	world(2);
 	cfg_default(&W.pc);
 	W.pc.dry_run = 1;
-	assert_int_equal(run(190, 120, 0, 10), 1);
+	assert_int_equal(run(190, 40, 0, 10), 1);
 	assert_true(W.p.acts[0].dry_run);
 	assert_int_equal(W.p.out[0].dyn.set, 0);
 	assert_true(isinf(W.p.out[0].full.cpu_pct));
@@ -174,7 +174,7 @@ static void test_exempt_never_acted_on(void **state)
 	world(2);
 	cfg_default(&W.pc);
 	W.exempt[0] = true;
-	assert_int_equal(run(190, 120, 0, 100), 0);
+	assert_int_equal(run(190, 40, 0, 100), 0);
 	assert_int_equal(W.p.out[0].dyn.set, 0);
 }
 

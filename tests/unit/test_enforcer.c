@@ -326,8 +326,8 @@ static void test_rule_trips_and_writes(void **state)
 	alice_and_bob(&a, &b);
 
 	assert_int_equal(run(a, b, 190, 0, 0, 30), 0);		/* busy, nobody hurt */
-	assert_int_equal(run(a, b, 190, 120, 31, 31), 0);	/* the window opens */
-	assert_int_equal(run(a, b, 190, 120, 32, 32), 1);	/* 1 s: the gentle rung */
+	assert_int_equal(run(a, b, 190, 40, 31, 31), 0);	/* the window opens */
+	assert_int_equal(run(a, b, 190, 40, 32, 32), 1);	/* 1 s: the gentle rung */
 	rd("quell/alice/cpu.idle", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
@@ -348,15 +348,15 @@ static void test_rule_trips_and_writes(void **state)
 	assert_true(json_real_value(json_object_get(json_object_get(ev, "evidence"), "value")) ==
 		    190);
 	assert_true(json_real_value(json_object_get(json_object_get(ev, "evidence"), "signal")) ==
-		    120);
+		    40);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "limits"),
 							    "cpu_idle")), 1);
 	assert_string_equal(json_string_value(json_object_get(ev, "limits_text")), "cpu_idle=yes");
 	json_decref(arr);
 
 	/* neighbours still suffer while it is demoted: the quota, idle kept */
-	assert_int_equal(run(a, b, 190, 120, 33, 41), 0);
-	assert_int_equal(run(a, b, 190, 120, 42, 42), 1);
+	assert_int_equal(run(a, b, 190, 40, 33, 41), 0);
+	assert_int_equal(run(a, b, 190, 40, 42, 42), 1);
 	assert_string_equal(last_action("alice"), "escalate");
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "50000 100000");
@@ -392,8 +392,8 @@ static void test_freeze_rung_and_kill(void **state)
 	assert_int_equal(policy_parse_kv(&D.cfg.policy, "rule:cpu-hog", "steps",
 					 "cpu=50% for 2s, freeze for 3s, kill", err, sizeof(err)), 0);
 	alice_and_bob(&a, &b);
-	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);	/* apply at 10 */
-	assert_int_equal(run(a, b, 50, 120, 11, 12), 1);	/* freeze at 12 */
+	assert_int_equal(run(a, b, 190, 40, 0, 10), 1);	/* apply at 10 */
+	assert_int_equal(run(a, b, 50, 40, 11, 12), 1);	/* freeze at 12 */
 	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	assert_int_equal(a->state, TS_FROZEN);
@@ -402,7 +402,7 @@ static void test_freeze_rung_and_kill(void **state)
 	assert_string_equal(buf, "0");
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "50000 100000");		/* the throttle stays */
-	assert_int_equal(run(a, b, 50, 120, 16, 26), 1);	/* parole broken: kill */
+	assert_int_equal(run(a, b, 50, 40, 16, 26), 1);	/* parole broken: kill */
 	assert_string_equal(last_action("alice"), "kill");
 	rd("quell/alice/cgroup.kill", buf, sizeof(buf));
 	assert_string_equal(buf, "1");
@@ -417,7 +417,7 @@ static void test_dry_run_writes_nothing(void **state)
 	(void)state;
 	D.cfg.policy.dry_run = 1;
 	alice_and_bob(&a, &b);
-	assert_int_equal(run(a, b, 190, 120, 0, 10), 1);
+	assert_int_equal(run(a, b, 190, 40, 0, 10), 1);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
 	rd("quell/alice/cpu.idle", buf, sizeof(buf));
@@ -440,7 +440,7 @@ static void test_exempt_untouched(void **state)
 	a->exempt = true;
 	act_tenant_added(&D, a);
 	act_tenant_added(&D, b);
-	assert_int_equal(run(a, b, 190, 120, 0, 100), 0);
+	assert_int_equal(run(a, b, 190, 40, 0, 100), 0);
 	rd("quell/alice/cpu.max", buf, sizeof(buf));
 	assert_string_equal(buf, "max 100000");
 }
@@ -453,7 +453,7 @@ static void test_stale_plan_not_applied(void **state)
 
 	(void)state;
 	alice_and_bob(&a, &b);
-	assert_int_equal(run(a, b, 190, 120, 0, 0), 0);			/* the window opens */
+	assert_int_equal(run(a, b, 190, 40, 0, 0), 0);			/* the window opens */
 	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);	/* the gentle rung */
 	registry_remove(&D.reg, b);
 	assert_int_equal(tick_act(&D, &D.plan), -ESTALE);
@@ -464,7 +464,7 @@ static void test_stale_plan_not_applied(void **state)
 
 	/* as many tenants, not the same ones at the same places */
 	b = add("bob", 1002);
-	b->view.suffered_ms_s = 120;
+	b->view.suffered_ms_s = 40;
 	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);
 	registry_remove(&D.reg, a);
 	add("carol", 1003);
@@ -578,7 +578,7 @@ static void test_restart_keeps_state(void **state)
 	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "bob", "limits", "nproc", "77");
 	json_decref(r);
 	/* the gentle rung at 1, the quota at 11 (demoted 10 s, neighbours still suffer) */
-	assert_int_equal(run(a, b, 190, 120, 0, 11), 2);
+	assert_int_equal(run(a, b, 190, 40, 0, 11), 2);
 
 	/* crash: nothing released; a new daemon reads it back */
 	daemon_down();
@@ -712,7 +712,7 @@ static void test_calm_tenant_no_state_entry(void **state)
 	assert_string_equal(buf, "max 100000");
 
 	/* a ladder is worth an entry; bob, calm, still has none */
-	assert_int_equal(run(a, b, 190, 120, 8, 12), 1);
+	assert_int_equal(run(a, b, 190, 40, 8, 12), 1);
 	assert_non_null(act_state("alice", false));
 	assert_null(act_state("bob", false));
 	/* released: nothing left to persist, the entry goes with the save */

@@ -95,9 +95,9 @@ static void test_defaults(void **state)
 	assert_int_equal(pc.alarm_wait_ms, 5);
 	for (i = 0; i < pc.nr_rules; i++)
 		assert_true(pc.rules[i].alarm == !strcmp(pc.rules[i].name, "fork-storm"));
-	/* cpu-hog: the gentle rung at once past 150 ms/s of a neighbour's wait */
+	/* cpu-hog: the gentle rung at once past 50 ms/s of a neighbour's wait */
 	r = &pc.rules[policy_rule_find(&pc, "cpu-hog")];
-	assert_true(r->urgent_above == 150);
+	assert_true(r->urgent_above == 50);
 	assert_int_equal(r->urgent_for_ms, 0);
 	assert_int_equal(r->urgent_signal, PS_NONE);
 	assert_true(pc.manual_lim.cpu_pct == 25);
@@ -213,6 +213,49 @@ static void test_override_builtin_and_drop_defaults(void **state)
  * and a gentle first step. fork-storm given other steps in the file loses
  * its built-in alarm; asking for it then is an error.
  */
+/*
+ * The wait alarm (docs/policy.md "The wait alarm"): [policy] wait_alarm,
+ * and whether a rule would use its early tick: an urgent way on the
+ * neighbours' waits (cpu-hog's by default), with the policy on.
+ */
+static void test_wait_alarm_key(void **state)
+{
+	struct policy_config pc;
+	int hog;
+
+	(void)state;
+	policy_config_init(&pc);
+	assert_true(pc.wait_alarm);
+	assert_true(policy_wait_alarm_wanted(&pc));
+	assert_int_equal(kv(&pc, "policy", "wait_alarm", "no"), 0);
+	assert_false(pc.wait_alarm);
+	assert_false(policy_wait_alarm_wanted(&pc));
+	assert_int_equal(kv(&pc, "policy", "wait_alarm", "sometimes"), -EINVAL);
+	assert_false(pc.wait_alarm);	/* a bad value changes nothing */
+	assert_int_equal(kv(&pc, "policy", "wait_alarm", "yes"), 0);
+	assert_true(policy_wait_alarm_wanted(&pc));
+
+	/* the policy off */
+	assert_int_equal(kv(&pc, "policy", "enabled", "no"), 0);
+	assert_false(policy_wait_alarm_wanted(&pc));
+	assert_int_equal(kv(&pc, "policy", "enabled", "yes"), 0);
+
+	/* cpu-hog without its urgent way, or off: no rule reads the early tick */
+	hog = policy_rule_find(&pc, "cpu-hog");
+	assert_int_equal(kv(&pc, "rule:cpu-hog", "urgent_above", "0"), 0);
+	assert_false(policy_wait_alarm_wanted(&pc));
+	assert_int_equal(kv(&pc, "rule:cpu-hog", "urgent_above", "50"), 0);
+	assert_true(policy_wait_alarm_wanted(&pc));
+	pc.rules[hog].enabled = false;
+	assert_false(policy_wait_alarm_wanted(&pc));
+	pc.rules[hog].enabled = true;
+	/* an urgent way on another signal does not count */
+	assert_int_equal(kv(&pc, "rule:cpu-hog", "urgent_while", "psi_io"), 0);
+	assert_false(policy_wait_alarm_wanted(&pc));
+	assert_int_equal(kv(&pc, "rule:cpu-hog", "urgent_while", "suffered_sum"), 0);
+	assert_true(policy_wait_alarm_wanted(&pc));
+}
+
 static void test_alarm_keys(void **state)
 {
 	struct policy_config pc;
@@ -335,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_rule_missing_keys),
 		cmocka_unit_test(test_override_builtin_and_drop_defaults),
 		cmocka_unit_test(test_alarm_keys),
+		cmocka_unit_test(test_wait_alarm_key),
 		cmocka_unit_test(test_rule_errors),
 		cmocka_unit_test(test_steps_errors),
 		cmocka_unit_test(test_names),

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * wait_pace.c - when the wait alarm takes an early tick (src/quelld/wait_pace.h).
+ */
+#include "wait_pace.h"
+
+#define MS	1000000ULL
+
+bool wait_pace_alarm(struct wait_pace *p, uint64_t now_ns)
+{
+	if (p->pause_until_ns && now_ns < p->pause_until_ns)
+		return false;
+	p->pause_until_ns = 0;
+	if (p->wanted)
+		return false;
+	p->wanted = true;
+	p->alarm_ns = now_ns;
+	return true;
+}
+
+uint64_t wait_pace_due(const struct wait_pace *p, uint64_t last_tick_ns)
+{
+	uint64_t at = last_tick_ns + WAIT_PACE_SAMPLE_MS * MS;
+
+	if (!p->wanted)
+		return 0;
+	return at > p->alarm_ns ? at : p->alarm_ns;
+}
+
+void wait_pace_tick(struct wait_pace *p, uint64_t now_ns, bool early, bool entered)
+{
+	p->wanted = false;
+	if (!early)
+		return;
+	p->early++;
+	/* a run of fruitless ticks is broken by a rung, or by a quiet spell */
+	if (entered || (p->early_ns && now_ns - p->early_ns > WAIT_PACE_RUN_MS * MS))
+		p->fruitless = 0;
+	p->early_ns = now_ns;
+	if (entered)
+		return;
+	if (++p->fruitless < WAIT_PACE_FRUITLESS)
+		return;
+	p->fruitless = 0;
+	p->pause_until_ns = now_ns + WAIT_PACE_PAUSE_MS * MS;
+	p->pauses++;
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_wait_pace.c - src/quelld/wait_pace.c with literal times: when the
+ * wait alarm takes an early tick (WAIT_PACE_SAMPLE_MS after the last tick
+ * at the earliest, at once after a long one), and how fruitless early
+ * ticks pause it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "wait_pace.h"
+
+#define MS	1000000ULL
+#define S	(1000 * MS)
+
+static void due_times(void **state)
+{
+	struct wait_pace p = { 0 };
+
+	(void)state;
+	/* nothing asked */
+	assert_int_equal(wait_pace_due(&p, 10 * S), 0);
+	/* an alarm 50 ms after a tick: the tick 200 ms after that one */
+	assert_true(wait_pace_alarm(&p, 10 * S + 50 * MS));
+	assert_int_equal(wait_pace_due(&p, 10 * S), 10 * S + 200 * MS);
+	/* more alarms change nothing (the first asked) */
+	assert_false(wait_pace_alarm(&p, 10 * S + 90 * MS));
+	assert_int_equal(wait_pace_due(&p, 10 * S), 10 * S + 200 * MS);
+	/* any tick clears it; a regular one 100 ms later moves the next one too */
+	wait_pace_tick(&p, 10 * S + 100 * MS, false, false);
+	assert_int_equal(wait_pace_due(&p, 10 * S + 100 * MS), 0);
+	assert_true(wait_pace_alarm(&p, 10 * S + 150 * MS));
+	assert_int_equal(wait_pace_due(&p, 10 * S + 100 * MS), 10 * S + 300 * MS);
+	/* an alarm 700 ms after the last tick: at once */
+	wait_pace_tick(&p, 11 * S, false, false);
+	assert_true(wait_pace_alarm(&p, 11 * S + 700 * MS));
+	assert_int_equal(wait_pace_due(&p, 11 * S), 11 * S + 700 * MS);
+	/* a regular tick is no early one: counts nothing */
+	wait_pace_tick(&p, 12 * S, false, false);
+	assert_int_equal(p.early, 0);
+	assert_int_equal(p.fruitless, 0);
+}
+
+static void fruitless_pause(void **state)
+{
+	struct wait_pace p = { 0 };
+	uint64_t t = 100 * S;
+
+	(void)state;
+	/* WAIT_PACE_FRUITLESS early ticks in a row that enter nothing: a pause */
+	for (int i = 0; i < WAIT_PACE_FRUITLESS; i++) {
+		assert_true(wait_pace_alarm(&p, t));
+		t += 200 * MS;
+		wait_pace_tick(&p, t, true, false);
+	}
+	assert_int_equal(p.pauses, 1);
+	assert_int_equal(p.early, WAIT_PACE_FRUITLESS);
+	/* alarms during the pause ask for nothing */
+	assert_false(wait_pace_alarm(&p, t + 10 * MS));
+	assert_false(wait_pace_alarm(&p, t + WAIT_PACE_PAUSE_MS * MS - 1));
+	assert_int_equal(wait_pace_due(&p, t), 0);
+	/* after it, they do again */
+	assert_true(wait_pace_alarm(&p, t + WAIT_PACE_PAUSE_MS * MS));
+	assert_int_equal(p.pause_until_ns, 0);
+}
+
+static void rung_or_quiet_breaks_the_run(void **state)
+{
+	struct wait_pace p = { 0 };
+	uint64_t t = 100 * S;
+
+	(void)state;
+	/* one short of a pause, then an early tick that entered a rung: counting starts over */
+	for (int i = 0; i < WAIT_PACE_FRUITLESS - 1; i++) {
+		wait_pace_alarm(&p, t);
+		t += 200 * MS;
+		wait_pace_tick(&p, t, true, false);
+	}
+	wait_pace_alarm(&p, t);
+	t += 200 * MS;
+	wait_pace_tick(&p, t, true, true);
+	assert_int_equal(p.fruitless, 0);
+	/* one short again, then a quiet spell longer than WAIT_PACE_RUN_MS */
+	for (int i = 0; i < WAIT_PACE_FRUITLESS - 1; i++) {
+		wait_pace_alarm(&p, t);
+		t += 200 * MS;
+		wait_pace_tick(&p, t, true, false);
+	}
+	t += WAIT_PACE_RUN_MS * MS + 1;
+	wait_pace_alarm(&p, t);
+	wait_pace_tick(&p, t, true, false);
+	assert_int_equal(p.fruitless, 1);
+	assert_int_equal(p.pauses, 0);
+	assert_true(wait_pace_alarm(&p, t + 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(due_times),
+		cmocka_unit_test(fruitless_pause),
+		cmocka_unit_test(rung_or_quiet_breaks_the_run),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
