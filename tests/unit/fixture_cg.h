@@ -3,8 +3,9 @@
  * fixture_cg.h - a fake cgroupfs root with its /proc and /sys (fixture.h
  * trees) and the layout cg_layout_open() finds in it: what the cgroup
  * backend tests (tests/unit/test_cg_v1.c, test_cg_v2.c, test_mem_share.c)
- * build each test on, with their cmocka setup and teardown; test_discover.c
- * takes its hybrid roots.
+ * build each test on, with their cmocka setups and teardown, and the
+ * asserts they read the files back with; test_discover.c takes its hybrid
+ * roots.
  * Header-only, like fixture.h.
  */
 #ifndef QUELL_TEST_FIXTURE_CG_H
@@ -28,12 +29,20 @@ struct fx_cg {
 	struct cg_layout l;
 };
 
-/* The three empty trees; NULL when one cannot be made. */
+/*
+ * The three empty trees, the layout not opened yet (no fd of it to close:
+ * fx_cg_free() is safe before fx_cg_open()); NULL when one cannot be made.
+ */
 static inline struct fx_cg *fx_cg_new(void)
 {
 	struct fx_cg *e = calloc(1, sizeof(*e));
 
-	if (!e || fx_tree_new(&e->t) || fx_tree_new(&e->proc) || fx_tree_new(&e->sys))
+	if (!e)
+		return NULL;
+	e->l.v2_fd = -1;
+	for (int c = 0; c < CGC_NR; c++)
+		e->l.v1_fd[c] = -1;
+	if (fx_tree_new(&e->t) || fx_tree_new(&e->proc) || fx_tree_new(&e->sys))
 		return NULL;
 	return e;
 }
@@ -105,6 +114,28 @@ static inline int fx_cg_setup(void **state, enum fx_cg_kind k)
 	return 0;
 }
 
+/* the three kinds as setups, and the empty trees of fx_cg_new() for the tests of detection */
+static inline int fx_cg_setup_v1(void **state)
+{
+	return fx_cg_setup(state, FX_CG_V1);
+}
+
+static inline int fx_cg_setup_hybrid(void **state)
+{
+	return fx_cg_setup(state, FX_CG_HYBRID);
+}
+
+static inline int fx_cg_setup_v2(void **state)
+{
+	return fx_cg_setup(state, FX_CG_V2);
+}
+
+static inline int fx_cg_setup_empty(void **state)
+{
+	*state = fx_cg_new();
+	return *state ? 0 : -1;
+}
+
 static inline int fx_cg_teardown(void **state)
 {
 	fx_cg_free(*state);
@@ -123,6 +154,22 @@ static inline void fx_put(struct fx_tree *t, const char *rel, const char *s)
 static inline void fx_get(struct fx_tree *t, const char *rel, char *buf, size_t len)
 {
 	assert_true(fx_read(t, rel, buf, len) >= 0);
+}
+
+/*
+ * Assert that root/rel holds want, all of it (newlines too): a backend's
+ * write as it reached the file. A macro so that a failure names the test's
+ * line, not this header's.
+ */
+#define fx_expect(t, rel, want)	fx_expect_at(t, rel, want, __FILE__, __LINE__)
+
+static inline void fx_expect_at(const struct fx_tree *t, const char *rel, const char *want,
+				const char *file, int line)
+{
+	char buf[1024];
+
+	_assert_true(fx_read(t, rel, buf, sizeof(buf)) >= 0, rel, file, line);
+	_assert_string_equal(buf, want, file, line);
 }
 
 #endif /* QUELL_TEST_FIXTURE_CG_H */
