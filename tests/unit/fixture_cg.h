@@ -172,4 +172,40 @@ static inline void fx_expect_at(const struct fx_tree *t, const char *rel, const 
 	_assert_string_equal(buf, want, file, line);
 }
 
+/*
+ * Assert that got is want, field by field: a usage test spells what a tree
+ * reads as one literal struct, and a field it leaves out is expected 0 (as
+ * cg_read_usage() leaves what it did not read). A macro so that a failure
+ * names the test's line; the field is printed before.
+ */
+#define fx_expect_usage(got, want)	fx_expect_usage_at(got, want, __FILE__, __LINE__)
+
+static inline void fx_expect_usage_at(const struct cg_usage *got, const struct cg_usage *want,
+				      const char *file, int line)
+{
+#define FX_U(f)	{ #f, got->f, want->f }
+	const struct {
+		const char *name;
+		uint64_t got, want;
+	} f[] = {
+		FX_U(valid), FX_U(cpu_ns), FX_U(cpu_throttled), FX_U(cpu_throttled_ns),
+		FX_U(mem_bytes), FX_U(mem_peak), FX_U(mem_high_events), FX_U(mem_max_events),
+		FX_U(oom_kills), FX_U(pgfaults), FX_U(refaults),
+		FX_U(io_rbytes), FX_U(io_wbytes), FX_U(io_rops), FX_U(io_wops),
+		FX_U(pids_current), FX_U(pids_max_events),
+		FX_U(psi_cpu_some_us), FX_U(psi_mem_some_us), FX_U(psi_mem_full_us),
+		FX_U(psi_io_some_us), FX_U(psi_io_full_us), FX_U(frozen),
+	};
+#undef FX_U
+
+	/* 22 counters and a bool, 8 bytes each: a field added to cg_usage goes in f[] too */
+	_Static_assert(sizeof(struct cg_usage) == sizeof(f) / sizeof(f[0]) * sizeof(uint64_t),
+		       "struct cg_usage has a field fx_expect_usage_at() does not compare");
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (f[i].got != f[i].want)
+			print_error("cg_usage.%s\n", f[i].name);
+		_assert_int_equal(f[i].got, f[i].want, file, line);
+	}
+}
+
 #endif /* QUELL_TEST_FIXTURE_CG_H */

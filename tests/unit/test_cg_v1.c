@@ -160,29 +160,33 @@ static void test_detect_unified_only(void **state)
 
 static void test_usage_v1(void **state)
 {
+	/* full_cgroup() as read; no PSI and no refaults without unified/ */
+	const struct cg_usage want = {
+		.valid = CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
+			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS | CGU_FROZEN,
+		.cpu_ns = 52848097416ULL,
+		.cpu_throttled = 4,
+		.cpu_throttled_ns = 123456789,
+		.mem_bytes = 21753856,
+		.mem_peak = 33554432,
+		.mem_max_events = 17,		/* failcnt */
+		.mem_high_events = 0,
+		.oom_kills = 2,
+		.pgfaults = 2245272,		/* total_ (hierarchical) wins */
+		.io_rbytes = 4096 + 512,
+		.io_wbytes = 10485760,
+		.io_rops = 1,
+		.io_wops = 10,
+		.pids_current = 3,
+		.pids_max_events = 9,
+		.frozen = false,
+	};
 	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e, false);
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
-	assert_int_equal(u.valid, CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
-			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS | CGU_FROZEN);
-	assert_int_equal(u.cpu_ns, 52848097416ULL);
-	assert_int_equal(u.cpu_throttled, 4);
-	assert_int_equal(u.cpu_throttled_ns, 123456789);
-	assert_int_equal(u.mem_bytes, 21753856);
-	assert_int_equal(u.mem_peak, 33554432);
-	assert_int_equal(u.mem_max_events, 17);
-	assert_int_equal(u.mem_high_events, 0);
-	assert_int_equal(u.oom_kills, 2);
-	assert_int_equal(u.pgfaults, 2245272);	/* total_ (hierarchical) wins */
-	assert_int_equal(u.io_rbytes, 4096 + 512);
-	assert_int_equal(u.io_wbytes, 10485760);
-	assert_int_equal(u.io_rops, 1);
-	assert_int_equal(u.io_wops, 10);
-	assert_int_equal(u.pids_current, 3);
-	assert_int_equal(u.pids_max_events, 9);
-	assert_false(u.frozen);
+	fx_expect_usage(&u, &want);
 }
 
 static void test_usage_hybrid_psi(void **state)

@@ -87,35 +87,39 @@ static void test_detect_v2_partial_controllers(void **state)
 
 static void test_usage_full(void **state)
 {
+	/* full_cgroup() as read; its memory.stat has no workingset_refault_file */
+	const struct cg_usage want = {
+		.valid = CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
+			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS |
+			 CGU_PSI_CPU | CGU_PSI_MEM | CGU_PSI_IO | CGU_FROZEN,
+		.cpu_ns = 1234567000ULL,
+		.cpu_throttled = 7,
+		.cpu_throttled_ns = 35000000ULL,
+		.mem_bytes = 104857600,
+		.mem_peak = 209715200,
+		.mem_high_events = 12,
+		.mem_max_events = 3,
+		.oom_kills = 1,
+		.pgfaults = 98765,
+		.io_rbytes = 1048576 + 4096,
+		.io_wbytes = 2097152,
+		.io_rops = 17,
+		.io_wops = 32,
+		.pids_current = 5,
+		.pids_max_events = 2,
+		.psi_cpu_some_us = 1500,
+		.psi_mem_some_us = 3739720,
+		.psi_mem_full_us = 3469620,
+		.psi_io_some_us = 42,
+		.psi_io_full_us = 40,
+		.frozen = true,
+	};
 	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e);
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
-	assert_int_equal(u.valid, CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
-			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS |
-			 CGU_PSI_CPU | CGU_PSI_MEM | CGU_PSI_IO | CGU_FROZEN);
-	assert_int_equal(u.cpu_ns, 1234567000ULL);
-	assert_int_equal(u.cpu_throttled, 7);
-	assert_int_equal(u.cpu_throttled_ns, 35000000ULL);
-	assert_int_equal(u.mem_bytes, 104857600);
-	assert_int_equal(u.mem_peak, 209715200);
-	assert_int_equal(u.mem_high_events, 12);
-	assert_int_equal(u.mem_max_events, 3);
-	assert_int_equal(u.oom_kills, 1);
-	assert_int_equal(u.pgfaults, 98765);
-	assert_int_equal(u.io_rbytes, 1048576 + 4096);
-	assert_int_equal(u.io_wbytes, 2097152);
-	assert_int_equal(u.io_rops, 17);
-	assert_int_equal(u.io_wops, 32);
-	assert_int_equal(u.pids_current, 5);
-	assert_int_equal(u.pids_max_events, 2);
-	assert_int_equal(u.psi_cpu_some_us, 1500);
-	assert_int_equal(u.psi_mem_some_us, 3739720);
-	assert_int_equal(u.psi_mem_full_us, 3469620);
-	assert_int_equal(u.psi_io_some_us, 42);
-	assert_int_equal(u.psi_io_full_us, 40);
-	assert_true(u.frozen);
+	fx_expect_usage(&u, &want);
 }
 
 /* What this machine's unified/ child looks like: no controllers enabled. */
