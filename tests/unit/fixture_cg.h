@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -205,6 +206,38 @@ static inline void fx_expect_usage_at(const struct cg_usage *got, const struct c
 		if (f[i].got != f[i].want)
 			print_error("cg_usage.%s\n", f[i].name);
 		_assert_int_equal(f[i].got, f[i].want, file, line);
+	}
+}
+
+/* a file of a tenant's cgroup spoilt: the value cg_read_usage() must lose, one it must keep */
+struct fx_cg_spoilt {
+	const char *file, *text;	/* below the root, as fx_put() takes it */
+	uint64_t lost, kept;		/* CGU_ bits */
+};
+
+/*
+ * For each case: fill() writes the cgroup cg whole again, the case's file is
+ * spoilt, and cg_read_usage() must return -EINVAL, without the value lost
+ * and with the value kept (the rest is still read). A failing case is named.
+ */
+static inline void fx_cg_expect_spoilt(struct fx_cg *e, const char *cg,
+				       void (*fill)(struct fx_cg *e),
+				       const struct fx_cg_spoilt *c, size_t n)
+{
+	struct cg_usage u;
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		fill(e);
+		fx_put(&e->t, c[i].file, c[i].text);
+		ret = cg_read_usage(&e->l, cg, &u);
+		if (ret != -EINVAL || (u.valid & c[i].lost) || !(u.valid & c[i].kept))
+			print_error("%s spoilt as \"%.*s\": %d, valid %#llx\n", c[i].file,
+				    (int)strcspn(c[i].text, "\n"), c[i].text, ret,
+				    (unsigned long long)u.valid);
+		assert_int_equal(ret, -EINVAL);
+		assert_false(u.valid & c[i].lost);
+		assert_true(u.valid & c[i].kept);
 	}
 }
 

@@ -92,26 +92,16 @@ static void test_usage_full(void **state)
 		.valid = CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
 			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS |
 			 CGU_PSI_CPU | CGU_PSI_MEM | CGU_PSI_IO | CGU_FROZEN,
-		.cpu_ns = 1234567000ULL,
-		.cpu_throttled = 7,
-		.cpu_throttled_ns = 35000000ULL,
-		.mem_bytes = 104857600,
-		.mem_peak = 209715200,
-		.mem_high_events = 12,
-		.mem_max_events = 3,
+		.cpu_ns = 1234567000ULL, .cpu_throttled = 7, .cpu_throttled_ns = 35000000ULL,
+		.mem_bytes = 104857600, .mem_peak = 209715200,
+		.mem_high_events = 12, .mem_max_events = 3,
 		.oom_kills = 1,
 		.pgfaults = 98765,
-		.io_rbytes = 1048576 + 4096,
-		.io_wbytes = 2097152,
-		.io_rops = 17,
-		.io_wops = 32,
-		.pids_current = 5,
-		.pids_max_events = 2,
+		.io_rbytes = 1048576 + 4096, .io_wbytes = 2097152, .io_rops = 17, .io_wops = 32,
+		.pids_current = 5, .pids_max_events = 2,
 		.psi_cpu_some_us = 1500,
-		.psi_mem_some_us = 3739720,
-		.psi_mem_full_us = 3469620,
-		.psi_io_some_us = 42,
-		.psi_io_full_us = 40,
+		.psi_mem_some_us = 3739720, .psi_mem_full_us = 3469620,
+		.psi_io_some_us = 42, .psi_io_full_us = 40,
 		.frozen = true,
 	};
 	struct fx_cg *e = *state;
@@ -149,27 +139,15 @@ static void test_usage_vanished(void **state)
 
 static void test_usage_malformed(void **state)
 {
-	/* one file of full_cgroup() spoilt: its value goes, the others are still read */
-	static const struct {
-		const char *file, *text;
-		uint64_t lost, kept;
-	} bad[] = {
-		{ "memory.current", "lots\n", CGU_MEM, CGU_CPU },
-		{ "io.stat", "254:0 rbytes=12 wbytes=x\n", CGU_IO, CGU_CPU },
-		{ "io.stat", "garbage\n", CGU_IO, CGU_CPU },
-		{ "cpu.pressure", "some avg10=zz\n", CGU_PSI_CPU, CGU_CPU },
-		{ "cpu.stat", "usage_usec -5\n", CGU_CPU, CGU_MEM },
+	static const struct fx_cg_spoilt bad[] = {
+		{ CG "/memory.current", "lots\n", CGU_MEM, CGU_CPU },
+		{ CG "/io.stat", "254:0 rbytes=12 wbytes=x\n", CGU_IO, CGU_CPU },
+		{ CG "/io.stat", "garbage\n", CGU_IO, CGU_CPU },
+		{ CG "/cpu.pressure", "some avg10=zz\n", CGU_PSI_CPU, CGU_CPU },
+		{ CG "/cpu.stat", "usage_usec -5\n", CGU_CPU, CGU_MEM },
 	};
-	struct fx_cg *e = *state;
-	struct cg_usage u;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		full_cgroup(e);
-		wcg(e, bad[i].file, bad[i].text);
-		assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-		assert_false(u.valid & bad[i].lost);
-		assert_true(u.valid & bad[i].kept);
-	}
+	fx_cg_expect_spoilt(*state, CG, full_cgroup, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_io_stat_extra_keys(void **state)
