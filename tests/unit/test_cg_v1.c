@@ -78,16 +78,6 @@ static void full_cgroup(struct fx_cg *e, bool with_unified)
 	       "full avg10=0.00 avg60=0.00 avg300=0.00 total=10\n");
 }
 
-static int setup_v1(void **state)
-{
-	return fx_cg_setup(state, FX_CG_V1);
-}
-
-static int setup_hybrid(void **state)
-{
-	return fx_cg_setup(state, FX_CG_HYBRID);
-}
-
 /* --- detection ------------------------------------------------------------ */
 
 static void test_detect_v1_and_hybrid(void **state)
@@ -116,96 +106,79 @@ static void test_detect_v1_only(void **state)
 
 static void test_detect_combined_and_symlinks(void **state)
 {
-	struct fx_tree t;
-	struct cg_layout l;
+	struct fx_cg *e = *state;
 	struct stat a, b;
 
-	(void)state;
-	assert_int_equal(fx_tree_new(&t), 0);
 	/* Debian/RHEL style: cpu,cpuacct mount plus cpu and cpuacct symlinks */
-	fx_put(&t, "cpu,cpuacct/cgroup.procs", "1\n");
-	assert_int_equal(symlinkat("cpu,cpuacct", t.fd, "cpu"), 0);
-	fx_put(&t, "memory/cgroup.procs", "1\n");
-	fx_put(&t, "cpuset/cgroup.procs", "1\n");	/* not cpu */
-	fx_put(&t, "blkio/notacgroup", "");		/* no cgroup.procs: not a hierarchy */
-	assert_int_equal(cg_layout_open(t.fd, &l), 0);
-	assert_int_equal(l.mode, CG_MODE_V1);
-	assert_true(l.v1_fd[CGC_CPU] >= 0);
-	assert_true(l.v1_fd[CGC_CPUACCT] >= 0);
-	assert_int_equal(fstat(l.v1_fd[CGC_CPU], &a), 0);
-	assert_int_equal(fstat(l.v1_fd[CGC_CPUACCT], &b), 0);
+	fx_put(&e->t, "cpu,cpuacct/cgroup.procs", "1\n");
+	assert_int_equal(symlinkat("cpu,cpuacct", e->t.fd, "cpu"), 0);
+	fx_put(&e->t, "memory/cgroup.procs", "1\n");
+	fx_put(&e->t, "cpuset/cgroup.procs", "1\n");	/* not cpu */
+	fx_put(&e->t, "blkio/notacgroup", "");		/* no cgroup.procs: not a hierarchy */
+	assert_int_equal(fx_cg_open(e), 0);
+	assert_int_equal(e->l.mode, CG_MODE_V1);
+	assert_true(e->l.v1_fd[CGC_CPU] >= 0);
+	assert_true(e->l.v1_fd[CGC_CPUACCT] >= 0);
+	assert_int_equal(fstat(e->l.v1_fd[CGC_CPU], &a), 0);
+	assert_int_equal(fstat(e->l.v1_fd[CGC_CPUACCT], &b), 0);
 	assert_int_equal(a.st_ino, b.st_ino);
-	assert_true(l.v1_fd[CGC_MEMORY] >= 0);
-	assert_int_equal(l.v1_fd[CGC_BLKIO], -1);
-	assert_int_equal(l.v1_fd[CGC_PIDS], -1);
-	assert_int_equal(l.v1_fd[CGC_FREEZER], -1);
+	assert_true(e->l.v1_fd[CGC_MEMORY] >= 0);
+	assert_int_equal(e->l.v1_fd[CGC_BLKIO], -1);
+	assert_int_equal(e->l.v1_fd[CGC_PIDS], -1);
+	assert_int_equal(e->l.v1_fd[CGC_FREEZER], -1);
 
 	/* creating in a combined hierarchy happens once, in the one directory */
-	assert_int_equal(cg_create(&l, "quell/x"), 0);
-	assert_true(cg_exists(&l, "quell/x"));
-	cg_layout_close(&l);
-	fx_tree_free(&t);
+	assert_int_equal(cg_create(&e->l, "quell/x"), 0);
+	assert_true(cg_exists(&e->l, "quell/x"));
 }
 
 static void test_detect_none(void **state)
 {
-	struct fx_tree t;
-	struct cg_layout l;
+	struct fx_cg *e = *state;
 
-	(void)state;
-	assert_int_equal(fx_tree_new(&t), 0);
-	assert_int_equal(cg_layout_open(t.fd, &l), -ENOENT);
-	assert_int_equal(l.mode, CG_MODE_NONE);
-	assert_string_equal(cg_mode_name(l.mode), "none");
-	fx_put(&t, "cpu/tasks", "");		/* a dir without cgroup.procs does not count */
-	assert_int_equal(cg_layout_open(t.fd, &l), -ENOENT);
-	cg_layout_close(&l);		/* safe on a failed open */
-	assert_int_equal(cg_layout_open(-1, &l), -EBADF);
-	fx_tree_free(&t);
+	assert_int_equal(cg_layout_open(e->t.fd, &e->l), -ENOENT);
+	assert_int_equal(e->l.mode, CG_MODE_NONE);
+	assert_string_equal(cg_mode_name(e->l.mode), "none");
+	/* a dir without cgroup.procs does not count */
+	fx_put(&e->t, "cpu/tasks", "");
+	assert_int_equal(cg_layout_open(e->t.fd, &e->l), -ENOENT);
+	cg_layout_close(&e->l);		/* safe on a failed open */
+	assert_int_equal(cg_layout_open(-1, &e->l), -EBADF);
 }
 
 static void test_detect_unified_only(void **state)
 {
-	struct fx_tree t;
-	struct cg_layout l;
+	struct fx_cg *e = *state;
 
-	(void)state;
-	assert_int_equal(fx_tree_new(&t), 0);
-	fx_put(&t, "unified/cgroup.controllers", "cpu memory\n");
-	assert_int_equal(cg_layout_open(t.fd, &l), 0);
-	assert_int_equal(l.mode, CG_MODE_V2);
-	assert_true(l.v2_has[CGC_CPU]);
-	cg_layout_close(&l);
-	fx_tree_free(&t);
+	fx_put(&e->t, "unified/cgroup.controllers", "cpu memory\n");
+	assert_int_equal(fx_cg_open(e), 0);
+	assert_int_equal(e->l.mode, CG_MODE_V2);
+	assert_true(e->l.v2_has[CGC_CPU]);
 }
 
 /* --- usage ---------------------------------------------------------------- */
 
 static void test_usage_v1(void **state)
 {
+	/* full_cgroup() as read; no PSI and no refaults without unified/ */
+	const struct cg_usage want = {
+		.valid = CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
+			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS | CGU_FROZEN,
+		.cpu_ns = 52848097416ULL, .cpu_throttled = 4, .cpu_throttled_ns = 123456789,
+		.mem_bytes = 21753856, .mem_peak = 33554432,
+		.mem_max_events = 17, .mem_high_events = 0,	/* failcnt; v1 has no high */
+		.oom_kills = 2,
+		.pgfaults = 2245272,				/* total_ (hierarchical) wins */
+		.io_rbytes = 4096 + 512, .io_wbytes = 10485760, .io_rops = 1, .io_wops = 10,
+		.pids_current = 3, .pids_max_events = 9,
+		.frozen = false,
+	};
 	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e, false);
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
-	assert_int_equal(u.valid, CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
-			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS | CGU_FROZEN);
-	assert_int_equal(u.cpu_ns, 52848097416ULL);
-	assert_int_equal(u.cpu_throttled, 4);
-	assert_int_equal(u.cpu_throttled_ns, 123456789);
-	assert_int_equal(u.mem_bytes, 21753856);
-	assert_int_equal(u.mem_peak, 33554432);
-	assert_int_equal(u.mem_max_events, 17);
-	assert_int_equal(u.mem_high_events, 0);
-	assert_int_equal(u.oom_kills, 2);
-	assert_int_equal(u.pgfaults, 2245272);	/* total_ (hierarchical) wins */
-	assert_int_equal(u.io_rbytes, 4096 + 512);
-	assert_int_equal(u.io_wbytes, 10485760);
-	assert_int_equal(u.io_rops, 1);
-	assert_int_equal(u.io_wops, 10);
-	assert_int_equal(u.pids_current, 3);
-	assert_int_equal(u.pids_max_events, 9);
-	assert_false(u.frozen);
+	fx_expect_usage(&u, &want);
 }
 
 static void test_usage_hybrid_psi(void **state)
@@ -253,29 +226,27 @@ static void test_usage_v1_fallbacks(void **state)
 	assert_int_equal(u.pgfaults, 51643);
 }
 
+/* full_cgroup() without unified/: what test_usage_v1_vanished_malformed spoils */
+static void full_cgroup_v1(struct fx_cg *e)
+{
+	full_cgroup(e, false);
+}
+
 static void test_usage_v1_vanished_malformed(void **state)
 {
+	static const struct fx_cg_spoilt bad[] = {
+		{ "cpuacct/" CG "/cpuacct.usage", "12abc\n", CGU_CPU, CGU_MEM },
+		{ "blkio/" CG "/blkio.throttle.io_service_bytes_recursive", "254:0 Read\n",
+		  CGU_IO, CGU_CPU },
+		{ "freezer/" CG "/freezer.state", "MELTING\n", CGU_FROZEN, CGU_CPU },
+		{ "memory/" CG "/memory.oom_control", "oom_kill_disable 0\noom_kill x\n",
+		  CGU_OOM, CGU_MEM },
+	};
 	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	assert_int_equal(cg_read_usage(&e->l, "quell/gone", &u), -ENOENT);
-	full_cgroup(e, false);
-	fx_put(&e->t, "cpuacct/" CG "/cpuacct.usage", "12abc\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_CPU);
-	assert_true(u.valid & CGU_MEM);
-	full_cgroup(e, false);
-	fx_put(&e->t, "blkio/" CG "/blkio.throttle.io_service_bytes_recursive", "254:0 Read\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_IO);
-	full_cgroup(e, false);
-	fx_put(&e->t, "freezer/" CG "/freezer.state", "MELTING\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_FROZEN);
-	full_cgroup(e, false);
-	fx_put(&e->t, "memory/" CG "/memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_OOM);
+	fx_cg_expect_spoilt(e, CG, full_cgroup_v1, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* --- limits --------------------------------------------------------------- */
@@ -284,7 +255,6 @@ static void test_apply_limits_v1(void **state)
 {
 	struct fx_cg *e = *state;
 	struct cg_limits lim;
-	char buf[512];
 
 	full_cgroup(e, true);
 	/* an old rule on 8:0 goes away (0 removes it in v1) */
@@ -297,46 +267,32 @@ static void test_apply_limits_v1(void **state)
 	lim.nr_io = 1;
 	lim.io[0] = (struct cg_io_limit){ 254, 0, 1048576, 2097152, CG_UNLIMITED, 300 };
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
-	assert_string_equal(buf, "150000");
-	fx_get(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
-	assert_string_equal(buf, "100000\n");	/* unchanged period: not rewritten */
-	fx_get(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "536870912");
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "1073741824");
-	fx_get(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "50");
-	fx_get(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", buf, sizeof(buf));
-	assert_string_equal(buf, "254:0 10485768:0 0");
-	fx_get(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", buf, sizeof(buf));
-	assert_string_equal(buf, "254:0 2097152");
-	fx_get(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", buf, sizeof(buf));
-	assert_string_equal(buf, "254:0 0");
-	fx_get(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", buf, sizeof(buf));
-	assert_string_equal(buf, "254:0 300");
+	fx_expect(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "150000");
+	/* unchanged period: not rewritten */
+	fx_expect(&e->t, "cpu/" CG "/cpu.cfs_period_us", "100000\n");
+	fx_expect(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", "536870912");
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "1073741824");
+	fx_expect(&e->t, "pids/" CG "/pids.max", "50");
+	fx_expect(&e->t, "blkio/" CG "/blkio.throttle.read_bps_device", "254:0 10485768:0 0");
+	fx_expect(&e->t, "blkio/" CG "/blkio.throttle.write_bps_device", "254:0 2097152");
+	fx_expect(&e->t, "blkio/" CG "/blkio.throttle.read_iops_device", "254:0 0");
+	fx_expect(&e->t, "blkio/" CG "/blkio.throttle.write_iops_device", "254:0 300");
 
 	/* a new period: quota dropped, period written, quota written */
 	lim.cpu_period_us = 50000;
 	lim.cpu_quota_us = 25000;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "cpu/" CG "/cpu.cfs_period_us", buf, sizeof(buf));
-	assert_string_equal(buf, "50000");
-	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
-	assert_string_equal(buf, "25000");
+	fx_expect(&e->t, "cpu/" CG "/cpu.cfs_period_us", "50000");
+	fx_expect(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "25000");
 
 	/* everything back to unlimited */
 	cg_limits_init(&lim);
 	lim.cpu_period_us = 50000;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
-	assert_string_equal(buf, "-1");
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "-1");
-	fx_get(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "-1");
-	fx_get(&e->t, "pids/" CG "/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max");
+	fx_expect(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "-1");
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "-1");
+	fx_expect(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", "-1");
+	fx_expect(&e->t, "pids/" CG "/pids.max", "max");
 }
 
 /* issue 14: the gentle rung's cpu.shares / cpu.idle and the v1 hold */
@@ -344,7 +300,6 @@ static void test_apply_priority_and_hold_v1(void **state)
 {
 	struct fx_cg *e = *state;
 	struct cg_limits lim;
-	char buf[512];
 
 	full_cgroup(e, true);
 	fx_put(&e->t, "cpu/" CG "/cpu.shares", "1024\n");
@@ -352,45 +307,36 @@ static void test_apply_priority_and_hold_v1(void **state)
 	cg_limits_init(&lim);
 	lim.cpu_weight = 1;		/* v2 scale: 1 -> 1024 / 100 = 10 shares */
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
-	assert_string_equal(buf, "10");
-	fx_get(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	fx_expect(&e->t, "cpu/" CG "/cpu.shares", "10");
+	fx_expect(&e->t, "cpu/" CG "/cpu.idle", "0");
 	lim.cpu_weight = 0;
 	lim.cpu_idle = true;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
-	fx_get(&e->t, "cpu/" CG "/cpu.shares", buf, sizeof(buf));
-	assert_string_equal(buf, "1024");	/* the default, for when idle is cleared */
-	fx_get(&e->t, "cpu/" CG "/cpu.cfs_quota_us", buf, sizeof(buf));
-	assert_string_equal(buf, "-1");		/* no cap */
+	fx_expect(&e->t, "cpu/" CG "/cpu.idle", "1");
+	/* the default, for when idle is cleared */
+	fx_expect(&e->t, "cpu/" CG "/cpu.shares", "1024");
+	fx_expect(&e->t, "cpu/" CG "/cpu.cfs_quota_us", "-1");		/* no cap */
 
 	/* hold above the usage (21753856): the hold + 16 MiB headroom, a hard limit */
 	cg_limits_init(&lim);
 	lim.mem_hold = 100ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "121634816");
-	fx_get(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "-1");
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "121634816");
+	fx_expect(&e->t, "memory/" CG "/memory.soft_limit_in_bytes", "-1");
 	/* hold below the usage: never below it */
 	lim.mem_hold = 1ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "38531072");	/* 21753856 + 16 MiB */
+	/* 21753856 + 16 MiB */
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "38531072");
 	/* a static hard limit below the hold wins */
 	lim.mem_max = 30ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "31457280");
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "31457280");
 	/* released: the limit goes */
 	cg_limits_init(&lim);
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "-1");
-	fx_get(&e->t, "cpu/" CG "/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "-1");
+	fx_expect(&e->t, "cpu/" CG "/cpu.idle", "0");
 
 	/*
 	 * issue 14: the default share as the static limit (50 % of a 512 MiB
@@ -402,12 +348,10 @@ static void test_apply_priority_and_hold_v1(void **state)
 	lim.mem_max = 256ULL << 20;
 	lim.mem_hold = 300ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "268435456");
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "268435456");
 	lim.mem_hold = 0;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, "memory/" CG "/memory.limit_in_bytes", buf, sizeof(buf));
-	assert_string_equal(buf, "268435456");
+	fx_expect(&e->t, "memory/" CG "/memory.limit_in_bytes", "268435456");
 
 	/* headroom: 1/16 of a big hold */
 	assert_int_equal(cg_v1_hold_bytes(1ULL << 30, 1ULL << 20), (1ULL << 30) + (64ULL << 20));
@@ -499,12 +443,9 @@ static void test_attach_where_hybrid(void **state)
 
 	full_cgroup(e, true);
 	assert_int_equal(cg_attach(&e->l, CG, 777), 0);
-	fx_get(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
-	assert_string_equal(buf, "777");
-	fx_get(&e->t, "memory/" CG "/cgroup.procs", buf, sizeof(buf));
-	assert_string_equal(buf, "777");
-	fx_get(&e->t, "freezer/" CG "/cgroup.procs", buf, sizeof(buf));
-	assert_string_equal(buf, "777");
+	fx_expect(&e->t, "unified/" CG "/cgroup.procs", "777");
+	fx_expect(&e->t, "memory/" CG "/cgroup.procs", "777");
+	fx_expect(&e->t, "freezer/" CG "/cgroup.procs", "777");
 
 	/* this machine's /proc/self/cgroup format */
 	fx_put(&e->proc, "777/cgroup",
@@ -571,21 +512,18 @@ static void test_placed_hybrid(void **state)
 static void test_attach_order_hybrid(void **state)
 {
 	struct fx_cg *e = *state;
-	char buf[128], p[512];
+	char p[512];
 
 	full_cgroup(e, true);
 	/* the memory hierarchy's directory is gone: unified must not be written */
 	snprintf(p, sizeof(p), "%s/memory/" CG "/cgroup.procs", e->t.path);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(cg_attach(&e->l, CG, 4242), -ENOENT);
-	fx_get(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
-	assert_string_equal(buf, "");
-	fx_get(&e->t, "cpu/" CG "/cgroup.procs", buf, sizeof(buf));
-	assert_string_equal(buf, "4242");
+	fx_expect(&e->t, "unified/" CG "/cgroup.procs", "");
+	fx_expect(&e->t, "cpu/" CG "/cgroup.procs", "4242");
 	fx_put(&e->t, "memory/" CG "/cgroup.procs", "");
 	assert_int_equal(cg_attach(&e->l, CG, 4242), 0);
-	fx_get(&e->t, "unified/" CG "/cgroup.procs", buf, sizeof(buf));
-	assert_string_equal(buf, "4242");
+	fx_expect(&e->t, "unified/" CG "/cgroup.procs", "4242");
 }
 
 static void test_placed_v1(void **state)
@@ -648,30 +586,24 @@ static void test_where_v1(void **state)
 static void test_freeze_hybrid_and_v1(void **state)
 {
 	struct fx_cg *e = *state;
-	char buf[64];
 
 	full_cgroup(e, true);
 	fx_put(&e->t, "freezer/" CG "/freezer.state", "FROZEN\n");
 	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
-	fx_get(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	fx_expect(&e->t, "unified/" CG "/cgroup.freeze", "1");
 	assert_int_equal(cg_freeze(&e->l, CG, false), 0);
-	fx_get(&e->t, "unified/" CG "/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	fx_expect(&e->t, "unified/" CG "/cgroup.freeze", "0");
 	/* thawing also thaws the v1 freezer */
-	fx_get(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
-	assert_string_equal(buf, "THAWED");
+	fx_expect(&e->t, "freezer/" CG "/freezer.state", "THAWED");
 }
 
 static void test_freeze_v1_only(void **state)
 {
 	struct fx_cg *e = *state;
-	char buf[64];
 
 	full_cgroup(e, false);
 	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
-	fx_get(&e->t, "freezer/" CG "/freezer.state", buf, sizeof(buf));
-	assert_string_equal(buf, "FROZEN");
+	fx_expect(&e->t, "freezer/" CG "/freezer.state", "FROZEN");
 	assert_int_equal(cg_freeze(&e->l, "quell/gone", true), -ENOENT);
 	assert_int_equal(cg_id(&e->l, CG, &(uint64_t){ 0 }), -EOPNOTSUPP);
 }
@@ -715,29 +647,29 @@ static void test_kill_loop_v1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		fx_cg_test(test_detect_v1_and_hybrid, setup_hybrid),
-		fx_cg_test(test_detect_v1_only, setup_v1),
-		cmocka_unit_test(test_detect_combined_and_symlinks),
-		cmocka_unit_test(test_detect_none),
-		cmocka_unit_test(test_detect_unified_only),
-		fx_cg_test(test_usage_v1, setup_v1),
-		fx_cg_test(test_usage_hybrid_psi, setup_hybrid),
-		fx_cg_test(test_usage_v1_fallbacks, setup_v1),
-		fx_cg_test(test_usage_v1_vanished_malformed, setup_v1),
-		fx_cg_test(test_apply_limits_v1, setup_hybrid),
-		fx_cg_test(test_apply_priority_and_hold_v1, setup_hybrid),
-		fx_cg_test(test_usage_refaults_v1, setup_v1),
-		fx_cg_test(test_read_limits_v1, setup_v1),
-		fx_cg_test(test_create_remove_hybrid, setup_hybrid),
-		fx_cg_test(test_attach_where_hybrid, setup_hybrid),
-		fx_cg_test(test_where_v1, setup_v1),
-		fx_cg_test(test_placed_hybrid, setup_hybrid),
-		fx_cg_test(test_attach_order_hybrid, setup_hybrid),
-		fx_cg_test(test_placed_v1, setup_v1),
-		fx_cg_test(test_children_all_hybrid, setup_hybrid),
-		fx_cg_test(test_freeze_hybrid_and_v1, setup_hybrid),
-		fx_cg_test(test_freeze_v1_only, setup_v1),
-		fx_cg_test(test_kill_loop_v1, setup_v1),
+		fx_cg_test(test_detect_v1_and_hybrid, fx_cg_setup_hybrid),
+		fx_cg_test(test_detect_v1_only, fx_cg_setup_v1),
+		fx_cg_test(test_detect_combined_and_symlinks, fx_cg_setup_empty),
+		fx_cg_test(test_detect_none, fx_cg_setup_empty),
+		fx_cg_test(test_detect_unified_only, fx_cg_setup_empty),
+		fx_cg_test(test_usage_v1, fx_cg_setup_v1),
+		fx_cg_test(test_usage_hybrid_psi, fx_cg_setup_hybrid),
+		fx_cg_test(test_usage_v1_fallbacks, fx_cg_setup_v1),
+		fx_cg_test(test_usage_v1_vanished_malformed, fx_cg_setup_v1),
+		fx_cg_test(test_apply_limits_v1, fx_cg_setup_hybrid),
+		fx_cg_test(test_apply_priority_and_hold_v1, fx_cg_setup_hybrid),
+		fx_cg_test(test_usage_refaults_v1, fx_cg_setup_v1),
+		fx_cg_test(test_read_limits_v1, fx_cg_setup_v1),
+		fx_cg_test(test_create_remove_hybrid, fx_cg_setup_hybrid),
+		fx_cg_test(test_attach_where_hybrid, fx_cg_setup_hybrid),
+		fx_cg_test(test_where_v1, fx_cg_setup_v1),
+		fx_cg_test(test_placed_hybrid, fx_cg_setup_hybrid),
+		fx_cg_test(test_attach_order_hybrid, fx_cg_setup_hybrid),
+		fx_cg_test(test_placed_v1, fx_cg_setup_v1),
+		fx_cg_test(test_children_all_hybrid, fx_cg_setup_hybrid),
+		fx_cg_test(test_freeze_hybrid_and_v1, fx_cg_setup_hybrid),
+		fx_cg_test(test_freeze_v1_only, fx_cg_setup_v1),
+		fx_cg_test(test_kill_loop_v1, fx_cg_setup_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

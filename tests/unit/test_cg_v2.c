@@ -57,11 +57,6 @@ static void full_cgroup(struct fx_cg *e)
 	wcg(e, "io.max", "");
 }
 
-static int setup(void **state)
-{
-	return fx_cg_setup(state, FX_CG_V2);
-}
-
 static void test_detect_v2(void **state)
 {
 	struct fx_cg *e = *state;
@@ -79,53 +74,42 @@ static void test_detect_v2(void **state)
 
 static void test_detect_v2_partial_controllers(void **state)
 {
-	struct fx_tree t;
-	struct cg_layout l;
+	struct fx_cg *e = *state;
 
-	(void)state;
-	assert_int_equal(fx_tree_new(&t), 0);
-	fx_put(&t, "cgroup.controllers", "memory pids\n");
-	assert_int_equal(cg_layout_open(t.fd, &l), 0);
-	assert_int_equal(l.mode, CG_MODE_V2);
-	assert_false(l.v2_has[CGC_CPU]);
-	assert_false(l.v2_has[CGC_BLKIO]);
-	assert_true(l.v2_has[CGC_MEMORY]);
-	assert_true(l.v2_has[CGC_PIDS]);
-	cg_layout_close(&l);
-	fx_tree_free(&t);
+	fx_put(&e->t, "cgroup.controllers", "memory pids\n");
+	assert_int_equal(fx_cg_open(e), 0);
+	assert_int_equal(e->l.mode, CG_MODE_V2);
+	assert_false(e->l.v2_has[CGC_CPU]);
+	assert_false(e->l.v2_has[CGC_BLKIO]);
+	assert_true(e->l.v2_has[CGC_MEMORY]);
+	assert_true(e->l.v2_has[CGC_PIDS]);
 }
 
 static void test_usage_full(void **state)
 {
+	/* full_cgroup() as read; its memory.stat has no workingset_refault_file */
+	const struct cg_usage want = {
+		.valid = CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
+			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS |
+			 CGU_PSI_CPU | CGU_PSI_MEM | CGU_PSI_IO | CGU_FROZEN,
+		.cpu_ns = 1234567000ULL, .cpu_throttled = 7, .cpu_throttled_ns = 35000000ULL,
+		.mem_bytes = 104857600, .mem_peak = 209715200,
+		.mem_high_events = 12, .mem_max_events = 3,
+		.oom_kills = 1,
+		.pgfaults = 98765,
+		.io_rbytes = 1048576 + 4096, .io_wbytes = 2097152, .io_rops = 17, .io_wops = 32,
+		.pids_current = 5, .pids_max_events = 2,
+		.psi_cpu_some_us = 1500,
+		.psi_mem_some_us = 3739720, .psi_mem_full_us = 3469620,
+		.psi_io_some_us = 42, .psi_io_full_us = 40,
+		.frozen = true,
+	};
 	struct fx_cg *e = *state;
 	struct cg_usage u;
 
 	full_cgroup(e);
 	assert_int_equal(cg_read_usage(&e->l, CG, &u), 0);
-	assert_int_equal(u.valid, CGU_CPU | CGU_THROTTLE | CGU_MEM | CGU_MEM_PEAK | CGU_MEM_EVENTS |
-			 CGU_OOM | CGU_PGFAULT | CGU_IO | CGU_PIDS | CGU_PIDS_EVENTS |
-			 CGU_PSI_CPU | CGU_PSI_MEM | CGU_PSI_IO | CGU_FROZEN);
-	assert_int_equal(u.cpu_ns, 1234567000ULL);
-	assert_int_equal(u.cpu_throttled, 7);
-	assert_int_equal(u.cpu_throttled_ns, 35000000ULL);
-	assert_int_equal(u.mem_bytes, 104857600);
-	assert_int_equal(u.mem_peak, 209715200);
-	assert_int_equal(u.mem_high_events, 12);
-	assert_int_equal(u.mem_max_events, 3);
-	assert_int_equal(u.oom_kills, 1);
-	assert_int_equal(u.pgfaults, 98765);
-	assert_int_equal(u.io_rbytes, 1048576 + 4096);
-	assert_int_equal(u.io_wbytes, 2097152);
-	assert_int_equal(u.io_rops, 17);
-	assert_int_equal(u.io_wops, 32);
-	assert_int_equal(u.pids_current, 5);
-	assert_int_equal(u.pids_max_events, 2);
-	assert_int_equal(u.psi_cpu_some_us, 1500);
-	assert_int_equal(u.psi_mem_some_us, 3739720);
-	assert_int_equal(u.psi_mem_full_us, 3469620);
-	assert_int_equal(u.psi_io_some_us, 42);
-	assert_int_equal(u.psi_io_full_us, 40);
-	assert_true(u.frozen);
+	fx_expect_usage(&u, &want);
 }
 
 /* What this machine's unified/ child looks like: no controllers enabled. */
@@ -155,33 +139,15 @@ static void test_usage_vanished(void **state)
 
 static void test_usage_malformed(void **state)
 {
-	struct fx_cg *e = *state;
-	struct cg_usage u;
+	static const struct fx_cg_spoilt bad[] = {
+		{ CG "/memory.current", "lots\n", CGU_MEM, CGU_CPU },
+		{ CG "/io.stat", "254:0 rbytes=12 wbytes=x\n", CGU_IO, CGU_CPU },
+		{ CG "/io.stat", "garbage\n", CGU_IO, CGU_CPU },
+		{ CG "/cpu.pressure", "some avg10=zz\n", CGU_PSI_CPU, CGU_CPU },
+		{ CG "/cpu.stat", "usage_usec -5\n", CGU_CPU, CGU_MEM },
+	};
 
-	full_cgroup(e);
-	wcg(e, "memory.current", "lots\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_MEM);
-	assert_true(u.valid & CGU_CPU);		/* the rest is still read */
-
-	full_cgroup(e);
-	wcg(e, "io.stat", "254:0 rbytes=12 wbytes=x\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_IO);
-
-	full_cgroup(e);
-	wcg(e, "io.stat", "garbage\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-
-	full_cgroup(e);
-	wcg(e, "cpu.pressure", "some avg10=zz\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_PSI_CPU);
-
-	full_cgroup(e);
-	wcg(e, "cpu.stat", "usage_usec -5\n");
-	assert_int_equal(cg_read_usage(&e->l, CG, &u), -EINVAL);
-	assert_false(u.valid & CGU_CPU);
+	fx_cg_expect_spoilt(*state, CG, full_cgroup, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_io_stat_extra_keys(void **state)
@@ -204,7 +170,6 @@ static void test_apply_limits(void **state)
 {
 	struct fx_cg *e = *state;
 	struct cg_limits lim;
-	char buf[512];
 
 	full_cgroup(e);
 	wcg(e, "io.max", "8:0 rbps=100 wbps=max riops=max wiops=max\n");
@@ -216,18 +181,13 @@ static void test_apply_limits(void **state)
 	lim.nr_io = 1;
 	lim.io[0] = (struct cg_io_limit){ 254, 0, 1048576, CG_UNLIMITED, CG_UNLIMITED, 500 };
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "50000 100000");
-	fx_get(&e->t, CG "/memory.high", buf, sizeof(buf));
-	assert_string_equal(buf, "1073741824");
-	fx_get(&e->t, CG "/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "2147483648");
-	fx_get(&e->t, CG "/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "100");
+	fx_expect(&e->t, CG "/cpu.max", "50000 100000");
+	fx_expect(&e->t, CG "/memory.high", "1073741824");
+	fx_expect(&e->t, CG "/memory.max", "2147483648");
+	fx_expect(&e->t, CG "/pids.max", "100");
 	/* one write per device; 8:0 had a limit and is not wanted any more */
-	fx_get(&e->t, CG "/io.max", buf, sizeof(buf));
-	assert_string_equal(buf, "254:0 rbps=1048576 wbps=max riops=max wiops=500"
-			    "8:0 rbps=max wbps=max riops=max wiops=max");
+	fx_expect(&e->t, CG "/io.max", "254:0 rbps=1048576 wbps=max riops=max wiops=500"
+					"8:0 rbps=max wbps=max riops=max wiops=max");
 }
 
 /* issue 14: cpu.weight / cpu.idle and the hold (memory.high on v2) */
@@ -235,7 +195,6 @@ static void test_apply_priority_and_hold(void **state)
 {
 	struct fx_cg *e = *state;
 	struct cg_limits lim;
-	char buf[256];
 
 	full_cgroup(e);
 	wcg(e, "cpu.weight", "100\n");
@@ -245,29 +204,21 @@ static void test_apply_priority_and_hold(void **state)
 	lim.mem_high = 1ULL << 30;
 	lim.mem_hold = 300ULL << 20;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, CG "/cpu.weight", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
-	fx_get(&e->t, CG "/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
-	fx_get(&e->t, CG "/memory.high", buf, sizeof(buf));
-	assert_string_equal(buf, "314572800");	/* the smaller of high and hold */
-	fx_get(&e->t, CG "/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max");
+	fx_expect(&e->t, CG "/cpu.weight", "1");
+	fx_expect(&e->t, CG "/cpu.idle", "0");
+	fx_expect(&e->t, CG "/memory.high", "314572800");	/* the smaller of high and hold */
+	fx_expect(&e->t, CG "/memory.max", "max");
 
 	cg_limits_init(&lim);
 	lim.cpu_idle = true;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, CG "/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
-	fx_get(&e->t, CG "/cpu.weight", buf, sizeof(buf));
-	assert_string_equal(buf, "100");
-	fx_get(&e->t, CG "/memory.high", buf, sizeof(buf));
-	assert_string_equal(buf, "max");
+	fx_expect(&e->t, CG "/cpu.idle", "1");
+	fx_expect(&e->t, CG "/cpu.weight", "100");
+	fx_expect(&e->t, CG "/memory.high", "max");
 
 	cg_limits_init(&lim);
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, CG "/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	fx_expect(&e->t, CG "/cpu.idle", "0");
 
 	/* a kernel without cpu.idle: fine unless idle is asked for */
 	unlinkat(e->t.fd, CG "/cpu.idle", 0);
@@ -293,7 +244,6 @@ static void test_apply_unlimited(void **state)
 {
 	struct fx_cg *e = *state;
 	struct cg_limits lim;
-	char buf[256];
 
 	full_cgroup(e);
 	wcg(e, "cpu.max", "20000 50000\n");
@@ -301,32 +251,25 @@ static void test_apply_unlimited(void **state)
 	cg_limits_init(&lim);
 	lim.cpu_period_us = 50000;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 50000");
-	fx_get(&e->t, CG "/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max");
-	fx_get(&e->t, CG "/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max");
-	fx_get(&e->t, CG "/io.max", buf, sizeof(buf));
-	assert_string_equal(buf, "");
+	fx_expect(&e->t, CG "/cpu.max", "max 50000");
+	fx_expect(&e->t, CG "/pids.max", "max");
+	fx_expect(&e->t, CG "/memory.max", "max");
+	fx_expect(&e->t, CG "/io.max", "");
 }
 
 static void test_apply_cpu_bounds(void **state)
 {
 	struct fx_cg *e = *state;
 	struct cg_limits lim;
-	char buf[256];
 
 	full_cgroup(e);
 	cg_limits_init(&lim);
 	lim.cpu_quota_us = 10;		/* below the kernel's 1 ms minimum */
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "1000 100000");
+	fx_expect(&e->t, CG "/cpu.max", "1000 100000");
 	lim.cpu_period_us = 5000000;	/* > 1 s: refused before writing */
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), -EINVAL);
-	fx_get(&e->t, CG "/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "1000 100000");
+	fx_expect(&e->t, CG "/cpu.max", "1000 100000");
 }
 
 static void fake_block(struct fx_cg *e, const char *name, const char *dev, const char *size)
@@ -343,7 +286,6 @@ static void test_apply_io_all_devices(void **state)
 {
 	struct fx_cg *e = *state;
 	struct cg_limits lim;
-	char buf[1024];
 
 	full_cgroup(e);
 	fake_block(e, "vda", "254:0\n", "536870912\n");
@@ -358,10 +300,9 @@ static void test_apply_io_all_devices(void **state)
 	/* an explicit entry beats the 0:0 expansion for its device */
 	lim.io[1] = (struct cg_io_limit){ 8, 0, 1, 2, 3, 4 };
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
-	fx_get(&e->t, CG "/io.max", buf, sizeof(buf));
-	assert_string_equal(buf, "7:1 rbps=max wbps=10485760 riops=max wiops=max"
-			    "254:0 rbps=max wbps=10485760 riops=max wiops=max"
-			    "8:0 rbps=1 wbps=2 riops=3 wiops=4");
+	fx_expect(&e->t, CG "/io.max", "7:1 rbps=max wbps=10485760 riops=max wiops=max"
+					"254:0 rbps=max wbps=10485760 riops=max wiops=max"
+					"8:0 rbps=1 wbps=2 riops=3 wiops=4");
 }
 
 static void test_apply_missing_controller(void **state)
@@ -447,7 +388,6 @@ static void test_limits_roundtrip(void **state)
 static void test_create_enables_controllers(void **state)
 {
 	struct fx_cg *e = *state;
-	char buf[256];
 	struct stat st;
 	char p[512];
 
@@ -459,11 +399,9 @@ static void test_create_enables_controllers(void **state)
 	snprintf(p, sizeof(p), "%s/quell/bob", e->t.path);
 	assert_int_equal(stat(p, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
-	fx_get(&e->t, "cgroup.subtree_control", buf, sizeof(buf));
-	assert_string_equal(buf, "cpu io memory pids\n");
+	fx_expect(&e->t, "cgroup.subtree_control", "cpu io memory pids\n");
 	/* io is not in quell's cgroup.controllers: only +pids was missing */
-	fx_get(&e->t, "quell/cgroup.subtree_control", buf, sizeof(buf));
-	assert_string_equal(buf, "+pids");
+	fx_expect(&e->t, "quell/cgroup.subtree_control", "+pids");
 	assert_true(cg_exists(&e->l, "quell/bob"));
 	assert_int_equal(cg_create(&e->l, "quell/bob"), 0);	/* idempotent */
 	assert_int_equal(cg_create(&e->l, ""), -EINVAL);
@@ -506,13 +444,11 @@ static void test_attach_procs_children(void **state)
 {
 	struct fx_cg *e = *state;
 	pid_t pids[2];
-	char buf[64];
 	int n;
 
 	full_cgroup(e);
 	assert_int_equal(cg_attach(&e->l, CG, 4242), 0);
-	fx_get(&e->t, CG "/cgroup.procs", buf, sizeof(buf));
-	assert_string_equal(buf, "4242");
+	fx_expect(&e->t, CG "/cgroup.procs", "4242");
 	assert_int_equal(cg_attach(&e->l, "quell/gone", 4242), -ENOENT);
 	assert_int_equal(cg_attach(&e->l, CG, -1), -EINVAL);
 
@@ -675,22 +611,19 @@ static void test_placed_v2(void **state)
 static void test_freeze_kill_id_level(void **state)
 {
 	struct fx_cg *e = *state;
-	char buf[64], p[512];
+	char p[512];
 	struct stat st;
 	uint64_t id;
 
 	full_cgroup(e);
 	assert_int_equal(cg_freeze(&e->l, CG, true), 0);
-	fx_get(&e->t, CG "/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	fx_expect(&e->t, CG "/cgroup.freeze", "1");
 	assert_int_equal(cg_freeze(&e->l, CG, false), 0);
-	fx_get(&e->t, CG "/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	fx_expect(&e->t, CG "/cgroup.freeze", "0");
 	assert_int_equal(cg_freeze(&e->l, "quell/gone", true), -ENOENT);
 
 	assert_int_equal(cg_kill(&e->l, CG), 0);
-	fx_get(&e->t, CG "/cgroup.kill", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	fx_expect(&e->t, CG "/cgroup.kill", "1");
 
 	assert_int_equal(cg_id(&e->l, CG, &id), 0);
 	snprintf(p, sizeof(p), "%s/" CG, e->t.path);
@@ -709,32 +642,32 @@ static void test_freeze_kill_id_level(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		fx_cg_test(test_detect_v2, setup),
-		cmocka_unit_test(test_detect_v2_partial_controllers),
-		fx_cg_test(test_usage_full, setup),
-		fx_cg_test(test_usage_no_controllers, setup),
-		fx_cg_test(test_usage_vanished, setup),
-		fx_cg_test(test_usage_malformed, setup),
-		fx_cg_test(test_io_stat_extra_keys, setup),
-		fx_cg_test(test_apply_limits, setup),
-		fx_cg_test(test_apply_priority_and_hold, setup),
-		fx_cg_test(test_usage_refaults, setup),
-		fx_cg_test(test_apply_unlimited, setup),
-		fx_cg_test(test_apply_cpu_bounds, setup),
-		fx_cg_test(test_apply_io_all_devices, setup),
-		fx_cg_test(test_apply_missing_controller, setup),
-		fx_cg_test(test_read_limits, setup),
-		fx_cg_test(test_limits_roundtrip, setup),
-		fx_cg_test(test_create_enables_controllers, setup),
-		fx_cg_test(test_remove, setup),
-		fx_cg_test(test_remove_deep, setup),
-		fx_cg_test(test_attach_procs_children, setup),
-		fx_cg_test(test_children, setup),
-		fx_cg_test(test_children_ids, setup),
-		fx_cg_test(test_usage_file_missing, setup),
-		fx_cg_test(test_where, setup),
-		fx_cg_test(test_placed_v2, setup),
-		fx_cg_test(test_freeze_kill_id_level, setup),
+		fx_cg_test(test_detect_v2, fx_cg_setup_v2),
+		fx_cg_test(test_detect_v2_partial_controllers, fx_cg_setup_empty),
+		fx_cg_test(test_usage_full, fx_cg_setup_v2),
+		fx_cg_test(test_usage_no_controllers, fx_cg_setup_v2),
+		fx_cg_test(test_usage_vanished, fx_cg_setup_v2),
+		fx_cg_test(test_usage_malformed, fx_cg_setup_v2),
+		fx_cg_test(test_io_stat_extra_keys, fx_cg_setup_v2),
+		fx_cg_test(test_apply_limits, fx_cg_setup_v2),
+		fx_cg_test(test_apply_priority_and_hold, fx_cg_setup_v2),
+		fx_cg_test(test_usage_refaults, fx_cg_setup_v2),
+		fx_cg_test(test_apply_unlimited, fx_cg_setup_v2),
+		fx_cg_test(test_apply_cpu_bounds, fx_cg_setup_v2),
+		fx_cg_test(test_apply_io_all_devices, fx_cg_setup_v2),
+		fx_cg_test(test_apply_missing_controller, fx_cg_setup_v2),
+		fx_cg_test(test_read_limits, fx_cg_setup_v2),
+		fx_cg_test(test_limits_roundtrip, fx_cg_setup_v2),
+		fx_cg_test(test_create_enables_controllers, fx_cg_setup_v2),
+		fx_cg_test(test_remove, fx_cg_setup_v2),
+		fx_cg_test(test_remove_deep, fx_cg_setup_v2),
+		fx_cg_test(test_attach_procs_children, fx_cg_setup_v2),
+		fx_cg_test(test_children, fx_cg_setup_v2),
+		fx_cg_test(test_children_ids, fx_cg_setup_v2),
+		fx_cg_test(test_usage_file_missing, fx_cg_setup_v2),
+		fx_cg_test(test_where, fx_cg_setup_v2),
+		fx_cg_test(test_placed_v2, fx_cg_setup_v2),
+		fx_cg_test(test_freeze_kill_id_level, fx_cg_setup_v2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

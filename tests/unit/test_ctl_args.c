@@ -127,50 +127,43 @@ static struct tview tv(const char *name, double cpu, double mem, double infl)
 	return t;
 }
 
-static void names(const struct tview *t, int n, char *buf)
+/* t sorted by o: the names in their new order, comma-separated */
+static const char *sorted(struct tview *t, int n, const struct ctl_list_opts *o)
 {
+	static char buf[128];
+
+	ctl_sort_tviews(t, n, o);
 	buf[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		strcat(buf, t[i].name);
 		strcat(buf, i < n - 1 ? "," : "");
 	}
+	return buf;
 }
 
 static void test_sort(void **state)
 {
 	struct tview t[5];
 	struct ctl_list_opts o = { CTL_SORT_CPU, false, 0 };
-	char buf[128];
 
 	t[0] = tv("carol", 10, 3e9, NAN);
 	t[1] = tv("alice", 90, 1e9, 5);
 	t[2] = tv("dave", NAN, NAN, 1);
 	t[3] = tv("bob", 10, 2e9, 50);
 	t[4] = tv("erin", 0, 0, 0);
-	ctl_sort_tviews(t, 5, &o);
-	names(t, 5, buf);
 	/* biggest first, ties by name, unknown last */
-	assert_string_equal(buf, "alice,bob,carol,erin,dave");
+	assert_string_equal(sorted(t, 5, &o), "alice,bob,carol,erin,dave");
 	o.reverse = true;
-	ctl_sort_tviews(t, 5, &o);
-	names(t, 5, buf);
-	assert_string_equal(buf, "erin,bob,carol,alice,dave");	/* NAN still last */
+	/* NAN still last */
+	assert_string_equal(sorted(t, 5, &o), "erin,bob,carol,alice,dave");
 	o = (struct ctl_list_opts){ CTL_SORT_MEM, false, 0 };
-	ctl_sort_tviews(t, 5, &o);
-	names(t, 5, buf);
-	assert_string_equal(buf, "carol,bob,alice,erin,dave");
+	assert_string_equal(sorted(t, 5, &o), "carol,bob,alice,erin,dave");
 	o.sort = CTL_SORT_INFLICTED;
-	ctl_sort_tviews(t, 5, &o);
-	names(t, 5, buf);
-	assert_string_equal(buf, "bob,alice,dave,erin,carol");
+	assert_string_equal(sorted(t, 5, &o), "bob,alice,dave,erin,carol");
 	o.sort = CTL_SORT_NAME;
-	ctl_sort_tviews(t, 5, &o);
-	names(t, 5, buf);
-	assert_string_equal(buf, "alice,bob,carol,dave,erin");
+	assert_string_equal(sorted(t, 5, &o), "alice,bob,carol,dave,erin");
 	o.reverse = true;
-	ctl_sort_tviews(t, 5, &o);
-	names(t, 5, buf);
-	assert_string_equal(buf, "erin,dave,carol,bob,alice");
+	assert_string_equal(sorted(t, 5, &o), "erin,dave,carol,bob,alice");
 
 	/* faults: the sum of the four counters; io: read + write, one unknown side counts 0 */
 	t[0].faults_pids = 3;
@@ -178,9 +171,8 @@ static void test_sort(void **state)
 	t[1].faults_mem = 1;
 	t[1].faults_io = 2;
 	o = (struct ctl_list_opts){ CTL_SORT_FAULTS, false, 0 };
-	ctl_sort_tviews(t, 5, &o);
-	names(t, 5, buf);
-	assert_string_equal(buf, "dave,erin,alice,bob,carol");	/* 1+1+2 = 4, 3, then 0s */
+	/* 1+1+2 = 4, 3, then 0s */
+	assert_string_equal(sorted(t, 5, &o), "dave,erin,alice,bob,carol");
 	assert_int_equal(ctl_tview_faults(&t[0]), 4);
 	t[2].v.io_wbps = 100;	/* alice: read unknown, write 100 */
 	o.sort = CTL_SORT_IO;

@@ -178,6 +178,9 @@ static void run_ctl(struct run *r, int argc, char **argv)
 	pthread_mutex_unlock(&fake.lock);
 }
 
+/* quellctl with these arguments (after -s fake.path), once: run_ctl(r, argc, argv) */
+#define RUN_CTL(r, ...)	run_ctl(r, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+
 static void run_free(struct run *r)
 {
 	free(r->out);
@@ -188,7 +191,7 @@ static void test_list(void **state)
 {
 	struct run r;
 
-	run_ctl(&r, ARGC("list"), ARGV("list"));
+	RUN_CTL(&r, "list");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"snapshot\",\"reverse\":false,\"sort\":\"cpu\",\"top\":0}");
 	assert_string_equal(r.out,
@@ -200,8 +203,7 @@ static void test_list(void **state)
 	run_free(&r);
 
 	/* --json keeps the daemon's objects, in the asked order and number */
-	run_ctl(&r, ARGC("list", "--sort", "name", "--reverse", "--top", "2", "--json"),
-		ARGV("list", "--sort", "name", "--reverse", "--top", "2", "--json"));
+	RUN_CTL(&r, "list", "--sort", "name", "--reverse", "--top", "2", "--json");
 	assert_int_equal(r.rc, 0);
 	{
 		json_error_t jerr;
@@ -223,7 +225,7 @@ static void test_show(void **state)
 {
 	struct run r;
 
-	run_ctl(&r, ARGC("show", "bob"), ARGV("show", "bob"));
+	RUN_CTL(&r, "show", "bob");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"tenant\",\"name\":\"bob\"}");
 	assert_non_null(strstr(r.out, "tenant:     bob (uid 1002)\n"));
@@ -231,7 +233,7 @@ static void test_show(void **state)
 	run_free(&r);
 
 	/* the daemon says no: exit 1, its message on stderr */
-	run_ctl(&r, ARGC("show", "zed"), ARGV("show", "zed"));
+	RUN_CTL(&r, "show", "zed");
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.err, "quellctl: no tenant \"zed\"\n");
 	assert_string_equal(r.out, "");
@@ -242,46 +244,45 @@ static void test_actions(void **state)
 {
 	struct run r;
 
-	run_ctl(&r, ARGC("set", "bob", "cpu=50%", "nproc=unlimited"), ARGV("set", "bob", "cpu=50%", "nproc=unlimited"));
+	RUN_CTL(&r, "set", "bob", "cpu=50%", "nproc=unlimited");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"set\",\"limits\":{\"cpu\":\"50%\",\"nproc\":\"unlimited\"},\"name\":\"bob\"}");
 	assert_string_equal(r.out, "tenant:     bob\nstatic:     cpu_pct=50% nproc=unlimited\n");
 	run_free(&r);
 
-	run_ctl(&r, ARGC("throttle", "bob", "--for", "10m"), ARGV("throttle", "bob", "--for", "10m"));
+	RUN_CTL(&r, "throttle", "bob", "--for", "10m");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"throttle\",\"for\":600,\"name\":\"bob\"}");
 	assert_string_equal(r.out, "bob: throttled (rule manual), cpu_pct=25%\n");
 	run_free(&r);
 
-	run_ctl(&r, ARGC("kill", "bob", "--yes"), ARGV("kill", "bob", "--yes"));
+	RUN_CTL(&r, "kill", "bob", "--yes");
 	assert_int_equal(r.rc, 1);	/* the fake does not know kill */
 	assert_string_equal(r.req, "{\"cmd\":\"kill\",\"name\":\"bob\"}");
 	assert_string_equal(r.err, "quellctl: unknown command \"kill\"\n");
 	run_free(&r);
 
 	/* refused by the daemon's authorization: its message, exit 4 */
-	run_ctl(&r, ARGC("freeze", "bob"), ARGV("freeze", "bob"));
+	RUN_CTL(&r, "freeze", "bob");
 	assert_int_equal(r.rc, 4);
 	assert_string_equal(r.err, "quellctl: permission denied: uid 1001 (tenant alice) may only "
 			    "read its own account\n");
 	assert_string_equal(r.out, "");
 	run_free(&r);
 
-	run_ctl(&r, ARGC("where", "1"), ARGV("where", "1"));
+	RUN_CTL(&r, "where", "1");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"where\",\"pid\":1}");
 	assert_string_equal(r.out, "pid 1: cgroup init.scope, tenant (none)\n");
 	run_free(&r);
 
-	run_ctl(&r, ARGC("place", "4242"), ARGV("place", "4242"));
+	RUN_CTL(&r, "place", "4242");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"place\",\"pid\":4242}");
 	assert_string_equal(r.out, "pid 4242: already in tenant bob, cgroup quell/bob\n");
 	run_free(&r);
 
-	run_ctl(&r, ARGC("events", "--tenant", "bob", "--since", "1690000000"),
-		ARGV("events", "--tenant", "bob", "--since", "1690000000"));
+	RUN_CTL(&r, "events", "--tenant", "bob", "--since", "1690000000");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.req, "{\"cmd\":\"events\",\"since\":1690000000,\"tenant\":\"bob\"}");
 	assert_non_null(strstr(r.out, "bob     kill    manual  -\n"));
@@ -293,19 +294,19 @@ static void test_broken_daemon(void **state)
 	struct run r;
 
 	/* a reply without "ok" is a daemon error (1), not a crash */
-	run_ctl(&r, ARGC("ping"), ARGV("ping"));
+	RUN_CTL(&r, "ping");
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.err, "quellctl: invalid reply from quelld: no \"ok\"\n");
 	run_free(&r);
 
 	/* the daemon hangs up mid-request: cannot talk to it (3) */
-	run_ctl(&r, ARGC("release", "bob"), ARGV("release", "bob"));
+	RUN_CTL(&r, "release", "bob");
 	assert_int_equal(r.rc, 3);
 	assert_non_null(strstr(r.err, "connection closed by quelld"));
 	run_free(&r);
 
 	/* the JSON flag passes errors through as messages, never as ok output */
-	run_ctl(&r, ARGC("--json", "show", "zed"), ARGV("--json", "show", "zed"));
+	RUN_CTL(&r, "--json", "show", "zed");
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.out, "");
 	run_free(&r);

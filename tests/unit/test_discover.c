@@ -64,9 +64,7 @@ static int setup(void **state)
 	D.cfg.max_uid = 3999999999u;
 	snprintf(D.cfg.managed, sizeof(D.cfg.managed), "quell");
 	D.proc_fd = -1;
-	if (fx_daemon_open(&D, &tree))
-		return -1;
-	return 0;
+	return fx_daemon_open(&D, &tree);
 }
 
 static int teardown(void **state)

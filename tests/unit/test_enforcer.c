@@ -57,10 +57,19 @@ static void mk_tenant_dir(const char *rel)
 	}
 }
 
-static void rd(const char *rel, char *buf, size_t len)
+/*
+ * Assert that the first line of rel (in the fake tree) is want. A macro so
+ * that a failure names the test's line, not this helper's.
+ */
+#define expect_file(rel, want)	expect_file_at(rel, want, __FILE__, __LINE__)
+
+static void expect_file_at(const char *rel, const char *want, const char *file, int line)
 {
-	assert_true(fx_read(&tree, rel, buf, len) >= 0);
+	char buf[256];
+
+	_assert_true(fx_read(&tree, rel, buf, sizeof(buf)) >= 0, rel, file, line);
 	buf[strcspn(buf, "\n")] = '\0';
+	_assert_string_equal(buf, want, file, line);
 }
 
 static struct tenant *add(const char *name, uint32_t uid)
@@ -76,13 +85,26 @@ static struct tenant *add(const char *name, uint32_t uid)
 	return t;
 }
 
-/* alice (1001) and bob (1002), each added to act as gather adds a tenant */
-static void alice_and_bob(struct tenant **a, struct tenant **b)
+/*
+ * alice (1001) and bob (1002), each added to act as gather adds a tenant;
+ * bob with the static limit key=value (limits.conf's words) unless key is NULL
+ */
+static void alice_and_bob_with(struct tenant **a, struct tenant **b, const char *key,
+			       const char *value)
 {
+	char err[100];
+
 	*a = add("alice", 1001);
 	*b = add("bob", 1002);
+	if (key)
+		assert_int_equal(limits_parse_kv(&(*b)->lim, key, value, err, sizeof(err)), 0);
 	assert_int_equal(act_tenant_added(&D, *a), 0);
 	assert_int_equal(act_tenant_added(&D, *b), 0);
+}
+
+static void alice_and_bob(struct tenant **a, struct tenant **b)
+{
+	alice_and_bob_with(a, b, NULL, NULL);
 }
 
 static void daemon_up(void)
@@ -172,7 +194,7 @@ static const char *last_action(const char *tenant)
 
 static void test_static_limits_on_add(void **state)
 {
-	char err[100], buf[64];
+	char err[100];
 	struct tenant *a;
 
 	(void)state;
@@ -180,29 +202,20 @@ static void test_static_limits_on_add(void **state)
 	assert_int_equal(limits_parse_kv(&a->lim, "cpu", "150%", err, sizeof(err)), 0);
 	assert_int_equal(limits_parse_kv(&a->lim, "nproc", "300", err, sizeof(err)), 0);
 	assert_int_equal(act_tenant_added(&D, a), 0);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "150000 100000");
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "300");
+	expect_file("quell/alice/cpu.max", "150000 100000");
+	expect_file("quell/alice/pids.max", "300");
 	assert_int_equal(a->state, TS_OK);
 }
 
 /* issue 14: every tenant gets pids.max 512 unless its limits say otherwise */
 static void test_default_nproc(void **state)
 {
-	char err[100], buf[64];
 	struct tenant *a, *b;
 
 	(void)state;
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	assert_int_equal(limits_parse_kv(&b->lim, "nproc", "unlimited", err, sizeof(err)), 0);
-	assert_int_equal(act_tenant_added(&D, a), 0);
-	assert_int_equal(act_tenant_added(&D, b), 0);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "512");
-	rd("quell/bob/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max");
+	alice_and_bob_with(&a, &b, "nproc", "unlimited");
+	expect_file("quell/alice/pids.max", "512");
+	expect_file("quell/bob/pids.max", "max");
 }
 
 /*
@@ -212,40 +225,29 @@ static void test_default_nproc(void **state)
  */
 static void test_mem_share_base_change(void **state)
 {
-	char err[100], buf[64];
 	struct tenant *a, *b;
 
 	(void)state;
 	D.mem_base = 512ULL << 20;
-	a = add("alice", 1001);
-	b = add("bob", 1002);
-	assert_int_equal(limits_parse_kv(&b->lim, "mem", "unlimited", err, sizeof(err)), 0);
-	assert_int_equal(act_tenant_added(&D, a), 0);
-	assert_int_equal(act_tenant_added(&D, b), 0);
-	rd("quell/alice/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "268435456");
-	rd("quell/bob/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max");
+	alice_and_bob_with(&a, &b, "mem", "unlimited");
+	expect_file("quell/alice/memory.max", "268435456");
+	expect_file("quell/bob/memory.max", "max");
 
 	/* same base: nothing written (a write would replace the marker) */
 	assert_int_equal(fx_write(&tree, "quell/alice/memory.max", "marker\n"), 0);
 	assert_int_equal(fx_write(&tree, "quell/bob/memory.max", "marker\n"), 0);
 	assert_int_equal(tick_at(base + 1000), 0);
 	assert_int_equal(tick_at(base + 2000), 0);
-	rd("quell/alice/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "marker");
+	expect_file("quell/alice/memory.max", "marker");
 
 	/* a new base: alice's limit follows, once; bob (unlimited) is left alone */
 	D.mem_base = 1ULL << 30;
 	assert_int_equal(tick_at(base + 3000), 0);
-	rd("quell/alice/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "536870912");
-	rd("quell/bob/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "marker");
+	expect_file("quell/alice/memory.max", "536870912");
+	expect_file("quell/bob/memory.max", "marker");
 	assert_int_equal(fx_write(&tree, "quell/alice/memory.max", "marker\n"), 0);
 	assert_int_equal(tick_at(base + 4000), 0);
-	rd("quell/alice/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "marker");
+	expect_file("quell/alice/memory.max", "marker");
 	assert_true(a->applied.mem_max == 1ULL << 29);
 }
 
@@ -258,7 +260,7 @@ static void test_mem_share_base_change(void **state)
  */
 static void test_failed_write_backoff(void **state)
 {
-	char p[300], err[100], buf[64];
+	char p[300], err[100];
 	struct tenant *a;
 
 	(void)state;
@@ -268,28 +270,24 @@ static void test_failed_write_backoff(void **state)
 	assert_int_equal(mkdir(p, 0755), 0);
 	a = add("alice", 1001);
 	assert_int_equal(act_tenant_added(&D, a), -EISDIR);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "512");
+	expect_file("quell/alice/pids.max", "512");
 	assert_int_equal(a->written.fails, 1);
 
 	/* the next ticks: not tried again (a write a tick before the backoff) */
 	assert_int_equal(fx_write(&tree, "quell/alice/pids.max", "marker\n"), 0);
 	assert_int_equal(tick_at(base + 1000), 0);
 	assert_int_equal(tick_at(base + 2000), 0);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "marker");
+	expect_file("quell/alice/pids.max", "marker");
 
 	/* forced (a `quellctl` command, a recreated cgroup): at once, and counted */
 	assert_int_equal(act_apply(&D, a, true), -EISDIR);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "512");
+	expect_file("quell/alice/pids.max", "512");
 	assert_int_equal(a->written.fails, 2);
 
 	/* a different limit set: at once, its own backoff */
 	assert_int_equal(limits_parse_kv(&a->lim, "nproc", "300", err, sizeof(err)), 0);
 	assert_int_equal(tick_at(base + 3000), 0);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "300");
+	expect_file("quell/alice/pids.max", "300");
 	assert_int_equal(a->written.fails, 1);
 	assert_int_equal(a->written.err, -EISDIR);
 
@@ -298,28 +296,23 @@ static void test_failed_write_backoff(void **state)
 	assert_int_equal(fx_write(&tree, "quell/alice/memory.max", "max\n"), 0);
 	assert_int_equal(fx_write(&tree, "quell/alice/pids.max", "marker\n"), 0);
 	assert_int_equal(tick_at(base + 4000), 0);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "marker");
+	expect_file("quell/alice/pids.max", "marker");
 	usleep(1000 * 1000);
 	assert_int_equal(tick_at(base + 5000), 0);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "300");
-	rd("quell/alice/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "268435456");
+	expect_file("quell/alice/pids.max", "300");
+	expect_file("quell/alice/memory.max", "268435456");
 	assert_int_equal(a->written.fails, 0);
 	assert_true(a->written.valid);
 
 	/* written: the next tick skips it as any identical write */
 	assert_int_equal(fx_write(&tree, "quell/alice/pids.max", "marker\n"), 0);
 	assert_int_equal(tick_at(base + 6000), 0);
-	rd("quell/alice/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "marker");
+	expect_file("quell/alice/pids.max", "marker");
 }
 
 static void test_rule_trips_and_writes(void **state)
 {
 	struct tenant *a, *b;
-	char buf[64];
 	json_t *arr, *ev;
 
 	(void)state;
@@ -328,12 +321,9 @@ static void test_rule_trips_and_writes(void **state)
 	assert_int_equal(run(a, b, 190, 0, 0, 30), 0);		/* busy, nobody hurt */
 	assert_int_equal(run(a, b, 190, 40, 31, 31), 0);	/* the window opens */
 	assert_int_equal(run(a, b, 190, 40, 32, 32), 1);	/* 1 s: the gentle rung */
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");			/* no cap yet */
-	rd("quell/bob/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	expect_file("quell/alice/cpu.idle", "1");
+	expect_file("quell/alice/cpu.max", "max 100000");			/* no cap yet */
+	expect_file("quell/bob/cpu.idle", "0");
 	assert_int_equal(a->state, TS_THROTTLED);
 	assert_string_equal(a->state_rule, "cpu-hog");
 	assert_int_equal(a->dyn.cpu_idle, 1);
@@ -358,12 +348,9 @@ static void test_rule_trips_and_writes(void **state)
 	assert_int_equal(run(a, b, 190, 40, 33, 41), 0);
 	assert_int_equal(run(a, b, 190, 40, 42, 42), 1);
 	assert_string_equal(last_action("alice"), "escalate");
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "50000 100000");
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
-	rd("quell/bob/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
+	expect_file("quell/alice/cpu.max", "50000 100000");
+	expect_file("quell/alice/cpu.idle", "1");
+	expect_file("quell/bob/cpu.max", "max 100000");
 	assert_true(a->dyn.cpu_pct == 50);
 	assert_int_equal(a->state_until, base / 1000 + 42 + 60);
 
@@ -371,21 +358,18 @@ static void test_rule_trips_and_writes(void **state)
 	assert_int_equal(run(a, b, 49, 5, 43, 101), 0);
 	assert_int_equal(run(a, b, 49, 5, 102, 102), 1);
 	assert_string_equal(last_action("alice"), "step_down");
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	expect_file("quell/alice/cpu.max", "max 100000");
+	expect_file("quell/alice/cpu.idle", "1");
 	assert_int_equal(run(a, b, 49, 5, 103, 131), 0);
 	assert_int_equal(run(a, b, 49, 5, 132, 132), 1);
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	expect_file("quell/alice/cpu.idle", "0");
 	assert_string_equal(last_action("alice"), "release");
 	assert_int_equal(a->state, TS_OK);
 }
 
 static void test_freeze_rung_and_kill(void **state)
 {
-	char err[200], buf[64];
+	char err[200];
 	struct tenant *a, *b;
 
 	(void)state;
@@ -394,34 +378,27 @@ static void test_freeze_rung_and_kill(void **state)
 	alice_and_bob(&a, &b);
 	assert_int_equal(run(a, b, 190, 40, 0, 10), 1);	/* apply at 10 */
 	assert_int_equal(run(a, b, 50, 40, 11, 12), 1);	/* freeze at 12 */
-	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	expect_file("quell/alice/cgroup.freeze", "1");
 	assert_int_equal(a->state, TS_FROZEN);
 	assert_int_equal(run(a, b, 0, 0, 13, 15), 1);		/* thaw at 15 */
-	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "50000 100000");		/* the throttle stays */
+	expect_file("quell/alice/cgroup.freeze", "0");
+	expect_file("quell/alice/cpu.max", "50000 100000");		/* the throttle stays */
 	assert_int_equal(run(a, b, 50, 40, 16, 26), 1);	/* parole broken: kill */
 	assert_string_equal(last_action("alice"), "kill");
-	rd("quell/alice/cgroup.kill", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	expect_file("quell/alice/cgroup.kill", "1");
 }
 
 static void test_dry_run_writes_nothing(void **state)
 {
 	struct tenant *a, *b;
-	char buf[64];
 	json_t *arr;
 
 	(void)state;
 	D.cfg.policy.dry_run = 1;
 	alice_and_bob(&a, &b);
 	assert_int_equal(run(a, b, 190, 40, 0, 10), 1);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	expect_file("quell/alice/cpu.max", "max 100000");
+	expect_file("quell/alice/cpu.idle", "0");
 	assert_int_equal(a->state, TS_OK);
 	arr = events("alice");
 	assert_int_equal(json_array_size(arr), 1);
@@ -432,7 +409,6 @@ static void test_dry_run_writes_nothing(void **state)
 static void test_exempt_untouched(void **state)
 {
 	struct tenant *a, *b;
-	char buf[64];
 
 	(void)state;
 	a = add("alice", 1001);
@@ -441,15 +417,13 @@ static void test_exempt_untouched(void **state)
 	act_tenant_added(&D, a);
 	act_tenant_added(&D, b);
 	assert_int_equal(run(a, b, 190, 40, 0, 100), 0);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
+	expect_file("quell/alice/cpu.max", "max 100000");
 }
 
 /* a plan decided for other tenants than the registry holds is not carried out */
 static void test_stale_plan_not_applied(void **state)
 {
 	struct tenant *a, *b;
-	char buf[64];
 
 	(void)state;
 	alice_and_bob(&a, &b);
@@ -457,8 +431,7 @@ static void test_stale_plan_not_applied(void **state)
 	assert_int_equal(tick_decide(&D, base + 1000, &D.plan), 1);	/* the gentle rung */
 	registry_remove(&D.reg, b);
 	assert_int_equal(tick_act(&D, &D.plan), -ESTALE);
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	expect_file("quell/alice/cpu.idle", "0");
 	assert_int_equal(a->pol.level, 0);
 	assert_string_equal(last_action("alice"), "");
 
@@ -489,7 +462,6 @@ static json_t *call(const char *fmt, ...)
 static void test_manual_commands(void **state)
 {
 	struct tenant *a;
-	char buf[64];
 	json_t *r;
 
 	(void)state;
@@ -500,10 +472,8 @@ static void test_manual_commands(void **state)
 		 "30%", "mem", "1G");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "30000 100000");
-	rd("quell/alice/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "1073741824");
+	expect_file("quell/alice/cpu.max", "30000 100000");
+	expect_file("quell/alice/memory.max", "1073741824");
 	assert_string_equal(last_action("alice"), "set");
 
 	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "alice", "limits", "cpu", "lots");
@@ -520,8 +490,7 @@ static void test_manual_commands(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "state"),
 							      "state")), "throttled");
 	json_decref(r);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "25000 100000");
+	expect_file("quell/alice/cpu.max", "25000 100000");
 	assert_string_equal(a->state_rule, "manual");
 
 	r = call("{s:s, s:s}", "cmd", "limits", "name", "alice");
@@ -535,25 +504,20 @@ static void test_manual_commands(void **state)
 	r = call("{s:s, s:s}", "cmd", "release", "name", "alice");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "30000 100000");	/* the override stays */
+	expect_file("quell/alice/cpu.max", "30000 100000");	/* the override stays */
 
 	r = call("{s:s, s:s, s:i}", "cmd", "freeze", "name", "alice", "for", 60);
 	json_decref(r);
-	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	expect_file("quell/alice/cgroup.freeze", "1");
 	/* expires on a later tick */
 	tick_at(clock_real_ms() + 61000);
-	rd("quell/alice/cgroup.freeze", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
+	expect_file("quell/alice/cgroup.freeze", "0");
 
 	r = call("{s:s, s:s, s:{s:s}}", "cmd", "set", "name", "alice", "limits", "cpu",
 		 "default");
 	json_decref(r);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
-	rd("quell/alice/memory.max", buf, sizeof(buf));
-	assert_string_equal(buf, "1073741824");
+	expect_file("quell/alice/cpu.max", "max 100000");
+	expect_file("quell/alice/memory.max", "1073741824");
 
 	r = call("{s:s, s:s, s:i}", "cmd", "events", "tenant", "alice", "limit", 3);
 	assert_int_equal(json_array_size(json_object_get(r, "events")), 3);
@@ -569,7 +533,6 @@ static void test_manual_commands(void **state)
 static void test_restart_keeps_state(void **state)
 {
 	struct tenant *a, *b;
-	char buf[64];
 	json_t *r;
 
 	(void)state;
@@ -586,29 +549,23 @@ static void test_restart_keeps_state(void **state)
 	fx_write(&tree, "quell/alice/cpu.idle", "0\n");
 	daemon_up();
 	alice_and_bob(&a, &b);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "50000 100000");
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	expect_file("quell/alice/cpu.max", "50000 100000");
+	expect_file("quell/alice/cpu.idle", "1");
 	assert_int_equal(a->pol.level, 2);
-	rd("quell/bob/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "77");
+	expect_file("quell/bob/pids.max", "77");
 
 	/* SIGTERM with release_on_exit: throttle goes, override stays */
 	D.cfg.policy.release_on_exit = true;
 	daemon_down();
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
-	rd("quell/alice/cpu.idle", buf, sizeof(buf));
-	assert_string_equal(buf, "0");
-	rd("quell/bob/pids.max", buf, sizeof(buf));
-	assert_string_equal(buf, "77");
+	expect_file("quell/alice/cpu.max", "max 100000");
+	expect_file("quell/alice/cpu.idle", "0");
+	expect_file("quell/bob/pids.max", "77");
 	daemon_up();
 }
 
 static void test_expired_while_down(void **state)
 {
-	char p[512], buf[64];
+	char p[512];
 	struct tenant *a;
 	uint64_t old = clock_real_ms() - 3600 * 1000;
 
@@ -624,8 +581,7 @@ static void test_expired_while_down(void **state)
 	daemon_up();
 	a = add("alice", 1001);
 	assert_int_equal(act_tenant_added(&D, a), 0);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
+	expect_file("quell/alice/cpu.max", "max 100000");
 	assert_int_equal(a->pol.level, 0);
 	assert_string_equal(last_action("alice"), "release");
 
@@ -694,7 +650,6 @@ static void test_state_roundtrip(void **state)
 static void test_calm_tenant_no_state_entry(void **state)
 {
 	struct tenant *a, *b;
-	char buf[64];
 
 	(void)state;
 	alice_and_bob(&a, &b);
@@ -705,11 +660,9 @@ static void test_calm_tenant_no_state_entry(void **state)
 	/* nothing changed: the tick does not rewrite what it wrote before */
 	assert_int_equal(fx_write(&tree, "quell/alice/cpu.max", "12345 100000\n"), 0);
 	assert_int_equal(run(a, b, 1, 0, 6, 7), 0);
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "12345 100000");
+	expect_file("quell/alice/cpu.max", "12345 100000");
 	assert_int_equal(act_apply(&D, a, true), 0);		/* force: written again */
-	rd("quell/alice/cpu.max", buf, sizeof(buf));
-	assert_string_equal(buf, "max 100000");
+	expect_file("quell/alice/cpu.max", "max 100000");
 
 	/* a ladder is worth an entry; bob, calm, still has none */
 	assert_int_equal(run(a, b, 190, 40, 8, 12), 1);

@@ -25,43 +25,57 @@ static mode_t mode_of(const struct fx_tree *t, const char *rel)
 	return st.st_mode & 07777;
 }
 
+/* the tree as *state, and umask 0 so that the modes asked for are the modes made */
+static struct fx_tree tree;
+static mode_t old_umask;
+
+static int setup(void **state)
+{
+	if (fx_tree_new(&tree))
+		return -1;
+	*state = &tree;
+	old_umask = umask(0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	umask(old_umask);
+	fx_tree_free(&tree);
+	return 0;
+}
+
 static void test_mkdir_p_modes(void **state)
 {
-	struct fx_tree t;
+	struct fx_tree *t = *state;
 	char p[512];
-	mode_t old = umask(0);
 
-	(void)state;
-	assert_int_equal(fx_tree_new(&t), 0);
-	snprintf(p, sizeof(p), "%s/a/b/c", t.path);
+	snprintf(p, sizeof(p), "%s/a/b/c", t->path);
 	assert_int_equal(fs_mkdir_p(p, 0755, 0700), 0);
-	assert_int_equal(mode_of(&t, "a"), 0755);
-	assert_int_equal(mode_of(&t, "a/b"), 0755);
-	assert_int_equal(mode_of(&t, "a/b/c"), 0700);
+	assert_int_equal(mode_of(t, "a"), 0755);
+	assert_int_equal(mode_of(t, "a/b"), 0755);
+	assert_int_equal(mode_of(t, "a/b/c"), 0700);
 	/* again: nothing to do, and an existing directory keeps its mode */
 	assert_int_equal(fs_mkdir_p(p, 0750, 0750), 0);
-	assert_int_equal(mode_of(&t, "a/b/c"), 0700);
+	assert_int_equal(mode_of(t, "a/b/c"), 0700);
 	/* trailing and doubled slashes: the last name still gets mode */
-	snprintf(p, sizeof(p), "%s//x//y/", t.path);
+	snprintf(p, sizeof(p), "%s//x//y/", t->path);
 	assert_int_equal(fs_mkdir_p(p, 0755, 0710), 0);
-	assert_int_equal(mode_of(&t, "x"), 0755);
-	assert_int_equal(mode_of(&t, "x/y"), 0710);
-	umask(old);
-	fx_tree_free(&t);
+	assert_int_equal(mode_of(t, "x"), 0755);
+	assert_int_equal(mode_of(t, "x/y"), 0710);
 }
 
 static void test_mkdir_p_errors(void **state)
 {
-	struct fx_tree t;
+	struct fx_tree *t = *state;
 	char p[512], *huge;
 
-	(void)state;
-	assert_int_equal(fx_tree_new(&t), 0);
-	assert_int_equal(fx_write(&t, "file", "x"), 0);
+	assert_int_equal(fx_write(t, "file", "x"), 0);
 	/* a file where a directory should be: said, not taken for one */
-	snprintf(p, sizeof(p), "%s/file", t.path);
+	snprintf(p, sizeof(p), "%s/file", t->path);
 	assert_int_equal(fs_mkdir_p(p, 0755, 0755), -ENOTDIR);
-	snprintf(p, sizeof(p), "%s/file/sub", t.path);
+	snprintf(p, sizeof(p), "%s/file/sub", t->path);
 	assert_int_equal(fs_mkdir_p(p, 0755, 0755), -ENOTDIR);
 	assert_int_equal(fs_mkdir_p("", 0755, 0755), -EINVAL);
 	huge = malloc(8192);
@@ -72,36 +86,30 @@ static void test_mkdir_p_errors(void **state)
 	assert_int_equal(fs_mkdir_p(huge, 0755, 0755), -ENAMETOOLONG);
 	assert_int_equal(fs_mkdir_parent(huge, 0755), -ENAMETOOLONG);
 	free(huge);
-	fx_tree_free(&t);
 }
 
 static void test_mkdir_parent(void **state)
 {
-	struct fx_tree t;
+	struct fx_tree *t = *state;
 	char p[512];
-	mode_t old = umask(0);
 
-	(void)state;
-	assert_int_equal(fx_tree_new(&t), 0);
-	snprintf(p, sizeof(p), "%s/log/quell/events.log", t.path);
+	snprintf(p, sizeof(p), "%s/log/quell/events.log", t->path);
 	assert_int_equal(fs_mkdir_parent(p, 0750), 0);
-	assert_int_equal(mode_of(&t, "log"), 0750);
-	assert_int_equal(mode_of(&t, "log/quell"), 0750);
+	assert_int_equal(mode_of(t, "log"), 0750);
+	assert_int_equal(mode_of(t, "log/quell"), 0750);
 	/* the file itself is not made */
-	assert_int_equal(mode_of(&t, "log/quell/events.log"), (mode_t)-1);
+	assert_int_equal(mode_of(t, "log/quell/events.log"), (mode_t)-1);
 	/* no directory part: nothing to do */
 	assert_int_equal(fs_mkdir_parent("events.log", 0750), 0);
 	assert_int_equal(fs_mkdir_parent("/events.log", 0750), 0);
-	umask(old);
-	fx_tree_free(&t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mkdir_p_modes),
-		cmocka_unit_test(test_mkdir_p_errors),
-		cmocka_unit_test(test_mkdir_parent),
+		cmocka_unit_test_setup_teardown(test_mkdir_p_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_p_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_parent, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,9 +32,7 @@ static int setup(void **state)
 	memset(&D, 0, sizeof(D));
 	D.cfg.tenant_mode = TENANT_CGROUPS;	/* no procfs walk */
 	D.proc_fd = -1;
-	if (fx_daemon_open(&D, &tree))
-		return -1;
-	return 0;
+	return fx_daemon_open(&D, &tree);
 }
 
 static int teardown(void **state)

@@ -24,14 +24,18 @@
 /* this machine's hybrid layout, the managed root's parent without a limit */
 static int setup_hybrid(void **state)
 {
-	if (fx_cg_setup(state, FX_CG_HYBRID))
+	if (fx_cg_setup_hybrid(state))
 		return -1;
 	return fx_write(&((struct fx_cg *)*state)->t, "memory/memory.limit_in_bytes", V1_NONE);
 }
 
-static int setup_v2(void **state)
+/* cg_read_mem_limit() of root, which must succeed */
+static uint64_t mem_limit(struct fx_cg *e, const char *root)
 {
-	return fx_cg_setup(state, FX_CG_V2);
+	uint64_t v = 0;
+
+	assert_int_equal(cg_read_mem_limit(&e->l, root, &v), 0);
+	return v;
 }
 
 static void test_v1_root_limit(void **state)
@@ -42,20 +46,16 @@ static void test_v1_root_limit(void **state)
 	assert_int_equal(e->l.mode, CG_MODE_HYBRID);
 	/* b_web's box_setup: echo $((512 << 20)) > memory/<managed>/memory.limit_in_bytes */
 	fx_put(&e->t, "memory/quell/memory.limit_in_bytes", "536870912\n");
-	assert_int_equal(cg_read_mem_limit(&e->l, "quell", &v), 0);
-	assert_true(v == 512 * M);
+	assert_true(mem_limit(e, "quell") == 512 * M);
 	/* no limit: v1's huge value */
 	fx_put(&e->t, "memory/quell/memory.limit_in_bytes", V1_NONE);
-	assert_int_equal(cg_read_mem_limit(&e->l, "quell", &v), 0);
-	assert_true(v == CG_UNLIMITED);
+	assert_true(mem_limit(e, "quell") == CG_UNLIMITED);
 	/* a box around the root bounds it too; the smallest wins */
 	fx_put(&e->t, "memory/hosting/memory.limit_in_bytes", "1073741824\n");
 	fx_put(&e->t, "memory/hosting/quell/memory.limit_in_bytes", V1_NONE);
-	assert_int_equal(cg_read_mem_limit(&e->l, "hosting/quell", &v), 0);
-	assert_true(v == 1024 * M);
+	assert_true(mem_limit(e, "hosting/quell") == 1024 * M);
 	fx_put(&e->t, "memory/hosting/quell/memory.limit_in_bytes", "268435456\n");
-	assert_int_equal(cg_read_mem_limit(&e->l, "hosting/quell", &v), 0);
-	assert_true(v == 256 * M);
+	assert_true(mem_limit(e, "hosting/quell") == 256 * M);
 	/* no such root; a malformed file; bad arguments */
 	assert_int_equal(cg_read_mem_limit(&e->l, "nothere", &v), -ENOENT);
 	fx_put(&e->t, "memory/quell/memory.limit_in_bytes", "lots\n");
@@ -67,39 +67,31 @@ static void test_v1_root_limit(void **state)
 static void test_v2_root_limit(void **state)
 {
 	struct fx_cg *e = *state;
-	uint64_t v = 0;
 
 	assert_int_equal(e->l.mode, CG_MODE_V2);
 	fx_put(&e->t, "quell/memory.max", "536870912\n");
-	assert_int_equal(cg_read_mem_limit(&e->l, "quell", &v), 0);
-	assert_true(v == 512 * M);
+	assert_true(mem_limit(e, "quell") == 512 * M);
 	fx_put(&e->t, "quell/memory.max", "max\n");
-	assert_int_equal(cg_read_mem_limit(&e->l, "quell", &v), 0);
-	assert_true(v == CG_UNLIMITED);
+	assert_true(mem_limit(e, "quell") == CG_UNLIMITED);
 	/* a parent that does not enable memory for its children: no memory.max there */
 	fx_put(&e->t, "system.slice/hosting/memory.max", "max\n");
 	fx_put(&e->t, "system.slice/cgroup.procs", "");
-	assert_int_equal(cg_read_mem_limit(&e->l, "system.slice/hosting", &v), 0);
-	assert_true(v == CG_UNLIMITED);
+	assert_true(mem_limit(e, "system.slice/hosting") == CG_UNLIMITED);
 	fx_put(&e->t, "system.slice/memory.max", "805306368\n");
-	assert_int_equal(cg_read_mem_limit(&e->l, "system.slice/hosting", &v), 0);
-	assert_true(v == 768 * M);
+	assert_true(mem_limit(e, "system.slice/hosting") == 768 * M);
 }
 
 /* v2 without the memory controller: nothing to read */
 static void test_v2_no_memory(void **state)
 {
-	struct fx_cg *e = fx_cg_new();
+	struct fx_cg *e = *state;
 	uint64_t v = 0;
 
-	(void)state;
-	assert_non_null(e);
 	fx_put(&e->t, "cgroup.controllers", "cpu pids\n");
 	fx_put(&e->t, "cgroup.procs", "1\n");
 	fx_put(&e->t, "quell/memory.max", "536870912\n");
 	assert_int_equal(fx_cg_open(e), 0);
 	assert_int_equal(cg_read_mem_limit(&e->l, "quell", &v), -EOPNOTSUPP);
-	fx_cg_free(e);
 }
 
 /* gather's side: min(MemTotal, the root's limit), re-read each time, MemTotal as fallback */
@@ -155,8 +147,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		fx_cg_test(test_v1_root_limit, setup_hybrid),
-		fx_cg_test(test_v2_root_limit, setup_v2),
-		cmocka_unit_test(test_v2_no_memory),
+		fx_cg_test(test_v2_root_limit, fx_cg_setup_v2),
+		fx_cg_test(test_v2_no_memory, fx_cg_setup_empty),
 		fx_cg_test(test_gather_mem_base, setup_hybrid),
 	};
 
