@@ -47,6 +47,33 @@ qt_sleeper() {
 	QT_PIDS+=($!)
 }
 
+# qt_busy USER N LOOP: N copies of the shell loop LOOP run by USER (a CPU
+# hog, a fork storm), killed at exit like every QT_PIDS entry; QT_BUSY is
+# the su's pid. qt_busy_stop USER: every process of USER killed, and gone.
+qt_busy() {
+	su -s /bin/sh "$1" -c "cd /tmp && for i in \$(seq $2); do ($3) & done; wait" &
+	QT_PIDS+=($!)
+	QT_BUSY=$!
+}
+qt_busy_stop() {
+	local i
+	pkill -9 -u "$1" 2>/dev/null
+	wait "$QT_BUSY" 2>/dev/null
+	for i in $(seq 50); do pgrep -u "$1" >/dev/null || break; sleep 0.1; done
+}
+
+# qt_idle_file USER OTHER: USER's cpu.idle once USER and OTHER were placed
+# (each has a process, qt_sleeper); fails the test after 5 s.
+qt_idle_file() {
+	local i f
+	for i in $(seq 50); do
+		f=$(qt_cgfile "$1" cpu cpu.idle) && qt_cgfile "$2" cpu cpu.idle >/dev/null &&
+			{ echo "$f"; return 0; }
+		sleep 0.1
+	done
+	qt_fail "no cpu.idle for $1 (this kernel's cpu controller lacks it?)"
+}
+
 # qt_mem_box MIB: a memory limit of MIB MiB on the managed root, in whichever
 # hierarchy has the memory controller, so the tenants under it share one box
 # (memory pressure on a 24 GiB machine without touching anything else).

@@ -46,29 +46,15 @@ cc -O2 -pthread -o "$QT_DIR/wakeprobe" "$(dirname "$0")/../bench/wakeprobe.c" ||
 	qt_fail "building wakeprobe"
 chmod 755 "$QT_DIR" "$QT_DIR/wakeprobe"
 
-storm_start() {
-	su -s /bin/sh $H -c 'cd /tmp && for i in 1 2 3 4 5 6 7 8; do
-		(while :; do /bin/true; done) & done; wait' &
-	QT_PIDS+=($!)
-	STORM=$!
-}
-storm_stop() {
-	pkill -9 -u $H 2>/dev/null
-	wait $STORM 2>/dev/null
-	local i
-	for i in $(seq 50); do pgrep -u $H >/dev/null || break; sleep 0.1; done
-}
+storm_start() { qt_busy $H 8 'while :; do /bin/true; done'; }
+storm_stop() { qt_busy_stop $H; }
 lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
 alarms() { grep -c "fork alarm: $H " "$QT_DIR/quelld.log"; }
 
 # both tenants' cgroups exist once a process of each was placed
 qt_sleeper $H 600
 qt_sleeper $P 600
-for i in $(seq 50); do
-	idf=$(qt_cgfile $H cpu cpu.idle) && qt_cgfile $P cpu cpu.idle >/dev/null && break
-	sleep 0.1
-done
-[ -n "$idf" ] || qt_fail "no cpu.idle for $H (this kernel's cpu controller lacks it?)"
+idf=$(qt_idle_file $H $P) || exit 1
 
 # 1. the storm alone: nobody else runs, so nobody waits behind it
 n=$(lines); a0=$(alarms)
