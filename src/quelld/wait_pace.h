@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WAIT_PACE_SAMPLE_MS	200
+#define WAIT_PACE_SAMPLE_MS	100
 #define WAIT_PACE_FRUITLESS	4
 #define WAIT_PACE_PAUSE_MS	15000
 #define WAIT_PACE_RUN_MS	3000

@@ -24,17 +24,17 @@ static void due_times(void **state)
 	(void)state;
 	/* nothing asked */
 	assert_int_equal(wait_pace_due(&p, 10 * S), 0);
-	/* an alarm 50 ms after a tick: the tick 200 ms after that one */
-	assert_true(wait_pace_alarm(&p, 10 * S + 50 * MS));
-	assert_int_equal(wait_pace_due(&p, 10 * S), 10 * S + 200 * MS);
+	/* an alarm 30 ms after a tick: the tick 100 ms after that one */
+	assert_true(wait_pace_alarm(&p, 10 * S + 30 * MS));
+	assert_int_equal(wait_pace_due(&p, 10 * S), 10 * S + 100 * MS);
 	/* more alarms change nothing (the first asked) */
 	assert_false(wait_pace_alarm(&p, 10 * S + 90 * MS));
-	assert_int_equal(wait_pace_due(&p, 10 * S), 10 * S + 200 * MS);
-	/* any tick clears it; a regular one 100 ms later moves the next one too */
-	wait_pace_tick(&p, 10 * S + 100 * MS, false, false);
-	assert_int_equal(wait_pace_due(&p, 10 * S + 100 * MS), 0);
-	assert_true(wait_pace_alarm(&p, 10 * S + 150 * MS));
-	assert_int_equal(wait_pace_due(&p, 10 * S + 100 * MS), 10 * S + 300 * MS);
+	assert_int_equal(wait_pace_due(&p, 10 * S), 10 * S + 100 * MS);
+	/* any tick clears it; a regular one 50 ms later moves the next one too */
+	wait_pace_tick(&p, 10 * S + 50 * MS, false, false);
+	assert_int_equal(wait_pace_due(&p, 10 * S + 50 * MS), 0);
+	assert_true(wait_pace_alarm(&p, 10 * S + 70 * MS));
+	assert_int_equal(wait_pace_due(&p, 10 * S + 50 * MS), 10 * S + 150 * MS);
 	/* an alarm 700 ms after the last tick: at once */
 	wait_pace_tick(&p, 11 * S, false, false);
 	assert_true(wait_pace_alarm(&p, 11 * S + 700 * MS));
