@@ -135,6 +135,39 @@ static double signal_of(enum policy_signal s, const struct policy_input *in)
 }
 
 /*
+ * Is tenant p on a rung that lowers its CPU (priority, quota, freeze)? Its
+ * run-queue waits are then the rung's doing, not a neighbour's harm: the
+ * web bench's fork storm, on cpu_idle, waited 967 ms/s behind the light
+ * site, whose 100 ms sample read 105 % of a CPU, and cpu-hog demoted the
+ * victim (docs/performance.md "The wait alarm").
+ */
+static bool cpu_demoted(const struct policy_config *pc, const struct policy_tstate *p)
+{
+	if (!p->level)
+		return false;
+	for (int ri = 0; ri < pc->nr_rules; ri++) {
+		const struct policy_rstate *rs = policy_tstate_rule(p, ri);
+		const struct policy_step *st;
+
+		if (!rs->level || rs->dry || rs->level > pc->rules[ri].nr_steps)
+			continue;
+		st = &pc->rules[ri].steps[rs->level - 1];
+		if (st->kind != PSTEP_THROTTLE || (st->lim.set & (LIM_CPU | LIM_GENTLE)))
+			return true;
+	}
+	return false;
+}
+
+/* signal_of, but a CPU-demoted tenant suffers nobody's harm on the run queue */
+static double signal_in(const struct policy_config *pc, enum policy_signal s,
+			const struct policy_input *in, const struct policy_tstate *p)
+{
+	if ((s == PS_SUFFERED_SUM || s == PS_SUFFERED_MAX) && cpu_demoted(pc, p))
+		return NAN;
+	return signal_of(s, in);
+}
+
+/*
  * Every signal over all tenants, once per evaluation: the sum and count of
  * the known values and the two largest, so that "over every tenant but
  * self" is O(1) per tenant and the whole evaluation stays O(tenants x rules)
@@ -151,7 +184,8 @@ struct sig_agg {
  * of 184 bytes re-read 1.8 MB per signal per tick at 10,000 tenants.
  */
 static void signal_aggregate(const struct policy_config *pc, const struct policy_input *in,
-			     int n, struct sig_agg agg[PS_NR])
+			     const struct policy_tstate *const *prev, int n,
+			     struct sig_agg agg[PS_NR])
 {
 	int used[PS_NR], nu = 0;
 
@@ -169,7 +203,7 @@ static void signal_aggregate(const struct policy_config *pc, const struct policy
 	for (int j = 0; j < n; j++) {
 		for (int k = 0; k < nu; k++) {
 			struct sig_agg *a = &agg[used[k]];
-			double x = signal_of((enum policy_signal)used[k], &in[j]);
+			double x = signal_in(pc, (enum policy_signal)used[k], &in[j], prev[j]);
 
 			if (!isfinite(x))
 				continue;
@@ -187,8 +221,9 @@ static void signal_aggregate(const struct policy_config *pc, const struct policy
 }
 
 /* The neighbours' signal for tenant self: over every other tenant. NAN if none known. */
-static double signal_value(enum policy_signal s, const struct sig_agg agg[PS_NR],
-			   const struct policy_input *in, int self)
+static double signal_value(const struct policy_config *pc, enum policy_signal s,
+			   const struct sig_agg agg[PS_NR], const struct policy_input *in,
+			   int self, const struct policy_tstate *prev)
 {
 	const struct sig_agg *a = &agg[s];
 	double mine;
@@ -196,7 +231,7 @@ static double signal_value(enum policy_signal s, const struct sig_agg agg[PS_NR]
 
 	if (s <= PS_NONE || s >= PS_NR)
 		return NAN;
-	mine = signal_of(s, &in[self]);
+	mine = signal_in(pc, s, &in[self], prev);
 	known = isfinite(mine);
 	if (a->n - known <= 0)
 		return NAN;
@@ -440,7 +475,8 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 	struct policy_evidence ev;
 	bool dry = pc->dry_run || r->dry_run;
 	double m = metric_value(r->metric, me, prev, now_ms);
-	double sig = r->signal == PS_NONE ? NAN : signal_value(r->signal, agg, in, self);
+	double sig = r->signal == PS_NONE ? NAN :
+		     signal_value(pc, r->signal, agg, in, self, prev);
 	bool neigh = r->signal == PS_NONE || (isfinite(sig) && sig > r->while_above);
 
 	ev = (struct policy_evidence){
@@ -475,7 +511,7 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 		if (r->urgent_above > 0) {
 			/* the rule's own signal unless urgent_while names another */
 			double u = r->urgent_signal == PS_NONE ? sig :
-				   signal_value(r->urgent_signal, agg, in, self);
+				   signal_value(pc, r->urgent_signal, agg, in, self, prev);
 
 			if (isfinite(u) && u > r->urgent_above) {
 				rs->urgent = true;
@@ -678,7 +714,7 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 	for (int i = 0; i < n; i++)
 		if (!prev[i] || (pc->nr_rules && !next[i].r))
 			return -EINVAL;
-	signal_aggregate(pc, in, n, agg);
+	signal_aggregate(pc, in, prev, n, agg);
 	for (int i = 0; i < n; i++) {
 		const struct policy_tstate *p = prev[i];
 		struct policy_tnext *s = &next[i];

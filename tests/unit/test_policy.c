@@ -869,6 +869,37 @@ static void test_gentle_at_once_when_stalled(void **state)
 }
 
 /*
+ * A tenant on a rung that lowers its CPU waits behind everyone: that is the
+ * rung working, not harm. The web bench's fork storm on cpu_idle waited
+ * 967 ms/s while the light site's 100 ms sample read 105 % of a CPU, and
+ * cpu-hog demoted the light site. Its waits count again once it is off.
+ */
+static void test_demoted_suffering_is_no_harm(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 240);
+	assert_int_equal(tick(&w, 100), 1);		/* the hog on cpu_idle */
+	assert_int_equal(w.st[0].level, 1);
+	/* the demoted hog waits behind the victim, busy for a moment */
+	w.in[0].v = view(30, 967);
+	w.in[1].v = view(105, 0);
+	quiet(&w, 101, 109);
+	assert_int_equal(w.st[1].level, 0);
+	/* a dry-run rung demotes nothing: its waits are harm as ever */
+	world_defaults(&w);
+	w.pc.rules[policy_rule_find(&w.pc, "cpu-hog")].dry_run = true;
+	hog_and_victim(&w, 190, 240);
+	assert_int_equal(tick(&w, 100), 1);
+	w.in[0].v = view(30, 967);
+	w.in[1].v = view(105, 0);
+	assert_int_equal(tick(&w, 101), 1);
+	assert_int_equal(w.acts[0].tenant, 1);
+}
+
+/*
  * The fork alarm (docs/policy.md "The fork alarm"): its evidence puts
  * fork-storm's gentle rung in force at the tick it arrives, though the
  * sample (mostly from before the burst) trips nothing, and never more than
@@ -1505,6 +1536,7 @@ int main(void)
 		cmocka_unit_test(test_grace_keeps_window_over_short_dip),
 		cmocka_unit_test(test_gentle_rung_trips_in_a_second),
 		cmocka_unit_test(test_gentle_at_once_when_stalled),
+		cmocka_unit_test(test_demoted_suffering_is_no_harm),
 		cmocka_unit_test(test_fork_alarm_gentle_at_once),
 		cmocka_unit_test(test_fork_alarm_limits),
 		cmocka_unit_test(test_window_tolerates_tick_jitter),
