@@ -128,12 +128,9 @@ bool daemon_alarm_poll(struct daemon *d)
 
 void alarm_tick_done(struct daemon *d, uint64_t tick_ns, bool entered)
 {
-	uint64_t pauses = d->wait_pace.pauses;
-
-	wait_pace_tick(&d->wait_pace, tick_ns, d->wait_early, entered);
 	if (d->wait_early && entered)
 		log_debug("wait alarm: the early tick entered a rung");
-	if (d->wait_pace.pauses != pauses)
+	if (wait_pace_tick(&d->wait_pace, tick_ns, d->wait_early, entered))
 		log_debug("wait alarm: %d early ticks entered no rung: none for %d s",
 			  WAIT_PACE_FRUITLESS, WAIT_PACE_PAUSE_MS / 1000);
 	d->wait_early = false;

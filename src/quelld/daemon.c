@@ -215,7 +215,6 @@ bool daemon_watch_poll(struct daemon *d)
 		  "early tick", rate, gather_tenants_root(d), d->plan.watch_above);
 	d->watch_on = false;
 	d->watch_fired = true;
-	d->watch_early++;
 	return true;
 }
 

@@ -63,7 +63,6 @@ struct daemon {
 	bool watch_fired;		/* the next tick is the watch's early one */
 	uint64_t watch_base, watch_base_ns;	/* the root's refaults at the last tick (mono) */
 	uint64_t watch_poll_ns;		/* the last poll */
-	uint64_t watch_early;		/* early ticks taken */
 	/* the fork alarm (alarm.c, docs/policy.md "The fork alarm") */
 	bool alarm_due;			/* an alarm asks for the next tick now */
 	uint64_t alarm_tick_ns;		/* the last of those (mono), 0 none yet */

@@ -27,21 +27,18 @@ uint64_t wait_pace_due(const struct wait_pace *p, uint64_t last_tick_ns)
 	return at > p->alarm_ns ? at : p->alarm_ns;
 }
 
-void wait_pace_tick(struct wait_pace *p, uint64_t now_ns, bool early, bool entered)
+bool wait_pace_tick(struct wait_pace *p, uint64_t now_ns, bool early, bool entered)
 {
 	p->wanted = false;
 	if (!early)
-		return;
-	p->early++;
+		return false;
 	/* a run of fruitless ticks is broken by a rung, or by a quiet spell */
 	if (entered || (p->early_ns && now_ns - p->early_ns > WAIT_PACE_RUN_MS * MS))
 		p->fruitless = 0;
 	p->early_ns = now_ns;
-	if (entered)
-		return;
-	if (++p->fruitless < WAIT_PACE_FRUITLESS)
-		return;
+	if (entered || ++p->fruitless < WAIT_PACE_FRUITLESS)
+		return false;
 	p->fruitless = 0;
 	p->pause_until_ns = now_ns + WAIT_PACE_PAUSE_MS * MS;
-	p->pauses++;
+	return true;
 }

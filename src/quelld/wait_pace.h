@@ -33,7 +33,6 @@ struct wait_pace {
 	unsigned fruitless;		/* early ticks in a row that entered no rung */
 	uint64_t early_ns;		/* the last early tick (0: none) */
 	uint64_t pause_until_ns;	/* no early tick before this (0: none) */
-	uint64_t early, pauses;		/* early ticks taken, pauses begun (counters) */
 };
 
 /* An alarm at now_ns; ignored while paused. True when it asks for a tick (the first since one). */
@@ -42,8 +41,9 @@ bool wait_pace_alarm(struct wait_pace *p, uint64_t now_ns);
 uint64_t wait_pace_due(const struct wait_pace *p, uint64_t last_tick_ns);
 /*
  * After a tick at now_ns: early (it was the wait alarm's), entered (it
- * entered or raised a rung of any tenant). Clears the wanted tick.
+ * entered or raised a rung of any tenant). Clears the wanted tick. True
+ * when this tick began a pause.
  */
-void wait_pace_tick(struct wait_pace *p, uint64_t now_ns, bool early, bool entered);
+bool wait_pace_tick(struct wait_pace *p, uint64_t now_ns, bool early, bool entered);
 
 #endif /* QUELL_WAIT_PACE_H */

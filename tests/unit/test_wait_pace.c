@@ -40,8 +40,8 @@ static void due_times(void **state)
 	assert_true(wait_pace_alarm(&p, 11 * S + 700 * MS));
 	assert_int_equal(wait_pace_due(&p, 11 * S), 11 * S + 700 * MS);
 	/* a regular tick is no early one: counts nothing */
-	wait_pace_tick(&p, 12 * S, false, false);
-	assert_int_equal(p.early, 0);
+	assert_false(wait_pace_tick(&p, 12 * S, false, false));
+	assert_int_equal(p.early_ns, 0);
 	assert_int_equal(p.fruitless, 0);
 }
 
@@ -55,10 +55,10 @@ static void fruitless_pause(void **state)
 	for (int i = 0; i < WAIT_PACE_FRUITLESS; i++) {
 		assert_true(wait_pace_alarm(&p, t));
 		t += 200 * MS;
-		wait_pace_tick(&p, t, true, false);
+		/* the last of them begins the pause, none before */
+		assert_int_equal(wait_pace_tick(&p, t, true, false), i == WAIT_PACE_FRUITLESS - 1);
 	}
-	assert_int_equal(p.pauses, 1);
-	assert_int_equal(p.early, WAIT_PACE_FRUITLESS);
+	assert_int_equal(p.pause_until_ns, t + WAIT_PACE_PAUSE_MS * MS);
 	/* alarms during the pause ask for nothing */
 	assert_false(wait_pace_alarm(&p, t + 10 * MS));
 	assert_false(wait_pace_alarm(&p, t + WAIT_PACE_PAUSE_MS * MS - 1));
@@ -92,9 +92,9 @@ static void rung_or_quiet_breaks_the_run(void **state)
 	}
 	t += WAIT_PACE_RUN_MS * MS + 1;
 	wait_pace_alarm(&p, t);
-	wait_pace_tick(&p, t, true, false);
+	assert_false(wait_pace_tick(&p, t, true, false));
 	assert_int_equal(p.fruitless, 1);
-	assert_int_equal(p.pauses, 0);
+	assert_int_equal(p.pause_until_ns, 0);
 	assert_true(wait_pace_alarm(&p, t + 1));
 }
 
