@@ -670,6 +670,7 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 	if (a) {
 		a->rq_suffered_ns += suffered;
 		a->rq_self_ns += self;
+		a->rq_behind_ns += behind;
 	}
 }
 

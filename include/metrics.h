@@ -46,7 +46,7 @@
 	  "Context switches (times switched out)")			\
 	X(RQ_SUFFERED_NS, "rq_suffered_ns", COUNTER, "ns", 3,		\
 	  "quell_tenant_runqueue_delay_suffered_seconds_total", NULL, 9, NULL, \
-	  "Run-queue wait of this tenant's tasks behind other tenants")	\
+	  "Run-queue wait of this tenant's tasks behind other tasks: tenants, root, services") \
 	X(RQ_SELF_NS, "rq_self_ns", COUNTER, "ns", 0,			\
 	  "quell_tenant_runqueue_delay_self_seconds_total", NULL, 9, NULL, \
 	  "Run-queue wait behind the tenant's own tasks")		\
@@ -144,7 +144,11 @@
 	/* BPF: others' page cache evicted while this tenant reclaimed (docs/attribution.md) */ \
 	X(MEM_INFLICTED, "mem_inflicted", COUNTER, "bytes", 16,		\
 	  "quell_tenant_memory_inflicted_bytes_total", NULL, 0, NULL,	\
-	  "Other tenants' page cache evicted by this tenant's reclaim")
+	  "Other tenants' page cache evicted by this tenant's reclaim")	\
+	/* BPF: the part of rq_suffered_ns spent behind other tenants' tasks (docs/attribution.md) */ \
+	X(RQ_BEHIND_NS, "rq_behind_ns", COUNTER, "ns", 0,		\
+	  "quell_tenant_runqueue_delay_behind_tenants_seconds_total", NULL, 9, NULL, \
+	  "Run-queue wait of this tenant's tasks behind other tenants' tasks")
 
 #define QM_ENUM_(id, ...) QM_##id,
 enum qm_id {
@@ -229,6 +233,7 @@ struct qm_view {
 	double mem_bytes;
 	double nproc;
 	double mem_inflicted_bps;	/* bytes/s of others' page cache its reclaim evicted */
+	double behind_ms_s;		/* the part of suffered_ms_s behind other tenants */
 };
 
 /*
@@ -274,7 +279,7 @@ struct qm_view {
 	X(SUFFERED, suffered_ms_s, SUM, RQ_SUFFERED_NS, NR, 1e6, 1,	\
 	  TOP, SUFF, "SUFF", NOPOL, _, NULL,				\
 	  HIST, "SUFF", "suffered_ms_s", MS, "suffered",	\
-	  "run-queue delay suffered behind other tenants, ms per second") \
+	  "run-queue delay suffered behind other tasks, ms per second") \
 	X(MEM_BYTES, mem_bytes, SUM, MEM_BYTES, NR, 1, 0,		\
 	  TOP, MEM, "MEM/LIM", POL, MEM_BYTES, "mem_bytes",		\
 	  HIST, "MEM", "mem_bytes", SIZE, "mem",	\
@@ -326,7 +331,11 @@ struct qm_view {
 	X(MEM_INFLICTED, mem_inflicted_bps, SUM, MEM_INFLICTED, NR, 1, 1,	\
 	  TOP, MINFL, "MINFL", NOPOL, _, NULL,			\
 	  HIST, "MINFL/s", "mem_inflicted_bps", RATE, "mem_inflicted",	\
-	  "others' page cache evicted by this tenant's reclaim, bytes per second")
+	  "others' page cache evicted by this tenant's reclaim, bytes per second") \
+	X(BEHIND, behind_ms_s, SUM, RQ_BEHIND_NS, NR, 1e6, 1,		\
+	  NOTOP, _, NULL, NOPOL, _, NULL,				\
+	  NOHIST, NULL, NULL, NUM, NULL,	\
+	  "run-queue delay suffered behind other tenants' tasks only, ms per second")
 
 #define QV_ENUM_(id, ...) QV_##id,
 enum qv_id {

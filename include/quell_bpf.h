@@ -43,7 +43,7 @@
 struct quell_acct {
 	__u64 cpu_ns;		/* on-CPU time, sched_switch */
 	__u64 ctxsw;		/* times switched out */
-	__u64 rq_suffered_ns;	/* own tasks' wait runnable -> on CPU, behind other tenants */
+	__u64 rq_suffered_ns;	/* own tasks' wait runnable -> on CPU, behind any other task */
 	__u64 rq_self_ns;	/* own tasks' wait behind the same tenant's tasks */
 	__u64 rq_inflicted_ns;	/* other tenants' wait while this tenant held the CPU */
 	__u64 forks;		/* sched_process_fork, counted for the parent */
@@ -57,8 +57,9 @@ struct quell_acct {
 	__u64 pgfaults;		/* exceptions:page_fault_user */
 	__u64 reclaim_ns;	/* direct + memcg reclaim stall */
 	__u64 oom_kills;	/* oom:mark_victim, counted for the victim's tenant */
+	__u64 rq_behind_ns;	/* the part of rq_suffered_ns spent behind other tenants' tasks */
 };
-_Static_assert(sizeof(struct quell_acct) == 16 * 8, "quell_acct layout");
+_Static_assert(sizeof(struct quell_acct) == 17 * 8, "quell_acct layout");
 
 /*
  * Value of "acct" on one CPU: the counters plus the number of the last
@@ -69,7 +70,7 @@ struct quell_acct_cpu {
 	struct quell_acct a;
 	__u64 gen;		/* pend_gen of the last flush into this entry (0: none) */
 };
-_Static_assert(sizeof(struct quell_acct_cpu) == 17 * 8, "quell_acct_cpu layout");
+_Static_assert(sizeof(struct quell_acct_cpu) == 18 * 8, "quell_acct_cpu layout");
 
 /*
  * Per-CPU "who is on this CPU now" (array map "cpu_cur", one entry). Lets
@@ -111,7 +112,7 @@ struct quell_cpu_cur {
 	struct quell_acct pend;	/* not yet in acct; flush number pend_gen + 1 adds it */
 	__u64 pend_gen_end;
 };
-_Static_assert(sizeof(struct quell_cpu_cur) == 72 + 16 * 8, "quell_cpu_cur layout");
+_Static_assert(sizeof(struct quell_cpu_cur) == 72 + 17 * 8, "quell_cpu_cur layout");
 
 /*
  * The last OOM victim of a tenant (hash "oom_last", keyed by tenant key),

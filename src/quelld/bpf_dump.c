@@ -5,7 +5,7 @@
  * Output, one record a line, "word key=value ..." so tests can awk it:
  *   bpf variant=tp_btf key_mode=uid seconds=5 hooks=sched_switch ...
  *   event type=uid_change pid=.. tgid=.. uid=.. old_uid=.. cgid=..   (--events)
- *   acct key=1001 cpu_ns=.. ctxsw=.. ... oom_kills=..
+ *   acct key=1001 cpu_ns=.. ctxsw=.. ... oom_kills=.. rq_behind_ns=..
  *   stats acct_full=.. task_full=.. rb_drop=.. unattrib_ns=.. io_full=.. events=..
  *         other_inflicted_ns=.. untraced_switches=.. io_lower_bytes=..
  *   fill used=.. max=..
@@ -47,7 +47,7 @@ static int dump_acct(uint64_t key, const struct quell_acct *a, void *arg)
 	printf("acct key=%" PRIu64 " cpu_ns=%llu ctxsw=%llu rq_suffered_ns=%llu rq_self_ns=%llu"
 	       " rq_inflicted_ns=%llu forks=%llu execs=%llu io_rbytes=%llu io_wbytes=%llu"
 	       " io_rops=%llu io_wops=%llu io_lat_ns=%llu io_lat_cnt=%llu pgfaults=%llu"
-	       " reclaim_ns=%llu oom_kills=%llu\n", key,
+	       " reclaim_ns=%llu oom_kills=%llu rq_behind_ns=%llu\n", key,
 	       (unsigned long long)a->cpu_ns, (unsigned long long)a->ctxsw,
 	       (unsigned long long)a->rq_suffered_ns, (unsigned long long)a->rq_self_ns,
 	       (unsigned long long)a->rq_inflicted_ns, (unsigned long long)a->forks,
@@ -55,7 +55,8 @@ static int dump_acct(uint64_t key, const struct quell_acct *a, void *arg)
 	       (unsigned long long)a->io_wbytes, (unsigned long long)a->io_rops,
 	       (unsigned long long)a->io_wops, (unsigned long long)a->io_lat_ns,
 	       (unsigned long long)a->io_lat_cnt, (unsigned long long)a->pgfaults,
-	       (unsigned long long)a->reclaim_ns, (unsigned long long)a->oom_kills);
+	       (unsigned long long)a->reclaim_ns, (unsigned long long)a->oom_kills,
+	       (unsigned long long)a->rq_behind_ns);
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 /* Any unit of time per interval, the same for all four (gather.c: ns/s). */
 struct fs_tenant {
 	double cpu;		/* in: CPU time used over the interval */
-	double suffered;	/* in: run-queue wait behind others over the interval */
+	double suffered;	/* in: run-queue wait behind other tenants over the interval */
 	double entitled;	/* out: fair share of the CPU time the tenants used */
 	double inflicted;	/* out: others' wait charged to this tenant */
 };

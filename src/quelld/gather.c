@@ -57,6 +57,7 @@ static int acct_cb(uint64_t key, const struct quell_acct *a, void *arg)
 	qm_set(s, QM_PGFAULTS, a->pgfaults, QM_SRC_BPF);
 	qm_set(s, QM_RECLAIM_NS, a->reclaim_ns, QM_SRC_BPF);
 	qm_set(s, QM_OOM_KILLS, a->oom_kills, QM_SRC_BPF);
+	qm_set(s, QM_RQ_BEHIND_NS, a->rq_behind_ns, QM_SRC_BPF);
 	return 0;
 }
 
@@ -82,7 +83,7 @@ static void bpf_zero_fill(struct qm_sample *s)
 		QM_CPU_NS, QM_CTXSW, QM_RQ_SUFFERED_NS, QM_RQ_SELF_NS, QM_RQ_INFLICTED_NS,
 		QM_FORKS, QM_EXECS, QM_IO_RBYTES, QM_IO_WBYTES, QM_IO_ROPS, QM_IO_WOPS,
 		QM_IO_LAT_NS, QM_IO_LAT_CNT, QM_PGFAULTS, QM_RECLAIM_NS, QM_OOM_KILLS,
-		QM_MEM_INFLICTED,
+		QM_MEM_INFLICTED, QM_RQ_BEHIND_NS,
 	};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
@@ -230,7 +231,8 @@ static bool bpf_delta(const struct tenant *t, enum qm_id id, double *out)
 /*
  * Replace BPF's raw rq_inflicted_ns (per waiting thread, behind whoever held
  * its CPU) by the fair-share charge of src/quelld/fairshare.c, on this
- * tick's CPU and wait rates smoothed over ~2 s, accumulated into the
+ * tick's CPU and wait behind other tenants (rq_behind_ns: a wait behind
+ * root or nginx is nobody's share) smoothed over ~2 s, accumulated into the
  * tenant's counter from 0 at the daemon's start. The raw figure stays in
  * `quelld --bpf-dump`. docs/attribution.md says why.
  */
@@ -257,7 +259,7 @@ static void inflicted_fair(struct daemon *d)
 		double cpu, suf, dt = sample_dt(t);
 
 		if (dt <= 0 || !bpf_delta(t, QM_CPU_NS, &cpu) ||
-		    !bpf_delta(t, QM_RQ_SUFFERED_NS, &suf)) {
+		    !bpf_delta(t, QM_RQ_BEHIND_NS, &suf)) {
 			t->fs_set = false;	/* takes no part */
 			continue;
 		}

@@ -22,8 +22,9 @@
 #      counted under the cgroup's id, within 10% of its cpu.stat.
 #   5. Non-tenants (--min-uid/--max-uid = our test range): the periodic
 #      tenant V behind a root hog on CPU 0 suffers, and that wait shows up
-#      in stats other_inflicted_ns (at least half of V's suffered); root
-#      gets no acct entry.
+#      in stats other_inflicted_ns (at least half of V's suffered), not in
+#      V's rq_behind_ns (at most a tenth; in section 1, behind H, at least
+#      half); root gets no acct entry.
 # Exit 0 pass, 1 fail.
 . "$(dirname "$0")/lib.sh"
 
@@ -119,6 +120,11 @@ if [ "$hog_inf" -gt "$vic_inf" ]; then echo "ok   hog inflicted $hog_inf > victi
 else echo "FAIL hog inflicted $hog_inf <= victim inflicted $vic_inf"; fail=1; fi
 if [ "$vic_suf" -gt 0 ]; then echo "ok   victim suffered $vic_suf > 0"
 else echo "FAIL victim suffered 0"; fail=1; fi
+# behind the hog, a tenant: most of the wait is behind tenants (rq_behind_ns)
+vic_beh=$(acct "$OUT" $UV rq_behind_ns)
+if [ "$vic_beh" -gt 0 ] && [ "$vic_beh" -le "$vic_suf" ] && [ "$vic_beh" -ge $((vic_suf / 2)) ]; then
+	echo "ok   victim behind tenants $vic_beh of suffered $vic_suf"
+else echo "FAIL victim behind tenants $vic_beh of suffered $vic_suf"; fail=1; fi
 [ "$(stat_of "$OUT" acct_full)" = 0 ] || { echo "FAIL acct map full"; fail=1; }
 grep '^prog' "$OUT" | awk '{ print "  " $0 }'
 
@@ -189,6 +195,11 @@ if [ "$vic_suf" -gt 0 ] && [ "${oth:-0}" -ge $((vic_suf / 2)) ]; then
 	echo "ok   wait behind root is suffered and counted as other_inflicted"
 else echo "FAIL victim suffered $vic_suf, other_inflicted $oth"; fail=1; fi
 grep -q '^acct key=0 ' "$OUT" && { echo "FAIL root has an acct entry"; fail=1; }
+# ... and none of it is behind a tenant: no rule may blame one for it
+vic_beh=$(acct "$OUT" $UV rq_behind_ns)
+if [ "$vic_beh" -le $((vic_suf / 10)) ]; then
+	echo "ok   wait behind root is not behind tenants: rq_behind_ns $vic_beh of $vic_suf"
+else echo "FAIL rq_behind_ns $vic_beh of suffered $vic_suf behind root"; fail=1; fi
 
 [ $fail = 0 ] || qt_fail "bpf accounting"
 echo "PASS"

@@ -77,8 +77,8 @@ static struct tview tv_unknown(const char *name)
 	snprintf(t.name, sizeof(t.name), "%s", name);
 	t.uid = -1;
 	snprintf(t.state, sizeof(t.state), "ok");
-	t.v = (struct qm_view){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
-				NAN };
+	for (int i = 0; i < QV_NR; i++)
+		qv_put(&t.v, (enum qv_id)i, NAN);
 	for (int i = 0; i < QM_NR; i++) {
 		t.counters[i] = NAN;
 		t.src[i] = '-';

@@ -515,13 +515,7 @@ static void test_ladder_memory_10000(void **state)
 	cfg_default(&W.pc);
 	assert_int_equal(W.pc.nr_rules, 4);
 	for (int i = 0; i < N; i++) {
-		v[i] = (struct qm_view){
-			.cpu_pct = 1, .inflicted_ms_s = NAN, .suffered_ms_s = 0,
-			.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-			.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
-			.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
-			.mem_bytes = NAN, .nproc = NAN,
-		};
+		v[i] = fx_view(1, 0);
 		for (int k = 0; k < QM_NR; k++)
 			r[i].r[k] = NAN;
 		policy_tstate_init(&pol[i]);

@@ -52,6 +52,8 @@ static void test_rates(void **state)
 	qm_set(&b, QM_IO_LAT_NS, 0, QM_SRC_BPF);		/* counter without prev: unknown */
 	qm_set(&a, QM_MEM_INFLICTED, 1 << 20, QM_SRC_BPF);
 	qm_set(&b, QM_MEM_INFLICTED, 5 << 20, QM_SRC_BPF);	/* 4 MiB over 2 s */
+	qm_set(&a, QM_RQ_BEHIND_NS, 1000000ULL, QM_SRC_BPF);
+	qm_set(&b, QM_RQ_BEHIND_NS, 41000000ULL, QM_SRC_BPF);	/* 40 ms over 2 s */
 	assert_int_equal(qm_rates_compute(&a, &b, &r), 0);
 	assert_true(fabs(r.dt_s - 2.0) < 1e-9);
 	qm_view_from_rates(&r, &v);
@@ -65,6 +67,9 @@ static void test_rates(void **state)
 	assert_true(fabs(v.mem_inflicted_bps - 2097152.0) < 1e-9);
 	assert_int_equal(qm_by_key("mem_inflicted"), QM_MEM_INFLICTED);
 	assert_int_equal(qm_desc[QM_MEM_INFLICTED].kind, QM_COUNTER);
+	assert_true(fabs(v.behind_ms_s - 20.0) < 1e-9);
+	assert_int_equal(qm_by_key("rq_behind_ns"), QM_RQ_BEHIND_NS);
+	assert_int_equal(qm_desc[QM_RQ_BEHIND_NS].rrd, 0);	/* not in the RRD files */
 	/* time must move forward */
 	assert_int_equal(qm_rates_compute(&b, &a, &r), -22);
 	assert_int_equal(qm_rates_compute(&b, &b, &r), -22);
@@ -202,7 +207,7 @@ static const struct {
 	{ QM_CPU_NS, "quell_tenant_cpu_seconds_total", "CPU time used" },
 	{ QM_CTXSW, "quell_tenant_context_switches_total", "Context switches (times switched out)" },
 	{ QM_RQ_SUFFERED_NS, "quell_tenant_runqueue_delay_suffered_seconds_total",
-	  "Run-queue wait of this tenant's tasks behind other tenants" },
+	  "Run-queue wait of this tenant's tasks behind other tasks: tenants, root, services" },
 	{ QM_RQ_SELF_NS, "quell_tenant_runqueue_delay_self_seconds_total",
 	  "Run-queue wait behind the tenant's own tasks" },
 	{ QM_RQ_INFLICTED_NS, "quell_tenant_runqueue_delay_inflicted_seconds_total",
@@ -370,7 +375,7 @@ static void test_top_list(void **state)
 		{ "TENANT", "name", "tenant (Unix user or cgroup)" },
 		{ "CPU%", "cpu_pct", "CPU use, % of one core" },
 		{ "INFL", "inflicted_ms_s", "run-queue delay inflicted on other tenants, ms per second" },
-		{ "SUFF", "suffered_ms_s", "run-queue delay suffered behind other tenants, ms per second" },
+		{ "SUFF", "suffered_ms_s", "run-queue delay suffered behind other tasks, ms per second" },
 		{ "MEM/LIM", "mem_bytes", "memory in use / hard limit (none: unlimited)" },
 		{ "RD/s", "io_rbps", "block IO read, bytes per second" },
 		{ "WR/s", "io_wbps", "block IO written, bytes per second" },

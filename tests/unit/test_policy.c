@@ -869,6 +869,59 @@ static void test_gentle_at_once_when_stalled(void **state)
 }
 
 /*
+ * The neighbour signals read the wait behind other tenants (behind_ms_s),
+ * not the whole wait: a victim waiting behind nginx or root's tasks is no
+ * tenant's doing. In the web bench the light site waited 22-45 ms/s beside
+ * a hog already on cpu_idle, and cpu-hog went on to the quota. Without BPF
+ * (behind unknown) the whole wait counts.
+ */
+static void test_wait_behind_non_tenants_is_no_harm(void **state)
+{
+	struct world w;
+
+	(void)state;
+	/* 240 ms/s waited, 2 of them behind tenants: nothing, ever */
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 240);
+	w.in[1].v.behind_ms_s = 2;
+	quiet(&w, 100, 400);
+	assert_int_equal(w.st[0].level, 0);
+
+	/* the same wait behind the hog: the gentle rung at the first sample */
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 240);
+	w.in[1].v.behind_ms_s = 240;
+	assert_int_equal(tick(&w, 100), 1);
+	assert_int_equal(w.acts[0].tenant, 0);
+	assert_int_equal(w.acts[0].lim.set, LIM_CPU_IDLE);
+
+	/* demoted, the victim still waits 30 ms/s, but not behind tenants: no quota */
+	w.in[1].v.suffered_ms_s = 30;
+	w.in[1].v.behind_ms_s = 1;
+	quiet(&w, 101, 400);
+	assert_int_equal(w.st[0].level, 1);
+
+	/* ... while 30 ms/s behind tenants takes the quota after the rung's 10 s */
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 240);
+	w.in[1].v.behind_ms_s = 240;
+	assert_int_equal(tick(&w, 100), 1);
+	w.in[1].v.suffered_ms_s = 30;
+	w.in[1].v.behind_ms_s = 30;
+	quiet(&w, 101, 109);
+	assert_int_equal(tick(&w, 110), 1);
+	assert_int_equal(w.acts[0].kind, PA_ESCALATE);
+	assert_true(w.acts[0].lim.set & LIM_CPU);
+
+	/* behind unknown (procfs run_delay, no BPF): the whole wait */
+	world_defaults(&w);
+	hog_and_victim(&w, 190, 240);
+	w.in[1].v.behind_ms_s = NAN;
+	assert_int_equal(tick(&w, 100), 1);
+	assert_int_equal(w.acts[0].lim.set, LIM_CPU_IDLE);
+}
+
+/*
  * A tenant on a rung that lowers its CPU waits behind everyone: that is the
  * rung working, not harm. The web bench's fork storm on cpu_idle waited
  * 967 ms/s while the light site's 100 ms sample read 105 % of a CPU, and
@@ -1536,6 +1589,7 @@ int main(void)
 		cmocka_unit_test(test_grace_keeps_window_over_short_dip),
 		cmocka_unit_test(test_gentle_rung_trips_in_a_second),
 		cmocka_unit_test(test_gentle_at_once_when_stalled),
+		cmocka_unit_test(test_wait_behind_non_tenants_is_no_harm),
 		cmocka_unit_test(test_demoted_suffering_is_no_harm),
 		cmocka_unit_test(test_fork_alarm_gentle_at_once),
 		cmocka_unit_test(test_fork_alarm_limits),

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "decide.h"
+#include "fixture_policy.h"
 
 #define S(x)	((uint64_t)(x) * 1000)
 #define BASE	S(1700000000)
@@ -67,13 +68,9 @@ static void world(void)
 	assert_int_equal(policy_config_finish(&W.pc, err, sizeof(err)), 0);
 	assert_int_equal(W.pc.nr_rules, 5);
 	for (int i = 0; i < NT; i++) {
-		W.v[i] = (struct qm_view){
-			.cpu_pct = 1, .inflicted_ms_s = NAN, .suffered_ms_s = 0,
-			.io_rbps = NAN, .io_wbps = NAN, .iops = NAN, .io_lat_ms = NAN,
-			.faults_s = NAN, .forks_s = NAN, .reclaim_ms_s = NAN,
-			.psi_cpu_some = NAN, .psi_mem_some = NAN, .psi_io_some = NAN,
-			.mem_bytes = 1e6, .nproc = 1,
-		};
+		W.v[i] = fx_view(1, 0);
+		W.v[i].mem_bytes = 1e6;
+		W.v[i].nproc = 1;
 		for (int k = 0; k < QM_NR; k++)
 			W.r[i].r[k] = NAN;
 		/* sized by the rules, as act_tenant_added does: the commit shortcut applies */

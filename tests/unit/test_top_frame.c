@@ -52,8 +52,8 @@ static void tv_init(struct tview *t, const char *name, double cpu)
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->state, sizeof(t->state), "ok");
 	t->uid = 1001;
-	t->v = (struct qm_view){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
-				 NAN, NAN, NAN };
+	for (int i = 0; i < QV_NR; i++)
+		qv_put(&t->v, (enum qv_id)i, NAN);
 	t->v.cpu_pct = cpu;
 	t->mem_limit = INFINITY;
 	t->cpu_limit_pct = 50;

@@ -17,8 +17,8 @@ static void tv_init(struct tview *t, const char *name)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->state, sizeof(t->state), "ok");
-	t->v = (struct qm_view){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
-				 NAN, NAN, NAN };
+	for (int i = 0; i < QV_NR; i++)
+		qv_put(&t->v, (enum qv_id)i, NAN);
 	t->mem_limit = INFINITY;
 }
 
