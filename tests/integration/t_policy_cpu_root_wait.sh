@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A wait behind root is no tenant's harm (docs/policy.md "Neighbour
+# signals"), on the real kernel. A request handler (tests/bench/wakeprobe.c,
+# user V) shares CPU 0 with root's busy loops; tenant B is busy on CPU 1
+# (a full CPU, past cpu-hog's 80 %), where V never runs. V waits tens of
+# ms/s, all of it behind root: `suffered` shows it, `rq_behind_ns` (the
+# neighbour signals' input) does not, and B - the only tenant a rule could
+# blame - is never touched. Before rq_behind_ns, cpu-hog put B on cpu_idle
+# within ~1 s of this shape. The same B on both CPUs, so beside V, is then
+# demoted: the setup can see harm when there is some.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || qt_skip "python3 missing"
+command -v cc >/dev/null || qt_skip "no C compiler for the probe"
+command -v taskset >/dev/null || qt_skip "taskset missing"
+[ "$(nproc)" -ge 2 ] || qt_skip "needs 2 CPUs"
+
+B=qrb$$; V=qrv$$
+qt_user $B >/dev/null
+qt_user $V >/dev/null
+EV=$QT_DIR/state/events.jsonl
+qt_config -s 1s -e "$EV" <<EOF
+[policy]
+EOF
+qt_quelld
+
+cc -O2 -pthread -o "$QT_DIR/wakeprobe" "$(dirname "$0")/../bench/wakeprobe.c" ||
+	qt_fail "building wakeprobe"
+chmod 755 "$QT_DIR" "$QT_DIR/wakeprobe"
+
+qt_sleeper $B 600
+qt_sleeper $V 600
+idf=$(qt_idle_file $B $V) || exit 1
+acts() { grep -c "\"tenant\":\"$1\"" "$EV" 2>/dev/null; }
+# V's rq_suffered_ns, rq_behind_ns and the time they were read, ms
+waits() { qt_show_get $V "t['counters']['rq_suffered_ns'], t['counters']['rq_behind_ns']"; date +%s%3N; }
+
+# 1. V behind root on CPU 0, B busy alone on CPU 1: 8 s, no action
+su -s /bin/sh $V -c "cd /tmp && exec taskset -c 0 $QT_DIR/wakeprobe 10 5000 1000 3" > "$QT_DIR/probe.out" &
+QT_PIDS+=($!)
+PR=$!
+for i in 1 2 3; do qt_bg taskset -c 0 timeout 12 sh -c 'while :; do :; done'; done
+qt_busy $B 2 'exec taskset -c 1 sh -c "while :; do :; done"'
+sleep 1
+w0=$(waits)
+sleep 7
+w1=$(waits)
+idle=$(cat $idf)
+bcpu=$(qt_show_get $B "round(t['rates'].get('cpu_pct') or 0)")
+wait $PR
+read -r suf beh <<<"$(echo $w0 $w1 | tr -d '(),' | awk '{ ms = $6 - $3; printf "%.1f %.1f", ($4 - $1) / 1e3 / ms, ($5 - $2) / 1e3 / ms }')"
+qt_log "V behind root for 7 s: suffered $suf ms/s, behind tenants $beh ms/s; B cpu ${bcpu} %, cpu.idle $idle; probe: $(cat $QT_DIR/probe.out)"
+[ "$(acts $B)" = 0 ] || qt_fail "an action against $B: $(grep "\"tenant\":\"$B\"" "$EV")"
+[ "$(acts $V)" = 0 ] || qt_fail "an action against $V: $(grep "\"tenant\":\"$V\"" "$EV")"
+[ "$idle" = 0 ] || qt_fail "cpu.idle of $B is $idle"
+[ "$bcpu" -ge 80 ] || qt_fail "B used $bcpu % of a CPU: not a hog, the test shows nothing"
+# a shape the old signal tripped on (suffered_max > 10 ms/s), nearly none of it behind a tenant
+awk -v s="$suf" 'BEGIN { exit !(s > 20) }' || qt_fail "V suffered $suf ms/s: root did not make it wait"
+awk -v b="$beh" -v s="$suf" 'BEGIN { exit !(b < 5 && b <= s / 10) }' ||
+	qt_fail "V waited $beh ms/s behind tenants (of $suf)"
+pkill -9 -f "timeout 12 sh -c while" 2>/dev/null
+qt_busy_stop $B
+
+# 2. B on both CPUs (so beside V), root gone: B's harm, the gentle rung
+su -s /bin/sh $V -c "cd /tmp && exec taskset -c 0 $QT_DIR/wakeprobe 6 5000 1000 3" > "$QT_DIR/probe.out" &
+QT_PIDS+=($!)
+PR=$!
+sleep 1
+qt_busy $B 4 'while :; do :; done'
+for i in $(seq 50); do [ "$(cat $idf)" = 1 ] && break; sleep 0.1; done
+idle=$(cat $idf)
+qt_busy_stop $B
+wait $PR
+qt_log "B on both CPUs: cpu.idle $idle; probe: $(cat $QT_DIR/probe.out)"
+[ "$idle" = 1 ] || qt_fail "B on both CPUs beside V was not demoted in 5 s"
+[ "$(acts $V)" = 0 ] || qt_fail "an action against $V: $(grep "\"tenant\":\"$V\"" "$EV")"
+exit 0
