@@ -377,6 +377,14 @@ const char *policy_signal_name(enum policy_signal s);
  * urgent_above; no other rule decides faster for it.
  */
 bool policy_wait_alarm_wanted(const struct policy_config *pc);
+/*
+ * policy_cpu_demoted - is the tenant of state p on a rung that lowers its CPU
+ * (cpu_idle, a weight, a quota, freeze, kill; not a dry-run rung)? Its
+ * run-queue waits are the rung working: no neighbour signal counts them,
+ * and they sound no wait alarm. A rung that caps only memory, IO or
+ * processes leaves them a victim's.
+ */
+bool policy_cpu_demoted(const struct policy_config *pc, const struct policy_tstate *p);
 const char *policy_act_name(enum policy_act a);
 int policy_metric_by_name(const char *s);
 /* The struct qm_view field a metric reads, QV_NR for io_bps and mem_growth. */

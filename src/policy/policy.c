@@ -144,12 +144,13 @@ static double signal_of(enum policy_signal s, const struct policy_input *in)
 
 /*
  * Is tenant p on a rung that lowers its CPU (priority, quota, freeze)? Its
- * run-queue waits are then the rung's doing, not a neighbour's harm: the
+ * run-queue waits are then the rung's doing, not a neighbour's harm (nor a
+ * reason for the wait alarm's early tick, src/quelld/alarm.c): the
  * web bench's fork storm, on cpu_idle, waited 967 ms/s behind the light
  * site, whose 100 ms sample read 105 % of a CPU, and cpu-hog demoted the
  * victim (docs/performance.md "The wait alarm").
  */
-static bool cpu_demoted(const struct policy_config *pc, const struct policy_tstate *p)
+bool policy_cpu_demoted(const struct policy_config *pc, const struct policy_tstate *p)
 {
 	if (!p->level)
 		return false;
@@ -170,7 +171,7 @@ static bool cpu_demoted(const struct policy_config *pc, const struct policy_tsta
 static double signal_in(const struct policy_config *pc, enum policy_signal s,
 			const struct policy_input *in, const struct policy_tstate *p)
 {
-	if ((s == PS_SUFFERED_SUM || s == PS_SUFFERED_MAX) && cpu_demoted(pc, p))
+	if ((s == PS_SUFFERED_SUM || s == PS_SUFFERED_MAX) && policy_cpu_demoted(pc, p))
 		return NAN;
 	return signal_of(s, in);
 }

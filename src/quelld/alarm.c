@@ -67,11 +67,13 @@ static void wait_alarm_event(struct daemon *d, const struct quell_event *e)
 		return;
 	t = registry_by_key(&d->reg, e->key);
 	/*
-	 * A tenant on a rung waits behind the others: that is the rung
-	 * working. Its waits took an early tick each, until the pace paused
-	 * (t_policy_cpu_alarm: the next hog came in the pause).
+	 * A tenant on a rung that lowers its CPU waits behind the others:
+	 * that is the rung working. Its waits took an early tick each, until
+	 * the pace paused (t_policy_cpu_alarm: the next hog came in the
+	 * pause). The policy's own test, so that a tenant held only by a
+	 * memory or IO cap, a victim to the rules, is one here too.
 	 */
-	if (t && t->pol.level)
+	if (t && policy_cpu_demoted(&d->cfg.policy, &t->pol))
 		return;
 	if (wait_pace_alarm(&d->wait_pace, clock_mono_ns()))
 		log_debug("wait alarm: %s waited %.1f ms behind others", t ? t->name : "a tenant",

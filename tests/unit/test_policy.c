@@ -927,6 +927,46 @@ static void test_wait_behind_non_tenants_is_no_harm(void **state)
  * 967 ms/s while the light site's 100 ms sample read 105 % of a CPU, and
  * cpu-hog demoted the light site. Its waits count again once it is off.
  */
+/*
+ * Which rungs make a tenant's run-queue waits its own doing (the policy's
+ * neighbour signals and the wait alarm, src/quelld/alarm.c, both ask).
+ */
+static void test_cpu_demoted_rungs(void **state)
+{
+	struct policy_config pc;
+	struct policy_tstate s = { 0 };
+	char err[160];
+
+	(void)state;
+	policy_config_init(&pc);
+	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
+	assert_int_equal(policy_tstate_resize(&s, pc.nr_rules), 0);
+	policy_tstate_init(&s);
+	int cpu = policy_rule_find(&pc, "cpu-hog"), io = policy_rule_find(&pc, "io-hog");
+	int mem = policy_rule_find(&pc, "mem-growth"), fork = policy_rule_find(&pc, "fork-storm");
+
+	assert_false(policy_cpu_demoted(&pc, &s));		/* on no rung */
+	s.level = 1;
+	s.r[io].level = 1;					/* io=10M iops=1000 */
+	assert_false(policy_cpu_demoted(&pc, &s));
+	s.r[io].level = 0;
+	s.r[mem].level = 1;					/* mem_hold */
+	assert_false(policy_cpu_demoted(&pc, &s));
+	s.r[mem].level = 2;					/* freeze */
+	assert_true(policy_cpu_demoted(&pc, &s));
+	s.r[mem].level = 0;
+	s.r[fork].level = 2;					/* nproc=200 */
+	assert_false(policy_cpu_demoted(&pc, &s));
+	s.r[fork].level = 1;					/* cpu_idle */
+	assert_true(policy_cpu_demoted(&pc, &s));
+	s.r[fork].dry = true;					/* dry run: nothing written */
+	assert_false(policy_cpu_demoted(&pc, &s));
+	s.r[fork].level = 0;
+	s.r[cpu].level = 2;					/* cpu=50% */
+	assert_true(policy_cpu_demoted(&pc, &s));
+	policy_tstate_free(&s);
+}
+
 static void test_demoted_suffering_is_no_harm(void **state)
 {
 	struct world w;
@@ -1590,6 +1630,7 @@ int main(void)
 		cmocka_unit_test(test_gentle_rung_trips_in_a_second),
 		cmocka_unit_test(test_gentle_at_once_when_stalled),
 		cmocka_unit_test(test_wait_behind_non_tenants_is_no_harm),
+		cmocka_unit_test(test_cpu_demoted_rungs),
 		cmocka_unit_test(test_demoted_suffering_is_no_harm),
 		cmocka_unit_test(test_fork_alarm_gentle_at_once),
 		cmocka_unit_test(test_fork_alarm_limits),
