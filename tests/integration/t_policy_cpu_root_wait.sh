@@ -17,8 +17,7 @@ command -v taskset >/dev/null || qt_skip "taskset missing"
 [ "$(nproc)" -ge 2 ] || qt_skip "needs 2 CPUs"
 
 B=qrb$$; V=qrv$$
-qt_user $B >/dev/null
-qt_user $V >/dev/null
+qt_users $B $V
 EV=$QT_DIR/state/events.jsonl
 qt_config -s 1s -e "$EV" <<EOF
 [policy]

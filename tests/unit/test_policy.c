@@ -566,6 +566,17 @@ static void test_mem_growth_holds_current(void **state)
 	assert_int_equal(w.acts[0].lim.mem_hold, (uint64_t)(1e9 + 2 * 100e6));
 }
 
+/* the embedded rules, and a tenant state with room for each of them, all calm */
+static void defaults_and_state(struct policy_config *pc, struct policy_tstate *s)
+{
+	char err[160];
+
+	policy_config_init(pc);
+	assert_int_equal(policy_config_finish(pc, err, sizeof(err)), 0);
+	assert_int_equal(policy_tstate_resize(s, pc->nr_rules), 0);
+	policy_tstate_init(s);
+}
+
 static void test_effective_strictest(void **state)
 {
 	struct policy_config pc;
@@ -575,10 +586,7 @@ static void test_effective_strictest(void **state)
 	bool frozen;
 
 	(void)state;
-	policy_config_init(&pc);
-	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
-	assert_int_equal(policy_tstate_resize(&s, pc.nr_rules), 0);
-	policy_tstate_init(&s);
+	defaults_and_state(&pc, &s);
 	int cpu = policy_rule_find(&pc, "cpu-hog"), io = policy_rule_find(&pc, "io-hog");
 
 	s.r[cpu].level = 3;	/* cpu_idle, cpu=50%, [cpu=25%] */
@@ -875,6 +883,17 @@ static void test_gentle_at_once_when_stalled(void **state)
  * a hog already on cpu_idle, and cpu-hog went on to the quota. Without BPF
  * (behind unknown) the whole wait counts.
  */
+/* the hog beside a victim waiting 240 ms/s behind it: on cpu_idle at once */
+static void hog_demoted_by_victim(struct world *w)
+{
+	world_defaults(w);
+	hog_and_victim(w, 190, 240);
+	w->in[1].v.behind_ms_s = 240;
+	assert_int_equal(tick(w, 100), 1);
+	assert_int_equal(w->acts[0].tenant, 0);
+	assert_int_equal(w->acts[0].lim.set, LIM_CPU_IDLE);
+}
+
 static void test_wait_behind_non_tenants_is_no_harm(void **state)
 {
 	struct world w;
@@ -888,12 +907,7 @@ static void test_wait_behind_non_tenants_is_no_harm(void **state)
 	assert_int_equal(w.st[0].level, 0);
 
 	/* the same wait behind the hog: the gentle rung at the first sample */
-	world_defaults(&w);
-	hog_and_victim(&w, 190, 240);
-	w.in[1].v.behind_ms_s = 240;
-	assert_int_equal(tick(&w, 100), 1);
-	assert_int_equal(w.acts[0].tenant, 0);
-	assert_int_equal(w.acts[0].lim.set, LIM_CPU_IDLE);
+	hog_demoted_by_victim(&w);
 
 	/* demoted, the victim still waits 30 ms/s, but not behind tenants: no quota */
 	w.in[1].v.suffered_ms_s = 30;
@@ -902,10 +916,7 @@ static void test_wait_behind_non_tenants_is_no_harm(void **state)
 	assert_int_equal(w.st[0].level, 1);
 
 	/* ... while 30 ms/s behind tenants takes the quota after the rung's 10 s */
-	world_defaults(&w);
-	hog_and_victim(&w, 190, 240);
-	w.in[1].v.behind_ms_s = 240;
-	assert_int_equal(tick(&w, 100), 1);
+	hog_demoted_by_victim(&w);
 	w.in[1].v.suffered_ms_s = 30;
 	w.in[1].v.behind_ms_s = 30;
 	quiet(&w, 101, 109);
@@ -922,12 +933,6 @@ static void test_wait_behind_non_tenants_is_no_harm(void **state)
 }
 
 /*
- * A tenant on a rung that lowers its CPU waits behind everyone: that is the
- * rung working, not harm. The web bench's fork storm on cpu_idle waited
- * 967 ms/s while the light site's 100 ms sample read 105 % of a CPU, and
- * cpu-hog demoted the light site. Its waits count again once it is off.
- */
-/*
  * Which rungs make a tenant's run-queue waits its own doing (the policy's
  * neighbour signals and the wait alarm, src/quelld/alarm.c, both ask).
  */
@@ -935,13 +940,9 @@ static void test_cpu_demoted_rungs(void **state)
 {
 	struct policy_config pc;
 	struct policy_tstate s = { 0 };
-	char err[160];
 
 	(void)state;
-	policy_config_init(&pc);
-	assert_int_equal(policy_config_finish(&pc, err, sizeof(err)), 0);
-	assert_int_equal(policy_tstate_resize(&s, pc.nr_rules), 0);
-	policy_tstate_init(&s);
+	defaults_and_state(&pc, &s);
 	int cpu = policy_rule_find(&pc, "cpu-hog"), io = policy_rule_find(&pc, "io-hog");
 	int mem = policy_rule_find(&pc, "mem-growth"), fork = policy_rule_find(&pc, "fork-storm");
 
@@ -967,6 +968,12 @@ static void test_cpu_demoted_rungs(void **state)
 	policy_tstate_free(&s);
 }
 
+/*
+ * A tenant on a rung that lowers its CPU waits behind everyone: that is the
+ * rung working, not harm. The web bench's fork storm on cpu_idle waited
+ * 967 ms/s while the light site's 100 ms sample read 105 % of a CPU, and
+ * cpu-hog demoted the light site. Its waits count again once it is off.
+ */
 static void test_demoted_suffering_is_no_harm(void **state)
 {
 	struct world w;
