@@ -256,18 +256,18 @@ static void inflicted_fair(struct daemon *d)
 	}
 	for (int i = 0; i < n; i++) {
 		struct tenant *t = d->reg.t[i];
-		double cpu, suf, dt = sample_dt(t);
+		double cpu, behind, dt = sample_dt(t);
 
 		if (dt <= 0 || !bpf_delta(t, QM_CPU_NS, &cpu) ||
-		    !bpf_delta(t, QM_RQ_BEHIND_NS, &suf)) {
+		    !bpf_delta(t, QM_RQ_BEHIND_NS, &behind)) {
 			t->fs_set = false;	/* takes no part */
 			continue;
 		}
 		t->fs_cpu = (float)fairshare_smooth(t->fs_cpu, cpu / dt, dt, !t->fs_set);
-		t->fs_suffered = (float)fairshare_smooth(t->fs_suffered, suf / dt, dt, !t->fs_set);
+		t->fs_behind = (float)fairshare_smooth(t->fs_behind, behind / dt, dt, !t->fs_set);
 		t->fs_set = true;
 		f[i].cpu = t->fs_cpu;
-		f[i].suffered = t->fs_suffered;
+		f[i].suffered = t->fs_behind;	/* the wait a share can owe: behind tenants */
 	}
 	ret = fairshare_inflicted(f, n);
 	if (ret < 0)

@@ -72,8 +72,8 @@ struct tenant {
 	struct policy_tstate pol;
 	bool seen;			/* found by this tick's discovery */
 	bool cg_warned;			/* a cgroup read error was logged at warning level */
-	bool fs_set;			/* fs_cpu/fs_suffered hold a value */
-	float fs_cpu, fs_suffered;	/* smoothed ns/s for src/quelld/fairshare.c */
+	bool fs_set;			/* fs_cpu/fs_behind hold a value */
+	float fs_cpu, fs_behind;	/* smoothed ns/s (cpu_ns, rq_behind_ns) for src/quelld/fairshare.c */
 	uint64_t cg_absent_epoch;	/* cg was absent at this gather epoch + 1 (gather.c), 0 = read */
 	/* the fork alarm: since the last tick (alarm.c), and this tick's (gather.c) */
 	struct tenant_alarm alarm_new, alarm;
