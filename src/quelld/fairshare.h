@@ -13,6 +13,7 @@
 struct fs_tenant {
 	double cpu;		/* in: CPU time used over the interval */
 	double suffered;	/* in: run-queue wait behind other tenants over the interval */
+	bool lowered;		/* in: on a rung that lowers its CPU: its wait is owed by nobody */
 	double entitled;	/* out: fair share of the CPU time the tenants used */
 	double inflicted;	/* out: others' wait charged to this tenant */
 };

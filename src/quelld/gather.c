@@ -268,6 +268,7 @@ static void inflicted_fair(struct daemon *d)
 		t->fs_set = true;
 		f[i].cpu = t->fs_cpu;
 		f[i].suffered = t->fs_behind;	/* the wait a share can owe: behind tenants */
+		f[i].lowered = policy_cpu_demoted(&d->cfg.policy, &t->pol);
 	}
 	ret = fairshare_inflicted(f, n);
 	if (ret < 0)

@@ -8,7 +8,9 @@
 # neighbour signals' input) does not, and B - the only tenant a rule could
 # blame - is never touched. Before rq_behind_ns, cpu-hog put B on cpu_idle
 # within ~1 s of this shape. The same B on both CPUs, so beside V, is then
-# demoted: the setup can see harm when there is some.
+# demoted: the setup can see harm when there is some. Then V turns busy
+# beside the demoted B: B's wait behind V is quell's doing, charged to
+# nobody (src/quelld/fairshare.c `lowered`), and V is not acted on.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || qt_skip "python3 missing"
@@ -77,9 +79,35 @@ t0=$(date +%s%3N)
 for i in $(seq 50); do [ "$(cat $idf)" = 1 ] && break; sleep 0.1; done
 idle=$(cat $idf)
 took=$(( $(date +%s%3N) - t0 ))
-qt_busy_stop $B
 wait $PR
 qt_log "B on both CPUs: cpu.idle $idle after $took ms; probe: $(cat $QT_DIR/probe.out)"
 [ "$idle" = 1 ] || qt_fail "B on both CPUs beside V was not demoted in 5 s"
+[ "$(acts $V)" = 0 ] || qt_fail "an action against $V: $(grep "\"tenant\":\"$V\"" "$EV")"
+
+# 3. B stays busy on cpu_idle and V turns busy on both CPUs: B now waits
+# behind V because quell lowered B, and that wait is owed by nobody
+# (src/quelld/fairshare.c `lowered`). Counted as B's wish, it made V look
+# above its share: V was charged B's wait ("inflicted") and topped `list
+# --sort inflicted` - the victim blamed. V is not acted on either (a
+# demoted tenant's wait is no harm, docs/policy.md).
+qt_busy2() {
+	su -s /bin/sh "$1" -c "cd /tmp && for i in \$(seq $2); do (while :; do :; done) & done; wait" &
+	QT_PIDS+=($!)
+}
+qt_busy2 $V 2
+sleep 2
+c0=$(qt_show_get $V "t['counters']['rq_inflicted_ns'], t['counters']['cpu_ns']"; qt_show_get $B "t['counters']['rq_suffered_ns']"; date +%s%3N)
+sleep 5
+c1=$(qt_show_get $V "t['counters']['rq_inflicted_ns'], t['counters']['cpu_ns']"; qt_show_get $B "t['counters']['rq_suffered_ns']"; date +%s%3N)
+idle=$(cat $idf)
+top=$(qt_ctl list --sort inflicted | awk 'NR == 2 { print $1 }')
+pkill -9 -u $V -f "sh -c" 2>/dev/null
+qt_busy_stop $B
+read -r vinf vcpu bsuf <<<"$(echo $c0 $c1 | tr -d '(),' | awk '{ ms = $8 - $4; printf "%.1f %.1f %.1f", ($5 - $1) / 1e3 / ms, ($6 - $2) / 1e3 / ms, ($7 - $3) / 1e3 / ms }')"
+qt_log "B on cpu_idle beside busy V for 5 s: V cpu $vcpu ms/s, inflicted $vinf ms/s; B suffered $bsuf ms/s; cpu.idle $idle; top of inflicted: $top"
+[ "$idle" = 1 ] || qt_fail "B left cpu_idle while busy beside V: the shape is gone"
+awk -v s="$bsuf" 'BEGIN { exit !(s > 200) }' || qt_fail "B suffered only $bsuf ms/s: V did not take its CPU"
+awk -v v="$vinf" 'BEGIN { exit !(v < 25) }' || qt_fail "V charged $vinf ms/s for the wait of B, which quell lowered"
+[ "$top" != "$V" ] || qt_fail "V on top of list --sort inflicted"
 [ "$(acts $V)" = 0 ] || qt_fail "an action against $V: $(grep "\"tenant\":\"$V\"" "$EV")"
 exit 0
