@@ -36,9 +36,11 @@
  * unless a rule lowered it. A tenant a rule lowered (cpu.idle, a lower
  * weight, a quota: `lowered`) waits because quell decided it should: it
  * wants only what it ran, so it is owed nothing. Counted as a wish, its wait
- * made whoever ran beside it look above its share: in the pure-v2 VM's web
- * bench the light site, using most of the CPU the demoted hog left, was
- * charged the hog's wait and put on top of `list --sort inflicted`.
+ * made whoever ran beside it look above its share: in step 3 of
+ * tests/integration/t_policy_cpu_root_wait.sh (B busy on cpu_idle, V busy
+ * on both CPUs) V was charged 431.6 ms/s of B's wait and topped `list
+ * --sort inflicted`. The pure-v2 VM's web bench showed the light site on
+ * top the same way, beside its demoted hog.
  * O(n log n) for the sort, O(n) otherwise (10,000 tenants per tick).
  */
 #include <errno.h>
