@@ -189,10 +189,20 @@ want=$((el_ms / 1000))
 # held the loop 1.3 s in the fork storm above)
 awk -v g="$gap1" 'BEGIN { exit !(g < 1500) }' || qt_fail "a tick started ${gap1} ms after the last one"
 [ $slow = 0 ] || qt_fail "quellctl status took over 1 s $slow times during the storm"
+# Keeping up, by quelld's own count: a child moved by the event path or
+# the sweep before it exits is counted in moved_*; one that exits first
+# is not. A CI run on a slow VM moved 4,642 of 5,043 (92 %).
+mv=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^moved_(event|sweep)=/) { split($i, a, "="); m += a[2] } }
+	END { print m + 0 }' <<< "$rest")
+[ $((mv * 2)) -ge "${n:-0}" ] || qt_fail "placement did not keep up: $mv of ${n:-0} setuid children moved"
 # children live 20 ms, so a sample also sees the ones not moved yet: half
 # were inside on an idle box, 45 % at load 10 (2 cores); a quarter is the
-# floor. That every long-lived process ends up placed is checked below.
-[ $seen -gt 0 ] && [ $((inside * 4)) -ge $seen ] ||
+# floor. Polled every 0.5 s, a storm shows only a dozen or two; the same
+# slow VM saw 3 of 14 inside once (21 %) while it moved 92 %, so the ratio
+# is asserted only over 40 or more. That every long-lived process ends up
+# placed is checked below.
+[ $seen -gt 0 ] || qt_fail "no setuid child seen during the storm"
+[ $seen -lt 40 ] || [ $((inside * 4)) -ge $seen ] ||
 	qt_fail "placement did not keep up: $inside of $seen sampled children inside"
 # every uid change reached quelld and was handled (none dropped in the ring)
 [ $((ev1 - ev0)) -ge "$n" ] || qt_fail "quelld handled $((ev1 - ev0)) events for $n setuid children"

@@ -106,7 +106,11 @@ qt_busy_stop $B
 read -r vinf vcpu bsuf <<<"$(echo $c0 $c1 | tr -d '(),' | awk '{ ms = $8 - $4; printf "%.1f %.1f %.1f", ($5 - $1) / 1e3 / ms, ($6 - $2) / 1e3 / ms, ($7 - $3) / 1e3 / ms }')"
 qt_log "B on cpu_idle beside busy V for 5 s: V cpu $vcpu ms/s, inflicted $vinf ms/s; B suffered $bsuf ms/s; cpu.idle $idle; top of inflicted: $top"
 [ "$idle" = 1 ] || qt_fail "B left cpu_idle while busy beside V: the shape is gone"
-awk -v s="$bsuf" 'BEGIN { exit !(s > 200) }' || qt_fail "B suffered only $bsuf ms/s: V did not take its CPU"
+# B's waits are counted when they end, and on cpu_idle beside two busy
+# loops few end: 409-577 ms/s here, 103.6 in a CI run. Over 50 the old
+# charge would put V far past the 25 below (it charged V about B's wait).
+awk -v c="$vcpu" 'BEGIN { exit !(c > 1200) }' || qt_fail "V ran only $vcpu ms/s: not busy beside B"
+awk -v s="$bsuf" 'BEGIN { exit !(s > 50) }' || qt_fail "B suffered only $bsuf ms/s: the shape shows nothing"
 awk -v v="$vinf" 'BEGIN { exit !(v < 25) }' || qt_fail "V charged $vinf ms/s for the wait of B, which quell lowered"
 [ "$top" != "$V" ] || qt_fail "V on top of list --sort inflicted"
 [ "$(acts $V)" = 0 ] || qt_fail "an action against $V: $(grep "\"tenant\":\"$V\"" "$EV")"

@@ -7,6 +7,7 @@
 # fork-storm puts the storm on its gentle rung (cpu.idle = 1) through the
 # alarm (the audit line's evidence says "alarm"), not the rule's window: in
 # each of QT_RUNS runs (default 3), p95 within 1.5 s of the storm's start
+# (3 s on a box where the storm is slow, see LIMIT below)
 # (0.08-0.51 s in 10 of 11 runs on 2026-12-02, once 1.14 s; the window's way
 # took 1.0-2.3 s). The sleeping probe that wakes every 5 ms is starved ~0.1 s
 # before its first wait ends, which is when the BPF side learns of it.
@@ -16,7 +17,7 @@
 
 command -v python3 >/dev/null || qt_skip "python3 missing"
 RUNS=${QT_RUNS:-3}
-LIMIT=${QT_ALARM_LIMIT:-1.5}
+LIMIT=${QT_ALARM_LIMIT:-}
 
 H=qah$$; P=qap$$
 qt_user $H >/dev/null
@@ -78,7 +79,14 @@ if [ -z "${QT_ALARM_FORKS:-}" ] && [ "$rate" -lt 2500 ]; then
 	kill -HUP $QT_QUELLD_PID
 	sleep 1
 fi
-qt_log "the storm alone: $rate forks/s; alarm_forks $ALARM"
+# The limit: 1.5 s for a storm like the one this was written on. A slow
+# box's storm (348-434 forks/s in the VM of 2026-12-02) starves the probe
+# less, so its first wait of 5 ms or more - what the alarm needs beside the
+# rate - comes later: a CI run there read 0.408 / 1.855 / 0.296 s. There
+# the limit is issue 14's target, 3 s; an action that soon with the alarm
+# in its evidence is still the alarm's (fork-storm's own window is 5 s here).
+[ -n "$LIMIT" ] || { [ "$ALARM" = 1000 ] && LIMIT=1.5 || LIMIT=3; }
+qt_log "the storm alone: $rate forks/s; alarm_forks $ALARM; limit $LIMIT s"
 
 # 1. the storm alone: nobody else runs, so nobody waits behind it
 n=$(lines); a0=$(alarms)
