@@ -143,7 +143,7 @@ while [ $SECONDS -lt $end ]; do
 	t=$(date +%s%N)
 	timeout 30 "$QT_BUILD/quellctl" --help >/dev/null 2>&1
 	base+=($((($(date +%s%N) - t) / 1000000)))
-	sleep 0.5
+	sleep 0.2	# ~50 calls: a p95 of 28 was the second slowest
 done
 wait "${hpids[@]}" $poller
 pct() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
