@@ -90,18 +90,14 @@ qt_log "B on both CPUs: cpu.idle $idle after $took ms; probe: $(cat $QT_DIR/prob
 # above its share: V was charged B's wait ("inflicted") and topped `list
 # --sort inflicted` - the victim blamed. V is not acted on either (a
 # demoted tenant's wait is no harm, docs/policy.md).
-qt_busy2() {
-	su -s /bin/sh "$1" -c "cd /tmp && for i in \$(seq $2); do (while :; do :; done) & done; wait" &
-	QT_PIDS+=($!)
-}
-qt_busy2 $V 2
+qt_busy $V 2 'while :; do :; done'
 sleep 2
 c0=$(qt_show_get $V "t['counters']['rq_inflicted_ns'], t['counters']['cpu_ns']"; qt_show_get $B "t['counters']['rq_suffered_ns']"; date +%s%3N)
 sleep 5
 c1=$(qt_show_get $V "t['counters']['rq_inflicted_ns'], t['counters']['cpu_ns']"; qt_show_get $B "t['counters']['rq_suffered_ns']"; date +%s%3N)
 idle=$(cat $idf)
 top=$(qt_ctl list --sort inflicted | awk 'NR == 2 { print $1 }')
-pkill -9 -u $V -f "sh -c" 2>/dev/null
+qt_busy_stop $V		# first: QT_BUSY is V's su now
 qt_busy_stop $B
 read -r vinf vcpu bsuf <<<"$(echo $c0 $c1 | tr -d '(),' | awk '{ ms = $8 - $4; printf "%.1f %.1f %.1f", ($5 - $1) / 1e3 / ms, ($6 - $2) / 1e3 / ms, ($7 - $3) / 1e3 / ms }')"
 qt_log "B on cpu_idle beside busy V for 5 s: V cpu $vcpu ms/s, inflicted $vinf ms/s; B suffered $bsuf ms/s; cpu.idle $idle; top of inflicted: $top"
