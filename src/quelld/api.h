@@ -12,6 +12,7 @@
 /* docs/protocol.md, "Limits", says what a client sees of these. */
 #define API_MAX_CLIENTS		1024	/* connections in all (fds: quelld.service LimitNOFILE) */
 #define API_OUT_CAP		(4 << 20)	/* unsent replies beyond the one being sent */
+#define API_OUT_HOLD		(64 << 10)	/* unsent replies past which no more are made */
 #define API_OUT_TOTAL		(512 << 20)	/* unsent replies of all clients: then errors */
 #define API_SEND_TIMEOUT_MS	10000	/* unsent reply, no byte taken: dropped */
 #define API_BUDGET_MS		20	/* serving time per wake-up before the loop runs again */

@@ -4,7 +4,8 @@
 # quelld with the shipped docs/quell.conf (history on, metrics on), 500 Unix
 # users with processes, and an audit log of the default full size (events.jsonl
 # and its 5 rotations, 10 MB each) written before the start.
-#   1. `quellctl events --limit 50`: the newest 50, each call < 100 ms, and
+#   1. `quellctl events --limit 50`: the newest 50, the median of 5 calls
+#      < 100 ms and each < 500 ms (one may wait for a tick), and
 #      quelld's peak RSS grows little (VmHWM, <= 32 MB over 5 calls; 2 when
 #      they take seconds);
 #   2. 200 hostile clients for QT_RH_HOLD s (default 25): 40 as root and 10
@@ -15,7 +16,8 @@
 #      and max < 1 s, and no tick late by
 #      more than one period: a poller on its own connection asks `status`
 #      every 0.2 s and the `tick` counter never stands still for more than
-#      two periods (+0.4 s of polling resolution);
+#      two periods (+0.4 s of polling resolution), and quelld itself uses
+#      under 40 % of a CPU meanwhile (never-readers are held, not served);
 #   3. afterwards quelld answers and holds no more fds than before.
 # Ticks are observed through the `tick` counter of `status`: at log_level =
 # info (the default) quelld logs nothing per tick ("tick overran" is debug).
@@ -102,8 +104,15 @@ e = json.load(open(sys.argv[1]))["events"]
 print(len(e), max(x["time"] for x in e) if e else 0)' "$QT_DIR/events.json" 2>/dev/null)
 [ $rc = 0 ] && [ "$got" = "50 $newest" ] && rh_ok "events --limit 50: the newest 50 (ms per call:$all)" ||
 	rh_bad "events --limit 50: exit $rc, got '$got' want '50 $newest' ($(head -c 150 "$QT_DIR/events.err"))"
-[ $rc = 0 ] && [ $worst -lt 100 ] && rh_ok "events --limit 50: slowest call $worst ms < 100 ms" ||
-	rh_bad "events --limit 50: ms per call:$all (want < 100)"
+# A call that arrives during a tick waits for it: 100-210 ms a tick at 500
+# tenants on the VM of 2026-12-02, more in the first seconds, while the
+# history thread creates the tenants' RRD files. There one call of five
+# took 104-137 ms where the others took 33-60 (and 9451f72 took 4-19 s
+# each): the median is the command's cost, the slowest says none stalls.
+med=$(printf '%s\n' $all | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+[ $rc = 0 ] && [ "$med" -lt 100 ] && [ $worst -lt 500 ] &&
+	rh_ok "events --limit 50: median $med ms < 100 ms, slowest $worst ms < 500 ms" ||
+	rh_bad "events --limit 50: ms per call:$all (want a median < 100, each < 500)"
 qt_log "quelld RSS ${rss0} -> ${rss1} kB, peak (VmHWM) ${hwm0} -> ${hwm1} kB over the events calls"
 [ -n "$hwm1" ] && [ $((hwm1 - hwm0)) -le 32768 ] && rh_ok "peak RSS grew $(((hwm1 - hwm0) / 1024)) MB (<= 32)" ||
 	rh_bad "peak RSS grew from $hwm0 to ${hwm1:-?} kB reading 50 events"
@@ -135,6 +144,7 @@ QT_PIDS+=("${hpids[@]}")
 sleep 3		# every connection made, the never-readers' buffers full
 lat=() base=()
 end=$((SECONDS + HOLD - 5))
+cpu0=$(awk '{ print $14 + $15 }' /proc/$P/stat) t_cpu0=$(rh_ms)
 while [ $SECONDS -lt $end ]; do
 	t=$(date +%s%N)
 	timeout 30 "$QT_BUILD/quellctl" -s "$QT_DIR/quell.sock" status >/dev/null 2>&1 || lat+=(99999)
@@ -145,6 +155,7 @@ while [ $SECONDS -lt $end ]; do
 	base+=($((($(date +%s%N) - t) / 1000000)))
 	sleep 0.2	# ~50 calls: a p95 of 28 was the second slowest
 done
+cpu1=$(awk '{ print $14 + $15 }' /proc/$P/stat) t_cpu1=$(rh_ms)
 wait "${hpids[@]}" $poller
 pct() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
 	i = int(NR * 0.95) + 1; if (i > NR) i = NR
@@ -159,6 +170,14 @@ qt_log "quellctl status under 200 clients: $n calls, p50 $p50 ms, p95 $p95 ms, m
 [ "$p95" -lt $((100 + b95)) ] && [ "$max" -lt 1000 ] &&
 	rh_ok "quellctl status: p95 $p95 ms < 100 + $b95, max $max ms < 1000" ||
 	rh_bad "quellctl status under 200 clients: p95 $p95 ms, max $max ms (want < 100 + $b95, < 1000)"
+# quelld's own CPU while the clients hammer it (clock ticks of 10 ms):
+# never-readers pipelining `snapshot` are served one reply, then held
+# until they read (src/quelld/api.c API_OUT_HOLD); served on to their
+# 4 MiB cap, they kept quelld 72-87 % of a CPU busy here
+busy=$(awk -v c="$((cpu1 - cpu0))" -v ms="$((t_cpu1 - t_cpu0))" 'BEGIN { printf "%.0f", c * 10 * 100 / ms }')
+qt_log "quelld used $busy % of a CPU under the 200 clients"
+[ "$busy" -lt 40 ] && rh_ok "quelld $busy % busy under the clients (< 40)" ||
+	rh_bad "quelld $busy % of a CPU busy under the 200 clients (want < 40)"
 cat "$QT_DIR/ticks.json" | sed 's/^/  ticks: /'
 read -r gap samples done expect <<<"$(python3 -c '
 import json, sys
