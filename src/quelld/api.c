@@ -9,13 +9,13 @@
  *  - replies are queued in a per-client output buffer and written as the
  *    socket takes them (EPOLLOUT); a client whose unsent replies pass
  *    API_OUT_CAP, or that takes none of them for the send timeout, is dropped;
+ *    past API_OUT_TOTAL unsent in all, new replies are a short error;
  *  - a client with more than API_OUT_HOLD unsent is not served until it
  *    reads: its next requests wait in its buffer, then in the socket. A
  *    client pipelining `snapshot` without reading made quelld build one
  *    snapshot a wake-up until its 4 MiB cap: t_realhost_clients' 50 such
  *    clients kept quelld 72-87 % busy at 500 tenants (perf: most of it
- *    building and copying snapshots), where one snapshot each now does;
- *    past API_OUT_TOTAL unsent in all, new replies are a short error;
+ *    building and copying snapshots); now each costs one snapshot;
  *  - one request per client per wake-up, and a wake-up stops serving after
  *    API_BUDGET_MS: the rest wait for the next one (an eventfd keeps the
  *    loop coming back), so the tick timer is never starved;

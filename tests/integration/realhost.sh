@@ -45,6 +45,10 @@ RH_UID_MAX=
 rh_ok() { echo "ok   $*"; }
 rh_bad() { echo "FAIL $*"; RH_FAIL=$((RH_FAIL + 1)); }
 rh_ms() { date +%s%3N; }
+# the CPU pid $1 has used so far, ms (utime + stime, counted in clock ticks)
+rh_cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f\n", ($14 + $15) * 1000 / hz }' /proc/$1/stat 2>/dev/null
+}
 
 rh_done() {
 	grep -E "AddressSanitizer|runtime error" "$QT_DIR/quelld.log" 2>/dev/null && rh_bad "sanitizer report"

@@ -27,7 +27,7 @@ t0=$(rh_ms)
 rh_quelld
 P=$QT_QUELLD_PID
 qt_log "quelld $P up in $(($(rh_ms) - t0)) ms with $N users (uids $RH_UID_MIN..), metrics port $RH_PORT"
-cpu0=$(awk '{ print $14 + $15 }' /proc/$P/stat)
+cpu0=$(rh_cpu_ms $P)
 tcpu0=$(rh_ms)
 
 # --- 1. placement ------------------------------------------------------------------
@@ -142,13 +142,12 @@ for i in $(seq 60); do
 	[ -n "$(find "$RRD" -name '*.rrd' -print -quit 2>/dev/null)" ] && [ $i -ge 25 ] && break
 	sleep 1
 done
-cpu1=$(awk '{ print $14 + $15 }' /proc/$P/stat 2>/dev/null)
+cpu1=$(rh_cpu_ms $P)
 tcpu1=$(rh_ms)
 read -r nf maxb tot <<<"$(find "$RRD" -name '*.rrd' -printf '%s\n' 2>/dev/null |
 	awk '{ n++; t += $1; if ($1 > m) m = $1 } END { printf "%d %d %d\n", n, m, t }')"
 big=$(find "$RRD" -name '*.rrd' -size +1024k 2>/dev/null | wc -l)
-hz=$(getconf CLK_TCK)
-pct=$(awk -v c="$((${cpu1:-0} - cpu0))" -v hz=$hz -v ms=$((tcpu1 - tcpu0)) 'BEGIN { printf "%.1f", c / hz * 100000 / ms }')
+pct=$(awk -v c="$((${cpu1:-0} - cpu0))" -v ms=$((tcpu1 - tcpu0)) 'BEGIN { printf "%.1f", c * 100 / ms }')
 qt_log "history: $nf RRD files, largest $maxb bytes, $tot bytes in all ($(du -sh "$RRD" 2>/dev/null | cut -f1) on disk); quelld used $pct% of a core over $(((tcpu1 - tcpu0) / 1000)) s"
 grep -c "history" "$QT_DIR/quelld.log" | xargs echo "  quelld.log lines naming history:"
 [ "$nf" -gt 0 ] && [ "$big" = 0 ] && [ "$maxb" -le 1048576 ] &&
