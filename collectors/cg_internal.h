@@ -88,6 +88,7 @@ int cg_cpu_normalize(const struct cg_limits *lim, uint64_t *quota, uint64_t *per
 int cg_v2_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u);
 /* PSI and frozen from the unified tree only (hybrid). */
 int cg_v2_read_common(const struct cg_layout *l, const char *rel, struct cg_usage *u);
+int cg_v2_read_pressure(const struct cg_layout *l, const char *rel, struct cg_usage *u);
 int cg_v2_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);
 int cg_v2_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim);
 int cg_v2_freeze(const struct cg_layout *l, const char *rel, bool frozen);

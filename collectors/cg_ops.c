@@ -773,6 +773,16 @@ int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u
 	}
 }
 
+int cg_read_pressure(const struct cg_layout *l, const char *rel, struct cg_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (!rel_valid(rel, true))
+		return -EINVAL;
+	if (l->mode != CG_MODE_V2 && l->mode != CG_MODE_HYBRID)
+		return -EOPNOTSUPP;
+	return cg_v2_read_pressure(l, rel, u);
+}
+
 int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
 {
 	if (!rel_valid(rel, false) || !lim)

@@ -136,12 +136,11 @@ static int rd_psi(int dfd, const char *rel, const char *file, struct psi_stats *
 	return e;
 }
 
-static int read_common(const struct cg_layout *l, const char *rel, struct cg_usage *u,
-		       int *missing)
+/* cpu, memory and io.pressure: the files a quiet tenant still has read (src/quelld/quiet.h) */
+static int read_pressure(const struct cg_layout *l, const char *rel, struct cg_usage *u,
+			 int *missing)
 {
 	struct psi_stats ps;
-	char buf[512];
-	uint64_t v;
 	int e, err = 0;
 
 	e = rd_psi(l->v2_fd, rel, "cpu.pressure", &ps, missing);
@@ -164,6 +163,15 @@ static int read_common(const struct cg_layout *l, const char *rel, struct cg_usa
 		u->valid |= CGU_PSI_IO;
 	}
 	note(&err, e == -EOPNOTSUPP ? 0 : e);
+	return err;
+}
+
+static int read_common(const struct cg_layout *l, const char *rel, struct cg_usage *u,
+		       int *missing)
+{
+	char buf[512];
+	uint64_t v;
+	int e, err = read_pressure(l, rel, u, missing);
 
 	/* cgroup.events "frozen" (5.2+) is the state reached, cgroup.freeze only the wish */
 	e = rd(l->v2_fd, rel, "cgroup.events", buf, sizeof(buf), missing);
@@ -188,6 +196,19 @@ int cg_v2_read_common(const struct cg_layout *l, const char *rel, struct cg_usag
 		return -ENOENT;
 	err = read_common(l, rel, u, &missing);
 	return finish(l->v2_fd, rel, err);
+}
+
+int cg_v2_read_pressure(const struct cg_layout *l, const char *rel, struct cg_usage *u)
+{
+	int missing = 0, err;
+
+	if (l->v2_fd < 0)
+		return -EOPNOTSUPP;
+	err = read_pressure(l, rel, u, &missing);
+	/* all three missing: the cgroup may be gone (PSI off has the files, they fail) */
+	if (missing == 3 && !cgu_dir_exists(l->v2_fd, rel))
+		return -ENOENT;
+	return err;
 }
 
 int cg_v2_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u)

@@ -201,6 +201,12 @@ int cg_watch_open(const struct cg_layout *l, const char *rel);
 int cg_watch_read(int fd);
 
 int cg_read_usage(const struct cg_layout *l, const char *rel, struct cg_usage *u);
+/*
+ * Only cpu, memory and io.pressure of rel (v2 or hybrid's unified; -EOPNOTSUPP
+ * on v1, -ENOENT when the cgroup is gone): what a quiet tenant's tick reads
+ * (src/quelld/quiet.h).
+ */
+int cg_read_pressure(const struct cg_layout *l, const char *rel, struct cg_usage *u);
 int cg_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim);
 int cg_read_limits(const struct cg_layout *l, const char *rel, struct cg_limits *lim);
 /*

@@ -58,6 +58,7 @@ struct quell_config {
 	char proc_root[256];		/* proc_root = /proc */
 	uint64_t client_timeout_ms;	/* client_timeout = 60s: no request for that long: dropped */
 	int client_max_per_uid;		/* client_max_per_uid = 32 (root is not capped) */
+	bool lazy_reads;		/* lazy_reads = yes: quiet tenants' pressure only (quiet.h) */
 
 	/* [tenants] */
 	enum tenant_mode tenant_mode;	/* mode = users */
@@ -132,7 +133,7 @@ void config_free(struct quell_config *cfg);
  */
 enum config_key {
 	CK_TICK, CK_SOCKET, CK_SOCKET_MODE, CK_SOCKET_GROUP, CK_ADMIN_GROUP, CK_READONLY_GROUP,
-	CK_CLIENT_TIMEOUT, CK_CLIENT_MAX_PER_UID, CK_STATE_DIR, CK_LOG_LEVEL,
+	CK_CLIENT_TIMEOUT, CK_CLIENT_MAX_PER_UID, CK_LAZY_READS, CK_STATE_DIR, CK_LOG_LEVEL,
 	CK_BPF, CK_MAX_TENANTS, CK_CGROUP_ROOT, CK_PROC_ROOT,
 	CK_MODE, CK_MIN_UID, CK_MAX_UID, CK_EXCLUDE, CK_PARENT, CK_MANAGED, CK_PLACE, CK_SWEEP,
 	CK_LIMITS, CK_TENANT_OVERRIDES,

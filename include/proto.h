@@ -76,6 +76,7 @@ struct hview {
 	char source[16];		/* "bpf" or "cgroupfs" */
 	char cgroup_mode[16];		/* v1 / hybrid / v2 */
 	double tick_ms;			/* duration of the last tick */
+	int quiet;			/* tenants it read only the pressure of (src/quelld/quiet.h) */
 	uint64_t bpf_dropped;		/* events / updates lost on the BPF side */
 };
 

@@ -656,6 +656,7 @@ static const struct wire_field hview_wire[] = {
 	WSTR(struct hview, source, "source", "-"),
 	WSTR(struct hview, cgroup_mode, "cgroup_mode", "-"),
 	WNUM(struct hview, tick_ms, "tick_ms", NAN, NAN),
+	WINT(struct hview, quiet, "quiet", 0),
 	WU64(struct hview, bpf_dropped, "bpf_dropped"),
 };
 

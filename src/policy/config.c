@@ -48,6 +48,7 @@ void config_defaults(struct quell_config *cfg)
 	snprintf(cfg->proc_root, sizeof(cfg->proc_root), "/proc");
 	cfg->client_timeout_ms = 60000;
 	cfg->client_max_per_uid = 32;
+	cfg->lazy_reads = true;
 
 	cfg->tenant_mode = TENANT_USERS;
 	cfg->min_uid = 1000;
@@ -311,6 +312,8 @@ static int key_daemon(struct pctx *c, const char *k, const char *v)
 		return set_path(c, k, v, cfg->proc_root, sizeof(cfg->proc_root));
 	if (!strcmp(k, "client_timeout"))
 		return set_dur(c, k, v, 1000, 3600000, &cfg->client_timeout_ms);
+	if (!strcmp(k, "lazy_reads"))
+		return set_bool(c, k, v, &cfg->lazy_reads);
 	if (!strcmp(k, "client_max_per_uid")) {
 		if (!set_u64(c, k, v, 1, 1024, &n))
 			return 0;
@@ -949,6 +952,8 @@ static const struct ck_desc {
 	[CK_CLIENT_TIMEOUT] = { "[daemon] client_timeout", CKF(client_timeout_ms), CKK_MEM, false },
 	[CK_CLIENT_MAX_PER_UID] = { "[daemon] client_max_per_uid", CKF(client_max_per_uid),
 				    CKK_MEM, false },
+	/* gather.c reads it at every tick */
+	[CK_LAZY_READS] = { "[daemon] lazy_reads", CKF(lazy_reads), CKK_MEM, true },
 	[CK_STATE_DIR] = { "[daemon] state_dir", CKF(state_dir), CKK_STR, false },
 	[CK_LOG_LEVEL] = { "[daemon] log_level", CKF(log_level), CKK_MEM, true },
 	[CK_BPF] = { "[daemon] bpf", CKF(bpf), CKK_MEM, false },

@@ -286,7 +286,8 @@ void ctl_print_status(FILE *f, const struct hview *h)
 	fprintf(f, "tenants:    %d (%d throttled, %d frozen)\n", h->tenants, h->throttled, h->frozen);
 	fprintf(f, "accounting: %s, cgroup %s\n", h->source, h->cgroup_mode);
 	ctl_fmt_num(h->tick_ms, a, sizeof(a));
-	fprintf(f, "tick:       %s ms, bpf dropped %llu\n", a, (unsigned long long)h->bpf_dropped);
+	fprintf(f, "tick:       %s ms, %d tenants quiet, bpf dropped %llu\n", a, h->quiet,
+		(unsigned long long)h->bpf_dropped);
 }
 
 void ctl_print_status_extra(FILE *f, json_t *resp)

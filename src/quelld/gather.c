@@ -11,6 +11,9 @@
  *   procfs     nproc, threads, RSS and (without BPF or cgroup) CPU time of
  *              tenants that have no cgroup of their own
  *
+ * A tenant BPF saw do nothing since the last tick has only its pressure
+ * files read; the rest of its last full read is carried (src/quelld/quiet.h).
+ *
  * Then rates (qm_rates_compute) and the host view.
  */
 #include <errno.h>
@@ -31,6 +34,7 @@
 #include "procfs.h"
 #include "psi.h"
 #include "quelld.h"
+#include "quiet.h"
 
 static int acct_cb(uint64_t key, const struct quell_acct *a, void *arg)
 {
@@ -321,6 +325,8 @@ int gather_tick(struct daemon *d)
 	 * unknown to BPF, and cgroupfs fills in below, its source says so.
 	 */
 	bool zero_fill = d->bpf && !d->bpf_stats[QUELL_STAT_ACCT_FULL];
+	/* quiet tenants need BPF to say they did nothing, so they need zero_fill */
+	bool quiet_ok = zero_fill && d->cfg.lazy_reads;
 	int ret;
 
 	for (int i = 0; i < d->reg.nr; i++) {
@@ -344,7 +350,7 @@ int gather_tick(struct daemon *d)
 			log_warn("reading BPF eviction counters: %s", strerror(-ret));
 		inflicted_fair(d);
 	}
-	d->host.throttled = d->host.frozen = 0;
+	d->host.throttled = d->host.frozen = d->host.quiet = 0;
 	for (int i = 0; i < d->reg.nr; i++) {
 		struct tenant *t = d->reg.t[i];
 		struct cg_usage u;
@@ -353,9 +359,20 @@ int gather_tick(struct daemon *d)
 		d->host.frozen += t->state == TS_FROZEN;
 		if (!*t->cg || t->cg_absent_epoch == epoch) {
 			need_proc = true;	/* as for -ENOENT below: nothing valid */
+			t->cg_read_ns = 0;
+		} else if (quiet_ok && t->cg_read_epoch == epoch &&
+			   quiet_skip(&t->prev, &t->cur, t->cg_read_ns, t->key) &&
+			   !cg_read_pressure(&d->cg, t->cg, &u)) {
+			from_cgroup(&t->cur, &u);
+			quiet_carry(&t->cur, &t->prev);
+			if (!qm_valid(&t->cur, QM_NPROC))
+				need_proc = true;
+			d->host.quiet++;
 		} else {
 			ret = cg_read_usage(&d->cg, t->cg, &u);
 			t->cg_absent_epoch = ret == -ENOENT ? epoch : 0;
+			t->cg_read_ns = ret ? 0 : now;
+			t->cg_read_epoch = epoch;
 			if (ret && ret != -ENOENT) {
 				/* once at warning level (a parser bug once hid here), then debug */
 				log_msg(t->cg_warned ? LOG_DEBUG : LOG_WARNING,

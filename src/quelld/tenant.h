@@ -75,6 +75,8 @@ struct tenant {
 	bool fs_set;			/* fs_cpu/fs_behind hold a value */
 	float fs_cpu, fs_behind;	/* smoothed ns/s (cpu_ns, rq_behind_ns) for src/quelld/fairshare.c */
 	uint64_t cg_absent_epoch;	/* cg was absent at this gather epoch + 1 (gather.c), 0 = read */
+	uint64_t cg_read_ns;		/* last full cgroup read (CLOCK_MONOTONIC), 0 = none to reuse */
+	uint64_t cg_read_epoch;		/* the gather epoch + 1 of that read (src/quelld/quiet.h) */
 	/* the fork alarm: since the last tick (alarm.c), and this tick's (gather.c) */
 	struct tenant_alarm alarm_new, alarm;
 };

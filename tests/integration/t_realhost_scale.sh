@@ -11,7 +11,11 @@
 #   5. a tenant running quellctl sees only itself: its own `show` and `list`
 #      work, `show OTHER` and `throttle OTHER` are refused (issue 12's model,
 #      docs/protocol.md), OTHER is left untouched;
-#   6. history: every RRD file <= 1 MB, and quelld's CPU while creating them.
+#   6. history: every RRD file <= 1 MB, and quelld's CPU while creating them;
+#   7. lazy reads (src/quelld/quiet.h): with every tenant asleep, most of
+#      them are quiet in each tick (only their pressure files read); the
+#      tick's median is logged with lazy reads and, after a SIGHUP with
+#      `lazy_reads = no`, without (judged: the count, not the times).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/realhost.sh"
 
@@ -158,5 +162,26 @@ if [ -n "$one" ]; then
 	qt_ctl -c "$QT_DIR/quell.conf" history "${one%.rrd}" --since -5m >/dev/null 2>&1 &&
 		rh_ok "quellctl history ${one%.rrd} reads its file" || rh_bad "quellctl history ${one%.rrd}"
 fi
+
+# --- 7. lazy reads ---------------------------------------------------------------------------
+# "tick_ms quiet" medians of 7 status calls a second apart
+tick_med() {
+	local i
+	for i in 1 2 3 4 5 6 7; do
+		qt_ctl --json status 2>/dev/null | jq -r '"\(.host.tick_ms) \(.host.quiet)"'
+		sleep 1
+	done | sort -g | sed -n 4p
+}
+read -r lazy_ms lazy_q <<<"$(tick_med)"
+sed -i "/^\[daemon\]/a lazy_reads = no" "$QT_DIR/quell.conf"
+kill -HUP $P
+sleep 2
+read -r full_ms full_q <<<"$(tick_med)"
+sed -i "/^lazy_reads = no/d" "$QT_DIR/quell.conf"
+kill -HUP $P
+qt_log "tick median: $lazy_ms ms with lazy reads ($lazy_q of $N quiet), $full_ms ms without ($full_q quiet)"
+[ "${lazy_q:-0}" -ge $((N / 2)) ] && [ "${full_q:-1}" = 0 ] &&
+	rh_ok "lazy reads: $lazy_q of $N tenants quiet, tick $lazy_ms ms (full reads: $full_ms ms)" ||
+	rh_bad "lazy reads: ${lazy_q:-?} of $N quiet (want >= $((N / 2))), ${full_q:-?} with lazy_reads = no (want 0)"
 rh_alive && rh_ok "quelld alive" || rh_bad "quelld died (exit $RH_RC)"
 rh_done

@@ -92,6 +92,7 @@ static const char full_conf[] =
 	"readonly_group = monitor\n"
 	"client_timeout = 90s\n"
 	"client_max_per_uid = 8\n"
+	"lazy_reads = no\n"
 	"state_dir = /srv/quell\n"
 	"log_level = debug\n"
 	"bpf = off\n"
@@ -169,6 +170,7 @@ static void test_every_key(void **state)
 	assert_string_equal(c->admin_group, "support");
 	assert_string_equal(c->readonly_group, "monitor");
 	assert_true(c->client_timeout_ms == 90000 && c->client_max_per_uid == 8);
+	assert_false(c->lazy_reads);
 	assert_string_equal(c->metrics_token_file, "/etc/quell/metrics.token");
 	assert_string_equal(c->state_dir, "/srv/quell");
 	assert_int_equal(c->log_level, LOG_DEBUG);
@@ -455,6 +457,7 @@ static void test_config_diff(void **state)
 		  CK_BIT(CK_WEB_SECRET) },
 		{ "", "[daemon]\nclient_timeout = 5s\nclient_max_per_uid = 4\n",
 		  CK_BIT(CK_CLIENT_TIMEOUT) | CK_BIT(CK_CLIENT_MAX_PER_UID) },
+		{ "", "[daemon]\nlazy_reads = no\n", CK_BIT(CK_LAZY_READS) },
 		{ "", "[daemon]\nadmin_group = support\nreadonly_group = monitor\n",
 		  CK_BIT(CK_ADMIN_GROUP) | CK_BIT(CK_READONLY_GROUP) },
 		{ "", "[notify]\ncommand = /bin/true\nuser = nobody\n",

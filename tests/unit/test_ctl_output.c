@@ -172,7 +172,7 @@ static void test_status(void **state)
 		"pressure:   cpu some 3.5%, memory some 0.0% full 0.0%, io some 1.0% full -\n"
 		"tenants:    120 (2 throttled, 1 frozen)\n"
 		"accounting: bpf, cgroup hybrid\n"
-		"tick:       4.2 ms, bpf dropped 7\n");
+		"tick:       4.2 ms, 0 tenants quiet, bpf dropped 7\n");
 	free(c.buf);
 	ctl_print_status_extra(cap_open(&c), extra);
 	assert_string_equal(cap_done(&c),

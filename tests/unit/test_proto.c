@@ -652,7 +652,7 @@ static void test_hview_roundtrip(void **state)
 		.mem_total = 4e9, .mem_used = 1e9, .io_rbps = 0, .io_wbps = NAN,
 		.psi_cpu_some = 3.5, .psi_mem_some = 0, .psi_mem_full = 0, .psi_io_some = 1,
 		.psi_io_full = NAN, .tenants = 120, .throttled = 2, .frozen = 1, .source = "bpf",
-		.cgroup_mode = "hybrid", .tick_ms = 4.25, .bpf_dropped = 7,
+		.cgroup_mode = "hybrid", .tick_ms = 4.25, .quiet = 97, .bpf_dropped = 7,
 	}, o;
 	json_t *j = proto_hview_json(&h);
 
@@ -669,6 +669,7 @@ static void test_hview_roundtrip(void **state)
 	assert_string_equal(o.source, "bpf");
 	assert_string_equal(o.cgroup_mode, "hybrid");
 	assert_true(o.tick_ms == 4.25 && o.bpf_dropped == 7);
+	assert_int_equal(o.quiet, 97);
 	json_decref(j);
 
 	j = json_pack("{s:s}", "load", "high");
@@ -811,7 +812,7 @@ static void test_views_edges(void **state)
 			    "\"psi_mem_some\":0.0,\"psi_mem_full\":0.0,\"psi_io_some\":0.0,"
 			    "\"psi_io_full\":0.0,\"tenants\":3,\"throttled\":0,\"frozen\":0,"
 			    "\"source\":\"cgroupfs\",\"cgroup_mode\":\"v2\",\"tick_ms\":0.5,"
-			    "\"bpf_dropped\":9223372036854775807}");
+			    "\"quiet\":0,\"bpf_dropped\":9223372036854775807}");
 	free(txt);
 	json_decref(j);
 	j = proto_pview_json(&pz);
