@@ -437,6 +437,8 @@ static void render_host(struct prom_buf *b, const struct hview *h)
 	gauge(b, "quell_tenants", "Tenants known", h->tenants);
 	gauge(b, "quell_tenants_throttled", "Tenants under a dynamic throttle", h->throttled);
 	gauge(b, "quell_tenants_frozen", "Tenants frozen", h->frozen);
+	gauge(b, "quell_tenants_quiet",
+	      "Tenants the last tick read only the pressure files of (lazy_reads)", h->quiet);
 	if (prom_escape_label(h->source, src, sizeof(src)) >= 0 &&
 	    prom_escape_label(h->cgroup_mode, mode, sizeof(mode)) >= 0) {
 		snprintf(lbl, sizeof(lbl), "source=\"%s\",cgroup_mode=\"%s\"", src, mode);

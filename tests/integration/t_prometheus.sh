@@ -50,7 +50,7 @@ dup=$(grep '^# TYPE' "$QT_DIR/m1" | awk '{print $3}' | sort | uniq -d | head -3)
 
 for want in "quell_tenant_cpu_seconds_total{tenant=\"$idle\"}" \
 	"quell_tenant_throttled{tenant=\"$hog\"}" quell_ticks_total quell_tick_duration_seconds \
-	quell_bpf_loaded quell_tenants quell_build_info; do
+	quell_bpf_loaded quell_tenants quell_tenants_quiet quell_build_info; do
 	grep -q "^$want" "$QT_DIR/m1" || qt_fail "missing $want"
 done
 if grep -q '^quell_bpf_loaded 1' "$QT_DIR/m1"; then

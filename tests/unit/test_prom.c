@@ -309,6 +309,7 @@ static const struct hview host = {
 	.psi_io_full = NAN,
 	.tenants = 2,
 	.throttled = 1,
+	.quiet = 1,
 	.source = "bpf",
 	.cgroup_mode = "hybrid",
 	.tick_ms = 3.5,
@@ -390,6 +391,7 @@ static void test_tenant_lines(void **state)
 	assert_int_equal(count(pb.s, "# TYPE quell_tenant_memory_bytes gauge\n"), 1);
 	/* host */
 	assert_non_null(strstr(pb.s, "\nquell_host_load1 1.5\n"));
+	assert_non_null(strstr(pb.s, "\nquell_tenants_quiet 1\n"));
 	assert_non_null(strstr(pb.s, "\nquell_host_cpu_busy_cores 1.5\n"));
 	assert_non_null(strstr(pb.s,
 		"\nquell_host_pressure_ratio{resource=\"cpu\",kind=\"some\"} 0.125\n"));
