@@ -17,13 +17,15 @@
 #define MS	1000000ULL
 #define S	(1000 * MS)
 
+/* the counters that are activity, written out here rather than taken from quiet.c */
+static const enum qm_id ids[] = {
+	QM_CPU_NS, QM_CTXSW, QM_FORKS, QM_EXECS, QM_PGFAULTS, QM_IO_ROPS, QM_IO_WOPS,
+	QM_IO_RBYTES, QM_IO_WBYTES, QM_RECLAIM_NS, QM_OOM_KILLS, QM_MEM_INFLICTED,
+};
+
 /* a sample at ts with every activity counter from BPF at base */
 static struct qm_sample idle_at(uint64_t ts, uint64_t base)
 {
-	static const enum qm_id ids[] = {
-		QM_CPU_NS, QM_CTXSW, QM_FORKS, QM_EXECS, QM_PGFAULTS, QM_IO_ROPS, QM_IO_WOPS,
-		QM_IO_RBYTES, QM_IO_WBYTES, QM_RECLAIM_NS, QM_OOM_KILLS, QM_MEM_INFLICTED,
-	};
 	struct qm_sample s = { .ts_ns = ts };
 
 	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
@@ -56,11 +58,6 @@ static void skip_when_nothing_moved(void **state)
 
 static void any_activity_reads(void **state)
 {
-	static const enum qm_id ids[] = {
-		QM_CPU_NS, QM_CTXSW, QM_FORKS, QM_EXECS, QM_PGFAULTS, QM_IO_ROPS, QM_IO_WOPS,
-		QM_IO_RBYTES, QM_IO_WBYTES, QM_RECLAIM_NS, QM_OOM_KILLS, QM_MEM_INFLICTED,
-	};
-
 	(void)state;
 	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		struct qm_sample prev = idle_at(10 * S, 100), cur = idle_at(11 * S, 100);
