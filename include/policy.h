@@ -327,16 +327,19 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 		    uint64_t now_ms, struct policy_action *acts, int max);
 
 /*
- * policy_refault_watch - does a tenant whose rule states (after a tick) are
- * r (pc->nr_rules of them) wait only for its neighbours' page cache
- * refaults to take a rule's urgent way (docs/policy.md "The refault
- * watch")? That is a rule whose urgent signal is refault, at level 0, with
- * its metric's window open. Returns true and sets *from_ms (wall clock:
- * the soonest its urgent window is closed) and *above (the lowest such
- * urgent_above, pages/s); false for none.
+ * policy_refault_watch - does a tenant whose rule states after the tick at
+ * now_ms are r (pc->nr_rules of them) wait only for its neighbours' page
+ * cache refaults to trip a rule (docs/policy.md "The refault watch")? That
+ * is a rule whose signal is refault, at level 0, with its metric's window
+ * open: its urgent way (urgent_above, once the urgent window can close)
+ * or, once the metric's whole window has held at now_ms and the signal
+ * needs no window of its own (while_for = 0), its regular way
+ * (while_above). Returns true and sets *from_ms (wall clock: the soonest
+ * such a window is closed) and *above (the lowest of those thresholds,
+ * pages/s); false for none.
  */
 bool policy_refault_watch(const struct policy_config *pc, const struct policy_rstate *r,
-			  uint64_t *from_ms, double *above);
+			  uint64_t now_ms, uint64_t *from_ms, double *above);
 
 /*
  * s = next (rules beyond pc->nr_rules: calm, nothing remembered). s is

@@ -666,8 +666,22 @@ static void eval_rule(const struct policy_config *pc, int ri, const struct polic
 	}
 }
 
+/* one way a rule can trip on refaults alone: from its window's close, past above */
+static void watch_way(bool *any, uint64_t over_ms, uint64_t want, double thr, uint64_t *from_ms,
+		      double *above)
+{
+	/* the tick at which the window can first be closed (window_closed()) */
+	uint64_t from = over_ms + (want > POLICY_TICK_SLACK_MS ? want - POLICY_TICK_SLACK_MS : 0);
+
+	if (!*any || from < *from_ms)
+		*from_ms = from;
+	if (!*any || thr < *above)
+		*above = thr;
+	*any = true;
+}
+
 bool policy_refault_watch(const struct policy_config *pc, const struct policy_rstate *r,
-			  uint64_t *from_ms, double *above)
+			  uint64_t now_ms, uint64_t *from_ms, double *above)
 {
 	bool any = false;
 
@@ -679,18 +693,19 @@ bool policy_refault_watch(const struct policy_config *pc, const struct policy_rs
 		enum policy_signal u = rl->urgent_signal == PS_NONE ? rl->signal :
 				       rl->urgent_signal;
 		uint64_t want = rl->urgent_for_ms < rl->for_ms ? rl->urgent_for_ms : rl->for_ms;
-		uint64_t from;
 
-		if (!rl->enabled || rl->urgent_above <= 0 || u != PS_REFAULT || rs->level ||
-		    !rs->over)
+		if (!rl->enabled || rs->level || !rs->over)
 			continue;
-		/* the tick at which urgent_closed() can first be true */
-		from = rs->over_ms + (want > POLICY_TICK_SLACK_MS ? want - POLICY_TICK_SLACK_MS : 0);
-		if (!any || from < *from_ms)
-			*from_ms = from;
-		if (!any || rl->urgent_above < *above)
-			*above = rl->urgent_above;
-		any = true;
+		if (rl->urgent_above > 0 && u == PS_REFAULT)
+			watch_way(&any, rs->over_ms, want, rl->urgent_above, from_ms, above);
+		/*
+		 * The regular way, only once the metric's window has held: before
+		 * that a lower threshold would only buy early ticks that trip
+		 * nothing. The next tick offers it if the window closes between.
+		 */
+		if (rl->signal == PS_REFAULT && rl->while_for_ms == 0 &&
+		    now_ms >= rs->over_ms && window_closed(now_ms - rs->over_ms, rl->for_ms))
+			watch_way(&any, rs->over_ms, rl->for_ms, rl->while_above, from_ms, above);
 	}
 	return any;
 }

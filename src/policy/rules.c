@@ -415,9 +415,14 @@ void policy_config_init(struct policy_config *pc)
 	/*
 	 * The leak grows for seconds before the neighbours lose anything (it
 	 * first fills free memory): its 3 s window runs on its growth alone,
-	 * the refaults need to hold for 1 s (two samples) at the trip. Measured
+	 * and one sample of refaults past while_above is enough at the trip
+	 * (while_for = 0; the 3 s of growth keep a short burst out). Measured
 	 * in t_policy_mem_refault: 3.6 s from the first refaults with one
-	 * window over both. Past 10 MiB/s read again (urgent_above; the reader
+	 * window over both. A reader paced at 2,000 reads/s (b_neighbour mem)
+	 * never refaults more than that: it waited 4.9 s from the box's filling
+	 * with while_for = 1s (two samples past 256), 2.3 s with one; the
+	 * refault watch then takes that sample early (policy_refault_watch's
+	 * regular way). Past 10 MiB/s read again (urgent_above; the reader
 	 * there refaulted 40,000-480,000 pages/s once it began) 1 s of growth
 	 * and the current sample of refaults are enough: 4.2-4.9 s from the
 	 * leak's start became 2.2-2.4 s. urgent_for = 500ms is still two
@@ -427,7 +432,7 @@ void policy_config_init(struct policy_config *pc)
 	 * learnt of 0-1 s late.
 	 */
 	if (r) {
-		r->while_for_ms = 1000;
+		r->while_for_ms = 0;
 		r->urgent_above = 2560;
 		r->urgent_for_ms = 500;
 	}

@@ -250,7 +250,7 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 		limits_of(pc, p->mem_base, in[i].lim, in[i].st, o->manual_expired, b->level,
 			  b->rule, b->r, true, NULL, o);
 		/* the watch needs an open window: most tenants have none */
-		if (b->win_open && policy_refault_watch(pc, b->r, &from, &above)) {
+		if (b->win_open && policy_refault_watch(pc, b->r, real_ms, &from, &above)) {
 			if (!p->watch || from < p->watch_ms)
 				p->watch_ms = from;
 			if (!p->watch || above < p->watch_above)

@@ -90,6 +90,21 @@ qt_mem_box() {
 	echo $(($1 << 20)) > $BOXD/$BOXF || qt_fail "box limit $BOXD/$BOXF"
 }
 
+# qt_apply_ns EVENTS TENANT FROM: wall-clock ns of TENANT's first "apply"
+# after line FROM of the audit log EVENTS (its time_ms: when quelld acted,
+# not when the test looked); nothing if there is none
+qt_apply_ns() {
+	tail -n +$(($3 + 1)) "$1" 2>/dev/null | grep "\"tenant\":\"$2\"" | grep '"action":"apply"' |
+		head -1 | sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
+}
+
+# qt_refaults STAT: the page cache refaults (pages read again) of the
+# cgroup whose memory.stat is STAT, its subtree included on v1
+qt_refaults() {
+	awk '$1 == "total_workingset_refault_file" { t = $2 } $1 == "workingset_refault_file" { w = $2 }
+		END { print (t != "" ? t : w) + 0 }' "$1"
+}
+
 # qt_load_script: copy tests/integration/tenant_load.py (fork storms, memory
 # touchers) into $QT_DIR, where test users can read it; prints its path.
 qt_load_script() {

@@ -70,11 +70,7 @@ vops() {
 iow() { awk -v a=$1 -v b=$2 -v o=$3 -v p=$4 -v t=$5 -v u=$6 'BEGIN { d = (u - t) / 1e9; r = (p - o) / d;
 	printf "%.3f", (b - a) / 1e3 / d / (r > 1 ? r : 1) }'; }
 
-# wall-clock ns of tenant $1's first "apply" after line $2 of the audit log (its time_ms)
-apply_ns() {
-	tail -n +$(($2 + 1)) "$EV" | grep "\"tenant\":\"$1\"" | grep '"action":"apply"' | head -1 |
-		sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
-}
+apply_ns() { qt_apply_ns "$EV" "$1" "$2"; }
 # bytes the hog's cgroup has written (v1 blkio.throttle.io_service_bytes, v2 io.stat)
 hogw() {
 	awk '$2 == "Write" { s += $3 } { for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) s += substr($i, 8) }

@@ -70,14 +70,9 @@ grep -q ready "$QT_DIR/reader.out" || qt_fail "reader: $(cat $QT_DIR/reader.out)
 sleep 3		# its cache settles, quelld sees both tenants
 # H needs its cgroup before the leak starts (the leak waits for placement)
 vstat=$(qt_cgfile $V memory memory.stat) || qt_fail "no memory.stat for $V"
-refaults() { awk '$1 == "total_workingset_refault_file" { t = $2 } $1 == "workingset_refault_file" { w = $2 }
-	END { print (t != "" ? t : w) + 0 }' "$vstat"; }
+refaults() { qt_refaults "$vstat"; }
 
-# wall-clock ns of tenant $1's first "apply" after line $2 of the audit log (its time_ms)
-apply_ns() {
-	tail -n +$(($2 + 1)) "$EV" | grep "\"tenant\":\"$1\"" | grep '"action":"apply"' | head -1 |
-		sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
-}
+apply_ns() { qt_apply_ns "$EV" "$1" "$2"; }
 
 from_start=(); from_launch=(); from_harm=()
 for r in $(seq $RUNS); do

@@ -7,9 +7,13 @@ qt_load_script copies it where a test user can read it).
       (first_fail_s is -1.000 when no fork failed), then wait for them.
   tenant_load.py [--in SUFFIX] [--ctl pids,memory] touch MIB
       print our pid, write one byte per page of MIB MiB, print "survived".
-  tenant_load.py [--in SUFFIX] [--ctl memory] cache PATH MIB
+  tenant_load.py [--in SUFFIX] [--ctl memory] cache PATH MIB [READS_S]
       write PATH (MIB MiB, charged to us), print "ready", then read it in a
-      loop forever: a tenant living off its page cache.
+      loop forever: a tenant living off its page cache. With READS_S: 4 KiB
+      reads at random offsets, READS_S a second (a server with a cached
+      working set: it never reads again more than READS_S pages a second).
+  tenant_load.py [--in SUFFIX] [--ctl memory] warm PATH
+      read PATH once (into our page cache again), print "warm".
   tenant_load.py [--in SUFFIX] [--ctl memory] leak RATE CAP
       print "start WALL_S" at the first allocation, then hold RATE MiB/s
       more touched anonymous memory in 16 MiB chunks up to CAP MiB, print
@@ -21,6 +25,7 @@ test measures the limit and not the few ms between su's setuid() and
 quell moving the process (docs/placement.md; t_placement tests that window).
 """
 import os
+import random
 import sys
 import time
 
@@ -72,16 +77,38 @@ def touch(mib):
     print("survived", flush=True)
 
 
-def cache(path, mib):
+def cache(path, mib, reads_s=0):
     with open(path, "wb") as f:
         for _ in range(mib):
             f.write(os.urandom(1 << 20))
     print("ready", flush=True)
+    if reads_s:
+        paced(path, mib << 8, reads_s)
     buf = bytearray(1 << 20)
     while True:
         with open(path, "rb", buffering=0) as f:
             while f.readinto(buf):
                 pass
+
+
+def warm(path):
+    buf = bytearray(1 << 20)
+    with open(path, "rb", buffering=0) as f:
+        while f.readinto(buf):
+            pass
+    print("warm", flush=True)
+
+
+def paced(path, pages, reads_s):
+    fd, n, t0 = os.open(path, os.O_RDONLY), 0, time.monotonic()
+    # no readahead: one page read (and at most one read again) per read
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+    while True:
+        os.pread(fd, 4096, random.randrange(pages) << 12)
+        n += 1
+        ahead = n / reads_s - (time.monotonic() - t0)
+        if ahead > 0.005:
+            time.sleep(ahead)
 
 
 def leak(rate, cap):
@@ -116,8 +143,10 @@ def main(argv):
         fork(int(argv[1]), float(argv[2]))
     elif argv[:1] == ['touch'] and len(argv) == 2:
         touch(int(argv[1]))
-    elif argv[:1] == ['cache'] and len(argv) == 3:
-        cache(argv[1], int(argv[2]))
+    elif argv[:1] == ['cache'] and len(argv) in (3, 4):
+        cache(argv[1], int(argv[2]), int(argv[3]) if len(argv) == 4 else 0)
+    elif argv[:1] == ['warm'] and len(argv) == 2:
+        warm(argv[1])
     elif argv[:1] == ['leak'] and len(argv) == 3:
         leak(int(argv[1]), int(argv[2]))
     else:

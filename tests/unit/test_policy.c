@@ -1447,14 +1447,14 @@ static void test_refault_watch(void **state)
 	w.in[1].v.mem_bytes = 5e8;
 	w.in[1].refault_s = 0;
 	quiet(&w, 10, 10);
-	assert_false(policy_refault_watch(&w.pc, w.st[0].r, &from, &above));
+	assert_false(policy_refault_watch(&w.pc, w.st[0].r, S(10), &from, &above));
 	w.in[0].v.mem_bytes = 1e9 + 64e6;	/* 64 MB/s since the last tick */
 	quiet(&w, 11, 11);
 	assert_true(w.st[0].r[mg].over);
-	assert_true(policy_refault_watch(&w.pc, w.st[0].r, &from, &above));
+	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(11), &from, &above));
 	assert_int_equal(from, S(11) + 500 - POLICY_TICK_SLACK_MS);
 	assert_true(above == 2560);
-	assert_false(policy_refault_watch(&w.pc, w.st[1].r, &from, &above));	/* not growing */
+	assert_false(policy_refault_watch(&w.pc, w.st[1].r, S(11), &from, &above)); /* not growing */
 
 	/* an early tick 0.2 s after the window opened: too soon, even with refaults */
 	w.in[0].v.mem_bytes = 1e9 + 64e6 + 12.8e6;
@@ -1466,7 +1466,7 @@ static void test_refault_watch(void **state)
 	assert_int_equal(w.acts[0].rule, mg);
 	assert_int_equal(w.acts[0].kind, PA_APPLY);
 	assert_int_equal(w.acts[0].level, 1);
-	assert_false(policy_refault_watch(&w.pc, w.st[0].r, &from, &above));	/* on rung 1 */
+	assert_false(policy_refault_watch(&w.pc, w.st[0].r, S(11) + 300, &from, &above)); /* rung 1 */
 
 	/* an early tick without refaults trips nothing: growing alone is no harm */
 	world_defaults(&w);
@@ -1483,7 +1483,7 @@ static void test_refault_watch(void **state)
 	io_victim(&w, 20, 10000);
 	quiet(&w, 10, 10);
 	assert_true(w.st[0].r[policy_rule_find(&w.pc, "io-hog")].over);
-	assert_false(policy_refault_watch(&w.pc, w.st[0].r, &from, &above));
+	assert_false(policy_refault_watch(&w.pc, w.st[0].r, S(10), &from, &above));
 
 	/* policy off: nothing */
 	world_defaults(&w);
@@ -1491,9 +1491,76 @@ static void test_refault_watch(void **state)
 	quiet(&w, 10, 10);
 	w.in[0].v.mem_bytes = 1e9 + 64e6;
 	quiet(&w, 11, 11);
-	assert_true(policy_refault_watch(&w.pc, w.st[0].r, &from, &above));
+	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(11), &from, &above));
 	w.pc.enabled = false;
-	assert_false(policy_refault_watch(&w.pc, w.st[0].r, &from, &above));
+	assert_false(policy_refault_watch(&w.pc, w.st[0].r, S(11), &from, &above));
+}
+
+/*
+ * The watch's regular way: a leak whose 3 s growth window has held waits
+ * only for one sample of neighbours' refaults past while_above (256
+ * pages/s; a reader paced at 2,000 reads/s never passes urgent_above), so
+ * the watch asks for an early tick at 256 once that window has held, not
+ * before; and not for a rule whose refaults need a window of their own.
+ */
+static void test_refault_watch_regular_way(void **state)
+{
+	struct world w;
+	uint64_t from = 0;
+	double above = 0;
+	int mg;
+
+	(void)state;
+	world_defaults(&w);
+	mg = policy_rule_find(&w.pc, "mem-growth");
+	w.in[1].v.mem_bytes = 5e8;
+	w.in[1].refault_s = 0;
+	for (uint64_t t = 10; t <= 13; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)(t - 10) * 64e6;
+		quiet(&w, t, t);
+		/* growth since 11: the window holds from 14, the urgent one's from 11.5 */
+		assert_int_equal(policy_refault_watch(&w.pc, w.st[0].r, S(t), &from, &above),
+				 t >= 11);
+		if (t >= 11)
+			assert_true(above == 2560);
+	}
+	w.in[0].v.mem_bytes = 1e9 + 4 * 64e6;
+	quiet(&w, 14, 14);
+	assert_true(w.st[0].r[mg].over);
+	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(14), &from, &above));
+	assert_true(above == 256);
+	assert_int_equal(from, S(11) + 500 - POLICY_TICK_SLACK_MS);	/* the sooner way's */
+	/* its early tick 0.3 s later: 300 pages/s read again is enough */
+	w.in[0].v.mem_bytes = 1e9 + 4 * 64e6 + 19.2e6;
+	w.in[1].refault_s = 300;
+	assert_int_equal(tick_ms(&w, S(14) + 300), 1);
+	assert_int_equal(w.acts[0].rule, mg);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_false(policy_refault_watch(&w.pc, w.st[0].r, S(14) + 300, &from, &above));
+
+	/* while_for = 1s: the refaults need their own window, no early tick at 256 */
+	world_defaults(&w);
+	w.pc.rules[mg].while_for_ms = 1000;
+	w.in[1].refault_s = 0;
+	for (uint64_t t = 10; t <= 16; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)(t - 10) * 64e6;
+		quiet(&w, t, t);
+	}
+	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(16), &from, &above));
+	assert_true(above == 2560);
+
+	/* no urgent way (urgent_above = 0): only the regular one, once held */
+	world_defaults(&w);
+	w.pc.rules[mg].urgent_above = 0;
+	w.in[1].refault_s = 0;
+	for (uint64_t t = 10; t <= 16; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)(t - 10) * 64e6;
+		quiet(&w, t, t);
+		assert_int_equal(policy_refault_watch(&w.pc, w.st[0].r, S(t), &from, &above),
+				 t >= 14);	/* 3 s from 11 */
+	}
+	assert_true(above == 256);
+	assert_int_equal(from, S(11) + 3000 - POLICY_TICK_SLACK_MS);
 }
 
 /* a cron job every minute: each run may be demoted again, never capped */
@@ -1518,8 +1585,11 @@ static void test_repeat_burst_stays_gentle(void **state)
 /*
  * A leak grows for seconds before its neighbours lose anything (it fills
  * free memory first): mem-growth's window runs on the growth alone
- * (while_for = 1s), so it trips 1 s after the refaults begin, not 3, and
- * at the first sample of refaults past urgent_above (10 MiB/s read again).
+ * (while_for = 0), so it trips at the first sample of refaults past
+ * while_above once it has grown for 3 s, and past urgent_above (10 MiB/s
+ * read again) once it has grown for two samples. Before (while_for = 1s)
+ * the first case took a second sample: 4.9 s from the box's filling in
+ * b_neighbour's mem scenario, whose reader is paced at 2,000 reads/s.
  */
 static void test_leak_trips_soon_after_refaults(void **state)
 {
@@ -1531,17 +1601,17 @@ static void test_leak_trips_soon_after_refaults(void **state)
 	world_defaults(&w);
 	int mg = policy_rule_find(&w.pc, "mem-growth");
 
-	assert_int_equal(w.pc.rules[mg].while_for_ms, 1000);
+	assert_int_equal(w.pc.rules[mg].while_for_ms, 0);
 	w.in[0].refault_s = 0;
 	for (uint64_t t = 0; t <= 20; t++) {
 		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;	/* 64 MiB/s */
 		w.in[1].refault_s = t >= 10 ? 2000 : 0;	/* free memory ran out at 10 */
 		n = tick(&w, t);
-		if (t < 11) {
+		if (t < 10) {
 			assert_int_equal(n, 0);
 			continue;
 		}
-		assert_int_equal(n, 1);		/* t = 11: refaults for 1 s, growth for 10 */
+		assert_int_equal(n, 1);		/* t = 10: the first refaults, growth for 10 */
 		assert_int_equal(w.acts[0].rule, mg);
 		assert_int_equal(w.acts[0].kind, PA_APPLY);
 		assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
@@ -1572,11 +1642,15 @@ static void test_leak_trips_soon_after_refaults(void **state)
 			break;
 	}
 
-	/* one second of refaults is not enough; a neighbour refaulting alone is not either */
+	/*
+	 * growth of 2 s (two samples) beside refaults all along is not enough:
+	 * the 3 s window keeps a burst out; a neighbour refaulting alone is not
+	 * either (below)
+	 */
 	world_defaults(&w);
 	for (uint64_t t = 0; t <= 30; t++) {
-		w.in[0].v.mem_bytes = 1e9 + (double)t * 100e6;
-		w.in[1].refault_s = t == 10 ? 2000 : 0;
+		w.in[0].v.mem_bytes = 1e9 + (double)(t < 10 ? 0 : t > 12 ? 2 : t - 10) * 100e6;
+		w.in[1].refault_s = t >= 10 ? 2000 : 0;
 		assert_int_equal(tick(&w, t), 0);
 	}
 	/* a tenant growing fast while nobody refaults: never */
@@ -1648,6 +1722,7 @@ int main(void)
 		cmocka_unit_test(test_io_urgent_window),
 		cmocka_unit_test(test_io_urgent_per_request),
 		cmocka_unit_test(test_refault_watch),
+		cmocka_unit_test(test_refault_watch_regular_way),
 		cmocka_unit_test(test_repeat_burst_stays_gentle),
 		cmocka_unit_test(test_leak_trips_soon_after_refaults),
 	};
