@@ -287,7 +287,7 @@ wait_throttle() {
 	[ $first != null ]
 }
 
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+lines() { qt_lines "$EV"; }
 
 # seconds from the time in FILE (box_watch) to the first apply for $H by
 # mem-growth (a cpu-hog demotion of the leaker, which its allocating can

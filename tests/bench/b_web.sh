@@ -409,7 +409,7 @@ victim_warm() {
 }
 warm_cg() { [ "$1" = yes ] && echo "$(box_dir)/shared" || echo "$(box_dir)/$V"; }
 
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+lines() { qt_lines "$EV"; }
 # any action that limits TENANT (apply, escalate, freeze, kill, or a rung
 # added later; not release, step_down, thaw) after line FROM of the audit log
 acted() {

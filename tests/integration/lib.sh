@@ -90,6 +90,12 @@ qt_mem_box() {
 	echo $(($1 << 20)) > $BOXD/$BOXF || qt_fail "box limit $BOXD/$BOXF"
 }
 
+# qt_lines FILE: its number of lines, 0 when it is not there yet (an audit log)
+qt_lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+
+# qt_mem_usage TENANT: the bytes its memory cgroup holds (v1 or v2)
+qt_mem_usage() { cat $(qt_cgfile $1 memory memory.usage_in_bytes memory.current); }
+
 # qt_apply_ns EVENTS TENANT FROM: wall-clock ns of TENANT's first "apply"
 # after line FROM of the audit log EVENTS (its time_ms: when quelld acted,
 # not when the test looked); nothing if there is none

@@ -80,7 +80,7 @@ wait_action() {
 	done
 }
 
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+lines() { qt_lines "$EV"; }
 
 # the hog's cpu_pct as quell sees it, once a second for $1 s
 cpu_samples() {

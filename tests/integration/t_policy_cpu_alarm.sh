@@ -37,7 +37,7 @@ chmod 755 "$QT_DIR" "$QT_DIR/wakeprobe"
 
 hog_start() { qt_busy $H 8 'while :; do :; done'; }
 hog_stop() { qt_busy_stop $H; }
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+lines() { qt_lines "$EV"; }
 early() { grep -c 'wait alarm: the early tick entered a rung' "$QT_DIR/quelld.log"; }
 
 qt_sleeper $H 600

@@ -53,7 +53,7 @@ chmod 755 "$QT_DIR" "$QT_DIR/wakeprobe"
 
 storm_start() { qt_busy $H 8 'while :; do /bin/true; done'; }
 storm_stop() { qt_busy_stop $H; }
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+lines() { qt_lines "$EV"; }
 alarms() { grep -c "fork alarm: $H " "$QT_DIR/quelld.log"; }
 
 # both tenants' cgroups exist once a process of each was placed

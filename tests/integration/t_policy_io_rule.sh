@@ -31,7 +31,7 @@ dd if=/dev/zero of=$W/probe bs=4k count=1 oflag=direct 2>/dev/null || qt_skip "n
 # the victim's file (its reads start after the hog-alone check)
 su -s /bin/sh $V -c "cd /tmp && exec fio --name=mk --filename=$W/$V/f --size=128M --rw=write --bs=1M --direct=1" >/dev/null 2>&1 ||
 	qt_fail "victim file"
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+lines() { qt_lines "$EV"; }
 wf() { qt_cgfile $H blkio blkio.throttle.write_bps_device io.max; }
 hog() {
 	su -s /bin/sh $H -c "cd /tmp && exec fio --name=hog --filename=$W/$H/f --size=1G --rw=write --bs=1M --direct=1 --ioengine=libaio --iodepth=16 --time_based --runtime=60" >/dev/null 2>&1 &

@@ -36,7 +36,7 @@ ev_count() {
 	tail -n +$(($2 + 1)) "$EV" 2>/dev/null | grep "\"tenant\":\"$T\"" |
 		grep "\"rule\":\"manual\"" | grep -c "\"action\":\"$1\""
 }
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
+lines() { qt_lines "$EV"; }
 unthrottled() { [ "$(quota | cut -d' ' -f1)" = -1 ]; }
 throttled25() { set -- $(quota); [ "$1" != -1 ] && [ $(($1 * 100 / $2)) = 25 ]; }
 

@@ -45,8 +45,7 @@ mkdir -p "$QT_DIR/vdata" && chown $V "$QT_DIR/vdata"
 qt_mem_box $BOX
 qt_log "box: $BOXD/$BOXF = ${BOX}M (reader ${VFILE}M at $READS reads/s, leak $RATE MiB/s)"
 
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
-usage_of() { cat $(qt_cgfile $1 memory memory.usage_in_bytes memory.current); }
+lines() { qt_lines "$EV"; }
 
 su -s /bin/sh $V -c "cd /tmp && exec python3 $LOAD --in /$V --ctl memory cache $QT_DIR/vdata/file $VFILE $READS" \
 	> "$QT_DIR/reader.out" 2>&1 &
@@ -78,7 +77,7 @@ for r in $(seq $RUNS); do
 		prev=$rf
 		[ $calm -ge 10 ] && break
 	done
-	[ $calm -ge 10 ] || qt_fail "run $r: the reader keeps refaulting before the leak; per 0.1 s:$cs; box $(($(cat $BOXD/${BOXF/limit_in_bytes/usage_in_bytes}) >> 20))M, $H $(($(usage_of $H) >> 20))M, $V $(($(usage_of $V) >> 20))M"
+	[ $calm -ge 10 ] || qt_fail "run $r: the reader keeps refaulting before the leak; per 0.1 s:$cs; box $(($(cat $BOXD/memory.usage_in_bytes $BOXD/memory.current 2>/dev/null | head -1) >> 20))M, $H $(($(qt_mem_usage $H) >> 20))M, $V $(($(qt_mem_usage $V) >> 20))M"
 	n=$(lines)
 	t0=$(date +%s%N)
 	prev=$(refaults) prev_t=$t0 harm= act= series=

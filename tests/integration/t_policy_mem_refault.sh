@@ -46,8 +46,7 @@ mkdir -p "$QT_DIR/vdata" && chown $V "$QT_DIR/vdata"
 qt_mem_box $BOX
 qt_log "box: $BOXD/$BOXF = ${BOX}M (reader ${VFILE}M, leak ${RATE} MiB/s)"
 
-lines() { [ -f "$EV" ] && wc -l < "$EV" || echo 0; }
-usage_of() { cat $(qt_cgfile $1 memory memory.usage_in_bytes memory.current); }
+lines() { qt_lines "$EV"; }
 
 # a tenant that grows fast on an otherwise idle box (nobody refaults) is never touched
 n=$(lines)
@@ -55,7 +54,7 @@ su -s /bin/sh $H -c "cd /tmp && exec python3 $LOAD --in /$H --ctl memory leak $R
 QT_PIDS+=($!)
 LEAK=$!
 sleep 6
-u=$(usage_of $H)
+u=$(qt_mem_usage $H)
 kill -9 $LEAK 2>/dev/null; pkill -9 -u $H 2>/dev/null; wait $LEAK 2>/dev/null
 grep -q start "$QT_DIR/leak.out" || qt_fail "leak alone: $(cat $QT_DIR/leak.out)"
 tail -n +$((n + 1)) "$EV" 2>/dev/null | grep -q "\"tenant\":\"$H\"" &&
@@ -121,12 +120,12 @@ for r in $(seq $RUNS); do
 	else
 		lim=$(cat $(qt_cgfile $H memory memory.high memory.high))
 	fi
-	u1=$(usage_of $H)
+	u1=$(qt_mem_usage $H)
 	[ "$lim" != max ] && [ "$lim" -lt $((1 << 40)) ] || qt_fail "run $r: no hold written ($lim)"
 	[ "$lim" -ge $((u1 - (4 << 20))) ] || qt_fail "run $r: hold $lim below the usage $u1"
 	peak=$u1
 	for i in $(seq 25); do
-		u=$(usage_of $H); [ "$u" -gt $peak ] && peak=$u
+		u=$(qt_mem_usage $H); [ "$u" -gt $peak ] && peak=$u
 		sleep 0.2
 	done
 	grew=$(( (peak - u1) >> 20 ))

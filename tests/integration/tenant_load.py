@@ -86,16 +86,17 @@ def cache(path, mib, reads_s=0):
         paced(path, mib << 8, reads_s)
     buf = bytearray(1 << 20)
     while True:
-        with open(path, "rb", buffering=0) as f:
-            while f.readinto(buf):
-                pass
+        read_all(path, buf)
 
 
-def warm(path):
-    buf = bytearray(1 << 20)
+def read_all(path, buf):
     with open(path, "rb", buffering=0) as f:
         while f.readinto(buf):
             pass
+
+
+def warm(path):
+    read_all(path, bytearray(1 << 20))
     print("warm", flush=True)
 
 
