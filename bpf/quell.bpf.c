@@ -49,9 +49,10 @@ volatile __u64 alarm_forks;
 volatile __u64 alarm_wait_ns;
 /*
  * The wait alarm (docs/policy.md "The wait alarm"): 1 to send
- * QUELL_EV_WAIT_ALARM when a tenant's task ends a wait of alarm_wait_ns or
- * more behind others, at most one every QUELL_WAIT_ALARM_GAP_NS for the
- * whole machine (wait_alarm_last, bpf_ktime_get_ns()).
+ * QUELL_EV_WAIT_ALARM when a tenant's tasks waited alarm_wait_ns or more
+ * behind others within QUELL_WAIT_WIN_NS (wait_win_add()), at most one
+ * every QUELL_WAIT_ALARM_GAP_NS for the whole machine (wait_alarm_last,
+ * bpf_ktime_get_ns()).
  */
 volatile __u64 wait_alarm;
 __u64 wait_alarm_last;
@@ -236,6 +237,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct long_wait);
 } long_wait SEC(".maps");
+
+/*
+ * The wait alarm's windows: a tenant's waits behind other tenants since
+ * start, in slots by its key. Two tenants in one slot take it from each
+ * other (an alarm late, never one invented). Private to bpf/.
+ */
+struct wait_win {
+	__u64 key;
+	__u64 start;	/* bpf_ktime_get_ns() */
+	__u64 sum;	/* ns */
+};
+
+#define WAIT_WIN_SLOTS	256
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WAIT_WIN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct wait_win);
+} wait_win SEC(".maps");
 
 static __always_inline void stat_add(__u32 idx, __u64 v)
 {
@@ -534,23 +555,23 @@ static __always_inline void long_wait_note(__u64 key, __u64 wait)
 }
 
 /*
- * The wait alarm: a tenant's task just waited wait ns behind others. One
+ * The wait alarm: a tenant's tasks waited wait ns behind others. One
  * event for the machine per QUELL_WAIT_ALARM_GAP_NS: quelld takes an early
  * tick and decides from it (src/quelld/alarm.c). Two CPUs at once may both
- * send one: two events, never a lost one.
+ * send one: two events, never a lost one. False when the gap held it back.
  */
-static __always_inline void wait_alarm_send(__u64 key, __u64 wait)
+static __always_inline bool wait_alarm_send(__u64 key, __u64 wait)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct quell_event *e;
 
 	if (now - wait_alarm_last < QUELL_WAIT_ALARM_GAP_NS)
-		return;
+		return false;
 	wait_alarm_last = now;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		stat_add(QUELL_STAT_RB_DROP, 1);
-		return;
+		return true;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = QUELL_EV_WAIT_ALARM;
@@ -559,6 +580,38 @@ static __always_inline void wait_alarm_send(__u64 key, __u64 wait)
 	e->wait_us = (__u32)(wait / 1000);
 	bpf_ringbuf_submit(e, 0);
 	stat_add(QUELL_STAT_EVENTS, 1);
+	return true;
+}
+
+/*
+ * A tenant's task just waited behind ns behind other tenants: add it to
+ * the tenant's window, and once the window holds alarm_wait_ns, send the
+ * alarm and start a new one. The old test, one wait of alarm_wait_ns,
+ * missed a handler whose waits were short: the alarms came from the hog's
+ * own waits behind it, 0.1-0.7 s apart, and the rung 0.6-1.9 s after the
+ * hog's start (t_policy_cpu_alarm).
+ */
+static __always_inline void wait_win_add(__u64 key, __u64 behind)
+{
+	__u32 slot = (__u32)(key ^ (key >> 8)) & (WAIT_WIN_SLOTS - 1);
+	struct wait_win *w = bpf_map_lookup_elem(&wait_win, &slot);
+	__u64 sum, now;
+
+	if (!w)
+		return;
+	now = bpf_ktime_get_ns();
+	if (w->key != key || now - w->start > QUELL_WAIT_WIN_NS) {
+		w->key = key;
+		w->start = now;
+		w->sum = 0;
+	}
+	/* two CPUs at once may lose a wait: an alarm late, never one invented */
+	sum = w->sum + behind;
+	w->sum = sum;
+	if (sum >= alarm_wait_ns && wait_alarm_send(key, sum)) {
+		w->start = now;
+		w->sum = 0;
+	}
 }
 
 /* A user-space task of a user other than root (read only for a long wait: rare). */
@@ -652,17 +705,17 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 	 * pass through). Root's own tasks and kernel threads do not count:
 	 * the machine's agents wake now and then, and that is nobody suffering.
 	 */
-	if (alarm_wait_ns && suffered >= alarm_wait_ns) {
-		if (alarm_forks && (key_is_tenant(waiter_key) || service_task(waiter, btf)))
-			long_wait_note(waiter_key, suffered);
-		/*
-		 * A tenant's wait behind other tenants only: what a rule can
-		 * act on (a hog alone waited behind root's tasks now and then,
-		 * and each such wait cost an early tick, t_policy_cpu_alarm)
-		 */
-		if (wait_alarm && behind >= alarm_wait_ns && key_is_tenant(waiter_key))
-			wait_alarm_send(waiter_key, behind);
-	}
+	if (alarm_wait_ns && suffered >= alarm_wait_ns && alarm_forks &&
+	    (key_is_tenant(waiter_key) || service_task(waiter, btf)))
+		long_wait_note(waiter_key, suffered);
+	/*
+	 * A tenant's waits behind other tenants only: what a rule can act
+	 * on (a hog alone waited behind root's tasks now and then, and each
+	 * such wait cost an early tick, t_policy_cpu_alarm)
+	 */
+	if (behind >= QUELL_WAIT_WIN_MIN_NS && wait_alarm && alarm_wait_ns &&
+	    key_is_tenant(waiter_key))
+		wait_win_add(waiter_key, behind);
 	/* a wait behind idle only (ping-pong on otherwise idle CPUs) adds nothing */
 	if (!key_is_tenant(waiter_key) || !(suffered | self))
 		return;

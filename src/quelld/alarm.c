@@ -54,8 +54,8 @@ static void fork_alarm_event(struct daemon *d, const struct quell_event *e)
  * shows it - but samples came a second apart, and the first after the
  * hog's start is mostly from before it: the web bench's CPU offender was
  * demoted 2.3-2.4 s after its start (docs/performance.md). The BPF side
- * sends an event when a tenant's task ends a wait of alarm_wait behind
- * others (one for the machine per 100 ms); wait_pace.h says when that is
+ * sends an event when a tenant's tasks waited alarm_wait behind others
+ * within 100 ms (one for the machine per 100 ms); wait_pace.h says when that is
  * worth an early tick, and the tick decides as any other. Nothing here
  * names an offender: the rules, on their samples, do.
  */
@@ -76,8 +76,8 @@ static void wait_alarm_event(struct daemon *d, const struct quell_event *e)
 	if (t && policy_cpu_demoted(&d->cfg.policy, &t->pol))
 		return;
 	if (wait_pace_alarm(&d->wait_pace, clock_mono_ns()))
-		log_debug("wait alarm: %s waited %.1f ms behind others", t ? t->name : "a tenant",
-			  (double)e->wait_us / 1000.0);
+		log_debug("wait alarm: %s waited %.1f ms behind others in 100 ms",
+			  t ? t->name : "a tenant", (double)e->wait_us / 1000.0);
 }
 
 void alarm_event(struct daemon *d, const struct quell_event *e)

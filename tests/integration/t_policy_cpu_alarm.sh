@@ -5,21 +5,23 @@
 # (tests/bench/wakeprobe.c, 3 threads that wake every 5 ms and work 1 ms:
 # 60 % of a CPU, under cpu-hog's 80 %, so never a hog itself).
 # The handler's tasks wait behind the hog; the BPF side reports a wait of
-# alarm_wait (5 ms), quelld takes an early tick on a sample that is mostly
-# the hog, and cpu-hog's urgent way (the handler waiting past urgent_above,
-# 50 ms/s) puts the hog on its gentle rung (cpu.idle = 1) at that tick: in
-# each of QT_RUNS runs (default 3), the median within QT_WAIT_LIMIT s (1.0)
-# of the hog's start, where 1 s ticks took 1.3-2.4 s (docs/performance.md),
-# and every run within issue 14's 3 s. (A CI run judged by the worst of 3
-# failed at 1.007 s once: the handler waited only 61 ms/s in that sample, so
-# the rung came at the regular tick; 15 reruns took 0.16-0.28 s.) The
-# same hog with nobody else awake is never touched, early ticks or not.
+# alarm_wait (5 ms) within 100 ms, quelld takes an early tick on a sample
+# that is mostly the hog, and cpu-hog's urgent way (the handler waiting past
+# urgent_above, 50 ms/s) puts the hog on its gentle rung (cpu.idle = 1) at
+# that tick: over QT_RUNS runs (default 3), the median within QT_WAIT_LIMIT
+# s (0.3) of the hog's start, where 1 s ticks took 1.3-2.4 s
+# (docs/performance.md), and every run within QT_WAIT_WORST s (0.6). When
+# the BPF side looked for one wait of 5 ms, the handler's waits (0.2-2 ms
+# each) seldom made one, and runs of 0.6-1.8 s came beside the usual
+# 0.15-0.2 s (docs/policy.md "The wait alarm"). The same hog with nobody
+# else awake is never touched, early ticks or not.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || qt_skip "python3 missing"
 command -v cc >/dev/null || qt_skip "no C compiler for the probe"
 RUNS=${QT_RUNS:-3}
-LIMIT=${QT_WAIT_LIMIT:-1.0}
+LIMIT=${QT_WAIT_LIMIT:-0.3}
+WORST=${QT_WAIT_WORST:-0.6}
 
 H=qwh$$; P=qwp$$
 qt_user $H >/dev/null
@@ -94,5 +96,5 @@ read -r med worst <<<"$(printf '%s\n' "${firsts[@]}" | sort -n | awk '{ a[NR] = 
 qt_log "RESULT wait alarm over $RUNS runs: gentle rung median ${med} s, worst ${worst} s after the hog's start (${firsts[*]}); $((e1 - e0)) of them at an early tick"
 [ $((e1 - e0)) -ge 1 ] || qt_fail "no rung entered at an early tick"
 awk -v m="$med" -v l=$LIMIT 'BEGIN { exit !(m >= 0 && m <= l) }' || qt_fail "median ${med} s > $LIMIT s"
-awk -v m="$worst" 'BEGIN { exit !(m <= 3) }' || qt_fail "worst run ${worst} s > 3 s"
+awk -v m="$worst" -v l=$WORST 'BEGIN { exit !(m <= l) }' || qt_fail "worst run ${worst} s > $WORST s"
 exit 0
