@@ -96,12 +96,12 @@ qt_lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 # qt_mem_usage TENANT: the bytes its memory cgroup holds (v1 or v2)
 qt_mem_usage() { cat $(qt_cgfile $1 memory memory.usage_in_bytes memory.current); }
 
-# qt_apply_ns EVENTS TENANT FROM: wall-clock ns of TENANT's first "apply"
-# after line FROM of the audit log EVENTS (its time_ms: when quelld acted,
-# not when the test looked); nothing if there is none
+# qt_apply_ns EVENTS TENANT FROM [RULE]: wall-clock ns of TENANT's first
+# "apply" (of RULE, if given) after line FROM of the audit log EVENTS (its
+# time_ms: when quelld acted, not when the test looked); nothing if none
 qt_apply_ns() {
 	tail -n +$(($3 + 1)) "$1" 2>/dev/null | grep "\"tenant\":\"$2\"" | grep '"action":"apply"' |
-		head -1 | sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
+		grep "\"rule\":\"${4:-}" | head -1 | sed -n 's/.*"time_ms":\([0-9]*\).*/\1000000/p'
 }
 
 # qt_refaults STAT: the page cache refaults (pages read again) of the

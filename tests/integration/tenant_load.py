@@ -18,6 +18,8 @@ qt_load_script copies it where a test user can read it).
       print "start WALL_S" at the first allocation, then hold RATE MiB/s
       more touched anonymous memory in 16 MiB chunks up to CAP MiB, print
       "done" there and keep it.
+  tenant_load.py [--in SUFFIX] [--ctl ...] exec PROG [ARG...]
+      once placed, become PROG (a load written in C: forkstorm burst).
 
 --in waits (at most 10 s) until this process's cgroup ends with SUFFIX in
 each hierarchy of --ctl (default pids; on pure v2 the unified line), so a
@@ -150,6 +152,8 @@ def main(argv):
         warm(argv[1])
     elif argv[:1] == ['leak'] and len(argv) == 3:
         leak(int(argv[1]), int(argv[2]))
+    elif argv[:1] == ['exec'] and len(argv) >= 2:
+        os.execv(argv[1], argv[1:])
     else:
         sys.exit(__doc__)
 
