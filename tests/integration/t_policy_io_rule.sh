@@ -70,7 +70,7 @@ vops() {
 iow() { awk -v a=$1 -v b=$2 -v o=$3 -v p=$4 -v t=$5 -v u=$6 'BEGIN { d = (u - t) / 1e9; r = (p - o) / d;
 	printf "%.3f", (b - a) / 1e3 / d / (r > 1 ? r : 1) }'; }
 
-apply_ns() { qt_apply_ns "$EV" "$1" "$2"; }
+apply_ns() { qt_apply_ns "$EV" "$1" "$2" "${3:-}"; }
 # bytes the hog's cgroup has written (v1 blkio.throttle.io_service_bytes, v2 io.stat)
 hogw() {
 	awk '$2 == "Write" { s += $3 } { for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) s += substr($i, 8) }
@@ -90,11 +90,9 @@ for r in $(seq $RUNS); do
 	while [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 40 ]; do
 		# the hog's first write, as a 0.1 s poll sees it (fio starts 0.1-1 s after su)
 		[ -z "$tw" ] && [ "$(hogw)" != "$w0" ] && tw=$(date +%s%N)
-		if tail -n +$((n + 1)) "$EV" 2>/dev/null | grep "\"tenant\":\"$H\"" | grep '"action":"apply"' |
-			grep -q '"rule":"io-hog"'; then
-			pc=$(vpsi); oc=$(vops); seen=$(date +%s%N); act=$seen
-			at=$(apply_ns $H $n io-hog)	# when quelld acted, not when we looked
-			[ -n "$at" ] && act=$at
+		at=$(apply_ns $H $n io-hog)	# when quelld acted, not when we looked
+		if [ -n "$at" ]; then
+			pc=$(vpsi); oc=$(vops); seen=$(date +%s%N); act=$at
 			break
 		fi
 		now=$(date +%s%N)
