@@ -71,8 +71,8 @@
 # (20, ms between a victim connection's requests); BENCH_WEB_BOX
 # (1024M); BENCH_WEB_MEM_RATE (MiB/s, 128); BENCH_WEB_LOG (quelld's log_level,
 # info; its log of each attacked run is kept as web.KIND.quelld.log);
-# BENCH_WEB_CONF (more quell.conf lines for the quell condition, \n between
-# them, to try tuned rules).
+# BENCH_RULES (more quell.conf lines for the quell condition, to try tuned
+# rules: b_neighbour.sh's knob, read the same way).
 . "$(dirname "$0")/lib.sh"
 
 for c in nginx php-fpm8.2 wrk curl setpriv; do
@@ -354,7 +354,7 @@ dir = $D/rrd
 [events]
 log = $EV
 EOF
-	[ -z "${BENCH_WEB_CONF:-}" ] || printf '%b\n' "$BENCH_WEB_CONF" >> "$QT_DIR/quell.conf"
+	[ -z "${BENCH_RULES:-}" ] || printf '%b\n' "$BENCH_RULES" >> "$QT_DIR/quell.conf"
 	qt_quelld
 	box_setup
 }
