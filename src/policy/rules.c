@@ -411,7 +411,7 @@ void policy_config_init(struct policy_config *pc)
 	 * 2 s must not fill its window (test_short_burst_never_past_gentle).
 	 */
 	r = builtin_rule(pc, "mem-growth", PM_MEM_GROWTH, 50.0 * 1024 * 1024, 3000, PS_REFAULT,
-			 256, 60000, "mem_hold=current for 5m, freeze for 60s, kill");
+			 128, 60000, "mem_hold=current for 5m, freeze for 60s, kill");
 	/*
 	 * The leak grows for seconds before the neighbours lose anything (it
 	 * first fills free memory): its 3 s window runs on its growth alone,
@@ -422,7 +422,10 @@ void policy_config_init(struct policy_config *pc)
 	 * never refaults more than that: it waited 4.9 s from the box's filling
 	 * with while_for = 1s (two samples past 256), 2.3 s with one; the
 	 * refault watch then takes that sample early (policy_refault_watch's
-	 * regular way). Past 10 MiB/s read again (urgent_above; the reader
+	 * regular way). Its refaults rise over 1-1.5 s as the leak eats into
+	 * its cache (88, 148, 195, 250, 370 pages/s in 0.3 s steps): 128
+	 * pages/s (0.5 MiB/s read again, 6 % of its reads gone to the disk)
+	 * is passed 0.5-1 s before 256 (docs/policy.md "Why refaults"). Past 10 MiB/s read again (urgent_above; the reader
 	 * there refaulted 40,000-480,000 pages/s once it began) 1 s of growth
 	 * and the current sample of refaults are enough: 4.2-4.9 s from the
 	 * leak's start became 2.2-2.4 s. urgent_for = 500ms is still two

@@ -1498,9 +1498,9 @@ static void test_refault_watch(void **state)
 
 /*
  * The watch's regular way: a leak whose 3 s growth window has held waits
- * only for one sample of neighbours' refaults past while_above (256
+ * only for one sample of neighbours' refaults past while_above (128
  * pages/s; a reader paced at 2,000 reads/s never passes urgent_above), so
- * the watch asks for an early tick at 256 once that window has held, not
+ * the watch asks for an early tick at 128 once that window has held, not
  * before; and not for a rule whose refaults need a window of their own.
  */
 static void test_refault_watch_regular_way(void **state)
@@ -1528,7 +1528,7 @@ static void test_refault_watch_regular_way(void **state)
 	quiet(&w, 14, 14);
 	assert_true(w.st[0].r[mg].over);
 	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(14), &from, &above));
-	assert_true(above == 256);
+	assert_true(above == 128);
 	assert_int_equal(from, S(11) + 500 - POLICY_TICK_SLACK_MS);	/* the sooner way's */
 	/* its early tick 0.3 s later: 300 pages/s read again is enough */
 	w.in[0].v.mem_bytes = 1e9 + 4 * 64e6 + 19.2e6;
@@ -1538,7 +1538,7 @@ static void test_refault_watch_regular_way(void **state)
 	assert_int_equal(w.acts[0].kind, PA_APPLY);
 	assert_false(policy_refault_watch(&w.pc, w.st[0].r, S(14) + 300, &from, &above));
 
-	/* while_for = 1s: the refaults need their own window, no early tick at 256 */
+	/* while_for = 1s: the refaults need their own window, no early tick at 128 */
 	world_defaults(&w);
 	w.pc.rules[mg].while_for_ms = 1000;
 	w.in[1].refault_s = 0;
@@ -1559,8 +1559,67 @@ static void test_refault_watch_regular_way(void **state)
 		assert_int_equal(policy_refault_watch(&w.pc, w.st[0].r, S(t), &from, &above),
 				 t >= 14);	/* 3 s from 11 */
 	}
-	assert_true(above == 256);
+	assert_true(above == 128);
 	assert_int_equal(from, S(11) + 3000 - POLICY_TICK_SLACK_MS);
+}
+
+/*
+ * A reader paced at 2,000 reads/s beside a 64 MiB/s leak in a full box
+ * (b_neighbour's mem scenario, one run sampled every 0.3 s, 2026-12-03):
+ * its refaults rose as the leak ate into its cache, 97 pages/s over the
+ * first tick's second, then 196 over the quarter second after it, 281 over
+ * the second after that. At 128 pages/s (while_above) the refault watch's
+ * early tick a quarter second past the tick trips mem-growth; at 256 it
+ * waited for the next tick, 0.75 s later. 97 pages/s alone trips nothing.
+ */
+static void test_leak_trips_on_paced_readers_rise(void **state)
+{
+	struct world w;
+	uint64_t from = 0;
+	double above = 0;
+	int mg;
+
+	(void)state;
+	world_defaults(&w);
+	mg = policy_rule_find(&w.pc, "mem-growth");
+	assert_true(w.pc.rules[mg].while_above == 128);
+	w.in[0].refault_s = 0;
+	w.in[1].refault_s = 0;
+	for (uint64_t t = 0; t <= 10; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;
+		quiet(&w, t, t);
+	}
+	w.in[0].v.mem_bytes = 1e9 + 11 * 64e6 * 1.048576;
+	w.in[1].refault_s = 97;
+	quiet(&w, 11, 11);
+	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(11), &from, &above));
+	assert_true(above == 128);
+	w.in[0].v.mem_bytes = 1e9 + 11.25 * 64e6 * 1.048576;
+	w.in[1].refault_s = 196;
+	assert_int_equal(tick_ms(&w, S(11) + 250), 1);
+	assert_int_equal(w.acts[0].rule, mg);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
+
+	/* the same rise under the old 256: nothing until the 281 of the next tick */
+	world_defaults(&w);
+	w.pc.rules[mg].while_above = 256;
+	w.in[0].refault_s = 0;
+	w.in[1].refault_s = 0;
+	for (uint64_t t = 0; t <= 10; t++) {
+		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;
+		quiet(&w, t, t);
+	}
+	w.in[0].v.mem_bytes = 1e9 + 11 * 64e6 * 1.048576;
+	w.in[1].refault_s = 97;
+	quiet(&w, 11, 11);
+	w.in[0].v.mem_bytes = 1e9 + 11.25 * 64e6 * 1.048576;
+	w.in[1].refault_s = 196;
+	assert_int_equal(tick_ms(&w, S(11) + 250), 0);
+	w.in[0].v.mem_bytes = 1e9 + 12.25 * 64e6 * 1.048576;
+	w.in[1].refault_s = 281;
+	assert_int_equal(tick_ms(&w, S(12) + 250), 1);
+	assert_int_equal(w.acts[0].rule, mg);
 }
 
 /* a cron job every minute: each run may be demoted again, never capped */
@@ -1719,6 +1778,7 @@ int main(void)
 		cmocka_unit_test(test_gentle_holds_while_heavy),
 		cmocka_unit_test(test_gentle_then_quota_if_still_suffering),
 		cmocka_unit_test(test_short_burst_never_past_gentle),
+		cmocka_unit_test(test_leak_trips_on_paced_readers_rise),
 		cmocka_unit_test(test_io_urgent_window),
 		cmocka_unit_test(test_io_urgent_per_request),
 		cmocka_unit_test(test_refault_watch),
