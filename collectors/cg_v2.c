@@ -354,6 +354,23 @@ static bool in_set(const struct cg_io_limit *set, int n, uint32_t ma, uint32_t m
 	return false;
 }
 
+/*
+ * The hold on v2: memory.high at max(hold, usage now). The hold comes from
+ * the tick's sample; a leak grows past it before the write (16 MiB under
+ * qemu's TCG in t_policy_mem_refault), and memory.high below the usage would
+ * make the write reclaim what the tenant has: the hold only stops growth,
+ * as on v1 (cg_v1.c cg_v1_hold_bytes). No headroom: over memory.high the
+ * kernel throttles the allocator, it does not OOM-kill it.
+ */
+static uint64_t hold_bytes(int dfd, const char *rel, uint64_t hold)
+{
+	uint64_t usage;
+
+	if (cgu_read_u64(dfd, rel, "memory.current", &usage) || usage <= hold)
+		return hold;
+	return usage;
+}
+
 static int apply_io(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
 {
 	struct cg_io_limit want[CGU_MAX_DEVS], cur[CGU_MAX_DEVS];
@@ -423,8 +440,12 @@ int cg_v2_apply_limits(const struct cg_layout *l, const char *rel, const struct 
 		note(&err, put(dfd, rel, "cpu.idle", "1", true));
 	/* high before max: a tightening reclaims gently before the hard wall */
 	high = lim->mem_high;
-	if (lim->mem_hold && lim->mem_hold < high)
-		high = lim->mem_hold;	/* memory.high binds on v2: the hold is that */
+	if (lim->mem_hold) {
+		uint64_t hold = hold_bytes(dfd, rel, lim->mem_hold);
+
+		if (hold < high)
+			high = hold;	/* memory.high binds on v2: the hold is that */
+	}
 	note(&err, put(dfd, rel, "memory.high", cgu_fmt_limit(high, v, sizeof(v)),
 		       high != CG_UNLIMITED));
 	note(&err, put(dfd, rel, "memory.max", cgu_fmt_limit(lim->mem_max, v, sizeof(v)),

@@ -114,15 +114,26 @@ for r in $(seq $RUNS); do
 	from_start+=($s_start); from_launch+=($s_launch); from_harm+=($s_harm)
 
 	# the hold is in the cgroup and binds: never below the usage, and the
-	# leak stops growing (it is held there, or OOM-killed inside its own cgroup)
+	# leak stops growing (it is held there, or OOM-killed inside its own
+	# cgroup). v1's hold is a hard limit: the usage stays under it. v2's is
+	# memory.high, written at the usage then (collectors/cg_v2.c
+	# hold_bytes): the kernel throttles an allocator over it rather than
+	# stopping it, so the usage may pass it by some MiB (18 MiB under qemu's
+	# TCG); there the write is checked against the rule's own hold
+	# (never lower) and the growth after it below.
+	over=4
 	if f=$(qt_cgfile $H memory memory.limit_in_bytes) && [ -d $CG/memory ]; then
 		lim=$(cat $f)
 	else
 		lim=$(cat $(qt_cgfile $H memory memory.high memory.high))
+		over=48
 	fi
 	u1=$(qt_mem_usage $H)
 	[ "$lim" != max ] && [ "$lim" -lt $((1 << 40)) ] || qt_fail "run $r: no hold written ($lim)"
-	[ "$lim" -ge $((u1 - (4 << 20))) ] || qt_fail "run $r: hold $lim below the usage $u1"
+	hold=$(tail -n +$((n + 1)) "$EV" | grep "\"tenant\":\"$H\"" | grep '"rule":"mem-growth"' |
+		sed -n 's/.*"mem_hold":\([0-9]*\).*/\1/p' | head -1)
+	[ -n "$hold" ] && [ "$lim" -ge "$hold" ] || qt_fail "run $r: wrote $lim under the rule's hold ${hold:-?}"
+	[ "$lim" -ge $((u1 - (over << 20))) ] || qt_fail "run $r: hold $lim below the usage $u1"
 	peak=$u1
 	for i in $(seq 25); do
 		u=$(qt_mem_usage $H); [ "$u" -gt $peak ] && peak=$u
@@ -131,7 +142,7 @@ for r in $(seq $RUNS); do
 	grew=$(( (peak - u1) >> 20 ))
 	qt_log "run $r: held ${s_start} s after the leak's first allocation (${s_launch} s after its launch; the test saw it $(( (seen - act) / 1000000 )) ms later), ${s_harm} s after the reader began to refault; hold $((lim >> 20))M, usage $((u1 >> 20))M, grew ${grew}M in the next 5 s (at ${RATE} MiB/s: $((5 * RATE))M); reader refaults, pages/s per 0.2 s:$series"
 	[ $grew -le 48 ] || qt_fail "run $r: the leak grew ${grew}M in 5 s after the hold"
-	[ $peak -le $((lim + (4 << 20))) ] || qt_fail "run $r: usage $peak passed the hold $lim"
+	[ $peak -le $((lim + (over << 20))) ] || qt_fail "run $r: usage $peak passed the hold $lim"
 	kill -9 $LEAK 2>/dev/null; pkill -9 -u $H 2>/dev/null; wait $LEAK 2>/dev/null
 	kill -0 $(pgrep -u $V -f "tenant_load.py.* cache" | head -1) 2>/dev/null || qt_fail "run $r: the reader died"
 done
@@ -142,6 +153,9 @@ early=$(grep -c "refault watch: .*early tick" "$QT_DIR/quelld.log" 2>/dev/null)
 qt_log "RESULT mem-growth over $RUNS runs: from leak start p50 $(p50 "${from_start[@]}") s p95 $(p95 "${from_start[@]}") s max $(printf '%s\n' "${from_start[@]}" | sort -n | tail -1) s (from its launch p95 $(p95 "${from_launch[@]}") s); from first refaults p50 $(p50 "${from_harm[@]}") s p95 $(p95 "${from_harm[@]}") s (load $(cut -d' ' -f1-3 /proc/loadavg)); early ticks of the refault watch: ${early:-0}"
 slack=4
 awk '/some/ { split($2, a, "="); exit !(a[2] > 50) }' /proc/pressure/cpu 2>/dev/null && slack=6
+# under emulation (tests/vm: QT_SLOW) the test is for the v2 hold, not the
+# time: the test saw the audit line 2.2-2.7 s after its time_ms there
+slack=$(awk -v s=$slack -v k="${QT_SLOW:-1}" 'BEGIN { print (k > 1 ? s * k : s) }')
 s95=$(p95 "${from_start[@]}")
 awk -v m="$s95" 'BEGIN { exit !(m <= 3) }' && qt_log "goal p95 <= 3 s from the leak's start: met ($s95 s)" ||
 	qt_log "goal p95 <= 3 s from the leak's start: MISSED ($s95 s)"

@@ -209,6 +209,18 @@ static void test_apply_priority_and_hold(void **state)
 	fx_expect(&e->t, CG "/memory.high", "314572800");	/* the smaller of high and hold */
 	fx_expect(&e->t, CG "/memory.max", "max");
 
+	/*
+	 * never below the usage now: the hold is the tick's sample, and a leak
+	 * went 16 MiB past it before the write (t_policy_mem_refault in the VM)
+	 */
+	wcg(e, "memory.current", "419430400\n");
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, CG "/memory.high", "419430400");
+	lim.mem_high = 350ULL << 20;		/* a static high under it still binds */
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, CG "/memory.high", "367001600");
+	wcg(e, "memory.current", "104857600\n");
+
 	cg_limits_init(&lim);
 	lim.cpu_idle = true;
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);

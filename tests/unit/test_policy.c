@@ -1563,6 +1563,29 @@ static void test_refault_watch_regular_way(void **state)
 	assert_int_equal(from, S(11) + 3000 - POLICY_TICK_SLACK_MS);
 }
 
+/* growth at 64 MiB/s from t = 0 with no refaults, then t = 11 with refaults (pages/s) */
+static void paced_rise(struct world *w, int mg, double while_above, double refaults)
+{
+	world_defaults(w);
+	w->pc.rules[mg].while_above = while_above;
+	w->in[0].refault_s = 0;
+	w->in[1].refault_s = 0;
+	for (uint64_t t = 0; t <= 11; t++) {
+		w->in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;
+		if (t == 11)
+			w->in[1].refault_s = refaults;
+		quiet(w, t, t);
+	}
+}
+
+/* the next sample of the rise, an early tick at ms: growth since t = 0 and refaults */
+static int paced_sample(struct world *w, uint64_t ms, double refaults)
+{
+	w->in[0].v.mem_bytes = 1e9 + (double)ms / 1e3 * 64e6 * 1.048576;
+	w->in[1].refault_s = refaults;
+	return tick_ms(w, ms);
+}
+
 /*
  * A reader paced at 2,000 reads/s beside a 64 MiB/s leak in a full box
  * (b_neighbour's mem scenario, one run sampled every 0.3 s, 2026-12-03):
@@ -1582,43 +1605,19 @@ static void test_leak_trips_on_paced_readers_rise(void **state)
 	(void)state;
 	world_defaults(&w);
 	mg = policy_rule_find(&w.pc, "mem-growth");
-	assert_true(w.pc.rules[mg].while_above == 128);
-	w.in[0].refault_s = 0;
-	w.in[1].refault_s = 0;
-	for (uint64_t t = 0; t <= 10; t++) {
-		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;
-		quiet(&w, t, t);
-	}
-	w.in[0].v.mem_bytes = 1e9 + 11 * 64e6 * 1.048576;
-	w.in[1].refault_s = 97;
-	quiet(&w, 11, 11);
+	assert_true(w.pc.rules[mg].while_above == 128);	/* the default */
+	paced_rise(&w, mg, 128, 97);
 	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(11), &from, &above));
 	assert_true(above == 128);
-	w.in[0].v.mem_bytes = 1e9 + 11.25 * 64e6 * 1.048576;
-	w.in[1].refault_s = 196;
-	assert_int_equal(tick_ms(&w, S(11) + 250), 1);
+	assert_int_equal(paced_sample(&w, S(11) + 250, 196), 1);
 	assert_int_equal(w.acts[0].rule, mg);
 	assert_int_equal(w.acts[0].kind, PA_APPLY);
 	assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
 
 	/* the same rise under the old 256: nothing until the 281 of the next tick */
-	world_defaults(&w);
-	w.pc.rules[mg].while_above = 256;
-	w.in[0].refault_s = 0;
-	w.in[1].refault_s = 0;
-	for (uint64_t t = 0; t <= 10; t++) {
-		w.in[0].v.mem_bytes = 1e9 + (double)t * 64e6 * 1.048576;
-		quiet(&w, t, t);
-	}
-	w.in[0].v.mem_bytes = 1e9 + 11 * 64e6 * 1.048576;
-	w.in[1].refault_s = 97;
-	quiet(&w, 11, 11);
-	w.in[0].v.mem_bytes = 1e9 + 11.25 * 64e6 * 1.048576;
-	w.in[1].refault_s = 196;
-	assert_int_equal(tick_ms(&w, S(11) + 250), 0);
-	w.in[0].v.mem_bytes = 1e9 + 12.25 * 64e6 * 1.048576;
-	w.in[1].refault_s = 281;
-	assert_int_equal(tick_ms(&w, S(12) + 250), 1);
+	paced_rise(&w, mg, 256, 97);
+	assert_int_equal(paced_sample(&w, S(11) + 250, 196), 0);
+	assert_int_equal(paced_sample(&w, S(12), 281), 1);
 	assert_int_equal(w.acts[0].rule, mg);
 }
 

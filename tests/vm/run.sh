@@ -31,7 +31,11 @@ repo=$(cd "$here/../.." && pwd)
 # important first (the list is cut when the time budget runs out): BPF
 # accounting (CO-RE on 6.1), placement, the v2 limit backend through manual
 # policy actions, io.max and memory.high/max (v2-only files), the daemon end
-# to end, PAM placement, and the default memory share on v2 (t_mem_share).
+# to end, PAM placement, the default memory share on v2 (t_mem_share), and
+# mem-growth's hold as memory.high (t_policy_mem_refault: on v2 the hold was
+# written at the tick's sample, 16-18 MiB under the usage of a leak under
+# TCG, until collectors/cg_v2.c hold_bytes; its timing is the host's to
+# judge).
 # t_mem_inflicted_kswapd (global memory pressure, which only the VM's small
 # RAM makes safe; it skips on the host) is run by name only
 # (QUELL_VM_TESTS=t_mem_inflicted_kswapd): kswapd's attribution misses
@@ -47,7 +51,7 @@ repo=$(cd "$here/../.." && pwd)
 # hierarchies, i.e. hybrid: on pure v2 a process is in one cgroup; its tick
 # deadlines mean nothing under TCG), the t_realhost_* suite (500 users) and
 # t_web* (a browser) for the same reasons of time.
-default_tests="t_bpf_* t_placement t_v2_* t_daemon t_pam* t_mem_share"
+default_tests="t_bpf_* t_placement t_v2_* t_daemon t_pam* t_mem_share t_policy_mem_refault"
 
 build=${1:-build}
 [ $# -gt 0 ] && shift
