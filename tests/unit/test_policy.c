@@ -1563,11 +1563,18 @@ static void test_refault_watch_regular_way(void **state)
 	assert_int_equal(from, S(11) + 3000 - POLICY_TICK_SLACK_MS);
 }
 
-/* growth at 64 MiB/s from t = 0 with no refaults, then t = 11 with refaults (pages/s) */
-static void paced_rise(struct world *w, int mg, double while_above, double refaults)
+/*
+ * growth at 64 MiB/s from t = 0 with no refaults, then t = 11 with refaults
+ * (pages/s); mem-growth's while_above set unless 0. Returns the rule.
+ */
+static int paced_rise(struct world *w, double while_above, double refaults)
 {
+	int mg;
+
 	world_defaults(w);
-	w->pc.rules[mg].while_above = while_above;
+	mg = policy_rule_find(&w->pc, "mem-growth");
+	if (while_above > 0)
+		w->pc.rules[mg].while_above = while_above;
 	w->in[0].refault_s = 0;
 	w->in[1].refault_s = 0;
 	for (uint64_t t = 0; t <= 11; t++) {
@@ -1576,6 +1583,7 @@ static void paced_rise(struct world *w, int mg, double while_above, double refau
 			w->in[1].refault_s = refaults;
 		quiet(w, t, t);
 	}
+	return mg;
 }
 
 /* the next sample of the rise, an early tick at ms: growth since t = 0 and refaults */
@@ -1603,10 +1611,8 @@ static void test_leak_trips_on_paced_readers_rise(void **state)
 	int mg;
 
 	(void)state;
-	world_defaults(&w);
-	mg = policy_rule_find(&w.pc, "mem-growth");
+	mg = paced_rise(&w, 0, 97);
 	assert_true(w.pc.rules[mg].while_above == 128);	/* the default */
-	paced_rise(&w, mg, 128, 97);
 	assert_true(policy_refault_watch(&w.pc, w.st[0].r, S(11), &from, &above));
 	assert_true(above == 128);
 	assert_int_equal(paced_sample(&w, S(11) + 250, 196), 1);
@@ -1615,7 +1621,7 @@ static void test_leak_trips_on_paced_readers_rise(void **state)
 	assert_true(w.acts[0].lim.set & LIM_MEM_HOLD);
 
 	/* the same rise under the old 256: nothing until the 281 of the next tick */
-	paced_rise(&w, mg, 256, 97);
+	paced_rise(&w, 256, 97);
 	assert_int_equal(paced_sample(&w, S(11) + 250, 196), 0);
 	assert_int_equal(paced_sample(&w, S(12), 281), 1);
 	assert_int_equal(w.acts[0].rule, mg);
