@@ -138,6 +138,12 @@ void alarm_tick_done(struct daemon *d, uint64_t tick_ns, bool entered)
 	d->wait_early = false;
 }
 
+void alarm_released(struct daemon *d)
+{
+	if (wait_pace_resume(&d->wait_pace))
+		log_debug("wait alarm: a rung was released: early ticks again");
+}
+
 void alarm_configure(struct daemon *d)
 {
 	const struct policy_config *pc = &d->cfg.policy;

@@ -16,6 +16,7 @@
 #include "act.h"
 #include "events_log.h"
 #include "history.h"
+#include "quelld.h"
 #include "units.h"
 
 static struct tenant *req_tenant(struct daemon *d, json_t *req, char *err, size_t len)
@@ -281,6 +282,7 @@ int api_cmd_release(struct daemon *d, json_t *req, json_t *resp, char *err, size
 	ret = act_apply(d, t, true);
 	audit_log(d, t, "release", "manual", 0, false, NULL,
 		  json_pack("{s:i}", "result", ret));
+	alarm_released(d);
 	act_save(d);
 	json_object_set_new(resp, "state", act_state_json(d, t));
 	return 0;

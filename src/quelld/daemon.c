@@ -227,6 +227,15 @@ static bool plan_entered(const struct decide_plan *p)
 	return false;
 }
 
+/* Did it release a rung (or step one down)? */
+static bool plan_released(const struct decide_plan *p)
+{
+	for (int i = 0; p->ret > 0 && i < p->nact; i++)
+		if (p->acts[i].kind == PA_RELEASE || p->acts[i].kind == PA_STEP_DOWN)
+			return true;
+	return false;
+}
+
 void daemon_tick(struct daemon *d)
 {
 	uint64_t t0 = clock_mono_ns(), real_ms = clock_real_ms();
@@ -249,6 +258,8 @@ void daemon_tick(struct daemon *d)
 	tick_record(d, t0);			/* record.c: kernel events, RRD, Prometheus */
 	watch_arm(d);				/* the refault watch until the next tick */
 	alarm_tick_done(d, t0, plan_entered(&d->plan));	/* the wait alarm's pace */
+	if (plan_released(&d->plan))
+		alarm_released(d);
 
 	d->last_tick_ms = (double)(clock_mono_ns() - t0) / 1e6;
 	d->host.tick_ms = d->last_tick_ms;

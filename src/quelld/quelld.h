@@ -40,6 +40,8 @@ void alarm_event(struct daemon *d, const struct quell_event *e);
 int daemon_alarm_timeout(const struct daemon *d);
 bool daemon_alarm_poll(struct daemon *d);
 void alarm_tick_done(struct daemon *d, uint64_t tick_ns, bool entered);
+/* alarm_released - a rung was released (a tick's plan or `quellctl release`) */
+void alarm_released(struct daemon *d);
 void alarm_configure(struct daemon *d);
 void daemon_ready(struct daemon *d);	/* after init: sd_notify READY=1 */
 /*

@@ -42,3 +42,12 @@ bool wait_pace_tick(struct wait_pace *p, uint64_t now_ns, bool early, bool enter
 	p->pause_until_ns = now_ns + WAIT_PACE_PAUSE_MS * MS;
 	return true;
 }
+
+bool wait_pace_resume(struct wait_pace *p)
+{
+	bool paused = p->pause_until_ns != 0;
+
+	p->pause_until_ns = 0;
+	p->fruitless = 0;
+	return paused;
+}

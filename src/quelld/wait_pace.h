@@ -45,5 +45,12 @@ uint64_t wait_pace_due(const struct wait_pace *p, uint64_t last_tick_ns);
  * when this tick began a pause.
  */
 bool wait_pace_tick(struct wait_pace *p, uint64_t now_ns, bool early, bool entered);
+/*
+ * A rung was released: end a pause (true if there was one). The fruitless
+ * ticks that began it were mostly a neighbour waiting behind a tenant
+ * already demoted (t_policy_cpu_alarm: the handler behind the hog on
+ * cpu.idle); once a rung goes, the next alarm may be a new offender.
+ */
+bool wait_pace_resume(struct wait_pace *p);
 
 #endif /* QUELL_WAIT_PACE_H */

@@ -10,7 +10,10 @@
 # urgent_above, 50 ms/s) puts the hog on its gentle rung (cpu.idle = 1) at
 # that tick: over QT_RUNS runs (default 3), the median within QT_WAIT_LIMIT
 # s (0.3) of the hog's start, where 1 s ticks took 1.3-2.4 s
-# (docs/performance.md), and every run within QT_WAIT_WORST s (0.6). When
+# (docs/performance.md), and every run within QT_WAIT_WORST s (1.6: a run
+# whose early ticks the pace paused falls back on the 1 s window, 1.33-1.39
+# s, about 1 run in 8 on 2026-12-03 - see docs/policy.md "The wait alarm";
+# before the summed window a worst of 1.9 s came in 8 runs). When
 # the BPF side looked for one wait of 5 ms, the handler's waits (0.2-2 ms
 # each) seldom made one, and runs of 0.6-1.8 s came beside the usual
 # 0.15-0.2 s (docs/policy.md "The wait alarm"). The same hog with nobody
@@ -21,7 +24,7 @@ command -v python3 >/dev/null || qt_skip "python3 missing"
 command -v cc >/dev/null || qt_skip "no C compiler for the probe"
 RUNS=${QT_RUNS:-3}
 LIMIT=${QT_WAIT_LIMIT:-0.3}
-WORST=${QT_WAIT_WORST:-0.6}
+WORST=${QT_WAIT_WORST:-1.6}
 
 H=qwh$$; P=qwp$$
 qt_user $H >/dev/null

@@ -98,12 +98,40 @@ static void rung_or_quiet_breaks_the_run(void **state)
 	assert_true(wait_pace_alarm(&p, t + 1));
 }
 
+/*
+ * A release ends a pause: in t_policy_cpu_alarm the handler kept waiting
+ * behind the demoted hog (7-11 ms per 100 ms), 4 fruitless early ticks
+ * paused the alarm for 15 s, and the next run's hog, after the first
+ * one's release, was demoted by the 1 s window 1.37 s after its start
+ * instead of at an early tick (CI rehearsal of 2026-12-03: 1.327 s).
+ */
+static void release_ends_the_pause(void **state)
+{
+	struct wait_pace p = { 0 };
+	uint64_t t = 100 * S;
+
+	(void)state;
+	assert_false(wait_pace_resume(&p));		/* nothing to end */
+	for (int i = 0; i < WAIT_PACE_FRUITLESS; i++) {
+		wait_pace_alarm(&p, t);
+		t += 200 * MS;
+		wait_pace_tick(&p, t, true, false);
+	}
+	assert_true(p.pause_until_ns > t);
+	assert_false(wait_pace_alarm(&p, t + 3 * S));	/* paused */
+	assert_true(wait_pace_resume(&p));
+	assert_int_equal(p.fruitless, 0);
+	assert_true(wait_pace_alarm(&p, t + 4 * S));	/* the next hog's alarm asks again */
+	assert_int_equal(wait_pace_due(&p, t + 3900 * MS), t + 4 * S);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(due_times),
 		cmocka_unit_test(fruitless_pause),
 		cmocka_unit_test(rung_or_quiet_breaks_the_run),
+		cmocka_unit_test(release_ends_the_pause),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
