@@ -425,10 +425,11 @@ void policy_config_init(struct policy_config *pc)
 	 * regular way). Its refaults rise over 1-1.5 s as the leak eats into
 	 * its cache (88, 148, 195, 250, 370 pages/s in 0.3 s steps): 128
 	 * pages/s (0.5 MiB/s read again, 6 % of its reads gone to the disk)
-	 * is passed 0.5-1 s before 256 (docs/policy.md "Why refaults"). Past 10 MiB/s read again (urgent_above; the reader
-	 * there refaulted 40,000-480,000 pages/s once it began) 1 s of growth
-	 * and the current sample of refaults are enough: 4.2-4.9 s from the
-	 * leak's start became 2.2-2.4 s. urgent_for = 500ms is still two
+	 * is passed 0.5-1 s before 256 (docs/policy.md "Why 128 pages/s").
+	 * Past 10 MiB/s read again (urgent_above; the reader there refaulted
+	 * 40,000-480,000 pages/s once it began) 1 s of growth and the current
+	 * sample of refaults are enough: 4.2-4.9 s from the leak's start
+	 * became 2.2-2.4 s. urgent_for = 500ms is still two
 	 * samples on 1 s ticks, but the second may be the refault watch's
 	 * early tick, a quarter second or more after the first (docs/policy.md
 	 * "The refault watch"): the refaults begin at an instant the 1 s tick

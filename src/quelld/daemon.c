@@ -218,20 +218,15 @@ bool daemon_watch_poll(struct daemon *d)
 	return true;
 }
 
-/* Did this tick's plan enter or raise a rung (what the wait alarm's early ticks are for)? */
-static bool plan_entered(const struct decide_plan *p)
+/*
+ * Does this tick's plan hold an action of kind a or b? Entering or raising
+ * a rung (PA_APPLY, PA_ESCALATE) is what the wait alarm's early ticks are
+ * for; a release or step down (PA_RELEASE, PA_STEP_DOWN) ends its pause.
+ */
+static bool plan_has(const struct decide_plan *p, enum policy_act a, enum policy_act b)
 {
 	for (int i = 0; p->ret > 0 && i < p->nact; i++)
-		if (p->acts[i].kind == PA_APPLY || p->acts[i].kind == PA_ESCALATE)
-			return true;
-	return false;
-}
-
-/* Did it release a rung (or step one down)? */
-static bool plan_released(const struct decide_plan *p)
-{
-	for (int i = 0; p->ret > 0 && i < p->nact; i++)
-		if (p->acts[i].kind == PA_RELEASE || p->acts[i].kind == PA_STEP_DOWN)
+		if (p->acts[i].kind == a || p->acts[i].kind == b)
 			return true;
 	return false;
 }
@@ -257,8 +252,8 @@ void daemon_tick(struct daemon *d)
 	tick_act(d, &d->plan);			/* act.c: cgroup writes, kills, audit, state db */
 	tick_record(d, t0);			/* record.c: kernel events, RRD, Prometheus */
 	watch_arm(d);				/* the refault watch until the next tick */
-	alarm_tick_done(d, t0, plan_entered(&d->plan));	/* the wait alarm's pace */
-	if (plan_released(&d->plan))
+	alarm_tick_done(d, t0, plan_has(&d->plan, PA_APPLY, PA_ESCALATE));
+	if (plan_has(&d->plan, PA_RELEASE, PA_STEP_DOWN))
 		alarm_released(d);
 
 	d->last_tick_ms = (double)(clock_mono_ns() - t0) / 1e6;
