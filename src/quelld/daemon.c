@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -231,9 +232,38 @@ static bool plan_has(const struct decide_plan *p, enum policy_act a, enum policy
 	return false;
 }
 
+/*
+ * An early tick of the wait alarm that entered no rung: what it saw (the
+ * busiest tenant and the one that waited longest behind others), so a
+ * debug log tells a sample too short for a rule from a box with no
+ * offender.
+ */
+static void early_tick_note(const struct daemon *d)
+{
+	const struct decide_plan *p = &d->plan;
+	int hog = -1, wait = -1;
+
+	for (int i = 0; i < p->n; i++) {
+		const struct qm_view *v = &p->pin[i].v;
+
+		if (isfinite(v->cpu_pct) && (hog < 0 || v->cpu_pct > p->pin[hog].v.cpu_pct))
+			hog = i;
+		/* a tenant on a CPU rung waits by the rung's doing (policy_cpu_demoted) */
+		if (isfinite(v->behind_ms_s) && !policy_cpu_demoted(&d->cfg.policy, p->prev[i]) &&
+		    (wait < 0 || v->behind_ms_s > p->pin[wait].v.behind_ms_s))
+			wait = i;
+	}
+	if (hog < 0 || wait < 0)
+		return;
+	log_debug("wait alarm: the early tick entered no rung: %s at %.0f%% cpu, %s waited "
+		  "%.1f ms/s behind others", d->reg.t[hog]->name, p->pin[hog].v.cpu_pct,
+		  d->reg.t[wait]->name, p->pin[wait].v.behind_ms_s);
+}
+
 void daemon_tick(struct daemon *d)
 {
 	uint64_t t0 = clock_mono_ns(), real_ms = clock_real_ms();
+	bool entered;
 
 	d->tick_no++;
 	/* tick lateness, seen from the tick itself: the gap since the last one */
@@ -252,7 +282,10 @@ void daemon_tick(struct daemon *d)
 	tick_act(d, &d->plan);			/* act.c: cgroup writes, kills, audit, state db */
 	tick_record(d, t0);			/* record.c: kernel events, RRD, Prometheus */
 	watch_arm(d);				/* the refault watch until the next tick */
-	alarm_tick_done(d, t0, plan_has(&d->plan, PA_APPLY, PA_ESCALATE));
+	entered = plan_has(&d->plan, PA_APPLY, PA_ESCALATE);
+	if (d->wait_early && !entered && d->plan.ret >= 0)
+		early_tick_note(d);
+	alarm_tick_done(d, t0, entered);
 	if (plan_has(&d->plan, PA_RELEASE, PA_STEP_DOWN))
 		alarm_released(d);
 
