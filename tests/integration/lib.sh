@@ -343,7 +343,10 @@ qt_bpf_dump() {
 	"$QT_BUILD/quelld" --bpf-dump --seconds "$secs" "$@" > "$out" 2> "$out.err" &
 	QT_DUMP_PID=$!
 	QT_PIDS+=($QT_DUMP_PID)
-	for i in $(seq $((100 * ${QT_SLOW:-1}))); do
+	# 30 s: in the cgroup key mode the tp_btf twin of sched_switch goes past
+	# the verifier's 1,000,000 instructions and raw_tp is loaded after it,
+	# 11-14 s of verifying on this host (docs/hacking.md "The verifier's budget")
+	for i in $(seq $((300 * ${QT_SLOW:-1}))); do
 		grep -q '^bpf ' "$out" 2>/dev/null && return 0
 		kill -0 $QT_DUMP_PID 2>/dev/null || { cat "$out.err"; qt_fail "bpf-dump exited"; }
 		sleep 0.1
