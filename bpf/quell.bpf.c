@@ -74,6 +74,7 @@ struct slice {
 	__u64 key;
 	__u64 start;
 	__u64 end;
+	__u64 idle;		/* the task's CPU group (or a parent) had cpu.idle = 1 */
 };
 
 struct slice_ring {
@@ -246,10 +247,23 @@ struct {
 struct wait_win {
 	__u64 key;
 	__u64 start;	/* bpf_ktime_get_ns() */
-	__u64 sum;	/* ns */
+	__u64 sum;	/* ns behind other tenants (none on cpu.idle) */
 };
 
 #define WAIT_WIN_SLOTS	256
+
+/*
+ * The crowd (include/quell_bpf.h QUELL_WAIT_CROWD): tenants whose waits
+ * sound no wait alarm, by key, kept by userspace after every tick. A map,
+ * not an array to loop over: each branch in wait_end()'s path costs the
+ * verifier dearly (task_group_idle()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, QUELL_WAIT_CROWD);
+	__type(key, __u64);
+	__type(value, __u8);
+} wait_crowd SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -586,10 +600,10 @@ static __always_inline bool wait_alarm_send(__u64 key, __u64 wait)
 /*
  * A tenant's task just waited behind ns behind other tenants: add it to
  * the tenant's window, and once the window holds alarm_wait_ns, send the
- * alarm and start a new one. The old test, one wait of alarm_wait_ns,
- * missed a handler whose waits were short: the alarms came from the hog's
- * own waits behind it, 0.1-0.7 s apart, and the rung 0.6-1.9 s after the
- * hog's start (t_policy_cpu_alarm).
+ * alarm and start a new one - unless the tenant is in the crowd. The old
+ * test, one wait of alarm_wait_ns, missed a handler whose waits were
+ * short: the alarms came from the hog's own waits behind it, 0.1-0.7 s
+ * apart, and the rung 0.6-1.9 s after the hog's start (t_policy_cpu_alarm).
  */
 static __always_inline void wait_win_add(__u64 key, __u64 behind)
 {
@@ -608,7 +622,14 @@ static __always_inline void wait_win_add(__u64 key, __u64 behind)
 	/* two CPUs at once may lose a wait: an alarm late, never one invented */
 	sum = w->sum + behind;
 	w->sum = sum;
-	if (sum >= alarm_wait_ns && wait_alarm_send(key, sum)) {
+	if (sum < alarm_wait_ns)
+		return;
+	/* the crowd's window starts again, so it is looked up once per alarm_wait_ns */
+	if (bpf_map_lookup_elem(&wait_crowd, &key)) {
+		stat_add(QUELL_STAT_WAIT_CROWD, 1);
+		w->start = now;
+		w->sum = 0;
+	} else if (wait_alarm_send(key, sum)) {
 		w->start = now;
 		w->sum = 0;
 	}
@@ -631,7 +652,7 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 				     __u64 now, struct slice_ring *ring, struct quell_cpu_cur *cur,
 				     struct acct_cache *ac, bool btf)
 {
-	__u64 wait, covered = 0, suffered = 0, self = 0, behind = 0;
+	__u64 wait, covered = 0, suffered = 0, self = 0, behind = 0, alarm = 0;
 	struct quell_acct_cpu *v;
 	struct quell_acct *a;
 	__u64 head = ring->head;
@@ -692,6 +713,8 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 		if (v)
 			v->a.rq_inflicted_ns += ov;
 		behind += ov;
+		/* no branch: one more per slice made the walk too long to verify (E2BIG) */
+		alarm += ov & (s->idle - 1);
 	}
 	if (wait > covered) {
 		/* older than the ring: suffered, but we cannot say behind whom */
@@ -711,11 +734,15 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
 	/*
 	 * A tenant's waits behind other tenants only: what a rule can act
 	 * on (a hog alone waited behind root's tasks now and then, and each
-	 * such wait cost an early tick, t_policy_cpu_alarm)
+	 * such wait cost an early tick, t_policy_cpu_alarm). Nor behind a
+	 * tenant whose group is cpu.idle: its rung is entered already, and
+	 * the handler's waits behind the demoted hog took early ticks that
+	 * entered nothing until the pace paused the alarm (t_policy_cpu_alarm;
+	 * docs/policy.md "The wait alarm").
 	 */
-	if (behind >= QUELL_WAIT_WIN_MIN_NS && wait_alarm && alarm_wait_ns &&
+	if (alarm >= QUELL_WAIT_WIN_MIN_NS && wait_alarm && alarm_wait_ns &&
 	    key_is_tenant(waiter_key))
-		wait_win_add(waiter_key, behind);
+		wait_win_add(waiter_key, alarm);
 	/* a wait behind idle only (ping-pong on otherwise idle CPUs) adds nothing */
 	if (!key_is_tenant(waiter_key) || !(suffered | self))
 		return;
@@ -741,6 +768,38 @@ static __always_inline void wait_end(__u64 t_w, struct task_struct *waiter, __u6
  * bpf_ktime_get_ns() and clock_off 0. Returns whether now is the rq clock.
  */
 #define QUELL_CLOCK_CALIB_NS	(64 * 1000 * 1000ULL)
+
+/*
+ * Is t in a CPU group with cpu.idle = 1, its own or its parent's (quell
+ * places a tenant's tasks in the tenant's group, where the gentle rung
+ * writes it; the parent covers one level of sub-groups)? A wait behind
+ * such a task is the rung working, not a new offender: it sounds no wait
+ * alarm (wait_end()). Read once per new slice, so a cross-tenant pipe
+ * pinned to one CPU pays it at every switch: sched_switch 179 -> 188 ns
+ * per run (medians of 5 pairs, docs/performance.md); a tenant's own
+ * ping-pong extends its slice and pays nothing. Without a task_group idle
+ * field (before 5.15) or CONFIG_CGROUP_SCHED: never.
+ */
+static __always_inline bool task_group_idle(struct task_struct *t, bool btf)
+{
+	struct task_group *tg;
+
+	if (!bpf_core_field_exists(t->sched_task_group) ||
+	    !bpf_core_field_exists(struct task_group, idle))
+		return false;
+	/*
+	 * No branch (the root group's parent is NULL: a BTF load through it
+	 * reads 0, and so does a failed probe read): one more in this
+	 * program's busiest path cost the verifier ~50,000 instructions in
+	 * the cgroup key mode, which is near its limit (docs/hacking.md).
+	 */
+	if (btf) {
+		tg = t->sched_task_group;
+		return (tg->idle | tg->parent->idle) != 0;
+	}
+	tg = BPF_CORE_READ(t, sched_task_group);
+	return (BPF_CORE_READ(tg, idle) | BPF_CORE_READ(tg, parent, idle)) != 0;
+}
 
 static __always_inline bool switch_clock(struct task_struct *next, struct quell_cpu_cur *cur,
 					 __u64 *now, bool btf)
@@ -833,7 +892,11 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		if (now <= start) {
 			/* an unseen slice of no length (idle, or not a fair task) */
 		} else if (ring->head && last->key == pkey && last->end == start) {
-			/* same tenant again: extend, so the ring spans more time */
+			/*
+			 * same tenant again: extend, so the ring spans more
+			 * time (its cpu.idle as when the slice began: a rung
+			 * entered meanwhile is seen at its next slice)
+			 */
 			last->end = now;
 		} else {
 			struct slice *s = &ring->s[ring->head & (QUELL_SLICE_RING - 1)];
@@ -841,6 +904,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 			s->key = pkey;
 			s->start = start;
 			s->end = now;
+			s->idle = task_group_idle(prev, btf);
 			ring->head++;
 		}
 	}

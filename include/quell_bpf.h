@@ -142,7 +142,8 @@ _Static_assert(sizeof(struct quell_oom) == 56, "quell_oom layout");
 #define QUELL_STAT_OTHER_INFLICTED_NS 6	/* tenants' wait behind QUELL_KEY_OTHER tasks */
 #define QUELL_STAT_UNTRACED_SWITCH 7	/* prev was not the task we saw switched in */
 #define QUELL_STAT_IO_LOWER	8	/* bytes of bios below a stacked device: not charged */
-#define QUELL_STAT_NR		9
+#define QUELL_STAT_WAIT_CROWD	9	/* wait alarms held back: the waiter was in the crowd */
+#define QUELL_STAT_NR		10
 
 /* Ring buffer events (map "events"). */
 #define QUELL_EV_UID_CHANGE	1	/* set*uid() changed the real uid */
@@ -205,6 +206,16 @@ _Static_assert(sizeof(struct quell_event) == 64, "quell_event layout");
  * sounded fruitless alarms (docs/policy.md "The wait alarm").
  */
 #define QUELL_WAIT_WIN_MIN_NS	(50ULL * 1000)
+/*
+ * The wait alarm's crowd: up to this many tenants whose own waits sound no
+ * alarm, because they are the crowd the others wait in, not its victims -
+ * a tenant on a CPU rung, or one that took more than its fair share of the
+ * CPUs in the last tick (src/quelld/wait_pace.h, the crowd). The
+ * BPF side sends one wait alarm per QUELL_WAIT_ALARM_GAP_NS for the whole
+ * machine, and a hog's 8 shells, waiting behind the handler they starve,
+ * took most of them.
+ */
+#define QUELL_WAIT_CROWD	8
 
 /*
  * Who evicts whom (issue 14 item 3; docs/attribution.md "Memory inflicted"):

@@ -26,6 +26,8 @@
 
 #define ALARM_TICK_GAP_MS	100
 
+_Static_assert(WAIT_CROWD_MAX == QUELL_WAIT_CROWD, "the crowd fits the BPF side's");
+
 static void fork_alarm_event(struct daemon *d, const struct quell_event *e)
 {
 	struct tenant *t = registry_by_key(&d->reg, e->key);
@@ -128,8 +130,36 @@ bool daemon_alarm_poll(struct daemon *d)
 	return true;
 }
 
+/*
+ * The crowd for the BPF side (wait_pace.h wait_crowd_offer()), from the tick
+ * just done: each tenant's CPU over its sample and its ladder after the
+ * tick. Two passes over the tenants, no allocation.
+ */
+static void crowd_update(struct daemon *d)
+{
+	const struct policy_config *pc = &d->cfg.policy;
+	struct wait_crowd c = { 0 };
+	uint64_t keys[QUELL_WAIT_CROWD] = { 0 };
+	int busy = 0;
+	double fair;
+
+	for (int i = 0; i < d->reg.nr; i++)
+		busy += d->reg.t[i]->view.cpu_pct >= WAIT_CROWD_BUSY_PCT;
+	fair = wait_crowd_fair(d->host.ncpu, busy);
+	for (int i = 0; i < d->reg.nr; i++) {
+		const struct tenant *t = d->reg.t[i];
+
+		wait_crowd_offer(&c, i, t->view.cpu_pct, policy_cpu_demoted(pc, &t->pol), fair);
+	}
+	for (int k = 0; k < c.n; k++)
+		keys[k] = d->reg.t[c.idx[k]]->key;
+	qbpf_set_wait_crowd(d->bpf, keys, c.n);
+}
+
 void alarm_tick_done(struct daemon *d, uint64_t tick_ns, bool entered)
 {
+	if (d->wait_alarm_on && d->bpf)
+		crowd_update(d);
 	if (d->wait_early && entered)
 		log_debug("wait alarm: the early tick entered a rung");
 	if (wait_pace_tick(&d->wait_pace, tick_ns, d->wait_early, entered))

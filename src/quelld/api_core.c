@@ -113,6 +113,8 @@ static json_t *bpf_json(struct daemon *d)
 			    json_integer((json_int_t)d->bpf_stats[QUELL_STAT_OTHER_INFLICTED_NS]));
 	json_object_set_new(j, "untraced_switches",
 			    json_integer((json_int_t)d->bpf_stats[QUELL_STAT_UNTRACED_SWITCH]));
+	json_object_set_new(j, "wait_crowd_held",
+			    json_integer((json_int_t)d->bpf_stats[QUELL_STAT_WAIT_CROWD]));
 	return j;
 }
 

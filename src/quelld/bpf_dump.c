@@ -7,7 +7,7 @@
  *   event type=uid_change pid=.. tgid=.. uid=.. old_uid=.. cgid=..   (--events)
  *   acct key=1001 cpu_ns=.. ctxsw=.. ... oom_kills=.. rq_behind_ns=..
  *   stats acct_full=.. task_full=.. rb_drop=.. unattrib_ns=.. io_full=.. events=..
- *         other_inflicted_ns=.. untraced_switches=.. io_lower_bytes=..
+ *         other_inflicted_ns=.. untraced_switches=.. io_lower_bytes=.. wait_crowd_held=..
  *   fill used=.. max=..
  *   prog name=tb_sched_switch run_ns=.. run_cnt=.. ns_per_run=..
  */
@@ -103,6 +103,7 @@ static void dump_report(struct qbpf *b)
 		[QUELL_STAT_OTHER_INFLICTED_NS] = "other_inflicted_ns",
 		[QUELL_STAT_UNTRACED_SWITCH] = "untraced_switches",
 		[QUELL_STAT_IO_LOWER] = "io_lower_bytes",
+		[QUELL_STAT_WAIT_CROWD] = "wait_crowd_held",
 	};
 	struct qbpf_prog_stat ps[64];
 	uint64_t st[QUELL_STAT_NR];

@@ -64,6 +64,8 @@ struct qbpf {
 	 */
 	struct acct_sum *sums;
 	int sums_max;
+	uint64_t crowd[QUELL_WAIT_CROWD];	/* the wait alarm's crowd, as in its map */
+	int crowd_n;
 };
 
 /* libbpf messages go to the daemon's logger (src/common/log.c). */
@@ -940,6 +942,36 @@ int qbpf_set_alarm(struct qbpf *b, uint64_t forks, bool wait_alarm, uint64_t wai
 	b->skel->bss->wait_alarm = wait_alarm;
 	b->skel->bss->alarm_forks = forks;
 	return 0;
+}
+
+static bool key_in(uint64_t key, const uint64_t *keys, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (keys[i] == key)
+			return true;
+	return false;
+}
+
+int qbpf_set_wait_crowd(struct qbpf *b, const uint64_t *keys, int n)
+{
+	uint8_t one = 1;
+	int fd, ret = 0;
+
+	if (!b || !b->skel || n < 0 || n > QUELL_WAIT_CROWD)
+		return -EINVAL;
+	fd = bpf_map__fd(b->skel->maps.wait_crowd);
+	/* only the changes: the crowd of one tick is mostly the last one's */
+	for (int i = 0; i < b->crowd_n; i++)
+		if (!key_in(b->crowd[i], keys, n) && bpf_map_delete_elem(fd, &b->crowd[i]) &&
+		    errno != ENOENT)
+			ret = -errno;
+	for (int i = 0; i < n; i++)
+		if (!key_in(keys[i], b->crowd, b->crowd_n) &&
+		    bpf_map_update_elem(fd, &keys[i], &one, BPF_ANY))
+			ret = -errno;
+	memcpy(b->crowd, keys, (size_t)n * sizeof(*keys));
+	b->crowd_n = n;
+	return ret;
 }
 
 int qbpf_events_fd(struct qbpf *b)

@@ -139,6 +139,8 @@ int qbpf_prog_stats(struct qbpf *b, struct qbpf_prog_stat *out, int max);
  * once, at any time.
  */
 int qbpf_set_alarm(struct qbpf *b, uint64_t forks, bool wait_alarm, uint64_t wait_ns);
+/* The wait alarm's crowd (include/quell_bpf.h QUELL_WAIT_CROWD): these n keys, no other. 0 / -errno */
+int qbpf_set_wait_crowd(struct qbpf *b, const uint64_t *keys, int n);
 /* Ring buffer of struct quell_event; fd for poll/epoll, or -1 if there is none. */
 int qbpf_events_fd(struct qbpf *b);
 /* Drain pending events into cb; returns events handled (0 when events are off) or -errno. */

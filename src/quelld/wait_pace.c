@@ -2,6 +2,8 @@
 /*
  * wait_pace.c - when the wait alarm takes an early tick (src/quelld/wait_pace.h).
  */
+#include <math.h>
+
 #include "wait_pace.h"
 
 #define MS	1000000ULL
@@ -50,4 +52,32 @@ bool wait_pace_resume(struct wait_pace *p)
 	p->pause_until_ns = 0;
 	p->fruitless = 0;
 	return paused;
+}
+
+double wait_crowd_fair(int ncpu, int busy)
+{
+	if (ncpu < 1)
+		ncpu = 1;
+	return 100.0 * ncpu / (busy > 1 ? busy : 1);
+}
+
+void wait_crowd_offer(struct wait_crowd *c, int idx, double cpu_pct, bool demoted, double fair)
+{
+	double rank = demoted ? INFINITY : cpu_pct;
+	int i;
+
+	if (!demoted && !(cpu_pct > fair))
+		return;		/* its share or less, or unknown (NAN) */
+	/* sorted, largest first: the smallest falls off a full crowd */
+	for (i = c->n; i > 0 && c->rank[i - 1] < rank; i--)
+		if (i < WAIT_CROWD_MAX) {
+			c->idx[i] = c->idx[i - 1];
+			c->rank[i] = c->rank[i - 1];
+		}
+	if (i >= WAIT_CROWD_MAX)
+		return;
+	c->idx[i] = idx;
+	c->rank[i] = rank;
+	if (c->n < WAIT_CROWD_MAX)
+		c->n++;
 }

@@ -5,6 +5,7 @@
  * at the earliest, at once after a long one), and how fruitless early
  * ticks pause it.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,6 +126,62 @@ static void release_ends_the_pause(void **state)
 	assert_int_equal(wait_pace_due(&p, t + 3900 * MS), t + 4 * S);
 }
 
+/*
+ * The crowd, from t_policy_cpu_alarm's samples: the hog at 135 % and the
+ * handler at 60 % of the 2 cores. The hog is over its share (100 %), the
+ * handler is not: only the hog's waits are held back.
+ */
+static void crowd_is_over_its_share(void **state)
+{
+	struct wait_crowd c = { 0 };
+	double fair = wait_crowd_fair(2, 2);
+
+	(void)state;
+	assert_true(fair == 100.0);
+	wait_crowd_offer(&c, 0, 60.0, false, fair);	/* the handler */
+	wait_crowd_offer(&c, 1, 135.0, false, fair);	/* the hog */
+	wait_crowd_offer(&c, 2, NAN, false, fair);	/* a tenant with no sample yet */
+	wait_crowd_offer(&c, 3, 100.0, false, fair);	/* exactly its share: not over */
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.idx[0], 1);
+	/* one busy tenant, or none: all the cores are its share, nobody is over */
+	assert_true(wait_crowd_fair(2, 1) == 200.0);
+	assert_true(wait_crowd_fair(2, 0) == 200.0);
+	assert_true(wait_crowd_fair(0, 3) == 100.0 / 3);
+	c = (struct wait_crowd){ 0 };
+	wait_crowd_offer(&c, 0, 190.0, false, wait_crowd_fair(2, 1));
+	assert_int_equal(c.n, 0);
+}
+
+/*
+ * A tenant on a CPU rung is in the crowd whatever its CPU (the hog on
+ * cpu.idle at 3 %, waiting behind the handler), and first: a full crowd
+ * drops the smallest over-share tenant, never a demoted one.
+ */
+static void crowd_demoted_first_and_full(void **state)
+{
+	struct wait_crowd c = { 0 };
+	double fair = wait_crowd_fair(32, 40);	/* 80 % */
+
+	(void)state;
+	for (int i = 0; i < WAIT_CROWD_MAX; i++)
+		wait_crowd_offer(&c, 10 + i, 90.0 + i, false, fair);
+	assert_int_equal(c.n, WAIT_CROWD_MAX);
+	assert_int_equal(c.idx[0], 10 + WAIT_CROWD_MAX - 1);	/* most CPU first */
+	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 10);
+	wait_crowd_offer(&c, 1, 3.0, true, fair);		/* demoted, nearly idle */
+	assert_int_equal(c.n, WAIT_CROWD_MAX);
+	assert_int_equal(c.idx[0], 1);
+	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 11);	/* 90 % fell off */
+	wait_crowd_offer(&c, 2, 85.0, false, fair);		/* less than all: not in */
+	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 11);
+	wait_crowd_offer(&c, 3, 500.0, false, fair);		/* more than all: after the demoted */
+	assert_int_equal(c.idx[0], 1);
+	assert_int_equal(c.idx[1], 3);
+	for (int i = 0; i < WAIT_CROWD_MAX; i++)
+		assert_int_not_equal(c.idx[i], 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +189,8 @@ int main(void)
 		cmocka_unit_test(fruitless_pause),
 		cmocka_unit_test(rung_or_quiet_breaks_the_run),
 		cmocka_unit_test(release_ends_the_pause),
+		cmocka_unit_test(crowd_is_over_its_share),
+		cmocka_unit_test(crowd_demoted_first_and_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
