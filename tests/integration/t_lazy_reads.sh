@@ -22,7 +22,13 @@ for i in $(seq $NT); do NAMES+=(qlz$i$$); done
 qt_users "${NAMES[@]}"
 qt_config </dev/null
 qt_quelld
-for n in "${NAMES[@]}"; do qt_sleeper $n 300; done
+for n in "${NAMES[@]:1}"; do qt_sleeper $n 300; done
+# The first one's process allocates 16 MiB after it is placed: a sleeper's
+# few pages, touched before quelld moved it (v1 charges stay where they were
+# made), left its memory file at 0 on 2026-12-03, and "carried 0, file 0"
+# judged nothing
+Q=${NAMES[0]}
+qt_bg su -s /bin/sh $Q -c "cd /tmp && sleep 1 && exec python3 -c 'import time; a = b\"x\" * (16 << 20); time.sleep(300)'"
 qt_wait_tenants $NT
 
 st() { qt_ctl --json status | python3 -c "import json, sys; h = json.load(sys.stdin)['host']; print($1)"; }
@@ -37,7 +43,6 @@ for i in $(seq 100); do
 done
 [ "$q" -ge $((NT - 2)) ] || qt_fail "quiet: $q of $NT tenants (want >= $((NT - 2)))"
 qt_log "ok   $q of $NT sleeping tenants quiet after $((i / 5)) s"
-Q=${NAMES[0]}
 for i in $(seq 20); do
 	mem=$(gauge $Q mem_bytes); np=$(gauge $Q nproc); src=$(qt_show_get $Q "t['sources'].get('mem_bytes')")
 	[ "$(st "h['quiet']")" -ge $((NT - 2)) ] && break
@@ -46,7 +51,7 @@ f=$(qt_cgfile $Q memory memory.usage_in_bytes memory.current) || qt_fail "no mem
 file=$(cat "$f")
 python3 -c "
 m, f = float('$mem'), float('$file')
-assert m > 0 and abs(m - f) <= max(f * 0.5, 1 << 20), (m, f)" ||
+assert f >= 8 << 20 and abs(m - f) <= max(f * 0.5, 1 << 20), (m, f)" ||
 	qt_fail "$Q: carried mem $mem, its file $file"
 [ "$src" = cgroup ] && [ "${np%.*}" -ge 1 ] || qt_fail "$Q: mem source $src, nproc $np"
 qt_log "ok   $Q (quiet): mem $mem (file $file), nproc $np, source $src"
@@ -57,10 +62,12 @@ qt_log "ok   $Q (quiet): mem $mem (file $file), nproc $np, source $src"
 # a carried value would stay up to QUIET_MAX_MS (5 s)
 A=${NAMES[1]}
 chmod 777 "$QT_DIR"
-su -s /bin/sh $A -c "cd /tmp && exec python3 -c 'import time; a = bytearray(96 << 20); \
+# placed before it allocates (sleep 1), or part of the 96 MiB stays charged
+# outside (82 MiB seen on 2026-12-03, the same race as the first one's)
+su -s /bin/sh $A -c "cd /tmp && sleep 1 && exec python3 -c 'import time; a = bytearray(96 << 20); \
 open(\"$QT_DIR/alloc_ts\", \"w\").write(str(time.time())); time.sleep(120)'" &
 QT_PIDS+=($!)
-qt_until 10 test -s "$QT_DIR/alloc_ts" || qt_fail "$A's allocation did not happen"
+qt_until 12 test -s "$QT_DIR/alloc_ts" || qt_fail "$A's allocation did not happen"
 memq() { qt_ctl --json show "$1" | jq '.tenant.gauges.mem_bytes // 0 | floor'; }
 seen=
 while [ -z "$seen" ]; do
