@@ -74,7 +74,7 @@ struct slice {
 	__u64 key;
 	__u64 start;
 	__u64 end;
-	__u64 idle;		/* the task's CPU group (or a parent) had cpu.idle = 1 */
+	__u64 idle;		/* the task's CPU group (or its parent) had cpu.idle = 1 */
 };
 
 struct slice_ring {

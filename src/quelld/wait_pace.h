@@ -55,7 +55,7 @@ bool wait_pace_resume(struct wait_pace *p);
 
 /*
  * The crowd: tenants whose own waits sound no wait alarm (the BPF side's
- * wait_crowd[], include/quell_bpf.h QUELL_WAIT_CROWD). Those on a CPU rung
+ * hash map wait_crowd, include/quell_bpf.h QUELL_WAIT_CROWD). Those on a CPU rung
  * first (their waits are the rung working), then those that took more than
  * their fair share of the CPUs in the last tick, most CPU first. A tenant
  * at WAIT_CROWD_BUSY_PCT % of a core or more is busy; the fair share is
