@@ -138,6 +138,12 @@ struct policy_config {
 	 * wait_alarm = yes.
 	 */
 	bool wait_alarm;
+	/*
+	 * Not a key: the CPUs the tenants share, set by quelld before each
+	 * evaluation (src/quelld/decide.c tick_decide). 0 = unknown: no tenant
+	 * is contending (policy_cpu_level), every neighbour's wait counts.
+	 */
+	int ncpu;
 	int nr_rules;
 	struct policy_rule rules[POLICY_MAX_RULES];
 };
@@ -243,6 +249,7 @@ struct policy_input {
 	/* limit-hit rates (fault counters, per second), evidence + saturation */
 	double cpu_throttled_s, mem_high_s, mem_max_s, pids_max_s, oom_s;
 	double refault_s;	/* page cache refaults, pages/s (NAN unknown): signal "refault" */
+	double self_ms_s;	/* run-queue wait behind its own threads, ms/s (NAN unknown) */
 	/*
 	 * The fork alarm since the last tick (0: none): the burst's forks/s
 	 * over its 50 ms and the neighbour's wait behind others, ms.
@@ -388,6 +395,22 @@ bool policy_wait_alarm_wanted(const struct policy_config *pc);
  * processes leaves them a victim's.
  */
 bool policy_cpu_demoted(const struct policy_config *pc, const struct policy_tstate *p);
+/*
+ * Contention is not harm (src/policy/cpu_share.c, docs/policy.md).
+ * policy_cpu_demand - what a tenant wants of the CPU, % of a core: what it
+ * ran plus what it waited, behind others and behind its own threads (NAN
+ * unknown).
+ * policy_cpu_level - the max-min fair level of the n tenants' demands on
+ * ncpu CPUs (each gets min(demand, level), together all the CPUs);
+ * INFINITY when the demands fit, or ncpu is unknown (< 1).
+ * policy_cpu_contending - does in want more than level (times
+ * POLICY_CONTEND_SLACK)? Its waits are then no neighbour's harm: no
+ * neighbour signal counts them, and they sound no wait alarm.
+ */
+#define POLICY_CONTEND_SLACK	1.1
+double policy_cpu_demand(const struct policy_input *in);
+double policy_cpu_level(const struct policy_input *in, int n, int ncpu);
+bool policy_cpu_contending(const struct policy_input *in, double level);
 const char *policy_act_name(enum policy_act a);
 int policy_metric_by_name(const char *s);
 /* The struct qm_view field a metric reads, QV_NR for io_bps and mem_growth. */

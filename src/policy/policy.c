@@ -167,11 +167,17 @@ bool policy_cpu_demoted(const struct policy_config *pc, const struct policy_tsta
 	return false;
 }
 
-/* signal_of, but a CPU-demoted tenant suffers nobody's harm on the run queue */
+/*
+ * signal_of, but a tenant suffers nobody's harm on the run queue when it
+ * is CPU-demoted, or contending: wanting more of the CPU than the fair
+ * level (src/policy/cpu_share.c; INFINITY: nobody contends).
+ */
 static double signal_in(const struct policy_config *pc, enum policy_signal s,
-			const struct policy_input *in, const struct policy_tstate *p)
+			const struct policy_input *in, const struct policy_tstate *p,
+			double level)
 {
-	if ((s == PS_SUFFERED_SUM || s == PS_SUFFERED_MAX) && policy_cpu_demoted(pc, p))
+	if ((s == PS_SUFFERED_SUM || s == PS_SUFFERED_MAX) &&
+	    (policy_cpu_demoted(pc, p) || policy_cpu_contending(in, level)))
 		return NAN;
 	return signal_of(s, in);
 }
@@ -185,6 +191,7 @@ static double signal_in(const struct policy_config *pc, enum policy_signal s,
 struct sig_agg {
 	double sum, max1, max2;
 	int n, imax1;
+	double level;	/* the CPU's fair level, for every signal_in() of this signal */
 };
 
 /*
@@ -197,9 +204,12 @@ static void signal_aggregate(const struct policy_config *pc, const struct policy
 			     struct sig_agg agg[PS_NR])
 {
 	int used[PS_NR], nu = 0;
+	double level = INFINITY;
+	bool run_queue = false;
 
 	for (int s = 0; s < PS_NR; s++)
-		agg[s] = (struct sig_agg){ .max1 = -INFINITY, .max2 = -INFINITY, .imax1 = -1 };
+		agg[s] = (struct sig_agg){ .max1 = -INFINITY, .max2 = -INFINITY, .imax1 = -1,
+					  .level = INFINITY };
 	for (int s = PS_NONE + 1; s < PS_NR; s++)
 		for (int ri = 0; ri < pc->nr_rules; ri++)
 			if (pc->rules[ri].signal == (enum policy_signal)s ||
@@ -209,10 +219,17 @@ static void signal_aggregate(const struct policy_config *pc, const struct policy
 			}
 	if (!nu)
 		return;
+	for (int k = 0; k < nu; k++)
+		run_queue |= used[k] == PS_SUFFERED_SUM || used[k] == PS_SUFFERED_MAX;
+	if (run_queue)
+		level = policy_cpu_level(in, n, pc->ncpu);
+	for (int k = 0; k < nu; k++)
+		agg[used[k]].level = level;	/* one level for both run-queue signals */
 	for (int j = 0; j < n; j++) {
 		for (int k = 0; k < nu; k++) {
 			struct sig_agg *a = &agg[used[k]];
-			double x = signal_in(pc, (enum policy_signal)used[k], &in[j], prev[j]);
+			double x = signal_in(pc, (enum policy_signal)used[k], &in[j], prev[j],
+					     a->level);
 
 			if (!isfinite(x))
 				continue;
@@ -240,7 +257,7 @@ static double signal_value(const struct policy_config *pc, enum policy_signal s,
 
 	if (s <= PS_NONE || s >= PS_NR)
 		return NAN;
-	mine = signal_in(pc, s, &in[self], prev);
+	mine = signal_in(pc, s, &in[self], prev, a->level);
 	known = isfinite(mine);
 	if (a->n - known <= 0)
 		return NAN;

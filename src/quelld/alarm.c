@@ -132,25 +132,23 @@ bool daemon_alarm_poll(struct daemon *d)
 
 /*
  * The crowd for the BPF side (wait_pace.h wait_crowd_offer()), from the tick
- * just done: each tenant's CPU over its sample and its ladder after the
- * tick. Two passes over the tenants, no allocation.
+ * just done: the policy inputs decide() built (d->reg's order) and each
+ * tenant's ladder after the tick. A pass for the CPUs' fair level (two
+ * more when the tenants want more than the CPUs), one to offer, no
+ * allocation.
  */
 static void crowd_update(struct daemon *d)
 {
 	const struct policy_config *pc = &d->cfg.policy;
+	const struct decide_plan *p = &d->plan;
 	struct wait_crowd c = { 0 };
 	uint64_t keys[QUELL_WAIT_CROWD] = { 0 };
-	int busy = 0;
-	double fair;
+	int n = p->ret >= 0 && p->n == d->reg.nr ? p->n : 0;
+	double level = policy_cpu_level(p->pin, n, pc->ncpu);
 
-	for (int i = 0; i < d->reg.nr; i++)
-		busy += d->reg.t[i]->view.cpu_pct >= WAIT_CROWD_BUSY_PCT;
-	fair = wait_crowd_fair(d->host.ncpu, busy);
-	for (int i = 0; i < d->reg.nr; i++) {
-		const struct tenant *t = d->reg.t[i];
-
-		wait_crowd_offer(&c, i, t->view.cpu_pct, policy_cpu_demoted(pc, &t->pol), fair);
-	}
+	for (int i = 0; i < n; i++)
+		wait_crowd_offer(&c, i, &p->pin[i], policy_cpu_demoted(pc, &d->reg.t[i]->pol),
+				 level);
 	for (int k = 0; k < c.n; k++)
 		keys[k] = d->reg.t[c.idx[k]]->key;
 	qbpf_set_wait_crowd(d->bpf, keys, c.n);

@@ -190,6 +190,7 @@ static void input_build(const struct decide_in *in, struct policy_input *p)
 	p->pids_max_s = rate(in->rates, QM_PIDS_MAX_EVENTS);
 	p->oom_s = rate(in->rates, QM_OOM_KILLS);
 	p->refault_s = in->rates->r[QM_REFAULTS];	/* NAN unknown: never trips */
+	p->self_ms_s = in->rates->r[QM_RQ_SELF_NS] / 1e6;
 	p->alarm_forks_s = in->alarm_forks_s;
 	p->alarm_wait_ms = in->alarm_wait_ms;
 }
@@ -284,6 +285,7 @@ int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
 		};
 	}
 	p->mem_base = d->mem_base;
+	d->cfg.policy.ncpu = d->host.ncpu;	/* the CPUs' fair level (policy.h) */
 	p->ret = decide(&d->cfg.policy, p->in, n, real_ms, p);
 	return p->ret;
 }

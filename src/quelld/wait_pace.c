@@ -54,19 +54,13 @@ bool wait_pace_resume(struct wait_pace *p)
 	return paused;
 }
 
-double wait_crowd_fair(int ncpu, int busy)
+void wait_crowd_offer(struct wait_crowd *c, int idx, const struct policy_input *in,
+		      bool demoted, double level)
 {
-	if (ncpu < 1)
-		ncpu = 1;
-	return 100.0 * ncpu / (busy > 1 ? busy : 1);
-}
-
-void wait_crowd_offer(struct wait_crowd *c, int idx, double cpu_pct, bool demoted, double fair)
-{
-	double rank = demoted ? INFINITY : cpu_pct;
+	double rank = demoted ? INFINITY : policy_cpu_demand(in);
 	int i;
 
-	if (!demoted && !(cpu_pct > fair))
+	if (!demoted && !policy_cpu_contending(in, level))
 		return;		/* its share or less, or unknown (NAN) */
 	/* sorted, largest first: the smallest falls off a full crowd */
 	for (i = c->n; i > 0 && c->rank[i - 1] < rank; i--)

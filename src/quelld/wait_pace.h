@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "policy.h"
+
 #define WAIT_PACE_SAMPLE_MS	100
 #define WAIT_PACE_FRUITLESS	4
 #define WAIT_PACE_PAUSE_MS	15000
@@ -55,28 +57,29 @@ bool wait_pace_resume(struct wait_pace *p);
 
 /*
  * The crowd: tenants whose own waits sound no wait alarm (the BPF side's
- * hash map wait_crowd, include/quell_bpf.h QUELL_WAIT_CROWD). Those on a CPU rung
- * first (their waits are the rung working), then those that took more than
- * their fair share of the CPUs in the last tick, most CPU first. A tenant
- * at WAIT_CROWD_BUSY_PCT % of a core or more is busy; the fair share is
- * ncpu cores over the busy tenants. The hog's 8 shells beside the 3-thread
+ * hash map wait_crowd, include/quell_bpf.h QUELL_WAIT_CROWD): those whose
+ * waits no neighbour signal counts either (src/policy/cpu_share.c). Those
+ * on a CPU rung first (their waits are the rung working), then those
+ * contending in the last tick - wanting more of the CPUs than the fair
+ * level - most demand first. The hog's 8 shells beside the 3-thread
  * handler (t_policy_cpu_alarm) took 135 % of the 2 cores to the handler's
  * 60 % and waited 0.6-1.1 s/s behind it: their alarms took the machine's
  * one per 100 ms, and their early ticks, on samples where the handler
  * happened to wait little, entered nothing until the pace paused.
  */
-#define WAIT_CROWD_BUSY_PCT	5.0
 #define WAIT_CROWD_MAX		8	/* QUELL_WAIT_CROWD */
 
 struct wait_crowd {
 	int n;
 	int idx[WAIT_CROWD_MAX];	/* the caller's tenant indices, first first */
-	double rank[WAIT_CROWD_MAX];	/* cpu %, +inf for a tenant on a CPU rung */
+	double rank[WAIT_CROWD_MAX];	/* demand, % of a core; +inf for a tenant on a CPU rung */
 };
 
-/* The fair share in % of a core: ncpu x 100 over busy tenants (all of it for one or none). */
-double wait_crowd_fair(int ncpu, int busy);
-/* Offer tenant idx (its cpu %, NAN unknown; on a CPU rung or not) to c, given the fair share. */
-void wait_crowd_offer(struct wait_crowd *c, int idx, double cpu_pct, bool demoted, double fair);
+/*
+ * Offer tenant idx (its last tick's input; on a CPU rung or not) to c,
+ * given the CPUs' fair level of that tick (policy_cpu_level()).
+ */
+void wait_crowd_offer(struct wait_crowd *c, int idx, const struct policy_input *in,
+		      bool demoted, double level);
 
 #endif /* QUELL_WAIT_PACE_H */

@@ -27,8 +27,12 @@ for n in "${NAMES[@]:1}"; do qt_sleeper $n 300; done
 # few pages, touched before quelld moved it (v1 charges stay where they were
 # made), left its memory file at 0 on 2026-12-03, and "carried 0, file 0"
 # judged nothing
+# judged only once it has (CI on 2026-12-03 read "carried 3 MiB, file 20
+# MiB": quiet came first, the allocation 1 s later, the file after it)
 Q=${NAMES[0]}
-qt_bg su -s /bin/sh $Q -c "cd /tmp && sleep 1 && exec python3 -c 'import time; a = b\"x\" * (16 << 20); time.sleep(300)'"
+chmod 777 "$QT_DIR"
+qt_bg su -s /bin/sh $Q -c "cd /tmp && sleep 1 && exec python3 -c 'import time; a = b\"x\" * (16 << 20); \
+open(\"$QT_DIR/q_ts\", \"w\").write(str(time.time())); time.sleep(300)'"
 qt_wait_tenants $NT
 
 st() { qt_ctl --json status | python3 -c "import json, sys; h = json.load(sys.stdin)['host']; print($1)"; }
@@ -43,9 +47,11 @@ for i in $(seq 100); do
 done
 [ "$q" -ge $((NT - 2)) ] || qt_fail "quiet: $q of $NT tenants (want >= $((NT - 2)))"
 qt_log "ok   $q of $NT sleeping tenants quiet after $((i / 5)) s"
-for i in $(seq 20); do
+qt_until 12 test -s "$QT_DIR/q_ts" || qt_fail "$Q's allocation did not happen"
+for i in $(seq 50); do
 	mem=$(gauge $Q mem_bytes); np=$(gauge $Q nproc); src=$(qt_show_get $Q "t['sources'].get('mem_bytes')")
-	[ "$(st "h['quiet']")" -ge $((NT - 2)) ] && break
+	[ "${mem%.*}" -ge $((8 << 20)) ] 2>/dev/null && [ "$(st "h['quiet']")" -ge $((NT - 2)) ] && break
+	sleep 0.2
 done
 f=$(qt_cgfile $Q memory memory.usage_in_bytes memory.current) || qt_fail "no memory file of $Q"
 file=$(cat "$f")
@@ -61,7 +67,6 @@ qt_log "ok   $Q (quiet): mem $mem (file $file), nproc $np, source $src"
 # not from su's start: the next tick reads the tenant whole (<= 1 s), where
 # a carried value would stay up to QUIET_MAX_MS (5 s)
 A=${NAMES[1]}
-chmod 777 "$QT_DIR"
 # placed before it allocates (sleep 1), or part of the 96 MiB stays charged
 # outside (82 MiB seen on 2026-12-03, the same race as the first one's)
 su -s /bin/sh $A -c "cd /tmp && sleep 1 && exec python3 -c 'import time; a = bytearray(96 << 20); \

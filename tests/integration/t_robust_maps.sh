@@ -34,16 +34,6 @@ qt_quelld
 jpy "assert d['bpf']['loaded'], 'BPF not loaded'" status 2>/dev/null ||
 	qt_skip "BPF does not load here: no map to fill"
 
-kernel_cpu_ns() {
-	local h
-	for h in $CG/cpuacct $CG/unified $CG; do
-		if [ -f $h/$QT_ID/$1/cpuacct.usage ]; then cat $h/$QT_ID/$1/cpuacct.usage; return; fi
-		if [ -f $h/$QT_ID/$1/cpu.stat ]; then
-			awk '/^usage_usec/ { print $2 * 1000 }' $h/$QT_ID/$1/cpu.stat; return
-		fi
-	done
-	echo 0
-}
 # name src cpu_ns, one line per test user
 snap() {
 	jpy "
@@ -72,14 +62,14 @@ for i in $(seq 50); do placed && break; sleep 0.1; done
 placed || bad "test users not placed"
 sleep 0.6
 snap > "$QT_DIR/s0"
-for u in "${U[@]}"; do echo "$u $(kernel_cpu_ns $u)"; done > "$QT_DIR/k0"
+for u in "${U[@]}"; do echo "$u $(qt_kernel_cpu_ns $u)"; done > "$QT_DIR/k0"
 touch "$QT_DIR/go"
 sleep 4
 for i in $(seq 100); do pgrep -u "$(id -u ${U[0]}),$(id -u ${U[1]}),$(id -u ${U[2]}),$(id -u ${U[3]})" \
 	-f stress-ng >/dev/null || break; sleep 0.1; done
 sleep 0.6
 snap > "$QT_DIR/s1"
-for u in "${U[@]}"; do echo "$u $(kernel_cpu_ns $u)"; done > "$QT_DIR/k1"
+for u in "${U[@]}"; do echo "$u $(qt_kernel_cpu_ns $u)"; done > "$QT_DIR/k1"
 
 st=$(jpy "b=d['bpf']; print(b.get('acct_full'), b.get('acct_used'), b.get('acct_max'))" status)
 read -r full used max <<<"$st"

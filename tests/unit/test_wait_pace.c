@@ -126,56 +126,93 @@ static void release_ends_the_pause(void **state)
 	assert_int_equal(wait_pace_due(&p, t + 3900 * MS), t + 4 * S);
 }
 
+/* a tenant's last sample: cpu %, wait behind others and behind its own threads (ms/s) */
+static struct policy_input sample(double cpu, double behind, double self)
+{
+	struct policy_input in = { .name = "t" };
+
+	in.v.cpu_pct = cpu;
+	in.v.suffered_ms_s = behind;
+	in.v.behind_ms_s = behind;
+	in.self_ms_s = self;
+	return in;
+}
+
 /*
- * The crowd, from t_policy_cpu_alarm's samples: the hog at 135 % and the
- * handler at 60 % of the 2 cores. The hog is over its share (100 %), the
- * handler is not: only the hog's waits are held back.
+ * The crowd, from t_policy_cpu_alarm's samples: the hog's 8 shells at 135 %
+ * waiting 600 ms/s behind the handler and 2 s/s behind each other, the
+ * handler at 60 % waiting 100 ms/s. The hog wants more than the CPUs'
+ * fair level (130 %), the handler less: only the hog's waits are held back.
  */
 static void crowd_is_over_its_share(void **state)
 {
+	struct policy_input in[4] = {
+		sample(60, 100, 0),		/* the handler */
+		sample(135, 600, 2000),		/* the hog */
+		sample(NAN, 0, 0),		/* a tenant with no sample yet */
+		sample(100, 300, 0),		/* exactly the level (x 1.1 slack): not over */
+	};
 	struct wait_crowd c = { 0 };
-	double fair = wait_crowd_fair(2, 2);
+	double level = policy_cpu_level(in, 2, 2);
 
 	(void)state;
-	assert_true(fair == 100.0);
-	wait_crowd_offer(&c, 0, 60.0, false, fair);	/* the handler */
-	wait_crowd_offer(&c, 1, 135.0, false, fair);	/* the hog */
-	wait_crowd_offer(&c, 2, NAN, false, fair);	/* a tenant with no sample yet */
-	wait_crowd_offer(&c, 3, 100.0, false, fair);	/* exactly its share: not over */
+	assert_true(fabs(level - 130) < 1e-9);
+	for (int i = 0; i < 4; i++)
+		wait_crowd_offer(&c, i, &in[i], false, level);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.idx[0], 1);
-	/* one busy tenant, or none: all the cores are its share, nobody is over */
-	assert_true(wait_crowd_fair(2, 1) == 200.0);
-	assert_true(wait_crowd_fair(2, 0) == 200.0);
-	assert_true(wait_crowd_fair(0, 3) == 100.0 / 3);
+	/* the demands fit the CPUs: nobody contends, nobody is held back */
+	in[1] = sample(125, 0, 0);
+	level = policy_cpu_level(in, 2, 2);
+	assert_true(isinf(level));
 	c = (struct wait_crowd){ 0 };
-	wait_crowd_offer(&c, 0, 190.0, false, wait_crowd_fair(2, 1));
+	wait_crowd_offer(&c, 1, &in[1], false, level);
 	assert_int_equal(c.n, 0);
+	/*
+	 * Four equal single threads on 2 CPUs (t_robust_maps): all want a
+	 * whole CPU, twice the level, whatever share the sample gave them;
+	 * none of their waits sounds an alarm.
+	 */
+	in[0] = sample(92, 80, 0);
+	in[1] = sample(8, 920, 0);
+	in[2] = sample(50, 500, 0);
+	in[3] = sample(50, 500, 0);
+	level = policy_cpu_level(in, 4, 2);
+	c = (struct wait_crowd){ 0 };
+	for (int i = 0; i < 4; i++)
+		wait_crowd_offer(&c, i, &in[i], false, level);
+	assert_int_equal(c.n, 4);
 }
 
 /*
  * A tenant on a CPU rung is in the crowd whatever its CPU (the hog on
  * cpu.idle at 3 %, waiting behind the handler), and first: a full crowd
- * drops the smallest over-share tenant, never a demoted one.
+ * drops the least contending tenant, never a demoted one.
  */
 static void crowd_demoted_first_and_full(void **state)
 {
 	struct wait_crowd c = { 0 };
-	double fair = wait_crowd_fair(32, 40);	/* 80 % */
+	struct policy_input in;
+	double level = 80;
 
 	(void)state;
-	for (int i = 0; i < WAIT_CROWD_MAX; i++)
-		wait_crowd_offer(&c, 10 + i, 90.0 + i, false, fair);
+	for (int i = 0; i < WAIT_CROWD_MAX; i++) {
+		in = sample(90 + i, 0, 0);
+		wait_crowd_offer(&c, 10 + i, &in, false, level);
+	}
 	assert_int_equal(c.n, WAIT_CROWD_MAX);
-	assert_int_equal(c.idx[0], 10 + WAIT_CROWD_MAX - 1);	/* most CPU first */
+	assert_int_equal(c.idx[0], 10 + WAIT_CROWD_MAX - 1);	/* most demand first */
 	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 10);
-	wait_crowd_offer(&c, 1, 3.0, true, fair);		/* demoted, nearly idle */
+	in = sample(3, 900, 0);				/* demoted, nearly idle */
+	wait_crowd_offer(&c, 1, &in, true, level);
 	assert_int_equal(c.n, WAIT_CROWD_MAX);
 	assert_int_equal(c.idx[0], 1);
 	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 11);	/* 90 % fell off */
-	wait_crowd_offer(&c, 2, 85.0, false, fair);		/* less than all: not in */
+	in = sample(85, 0, 0);				/* under the slack: not in */
+	wait_crowd_offer(&c, 2, &in, false, level);
 	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 11);
-	wait_crowd_offer(&c, 3, 500.0, false, fair);		/* more than all: after the demoted */
+	in = sample(100, 4000, 0);			/* more than all: after the demoted */
+	wait_crowd_offer(&c, 3, &in, false, level);
 	assert_int_equal(c.idx[0], 1);
 	assert_int_equal(c.idx[1], 3);
 	for (int i = 0; i < WAIT_CROWD_MAX; i++)
