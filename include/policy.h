@@ -249,7 +249,6 @@ struct policy_input {
 	/* limit-hit rates (fault counters, per second), evidence + saturation */
 	double cpu_throttled_s, mem_high_s, mem_max_s, pids_max_s, oom_s;
 	double refault_s;	/* page cache refaults, pages/s (NAN unknown): signal "refault" */
-	double self_ms_s;	/* run-queue wait behind its own threads, ms/s (NAN unknown) */
 	/*
 	 * The fork alarm since the last tick (0: none): the burst's forks/s
 	 * over its 50 ms and the neighbour's wait behind others, ms.
@@ -398,8 +397,7 @@ bool policy_cpu_demoted(const struct policy_config *pc, const struct policy_tsta
 /*
  * Contention is not harm (src/policy/cpu_share.c, docs/policy.md).
  * policy_cpu_demand - what a tenant wants of the CPU, % of a core: what it
- * ran plus what it waited, behind others and behind its own threads (NAN
- * unknown).
+ * ran plus what it waited behind other tenants (NAN unknown).
  * policy_cpu_level - the max-min fair level of the n tenants' demands on
  * ncpu CPUs (each gets min(demand, level), together all the CPUs);
  * INFINITY when the demands fit, or ncpu is unknown (< 1).

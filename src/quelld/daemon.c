@@ -241,23 +241,52 @@ static bool plan_has(const struct decide_plan *p, enum policy_act a, enum policy
 static void early_tick_note(const struct daemon *d)
 {
 	const struct decide_plan *p = &d->plan;
-	int hog = -1, wait = -1;
+	double level = policy_cpu_level(p->pin, p->n, d->cfg.policy.ncpu);
+	int hog = -1, wait = -1, crowd = 0, cw = -1;
 
 	for (int i = 0; i < p->n; i++) {
 		const struct qm_view *v = &p->pin[i].v;
 
 		if (isfinite(v->cpu_pct) && (hog < 0 || v->cpu_pct > p->pin[hog].v.cpu_pct))
 			hog = i;
-		/* a tenant on a CPU rung waits by the rung's doing (policy_cpu_demoted) */
-		if (isfinite(v->behind_ms_s) && !policy_cpu_demoted(&d->cfg.policy, p->prev[i]) &&
-		    (wait < 0 || v->behind_ms_s > p->pin[wait].v.behind_ms_s))
+		if (!isfinite(v->behind_ms_s))
+			continue;
+		/*
+		 * a tenant on a CPU rung waits by the rung's doing, a contending
+		 * one by wanting more than its share: no rule counts either
+		 * (policy_cpu_demoted, policy_cpu_contending)
+		 */
+		if (policy_cpu_demoted(&d->cfg.policy, p->prev[i]) ||
+		    policy_cpu_contending(&p->pin[i], level)) {
+			crowd += v->behind_ms_s > 0;
+			if (!policy_cpu_demoted(&d->cfg.policy, p->prev[i]) &&
+			    (cw < 0 || v->behind_ms_s > p->pin[cw].v.behind_ms_s))
+				cw = i;
+			continue;
+		}
+		if (wait < 0 || v->behind_ms_s > p->pin[wait].v.behind_ms_s)
 			wait = i;
 	}
-	if (hog < 0 || wait < 0)
+	if (hog < 0)
 		return;
+	if (wait < 0 && cw >= 0) {
+		log_debug("wait alarm: the early tick entered no rung: %s at %.0f%% cpu, no tenant "
+			  "waiting for its share (%d demoted or contending waited; the CPUs' fair "
+			  "level %.0f%%; %s contending: %.0f%% cpu, %.1f ms/s behind others)",
+			  d->reg.t[hog]->name, p->pin[hog].v.cpu_pct, crowd, level,
+			  d->reg.t[cw]->name, p->pin[cw].v.cpu_pct, p->pin[cw].v.behind_ms_s);
+		return;
+	}
+	if (wait < 0) {
+		log_debug("wait alarm: the early tick entered no rung: %s at %.0f%% cpu, no tenant "
+			  "waiting for its share (%d demoted waited; the CPUs' fair level %.0f%%)",
+			  d->reg.t[hog]->name, p->pin[hog].v.cpu_pct, crowd, level);
+		return;
+	}
 	log_debug("wait alarm: the early tick entered no rung: %s at %.0f%% cpu, %s waited "
-		  "%.1f ms/s behind others", d->reg.t[hog]->name, p->pin[hog].v.cpu_pct,
-		  d->reg.t[wait]->name, p->pin[wait].v.behind_ms_s);
+		  "%.1f ms/s behind others (it wants %.0f%% of a core, the CPUs' fair level "
+		  "%.0f%%)", d->reg.t[hog]->name, p->pin[hog].v.cpu_pct, d->reg.t[wait]->name,
+		  p->pin[wait].v.behind_ms_s, policy_cpu_demand(&p->pin[wait]), level);
 }
 
 void daemon_tick(struct daemon *d)

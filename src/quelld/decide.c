@@ -190,7 +190,6 @@ static void input_build(const struct decide_in *in, struct policy_input *p)
 	p->pids_max_s = rate(in->rates, QM_PIDS_MAX_EVENTS);
 	p->oom_s = rate(in->rates, QM_OOM_KILLS);
 	p->refault_s = in->rates->r[QM_REFAULTS];	/* NAN unknown: never trips */
-	p->self_ms_s = in->rates->r[QM_RQ_SELF_NS] / 1e6;
 	p->alarm_forks_s = in->alarm_forks_s;
 	p->alarm_wait_ms = in->alarm_wait_ms;
 }

@@ -126,31 +126,30 @@ static void release_ends_the_pause(void **state)
 	assert_int_equal(wait_pace_due(&p, t + 3900 * MS), t + 4 * S);
 }
 
-/* a tenant's last sample: cpu %, wait behind others and behind its own threads (ms/s) */
-static struct policy_input sample(double cpu, double behind, double self)
+/* a tenant's last sample: cpu %, wait behind other tenants (ms/s) */
+static struct policy_input sample(double cpu, double behind)
 {
 	struct policy_input in = { .name = "t" };
 
 	in.v.cpu_pct = cpu;
 	in.v.suffered_ms_s = behind;
 	in.v.behind_ms_s = behind;
-	in.self_ms_s = self;
 	return in;
 }
 
 /*
  * The crowd, from t_policy_cpu_alarm's samples: the hog's 8 shells at 135 %
- * waiting 600 ms/s behind the handler and 2 s/s behind each other, the
+ * waiting 600 ms/s behind the handler, the
  * handler at 60 % waiting 100 ms/s. The hog wants more than the CPUs'
  * fair level (130 %), the handler less: only the hog's waits are held back.
  */
 static void crowd_is_over_its_share(void **state)
 {
 	struct policy_input in[4] = {
-		sample(60, 100, 0),		/* the handler */
-		sample(135, 600, 2000),		/* the hog */
-		sample(NAN, 0, 0),		/* a tenant with no sample yet */
-		sample(100, 300, 0),		/* exactly the level (x 1.1 slack): not over */
+		sample(60, 100),		/* the handler */
+		sample(135, 600),		/* the hog */
+		sample(NAN, 0),		/* a tenant with no sample yet */
+		sample(100, 300),		/* exactly the level (x 1.1 slack): not over */
 	};
 	struct wait_crowd c = { 0 };
 	double level = policy_cpu_level(in, 2, 2);
@@ -162,7 +161,7 @@ static void crowd_is_over_its_share(void **state)
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.idx[0], 1);
 	/* the demands fit the CPUs: nobody contends, nobody is held back */
-	in[1] = sample(125, 0, 0);
+	in[1] = sample(125, 0);
 	level = policy_cpu_level(in, 2, 2);
 	assert_true(isinf(level));
 	c = (struct wait_crowd){ 0 };
@@ -173,10 +172,10 @@ static void crowd_is_over_its_share(void **state)
 	 * whole CPU, twice the level, whatever share the sample gave them;
 	 * none of their waits sounds an alarm.
 	 */
-	in[0] = sample(92, 80, 0);
-	in[1] = sample(8, 920, 0);
-	in[2] = sample(50, 500, 0);
-	in[3] = sample(50, 500, 0);
+	in[0] = sample(92, 80);
+	in[1] = sample(8, 920);
+	in[2] = sample(50, 500);
+	in[3] = sample(50, 500);
 	level = policy_cpu_level(in, 4, 2);
 	c = (struct wait_crowd){ 0 };
 	for (int i = 0; i < 4; i++)
@@ -197,21 +196,21 @@ static void crowd_demoted_first_and_full(void **state)
 
 	(void)state;
 	for (int i = 0; i < WAIT_CROWD_MAX; i++) {
-		in = sample(90 + i, 0, 0);
+		in = sample(90 + i, 0);
 		wait_crowd_offer(&c, 10 + i, &in, false, level);
 	}
 	assert_int_equal(c.n, WAIT_CROWD_MAX);
 	assert_int_equal(c.idx[0], 10 + WAIT_CROWD_MAX - 1);	/* most demand first */
 	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 10);
-	in = sample(3, 900, 0);				/* demoted, nearly idle */
+	in = sample(3, 900);				/* demoted, nearly idle */
 	wait_crowd_offer(&c, 1, &in, true, level);
 	assert_int_equal(c.n, WAIT_CROWD_MAX);
 	assert_int_equal(c.idx[0], 1);
 	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 11);	/* 90 % fell off */
-	in = sample(85, 0, 0);				/* under the slack: not in */
+	in = sample(85, 0);				/* under the slack: not in */
 	wait_crowd_offer(&c, 2, &in, false, level);
 	assert_int_equal(c.idx[WAIT_CROWD_MAX - 1], 11);
-	in = sample(100, 4000, 0);			/* more than all: after the demoted */
+	in = sample(100, 4000);			/* more than all: after the demoted */
 	wait_crowd_offer(&c, 3, &in, false, level);
 	assert_int_equal(c.idx[0], 1);
 	assert_int_equal(c.idx[1], 3);
