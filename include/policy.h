@@ -138,12 +138,6 @@ struct policy_config {
 	 * wait_alarm = yes.
 	 */
 	bool wait_alarm;
-	/*
-	 * Not a key: the CPUs the tenants share, set by quelld before each
-	 * evaluation (src/quelld/decide.c tick_decide). 0 = unknown: no tenant
-	 * is contending (policy_cpu_level), every neighbour's wait counts.
-	 */
-	int ncpu;
 	int nr_rules;
 	struct policy_rule rules[POLICY_MAX_RULES];
 };
@@ -322,15 +316,17 @@ void policy_tstate_free(struct policy_tstate *s);
  * policy_evaluate - one tick of the ladder, for n tenants.
  * in[i] and *prev[i] describe tenant i; next[i] (its r pointing at
  * pc->nr_rules states, none of them inside *prev[i]) receives its new
- * state; prev is only read, so evaluating again is the same tick. now_ms:
- * wall clock in ms (CLOCK_REALTIME in quelld, so persisted state survives a
- * restart). Up to max actions are written to acts. Returns the number of
- * actions, or -EINVAL (bad args), -ENOSPC (acts too small: next is still
- * fully advanced).
+ * state; prev is only read, so evaluating again is the same tick.
+ * cpu_level: the CPUs' fair level of in[] (policy_cpu_level(); INFINITY:
+ * nobody contends, every neighbour's wait counts). now_ms: wall clock in ms
+ * (CLOCK_REALTIME in quelld, so persisted state survives a restart). Up to
+ * max actions are written to acts. Returns the number of actions, or
+ * -EINVAL (bad args), -ENOSPC (acts too small: next is still fully
+ * advanced).
  */
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
 		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
-		    uint64_t now_ms, struct policy_action *acts, int max);
+		    double cpu_level, uint64_t now_ms, struct policy_action *acts, int max);
 
 /*
  * policy_refault_watch - does a tenant whose rule states after the tick at

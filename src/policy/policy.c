@@ -191,7 +191,7 @@ static double signal_in(const struct policy_config *pc, enum policy_signal s,
 struct sig_agg {
 	double sum, max1, max2;
 	int n, imax1;
-	double level;	/* the CPU's fair level, for every signal_in() of this signal */
+	double level;	/* the CPUs' fair level, for every signal_in() of this signal */
 };
 
 /*
@@ -200,16 +200,14 @@ struct sig_agg {
  * of 184 bytes re-read 1.8 MB per signal per tick at 10,000 tenants.
  */
 static void signal_aggregate(const struct policy_config *pc, const struct policy_input *in,
-			     const struct policy_tstate *const *prev, int n,
+			     const struct policy_tstate *const *prev, int n, double level,
 			     struct sig_agg agg[PS_NR])
 {
 	int used[PS_NR], nu = 0;
-	double level = INFINITY;
-	bool run_queue = false;
 
 	for (int s = 0; s < PS_NR; s++)
 		agg[s] = (struct sig_agg){ .max1 = -INFINITY, .max2 = -INFINITY, .imax1 = -1,
-					  .level = INFINITY };
+					  .level = level };
 	for (int s = PS_NONE + 1; s < PS_NR; s++)
 		for (int ri = 0; ri < pc->nr_rules; ri++)
 			if (pc->rules[ri].signal == (enum policy_signal)s ||
@@ -219,12 +217,6 @@ static void signal_aggregate(const struct policy_config *pc, const struct policy
 			}
 	if (!nu)
 		return;
-	for (int k = 0; k < nu; k++)
-		run_queue |= used[k] == PS_SUFFERED_SUM || used[k] == PS_SUFFERED_MAX;
-	if (run_queue)
-		level = policy_cpu_level(in, n, pc->ncpu);
-	for (int k = 0; k < nu; k++)
-		agg[used[k]].level = level;	/* one level for both run-queue signals */
 	for (int j = 0; j < n; j++) {
 		for (int k = 0; k < nu; k++) {
 			struct sig_agg *a = &agg[used[k]];
@@ -745,7 +737,7 @@ bool policy_wait_alarm_wanted(const struct policy_config *pc)
 
 int policy_evaluate(const struct policy_config *pc, const struct policy_input *in,
 		    const struct policy_tstate *const *prev, struct policy_tnext *next, int n,
-		    uint64_t now_ms, struct policy_action *acts, int max)
+		    double cpu_level, uint64_t now_ms, struct policy_action *acts, int max)
 {
 	struct emitter e = { .acts = acts, .max = max, .n = 0 };
 	struct sig_agg agg[PS_NR];
@@ -755,7 +747,7 @@ int policy_evaluate(const struct policy_config *pc, const struct policy_input *i
 	for (int i = 0; i < n; i++)
 		if (!prev[i] || (pc->nr_rules && !next[i].r))
 			return -EINVAL;
-	signal_aggregate(pc, in, prev, n, agg);
+	signal_aggregate(pc, in, prev, n, cpu_level, agg);
 	for (int i = 0; i < n; i++) {
 		const struct policy_tstate *p = prev[i];
 		struct policy_tnext *s = &next[i];

@@ -132,10 +132,9 @@ bool daemon_alarm_poll(struct daemon *d)
 
 /*
  * The crowd for the BPF side (wait_pace.h wait_crowd_offer()), from the tick
- * just done: the policy inputs decide() built (d->reg's order) and each
- * tenant's ladder after the tick. A pass for the CPUs' fair level (two
- * more when the tenants want more than the CPUs), one to offer, no
- * allocation.
+ * just done: the policy inputs decide() built (d->reg's order), the CPUs'
+ * fair level it judged them by, and each tenant's ladder after the tick.
+ * One pass, no allocation.
  */
 static void crowd_update(struct daemon *d)
 {
@@ -144,11 +143,10 @@ static void crowd_update(struct daemon *d)
 	struct wait_crowd c = { 0 };
 	uint64_t keys[QUELL_WAIT_CROWD] = { 0 };
 	int n = p->ret >= 0 && p->n == d->reg.nr ? p->n : 0;
-	double level = policy_cpu_level(p->pin, n, pc->ncpu);
 
 	for (int i = 0; i < n; i++)
 		wait_crowd_offer(&c, i, &p->pin[i], policy_cpu_demoted(pc, &d->reg.t[i]->pol),
-				 level);
+				 p->cpu_level);
 	for (int k = 0; k < c.n; k++)
 		keys[k] = d->reg.t[c.idx[k]]->key;
 	qbpf_set_wait_crowd(d->bpf, keys, c.n);

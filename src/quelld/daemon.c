@@ -241,11 +241,12 @@ static bool plan_has(const struct decide_plan *p, enum policy_act a, enum policy
 static void early_tick_note(const struct daemon *d)
 {
 	const struct decide_plan *p = &d->plan;
-	double level = policy_cpu_level(p->pin, p->n, d->cfg.policy.ncpu);
+	double level = p->cpu_level;
 	int hog = -1, wait = -1, crowd = 0, cw = -1;
 
 	for (int i = 0; i < p->n; i++) {
 		const struct qm_view *v = &p->pin[i].v;
+		bool demoted;
 
 		if (isfinite(v->cpu_pct) && (hog < 0 || v->cpu_pct > p->pin[hog].v.cpu_pct))
 			hog = i;
@@ -256,11 +257,10 @@ static void early_tick_note(const struct daemon *d)
 		 * one by wanting more than its share: no rule counts either
 		 * (policy_cpu_demoted, policy_cpu_contending)
 		 */
-		if (policy_cpu_demoted(&d->cfg.policy, p->prev[i]) ||
-		    policy_cpu_contending(&p->pin[i], level)) {
+		demoted = policy_cpu_demoted(&d->cfg.policy, p->prev[i]);
+		if (demoted || policy_cpu_contending(&p->pin[i], level)) {
 			crowd += v->behind_ms_s > 0;
-			if (!policy_cpu_demoted(&d->cfg.policy, p->prev[i]) &&
-			    (cw < 0 || v->behind_ms_s > p->pin[cw].v.behind_ms_s))
+			if (!demoted && (cw < 0 || v->behind_ms_s > p->pin[cw].v.behind_ms_s))
 				cw = i;
 			continue;
 		}

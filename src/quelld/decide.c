@@ -201,8 +201,8 @@ static int evaluate(const struct policy_config *pc, int n, uint64_t real_ms,
 	long long most = (long long)n * (pc->nr_rules + 1) + 1;
 
 	for (;;) {
-		int nact = policy_evaluate(pc, p->pin, p->prev, p->next, n, real_ms, p->acts,
-					   p->acts_cap), cap;
+		int nact = policy_evaluate(pc, p->pin, p->prev, p->next, n, p->cpu_level,
+					   real_ms, p->acts, p->acts_cap), cap;
 
 		if (nact != -ENOSPC || p->acts_cap >= most)
 			return nact;
@@ -233,6 +233,7 @@ int decide(const struct policy_config *pc, const struct decide_in *in, int n, ui
 		p->prev[i] = in[i].pol;
 		p->next[i].r = p->next_r + (size_t)i * (size_t)pc->nr_rules;
 	}
+	p->cpu_level = policy_cpu_level(p->pin, n, p->ncpu);
 	nact = evaluate(pc, n, real_ms, p);
 	if (nact < 0)
 		return nact;
@@ -284,7 +285,7 @@ int tick_decide(struct daemon *d, uint64_t real_ms, struct decide_plan *p)
 		};
 	}
 	p->mem_base = d->mem_base;
-	d->cfg.policy.ncpu = d->host.ncpu;	/* the CPUs' fair level (policy.h) */
+	p->ncpu = d->host.ncpu;
 	p->ret = decide(&d->cfg.policy, p->in, n, real_ms, p);
 	return p->ret;
 }

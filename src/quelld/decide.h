@@ -94,6 +94,15 @@ struct decide_plan {
 	 */
 	uint64_t mem_base;
 	/*
+	 * The CPUs the tenants share (an input, set before decide() like
+	 * mem_base; 0 unknown), and the fair level of this tick's demands on
+	 * them that decide() computed from pin[] (policy_cpu_level; INFINITY:
+	 * nobody contends): what policy_evaluate judged the neighbour signals
+	 * by, and the wait alarm's crowd after the tick (src/quelld/alarm.c).
+	 */
+	int ncpu;
+	double cpu_level;
+	/*
 	 * The refault watch (policy_refault_watch, docs/policy.md): a tenant
 	 * waits only for its neighbours' refaults to take a rule's urgent way,
 	 * from watch_ms (CLOCK_REALTIME), at watch_above pages/s.

@@ -2,7 +2,7 @@
 /*
  * test_cpu_share.c - contention is not harm (src/policy/cpu_share.c): the
  * CPUs' fair level of the tenants' demands, who contends, and the built-in
- * rules with that gate on (policy_config.ncpu), from literal samples.
+ * rules with that gate on (policy_evaluate's cpu_level), from literal samples.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -117,6 +117,7 @@ static void test_level(void **state)
 /* the built-in rules over NT tenants; ncpu 0 switches the gate off */
 struct world {
 	struct policy_config pc;
+	int ncpu;
 	struct policy_input in[NT];
 	struct policy_tstate st[NT];
 	struct policy_rstate r[NT][POLICY_MAX_RULES];
@@ -130,7 +131,7 @@ static void world_init(struct world *w, int ncpu)
 	memset(w, 0, sizeof(*w));
 	policy_config_init(&w->pc);
 	assert_int_equal(policy_config_finish(&w->pc, err, sizeof(err)), 0);
-	w->pc.ncpu = ncpu;
+	w->ncpu = ncpu;
 	for (int i = 0; i < NT; i++) {
 		w->st[i].r = w->r[i];
 		w->st[i].nr = POLICY_MAX_RULES;
@@ -139,7 +140,7 @@ static void world_init(struct world *w, int ncpu)
 	}
 }
 
-/* one tick at now_ms over n tenants: the number of actions */
+/* one tick at now_ms over n tenants, judged by their level, as decide() does: the actions */
 static int tick(struct world *w, int n, uint64_t now_ms)
 {
 	const struct policy_tstate *prev[NT];
@@ -151,7 +152,8 @@ static int tick(struct world *w, int n, uint64_t now_ms)
 		prev[i] = &w->st[i];
 		next[i].r = r[i];
 	}
-	k = policy_evaluate(&w->pc, w->in, prev, next, n, now_ms, w->acts, 16);
+	k = policy_evaluate(&w->pc, w->in, prev, next, n, policy_cpu_level(w->in, n, w->ncpu),
+			    now_ms, w->acts, 16);
 	assert_true(k >= 0);
 	for (int i = 0; i < n; i++)
 		policy_tstate_commit(&w->pc, &w->st[i], &next[i]);

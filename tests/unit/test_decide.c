@@ -600,6 +600,35 @@ static void test_plan_refault_watch(void **state)
 	assert_false(W.p.watch);
 }
 
+/*
+ * decide() judges the neighbour signals by the CPUs' fair level of the
+ * tick's demands on plan.ncpu CPUs (src/policy/cpu_share.c), and keeps it
+ * in the plan for the wait alarm's crowd: four single threads on 2 CPUs
+ * (a 100 ms sample, one at 92 %, one at 8 % waiting 920 ms/s) are at 50 %
+ * each, and nobody is demoted; with the CPUs unknown the 92 % one is.
+ */
+static void test_plan_cpu_level(void **state)
+{
+	static const double cpu[4] = { 92, 8, 50, 50 };
+
+	(void)state;
+	for (int known = 1; known >= 0; known--) {
+		world(4);
+		cfg_default(&W.pc);
+		W.p.ncpu = known ? 2 : 0;
+		for (int i = 0; i < 4; i++)
+			W.v[i] = fx_view(cpu[i], 1000 - cpu[i] * 10);
+		if (known) {
+			assert_int_equal(tick(100), 0);
+			assert_true(fabs(W.p.cpu_level - 50) < 1e-9);
+		} else {
+			assert_int_equal(tick(100), 1);
+			assert_true(isinf(W.p.cpu_level));
+			assert_int_equal(W.p.acts[0].tenant, 0);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +645,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_args, teardown),
 		cmocka_unit_test_teardown(test_ladder_memory_10000, teardown),
 		cmocka_unit_test_teardown(test_plan_refault_watch, teardown),
+		cmocka_unit_test_teardown(test_plan_cpu_level, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

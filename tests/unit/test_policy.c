@@ -80,7 +80,7 @@ static int evaluate(struct world *w, int n, uint64_t now_ms, int max, struct nex
 		nx->prev[i] = &w->st[i];
 		nx->t[i].r = nx->r[i];
 	}
-	return policy_evaluate(&w->pc, w->in, nx->prev, nx->t, n, now_ms, w->acts, max);
+	return policy_evaluate(&w->pc, w->in, nx->prev, nx->t, n, INFINITY, now_ms, w->acts, max);
 }
 
 static void commit(struct world *w, const struct nexts *nx)
@@ -623,7 +623,7 @@ static void test_enospc_still_advances(void **state)
 	quiet(&w, 0, 9);
 	assert_int_equal(evaluate(&w, 2, S(10), 0, &nx), -ENOSPC);
 	assert_int_equal(nx.t[0].level, 1);
-	assert_int_equal(policy_evaluate(NULL, w.in, nx.prev, nx.t, 2, S(10), w.acts, 1), -EINVAL);
+	assert_int_equal(policy_evaluate(NULL, w.in, nx.prev, nx.t, 2, INFINITY, S(10), w.acts, 1), -EINVAL);
 	assert_int_equal(evaluate(&w, -1, S(10), 1, &nx), -EINVAL);
 }
 
@@ -692,7 +692,7 @@ static void test_tstate_sized_by_rules(void **state)
 	policy_tstate_init(&s);
 	assert_int_equal(s.nr, 0);
 	assert_ptr_equal(policy_tstate_rule(&s, 0), &policy_rstate_calm);
-	assert_int_equal(policy_evaluate(&pc, &in, &prev, &next, 1, S(100), acts, 4), 0);
+	assert_int_equal(policy_evaluate(&pc, &in, &prev, &next, 1, INFINITY, S(100), acts, 4), 0);
 	policy_tstate_commit(&pc, &s, &next);
 	assert_int_equal(s.nr, 4);
 	assert_non_null(s.r);
@@ -787,7 +787,7 @@ static void test_next_holds_only_the_rules(void **state)
 	for (int s = 100; s <= 101; s++) {
 		memcpy(before, w.st, sizeof(before));
 		memcpy(before_r, w.st[0].r, sizeof(before_r));
-		n = policy_evaluate(&w.pc, w.in, prev, next, 2, S(s), w.acts, 16);
+		n = policy_evaluate(&w.pc, w.in, prev, next, 2, INFINITY, S(s), w.acts, 16);
 		assert_memory_equal(before, w.st, sizeof(before));
 		assert_memory_equal(before_r, w.st[0].r, sizeof(before_r));
 		for (int i = 0; i < 2; i++)
