@@ -105,30 +105,16 @@ throttle_wait() {
 	[ $1 = mem ] && echo $(( (MEM_BOX - MEM_VFILE) / MEM_RATE + 30 )) || echo $THROTTLE_WAIT
 }
 
-# The mem scenario's box: the managed root ($QT_ID) gets a memory limit
-# (v1 memory hierarchy on hybrid hosts, else v2), and "shared" below it
-# holds victim and hog when there is no quelld. Set again after every
-# quelld start (quelld creates the managed root if it is missing).
-box_dir() { [ -d $CG/memory ] && echo $CG/memory/$QT_ID || echo $B_UNI/$QT_ID; }
-box_setup() {
-	local d; d=$(box_dir)
-	mkdir -p "$d" || qt_fail "mkdir $d"
-	if [ -d $CG/memory ]; then
-		echo $((MEM_BOX << 20)) > "$d/memory.limit_in_bytes" || qt_fail "box limit"
-	else
-		grep -qw memory $B_UNI/cgroup.subtree_control || qt_fail "no memory controller in $B_UNI"
-		echo +memory > "$d/cgroup.subtree_control" 2>/dev/null
-		echo $((MEM_BOX << 20)) > "$d/memory.max" || qt_fail "box limit"
-	fi
-	mkdir -p "$d/shared"
-}
+# The mem scenario's box (lib.sh b_box_setup): victim and hog in it, the
+# hog can only take the victim's cache.
+box_setup() { b_box_setup $MEM_BOX; }
 # box_watch FILE: in the background, writes to FILE the time (ms) the box
 # first holds BOX - 64 MiB: from then on the leak takes the victim's cache.
 # Before it, the leak grows into memory nobody uses: no neighbour suffers,
 # and no rule may act (issue 14: nothing against a tenant busy while nobody
 # suffers), so the mem scenario's first action is timed from this moment too
 box_watch() {
-	local f d; d=$(box_dir)
+	local f d; d=$(b_box_dir)
 	f=$d/memory.usage_in_bytes; [ -f "$f" ] || f=$d/memory.current
 	(for _ in $(seq 1200); do
 		[ "$(cat "$f" 2>/dev/null || echo 0)" -ge $(((MEM_BOX - 64) << 20)) ] &&
@@ -140,7 +126,7 @@ box_watch() {
 # box_as USER CMD...: as(), but first into the box's shared cgroup (noquell)
 box_as() {
 	local u=$1; shift
-	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$(box_dir)/shared" as_exec \
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$(b_box_dir)/shared" as_exec \
 		"$(id -u "$u")" "$@"
 }
 

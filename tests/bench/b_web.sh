@@ -293,19 +293,7 @@ php-fpm8.2 -t -y "$D/php-fpm.conf" -p "$D" >/dev/null 2>&1 || qt_fail "php-fpm -
 
 # --- memory box, daemons --------------------------------------------------------------
 
-box_dir() { [ -d $CG/memory ] && echo $CG/memory/$QT_ID || echo $B_UNI/$QT_ID; }
-box_setup() {
-	local d; d=$(box_dir)
-	mkdir -p "$d" || qt_fail "mkdir $d"
-	if [ -d $CG/memory ]; then
-		echo $((BOX << 20)) > "$d/memory.limit_in_bytes" || qt_fail "box limit"
-	else
-		grep -qw memory $B_UNI/cgroup.subtree_control || qt_fail "no memory controller in $B_UNI"
-		echo +memory > "$d/cgroup.subtree_control" 2>/dev/null
-		echo $((BOX << 20)) > "$d/memory.max" || qt_fail "box limit"
-	fi
-	mkdir -p "$d/shared"
-}
+box_setup() { b_box_setup $BOX; }	# lib.sh: the managed root's memory limit
 
 # web_start BOXED: nginx, php-fpm (BOXED = yes: php-fpm in the box's shared
 # cgroup, for runs without quelld); waits until both sites answer
@@ -316,7 +304,7 @@ web_start() {
 	nginx -e "$D/nginx.err" -c "$D/nginx.conf" -p "$D" 2>>"$D/nginx.err" &
 	NGINX_PID=$!; QT_PIDS+=($!)
 	if [ "$1" = yes ]; then
-		sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$(box_dir)/shared" \
+		sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$(b_box_dir)/shared" \
 			php-fpm8.2 -F -y "$D/php-fpm.conf" -p "$D" >>"$D/fpm.out" 2>&1 &
 	else
 		php-fpm8.2 -F -y "$D/php-fpm.conf" -p "$D" >>"$D/fpm.out" 2>&1 &
@@ -410,7 +398,7 @@ victim_warm() {
 		cat "$D/data/v/data" > /dev/null || qt_fail "victim warm"
 	wrk_json 1 "$VURL" 4 1 0 >/dev/null
 }
-warm_cg() { [ "$1" = yes ] && echo "$(box_dir)/shared" || echo "$(box_dir)/$V"; }
+warm_cg() { [ "$1" = yes ] && echo "$(b_box_dir)/shared" || echo "$(b_box_dir)/$V"; }
 
 lines() { qt_lines "$EV"; }
 # any action that limits TENANT (apply, escalate, freeze, kill, or a rung

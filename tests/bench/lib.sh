@@ -91,6 +91,26 @@ if [ -f $CG/cgroup.controllers ]; then B_UNI=$CG; else B_UNI=$CG/unified; fi
 
 b_log() { echo "[$(date +%T)] $B_NAME: $*"; }
 
+# The memory box of b_neighbour.sh's mem scenario and b_web.sh: the managed
+# root ($QT_ID) gets a memory limit (the v1 memory hierarchy on hybrid hosts,
+# else v2), so a leak can only take its neighbours' memory, never the host's;
+# "shared" below it holds the tenants' processes when there is no quelld.
+# b_box_setup MIB is run again after every quelld start (quelld creates the
+# managed root if it is missing).
+b_box_dir() { [ -d $CG/memory ] && echo $CG/memory/$QT_ID || echo $B_UNI/$QT_ID; }
+b_box_setup() {
+	local d; d=$(b_box_dir)
+	mkdir -p "$d" || qt_fail "mkdir $d"
+	if [ -d $CG/memory ]; then
+		echo $(($1 << 20)) > "$d/memory.limit_in_bytes" || qt_fail "box limit"
+	else
+		grep -qw memory $B_UNI/cgroup.subtree_control || qt_fail "no memory controller in $B_UNI"
+		echo +memory > "$d/cgroup.subtree_control" 2>/dev/null
+		echo $(($1 << 20)) > "$d/memory.max" || qt_fail "box limit"
+	fi
+	mkdir -p "$d/shared"
+}
+
 # b_target NAME GOAL VALUE [UNIT]: one line per target of the issues, read
 # back by tests/bench/run.sh into its "targets" table. GOAL is "<= 3" or
 # ">= 0.99"; VALUE "-" or "null" (not measured) prints MISSING, never PASS.
