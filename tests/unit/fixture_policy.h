@@ -4,7 +4,8 @@
  * tests share: policy_evaluate() itself (tests/unit/test_policy.c), the
  * tick's decide stage around it (tests/unit/test_decide.c), and the tests
  * that run a daemon's tenants through act (test_enforcer.c,
- * test_fuzz_api.c, cost_state.c). Header-only, like fixture.h, so each
+ * test_fuzz_api.c, cost_state.c), and the contention gate's tests
+ * (test_cpu_share.c). Header-only, like fixture.h, so each
  * test binary stays one file.
  */
 #ifndef QUELL_TEST_FIXTURE_POLICY_H
@@ -63,6 +64,36 @@ static inline struct qm_view fx_view(double cpu, double suffered)
 	};
 
 	return v;
+}
+
+/* the most tenants fx_tick() takes */
+#define FX_MAX_TENANTS	8
+
+/*
+ * One tick as decide() runs it: policy_evaluate() over the n tenants whose
+ * states are st[0..n) at now_ms, with the CPUs' fair level (INFINITY: the
+ * contention gate off), then each next state committed back into st.
+ * Returns the number of actions written to acts (at most max).
+ */
+static inline int fx_tick(const struct policy_config *pc, const struct policy_input *in,
+			  struct policy_tstate *st, int n, double level, uint64_t now_ms,
+			  struct policy_action *acts, int max)
+{
+	const struct policy_tstate *prev[FX_MAX_TENANTS];
+	struct policy_tnext next[FX_MAX_TENANTS];
+	struct policy_rstate r[FX_MAX_TENANTS][POLICY_MAX_RULES];
+	int k;
+
+	assert_true(n >= 0 && n <= FX_MAX_TENANTS);
+	for (int i = 0; i < n; i++) {
+		prev[i] = &st[i];
+		next[i].r = r[i];
+	}
+	k = policy_evaluate(pc, in, prev, next, n, level, now_ms, acts, max);
+	assert_true(k >= 0);
+	for (int i = 0; i < n; i++)
+		policy_tstate_commit(pc, &st[i], &next[i]);
+	return k;
 }
 
 #endif /* QUELL_TEST_FIXTURE_POLICY_H */

@@ -143,21 +143,8 @@ static void world_init(struct world *w, int ncpu)
 /* one tick at now_ms over n tenants, judged by their level, as decide() does: the actions */
 static int tick(struct world *w, int n, uint64_t now_ms)
 {
-	const struct policy_tstate *prev[NT];
-	struct policy_tnext next[NT];
-	struct policy_rstate r[NT][POLICY_MAX_RULES];
-	int k;
-
-	for (int i = 0; i < NT; i++) {
-		prev[i] = &w->st[i];
-		next[i].r = r[i];
-	}
-	k = policy_evaluate(&w->pc, w->in, prev, next, n, policy_cpu_level(w->in, n, w->ncpu),
-			    now_ms, w->acts, 16);
-	assert_true(k >= 0);
-	for (int i = 0; i < n; i++)
-		policy_tstate_commit(&w->pc, &w->st[i], &next[i]);
-	return k;
+	return fx_tick(&w->pc, w->in, w->st, n, policy_cpu_level(w->in, n, w->ncpu), now_ms,
+		       w->acts, 16);
 }
 
 /*

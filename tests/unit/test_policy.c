@@ -89,26 +89,16 @@ static void commit(struct world *w, const struct nexts *nx)
 		policy_tstate_commit(&w->pc, &w->st[i], &nx->t[i]);
 }
 
-/* one tick at now (s): returns the number of actions */
-static int tick(struct world *w, uint64_t now_s)
-{
-	struct nexts nx;
-	int n = evaluate(w, w->n, S(now_s), 16, &nx);
-
-	assert_true(n >= 0);
-	commit(w, &nx);
-	return n;
-}
-
 /* one tick at now_ms (an early one: the refault watch, the fork alarm) */
 static int tick_ms(struct world *w, uint64_t now_ms)
 {
-	struct nexts nx;
-	int n = evaluate(w, w->n, now_ms, 16, &nx);
+	return fx_tick(&w->pc, w->in, w->st, w->n, INFINITY, now_ms, w->acts, 16);
+}
 
-	assert_true(n >= 0);
-	commit(w, &nx);
-	return n;
+/* one tick at now (s): returns the number of actions */
+static int tick(struct world *w, uint64_t now_s)
+{
+	return tick_ms(w, S(now_s));
 }
 
 /* ticks from..to inclusive with the current inputs; asserts none acts */
