@@ -52,6 +52,11 @@ int cgu_keyed(const char *buf, const char *key, uint64_t *v);
 bool cgu_keyed_word(const char *list, const char *word);
 /* "%llu" or "max" into buf; returns buf. */
 const char *cgu_fmt_limit(uint64_t v, char *buf, size_t len);
+/*
+ * BFQ's weight (1..1000, default 100) for cg_limits.io_weight (v2's scale
+ * 1..10000, 0 = the default): 0 -> 100, above 1000 -> 1000.
+ */
+uint32_t cgu_bfq_weight(uint32_t io_weight);
 
 /*
  * cgu_root_open - a directory fd for a relocatable root: a dup of fd when

@@ -241,6 +241,13 @@ const char *cgu_fmt_limit(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+uint32_t cgu_bfq_weight(uint32_t io_weight)
+{
+	if (!io_weight)
+		return 100;
+	return io_weight > 1000 ? 1000 : io_weight;
+}
+
 int cgu_expand_devs(const struct cg_layout *l, const struct cg_limits *lim,
 		    struct cg_io_limit *out, int max)
 {

@@ -464,6 +464,21 @@ static int apply_io(const struct cg_layout *l, const char *rel, const struct cg_
 	return err;
 }
 
+/*
+ * The disk's share under contention: blkio.bfq.weight, which the blkio
+ * hierarchy has while the kernel has BFQ, and which binds on the disks
+ * that run it (docs/policy.md "An IO weight"). Written back to the
+ * default when no weight is asked for, so a released rung lets go;
+ * -EOPNOTSUPP only when one is asked for and the file is missing.
+ */
+static int apply_io_weight(const struct cg_layout *l, const char *rel, uint32_t weight)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%u", cgu_bfq_weight(weight));
+	return put(l->v1_fd[CGC_BLKIO], rel, "blkio.bfq.weight", v, weight != 0);
+}
+
 int cg_v1_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
 {
 	char v[32];
@@ -476,6 +491,7 @@ int cg_v1_apply_limits(const struct cg_layout *l, const char *rel, const struct 
 	note(&err, put(l->v1_fd[CGC_PIDS], rel, "pids.max",
 		       cgu_fmt_limit(lim->pids_max, v, sizeof(v)), lim->pids_max != CG_UNLIMITED));
 	note(&err, apply_io(l, rel, lim));
+	note(&err, apply_io_weight(l, rel, lim->io_weight));
 	return finish(l, rel, err);
 }
 

@@ -412,6 +412,29 @@ static int apply_io(const struct cg_layout *l, const char *rel, const struct cg_
 	return e;
 }
 
+/*
+ * The disk's share under contention (docs/policy.md "An IO weight"):
+ * io.weight ("default N", 1..10000) for io.cost, io.bfq.weight (1..1000)
+ * for BFQ. Each is there only while its policy is in the kernel; both are
+ * written when present, back to the default when no weight is asked for.
+ * -EOPNOTSUPP only when a weight is asked for and neither file exists.
+ */
+static int apply_io_weight(int dfd, const char *rel, uint32_t weight)
+{
+	char v[32];
+	int e1, e2;
+
+	snprintf(v, sizeof(v), "default %u", weight ? weight : 100);
+	e1 = cgu_write(dfd, rel, "io.weight", v);
+	snprintf(v, sizeof(v), "%u", cgu_bfq_weight(weight));
+	e2 = cgu_write(dfd, rel, "io.bfq.weight", v);
+	if (e1 == -ENOENT && e2 == -ENOENT)
+		return cgu_dir_exists(dfd, rel) ? (weight ? -EOPNOTSUPP : 0) : -ENOENT;
+	if (e1 < 0 && e1 != -ENOENT)
+		return e1;
+	return e2 == -ENOENT ? 0 : e2;
+}
+
 int cg_v2_apply_limits(const struct cg_layout *l, const char *rel, const struct cg_limits *lim)
 {
 	uint64_t quota, period, high;
@@ -454,6 +477,7 @@ int cg_v2_apply_limits(const struct cg_layout *l, const char *rel, const struct 
 		       lim->pids_max != CG_UNLIMITED));
 	e = apply_io(l, rel, lim);
 	note(&err, e == -ENOENT && cgu_dir_exists(dfd, rel) ? -EOPNOTSUPP : e);
+	note(&err, apply_io_weight(dfd, rel, lim->io_weight));
 	return finish(dfd, rel, err);
 }
 

@@ -73,6 +73,13 @@ struct cg_limits {
 	uint32_t cpu_weight;	/* v2 cpu.weight 1..10000; v1 cpu.shares = weight * 1024 / 100 */
 	bool cpu_idle;		/* cpu.idle = 1 (v1 cpu controller and v2, kernel 5.15+) */
 	/*
+	 * The disk's share under contention, v2 scale 1..10000: v2 io.weight
+	 * (io.cost) and io.bfq.weight, v1 blkio.bfq.weight (BFQ: 1..1000, so
+	 * clamped). Binds only where the disk runs BFQ or v2 io.cost; a disk on
+	 * mq-deadline or none has no weights (docs/policy.md).
+	 */
+	uint32_t io_weight;
+	/*
 	 * Hold the tenant at this size (0 = none): v2 memory.high (the smaller
 	 * of the two); v1 memory.limit_in_bytes at max(mem_hold, usage) +
 	 * headroom, never below the usage (v1's soft limit does not bind).

@@ -25,14 +25,17 @@ enum limit_bit {
 	LIM_CPU_WEIGHT = 1 << 8,
 	LIM_CPU_IDLE = 1 << 9,
 	LIM_MEM_HOLD = 1 << 10,
+	LIM_IO_WEIGHT = 1 << 11,
 };
 
 /*
  * The "gentle" kinds: they lower the tenant's scheduling priority and cap
  * nothing, so they cost a busy tenant nothing while the box is otherwise
- * idle (docs/policy.md, "The gentle rung").
+ * idle (docs/policy.md, "The gentle rung"). LIM_GENTLE_CPU are the CPU's:
+ * a tenant on them waits behind its neighbours by the rung's doing.
  */
-#define LIM_GENTLE	(LIM_CPU_WEIGHT | LIM_CPU_IDLE)
+#define LIM_GENTLE_CPU	(LIM_CPU_WEIGHT | LIM_CPU_IDLE)
+#define LIM_GENTLE	(LIM_GENTLE_CPU | LIM_IO_WEIGHT)
 
 struct tenant_limits {
 	uint32_t set;		/* enum limit_bit: which fields were given */
@@ -52,7 +55,7 @@ struct tenant_limits {
 	uint64_t io_rbps, io_wbps;	/* bytes/s on every block device */
 	uint64_t io_riops, io_wiops;
 	/*
-	 * The three below follow the same rule as the fields above (smaller is
+	 * The four below follow the same rule as the fields above (smaller is
 	 * stricter, CG_UNLIMITED = not in force), so policy_limits_stricter()
 	 * and the persisted state treat them like any other limit.
 	 */
@@ -60,6 +63,8 @@ struct tenant_limits {
 	uint64_t cpu_idle;	/* 1 = SCHED_IDLE-like group (cpu.idle = 1) */
 	uint64_t mem_hold;	/* bytes: hold the tenant at this size (v2 memory.high,
 				 * v1 limit_in_bytes at max(hold, usage) + headroom) */
+	uint64_t io_weight;	/* the IO twin of cpu_weight, 1..10000 (100 = default):
+				 * BFQ's weight and v2 io.weight (docs/policy.md) */
 };
 
 /* Everything unlimited, nothing set. */
@@ -67,7 +72,8 @@ void limits_init(struct tenant_limits *l);
 /*
  * limits_parse_kv - one "key = value". Keys: cpu, mem (= mem_max), mem_high,
  * mem_max, mem_hold, nproc, io (read and write bytes/s), io_read, io_write,
- * iops (both), riops, wiops, cpu_weight (1..10000), cpu_idle (yes/no).
+ * iops (both), riops, wiops, cpu_weight (1..10000), cpu_idle (yes/no),
+ * io_weight (1..10000).
  * mem, mem_max and mem_high also take a share "N%" (0 < N <= 100, two
  * decimals) of the memory the tenants share.
  * Returns 0, -ENOENT for an unknown key, -EINVAL / -ERANGE for a bad value,

@@ -30,6 +30,7 @@ void limits_init(struct tenant_limits *l)
 	l->cpu_weight = CG_UNLIMITED;
 	l->cpu_idle = CG_UNLIMITED;
 	l->mem_hold = CG_UNLIMITED;
+	l->io_weight = CG_UNLIMITED;
 }
 
 enum val_kind { V_PCT, V_SIZE, V_RATE, V_COUNT, V_WEIGHT, V_BOOL };
@@ -53,6 +54,7 @@ static const struct {
 	{ "mem_hold", V_SIZE, LIM_MEM_HOLD },
 	{ "cpu_weight", V_WEIGHT, LIM_CPU_WEIGHT },
 	{ "cpu_idle", V_BOOL, LIM_CPU_IDLE },
+	{ "io_weight", V_WEIGHT, LIM_IO_WEIGHT },
 };
 
 static int parse_u64_limit(enum val_kind kind, const char *val, uint64_t *out)
@@ -201,10 +203,12 @@ int limits_parse_kv(struct tenant_limits *l, const char *key, const char *val,
 			l->cpu_weight = v;
 		if (b & LIM_CPU_IDLE)
 			l->cpu_idle = v;
+		if (b & LIM_IO_WEIGHT)
+			l->io_weight = v;
 		l->set |= b;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown limit \"%s\" (known: cpu, mem, mem_high, mem_max, mem_hold, nproc, io, io_read, io_write, iops, riops, wiops, cpu_weight, cpu_idle)", key);
+	snprintf(err, errlen, "unknown limit \"%s\" (known: cpu, mem, mem_high, mem_max, mem_hold, nproc, io, io_read, io_write, iops, riops, wiops, cpu_weight, cpu_idle, io_weight)", key);
 	return -ENOENT;
 }
 
@@ -290,6 +294,8 @@ void limits_merge(struct tenant_limits *dst, const struct tenant_limits *over)
 		dst->cpu_weight = over->cpu_weight;
 	if (s & LIM_CPU_IDLE)
 		dst->cpu_idle = over->cpu_idle;
+	if (s & LIM_IO_WEIGHT)
+		dst->io_weight = over->io_weight;
 	dst->set |= s;
 }
 
@@ -308,6 +314,7 @@ void limits_to_cg(const struct tenant_limits *l, const uint32_t (*devs)[2], int 
 	out->mem_hold = l->mem_hold == CG_UNLIMITED ? 0 : l->mem_hold;
 	out->cpu_weight = l->cpu_weight == CG_UNLIMITED ? 0 : (uint32_t)l->cpu_weight;
 	out->cpu_idle = l->cpu_idle == 1;
+	out->io_weight = l->io_weight == CG_UNLIMITED ? 0 : (uint32_t)l->io_weight;
 
 	if (isfinite(l->cpu_pct) && l->cpu_pct > 0) {
 		double q = l->cpu_pct / 100.0 * (double)CPU_PERIOD_US;
@@ -400,6 +407,10 @@ char *limits_fmt(const struct tenant_limits *l, char *buf, size_t len)
 	}
 	if (l->set & LIM_CPU_IDLE)
 		ADD("cpu_idle=%s", l->cpu_idle == 1 ? "yes" : "no");
+	if (l->set & LIM_IO_WEIGHT) {
+		fmt_count(l->io_weight, v, sizeof(v));
+		ADD("io_weight=%s", v);
+	}
 	fmt_exact_size(l->io_rbps, v, sizeof(v));
 	fmt_exact_size(l->io_wbps, v2, sizeof(v2));
 	if ((l->set & LIM_IO_RBPS) && (l->set & LIM_IO_WBPS) && l->io_rbps == l->io_wbps) {

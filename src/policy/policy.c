@@ -161,7 +161,7 @@ bool policy_cpu_demoted(const struct policy_config *pc, const struct policy_tsta
 		if (!rs->level || rs->dry || rs->level > pc->rules[ri].nr_steps)
 			continue;
 		st = &pc->rules[ri].steps[rs->level - 1];
-		if (st->kind != PSTEP_THROTTLE || (st->lim.set & (LIM_CPU | LIM_GENTLE)))
+		if (st->kind != PSTEP_THROTTLE || (st->lim.set & (LIM_CPU | LIM_GENTLE_CPU)))
 			return true;
 	}
 	return false;
@@ -298,6 +298,7 @@ void policy_limits_stricter(struct tenant_limits *dst, const struct tenant_limit
 	STRICT(LIM_MEM_HOLD, mem_hold);
 	STRICT(LIM_CPU_WEIGHT, cpu_weight);
 	STRICT(LIM_CPU_IDLE, cpu_idle);
+	STRICT(LIM_IO_WEIGHT, io_weight);
 #undef STRICT_MEM
 #undef STRICT
 }

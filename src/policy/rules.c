@@ -723,7 +723,8 @@ int policy_config_finish(struct policy_config *pc, char *err, size_t errlen)
 		 * other steps in the file keeps them and loses its built-in
 		 * alarm; asking for one there is an error.
 		 */
-		if (r->alarm && (r->metric != PM_FORKS || !r->steps[0].gentle)) {
+		if (r->alarm && (r->metric != PM_FORKS || !r->steps[0].gentle ||
+				 !(r->steps[0].lim.set & LIM_GENTLE_CPU))) {
 			if (r->seen & RK_ALARM) {
 				snprintf(err, errlen, "[rule:%s]: alarm = yes needs metric = forks_s "
 					 "and a gentle first step (cpu_idle or cpu_weight)", r->name);

@@ -93,10 +93,11 @@ static bool limits_same(const struct tenant_limits *a, const struct tenant_limit
 	       a->mem_max == b->mem_max && a->nproc == b->nproc && a->io_rbps == b->io_rbps &&
 	       a->io_wbps == b->io_wbps && a->io_riops == b->io_riops &&
 	       a->io_wiops == b->io_wiops && a->cpu_weight == b->cpu_weight &&
-	       a->cpu_idle == b->cpu_idle && a->mem_hold == b->mem_hold;
+	       a->cpu_idle == b->cpu_idle && a->mem_hold == b->mem_hold &&
+	       a->io_weight == b->io_weight;
 }
 
-_Static_assert(sizeof(struct tenant_limits) == 96, "limits_same() compares every field");
+_Static_assert(sizeof(struct tenant_limits) == 104, "limits_same() compares every field");
 
 /* Is c (frozen or not) what w holds, written or only tried? */
 static bool written_eq(const struct tenant_written *w, const struct cg_limits *c, bool frozen)
@@ -106,6 +107,7 @@ static bool written_eq(const struct tenant_written *w, const struct cg_limits *c
 	       w->mem_high == c->mem_high && w->mem_max == c->mem_max &&
 	       w->pids_max == c->pids_max && w->mem_hold == c->mem_hold &&
 	       w->cpu_weight == c->cpu_weight && w->cpu_idle == c->cpu_idle &&
+	       w->io_weight == c->io_weight &&
 	       (!c->nr_io || !memcmp(&w->io0, &c->io[0], sizeof(w->io0)));
 }
 
@@ -122,6 +124,7 @@ static void written_put(struct tenant_written *w, const struct cg_limits *c, boo
 		.cpu_quota_us = c->cpu_quota_us, .cpu_period_us = c->cpu_period_us,
 		.mem_high = c->mem_high, .mem_max = c->mem_max, .pids_max = c->pids_max,
 		.mem_hold = c->mem_hold, .cpu_weight = c->cpu_weight, .cpu_idle = c->cpu_idle,
+		.io_weight = c->io_weight,
 		.nr_io = (uint8_t)c->nr_io, .frozen = frozen,
 		.valid = valid && c->nr_io <= 1,	/* io[1..] is not kept: rewrite next time */
 	};

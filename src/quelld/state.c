@@ -32,6 +32,7 @@ static const struct {
 	{ "mem_hold", LIM_MEM_HOLD, offsetof(struct tenant_limits, mem_hold) },
 	{ "cpu_weight", LIM_CPU_WEIGHT, offsetof(struct tenant_limits, cpu_weight) },
 	{ "cpu_idle", LIM_CPU_IDLE, offsetof(struct tenant_limits, cpu_idle) },
+	{ "io_weight", LIM_IO_WEIGHT, offsetof(struct tenant_limits, io_weight) },
 };
 
 json_t *state_limits_json(const struct tenant_limits *l)

@@ -36,6 +36,7 @@ struct tenant_written {
 	uint64_t cpu_quota_us, cpu_period_us, mem_high, mem_max, pids_max, mem_hold;
 	struct cg_io_limit io0;
 	uint32_t cpu_weight;
+	uint32_t io_weight;
 	uint32_t fail_ms;		/* monotonic ms mod 2^32 (backoff.h) of the last failure */
 	uint32_t warned_ms;		/* of the last warning about a failure */
 	int16_t err;			/* -errno of the last failure */

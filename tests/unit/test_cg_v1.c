@@ -295,6 +295,32 @@ static void test_apply_limits_v1(void **state)
 	fx_expect(&e->t, "pids/" CG "/pids.max", "max");
 }
 
+/*
+ * The IO weight on v1: blkio.bfq.weight (BFQ, 1..1000), present while the
+ * kernel has BFQ; back to 100 when not asked for; asked for without it is
+ * -EOPNOTSUPP (no other v1 file weighs a disk on a mq kernel).
+ */
+static void test_apply_io_weight_v1(void **state)
+{
+	struct fx_cg *e = *state;
+	struct cg_limits lim;
+
+	full_cgroup(e, true);
+	cg_limits_init(&lim);
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	lim.io_weight = 1;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), -EOPNOTSUPP);
+	fx_put(&e->t, "blkio/" CG "/blkio.bfq.weight", "100\n");
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, "blkio/" CG "/blkio.bfq.weight", "1");
+	lim.io_weight = 10000;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, "blkio/" CG "/blkio.bfq.weight", "1000");
+	cg_limits_init(&lim);
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, "blkio/" CG "/blkio.bfq.weight", "100");
+}
+
 /* issue 14: the gentle rung's cpu.shares / cpu.idle and the v1 hold */
 static void test_apply_priority_and_hold_v1(void **state)
 {
@@ -658,6 +684,7 @@ int main(void)
 		fx_cg_test(test_usage_v1_vanished_malformed, fx_cg_setup_v1),
 		fx_cg_test(test_apply_limits_v1, fx_cg_setup_hybrid),
 		fx_cg_test(test_apply_priority_and_hold_v1, fx_cg_setup_hybrid),
+		fx_cg_test(test_apply_io_weight_v1, fx_cg_setup_hybrid),
 		fx_cg_test(test_usage_refaults_v1, fx_cg_setup_v1),
 		fx_cg_test(test_read_limits_v1, fx_cg_setup_v1),
 		fx_cg_test(test_create_remove_hybrid, fx_cg_setup_hybrid),

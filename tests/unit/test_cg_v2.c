@@ -239,6 +239,40 @@ static void test_apply_priority_and_hold(void **state)
 	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), -EOPNOTSUPP);
 }
 
+/*
+ * The IO weight: io.weight (io.cost, "default N") and io.bfq.weight (BFQ,
+ * 1..1000) where present, back to the default when not asked for; asked
+ * for where neither file exists (no io.cost, no BFQ) is -EOPNOTSUPP.
+ */
+static void test_apply_io_weight(void **state)
+{
+	struct fx_cg *e = *state;
+	struct cg_limits lim;
+
+	full_cgroup(e);
+	cg_limits_init(&lim);
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);	/* none asked: fine */
+	lim.io_weight = 1;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), -EOPNOTSUPP);
+
+	wcg(e, "io.bfq.weight", "default 100\n");
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);	/* BFQ alone is enough */
+	fx_expect(&e->t, CG "/io.bfq.weight", "1");
+	wcg(e, "io.weight", "default 100\n");
+	lim.io_weight = 5000;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, CG "/io.weight", "default 5000");
+	fx_expect(&e->t, CG "/io.bfq.weight", "1000");		/* BFQ's top */
+	cg_limits_init(&lim);					/* released */
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, CG "/io.weight", "default 100");
+	fx_expect(&e->t, CG "/io.bfq.weight", "100");
+	unlinkat(e->t.fd, CG "/io.bfq.weight", 0);		/* io.cost alone */
+	lim.io_weight = 10;
+	assert_int_equal(cg_apply_limits(&e->l, CG, &lim), 0);
+	fx_expect(&e->t, CG "/io.weight", "default 10");
+}
+
 static void test_usage_refaults(void **state)
 {
 	struct fx_cg *e = *state;
@@ -663,6 +697,7 @@ int main(void)
 		fx_cg_test(test_io_stat_extra_keys, fx_cg_setup_v2),
 		fx_cg_test(test_apply_limits, fx_cg_setup_v2),
 		fx_cg_test(test_apply_priority_and_hold, fx_cg_setup_v2),
+		fx_cg_test(test_apply_io_weight, fx_cg_setup_v2),
 		fx_cg_test(test_usage_refaults, fx_cg_setup_v2),
 		fx_cg_test(test_apply_unlimited, fx_cg_setup_v2),
 		fx_cg_test(test_apply_cpu_bounds, fx_cg_setup_v2),

@@ -319,6 +319,9 @@ static void test_errors(void **state)
 		  "t.conf:4: [rule:mine]: missing key \"above\"" },
 		{ "[rule:fork-storm]\nsteps = nproc=50\nalarm = yes\n",
 		  "t.conf:2: [rule:fork-storm]: alarm = yes needs metric = forks_s and a gentle first step (cpu_idle or cpu_weight)" },
+		/* gentle, but for the disk: the alarm's burst is the CPU's */
+		{ "[rule:fork-storm]\nsteps = io_weight=1, nproc=50\nalarm = yes\n",
+		  "t.conf:2: [rule:fork-storm]: alarm = yes needs metric = forks_s and a gentle first step (cpu_idle or cpu_weight)" },
 		/* the earliest error wins, whichever pass found it */
 		{ "[daemon]\nbogus = 1\n[nowhere]\n", "t.conf:2: unknown key \"bogus\" in [daemon]" },
 	};

@@ -209,6 +209,30 @@ static void test_gentle_kinds_and_defaults(void **state)
 	assert_int_equal(limits_parse_kv(&l, "cpu_idle", "maybe", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "yes or no"));
 
+	/* the IO weight: the same scale, its own field, printed back */
+	limits_init(&l);
+	assert_int_equal(limits_parse_kv(&l, "io_weight", "1", err, sizeof(err)), 0);
+	assert_int_equal(l.set, LIM_IO_WEIGHT);
+	assert_true(l.set & LIM_GENTLE);
+	assert_false(l.set & LIM_GENTLE_CPU);
+	assert_int_equal(l.io_weight, 1);
+	assert_int_equal(l.cpu_weight, CG_UNLIMITED);
+	assert_string_equal(limits_fmt(&l, buf, sizeof(buf)), "io_weight=1");
+	limits_to_cg(&l, NULL, 0, &c);
+	assert_int_equal(c.io_weight, 1);
+	assert_int_equal(c.cpu_weight, 0);
+	assert_int_equal(c.nr_io, 0);				/* no bytes/s cap */
+	assert_int_equal(limits_parse_kv(&l, "io_weight", "0", err, sizeof(err)), -ERANGE);
+	assert_int_equal(limits_parse_kv(&l, "io_weight", "10001", err, sizeof(err)), -ERANGE);
+	assert_int_equal(limits_parse_kv(&l, "io_weight", "heavy", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "1 to 10000"));
+	assert_int_equal(l.io_weight, 1);			/* a refused value changes nothing */
+	limits_init(&d);
+	assert_int_equal(limits_parse_kv(&d, "io_weight", "unlimited", err, sizeof(err)), 0);
+	limits_merge(&l, &d);
+	limits_to_cg(&l, NULL, 0, &c);
+	assert_int_equal(c.io_weight, 0);
+
 	/* nothing set: nothing asked of the cgroup */
 	limits_init(&l);
 	limits_to_cg(&l, NULL, 0, &c);

@@ -1232,6 +1232,56 @@ static void io_victim(struct world *w, double psi, double iops)
 }
 
 /*
+ * An io_weight first rung (docs/policy.md "An IO weight") is gentle:
+ * io-hog enters it after gentle_for (1 s) beside a neighbour that merely
+ * waits (psi_io 30 %, 0.03 ms an IO, where its default cap needs the full
+ * 3 s: test_io_urgent_window), holds it while the writer stays heavy
+ * though the neighbour recovered, and lets go 30 s after the writer
+ * stops. It lowers no CPU: the tenant's run-queue waits still count.
+ */
+static void test_io_weight_gentle_rung(void **state)
+{
+	struct world w;
+	char err[160];
+	int io, n;
+
+	(void)state;
+	world_init(&w, 2);
+	policy_config_init(&w.pc);
+	assert_int_equal(policy_parse_kv(&w.pc, "rule:io-hog", "steps",
+					 "io_weight=1 for 60s, io=10M iops=1000 for 60s", err,
+					 sizeof(err)), 0);
+	assert_int_equal(policy_config_finish(&w.pc, err, sizeof(err)), 0);
+	io = policy_rule_find(&w.pc, "io-hog");
+	assert_true(w.pc.rules[io].steps[0].gentle);
+	assert_false(w.pc.rules[io].steps[1].gentle);
+	w.in[0].v.io_wbps = 200e6;
+	w.in[0].v.io_rbps = 0;
+	io_victim(&w, 30, 10000);
+	quiet(&w, 100, 100);
+	assert_int_equal(tick(&w, 101), 1);
+	assert_int_equal(w.acts[0].rule, io);
+	assert_int_equal(w.acts[0].kind, PA_APPLY);
+	assert_int_equal(w.acts[0].level, 1);
+	assert_int_equal(w.acts[0].lim.set, LIM_IO_WEIGHT);
+	assert_int_equal(w.acts[0].lim.io_weight, 1);
+	assert_false(policy_cpu_demoted(&w.pc, &w.st[0]));
+
+	/* the neighbour is fine because of it: the writer is still heavy, still held */
+	io_victim(&w, 0, 10000);
+	quiet(&w, 102, 250);
+	assert_int_equal(w.st[0].r[io].level, 1);
+
+	/* the writer stops: calm for 30 s, then released */
+	w.in[0].v.io_wbps = 0;
+	quiet(&w, 251, 280);
+	n = tick(&w, 281);
+	assert_int_equal(n, 1);
+	assert_int_equal(w.acts[0].kind, PA_RELEASE);
+	assert_int_equal(w.st[0].r[io].level, 0);
+}
+
+/*
  * issue 14: an IO hog beside a neighbour whose IO requests wait long
  * (io_wait: 6 ms each) is capped after 1 s (two samples), not 3; beside one
  * that merely waits (psi_io 10-50, 0.03 ms a request) after the full 3 s;
@@ -1775,6 +1825,7 @@ int main(void)
 		cmocka_unit_test(test_short_burst_never_past_gentle),
 		cmocka_unit_test(test_leak_trips_on_paced_readers_rise),
 		cmocka_unit_test(test_io_urgent_window),
+		cmocka_unit_test(test_io_weight_gentle_rung),
 		cmocka_unit_test(test_io_urgent_per_request),
 		cmocka_unit_test(test_refault_watch),
 		cmocka_unit_test(test_refault_watch_regular_way),
