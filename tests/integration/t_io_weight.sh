@@ -12,7 +12,8 @@
 # to 100). In each round the reader's IOPS with W weighted down over its
 # IOPS at equal weights; the median of those must be at least QT_IOW_GAIN
 # (1.2). Measured here x 1.85 and x 1.89 (7,100-7,400 -> 13,300-13,600
-# IOPS, alone 14,100-14,800).
+# IOPS, alone 14,100-14,800). A disk too noisy to judge (below) is a SKIP
+# that says so, after the other checks.
 . "$(dirname "$0")/lib.sh"
 
 command -v fio >/dev/null || qt_skip "fio missing"
@@ -87,34 +88,61 @@ beside() {
 }
 weight() { tr -d '\n' < "$wf" | sed 's/^default //'; }
 
-alone=$(reader) || qt_fail "the reader alone"
-qt_log "reader alone: $alone IOPS ($LOOP, bfq)"
-eq=(); low=()
-for r in $(seq $ROUNDS); do
-	[ "$(weight)" = 100 ] || qt_fail "round $r: $wf holds '$(cat $wf)' before the weight, want 100"
-	e=$(beside) || qt_fail "round $r: equal weights"
-	qt_ctl set $W io_weight=$LOWW >/dev/null || qt_fail "quellctl set $W io_weight=$LOWW"
-	qt_until 5 [ "$(weight)" = $LOWW ] || qt_fail "round $r: $wf holds '$(cat $wf)' after io_weight=$LOWW"
-	eff=$(qt_ctl --json limits $W | python3 -c 'import json, sys; print(json.load(sys.stdin)["limits"]["effective_text"])')
-	echo "$eff" | grep -qw "io_weight=$LOWW" || qt_fail "round $r: limits $W: no io_weight=$LOWW in '$eff'"
-	l=$(beside) || qt_fail "round $r: writer at io_weight=$LOWW"
-	qt_ctl set $W io_weight=default >/dev/null || qt_fail "quellctl set $W io_weight=default"
-	qt_until 5 [ "$(weight)" = 100 ] || qt_fail "round $r: $wf holds '$(cat $wf)' after io_weight=default"
-	eq+=($e); low+=($l)
-	qt_log "round $r: reader $e IOPS beside the writer at equal weights, $l with the writer at io_weight=$LOWW"
-done
 med() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-# each round's pair is 10 s apart; the host's own disk (under the loop's
-# file) has moments when both are slow (one run: 529 and 4,755 IOPS in
-# one round), so the rounds are judged by their own ratios
-ratios=()
-for i in "${!eq[@]}"; do
-	ratios+=($(awk -v a=${low[$i]} -v b=${eq[$i]} 'BEGIN { printf "%.2f", a / (b > 0 ? b : 1) }'))
-done
+# max / min of the arguments (IOPS, all > 0 or the spread is huge)
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f", hi / (lo > 0 ? lo : 0.001) }'; }
+
+# One attempt: ROUNDS rounds, each judged by its own ratio (its two halves
+# are 10 s apart; the host's disk under the loop's file has moments when
+# both are slow). Sets eq, low, ratios and NOISY (the rounds of one
+# condition spread over more than x 2: the disk, not the weight, decided).
+attempt() {
+	local r e l eff
+
+	eq=(); low=(); ratios=()
+	alone=$(reader) || qt_fail "the reader alone"
+	qt_log "reader alone: $alone IOPS ($LOOP, bfq)"
+	for r in $(seq $ROUNDS); do
+		[ "$(weight)" = 100 ] || qt_fail "round $r: $wf holds '$(cat $wf)' before the weight, want 100"
+		e=$(beside) || qt_fail "round $r: equal weights"
+		qt_ctl set $W io_weight=$LOWW >/dev/null || qt_fail "quellctl set $W io_weight=$LOWW"
+		qt_until 5 [ "$(weight)" = $LOWW ] ||
+			qt_fail "round $r: $wf holds '$(cat $wf)' after io_weight=$LOWW"
+		eff=$(qt_ctl --json limits $W |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["limits"]["effective_text"])')
+		echo "$eff" | grep -qw "io_weight=$LOWW" ||
+			qt_fail "round $r: limits $W: no io_weight=$LOWW in '$eff'"
+		l=$(beside) || qt_fail "round $r: writer at io_weight=$LOWW"
+		qt_ctl set $W io_weight=default >/dev/null || qt_fail "quellctl set $W io_weight=default"
+		qt_until 5 [ "$(weight)" = 100 ] ||
+			qt_fail "round $r: $wf holds '$(cat $wf)' after io_weight=default"
+		eq+=($e); low+=($l)
+		ratios+=($(awk -v a=$l -v b=$e 'BEGIN { printf "%.2f", a / (b > 0 ? b : 1) }'))
+		qt_log "round $r: reader $e IOPS beside the writer at equal weights, $l with the writer at io_weight=$LOWW"
+	done
+	se=$(spread "${eq[@]}"); sl=$(spread "${low[@]}")
+	NOISY=$(awk -v a=$se -v b=$sl 'BEGIN { print (a > 2 || b > 2) ? 1 : 0 }')
+}
+# On a quiet disk the rounds of one condition spread x 1.1-1.25; on
+# 2026-12-03 at 20:55 the host's disk read the reader alone at 2,500-3,900
+# IOPS (15,000 an hour before) and single rounds at x 0.06 and x 16: two
+# runs in four "failed" on the disk's noise. Such an attempt is done again
+# once; two noisy attempts make the test a skip that says so (after the
+# checks below that do not need a quiet disk), never a pass.
+attempt
+if [ "$NOISY" = 1 ]; then
+	qt_log "the disk under $QT_DIR is too noisy to judge (rounds spread x $se at equal weights, x $sl at io_weight=$LOWW; ratios ${ratios[*]}): once more"
+	attempt
+fi
 me=$(med "${eq[@]}"); ml=$(med "${low[@]}"); mr=$(med "${ratios[@]}")
-qt_log "RESULT reader IOPS: alone $alone, beside the writer $me at equal weights, $ml at io_weight=$LOWW (medians of $ROUNDS rounds of ${SECS}s); io_weight=$LOWW / equal per round: ${ratios[*]}, median x $mr"
-awk -v r=$mr -v g=$GAIN 'BEGIN { exit !(r >= g) }' ||
-	qt_fail "the weight did not bind: the reader's IOPS at io_weight=$LOWW over those at equal weights, median of the rounds x $mr (want x $GAIN)"
+qt_log "RESULT reader IOPS: alone $alone, beside the writer $me at equal weights, $ml at io_weight=$LOWW (medians of $ROUNDS rounds of ${SECS}s; rounds spread x $se / x $sl); io_weight=$LOWW / equal per round: ${ratios[*]}, median x $mr"
+UNJUDGED=
+if [ "$NOISY" = 1 ]; then
+	UNJUDGED="the disk under $QT_DIR was too noisy to judge the weight twice over (rounds spread x $se / x $sl; ratios ${ratios[*]})"
+else
+	awk -v r=$mr -v g=$GAIN 'BEGIN { exit !(r >= g) }' ||
+		qt_fail "the weight did not bind: the reader's IOPS at io_weight=$LOWW over those at equal weights, median of the rounds x $mr (want x $GAIN)"
+fi
 
 # a bad value is refused with its reason, and changes nothing
 out=$(qt_ctl set $W io_weight=0 2>&1) && qt_fail "io_weight=0 accepted: $out"
@@ -153,4 +181,5 @@ qt_until 3 [ "$(weight)" = 1 ] || qt_fail "the rung is in the log, but $wf holds
 grep -q "\"tenant\":\"$R\".*\"action\":\"apply\"" "$EV" &&
 	qt_fail "the paced reader got an action: $(grep "\"tenant\":\"$R\"" "$EV")"
 qt_log "RESULT io-hog's gentle rung: io_weight=1 on the writer $(awk -v a=$ms -v b=$t0 'BEGIN { printf "%.1f", (a - b) / 1000 }') s after it started (its window ${over} s), no cap, nothing on the reader"
+[ -n "$UNJUDGED" ] && qt_skip "$UNJUDGED; the rest passed"
 exit 0
