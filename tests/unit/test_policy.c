@@ -1231,6 +1231,13 @@ static void io_victim(struct world *w, double psi, double iops)
 	w->in[1].v.iops = iops;
 }
 
+/* the IO hog: writing 200 MB/s, reading nothing */
+static void io_writer(struct world *w)
+{
+	w->in[0].v.io_wbps = 200e6;
+	w->in[0].v.io_rbps = 0;
+}
+
 /*
  * An io_weight first rung (docs/policy.md "An IO weight") is gentle:
  * io-hog enters it after gentle_for (1 s) beside a neighbour that merely
@@ -1255,8 +1262,7 @@ static void test_io_weight_gentle_rung(void **state)
 	io = policy_rule_find(&w.pc, "io-hog");
 	assert_true(w.pc.rules[io].steps[0].gentle);
 	assert_false(w.pc.rules[io].steps[1].gentle);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 30, 10000);
 	quiet(&w, 100, 100);
 	assert_int_equal(tick(&w, 101), 1);
@@ -1299,8 +1305,7 @@ static void test_io_urgent_window(void **state)
 
 		world_defaults(&w);
 		io = policy_rule_find(&w.pc, "io-hog");
-		w.in[0].v.io_wbps = 200e6;
-		w.in[0].v.io_rbps = 0;
+		io_writer(&w);
 		io_victim(&w, psi[pass], iops[pass]);
 		for (uint64_t t = 100; t <= 200; t++) {
 			int n = tick(&w, t);
@@ -1320,8 +1325,7 @@ static void test_io_urgent_window(void **state)
 
 	/* one urgent sample in the window is enough, the signal may dip below it after */
 	world_defaults(&w);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 67, 100);
 	quiet(&w, 100, 100);
 	io_victim(&w, 30, 10000);
@@ -1341,8 +1345,7 @@ static void test_io_urgent_window(void **state)
 
 	/* a single urgent sample is not enough: the metric needs its 1 s */
 	world_defaults(&w);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 60, 100);
 	quiet(&w, 100, 100);
 	w.in[0].v.io_wbps = 0;
@@ -1353,8 +1356,7 @@ static void test_io_urgent_window(void **state)
 	io = policy_rule_find(&w.pc, "io-hog");
 	w.st[0].r[io].released_from = 1;
 	w.st[0].r[io].released_ms = S(40);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 60, 100);
 	quiet(&w, 100, 100);
 	assert_int_equal(tick(&w, 101), 1);
@@ -1393,8 +1395,7 @@ static void test_io_urgent_per_request(void **state)
 	world_defaults(&w);
 	io = policy_rule_find(&w.pc, "io-hog");
 	assert_int_equal(w.pc.rules[io].urgent_signal, PS_IO_WAIT);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 55, 10000);
 	quiet(&w, 100, 102);
 	assert_int_equal(tick(&w, 103), 1);
@@ -1402,8 +1403,7 @@ static void test_io_urgent_per_request(void **state)
 
 	/* a reader short of CPU, stalled only 35 % but 2.3 ms a request: the short way */
 	world_defaults(&w);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 35, 150);
 	quiet(&w, 100, 100);
 	assert_int_equal(tick(&w, 101), 1);
@@ -1413,24 +1413,21 @@ static void test_io_urgent_per_request(void **state)
 
 	/* no request completed in the second it stalled: one request waited 300 ms */
 	world_defaults(&w);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 30, 0);
 	quiet(&w, 100, 100);
 	assert_int_equal(tick(&w, 101), 1);
 
 	/* requests unknown (no BPF, no io.stat): never urgent, the 3 s window */
 	world_defaults(&w);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 90, NAN);
 	quiet(&w, 100, 102);
 	assert_int_equal(tick(&w, 103), 1);
 
 	/* the writer's own long waits are not its neighbours' */
 	world_defaults(&w);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	w.in[0].v.psi_io_some = 100;
 	w.in[0].v.iops = 20;		/* 50 ms a request, its own queue */
 	io_victim(&w, 20, 10000);
@@ -1458,8 +1455,7 @@ static void test_io_urgent_per_request(void **state)
 					 sizeof(err)), 0);
 	assert_int_equal(policy_parse_kv(&w.pc, "rule:io-hog", "urgent_above", "50", err,
 					 sizeof(err)), 0);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 55, 10000);
 	quiet(&w, 100, 100);
 	assert_int_equal(tick(&w, 101), 1);
@@ -1518,8 +1514,7 @@ static void test_refault_watch(void **state)
 
 	/* io-hog's window open: nothing to watch (its urgent signal is io_wait) */
 	world_defaults(&w);
-	w.in[0].v.io_wbps = 200e6;
-	w.in[0].v.io_rbps = 0;
+	io_writer(&w);
 	io_victim(&w, 20, 10000);
 	quiet(&w, 10, 10);
 	assert_true(w.st[0].r[policy_rule_find(&w.pc, "io-hog")].over);
